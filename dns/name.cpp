@@ -1,0 +1,285 @@
+#include "dns/name.h"
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+
+namespace flatns::dns {
+
+namespace {
+
+// Offsets of each label's length octet, root excluded. Returns the count.
+int label_offsets(NameView name, std::array<uint8_t, 128>& offsets) {
+  int n = 0;
+  std::size_t pos = 0;
+  while (pos < name.size() && name[pos] != 0) {
+    offsets[n++] = static_cast<uint8_t>(pos);
+    pos += 1 + name[pos];
+  }
+  return n;
+}
+
+int compare_label(NameView a, std::size_t ia, NameView b, std::size_t ib) {
+  const uint8_t la = a[ia], lb = b[ib];
+  const uint8_t common = std::min(la, lb);
+  for (uint8_t k = 1; k <= common; ++k) {
+    const uint8_t ca = ascii_lower(a[ia + k]), cb = ascii_lower(b[ib + k]);
+    if (ca != cb) return ca < cb ? -1 : 1;
+  }
+  if (la != lb) return la < lb ? -1 : 1;
+  return 0;
+}
+
+}  // namespace
+
+int label_count(NameView name) {
+  int n = 0;
+  std::size_t pos = 0;
+  while (pos < name.size() && name[pos] != 0) {
+    ++n;
+    pos += 1 + name[pos];
+  }
+  return n;
+}
+
+bool name_equal(NameView a, NameView b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  }
+  return true;
+}
+
+int canonical_compare(NameView a, NameView b) {
+  std::array<uint8_t, 128> oa, ob;
+  int na = label_offsets(a, oa), nb = label_offsets(b, ob);
+  // Compare from the rightmost label leftwards.
+  while (na > 0 && nb > 0) {
+    --na;
+    --nb;
+    int c = compare_label(a, oa[na], b, ob[nb]);
+    if (c != 0) return c;
+  }
+  if (na == nb) return 0;
+  return na < nb ? -1 : 1;
+}
+
+bool is_subdomain(NameView name, NameView ancestor) {
+  if (ancestor.size() > name.size()) return false;
+  // Walk labels of `name` until the remaining suffix has the ancestor's length;
+  // the suffix must start on a label boundary.
+  std::size_t pos = 0;
+  const std::size_t want = name.size() - ancestor.size();
+  while (pos < want) {
+    if (name[pos] == 0) return false;
+    pos += 1 + name[pos];
+  }
+  if (pos != want) return false;
+  return name_equal(name.subspan(pos), ancestor);
+}
+
+NameView strip_labels(NameView name, int n) {
+  std::size_t pos = 0;
+  while (n-- > 0 && pos < name.size() && name[pos] != 0) pos += 1 + name[pos];
+  return name.subspan(pos);
+}
+
+void lowercase_name(std::span<uint8_t> name) {
+  std::size_t pos = 0;
+  while (pos < name.size() && name[pos] != 0) {
+    const std::size_t len = name[pos];
+    for (std::size_t k = 1; k <= len && pos + k < name.size(); ++k) {
+      name[pos + k] = ascii_lower(name[pos + k]);
+    }
+    pos += 1 + len;
+  }
+}
+
+uint64_t name_hash(NameView name) {
+  // FNV-1a over lowercased octets: fast, and good enough behind a table that
+  // compares names on hit.
+  uint64_t h = 1469598103934665603ULL;
+  for (uint8_t c : name) {
+    h ^= ascii_lower(c);
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+bool is_wildcard(NameView name) { return name.size() >= 2 && name[0] == 1 && name[1] == '*'; }
+
+std::string name_to_text(NameView name) {
+  if (name.empty() || name[0] == 0) return ".";
+  std::string out;
+  out.reserve(name.size() + 8);
+  std::size_t pos = 0;
+  while (pos < name.size() && name[pos] != 0) {
+    const std::size_t len = name[pos];
+    for (std::size_t k = 1; k <= len && pos + k < name.size(); ++k) {
+      const uint8_t c = name[pos + k];
+      if (c == '.' || c == '\\' || c == '"' || c == '(' || c == ')' || c == ';' || c == '@' ||
+          c == '$') {
+        out.push_back('\\');
+        out.push_back(static_cast<char>(c));
+      } else if (c <= 0x20 || c >= 0x7f) {
+        char buf[5];
+        buf[0] = '\\';
+        buf[1] = static_cast<char>('0' + c / 100);
+        buf[2] = static_cast<char>('0' + (c / 10) % 10);
+        buf[3] = static_cast<char>('0' + c % 10);
+        buf[4] = 0;
+        out.append(buf, 4);
+      } else {
+        out.push_back(static_cast<char>(c));
+      }
+    }
+    out.push_back('.');
+    pos += 1 + len;
+  }
+  return out;
+}
+
+Name::Name() : wire_{0} {}
+
+bool Name::from_text(std::string_view text, const Name* origin, Name& out, std::string& error) {
+  if (text.empty()) {
+    error = "empty domain name";
+    return false;
+  }
+  if (text == "@") {
+    if (!origin) {
+      error = "'@' used but no origin is set";
+      return false;
+    }
+    out = *origin;
+    return true;
+  }
+  if (text == ".") {
+    out = Name();
+    return true;
+  }
+  std::vector<uint8_t> wire;
+  wire.reserve(text.size() + 2);
+  std::size_t label_start = 0;
+  wire.push_back(0);
+  bool absolute = false;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    char c = text[i];
+    if (c == '.') {
+      const std::size_t len = wire.size() - label_start - 1;
+      if (len == 0) {
+        error = "empty label in domain name '" + std::string(text) + "'";
+        return false;
+      }
+      wire[label_start] = static_cast<uint8_t>(len);
+      if (i + 1 == text.size()) {
+        absolute = true;
+        ++i;
+        break;
+      }
+      label_start = wire.size();
+      wire.push_back(0);
+      ++i;
+      continue;
+    }
+    uint8_t octet;
+    if (c == '\\') {
+      if (i + 1 >= text.size()) {
+        error = "domain name ends in a lone backslash";
+        return false;
+      }
+      if (std::isdigit(static_cast<unsigned char>(text[i + 1]))) {
+        if (i + 3 >= text.size() || !std::isdigit(static_cast<unsigned char>(text[i + 2])) ||
+            !std::isdigit(static_cast<unsigned char>(text[i + 3]))) {
+          error = "bad \\DDD escape in domain name '" + std::string(text) + "'";
+          return false;
+        }
+        const int v = (text[i + 1] - '0') * 100 + (text[i + 2] - '0') * 10 + (text[i + 3] - '0');
+        if (v > 255) {
+          error = "\\DDD escape above 255 in domain name '" + std::string(text) + "'";
+          return false;
+        }
+        octet = static_cast<uint8_t>(v);
+        i += 4;
+      } else {
+        octet = static_cast<uint8_t>(text[i + 1]);
+        i += 2;
+      }
+    } else {
+      octet = static_cast<uint8_t>(c);
+      ++i;
+    }
+    wire.push_back(octet);
+    if (wire.size() - label_start - 1 > kMaxLabelLength) {
+      error = "label longer than 63 octets in domain name '" + std::string(text) + "'";
+      return false;
+    }
+  }
+  if (!absolute) {
+    const std::size_t len = wire.size() - label_start - 1;
+    if (len == 0) {
+      error = "empty label in domain name '" + std::string(text) + "'";
+      return false;
+    }
+    wire[label_start] = static_cast<uint8_t>(len);
+    if (!origin) {
+      error = "relative domain name '" + std::string(text) + "' but no origin is set";
+      return false;
+    }
+    wire.insert(wire.end(), origin->wire_.begin(), origin->wire_.end());
+  } else {
+    wire.push_back(0);
+  }
+  if (wire.size() > kMaxNameLength) {
+    error = "domain name longer than 255 octets: '" + std::string(text) + "'";
+    return false;
+  }
+  out.wire_ = std::move(wire);
+  return true;
+}
+
+bool Name::from_wire(NameView wire, Name& out) {
+  std::size_t pos = 0;
+  while (true) {
+    if (pos >= wire.size()) return false;
+    const uint8_t len = wire[pos];
+    if (len > kMaxLabelLength) return false;
+    pos += 1 + len;
+    if (len == 0) break;
+  }
+  if (pos != wire.size() || pos > kMaxNameLength) return false;
+  out.wire_.assign(wire.begin(), wire.end());
+  return true;
+}
+
+Name Name::parse(std::string_view text, const Name* origin) {
+  Name n;
+  std::string error;
+  if (!from_text(text, origin, n, error)) throw std::invalid_argument(error);
+  return n;
+}
+
+Name Name::parent() const {
+  if (is_root()) return *this;
+  Name p;
+  p.wire_.assign(wire_.begin() + 1 + wire_[0], wire_.end());
+  return p;
+}
+
+Name Name::prepend(std::string_view label) const {
+  Name n;
+  n.wire_.clear();
+  n.wire_.push_back(static_cast<uint8_t>(label.size()));
+  n.wire_.insert(n.wire_.end(), label.begin(), label.end());
+  n.wire_.insert(n.wire_.end(), wire_.begin(), wire_.end());
+  return n;
+}
+
+Name Name::lowercased() const {
+  Name n = *this;
+  lowercase_name(n.wire_);
+  return n;
+}
+
+}  // namespace flatns::dns

@@ -1,0 +1,100 @@
+#include "dns/wire.h"
+
+namespace flatns::dns {
+
+bool WireReader::name(NameBuffer& out) {
+  std::size_t p = pos_;
+  std::size_t chunk_start = p;  // a pointer must land strictly before this
+  std::size_t resume = 0;
+  bool jumped = false;
+  std::size_t len_out = 0;
+  while (true) {
+    if (p >= msg_.size()) return false;
+    const uint8_t len = msg_[p];
+    if ((len & 0xC0) == 0xC0) {
+      if (p + 1 >= msg_.size()) return false;
+      const std::size_t target = static_cast<std::size_t>(len & 0x3F) << 8 | msg_[p + 1];
+      if (target >= chunk_start) return false;  // forward pointer or loop
+      if (!jumped) {
+        resume = p + 2;
+        jumped = true;
+      }
+      chunk_start = target;
+      p = target;
+      continue;
+    }
+    if (len & 0xC0) return false;  // RFC 6891 extended label types are obsolete
+    if (len_out + 1 + len > kMaxNameLength) return false;
+    if (p + 1 + len > msg_.size()) return false;
+    out.bytes[len_out++] = len;
+    for (std::size_t k = 0; k < len; ++k) out.bytes[len_out++] = msg_[p + 1 + k];
+    p += 1 + len;
+    if (len == 0) break;
+  }
+  out.length = static_cast<uint8_t>(len_out);
+  pos_ = jumped ? resume : p;
+  return true;
+}
+
+void WireWriter::rollback(std::size_t pos) {
+  if (pos < pos_) pos_ = pos;
+  while (ntargets_ > 0 && targets_[ntargets_ - 1] >= pos_) --ntargets_;
+  overflow_ = false;
+}
+
+bool WireWriter::packet_name_equals(std::size_t at, NameView suffix) const {
+  std::size_t p = at;
+  std::size_t s = 0;
+  for (int guard = 0; guard < 256; ++guard) {
+    if (p >= pos_) return false;
+    const uint8_t len = buf_[p];
+    if ((len & 0xC0) == 0xC0) {
+      p = static_cast<std::size_t>(len & 0x3F) << 8 | buf_[p + 1];
+      continue;
+    }
+    if (s >= suffix.size() || suffix[s] != len) return false;
+    if (len == 0) return true;
+    for (std::size_t k = 1; k <= len; ++k) {
+      if (ascii_lower(buf_[p + k]) != ascii_lower(suffix[s + k])) return false;
+    }
+    p += 1 + len;
+    s += 1 + len;
+  }
+  return false;
+}
+
+bool WireWriter::name(NameView n, bool compress) {
+  const std::size_t start = pos_;
+  std::size_t label = 0;
+  while (label < n.size() && n[label] != 0) {
+    if (compress) {
+      const NameView suffix = n.subspan(label);
+      for (std::size_t t = 0; t < ntargets_; ++t) {
+        if (packet_name_equals(targets_[t], suffix)) {
+          if (!u16(static_cast<uint16_t>(0xC000 | targets_[t]))) {
+            rollback(start);
+            overflow_ = true;
+            return false;
+          }
+          return true;
+        }
+      }
+    }
+    const std::size_t here = pos_;
+    if (!bytes(n.subspan(label, 1 + n[label]))) {
+      rollback(start);
+      overflow_ = true;
+      return false;
+    }
+    if (here < 0x4000 && ntargets_ < kMaxTargets) targets_[ntargets_++] = static_cast<uint16_t>(here);
+    label += 1 + n[label];
+  }
+  if (!u8(0)) {
+    rollback(start);
+    overflow_ = true;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace flatns::dns

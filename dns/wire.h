@@ -1,0 +1,135 @@
+// Reading and writing DNS wire format (RFC 1035 §4.1) with name compression
+// (RFC 1035 §4.1.4). Neither class allocates: both work on caller buffers.
+//
+// Decompression accepts only pointers that go strictly backwards, each one
+// before the previous, so pointer loops and forward pointers are rejected.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "dns/name.h"
+
+namespace flatns::dns {
+
+class WireReader {
+ public:
+  explicit WireReader(std::span<const uint8_t> message, std::size_t pos = 0)
+      : msg_(message), pos_(pos) {}
+
+  std::size_t pos() const { return pos_; }
+  std::size_t remaining() const { return pos_ <= msg_.size() ? msg_.size() - pos_ : 0; }
+  std::span<const uint8_t> message() const { return msg_; }
+  void seek(std::size_t pos) { pos_ = pos; }
+
+  [[nodiscard]] bool u8(uint8_t& v) {
+    if (remaining() < 1) return false;
+    v = msg_[pos_++];
+    return true;
+  }
+  [[nodiscard]] bool u16(uint16_t& v) {
+    if (remaining() < 2) return false;
+    v = static_cast<uint16_t>(msg_[pos_] << 8 | msg_[pos_ + 1]);
+    pos_ += 2;
+    return true;
+  }
+  [[nodiscard]] bool u32(uint32_t& v) {
+    if (remaining() < 4) return false;
+    v = static_cast<uint32_t>(msg_[pos_]) << 24 | static_cast<uint32_t>(msg_[pos_ + 1]) << 16 |
+        static_cast<uint32_t>(msg_[pos_ + 2]) << 8 | msg_[pos_ + 3];
+    pos_ += 4;
+    return true;
+  }
+  [[nodiscard]] bool bytes(std::size_t n, std::span<const uint8_t>& out) {
+    if (remaining() < n) return false;
+    out = msg_.subspan(pos_, n);
+    pos_ += n;
+    return true;
+  }
+  [[nodiscard]] bool skip(std::size_t n) {
+    if (remaining() < n) return false;
+    pos_ += n;
+    return true;
+  }
+  // Reads a possibly compressed name into `out` (uncompressed wire form,
+  // case preserved) and advances past it.
+  [[nodiscard]] bool name(NameBuffer& out);
+
+ private:
+  std::span<const uint8_t> msg_;
+  std::size_t pos_;
+};
+
+class WireWriter {
+ public:
+  explicit WireWriter(std::span<uint8_t> buffer) : buf_(buffer) {}
+
+  std::size_t size() const { return pos_; }
+  std::size_t capacity() const { return buf_.size(); }
+  bool overflowed() const { return overflow_; }
+  std::span<const uint8_t> data() const { return buf_.first(pos_); }
+  std::span<uint8_t> buffer() const { return buf_; }
+
+  // Rolls back to an earlier size (e.g. drop a record that did not fit);
+  // forgets compression targets past that point and clears the overflow.
+  void rollback(std::size_t pos);
+  // Limits writing to `limit` octets (e.g. the client's UDP payload size).
+  void set_limit(std::size_t limit) { limit_ = limit < buf_.size() ? limit : buf_.size(); }
+  std::size_t limit() const { return limit_ < buf_.size() ? limit_ : buf_.size(); }
+
+  bool u8(uint8_t v) {
+    if (!room(1)) return false;
+    buf_[pos_++] = v;
+    return true;
+  }
+  bool u16(uint16_t v) {
+    if (!room(2)) return false;
+    buf_[pos_++] = static_cast<uint8_t>(v >> 8);
+    buf_[pos_++] = static_cast<uint8_t>(v);
+    return true;
+  }
+  bool u32(uint32_t v) {
+    if (!room(4)) return false;
+    buf_[pos_++] = static_cast<uint8_t>(v >> 24);
+    buf_[pos_++] = static_cast<uint8_t>(v >> 16);
+    buf_[pos_++] = static_cast<uint8_t>(v >> 8);
+    buf_[pos_++] = static_cast<uint8_t>(v);
+    return true;
+  }
+  bool bytes(std::span<const uint8_t> b) {
+    if (!room(b.size())) return false;
+    for (std::size_t i = 0; i < b.size(); ++i) buf_[pos_ + i] = b[i];
+    pos_ += b.size();
+    return true;
+  }
+  void put_u16_at(std::size_t at, uint16_t v) {
+    buf_[at] = static_cast<uint8_t>(v >> 8);
+    buf_[at + 1] = static_cast<uint8_t>(v);
+  }
+  // Writes `n`, compressed against names written earlier when `compress` is
+  // set. Every label position written becomes a target for later names.
+  bool name(NameView n, bool compress = true);
+
+ private:
+  bool room(std::size_t n) {
+    if (overflow_ || pos_ + n > limit()) {
+      overflow_ = true;
+      return false;
+    }
+    return true;
+  }
+  // Does the (possibly compressed) name at packet offset `at` equal `suffix`?
+  bool packet_name_equals(std::size_t at, NameView suffix) const;
+
+  static constexpr std::size_t kMaxTargets = 128;
+  std::span<uint8_t> buf_;
+  std::size_t pos_ = 0;
+  std::size_t limit_ = SIZE_MAX;
+  bool overflow_ = false;
+  std::array<uint16_t, kMaxTargets> targets_{};
+  std::size_t ntargets_ = 0;
+};
+
+}  // namespace flatns::dns

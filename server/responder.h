@@ -1,0 +1,27 @@
+// The query path: one DNS message in, one response out, from a zone-set
+// snapshot. It allocates nothing, takes no lock and throws nothing; the
+// worker owns the buffers. See DESIGN.md "The path of one query".
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "zones/zone_set.h"
+
+namespace flatns::server {
+
+struct QueryContext {
+  bool tcp = false;
+  std::string_view nsid;  // answered to NSID requests when not empty (RFC 5001)
+};
+
+// Writes the response to `query` into `out` and returns its length, or 0
+// when the query must be dropped (short header, QR=1). `out` should hold
+// 65535 octets; over UDP the answer is truncated (TC=1) to the client's
+// payload size (512 without EDNS).
+[[nodiscard]] std::size_t answer_query(const zones::ZoneSet& zones, std::span<const uint8_t> query,
+                                       std::span<uint8_t> out, const QueryContext& ctx);
+
+}  // namespace flatns::server

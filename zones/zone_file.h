@@ -1,0 +1,54 @@
+// The master-file scanner (RFC 1035 §5.1, RFC 2308 §4 $TTL, BIND's $GENERATE).
+//
+// It only scans: each record is handed to a callback in file order, with the
+// file and line it came from; building a zone from them is zone_builder's job.
+// Errors carry file:line and what was expected, and scanning goes on after
+// an error so that check-zone can report every problem in one run.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dns/name.h"
+
+namespace flatns::zones {
+
+struct ParsedRecord {
+  dns::Name owner;
+  uint16_t type = 0;
+  uint16_t rclass = 1;
+  uint32_t ttl = 0;
+  std::vector<uint8_t> rdata;  // uncompressed wire form
+  std::string file;            // the file it came from ($INCLUDE aware)
+  std::size_t line = 0;        // line where the record starts
+};
+
+struct ZoneFileError {
+  std::string file;
+  std::size_t line = 0;
+  std::string message;
+  // "file:line: message"
+  std::string to_string() const;
+};
+
+struct ZoneFileOptions {
+  dns::Name origin;              // initial $ORIGIN, also the zone apex
+  uint32_t default_ttl = 3600;   // used until $TTL or the SOA sets one
+  int max_include_depth = 10;
+};
+
+using RecordSink = std::function<void(ParsedRecord&&)>;
+
+// Scans the file at `path`. Returns true when no error was found.
+[[nodiscard]] bool scan_zone_file(const std::string& path, const ZoneFileOptions& options,
+                                  const RecordSink& sink, std::vector<ZoneFileError>& errors);
+// Scans text held in memory; `file_name` is used in errors and to resolve
+// $INCLUDE paths relative to its folder.
+[[nodiscard]] bool scan_zone_text(std::string_view text, std::string_view file_name,
+                                  const ZoneFileOptions& options, const RecordSink& sink,
+                                  std::vector<ZoneFileError>& errors);
+
+}  // namespace flatns::zones

@@ -1,0 +1,52 @@
+// Loading zones and the set of zones one server answers from.
+//
+// A Zone is an immutable snapshot: once built it is shared read-only by all
+// worker threads. A reload builds new Zone objects and a new ZoneSet; a zone
+// whose file fails to load keeps its previous snapshot.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dns/name.h"
+#include "zones/zone_file.h"
+
+namespace flatns::zones {
+
+enum class FlattenMode { Off, Apex, All };
+
+struct ZoneConfig {
+  dns::Name origin;
+  std::string file;
+  FlattenMode flatten = FlattenMode::Apex;
+};
+
+class Zone;
+
+struct ZoneLoadResult {
+  std::shared_ptr<const Zone> zone;     // null when errors is not empty
+  std::vector<ZoneFileError> errors;    // parse errors and zone check failures
+  std::vector<ZoneFileError> warnings;  // loaded anyway (e.g. TTLs differ in an RRset)
+  std::size_t records = 0;
+};
+
+// Scans and checks the zone file, then builds the snapshot.
+[[nodiscard]] ZoneLoadResult load_zone(const ZoneConfig& config);
+
+class ZoneSet {
+ public:
+  ZoneSet() = default;
+  explicit ZoneSet(std::vector<std::shared_ptr<const Zone>> zones);
+  // The zone with the longest origin that `qname` is in, or null.
+  [[nodiscard]] const Zone* find(dns::NameView qname) const;
+  // The zone with exactly this origin, or null.
+  [[nodiscard]] std::shared_ptr<const Zone> find_exact(const dns::Name& origin) const;
+  const std::vector<std::shared_ptr<const Zone>>& zones() const { return zones_; }
+
+ private:
+  std::vector<std::shared_ptr<const Zone>> zones_;  // sorted, longest origin first
+};
+
+}  // namespace flatns::zones
