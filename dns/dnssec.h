@@ -160,6 +160,13 @@ using Nsec3Hash = std::array<uint8_t, 20>;
 [[nodiscard]] bool nsec3_hash(NameView owner, uint8_t algorithm, std::span<const uint8_t> salt,
                               uint16_t iterations, Nsec3Hash& out);
 
+// The NSEC3 owner name of `name` in `zone`: the base32hex (RFC 4648 §7)
+// hash as one lowercase label, then the zone name (RFC 5155 §3, §7.1).
+// False as for nsec3_hash, or when the result exceeds 255 octets.
+[[nodiscard]] bool nsec3_hashed_owner(NameView name, NameView zone, uint8_t algorithm,
+                                      std::span<const uint8_t> salt, uint16_t iterations,
+                                      NameBuffer& out);
+
 // ---- OpenSSL-backed digest (dnssec_crypto.cpp) ----
 enum class DigestAlg { sha1, sha256, sha384, sha512 };
 // H(parts[0] | parts[1] | ...). False only if OpenSSL fails.

@@ -196,15 +196,16 @@ VerifyResult verify_signature(uint8_t algorithm, Bytes public_key, Bytes data, B
   }
 
   MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (!ctx ||
-      EVP_DigestVerifyInit_ex(ctx.get(), nullptr, md, nullptr, nullptr, key.get(), nullptr) != 1) {
-    return VerifyResult::bad_key;
+  VerifyResult result = VerifyResult::bad_key;
+  if (ctx &&
+      EVP_DigestVerifyInit_ex(ctx.get(), nullptr, md, nullptr, nullptr, key.get(), nullptr) == 1) {
+    const int rc = EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), data.data(), data.size());
+    result = rc == 1 ? VerifyResult::ok : VerifyResult::bad_signature;
   }
-  const int rc = EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), data.data(), data.size());
-  // A failed verification leaves entries in the thread's OpenSSL error queue;
-  // the result already says what happened, so they would only pile up.
+  // A failure leaves entries in the thread's OpenSSL error queue; the result
+  // already says what happened, so they would only pile up.
   ERR_clear_error();
-  return rc == 1 ? VerifyResult::ok : VerifyResult::bad_signature;
+  return result;
 }
 
 }  // namespace flatns::dns
