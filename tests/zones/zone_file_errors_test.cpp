@@ -64,6 +64,8 @@ TEST_CASE("error: classes other than IN") {
   CHECK(only_error(scan_text("version.bind. 0 CH TXT \"x\"\n")) ==
         "test.zone:1: class CH not supported");
   CHECK(only_error(scan_text("x HS 60 A 192.0.2.1\n")) == "test.zone:1: class HS not supported");
+  // ANY is a class here because a type follows (and a meta type otherwise).
+  CHECK(only_error(scan_text("x ANY A 192.0.2.1\n")) == "test.zone:1: class ANY not supported");
 }
 
 TEST_CASE("error: bad TTL on a record and in $TTL") {
