@@ -186,3 +186,28 @@ TEST_CASE("records that do not fit are removed whole and the OPT record still fi
   CHECK((out[ede] << 8 | out[ede + 1]) == edns_option::EDE);
   CHECK((out[ede + 4] << 8 | out[ede + 5]) == 20);
 }
+
+#include "dns/message_parser.h"
+
+TEST_CASE("write_query and parse_message round trip a query with EDNS and DO") {
+  std::vector<uint8_t> buf(512);
+  QueryOptions o;
+  o.id = 77;
+  o.flags = flag::RD | flag::CD;
+  o.dnssec_ok = true;
+  const std::size_t n = write_query(buf, Name::parse("Example.ORG.").wire(), rrtype::DNSKEY, o);
+  REQUIRE(n > 0);
+  Message m;
+  std::string error;
+  REQUIRE(parse_message(std::span<const uint8_t>(buf.data(), n), m, error));
+  CHECK(m.id == 77);
+  CHECK(m.has_flag(flag::CD));
+  CHECK(m.qname.to_text() == "Example.ORG.");
+  CHECK(m.qtype == rrtype::DNSKEY);
+  CHECK(m.has_edns);
+  CHECK(m.dnssec_ok);
+  CHECK(m.edns_udp_size == 1232);
+  buf[n] = 0;
+  CHECK_FALSE(parse_message(std::span<const uint8_t>(buf.data(), n + 1), m, error));
+  CHECK(error == "1 octets of trailing data after the message");
+}
