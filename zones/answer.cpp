@@ -50,6 +50,7 @@ class Answerer {
   const bool dnssec_;
   dns::NameBuffer current_;  // name being answered (after CNAMEs)
   int chain_ = 0;
+  const Node* visited_[kMaxChainLength + 1] = {};  // CNAME owners, to stop at a loop
 };
 
 bool Answerer::put(const Zone& z, Section s, NameView owner, const RRset& set, bool required) {
@@ -165,6 +166,10 @@ Answerer::Step Answerer::answer_at(const Zone& z, const Node* node, NameView own
   }
   if (qtype != rrtype::CNAME) {
     if (const RRset* cname = z.rrset(node, rrtype::CNAME)) {
+      for (int i = 0; i < chain_; ++i) {
+        if (visited_[i] == node) return Step::Done;  // a loop: each record is shown once
+      }
+      visited_[chain_] = node;
       if (!put(z, Section::Answer, owner, *cname)) return Step::Done;
       if (wildcard && dnssec_) prove_wildcard_answer(z, rb_, name, ce);
       std::optional<NameView> target;
