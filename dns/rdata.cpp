@@ -351,8 +351,10 @@ std::string rdata_to_text(uint16_t type, std::span<const uint8_t> rdata) {
   std::string out;
   const bool ok = for_each_field(*spec, rdata, [&](Field kind, std::span<const uint8_t> field) {
     // An empty type bitmap or SvcParams list prints nothing, not a lone space.
-    if (!out.empty() && !field.empty()) out.push_back(' ');
-    field_to_text(kind, field, out);
+    std::string text;
+    field_to_text(kind, field, text);
+    if (!out.empty() && !text.empty()) out.push_back(' ');
+    out += text;
     return true;
   });
   return ok ? out : generic_to_text(rdata);

@@ -164,6 +164,9 @@ def queries_for_zone(origin, path, rng, limit, dnssec=False):
     out.append(Query(dns.name.Name((b"nothing-here",) + apex.labels), "TXT", why="NXDOMAIN at apex level"))
     if len(out) > limit:
         out = rng.sample(out, limit)
+    out.append(Query("www.example.invalid", "A", why="no served zone: REFUSED"))
+    if len(apex.labels) > 2:
+        out.append(Query(dns.name.Name(apex.labels[1:]), "SOA", why="parent of the apex: REFUSED"))
     # Variants: mixed case, TCP, no EDNS, DO.
     for i, q in enumerate(out):
         if i % 6 == 0:
