@@ -400,7 +400,12 @@ bool rdata_from_wire(uint16_t type, std::span<const uint8_t> message, std::size_
 
 bool rdata_write(uint16_t type, std::span<const uint8_t> rdata, WireWriter& w) {
   const TypeSpec* spec = find_type_spec(type);
-  if (spec == nullptr) return w.bytes(rdata);
+  // Most types have nothing to compress: copy without walking the fields.
+  const bool compresses =
+      spec != nullptr && std::any_of(spec->fields.begin(), spec->fields.end(), [](const FieldSpec& f) {
+        return f.kind == Field::kNameCompressed;
+      });
+  if (!compresses) return w.bytes(rdata);
   std::size_t pos = 0;
   for (const FieldSpec& f : spec->fields) {
     std::size_t length = 0;
