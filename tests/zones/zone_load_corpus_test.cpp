@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 
 #include "dns/rrtype.h"
 #include "tests/zones/response_reader.h"
@@ -61,7 +62,10 @@ TEST_CASE("the signed 2023 IANA root zone loads and answers with DNSSEC records"
   CHECK(nx.rcode == dns::rcode::NXDOMAIN);
   int nsec = 0;
   for (auto& rr : nx.sections[1]) {
-    if (rr.find(" NSEC ") != std::string::npos) ++nsec;
+    std::istringstream fields(rr);
+    std::string owner, ttl, type;
+    fields >> owner >> ttl >> type;
+    if (type == "NSEC") ++nsec;
   }
   CHECK(nsec == 2);  // one covers the name, one the wildcard at the root
 
