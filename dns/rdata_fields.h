@@ -1,0 +1,87 @@
+// Internal to the RDATA codecs (rdata*.cpp): the field kinds that make up
+// RDATA and the per-type descriptor table that drives the generic text, wire,
+// validation and canonicalisation code. Not part of the public dns API.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dns/name.h"
+#include "dns/rdata.h"
+
+namespace flatns::dns::rdata_detail {
+
+enum class Field : uint8_t {
+  // Domain names, stored uncompressed.
+  kNameCompressed,  // compressed on output (RFC 3597 §4), lowercased in canonical form
+  kNameCanonical,   // never compressed, lowercased in canonical form (RFC 4034 §6.2)
+  kName,            // never compressed, case kept in canonical form (NSEC, SVCB, ALIAS)
+  kU8,
+  kU16,
+  kU32,
+  kPeriod,      // u32 that also accepts TTL units in text ("1h30m"), SOA timers
+  kAlgorithm,   // u8 DNSSEC algorithm, number or mnemonic in text
+  kType,        // u16 RR type, printed as a mnemonic (RRSIG type covered)
+  kTime,        // u32 seconds, YYYYMMDDHHmmSS (RFC 4034 §3.2)
+  kIPv4,
+  kIPv6,
+  kCharString,   // one <character-string>, always printed quoted
+  kCharStrings,  // one or more <character-string>s to the end (TXT)
+  kBase64,       // base64 to the end, one or more octets
+  kHex,          // hex to the end, one or more octets
+  kSalt,         // length octet + hex, "-" when empty (NSEC3)
+  kHash,         // length octet + base32hex (NSEC3 next hashed owner)
+  kTypeBitmap,   // to the end (RFC 4034 §4.1.2)
+  kCaaTag,       // length octet + letters/digits, printed bare (RFC 8659)
+  kQuotedRest,   // octets to the end, printed as one quoted string (CAA value, URI)
+  kSvcParams,    // SvcParams to the end (RFC 9460 §2.2)
+};
+
+struct FieldSpec {
+  Field kind;
+  std::string_view label;  // names the field in error messages
+};
+
+struct TypeSpec {
+  uint16_t type;
+  // Receivers decompress names in these types (RFC 3597 §4); in all others a
+  // compression pointer inside RDATA is malformed.
+  bool decompress_on_input;
+  std::span<const FieldSpec> fields;
+};
+
+// The descriptor of a type with a specific format; nullptr for the rest.
+[[nodiscard]] const TypeSpec* find_type_spec(uint16_t type);
+
+// Length of the field of `kind` starting at `pos` of uncompressed RDATA, after
+// checking it is well-formed. Fields that run to the end take the rest.
+[[nodiscard]] bool field_length(Field kind, std::span<const uint8_t> rdata, std::size_t pos,
+                                std::size_t& length);
+[[nodiscard]] bool is_rest_field(Field kind);
+[[nodiscard]] bool is_name_field(Field kind);
+
+// Parses one field from tokens[next...], advancing `next`. `what` names the
+// field for errors ("MX preference").
+[[nodiscard]] bool field_from_text(Field kind, std::string_view what,
+                                   std::span<const TextToken> tokens, std::size_t& next,
+                                   const Name& origin, std::vector<uint8_t>& out,
+                                   std::string& error);
+// Appends the presentation form of one well-formed field.
+void field_to_text(Field kind, std::span<const uint8_t> field, std::string& out);
+
+// Decodes RFC 1035 §5.1 escapes (\X, \DDD) of a token's text.
+[[nodiscard]] bool unescape_text(std::string_view text, std::string& out, std::string& why);
+// Appends `octets` in double quotes with `"` `\` and non-printable octets escaped.
+void append_quoted(std::span<const uint8_t> octets, std::string& out);
+
+// SvcParams (rdata_svcb.cpp).
+[[nodiscard]] bool svc_params_valid(std::span<const uint8_t> params);
+[[nodiscard]] bool svc_params_from_text(std::string_view what, std::span<const TextToken> tokens,
+                                        std::size_t& next, std::vector<uint8_t>& out,
+                                        std::string& error);
+void svc_params_to_text(std::span<const uint8_t> params, std::string& out);
+
+}  // namespace flatns::dns::rdata_detail
