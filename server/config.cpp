@@ -1,10 +1,6 @@
 #include "server/config.h"
 
-// yaml-cpp 0.7's node/impl.h trips GCC 12's -Wdangling-pointer (a false positive).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdangling-pointer"
 #include <yaml-cpp/yaml.h>
-#pragma GCC diagnostic pop
 
 #include <cerrno>
 #include <charconv>
@@ -70,8 +66,11 @@ class Checker {
       return;
     }
     std::map<std::string, std::size_t> seen;
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      const YAML::Node& key = it->first;
+    for (const auto& pair : node) {
+      // Copies: yaml-cpp's iterator hands out a temporary, so a reference
+      // to its members would dangle.
+      const YAML::Node key = pair.first;
+      const YAML::Node value = pair.second;
       std::size_t key_line = line_of(key.Mark());
       std::string name = key.IsScalar() ? key.Scalar() : describe(key);
       std::string key_path = path.empty() ? name : path + "." + name;
@@ -90,7 +89,7 @@ class Checker {
         error(key_line, key_path, "unknown key (expected one of " + known + ")");
         continue;
       }
-      field->handle(it->second, key_path, key_line);
+      field->handle(value, key_path, key_line);
     }
   }
 
@@ -157,7 +156,7 @@ class Checker {
       return;
     }
     for (std::size_t i = 0; i < node.size(); ++i) {
-      const YAML::Node& element = node[i];
+      const YAML::Node element = node[i];
       std::size_t element_line = line_of(element.Mark());
       item(element, path + "[" + std::to_string(i) + "]", element_line ? element_line : line);
     }
