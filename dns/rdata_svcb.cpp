@@ -110,9 +110,12 @@ std::vector<std::string> split_value_list(std::string_view s) {
 
 void append_escaped_item(std::span<const uint8_t> item, std::string& out) {
   for (uint8_t c : item) {
-    if (c == ',' || c == '\\') {
-      out += "\\\\";  // a literal comma or backslash: escaped for the list, then for the string
-      out.push_back(static_cast<char>(c));
+    // A literal comma or backslash is escaped for the value-list, and that
+    // escape again for the quoted string: "\\," and "\\\\".
+    if (c == ',') {
+      out += "\\\\,";
+    } else if (c == '\\') {
+      out += "\\\\\\\\";
     } else if (c == '"') {
       out += "\\\"";
     } else if (c < 0x20 || c >= 0x7f) {

@@ -1,0 +1,156 @@
+#include "dns/message.h"
+
+#include "dns/rdata.h"
+#include "dns/rrtype.h"
+
+namespace flatns::dns {
+
+namespace {
+
+// Skips one resource record; when it is an OPT record, records what the
+// client asked for. Returns false on malformed input.
+bool read_additional_record(WireReader& r, Query& q, bool& seen_opt) {
+  NameBuffer owner;
+  uint16_t type, rclass, rdlength;
+  uint32_t ttl;
+  if (!r.name(owner) || !r.u16(type) || !r.u16(rclass) || !r.u32(ttl) || !r.u16(rdlength)) {
+    return false;
+  }
+  std::span<const uint8_t> rdata;
+  if (!r.bytes(rdlength, rdata)) return false;
+  if (type != rrtype::OPT) return true;
+  // RFC 6891 §6.1.1: one OPT, owned by the root.
+  if (seen_opt || owner.length != 1) return false;
+  seen_opt = true;
+  q.edns.present = true;
+  q.edns.udp_size = rclass < kMinUdpPayload ? kMinUdpPayload : rclass;
+  q.edns.version = static_cast<uint8_t>(ttl >> 16);
+  q.edns.dnssec_ok = (ttl & 0x8000) != 0;
+  WireReader opts(rdata);
+  while (opts.remaining() > 0) {
+    uint16_t code, len;
+    std::span<const uint8_t> value;
+    if (!opts.u16(code) || !opts.u16(len) || !opts.bytes(len, value)) return false;
+    if (code == edns_option::NSID) q.edns.nsid = true;
+  }
+  return true;
+}
+
+}  // namespace
+
+QueryStatus parse_query(std::span<const uint8_t> packet, Query& q) {
+  q = Query{};
+  WireReader r(packet);
+  uint16_t qdcount, ancount, nscount, arcount;
+  if (!r.u16(q.id) || !r.u16(q.flags) || !r.u16(qdcount) || !r.u16(ancount) || !r.u16(nscount) ||
+      !r.u16(arcount)) {
+    return QueryStatus::Drop;
+  }
+  if (q.flags & flag::QR) return QueryStatus::Drop;
+  q.opcode = static_cast<uint8_t>((q.flags >> 11) & 0xF);
+  if (qdcount == 1) {
+    if (r.name(q.qname) && r.u16(q.qtype) && r.u16(q.qclass)) q.has_question = true;
+  }
+  if (q.opcode != opcode::QUERY) return QueryStatus::NotImp;
+  if (qdcount != 1 || !q.has_question) return QueryStatus::FormErr;
+  if (ancount != 0 || nscount != 0) return QueryStatus::FormErr;
+  bool seen_opt = false;
+  for (uint16_t i = 0; i < arcount; ++i) {
+    if (!read_additional_record(r, q, seen_opt)) return QueryStatus::FormErr;
+  }
+  if (r.remaining() != 0) return QueryStatus::FormErr;
+  if (q.edns.present && q.edns.version > 0) return QueryStatus::BadVers;
+  return QueryStatus::Ok;
+}
+
+void ResponseBuilder::start(const Query& q, std::size_t max_size) {
+  w_.rollback(0);
+  max_size_ = max_size;
+  edns_ = q.edns.present;
+  dnssec_ok_ = q.edns.dnssec_ok;
+  flags_ = static_cast<uint16_t>(flag::QR | (q.flags & (0x7800 | flag::RD | flag::CD)));
+  rcode_ = rcode::NOERROR;
+  counts_[0] = counts_[1] = counts_[2] = 0;
+  has_ede_ = false;
+  nsid_ = {};
+  w_.set_limit(SIZE_MAX);
+  w_.u16(q.id);
+  w_.u16(0);
+  w_.u16(q.has_question ? 1 : 0);
+  w_.u16(0);
+  w_.u16(0);
+  w_.u16(0);
+  if (q.has_question) {
+    w_.name(q.qname.view());
+    w_.u16(q.qtype);
+    w_.u16(q.qclass);
+  }
+  // Records must leave room for the OPT record written by finish().
+  w_.set_limit(max_size_);
+}
+
+std::size_t ResponseBuilder::opt_size() const {
+  if (!edns_) return 0;
+  std::size_t n = 11;
+  if (!nsid_.empty()) n += 4 + nsid_.size();
+  if (has_ede_) n += 6 + ede_.text.size();
+  return n;
+}
+
+void ResponseBuilder::rollback(std::size_t mark, Section s, uint16_t count_before) {
+  w_.rollback(mark);
+  counts_[static_cast<int>(s)] = count_before;
+}
+
+bool ResponseBuilder::add(Section s, NameView owner, uint16_t type, uint16_t rclass, uint32_t ttl,
+                          std::span<const uint8_t> rdata) {
+  const std::size_t start = w_.size();
+  const std::size_t reserve = opt_size();
+  w_.set_limit(max_size_ > reserve ? max_size_ - reserve : 0);
+  bool ok = w_.name(owner) && w_.u16(type) && w_.u16(rclass) && w_.u32(ttl);
+  std::size_t rdlength_at = w_.size();
+  ok = ok && w_.u16(0) && rdata_write(type, rdata, w_);
+  if (!ok) {
+    w_.rollback(start);
+    return false;
+  }
+  w_.put_u16_at(rdlength_at, static_cast<uint16_t>(w_.size() - rdlength_at - 2));
+  ++counts_[static_cast<int>(s)];
+  return true;
+}
+
+std::size_t ResponseBuilder::finish() {
+  w_.set_limit(max_size_);
+  if (edns_) {
+    // An EDE text longer than what fits is dropped rather than the OPT record.
+    if (w_.size() + opt_size() > max_size_) has_ede_ = false;
+    if (w_.size() + opt_size() > max_size_) nsid_ = {};
+    const std::size_t opt_start = w_.size();
+    std::size_t rdlen = opt_size() - 11;
+    bool ok = w_.u8(0) && w_.u16(rrtype::OPT) && w_.u16(1232) &&
+              w_.u8(static_cast<uint8_t>(rcode_ >> 4)) && w_.u8(0) &&
+              w_.u16(dnssec_ok_ ? 0x8000 : 0) && w_.u16(static_cast<uint16_t>(rdlen));
+    if (ok && !nsid_.empty()) {
+      ok = w_.u16(edns_option::NSID) && w_.u16(static_cast<uint16_t>(nsid_.size())) &&
+           w_.bytes({reinterpret_cast<const uint8_t*>(nsid_.data()), nsid_.size()});
+    }
+    if (ok && has_ede_) {
+      ok = w_.u16(edns_option::EDE) && w_.u16(static_cast<uint16_t>(2 + ede_.text.size())) &&
+           w_.u16(ede_.code) &&
+           w_.bytes({reinterpret_cast<const uint8_t*>(ede_.text.data()), ede_.text.size()});
+    }
+    if (ok) {
+      ++counts_[2];
+    } else {
+      w_.rollback(opt_start);
+    }
+  }
+  const uint16_t header_flags = static_cast<uint16_t>(flags_ | (rcode_ & 0xF));
+  w_.put_u16_at(2, header_flags);
+  w_.put_u16_at(6, counts_[0]);
+  w_.put_u16_at(8, counts_[1]);
+  w_.put_u16_at(10, counts_[2]);
+  return w_.size();
+}
+
+}  // namespace flatns::dns

@@ -1,0 +1,122 @@
+// DNS messages: parsing a query (RFC 1035 §4.1, EDNS(0) RFC 6891, NSID RFC
+// 5001) and building a response into a caller buffer with name compression,
+// truncation (RFC 2181 §9: whole RRsets only, TC=1) and an OPT record carrying
+// extended rcodes and Extended DNS Errors (RFC 8914).
+//
+// Nothing here allocates; both directions are used on the packet path.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "dns/name.h"
+#include "dns/wire.h"
+
+namespace flatns::dns {
+
+namespace rcode {
+inline constexpr uint16_t NOERROR = 0, FORMERR = 1, SERVFAIL = 2, NXDOMAIN = 3, NOTIMP = 4,
+                          REFUSED = 5, YXDOMAIN = 6, BADVERS = 16;
+}
+namespace opcode {
+inline constexpr uint8_t QUERY = 0, IQUERY = 1, STATUS = 2, NOTIFY = 4, UPDATE = 5;
+}
+namespace flag {  // bits of the second 16-bit header word
+inline constexpr uint16_t QR = 0x8000, AA = 0x0400, TC = 0x0200, RD = 0x0100, RA = 0x0080,
+                          AD = 0x0020, CD = 0x0010;
+}
+namespace edns_option {
+inline constexpr uint16_t NSID = 3, COOKIE = 10, EDE = 15;
+}
+
+inline constexpr std::size_t kHeaderSize = 12;
+inline constexpr uint16_t kMinUdpPayload = 512;
+
+enum class Section : uint8_t { Answer = 0, Authority = 1, Additional = 2 };
+
+struct EdnsRequest {
+  bool present = false;
+  uint16_t udp_size = 0;  // as sent by the client (values below 512 are treated as 512)
+  uint8_t version = 0;
+  bool dnssec_ok = false;
+  bool nsid = false;  // the client asked for our NSID
+};
+
+struct Query {
+  uint16_t id = 0;
+  uint16_t flags = 0;  // the second header word as received
+  uint8_t opcode = 0;
+  bool has_question = false;
+  NameBuffer qname;  // case as received
+  uint16_t qtype = 0;
+  uint16_t qclass = 0;
+  EdnsRequest edns;
+};
+
+enum class QueryStatus : uint8_t {
+  Ok,
+  Drop,     // no response can or should be formed (short header, QR=1)
+  FormErr,  // malformed: answer FORMERR
+  NotImp,   // unsupported opcode
+  BadVers,  // EDNS version above 0 (RFC 6891 §6.1.3)
+};
+
+// Parses header, question and the additional section (for OPT). Fields that
+// could be read before an error are filled in, so a FORMERR can echo them.
+[[nodiscard]] QueryStatus parse_query(std::span<const uint8_t> packet, Query& query);
+
+struct ExtendedError {
+  uint16_t code = 0;
+  std::string_view text;  // EXTRA-TEXT, may be empty
+};
+
+class ResponseBuilder {
+ public:
+  explicit ResponseBuilder(std::span<uint8_t> out) : w_(out) {}
+
+  // Starts a response to `q`: ID and opcode copied, QR set, RD and CD copied,
+  // the question copied when it was parsed. `max_size` is the largest
+  // response the transport allows (UDP payload size or 65535 for TCP).
+  void start(const Query& q, std::size_t max_size);
+
+  void set_rcode(uint16_t rc) { rcode_ = rc; }
+  uint16_t rcode() const { return rcode_; }
+  void set_aa(bool on) { set_flag(flag::AA, on); }
+  void set_ad(bool on) { set_flag(flag::AD, on); }
+  void set_tc() { set_flag(flag::TC, true); }
+  bool truncated() const { return (flags_ & flag::TC) != 0; }
+  void set_nsid(std::string_view nsid) { nsid_ = nsid; }
+  void set_extended_error(ExtendedError ede) { ede_ = ede; has_ede_ = true; }
+
+  // Marks where an RRset starts, so a partial RRset can be removed.
+  std::size_t mark() const { return w_.size(); }
+  void rollback(std::size_t mark, Section s, uint16_t count_before);
+  uint16_t count(Section s) const { return counts_[static_cast<int>(s)]; }
+
+  // Appends one record; sections must be filled in order. False when it does
+  // not fit (the partial record is removed).
+  [[nodiscard]] bool add(Section s, NameView owner, uint16_t type, uint16_t rclass, uint32_t ttl,
+                         std::span<const uint8_t> rdata);
+
+  // Writes counts, flags, rcode and the OPT record; returns the length.
+  std::size_t finish();
+
+ private:
+  void set_flag(uint16_t f, bool on) { flags_ = on ? (flags_ | f) : (flags_ & ~f); }
+  std::size_t opt_size() const;
+
+  WireWriter w_;
+  std::size_t max_size_ = 0;
+  uint16_t flags_ = 0;
+  uint16_t rcode_ = 0;
+  uint16_t counts_[3] = {0, 0, 0};
+  bool edns_ = false;
+  bool dnssec_ok_ = false;
+  bool has_ede_ = false;
+  ExtendedError ede_;
+  std::string_view nsid_;
+};
+
+}  // namespace flatns::dns

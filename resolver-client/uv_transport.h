@@ -1,0 +1,48 @@
+// Transport (resolver-client/transport.h) on libuv: each UDP query gets its
+// own socket bound to port 0, so the kernel picks a random ephemeral source
+// port (RFC 5452 §4.5); each TCP query its own connection (RFC 7766 framing).
+// Use one UvTransport per loop, from that loop's thread only.
+#pragma once
+
+#include <uv.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <unordered_map>
+
+#include "resolver-client/transport.h"
+
+namespace flatns::resolver {
+
+struct TransportCounters {
+  uint64_t sent = 0;
+  uint64_t ignored_mismatch = 0;   // wrong address, ID or question
+  uint64_t ignored_malformed = 0;  // could not be parsed or too large
+};
+
+class UvTransport final : public Transport {
+ public:
+  // `max_response_size` bounds accepted responses (UDP and TCP).
+  explicit UvTransport(uv_loop_t* loop, std::size_t max_response_size = 65535);
+  ~UvTransport() override;
+  UvTransport(const UvTransport&) = delete;
+  UvTransport& operator=(const UvTransport&) = delete;
+
+  QueryHandle send(const UpstreamQuery& query, ReplyCallback done) override;
+  void cancel(QueryHandle handle) override;
+
+  [[nodiscard]] const TransportCounters& counters() const { return counters_; }
+
+  struct Pending;  // one query in flight (defined in uv_transport.cpp)
+  void finish(Pending* p, UpstreamReply&& reply, bool notify);
+  void on_datagram(Pending* p, std::span<const uint8_t> data, const sockaddr* from);
+  TransportCounters counters_;
+
+ private:
+  uv_loop_t* loop_;
+  std::size_t max_response_size_;
+  QueryHandle next_handle_ = 1;
+  std::unordered_map<QueryHandle, Pending*> pending_;
+};
+
+}  // namespace flatns::resolver

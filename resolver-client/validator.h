@@ -1,0 +1,72 @@
+// The DNSSEC validator of the resolver client: pure logic, no I/O, no clock of
+// its own. The iterator drives it zone by zone, as Unbound's validator module
+// does (find keys, validate, finish):
+//
+//  1. The chain of trust starts at a trust anchor (val_anchor.h): a DsSet.
+//  2. For each zone cut, the iterator fetches the zone's DNSKEY RRset and
+//     calls validate_dnskey_response() with the zone's DsSet -> ZoneKeys.
+//  3. Every response from that zone's servers goes through
+//     validate_response() with the ZoneKeys; the result says what kind of
+//     answer it is, its verdict, the TTL to cache it with, and for
+//     referrals the child's DsSet (validated DS, or proof of an unsigned
+//     delegation: RFC 4035 §5.2).
+//
+// Positive answers and CNAME chains (RFC 4035 §5.3), wildcard expansions
+// (§5.3.4), NXDOMAIN and NODATA proofs with NSEC (§5.4) or NSEC3 (RFC 5155
+// §8), opt-out (RFC 5155 §6) and the RFC 9276 iteration limit are handled
+// here; the per-file modules hold the details (val_sigcrypt, val_nsec,
+// val_nsec3, val_keyset). A bogus verdict is not final for the resolution:
+// the iterator re-asks the zone's other servers, fills Verdict::server in and
+// reports the server.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "dns/message_parser.h"
+#include "dns/name.h"
+#include "resolver-client/val_anchor.h"
+#include "resolver-client/val_context.h"
+#include "resolver-client/val_keyset.h"
+#include "resolver-client/val_rrset.h"
+#include "resolver-client/val_sigcrypt.h"
+#include "resolver-client/verdict.h"
+
+namespace flatns::resolver {
+
+enum class ResponseKind : uint8_t {
+  Answer,      // the qtype RRset (possibly after a CNAME chain inside the zone)
+  CnameExit,   // a CNAME chain that leaves the zone: resolve `next_name` next
+  NxDomain,    // the name (or the end of the CNAME chain) does not exist
+  NoData,      // the name exists without the qtype
+  Referral,    // a delegation to `next_name`; `delegation` tells if it is signed
+  Unusable,    // none of the above (e.g. rcode SERVFAIL, REFUSED, lame answer)
+};
+[[nodiscard]] const char* to_string(ResponseKind k);
+
+struct ValidatedResponse {
+  ResponseKind kind = ResponseKind::Unusable;
+  Verdict verdict;      // for the whole response; Secure only if every part is
+  uint32_t ttl = 0;     // smallest clamped TTL of the validated RRsets (the SOA's
+                        // for negative answers, RFC 2308 §5)
+  dns::Name next_name;  // CnameExit: the target; Referral: the child zone
+  // Referral: the child's DS set (Secure with DS records, Insecure for a proven
+  // unsigned delegation, Bogus when the proof is missing or wrong).
+  // qtype DS: the DS answer (Answer) or the proof of its absence (NoData).
+  DsSet delegation;
+  bool wildcard_answer = false;  // the answer was synthesised from a wildcard
+};
+
+// Validates a response from one of `keys.zone`'s servers to (qname, qtype).
+// An Insecure ZoneKeys makes every response Insecure (the kind is still
+// classified); a Bogus ZoneKeys makes it Bogus.
+[[nodiscard]] ValidatedResponse validate_response(const dns::Message& response,
+                                                  const dns::Name& qname, uint16_t qtype,
+                                                  const ZoneKeys& keys, ValidationContext& ctx);
+
+// Validates the DNSKEY RRset of `ds.zone` found in the answer of `response`
+// (a response to "zone DNSKEY").
+[[nodiscard]] ZoneKeys validate_dnskey_response(const dns::Message& response, const DsSet& ds,
+                                                ValidationContext& ctx);
+
+}  // namespace flatns::resolver

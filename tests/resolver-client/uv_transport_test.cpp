@@ -1,0 +1,303 @@
+// The libuv transport against small loopback responders (127.0.0.1:24001..):
+// responses are matched on address, port, ID and question (RFC 5452), TCP
+// framing works, and silence ends in a timeout.
+#include <uv.h>
+
+#include <catch2/catch.hpp>
+#include <cstring>
+#include <optional>
+#include <vector>
+
+#include "dns/message.h"
+#include "dns/rrtype.h"
+#include "resolver-client/uv_transport.h"
+
+using namespace flatns;
+using namespace flatns::resolver;
+
+namespace {
+
+ServerAddress addr(const char* text) {
+  ServerAddress a;
+  std::string error;
+  REQUIRE(ServerAddress::parse(text, 53, a, error));
+  return a;
+}
+
+// A response to `query` with one A record 192.0.2.7 for its qname.
+std::vector<uint8_t> answer_to(std::span<const uint8_t> query) {
+  dns::Query q;
+  REQUIRE(dns::parse_query(query, q) == dns::QueryStatus::Ok);
+  std::vector<uint8_t> out(512);
+  dns::ResponseBuilder b(out);
+  b.start(q, out.size());
+  const uint8_t a[4] = {192, 0, 2, 7};
+  REQUIRE(b.add(dns::Section::Answer, q.qname.view(), dns::rrtype::A, dns::rrclass::IN, 300, a));
+  out.resize(b.finish());
+  return out;
+}
+
+// A UDP responder that, for each query, first sends the given bad variants
+// and then the right answer (unless `silent`).
+struct UdpResponder {
+  uv_udp_t sock{};
+  uv_udp_t other_port{};  // sends a correct answer from a different port
+  bool silent = false;
+  bool send_wrong_id = true, send_wrong_question = true, send_from_other_port = true;
+  int queries = 0;
+  std::vector<uint8_t> rx = std::vector<uint8_t>(2048);
+
+  UdpResponder(uv_loop_t* loop, const char* address, const char* other_address) {
+    ServerAddress a = addr(address), o = addr(other_address);
+    uv_udp_init(loop, &sock);
+    uv_udp_init(loop, &other_port);
+    sock.data = this;
+    REQUIRE(uv_udp_bind(&sock, a.sockaddr_ptr(), 0) == 0);
+    REQUIRE(uv_udp_bind(&other_port, o.sockaddr_ptr(), 0) == 0);
+    uv_udp_recv_start(
+        &sock,
+        [](uv_handle_t* h, size_t, uv_buf_t* buf) {
+          auto* self = static_cast<UdpResponder*>(h->data);
+          *buf = uv_buf_init(reinterpret_cast<char*>(self->rx.data()), 2048);
+        },
+        [](uv_udp_t* h, ssize_t n, const uv_buf_t* buf, const sockaddr* from, unsigned) {
+          if (n <= 0 || from == nullptr) return;
+          auto* self = static_cast<UdpResponder*>(h->data);
+          self->on_query({reinterpret_cast<uint8_t*>(buf->base), static_cast<size_t>(n)}, from);
+        });
+  }
+  void send(uv_udp_t* s, std::vector<uint8_t> data, const sockaddr* to) {
+    uv_buf_t b = uv_buf_init(reinterpret_cast<char*>(data.data()), static_cast<unsigned>(data.size()));
+    REQUIRE(uv_udp_try_send(s, &b, 1, to) == static_cast<int>(data.size()));
+  }
+  void on_query(std::span<const uint8_t> query, const sockaddr* from) {
+    ++queries;
+    if (silent) return;
+    auto good = answer_to(query);
+    if (send_wrong_id) {
+      auto bad = good;
+      bad[0] ^= 0x5a;
+      send(&sock, bad, from);
+    }
+    if (send_wrong_question) {
+      auto bad = good;
+      bad[12 + 1] ^= 0x01;  // first letter of the qname changes
+      send(&sock, bad, from);
+    }
+    if (send_from_other_port) send(&other_port, good, from);
+    send(&sock, good, from);
+  }
+  void close() {
+    uv_close(reinterpret_cast<uv_handle_t*>(&sock), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&other_port), nullptr);
+  }
+};
+
+UpstreamQuery query_for(const ServerAddress& server, Protocol p, uint32_t timeout_ms) {
+  UpstreamQuery q;
+  q.server = server;
+  q.protocol = p;
+  q.qname = dns::Name::parse("www.example.");
+  q.qtype = dns::rrtype::A;
+  q.timeout_ms = timeout_ms;
+  return q;
+}
+
+}  // namespace
+
+TEST_CASE("UDP: only the answer from the queried address, port, ID and question is accepted",
+          "[transport]") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  {
+    UdpResponder responder(&loop, "127.0.0.1:24001", "127.0.0.1:24002");
+    UvTransport transport(&loop);
+    std::optional<UpstreamReply> got;
+    transport.send(query_for(addr("127.0.0.1:24001"), Protocol::Udp, 2000),
+                   [&](UpstreamReply&& r) { got = std::move(r); responder.close(); });
+    uv_run(&loop, UV_RUN_DEFAULT);
+    REQUIRE(got);
+    CHECK(got->status == ReplyStatus::Answer);
+    REQUIRE(got->message.answer.size() == 1);
+    CHECK(got->message.qname == dns::Name::parse("www.example."));
+    CHECK(got->message.answer[0].rdata == std::vector<uint8_t>{192, 0, 2, 7});
+    // wrong ID, wrong question and wrong source port were all seen and ignored
+    CHECK(transport.counters().ignored_mismatch == 3);
+    CHECK(responder.queries == 1);
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+  CHECK(uv_loop_close(&loop) == 0);
+}
+
+TEST_CASE("UDP: queries carry EDNS 1232 with DO=1, fresh IDs and source ports", "[transport]") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  {
+    UdpResponder responder(&loop, "127.0.0.1:24003", "127.0.0.1:24004");
+    responder.silent = true;
+    std::vector<dns::Query> seen;
+    std::vector<std::string> sources;
+    uv_udp_recv_stop(&responder.sock);
+    uv_udp_recv_start(
+        &responder.sock,
+        [](uv_handle_t* h, size_t, uv_buf_t* buf) {
+          auto* self = static_cast<UdpResponder*>(h->data);
+          *buf = uv_buf_init(reinterpret_cast<char*>(self->rx.data()), 2048);
+        },
+        [](uv_udp_t* h, ssize_t n, const uv_buf_t* buf, const sockaddr* from, unsigned) {
+          if (n <= 0 || from == nullptr) return;
+          auto* ctx = static_cast<std::pair<std::vector<dns::Query>*, std::vector<std::string>*>*>(
+              h->loop->data);
+          dns::Query q;
+          REQUIRE(dns::parse_query({reinterpret_cast<uint8_t*>(buf->base), static_cast<size_t>(n)},
+                                   q) == dns::QueryStatus::Ok);
+          ctx->first->push_back(q);
+          ctx->second->push_back(ServerAddress::from_sockaddr(from).to_string());
+        });
+    std::pair<std::vector<dns::Query>*, std::vector<std::string>*> ctx{&seen, &sources};
+    loop.data = &ctx;
+    UvTransport transport(&loop);
+    int timeouts = 0;
+    for (int i = 0; i < 8; ++i) {
+      auto q = query_for(addr("127.0.0.1:24003"), Protocol::Udp, 150);
+      q.checking_disabled = (i == 0);
+      transport.send(q, [&](UpstreamReply&& r) {
+        if (r.status == ReplyStatus::Timeout) ++timeouts;
+        if (timeouts == 8) responder.close();
+      });
+    }
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK(timeouts == 8);
+    REQUIRE(seen.size() == 8);
+    for (const auto& q : seen) {
+      CHECK(q.edns.present);
+      CHECK(q.edns.udp_size == 1232);
+      CHECK(q.edns.dnssec_ok);
+    }
+    CHECK((seen[0].flags & dns::flag::CD) != 0);
+    CHECK((seen[1].flags & dns::flag::CD) == 0);
+    std::sort(sources.begin(), sources.end());
+    CHECK(std::unique(sources.begin(), sources.end()) == sources.end());  // 8 distinct ports
+    std::vector<uint16_t> ids;
+    for (const auto& q : seen) ids.push_back(q.id);
+    std::sort(ids.begin(), ids.end());
+    // 8 random 16-bit IDs: a repeat has probability < 0.05%
+    CHECK(std::unique(ids.begin(), ids.end()) == ids.end());
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+  CHECK(uv_loop_close(&loop) == 0);
+}
+
+namespace {
+
+// A TCP responder answering each length-prefixed query, first with a wrong-ID
+// message on the same stream.
+struct TcpResponder {
+  uv_tcp_t server{};
+  uv_tcp_t client{};
+  std::vector<uint8_t> in;
+  std::array<char, 4096> chunk{};
+  std::vector<std::vector<uint8_t>> outgoing;
+
+  TcpResponder(uv_loop_t* loop, const char* address) {
+    uv_tcp_init(loop, &server);
+    server.data = this;
+    REQUIRE(uv_tcp_bind(&server, addr(address).sockaddr_ptr(), 0) == 0);
+    REQUIRE(uv_listen(reinterpret_cast<uv_stream_t*>(&server), 4, [](uv_stream_t* s, int) {
+              auto* self = static_cast<TcpResponder*>(s->data);
+              uv_tcp_init(s->loop, &self->client);
+              self->client.data = self;
+              REQUIRE(uv_accept(s, reinterpret_cast<uv_stream_t*>(&self->client)) == 0);
+              uv_read_start(
+                  reinterpret_cast<uv_stream_t*>(&self->client),
+                  [](uv_handle_t* h, size_t, uv_buf_t* buf) {
+                    auto* me = static_cast<TcpResponder*>(h->data);
+                    *buf = uv_buf_init(me->chunk.data(), 4096);
+                  },
+                  [](uv_stream_t* c, ssize_t n, const uv_buf_t* buf) {
+                    auto* me = static_cast<TcpResponder*>(c->data);
+                    if (n <= 0) return;
+                    me->in.insert(me->in.end(), buf->base, buf->base + n);
+                    if (me->in.size() < 2) return;
+                    std::size_t len = me->in[0] << 8 | me->in[1];
+                    if (me->in.size() < 2 + len) return;
+                    auto good = answer_to({me->in.data() + 2, len});
+                    auto bad = good;
+                    bad[1] ^= 0x33;
+                    for (auto* m : {&bad, &good}) {
+                      std::vector<uint8_t> framed = {static_cast<uint8_t>(m->size() >> 8),
+                                                     static_cast<uint8_t>(m->size())};
+                      framed.insert(framed.end(), m->begin(), m->end());
+                      me->outgoing.push_back(framed);
+                      uv_buf_t b = uv_buf_init(reinterpret_cast<char*>(me->outgoing.back().data()),
+                                               static_cast<unsigned>(framed.size()));
+                      REQUIRE(uv_try_write(c, &b, 1) == static_cast<int>(framed.size()));
+                    }
+                  });
+            }) == 0);
+  }
+  void close() {
+    uv_close(reinterpret_cast<uv_handle_t*>(&server), nullptr);
+    if (client.loop) uv_close(reinterpret_cast<uv_handle_t*>(&client), nullptr);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("TCP: framed query and answer, a wrong-ID message on the stream is skipped",
+          "[transport]") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  {
+    TcpResponder responder(&loop, "127.0.0.1:24005");
+    UvTransport transport(&loop);
+    std::optional<UpstreamReply> got;
+    transport.send(query_for(addr("127.0.0.1:24005"), Protocol::Tcp, 2000),
+                   [&](UpstreamReply&& r) { got = std::move(r); responder.close(); });
+    uv_run(&loop, UV_RUN_DEFAULT);
+    REQUIRE(got);
+    CHECK(got->status == ReplyStatus::Answer);
+    REQUIRE(got->message.answer.size() == 1);
+    CHECK(transport.counters().ignored_mismatch == 1);
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+  CHECK(uv_loop_close(&loop) == 0);
+}
+
+TEST_CASE("TCP: a refused connection is a network error, reported after send returns",
+          "[transport]") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  {
+    UvTransport transport(&loop);
+    std::optional<UpstreamReply> got;
+    bool returned = false;
+    transport.send(query_for(addr("127.0.0.1:24006"), Protocol::Tcp, 2000),
+                   [&](UpstreamReply&& r) {
+                     CHECK(returned);
+                     got = std::move(r);
+                   });
+    returned = true;
+    uv_run(&loop, UV_RUN_DEFAULT);
+    REQUIRE(got);
+    CHECK(got->status == ReplyStatus::NetworkError);
+    CHECK(got->error.find("127.0.0.1:24006") != std::string::npos);
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+  CHECK(uv_loop_close(&loop) == 0);
+}
+
+TEST_CASE("a cancelled query never calls back and leaves nothing open", "[transport]") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  {
+    UvTransport transport(&loop);
+    bool called = false;
+    auto h = transport.send(query_for(addr("127.0.0.1:24007"), Protocol::Udp, 5000),
+                            [&](UpstreamReply&&) { called = true; });
+    transport.cancel(h);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK_FALSE(called);
+  }
+  CHECK(uv_loop_close(&loop) == 0);
+}
