@@ -24,7 +24,8 @@ void put_u32(std::vector<uint8_t>& out, uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(v >> shift));
 }
 
-bool loc_size_valid(uint8_t v) { return (v >> 4) <= 9 && (v & 15) <= 9; }
+// Digits 0-9 each; zero only as 0x00 so that every valid value has one text form.
+bool loc_size_valid(uint8_t v) { return (v >> 4) <= 9 && (v & 15) <= 9 && (v == 0 || v >> 4 != 0); }
 
 // "123", "123.4", "-2.05" with at most `max_fraction` fraction digits, scaled
 // to units of 10^-max_fraction.
@@ -324,10 +325,19 @@ bool misc_field_length(Field kind, std::span<const uint8_t> rdata, std::size_t p
                        std::size_t& length) {
   const std::size_t left = pos <= rdata.size() ? rdata.size() - pos : 0;
   switch (kind) {
-    case Field::kLoc:
+    case Field::kLoc: {
       length = 16;
-      return left == 16 && rdata[pos] == 0 && loc_size_valid(rdata[pos + 1]) &&
-             loc_size_valid(rdata[pos + 2]) && loc_size_valid(rdata[pos + 3]);
+      if (left != 16 || rdata[pos] != 0 || !loc_size_valid(rdata[pos + 1]) ||
+          !loc_size_valid(rdata[pos + 2]) || !loc_size_valid(rdata[pos + 3])) {
+        return false;
+      }
+      // RFC 1876 §2: latitudes beyond 90 degrees and longitudes beyond 180 are invalid.
+      const auto off_origin = [&](std::size_t at) {
+        const int64_t v = static_cast<int64_t>(get_u32(rdata, pos + at)) - kEquator;
+        return v < 0 ? -v : v;
+      };
+      return off_origin(4) <= 90LL * 3600 * 1000 && off_origin(8) <= 180LL * 3600 * 1000;
+    }
     case Field::kEui48:
       length = 6;
       return left >= 6;
