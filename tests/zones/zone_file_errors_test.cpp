@@ -26,6 +26,13 @@ TEST_CASE("error: not a TTL, class or type") {
         "test.zone:1: expected a class or type, found 'INX'");
   CHECK(only_error(scan_text("www IN INX A 192.0.2.1\n")) ==
         "test.zone:1: expected a TTL or type, found 'INX'");
+  // The type was left out: the address is where the type should be.
+  CHECK(only_error(scan_text("www 60 192.0.2.1\n")) ==
+        "test.zone:1: expected a class or type, found '192.0.2.1'");
+  CHECK(only_error(scan_text("www 60 IN 192.0.2.1\n")) ==
+        "test.zone:1: expected a type, found '192.0.2.1'");
+  CHECK(only_error(scan_text("www \"A\" 192.0.2.1\n")) ==
+        "test.zone:1: expected a TTL, class or type, found '\"A\"'");
 }
 
 TEST_CASE("error: unknown RR type") {
