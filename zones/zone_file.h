@@ -38,7 +38,13 @@ struct ZoneFileOptions {
   dns::Name origin;              // initial $ORIGIN, also the zone apex
   uint32_t default_ttl = 3600;   // used until $TTL or the SOA sets one
   int max_include_depth = 10;
+  std::size_t max_errors = 1000;  // scanning stops after this many errors
 };
+
+// TTL in seconds or with units (RFC 1035 numbers; BIND's "1w2d3h4m5s",
+// case-insensitive; a trailing number without unit counts as seconds).
+// False, with `error` saying why, on bad syntax or above 2^32-1.
+[[nodiscard]] bool ttl_from_text(std::string_view text, uint32_t& ttl, std::string& error);
 
 using RecordSink = std::function<void(ParsedRecord&&)>;
 

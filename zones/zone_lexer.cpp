@@ -1,0 +1,126 @@
+#include "zones/zone_lexer.h"
+
+#include <array>
+
+namespace flatns::zones {
+
+namespace {
+
+enum CharClass : uint8_t { kPlain, kBlank, kNewline, kSpecial, kBackslash };
+
+constexpr std::array<uint8_t, 256> make_classes() {
+  std::array<uint8_t, 256> c{};
+  c[' '] = c['\t'] = c['\r'] = kBlank;  // '\r' makes CRLF files read like LF ones
+  c['\n'] = kNewline;
+  c[';'] = c['('] = c[')'] = c['"'] = kSpecial;
+  c['\\'] = kBackslash;
+  return c;
+}
+constexpr std::array<uint8_t, 256> kClass = make_classes();
+
+inline uint8_t class_of(char ch) { return kClass[static_cast<uint8_t>(ch)]; }
+
+}  // namespace
+
+void ZoneLexer::skip_rest_of_line() {
+  while (pos_ < text_.size() && text_[pos_] != '\n') ++pos_;
+  if (pos_ < text_.size()) {
+    ++pos_;
+    ++line_;
+  }
+}
+
+ZoneLexer::Result ZoneLexer::next(ZoneEntry& entry, std::string& error, std::size_t& error_line) {
+  entry.tokens.clear();
+  const char* const s = text_.data();
+  const std::size_t n = text_.size();
+  int depth = 0;
+  std::size_t open_line = 0;
+  bool at_line_start = true;
+
+  while (pos_ < n) {
+    if (at_line_start && depth == 0 && entry.tokens.empty()) {
+      entry.owner_omitted = class_of(s[pos_]) == kBlank;
+    }
+    at_line_start = false;
+    const char ch = s[pos_];
+    switch (class_of(ch)) {
+      case kBlank:
+        ++pos_;
+        break;
+      case kNewline:
+        ++pos_;
+        ++line_;
+        at_line_start = true;
+        if (depth == 0 && !entry.tokens.empty()) return Result::kEntry;
+        break;
+      case kSpecial:
+        if (ch == ';') {
+          while (pos_ < n && s[pos_] != '\n') ++pos_;
+        } else if (ch == '(') {
+          if (depth++ == 0) open_line = line_;
+          ++pos_;
+        } else if (ch == ')') {
+          if (depth == 0) {
+            error = "')' without an opening parenthesis";
+            error_line = line_;
+            skip_rest_of_line();
+            return Result::kError;
+          }
+          --depth;
+          ++pos_;
+        } else {  // '"'
+          const std::size_t start_line = line_;
+          const std::size_t begin = ++pos_;
+          while (pos_ < n && s[pos_] != '"' && s[pos_] != '\n') {
+            if (s[pos_] == '\\' && pos_ + 1 < n) {
+              if (s[pos_ + 1] == '\n') ++line_;
+              ++pos_;
+            }
+            ++pos_;
+          }
+          if (pos_ >= n || s[pos_] == '\n') {
+            error = "unterminated quoted string";
+            error_line = start_line;
+            skip_rest_of_line();
+            return Result::kError;
+          }
+          if (entry.tokens.empty()) entry.line = start_line;
+          entry.tokens.push_back({std::string_view(s + begin, pos_ - begin), true, start_line});
+          ++pos_;  // closing quote
+        }
+        break;
+      default: {  // plain text or an escape: one unquoted token
+        const std::size_t start_line = line_;
+        const std::size_t begin = pos_;
+        while (pos_ < n) {
+          const uint8_t c = class_of(s[pos_]);
+          if (c == kPlain) {
+            ++pos_;
+          } else if (c == kBackslash) {
+            if (pos_ + 1 < n) {
+              if (s[pos_ + 1] == '\n') ++line_;
+              pos_ += 2;
+            } else {
+              ++pos_;
+            }
+          } else {
+            break;
+          }
+        }
+        if (entry.tokens.empty()) entry.line = start_line;
+        entry.tokens.push_back({std::string_view(s + begin, pos_ - begin), false, start_line});
+        break;
+      }
+    }
+  }
+
+  if (depth > 0) {
+    error = "unbalanced parenthesis opened at line " + std::to_string(open_line);
+    error_line = open_line;
+    return Result::kError;
+  }
+  return entry.tokens.empty() ? Result::kEnd : Result::kEntry;
+}
+
+}  // namespace flatns::zones
