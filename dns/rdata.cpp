@@ -81,6 +81,20 @@ constexpr FieldSpec kSVCBFields[] = {
     {F::kU16, "priority"}, {F::kName, "target"}, {F::kSvcParams, "parameters"}};
 constexpr FieldSpec kURIFields[] = {
     {F::kU16, "priority"}, {F::kU16, "weight"}, {F::kQuotedRest, "target"}};
+constexpr FieldSpec kLOCFields[] = {{F::kLoc, "location"}};
+constexpr FieldSpec kCERTFields[] = {{F::kCertType, "type"},
+                                     {F::kU16, "key tag"},
+                                     {F::kCertAlgorithm, "algorithm"},
+                                     {F::kBase64, "certificate"}};
+constexpr FieldSpec kAPLFields[] = {{F::kApl, "item"}};
+constexpr FieldSpec kDSYNCFields[] = {
+    {F::kType, "type"}, {F::kU8, "scheme"}, {F::kU16, "port"}, {F::kName, "target"}};
+constexpr FieldSpec kNIDFields[] = {{F::kU16, "preference"}, {F::kLocator64, "node id"}};
+constexpr FieldSpec kL32Fields[] = {{F::kU16, "preference"}, {F::kIPv4, "locator"}};
+constexpr FieldSpec kL64Fields[] = {{F::kU16, "preference"}, {F::kLocator64, "locator"}};
+constexpr FieldSpec kLPFields[] = {{F::kU16, "preference"}, {F::kName, "fqdn"}};
+constexpr FieldSpec kEUI48Fields[] = {{F::kEui48, "address"}};
+constexpr FieldSpec kEUI64Fields[] = {{F::kEui64, "address"}};
 constexpr FieldSpec kCAAFields[] = {
     {F::kU8, "flags"}, {F::kCaaTag, "tag"}, {F::kQuotedRest, "value"}};
 
@@ -107,10 +121,13 @@ constexpr TypeSpec kTypeSpecs[] = {
     {25, false, kKEYFields},       // KEY
     {26, true, kPXFields},         // PX
     {rrtype::AAAA, false, kAAAAFields},
+    {29, false, kLOCFields},  // LOC
     {rrtype::SRV, true, kSRVFields},
     {rrtype::NAPTR, true, kNAPTRFields},
     {36, false, kPreferenceHost},  // KX
+    {37, false, kCERTFields},      // CERT
     {rrtype::DNAME, false, kTargetCanonical},
+    {42, false, kAPLFields},  // APL
     {rrtype::DS, false, kDSFields},
     {rrtype::SSHFP, false, kSSHFPFields},
     {rrtype::RRSIG, false, kSIGFields},
@@ -128,7 +145,14 @@ constexpr TypeSpec kTypeSpecs[] = {
     {rrtype::ZONEMD, false, kZONEMDFields},
     {rrtype::SVCB, false, kSVCBFields},
     {rrtype::HTTPS, false, kSVCBFields},
-    {99, false, kTXTFields},  // SPF
+    {66, false, kDSYNCFields},  // DSYNC
+    {99, false, kTXTFields},    // SPF
+    {104, false, kNIDFields},   // NID
+    {105, false, kL32Fields},   // L32
+    {106, false, kL64Fields},   // L64
+    {107, false, kLPFields},    // LP
+    {108, false, kEUI48Fields},  // EUI48
+    {109, false, kEUI64Fields},  // EUI64
     {256, false, kURIFields},  // URI
     {rrtype::CAA, false, kCAAFields},
     {rrtype::ANAME, false, kTargetKeepCase},
@@ -168,6 +192,8 @@ bool is_rest_field(Field kind) {
     case F::kTypeBitmap:
     case F::kQuotedRest:
     case F::kSvcParams:
+    case F::kLoc:
+    case F::kApl:
       return true;
     default:
       return false;
@@ -236,6 +262,15 @@ bool field_length(Field kind, std::span<const uint8_t> rdata, std::size_t pos,
     case F::kSvcParams:
       length = left;
       return svc_params_valid(rdata.subspan(pos));
+    case F::kCertAlgorithm:
+      return fixed(1);
+    case F::kLoc:
+    case F::kEui48:
+    case F::kEui64:
+    case F::kLocator64:
+    case F::kCertType:
+    case F::kApl:
+      return misc_field_length(kind, rdata, pos, length);
   }
   return false;
 }
@@ -327,7 +362,8 @@ bool rdata_from_text(uint16_t type, std::span<const TextToken> tokens, const Nam
   for (const FieldSpec& f : spec->fields) {
     const std::string what =
         spec->fields.size() == 1 ? type_name : type_name + " " + std::string(f.label);
-    if (next >= tokens.size() && f.kind != Field::kTypeBitmap && f.kind != Field::kSvcParams) {
+    if (next >= tokens.size() && f.kind != Field::kTypeBitmap && f.kind != Field::kSvcParams &&
+        f.kind != Field::kApl) {
       error = type_name + ": missing " + std::string(f.label);
       return false;
     }

@@ -1,7 +1,9 @@
 // RDATA codecs for every RR type flatns knows (RFC 1035, 3596, 2782, 3403,
-// 6672, 4034, 5155, 6698, 4255, 8659, 9460, 7344, 8976, and RFC 3597 generic
-// form for the rest): presentation <-> wire, compression on output for the
-// RFC 1035 types only (RFC 3597 §4), canonical form (RFC 4034 §6.2).
+// 6672, 4034, 5155, 6698, 4255, 8659, 9460, 7344, 8976, 1183, 1876, 4398,
+// 3123, 6742, 7043, 7553, and RFC 3597 generic form for the rest):
+// presentation <-> wire, compression on output for NS, CNAME, SOA, PTR and MX
+// only (RFC 3597 §4), canonical form (RFC 4034 §6.2 as amended by RFC 6840
+// §5.1). The per-type descriptor table is in rdata.cpp.
 //
 // RDATA is always stored uncompressed, as it appears in canonical form except
 // for name case (case is preserved until canonicalize is called).

@@ -38,6 +38,14 @@ enum class Field : uint8_t {
   kCaaTag,       // length octet + letters/digits, printed bare (RFC 8659)
   kQuotedRest,   // octets to the end, printed as one quoted string (CAA value, URI)
   kSvcParams,    // SvcParams to the end (RFC 9460 §2.2)
+  // Rarer types (rdata_misc.cpp).
+  kLoc,            // the whole LOC RDATA (RFC 1876), text runs to the end
+  kEui48,          // xx-xx-xx-xx-xx-xx (RFC 7043)
+  kEui64,          // xx-xx-xx-xx-xx-xx-xx-xx
+  kLocator64,      // xxxx:xxxx:xxxx:xxxx (RFC 6742 L64, NID)
+  kCertType,       // u16 CERT type, mnemonic or number (RFC 4398 §2.1)
+  kCertAlgorithm,  // u8 algorithm printed as a mnemonic when known, as BIND does for CERT
+  kApl,            // APL items to the end (RFC 3123)
 };
 
 struct FieldSpec {
@@ -76,6 +84,17 @@ void field_to_text(Field kind, std::span<const uint8_t> field, std::string& out)
 [[nodiscard]] bool unescape_text(std::string_view text, std::string& out, std::string& why);
 // Appends `octets` in double quotes with `"` `\` and non-printable octets escaped.
 void append_quoted(std::span<const uint8_t> octets, std::string& out);
+
+// Field kinds of rdata_misc.cpp.
+[[nodiscard]] bool misc_field_length(Field kind, std::span<const uint8_t> rdata, std::size_t pos,
+                                     std::size_t& length);
+[[nodiscard]] bool misc_field_from_text(Field kind, const std::string& what,
+                                        std::span<const TextToken> tokens, std::size_t& next,
+                                        std::vector<uint8_t>& out, std::string& error);
+void misc_field_to_text(Field kind, std::span<const uint8_t> field, std::string& out);
+// DNSSEC algorithm mnemonics (rdata_text.cpp).
+[[nodiscard]] bool algorithm_from_text(std::string_view text, uint8_t& number);
+[[nodiscard]] std::string_view algorithm_to_text(uint8_t number);  // "" when unknown
 
 // SvcParams (rdata_svcb.cpp).
 [[nodiscard]] bool svc_params_valid(std::span<const uint8_t> params);

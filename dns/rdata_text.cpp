@@ -191,6 +191,28 @@ bool char_string_from_token(std::string_view what, const TextToken& token,
 
 }  // namespace
 
+bool algorithm_from_text(std::string_view text, uint8_t& number) {
+  uint64_t v = 0;
+  if (parse_number(text, 255, v)) {
+    number = static_cast<uint8_t>(v);
+    return true;
+  }
+  for (const auto& a : kAlgorithms) {
+    if (iequals(a.text, text)) {
+      number = a.number;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string_view algorithm_to_text(uint8_t number) {
+  for (const auto& a : kAlgorithms) {
+    if (a.number == number) return a.text;
+  }
+  return {};
+}
+
 bool unescape_text(std::string_view text, std::string& out, std::string& why) {
   out.clear();
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -285,21 +307,16 @@ bool field_from_text(Field kind, std::string_view what, std::span<const TextToke
       put_u32(out, v);
       return true;
     }
-    case Field::kAlgorithm: {
+    case Field::kAlgorithm:
+    case Field::kCertAlgorithm: {
       const std::string_view text = tokens[next++].text;
-      uint64_t v = 0;
-      if (parse_number(text, 255, v)) {
-        out.push_back(static_cast<uint8_t>(v));
-        return true;
+      uint8_t number = 0;
+      if (!algorithm_from_text(text, number)) {
+        error = w + ": " + quote(text) + " is not an algorithm number or mnemonic";
+        return false;
       }
-      for (const auto& a : kAlgorithms) {
-        if (iequals(a.text, text)) {
-          out.push_back(a.number);
-          return true;
-        }
-      }
-      error = w + ": " + quote(text) + " is not an algorithm number or mnemonic";
-      return false;
+      out.push_back(number);
+      return true;
     }
     case Field::kType: {
       const std::string_view text = tokens[next++].text;
@@ -422,6 +439,13 @@ bool field_from_text(Field kind, std::string_view what, std::span<const TextToke
     }
     case Field::kSvcParams:
       return svc_params_from_text(what, tokens, next, out, error);
+    case Field::kLoc:
+    case Field::kEui48:
+    case Field::kEui64:
+    case Field::kLocator64:
+    case Field::kCertType:
+    case Field::kApl:
+      return misc_field_from_text(kind, w, tokens, next, out, error);
   }
   return false;
 }
@@ -495,6 +519,21 @@ void field_to_text(Field kind, std::span<const uint8_t> f, std::string& out) {
       return;
     case Field::kSvcParams:
       svc_params_to_text(f, out);
+      return;
+    case Field::kCertAlgorithm:
+      if (const auto name = algorithm_to_text(f[0]); !name.empty()) {
+        out += name;
+      } else {
+        out += std::to_string(f[0]);
+      }
+      return;
+    case Field::kLoc:
+    case Field::kEui48:
+    case Field::kEui64:
+    case Field::kLocator64:
+    case Field::kCertType:
+    case Field::kApl:
+      misc_field_to_text(kind, f, out);
       return;
   }
 }

@@ -103,3 +103,74 @@ TEST_CASE("root zone with ZONEMD round trips through wire and text", "[rdata][co
   CHECK(failures == 0);
   CHECK(zonemd == 1);
 }
+
+namespace {
+
+// Runs ldns-read-zone (ldnsutils) on a zone file: one record a line,
+// owner TAB ttl TAB class TAB type TAB rdata, ";{...}" key comments.
+std::vector<Record> ldns_records(const std::string& zone_file, bool& available) {
+  std::vector<Record> records;
+  const std::string command = "ldns-read-zone '" + zone_file + "' 2>/dev/null";
+  FILE* pipe = popen(command.c_str(), "r");
+  available = pipe != nullptr;
+  if (!pipe) return records;
+  std::string all;
+  char buf[4096];
+  std::size_t n = 0;
+  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) all.append(buf, n);
+  available = pclose(pipe) == 0;
+  std::istringstream lines(all);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (const auto semicolon = line.find(" ;{"); semicolon != std::string::npos) {
+      line.resize(semicolon);
+    }
+    std::istringstream fields(line);
+    std::string owner, ttl, cls, type_text;
+    fields >> owner >> ttl >> cls >> type_text;
+    Record r;
+    if (!type_from_text(type_text, r.type)) continue;
+    // ldns puts two spaces after an NSEC3 salt and one at the end of some lines.
+    std::string rest, word;
+    while (fields >> word) rest += (rest.empty() ? "" : " ") + word;
+    r.rdata_text = rest;
+    records.push_back(r);
+  }
+  return records;
+}
+
+std::string upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("RFC 5155 Appendix A zone prints as ldns-read-zone prints it", "[rdata][corpus]") {
+  bool available = false;
+  const auto records = ldns_records(FLATNS_CORPUS_DIR "/rfc/rfc5155-appendixA.zone", available);
+  if (!available) {
+    WARN("ldns-read-zone (ldnsutils) is not installed; comparison skipped");
+    return;
+  }
+  REQUIRE(records.size() == 70);
+  int nsec3 = 0;
+  for (const Record& r : records) {
+    INFO(type_to_text(r.type) << " " << r.rdata_text);
+    const Parsed p = parse_rdata(type_to_text(r.type), r.rdata_text, ".");
+    INFO(p.error);
+    REQUIRE(p.ok);
+    CHECK(wire_round_trip(r.type, p.wire));
+    const std::string ours = rdata_to_text(r.type, p.wire);
+    // ldns prints hex and base32hex in lowercase, dig in uppercase.
+    const bool hex_case_differs = r.type == rrtype::NSEC3 || r.type == rrtype::NSEC3PARAM ||
+                                  r.type == rrtype::DS;
+    if (hex_case_differs) {
+      CHECK(upper(ours) == upper(r.rdata_text));
+    } else {
+      CHECK(ours == r.rdata_text);
+    }
+    if (r.type == rrtype::NSEC3) ++nsec3;
+  }
+  CHECK(nsec3 == 12);
+}

@@ -404,3 +404,52 @@ TEST_CASE("type and class mnemonics", "[rrtype]") {
   CHECK(class_to_text(rrclass::HS) == "HS");
   CHECK(class_to_text(32) == "CLASS32");
 }
+
+TEST_CASE("LOC, EUI48/64, ILNP, CERT, APL and DSYNC", "[rdata]") {
+  const Case cases[] = {
+      // RFC 1876 examples; wire checked against dnspython, text as BIND prints it.
+      {"LOC", "52 22 23.000 N 4 53 32.000 E -2.00m 0.00m 10000m 10m",
+       "000016138B3CF018810CBCE0009895B8", nullptr},
+      {"LOC", "42 21 54 N 71 06 18 W -24m 30m", "0033161389172DD070BE15F000988D20",
+       "42 21 54.000 N 71 6 18.000 W -24.00m 30m 10000m 10m"},
+      {"LOC", "42 21 43.952 N 71 5 6.344 W -24m 1m 200m 10m",
+       "001224138917069070BF2DD800988D20", "42 21 43.952 N 71 5 6.344 W -24.00m 1m 200m 10m"},
+      {"LOC", "60 9 0.000 S 24 39 0.000 W 10.00m 20m 2000m 20m",
+       "002325237317DCA07AB5EF6000989A68", nullptr},
+      {"LOC", "0 S 0 W 0m", "00121613800000008000000000989680",
+       "0 0 0.000 N 0 0 0.000 E 0.00m 1m 10000m 10m"},
+      {"EUI48", "00-00-5e-00-53-2a", "00005E00532A", nullptr},
+      {"EUI64", "00-00-5E-EF-10-00-00-2A", "00005EEF1000002A", "00-00-5e-ef-10-00-00-2a"},
+      {"L32", "10 10.1.2.0", "000A0A010200", nullptr},
+      {"L64", "10 2001:0DB8:1140:1000", "000A20010DB811401000", "10 2001:0db8:1140:1000"},
+      {"NID", "10 0014:4fff:ff20:ee64", "000A00144FFFFF20EE64", nullptr},
+      {"LP", "10 l64-subnet1.example.com.",
+       "000A0B6C36342D7375626E657431076578616D706C6503636F6D00", nullptr},
+      {"CERT", "PGP 0 0 AQID", "0003000000010203", nullptr},
+      {"CERT", "1 2 RSASHA256 AQID", "0001000208010203", "PKIX 2 RSASHA256 AQID"},
+      {"APL", "1:192.168.32.0/21 !1:192.168.38.0/28", "00011503C0A82000011C83C0A826", nullptr},
+      {"APL", "1:224.0.0.0/4 2:FF00:0:0:0:0:0:0:0/8", "00010401E000020801FF",
+       "1:224.0.0.0/4 2:ff00::/8"},
+      {"APL", "1:0.0.0.0/0", "00010000", nullptr},
+      {"DSYNC", "CDS 1 5359 ds-scanner.example.net.",
+       "003B0114EF0A64732D7363616E6E6572076578616D706C65036E657400", nullptr},
+  };
+  for (const Case& c : cases) check_round_trip(c);
+  const Parsed empty_apl = parse_rdata("APL", "");
+  REQUIRE(empty_apl.ok);
+  CHECK(empty_apl.wire.empty());
+  CHECK(error_of("LOC", "91 N 0 E 0m") == "LOC latitude: more than 90 degrees");
+  CHECK(error_of("LOC", "52 22 23.000 X 4 E 0m") == "LOC latitude: 'X' is not N or S");
+  CHECK(error_of("LOC", "52 22 x N 4 E 0m") == "LOC latitude: 'x' is not a number of seconds");
+  CHECK(error_of("LOC", "52 60 N 4 E 0m") == "LOC latitude: minutes and seconds must be below 60");
+  CHECK(error_of("LOC", "52 N 4 E") ==
+        "LOC altitude: needs a height in meters from -100000.00 to 42849672.95");
+  CHECK(error_of("LOC", "52 N 4 E 0m 1x") ==
+        "LOC size: '1x' is not a length in meters from 0 to 90000000.00");
+  CHECK(error_of("EUI48", "00-00-5e-00-53") == "EUI48: '00-00-5e-00-53' is not 6 hex pairs separated by '-'");
+  CHECK(error_of("APL", "3:1.2.3.4/8") ==
+        "APL: '3:1.2.3.4/8' is not [!]family:address/prefix with family 1 (IPv4) or 2 (IPv6)");
+  // LOC version 1 is not understood: printed in generic form.
+  CHECK(rdata_to_text(29, from_hex("010016138B3CF018810CBCE0009895B8")) ==
+        "\\# 16 010016138B3CF018810CBCE0009895B8");
+}

@@ -191,6 +191,7 @@ inline std::vector<dns::ResourceRecord> signed_rrset(const std::vector<dns::Reso
 
 // One ENTRY of a replay file, as a parsed response.
 struct ReplayEntry {
+  std::string step;  // "QUERY", "CHECK_ANSWER", or empty for a server's entry (RANGE)
   std::vector<std::string> reply_flags;
   dns::Message message;
 };
@@ -204,13 +205,21 @@ inline std::vector<ReplayEntry> parse_replay_entries(const std::string& path) {
   ReplayEntry cur;
   dns::Name origin = dns::Name::root(), last_owner;
   uint32_t ttl = 3600;
+  std::string step;
   while (std::getline(in, line)) {
     std::istringstream words(line);
     std::string first;
     words >> first;
+    if (first == "RANGE_BEGIN") step.clear();
+    if (first == "STEP") {
+      std::string number;
+      words >> number >> step;
+      continue;
+    }
     if (first == "ENTRY_BEGIN") {
       in_entry = true;
       cur = ReplayEntry{};
+      cur.step = step;
       section.clear();
       continue;
     }
@@ -261,8 +270,8 @@ inline std::vector<ReplayEntry> parse_replay_entries(const std::string& path) {
 inline const ReplayEntry* find_entry(const std::vector<ReplayEntry>& entries,
                                      const dns::Name& qname, uint16_t qtype) {
   for (const auto& e : entries) {
-    if (e.message.has_question && e.message.qname == qname && e.message.qtype == qtype &&
-        (e.message.flags & dns::flag::QR)) {
+    if (e.step.empty() && e.message.has_question && e.message.qname == qname &&
+        e.message.qtype == qtype && (e.message.flags & dns::flag::QR)) {
       return &e;
     }
   }

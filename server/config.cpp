@@ -1,0 +1,457 @@
+#include "server/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+namespace flatns::server {
+namespace {
+
+std::size_t line_of(const YAML::Mark& mark) { return mark.line >= 0 ? static_cast<std::size_t>(mark.line) + 1 : 0; }
+
+std::string describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Scalar: return "'" + node.Scalar() + "'";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Map: return "a mapping";
+    default: return "nothing";
+  }
+}
+
+std::string join_choices(std::initializer_list<std::string_view> choices) {
+  std::string out;
+  for (auto c : choices) {
+    if (!out.empty()) out += ", ";
+    out += c;
+  }
+  return out;
+}
+
+// Walks the YAML tree; each accessor reports its own errors and returns
+// nullopt so that parsing goes on and every problem is found in one run.
+class Checker {
+ public:
+  Checker(std::string file, std::vector<ConfigError>& errors) : file_(std::move(file)), errors_(errors) {}
+
+  void error(std::size_t line, const std::string& key, std::string message) {
+    errors_.push_back({file_, line, key, std::move(message)});
+  }
+  void error(const YAML::Node& at, std::size_t fallback_line, const std::string& key, std::string message) {
+    // An empty value's mark points past the key, often at the next line.
+    std::size_t line = at.IsNull() ? 0 : line_of(at.Mark());
+    error(line ? line : fallback_line, key, std::move(message));
+  }
+
+  using Handler = std::function<void(const YAML::Node& value, const std::string& path, std::size_t line)>;
+  struct Field {
+    std::string_view name;
+    Handler handle;
+  };
+
+  // Dispatches each key of the mapping `node` to its handler; unknown and
+  // duplicate keys are errors. A null node counts as an empty mapping.
+  void mapping(const YAML::Node& node, const std::string& path, std::size_t line, const std::vector<Field>& fields) {
+    if (node.IsNull()) return;
+    if (!node.IsMap()) {
+      error(node, line, path.empty() ? "(top level)" : path, "expected a mapping, found " + describe(node));
+      return;
+    }
+    std::map<std::string, std::size_t> seen;
+    for (const auto& pair : node) {
+      // Copies: yaml-cpp's iterator hands out a temporary, so a reference
+      // to its members would dangle.
+      const YAML::Node key = pair.first;
+      const YAML::Node value = pair.second;
+      std::size_t key_line = line_of(key.Mark());
+      std::string name = key.IsScalar() ? key.Scalar() : describe(key);
+      std::string key_path = path.empty() ? name : path + "." + name;
+      auto [prev, inserted] = seen.emplace(name, key_line);
+      if (!inserted) {
+        error(key_line, key_path, "duplicate key (first given on line " + std::to_string(prev->second) + ")");
+        continue;
+      }
+      const Field* field = nullptr;
+      for (const auto& f : fields) {
+        if (f.name == name) field = &f;
+      }
+      if (!field) {
+        std::string known;
+        for (const auto& f : fields) known += (known.empty() ? "" : ", ") + std::string(f.name);
+        error(key_line, key_path, "unknown key (expected one of " + known + ")");
+        continue;
+      }
+      field->handle(value, key_path, key_line);
+    }
+  }
+
+  std::optional<std::string> string(const YAML::Node& node, const std::string& path, std::size_t line) {
+    if (!node.IsScalar()) {
+      error(node, line, path, "expected a string, found " + describe(node));
+      return std::nullopt;
+    }
+    return node.Scalar();
+  }
+
+  std::optional<uint32_t> integer(const YAML::Node& node, const std::string& path, std::size_t line, uint32_t min,
+                                  uint32_t max) {
+    std::string range = std::to_string(min) + "-" + std::to_string(max);
+    if (!node.IsScalar()) {
+      error(node, line, path, "expected an integer " + range + ", found " + describe(node));
+      return std::nullopt;
+    }
+    const std::string& text = node.Scalar();
+    uint64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+      if (ec == std::errc::result_out_of_range) {
+        error(node, line, path, "expected an integer " + range + ", found " + text);
+      } else {
+        error(node, line, path, "expected an integer " + range + ", found " + describe(node));
+      }
+      return std::nullopt;
+    }
+    if (value < min || value > max) {
+      error(node, line, path, "expected an integer " + range + ", found " + text);
+      return std::nullopt;
+    }
+    return static_cast<uint32_t>(value);
+  }
+
+  std::optional<bool> boolean(const YAML::Node& node, const std::string& path, std::size_t line) {
+    if (node.IsScalar() && node.Scalar() == "true") return true;
+    if (node.IsScalar() && node.Scalar() == "false") return false;
+    error(node, line, path, "expected true or false, found " + describe(node));
+    return std::nullopt;
+  }
+
+  // One of `choices`; returns its index.
+  std::optional<std::size_t> choice(const YAML::Node& node, const std::string& path, std::size_t line,
+                                    std::initializer_list<std::string_view> choices) {
+    if (node.IsScalar()) {
+      std::size_t i = 0;
+      for (auto c : choices) {
+        if (node.Scalar() == c) return i;
+        ++i;
+      }
+    }
+    error(node, line, path, "expected one of " + join_choices(choices) + ", found " + describe(node));
+    return std::nullopt;
+  }
+
+  // A list (a single scalar is not accepted: it hides mistakes such as a
+  // missing '-'); calls `item` with each element and its path "key[i]".
+  void list(const YAML::Node& node, const std::string& path, std::size_t line,
+            const std::function<void(const YAML::Node&, const std::string&, std::size_t)>& item) {
+    if (!node.IsSequence()) {
+      error(node, line, path, "expected a list, found " + describe(node));
+      return;
+    }
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      const YAML::Node element = node[i];
+      std::size_t element_line = line_of(element.Mark());
+      item(element, path + "[" + std::to_string(i) + "]", element_line ? element_line : line);
+    }
+  }
+
+  void addresses(const YAML::Node& node, const std::string& path, std::size_t line,
+                 std::optional<uint16_t> default_port, std::vector<SocketAddress>& out) {
+    out.clear();
+    list(node, path, line, [&](const YAML::Node& element, const std::string& element_path, std::size_t element_line) {
+      auto text = string(element, element_path, element_line);
+      if (!text) return;
+      SocketAddress address;
+      std::string problem;
+      if (!parse_socket_address(*text, default_port, address, problem)) {
+        error(element_line, element_path, problem);
+        return;
+      }
+      for (const auto& earlier : out) {
+        if (earlier == address) {
+          error(element_line, element_path, "duplicate address " + address.to_string());
+          return;
+        }
+      }
+      out.push_back(address);
+    });
+  }
+
+  const std::string& file() const { return file_; }
+
+ private:
+  std::string file_;
+  std::vector<ConfigError>& errors_;
+};
+
+std::string relative_to(const std::filesystem::path& base, const std::string& path) {
+  std::filesystem::path p(path);
+  if (p.is_absolute() || base.empty()) return p.lexically_normal().string();
+  return (base / p).lexically_normal().string();
+}
+
+void parse_server(Checker& c, const YAML::Node& node, const std::string& path, std::size_t line, ServerSettings& s) {
+  c.mapping(node, path, line,
+            {
+                {"listen",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   c.addresses(v, p, l, std::nullopt, s.listen);
+                   if (v.IsSequence() && v.size() == 0) c.error(l, p, "expected at least one address");
+                 }},
+                {"workers",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   if (auto n = c.integer(v, p, l, 1, 1024)) s.workers = *n;
+                 }},
+                {"nsid",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   auto text = c.string(v, p, l);
+                   if (!text) return;
+                   // RFC 5001 puts no limit, but the option must fit any answer.
+                   if (text->size() > 128) {
+                     c.error(v, l, p, "longer than 128 octets (" + std::to_string(text->size()) + ")");
+                     return;
+                   }
+                   s.nsid = *text;
+                 }},
+                {"tcp_idle_timeout_ms",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   if (auto n = c.integer(v, p, l, 100, 3600000)) s.tcp_idle_timeout_ms = *n;
+                 }},
+                {"tcp_max_connections",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   if (auto n = c.integer(v, p, l, 1, 1000000)) s.tcp_max_connections = *n;
+                 }},
+                {"log_level",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   if (auto i = c.choice(v, p, l, {"error", "warn", "info", "debug"})) {
+                     s.log_level = static_cast<LogLevel>(*i);
+                   }
+                 }},
+            });
+}
+
+void parse_zone(Checker& c, const YAML::Node& node, const std::string& path, std::size_t line,
+                const std::filesystem::path& base, std::vector<ZoneEntry>& zones) {
+  ZoneEntry entry;
+  entry.line = line;
+  bool has_name = false;
+  bool has_file = false;
+  bool ok = true;
+  if (!node.IsMap()) {
+    c.error(node, line, path, "expected a mapping with name and file, found " + describe(node));
+    return;
+  }
+  c.mapping(node, path, line,
+            {
+                {"name",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   has_name = true;
+                   auto text = c.string(v, p, l);
+                   if (!text) {
+                     ok = false;
+                     return;
+                   }
+                   dns::Name root;
+                   std::string problem;
+                   if (text->empty() || !dns::Name::from_text(*text, &root, entry.config.origin, problem)) {
+                     c.error(v, l, p, "'" + *text + "' is not a domain name" + (problem.empty() ? "" : ": " + problem));
+                     ok = false;
+                   }
+                 }},
+                {"file",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   has_file = true;
+                   auto text = c.string(v, p, l);
+                   if (!text || text->empty()) {
+                     if (text) c.error(v, l, p, "expected a file name, found ''");
+                     ok = false;
+                     return;
+                   }
+                   entry.config.file = relative_to(base, *text);
+                 }},
+                {"flatten",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   static constexpr zones::FlattenMode modes[] = {zones::FlattenMode::Apex, zones::FlattenMode::All,
+                                                                  zones::FlattenMode::Off};
+                   if (auto i = c.choice(v, p, l, {"apex", "all", "off"})) entry.config.flatten = modes[*i];
+                 }},
+            });
+  if (!has_name) {
+    c.error(line, path + ".name", "missing (every zone needs a name)");
+    ok = false;
+  }
+  if (!has_file) {
+    c.error(line, path + ".file", "missing (every zone needs a file)");
+    ok = false;
+  }
+  if (!ok) return;
+  for (const auto& earlier : zones) {
+    if (earlier.config.origin == entry.config.origin) {
+      c.error(line, path + ".name",
+              "duplicate zone " + entry.config.origin.to_text() + " (first given on line " +
+                  std::to_string(earlier.line) + ")");
+      return;
+    }
+  }
+  zones.push_back(std::move(entry));
+}
+
+void parse_resolver(Checker& c, const YAML::Node& node, const std::string& path, std::size_t line,
+                    const std::filesystem::path& base, ResolverSettings& r) {
+  std::size_t mode_line = line;
+  c.mapping(node, path, line,
+            {
+                {"mode",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   mode_line = l;
+                   if (auto i = c.choice(v, p, l, {"recursive", "forward"})) {
+                     r.mode = *i == 0 ? ResolverMode::Recursive : ResolverMode::Forward;
+                   }
+                 }},
+                {"root_hints",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   c.addresses(v, p, l, uint16_t{53}, r.root_hints);
+                 }},
+                {"forwarders",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   c.addresses(v, p, l, uint16_t{53}, r.forwarders);
+                 }},
+                {"trust_anchors",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   auto text = c.string(v, p, l);
+                   if (!text) return;
+                   if (text->empty()) {
+                     c.error(v, l, p, "expected a file name, found ''");
+                     return;
+                   }
+                   r.trust_anchors = relative_to(base, *text);
+                 }},
+                {"dnssec",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   if (auto i = c.choice(v, p, l, {"validate", "off"})) r.dnssec_validate = *i == 0;
+                 }},
+            });
+  if (r.mode == ResolverMode::Forward && r.forwarders.empty()) {
+    c.error(mode_line, path.empty() ? "resolver.forwarders" : path + ".forwarders",
+            "mode is forward but no forwarders are given");
+  }
+}
+
+void parse_flatten(Checker& c, const YAML::Node& node, const std::string& path, std::size_t line, FlattenSettings& f) {
+  std::size_t ttl_line = line;
+  bool ttl_given = false;
+  c.mapping(node, path, line,
+            {
+                {"deadline_ms",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   if (auto n = c.integer(v, p, l, 10, 60000)) f.deadline_ms = *n;
+                 }},
+                {"serve_stale",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   if (auto b = c.boolean(v, p, l)) f.serve_stale = *b;
+                 }},
+                {"stale_max_s",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   if (auto n = c.integer(v, p, l, 0, 604800)) f.stale_max_s = *n;
+                 }},
+                {"max_ttl",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   ttl_given = true;
+                   ttl_line = l;
+                   if (auto n = c.integer(v, p, l, 0, 604800)) f.max_ttl = *n;
+                 }},
+                {"min_ttl",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   if (!ttl_given) ttl_line = l;
+                   if (auto n = c.integer(v, p, l, 0, 604800)) f.min_ttl = *n;
+                 }},
+            });
+  if (f.min_ttl > f.max_ttl) {
+    c.error(ttl_line, path + ".min_ttl",
+            "min_ttl " + std::to_string(f.min_ttl) + " is above max_ttl " + std::to_string(f.max_ttl));
+  }
+}
+
+}  // namespace
+
+std::string ConfigError::to_string() const {
+  std::string out = file;
+  if (line) out += ":" + std::to_string(line);
+  out += ": ";
+  if (!key.empty()) out += key + ": ";
+  out += message;
+  return out;
+}
+
+Config default_config() {
+  Config config;
+  std::string ignored;
+  for (const char* text : {"0.0.0.0:53", "[::]:53"}) {
+    SocketAddress address;
+    if (parse_socket_address(text, std::nullopt, address, ignored)) config.server.listen.push_back(address);
+  }
+  unsigned cpus = std::thread::hardware_concurrency();
+  config.server.workers = cpus ? cpus : 1;
+  return config;
+}
+
+bool parse_config_text(std::string_view text, const std::string& file_name, Config& out,
+                       std::vector<ConfigError>& errors) {
+  std::size_t errors_before = errors.size();
+  out = default_config();
+  out.file = file_name;
+  std::filesystem::path base = std::filesystem::path(file_name).parent_path();
+
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::ParserException& e) {
+    errors.push_back({file_name, line_of(e.mark), "", "YAML syntax error: " + e.msg});
+    return false;
+  }
+
+  Checker c(file_name, errors);
+  c.mapping(root, "", 1,
+            {
+                {"server",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   parse_server(c, v, p, l, out.server);
+                 }},
+                {"zones",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   if (v.IsNull()) return;  // "zones:" with nothing: no zones
+                   c.list(v, p, l, [&](const YAML::Node& z, const std::string& zp, std::size_t zl) {
+                     parse_zone(c, z, zp, zl, base, out.zones);
+                   });
+                 }},
+                {"resolver",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   parse_resolver(c, v, p, l, base, out.resolver);
+                 }},
+                {"flatten",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   parse_flatten(c, v, p, l, out.flatten);
+                 }},
+            });
+  return errors.size() == errors_before;
+}
+
+bool load_config_file(const std::string& path, Config& out, std::vector<ConfigError>& errors) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    errors.push_back({path, 0, "", std::string("cannot open: ") + std::strerror(errno)});
+    return false;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_config_text(text.str(), path, out, errors);
+}
+
+}  // namespace flatns::server

@@ -1,0 +1,140 @@
+#include "server/daemon.h"
+
+#include <csignal>
+
+#include "server/daemon_zones.h"
+#include "server/log.h"
+
+namespace flatns::server {
+
+void log_config_errors(const std::vector<ConfigError>& errors, std::string_view context) {
+  for (const auto& e : errors) log_error(std::string(context) + e.to_string());
+}
+
+std::shared_ptr<const WorkerState> Daemon::make_state(std::shared_ptr<const zones::ZoneSet> zones) const {
+  auto state = std::make_shared<WorkerState>();
+  state->zones = std::move(zones);
+  state->nsid = config_.server.nsid;
+  state->tcp_idle_timeout_ms = config_.server.tcp_idle_timeout_ms;
+  state->tcp_max_connections = config_.server.tcp_max_connections;
+  return state;
+}
+
+bool Daemon::start() {
+  std::vector<ConfigError> errors;
+  if (!load_config_file(config_path_, config_, errors)) {
+    log_config_errors(errors, "");
+    log_error("not started: " + std::to_string(errors.size()) + " error(s) in " + config_path_);
+    return false;
+  }
+  set_log_level(config_.server.log_level);
+  log_info("flatns " + version_ + " starting with " + config_path_);
+
+  ZoneSetBuild build = build_zone_set(config_, nullptr);
+  log_zone_outcomes(build);
+  state_ = make_state(build.zone_set);
+
+  for (unsigned i = 0; i < config_.server.workers; ++i) {
+    auto worker = std::make_unique<Worker>(i, state_);
+    std::string error;
+    if (!worker->bind(config_.server.listen, error)) {
+      log_error("not started: cannot listen: " + error);
+      return false;
+    }
+    workers_.push_back(std::move(worker));
+  }
+  for (auto& worker : workers_) {
+    std::string error;
+    if (!worker->start(error)) {
+      log_error("not started: " + error);
+      return false;
+    }
+  }
+  for (const auto& address : config_.server.listen) {
+    log_info("listening on " + address.to_string() + " (UDP and TCP, " + std::to_string(workers_.size()) +
+             " workers)");
+  }
+  log_info("serving " + std::to_string(build.outcomes.size() - build.failed()) + " zones, " +
+           std::to_string(build.total_records()) + " records" +
+           (build.failed() ? "; " + std::to_string(build.failed()) + " zones failed to load" : ""));
+  return true;
+}
+
+void Daemon::reload() {
+  log_info("SIGHUP: reloading " + config_path_);
+  Config next;
+  std::vector<ConfigError> errors;
+  if (!load_config_file(config_path_, next, errors)) {
+    log_config_errors(errors, "reload: ");
+    log_error("reload aborted: " + std::to_string(errors.size()) +
+              " error(s) in the configuration; still serving the previous configuration and zones");
+    return;
+  }
+  if (!(next.server.listen == config_.server.listen)) {
+    log_warn("reload: server.listen changed; restart flatns to apply it (the old addresses stay in use)");
+    next.server.listen = config_.server.listen;
+  }
+  if (next.server.workers != config_.server.workers) {
+    log_warn("reload: server.workers changed from " + std::to_string(config_.server.workers) + " to " +
+             std::to_string(next.server.workers) + "; restart flatns to apply it");
+    next.server.workers = config_.server.workers;
+  }
+  config_ = std::move(next);
+  set_log_level(config_.server.log_level);
+
+  ZoneSetBuild build = build_zone_set(config_, state_->zones.get());
+  log_zone_outcomes(build);
+  state_ = make_state(build.zone_set);
+  for (auto& worker : workers_) worker->publish(state_);
+  log_info("reload done: " + std::to_string(build.zone_set->zones().size()) + " zones served" +
+           (build.failed() ? ", " + std::to_string(build.failed()) + " failed to load" : ""));
+}
+
+void Daemon::shutdown(int signum) {
+  if (stopping_) return;
+  stopping_ = true;
+  log_info(std::string(signum == SIGINT ? "SIGINT" : "SIGTERM") +
+           ": stopping; answering what is in flight");
+  for (auto& worker : workers_) worker->stop();
+  for (uv_signal_t* s : {&sighup_, &sigterm_, &sigint_}) {
+    uv_close(reinterpret_cast<uv_handle_t*>(s), nullptr);
+  }
+}
+
+void Daemon::on_signal(uv_signal_t* handle, int signum) {
+  auto* self = static_cast<Daemon*>(handle->data);
+  if (signum == SIGHUP) {
+    self->reload();
+  } else {
+    self->shutdown(signum);
+  }
+}
+
+int Daemon::run() {
+  // A client closing its TCP connection while we write must not kill us.
+  std::signal(SIGPIPE, SIG_IGN);
+  uv_loop_init(&loop_);
+  int signals[] = {SIGHUP, SIGTERM, SIGINT};
+  uv_signal_t* handles[] = {&sighup_, &sigterm_, &sigint_};
+  for (int i = 0; i < 3; ++i) {
+    uv_signal_init(&loop_, handles[i]);
+    handles[i]->data = this;
+    uv_signal_start(handles[i], on_signal, signals[i]);
+  }
+  int status = 0;
+  if (start()) {
+    uv_run(&loop_, UV_RUN_DEFAULT);
+  } else {
+    status = 1;
+    for (auto* h : handles) uv_close(reinterpret_cast<uv_handle_t*>(h), nullptr);
+    for (auto& worker : workers_) worker->stop();
+    uv_run(&loop_, UV_RUN_DEFAULT);
+  }
+  for (auto& worker : workers_) worker->join();
+  workers_.clear();
+  uv_loop_close(&loop_);
+  if (status == 0) log_info("stopped");
+  return status;
+}
+
+}  // namespace flatns::server

@@ -1,0 +1,56 @@
+// The daemon's life cycle (`flatns serve`):
+//   start   load the config (any error: exit 1), load every zone (a zone that
+//           fails is logged and left out), bind every listen address in every
+//           worker (any failure: exit 1), start the workers;
+//   SIGHUP  reload the config and every zone. A config with errors changes
+//           nothing; a zone that fails keeps its previous snapshot. The new
+//           zone set is posted to each worker, which swaps it between packets.
+//           server.listen and server.workers need a restart (logged as such);
+//           nsid, log_level and the TCP limits apply at once;
+//   SIGTERM, SIGINT  stop accepting, finish writing answers already made,
+//           exit 0.
+#pragma once
+
+#include <uv.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "server/config.h"
+#include "server/worker.h"
+#include "server/worker_state.h"
+
+namespace flatns::server {
+
+class Daemon {
+ public:
+  Daemon(std::string config_path, std::string version)
+      : config_path_(std::move(config_path)), version_(std::move(version)) {}
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Runs until SIGTERM or SIGINT; returns the process exit status.
+  [[nodiscard]] int run();
+
+ private:
+  [[nodiscard]] bool start();
+  void reload();
+  void shutdown(int signum);
+  static void on_signal(uv_signal_t* handle, int signum);
+  [[nodiscard]] std::shared_ptr<const WorkerState> make_state(std::shared_ptr<const zones::ZoneSet> zones) const;
+
+  std::string config_path_;
+  std::string version_;
+  Config config_;
+  std::shared_ptr<const WorkerState> state_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  uv_loop_t loop_{};
+  uv_signal_t sighup_{}, sigterm_{}, sigint_{};
+  bool stopping_ = false;
+};
+
+// Logs every config error (file:line: key: message).
+void log_config_errors(const std::vector<ConfigError>& errors, std::string_view context);
+
+}  // namespace flatns::server

@@ -1,0 +1,48 @@
+#include "server/listener_socket.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace flatns::server {
+
+SocketFd& SocketFd::operator=(SocketFd&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.release();
+  }
+  return *this;
+}
+
+SocketFd::~SocketFd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+int open_bound_socket(const SocketAddress& address, Transport transport, std::string& error) {
+  const char* proto = transport == Transport::Udp ? "UDP" : "TCP";
+  auto fail = [&](const char* what, int fd) {
+    error = std::string(proto) + " " + address.to_string() + ": " + what + ": " + std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    return -1;
+  };
+  int type = (transport == Transport::Udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC;
+  int fd = ::socket(address.family(), type, 0);
+  if (fd < 0) return fail("socket", -1);
+  int one = 1;
+  if (::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) return fail("SO_REUSEPORT", fd);
+  if (transport == Transport::Tcp && ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) {
+    return fail("SO_REUSEADDR", fd);
+  }
+  // "[::]:53" must not take the IPv4 port too, so that "0.0.0.0:53" can bind beside it.
+  if (address.family() == AF_INET6 && ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) {
+    return fail("IPV6_V6ONLY", fd);
+  }
+  if (::bind(fd, address.sockaddr_ptr(), address.length) != 0) return fail("bind", fd);
+  return fd;
+}
+
+}  // namespace flatns::server

@@ -1,0 +1,286 @@
+#include "server/listener_tcp.h"
+
+#include <sys/socket.h>
+
+#include <cstring>
+
+#include "server/log.h"
+#include "server/responder.h"
+
+namespace flatns::server {
+namespace {
+
+constexpr std::size_t kInitialReadBuffer = 1024;
+constexpr std::size_t kMaxFrame = 2 + 65535;
+// Stop reading from a client that does not read its answers.
+constexpr std::size_t kMaxPendingOutput = 256 * 1024;
+
+}  // namespace
+
+struct TcpServer::Connection {
+  TcpServer* server = nullptr;
+  ConnectionList::iterator self;
+  uv_tcp_t tcp{};
+  uv_timer_t idle{};
+  uv_write_t write_req{};
+  std::vector<uint8_t> input;  // received octets not yet forming a whole frame
+  std::size_t input_used = 0;
+  std::vector<uint8_t> pending;  // responses waiting for the write in flight
+  std::vector<uint8_t> writing;  // the buffer of the write in flight
+  bool write_in_flight = false;
+  bool reading = false;
+  bool peer_closed = false;  // EOF or read error seen
+  bool closing = false;
+  int open_handles = 0;
+};
+
+TcpServer::TcpServer(uv_loop_t* loop, const std::shared_ptr<const WorkerState>& state, WorkerBuffers& buffers)
+    : loop_(loop), state_(state), buffers_(buffers) {}
+
+TcpServer::~TcpServer() = default;
+
+bool TcpServer::listen(int fd, std::string& error) {
+  auto listener = std::make_unique<Listener>();
+  listener->server = this;
+  int rc = uv_tcp_init(loop_, &listener->handle);
+  if (rc != 0) {
+    error = std::string("TCP socket: ") + uv_strerror(rc);
+    return false;
+  }
+  listener->handle.data = listener.get();
+  Listener* raw = listener.get();
+  listeners_.push_back(std::move(listener));
+  rc = uv_tcp_open(&raw->handle, fd);
+  if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(&raw->handle), SOMAXCONN, on_connection);
+  if (rc != 0) {
+    error = std::string("TCP listen: ") + uv_strerror(rc);
+    return false;
+  }
+  return true;
+}
+
+void TcpServer::stop(std::function<void()> on_drained) {
+  stopping_ = true;
+  on_drained_ = std::move(on_drained);
+  for (auto& l : listeners_) {
+    if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&l->handle))) {
+      uv_close(reinterpret_cast<uv_handle_t*>(&l->handle), nullptr);
+    }
+  }
+  for (auto it = connections_.begin(); it != connections_.end();) {
+    Connection& c = *it++;
+    if (c.closing) continue;
+    if (c.reading) {
+      uv_read_stop(reinterpret_cast<uv_stream_t*>(&c.tcp));
+      c.reading = false;
+    }
+    if (!c.write_in_flight && c.pending.empty()) close_connection(c);
+  }
+  check_drained();
+}
+
+void TcpServer::close_all() {
+  for (auto it = connections_.begin(); it != connections_.end();) {
+    Connection& c = *it++;
+    close_connection(c);
+  }
+}
+
+void TcpServer::check_drained() {
+  if (stopping_ && connections_.empty() && on_drained_) {
+    auto done = std::move(on_drained_);
+    on_drained_ = nullptr;
+    done();
+  }
+}
+
+void TcpServer::on_connection(uv_stream_t* listener, int status) {
+  auto* l = static_cast<Listener*>(listener->data);
+  if (status < 0) {
+    log_warn(std::string("TCP accept: ") + uv_strerror(status));
+    return;
+  }
+  l->server->accept(listener);
+}
+
+bool TcpServer::make_room() {
+  const std::size_t limit = state_->tcp_max_connections;
+  std::size_t open = 0;
+  for (const auto& c : connections_) open += c.closing ? 0 : 1;
+  if (open < limit) return true;
+  for (auto& c : connections_) {  // least recently active first
+    if (!c.closing && !c.write_in_flight && c.pending.empty()) {
+      log_debug("TCP connection limit (" + std::to_string(limit) + ") reached: closing the oldest idle connection");
+      close_connection(c);
+      return true;
+    }
+  }
+  return false;
+}
+
+void TcpServer::accept(uv_stream_t* listener) {
+  if (stopping_) return;
+  bool room = make_room();
+  Connection& c = connections_.emplace_back();
+  c.server = this;
+  c.self = std::prev(connections_.end());
+  uv_tcp_init(loop_, &c.tcp);
+  c.tcp.data = &c;
+  ++c.open_handles;
+  uv_timer_init(loop_, &c.idle);
+  c.idle.data = &c;
+  ++c.open_handles;
+  if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&c.tcp)) != 0 || !room) {
+    if (!room) log_warn("TCP connection refused: all " + std::to_string(state_->tcp_max_connections) +
+                        " connections of this worker are busy");
+    close_connection(c);
+    return;
+  }
+  uv_tcp_nodelay(&c.tcp, 1);
+  if (uv_read_start(reinterpret_cast<uv_stream_t*>(&c.tcp), on_alloc, on_read) != 0) {
+    close_connection(c);
+    return;
+  }
+  c.reading = true;
+  uv_timer_start(&c.idle, on_idle_timeout, state_->tcp_idle_timeout_ms, 0);
+}
+
+void TcpServer::on_alloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
+  auto* c = static_cast<Connection*>(handle->data);
+  if (c->input.empty()) c->input.resize(kInitialReadBuffer);
+  if (c->input_used == c->input.size() && c->input.size() < kMaxFrame) {
+    c->input.resize(std::min(kMaxFrame, c->input.size() * 2));
+  }
+  *buf = uv_buf_init(reinterpret_cast<char*>(c->input.data() + c->input_used),
+                     static_cast<unsigned>(c->input.size() - c->input_used));
+}
+
+void TcpServer::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
+  auto* c = static_cast<Connection*>(stream->data);
+  TcpServer* self = c->server;
+  if (nread < 0) {
+    // EOF or error: answers already produced are still written (a client may
+    // half-close after its last query), then the connection closes.
+    uv_read_stop(stream);
+    c->reading = false;
+    c->peer_closed = true;
+    if (!c->write_in_flight && c->pending.empty()) self->close_connection(*c);
+    return;
+  }
+  if (nread == 0) return;
+  c->input_used += static_cast<std::size_t>(nread);
+  self->touch(*c);
+  self->process_frames(*c);
+}
+
+void TcpServer::process_frames(Connection& c) {
+  const WorkerState& state = *state_;
+  QueryContext ctx;
+  ctx.tcp = true;
+  ctx.nsid = state.nsid;
+  std::size_t pos = 0;
+  while (c.input_used - pos >= 2) {
+    std::size_t length = static_cast<std::size_t>(c.input[pos]) << 8 | c.input[pos + 1];
+    if (length == 0) {  // no DNS message is empty: the stream is out of sync
+      close_connection(c);
+      return;
+    }
+    if (c.input_used - pos < 2 + length) {
+      if (c.input.size() < 2 + length) {  // make sure the whole frame fits
+        std::memmove(c.input.data(), c.input.data() + pos, c.input_used - pos);
+        c.input_used -= pos;
+        pos = 0;
+        c.input.resize(2 + length);
+      }
+      break;
+    }
+    std::span<const uint8_t> query(c.input.data() + pos + 2, length);
+    std::size_t n = answer_query(*state.zones, query, buffers_.response, ctx);
+    if (n > 0) {
+      c.pending.push_back(static_cast<uint8_t>(n >> 8));
+      c.pending.push_back(static_cast<uint8_t>(n));
+      c.pending.insert(c.pending.end(), buffers_.response.begin(), buffers_.response.begin() + n);
+    }
+    pos += 2 + length;
+  }
+  if (pos > 0) {
+    std::memmove(c.input.data(), c.input.data() + pos, c.input_used - pos);
+    c.input_used -= pos;
+  }
+  if (c.pending.size() > kMaxPendingOutput && c.reading) {
+    uv_read_stop(reinterpret_cast<uv_stream_t*>(&c.tcp));
+    c.reading = false;
+  }
+  flush(c);
+}
+
+void TcpServer::flush(Connection& c) {
+  if (c.write_in_flight || c.pending.empty() || c.closing) return;
+  c.writing.swap(c.pending);
+  c.pending.clear();
+  c.write_req.data = &c;
+  uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(c.writing.data()), static_cast<unsigned>(c.writing.size()));
+  if (uv_write(&c.write_req, reinterpret_cast<uv_stream_t*>(&c.tcp), &buf, 1, on_write) != 0) {
+    close_connection(c);
+    return;
+  }
+  c.write_in_flight = true;
+}
+
+void TcpServer::on_write(uv_write_t* req, int status) {
+  auto* c = static_cast<Connection*>(req->data);
+  TcpServer* self = c->server;
+  c->write_in_flight = false;
+  c->writing.clear();
+  if (c->closing) return;
+  if (status < 0) {
+    self->close_connection(*c);
+    return;
+  }
+  self->touch(*c);
+  if (!c->pending.empty()) {
+    self->flush(*c);
+    return;
+  }
+  if (c->reading) return;
+  if (self->stopping_ || c->peer_closed) {
+    self->close_connection(*c);
+    return;
+  }
+  // Reading was paused because the client did not read its answers; all is
+  // written now, so listen to it again.
+  if (uv_read_start(reinterpret_cast<uv_stream_t*>(&c->tcp), on_alloc, on_read) == 0) {
+    c->reading = true;
+  } else {
+    self->close_connection(*c);
+  }
+}
+
+void TcpServer::touch(Connection& c) {
+  connections_.splice(connections_.end(), connections_, c.self);
+  uv_timer_start(&c.idle, on_idle_timeout, state_->tcp_idle_timeout_ms, 0);
+}
+
+void TcpServer::on_idle_timeout(uv_timer_t* timer) {
+  auto* c = static_cast<Connection*>(timer->data);
+  log_debug("TCP connection idle for " + std::to_string(c->server->state_->tcp_idle_timeout_ms) + " ms: closing");
+  c->server->close_connection(*c);
+}
+
+void TcpServer::close_connection(Connection& c) {
+  if (c.closing) return;
+  c.closing = true;
+  uv_timer_stop(&c.idle);
+  uv_close(reinterpret_cast<uv_handle_t*>(&c.idle), on_handle_closed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&c.tcp), on_handle_closed);
+}
+
+void TcpServer::on_handle_closed(uv_handle_t* handle) {
+  auto* c = static_cast<Connection*>(handle->data);
+  if (--c->open_handles > 0) return;
+  TcpServer* self = c->server;
+  self->connections_.erase(c->self);
+  self->check_drained();
+}
+
+}  // namespace flatns::server

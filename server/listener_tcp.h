@@ -1,0 +1,79 @@
+// DNS over TCP (RFC 1035 §4.2.2, RFC 7766) for one worker thread.
+//
+// - Each message carries a 2-octet length prefix; frames may arrive split
+//   over several reads or several in one read.
+// - Several queries per connection; pipelined queries are answered in the
+//   order received (answering is synchronous, so order is kept for free).
+// - An idle connection is closed after tcp_idle_timeout_ms (RFC 7766 §6.2.3);
+//   the timer restarts on every read and every completed write.
+// - At most tcp_max_connections per worker. When a new connection arrives at
+//   the limit, the least recently active connection that has nothing left to
+//   send is closed to make room (Knot does the same under pressure); if every
+//   connection is busy the new one is refused (accepted and closed at once).
+// - Stopping closes the listening sockets, stops reading, lets responses
+//   already produced be written, then closes every connection.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "server/listener_udp.h"
+#include "server/worker_state.h"
+
+namespace flatns::server {
+
+class TcpServer {
+ public:
+  TcpServer(uv_loop_t* loop, const std::shared_ptr<const WorkerState>& state, WorkerBuffers& buffers);
+  ~TcpServer();
+  TcpServer(const TcpServer&) = delete;
+  TcpServer& operator=(const TcpServer&) = delete;
+
+  // Takes ownership of the bound socket `fd` and starts listening.
+  [[nodiscard]] bool listen(int fd, std::string& error);
+  // Closes listeners; lets connections finish their writes, then close.
+  // `on_drained` runs once no connection is left.
+  void stop(std::function<void()> on_drained);
+  // Closes every connection now (drain deadline passed).
+  void close_all();
+  [[nodiscard]] std::size_t connection_count() const { return connections_.size(); }
+
+ private:
+  struct Listener {
+    uv_tcp_t handle{};
+    TcpServer* server = nullptr;
+  };
+  struct Connection;
+  using ConnectionList = std::list<Connection>;
+
+  static void on_connection(uv_stream_t* listener, int status);
+  static void on_alloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
+  static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+  static void on_write(uv_write_t* req, int status);
+  static void on_idle_timeout(uv_timer_t* timer);
+  static void on_handle_closed(uv_handle_t* handle);
+
+  void accept(uv_stream_t* listener);
+  bool make_room();
+  void process_frames(Connection& c);
+  void flush(Connection& c);
+  void touch(Connection& c);
+  void close_connection(Connection& c);
+  void check_drained();
+
+  uv_loop_t* loop_;
+  const std::shared_ptr<const WorkerState>& state_;
+  WorkerBuffers& buffers_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  ConnectionList connections_;  // least recently active first
+  bool stopping_ = false;
+  std::function<void()> on_drained_;
+};
+
+}  // namespace flatns::server

@@ -1,0 +1,69 @@
+#include "server/responder.h"
+
+#include "dns/message.h"
+#include "dns/rrtype.h"
+#include "zones/answer.h"
+
+namespace flatns::server {
+
+namespace {
+
+// Like NSD and Knot: answers over UDP are kept to 1232 octets (the DNS Flag
+// Day 2020 value) even when the client offers more.
+constexpr std::size_t kMaxUdpResponse = 1232;
+
+std::size_t response_limit(const dns::Query& q, const QueryContext& ctx, std::size_t cap) {
+  std::size_t limit = 65535;
+  if (!ctx.tcp) {
+    limit = q.edns.present ? q.edns.udp_size : dns::kMinUdpPayload;
+    if (limit > kMaxUdpResponse) limit = kMaxUdpResponse;
+    if (limit < dns::kMinUdpPayload) limit = dns::kMinUdpPayload;
+  }
+  return limit < cap ? limit : cap;
+}
+
+}  // namespace
+
+std::size_t answer_query(const zones::ZoneSet& zones, std::span<const uint8_t> query,
+                         std::span<uint8_t> out, const QueryContext& ctx) {
+  dns::Query q;
+  const dns::QueryStatus status = dns::parse_query(query, q);
+  if (status == dns::QueryStatus::Drop || out.size() < dns::kMinUdpPayload) return 0;
+
+  dns::ResponseBuilder rb(out);
+  rb.start(q, response_limit(q, ctx, out.size()));
+  if (q.edns.present && q.edns.nsid && !ctx.nsid.empty()) rb.set_nsid(ctx.nsid);
+
+  switch (status) {
+    case dns::QueryStatus::FormErr:
+      rb.set_rcode(dns::rcode::FORMERR);
+      return rb.finish();
+    case dns::QueryStatus::NotImp:
+      rb.set_rcode(dns::rcode::NOTIMP);
+      return rb.finish();
+    case dns::QueryStatus::BadVers:
+      rb.set_rcode(dns::rcode::BADVERS);
+      return rb.finish();
+    default:
+      break;
+  }
+  // Zone transfers are not offered, and the meta types other than ANY have no answer.
+  if (q.qtype == dns::rrtype::AXFR || q.qtype == dns::rrtype::IXFR) {
+    rb.set_rcode(dns::rcode::REFUSED);
+    return rb.finish();
+  }
+  if (q.qtype == dns::rrtype::OPT || (dns::is_meta_type(q.qtype) && q.qtype != dns::rrtype::ANY)) {
+    rb.set_rcode(dns::rcode::FORMERR);
+    return rb.finish();
+  }
+  const zones::Zone* zone =
+      q.qclass == dns::rrclass::IN ? zones.find(q.qname.view()) : nullptr;
+  if (!zone) {
+    rb.set_rcode(dns::rcode::REFUSED);
+    return rb.finish();
+  }
+  zones::answer_query(zones, *zone, q, rb);
+  return rb.finish();
+}
+
+}  // namespace flatns::server

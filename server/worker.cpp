@@ -1,0 +1,130 @@
+#include "server/worker.h"
+
+#include <condition_variable>
+
+#include "server/log.h"
+
+namespace flatns::server {
+
+Worker::Worker(unsigned index, std::shared_ptr<const WorkerState> state)
+    : index_(index), state_(std::move(state)), buffers_(std::make_unique<WorkerBuffers>()) {}
+
+Worker::~Worker() {
+  stop();
+  join();
+}
+
+bool Worker::bind(const std::vector<SocketAddress>& listen, std::string& error) {
+  for (const auto& address : listen) {
+    int udp = open_bound_socket(address, Transport::Udp, error);
+    if (udp < 0) return false;
+    udp_fds_.emplace_back(udp);
+    int tcp = open_bound_socket(address, Transport::Tcp, error);
+    if (tcp < 0) return false;
+    tcp_fds_.emplace_back(tcp);
+  }
+  return true;
+}
+
+bool Worker::start(std::string& error) {
+  int rc = uv_loop_init(&loop_);
+  if (rc == 0) {
+    rc = uv_async_init(&loop_, &wake_, on_wake);
+    wake_.data = this;
+  }
+  if (rc != 0) {
+    error = "worker " + std::to_string(index_) + ": " + uv_strerror(rc);
+    return false;
+  }
+  uv_timer_init(&loop_, &drain_timer_);
+  drain_timer_.data = this;
+  tcp_ = std::make_unique<TcpServer>(&loop_, state_, *buffers_);
+  for (auto& fd : udp_fds_) {
+    auto listener = std::make_unique<UdpListener>(state_, *buffers_);
+    if (!listener->open(&loop_, fd.release(), error)) {
+      error = "worker " + std::to_string(index_) + ": " + error;
+      udp_.push_back(std::move(listener));
+      return false;
+    }
+    udp_.push_back(std::move(listener));
+  }
+  for (auto& fd : tcp_fds_) {
+    if (!tcp_->listen(fd.release(), error)) {
+      error = "worker " + std::to_string(index_) + ": " + error;
+      return false;
+    }
+  }
+  {
+    std::lock_guard lock(mutex_);
+    loop_ready_ = true;
+  }
+  thread_ = std::thread([this] { run(); });
+  return true;
+}
+
+void Worker::run() {
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  // Every handle is closed by now; anything left would be a bug, so close
+  // it rather than leak the loop.
+  uv_walk(&loop_, [](uv_handle_t* h, void*) { if (!uv_is_closing(h)) uv_close(h, nullptr); }, nullptr);
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  uv_loop_close(&loop_);
+  log_debug("worker " + std::to_string(index_) + " stopped");
+}
+
+void Worker::publish(std::shared_ptr<const WorkerState> state) {
+  std::lock_guard lock(mutex_);
+  next_state_ = std::move(state);
+  if (loop_ready_ && !stop_requested_) uv_async_send(&wake_);
+}
+
+void Worker::stop() {
+  std::lock_guard lock(mutex_);
+  if (stop_requested_) return;
+  stop_requested_ = true;
+  if (loop_ready_) uv_async_send(&wake_);
+}
+
+void Worker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::on_wake(uv_async_t* async) {
+  auto* self = static_cast<Worker*>(async->data);
+  std::shared_ptr<const WorkerState> next;
+  bool stop = false;
+  {
+    std::lock_guard lock(self->mutex_);
+    next = std::move(self->next_state_);
+    stop = self->stop_requested_;
+  }
+  // The old snapshot is released here, between packets; the listeners hold
+  // a reference to state_, so they see the new one from the next callback.
+  if (next) self->state_ = std::move(next);
+  if (stop && !self->stopping_) self->begin_stop();
+}
+
+void Worker::begin_stop() {
+  stopping_ = true;
+  for (auto& udp : udp_) udp->close();
+  {
+    std::lock_guard lock(mutex_);
+    loop_ready_ = false;  // no more uv_async_send on a closing handle
+  }
+  uv_close(reinterpret_cast<uv_handle_t*>(&wake_), nullptr);
+  uv_timer_start(
+      &drain_timer_,
+      [](uv_timer_t* timer) {
+        auto* self = static_cast<Worker*>(timer->data);
+        log_warn("worker " + std::to_string(self->index_) + ": " + std::to_string(self->tcp_->connection_count()) +
+                 " TCP connections still writing after " + std::to_string(kDrainTimeoutMs) + " ms: closing them");
+        self->tcp_->close_all();
+      },
+      kDrainTimeoutMs, 0);
+  tcp_->stop([this] {
+    uv_timer_stop(&drain_timer_);
+    uv_close(reinterpret_cast<uv_handle_t*>(&drain_timer_), nullptr);
+  });
+}
+
+}  // namespace flatns::server

@@ -1,0 +1,22 @@
+// What a worker thread answers from: an immutable snapshot of the zone set
+// and the run-time settings that a reload may change. The daemon builds a new
+// WorkerState on reload and posts it to every worker; each worker swaps its
+// own shared_ptr between packets, so the packet path takes no lock.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "zones/zone_set.h"
+
+namespace flatns::server {
+
+struct WorkerState {
+  std::shared_ptr<const zones::ZoneSet> zones;
+  std::string nsid;
+  uint32_t tcp_idle_timeout_ms = 10000;
+  uint32_t tcp_max_connections = 1024;
+};
+
+}  // namespace flatns::server

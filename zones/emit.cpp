@@ -1,0 +1,43 @@
+#include "zones/emit.h"
+
+#include "dns/rrtype.h"
+
+namespace flatns::zones {
+
+namespace {
+
+bool emit_records(const Zone& z, dns::ResponseBuilder& rb, dns::Section s, dns::NameView owner,
+                  uint16_t type, uint32_t ttl, RRsetRecords records, bool required) {
+  if (rb.truncated()) return false;
+  const std::size_t mark = rb.mark();
+  const uint16_t before = rb.count(s);
+  bool ok = true;
+  records.for_each([&](std::span<const uint8_t> rdata) {
+    if (ok) ok = rb.add(s, owner, type, dns::rrclass::IN, ttl, rdata);
+  });
+  if (!ok) {
+    rb.rollback(mark, s, before);
+    if (required) rb.set_tc();
+  }
+  return ok;
+}
+
+}  // namespace
+
+bool emit_rrset(const Zone& z, dns::ResponseBuilder& rb, dns::Section s, dns::NameView owner,
+                const RRset& set, bool dnssec, bool required) {
+  if (!emit_records(z, rb, s, owner, set.type, set.ttl, z.records(set), required)) return false;
+  if (!dnssec || set.type == dns::rrtype::RRSIG) return true;
+  const SigSet* sigs = z.sigs(set);
+  if (!sigs) return true;
+  return emit_records(z, rb, s, owner, dns::rrtype::RRSIG, sigs->ttl, z.records(*sigs), required);
+}
+
+bool emit_node_rrset(const Zone& z, dns::ResponseBuilder& rb, dns::Section s, const Node* node,
+                     uint16_t type, bool dnssec) {
+  const RRset* set = node ? z.rrset(node, type) : nullptr;
+  if (!set) return false;
+  return emit_rrset(z, rb, s, z.name(node), *set, dnssec);
+}
+
+}  // namespace flatns::zones

@@ -1,0 +1,19 @@
+// Writing zone RRsets into a response: the records, then (with DO=1) the
+// RRSIGs that cover them (RFC 4035 §3.1.1). A set that does not fit in a
+// required section sets TC (RFC 2181 §9); optional sets are just left out.
+#pragma once
+
+#include "dns/message.h"
+#include "zones/zone.h"
+
+namespace flatns::zones {
+
+[[nodiscard]] bool emit_rrset(const Zone& z, dns::ResponseBuilder& rb, dns::Section s,
+                              dns::NameView owner, const RRset& set, bool dnssec,
+                              bool required = true);
+
+// Emits `type` at `node` under the node's own name, if present.
+bool emit_node_rrset(const Zone& z, dns::ResponseBuilder& rb, dns::Section s, const Node* node,
+                     uint16_t type, bool dnssec);
+
+}  // namespace flatns::zones

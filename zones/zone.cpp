@@ -1,0 +1,90 @@
+#include "zones/zone.h"
+
+#include <algorithm>
+
+namespace flatns::zones {
+
+const Node* Zone::find(dns::NameView name) const {
+  const std::size_t mask = index_.size() - 1;
+  std::size_t slot = dns::name_hash(name) & mask;
+  while (true) {
+    const uint32_t i = index_[slot];
+    if (i == kNone) return nullptr;
+    const Node& n = nodes_[i];
+    if (n.name_length == name.size() && dns::name_equal(this->name(&n), name)) return &n;
+    slot = (slot + 1) & mask;
+  }
+}
+
+const Node* Zone::closest_encloser(dns::NameView name) const {
+  const int extra = dns::label_count(name) - static_cast<int>(nodes_[apex_].labels);
+  for (int strip = 0; strip <= extra; ++strip) {
+    if (const Node* n = find(dns::strip_labels(name, strip))) return n;
+  }
+  return nullptr;
+}
+
+const Node* Zone::nsec_predecessor(dns::NameView name) const {
+  if (nsec_nodes_.empty()) return nullptr;
+  // First NSEC owner ordered after `name`; its predecessor covers `name`.
+  auto it = std::upper_bound(nsec_nodes_.begin(), nsec_nodes_.end(), name,
+                             [&](dns::NameView n, uint32_t idx) {
+                               return dns::canonical_compare(n, this->name(&nodes_[idx])) < 0;
+                             });
+  if (it == nsec_nodes_.begin()) return &nodes_[nsec_nodes_.back()];
+  return &nodes_[*(it - 1)];
+}
+
+const Node* Zone::nsec3_match(std::span<const uint8_t> hash) const {
+  if (hash.size() != 20) return nullptr;
+  auto it = std::lower_bound(nsec3_chain_.begin(), nsec3_chain_.end(), hash,
+                             [](const Nsec3Entry& e, std::span<const uint8_t> h) {
+                               return std::lexicographical_compare(e.hash.begin(), e.hash.end(),
+                                                                   h.begin(), h.end());
+                             });
+  if (it != nsec3_chain_.end() && std::equal(it->hash.begin(), it->hash.end(), hash.begin())) {
+    return &nodes_[it->node];
+  }
+  return nullptr;
+}
+
+const Node* Zone::nsec3_cover(std::span<const uint8_t> hash) const {
+  if (nsec3_chain_.empty() || hash.size() != 20) return nullptr;
+  // The last hash strictly below `hash`, wrapping around to the last entry.
+  auto it = std::lower_bound(nsec3_chain_.begin(), nsec3_chain_.end(), hash,
+                             [](const Nsec3Entry& e, std::span<const uint8_t> h) {
+                               return std::lexicographical_compare(e.hash.begin(), e.hash.end(),
+                                                                   h.begin(), h.end());
+                             });
+  if (it == nsec3_chain_.begin()) return &nodes_[nsec3_chain_.back().node];
+  return &nodes_[(it - 1)->node];
+}
+
+const RRset* Zone::rrset(const Node* node, uint16_t type) const {
+  for (const RRset& s : rrsets(node)) {
+    if (s.type == type) return &s;
+  }
+  return nullptr;
+}
+
+ZoneSet::ZoneSet(std::vector<std::shared_ptr<const Zone>> zones) : zones_(std::move(zones)) {
+  std::sort(zones_.begin(), zones_.end(), [](const auto& a, const auto& b) {
+    return a->origin().size() > b->origin().size();
+  });
+}
+
+const Zone* ZoneSet::find(dns::NameView qname) const {
+  for (const auto& z : zones_) {
+    if (dns::is_subdomain(qname, z->origin().wire())) return z.get();
+  }
+  return nullptr;
+}
+
+std::shared_ptr<const Zone> ZoneSet::find_exact(const dns::Name& origin) const {
+  for (const auto& z : zones_) {
+    if (z->origin() == origin) return z;
+  }
+  return nullptr;
+}
+
+}  // namespace flatns::zones

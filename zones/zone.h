@@ -1,0 +1,161 @@
+// The immutable zone snapshot and its lookup (RFC 1034 §4.3.2, RFC 4592
+// wildcards, RFC 4035 §3.1 DNSSEC records).
+//
+// Everything the packet path needs is computed when the zone is built: nodes
+// sorted in canonical order (RFC 4034 §6.1) with empty non-terminals made
+// explicit, a hash index by lowercased name, per-node flags (apex, zone cut,
+// occluded, wildcard child), the zone cut above each node, RRSIGs attached to
+// the RRset they cover, and the sorted NSEC3 hashes. A lookup is a hash probe
+// per label at most and allocates nothing.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "dns/name.h"
+#include "zones/zone_set.h"
+
+namespace flatns::zones {
+
+inline constexpr uint32_t kNone = UINT32_MAX;
+
+// One RRset; its records are `count` entries of [u16 length][rdata] at
+// `rdata_offset` in the zone's rdata arena.
+struct RRset {
+  uint16_t type = 0;
+  uint16_t count = 0;
+  uint32_t ttl = 0;
+  uint32_t rdata_offset = 0;
+  uint32_t sigs = kNone;  // index of the RRSIG set covering this type, in Zone::sigsets_
+};
+
+// RRSIGs covering one RRset (same layout as RRset records).
+struct SigSet {
+  uint16_t count = 0;
+  uint32_t ttl = 0;
+  uint32_t rdata_offset = 0;
+};
+
+namespace node_flag {
+inline constexpr uint8_t kApex = 1, kDelegation = 2,  // NS below the apex: a zone cut
+    kOccluded = 4,                                      // below a zone cut (glue) or DNAME
+    kWildcardChild = 8,                                 // "*.<this>" exists
+    kEmptyNonTerminal = 16, kNsec3Owner = 32;
+}  // namespace node_flag
+
+struct Node {
+  uint32_t name_offset = 0;  // wire name (case as in the file) in the name arena
+  uint8_t name_length = 0;
+  uint8_t labels = 0;
+  uint8_t flags = 0;
+  uint32_t rrset_begin = 0;  // into Zone::rrsets_
+  uint16_t rrset_count = 0;
+  uint32_t cut = kNone;  // topmost zone-cut node at or above this one
+};
+
+// A record set to put into a response, with its owner.
+struct RRsetRef {
+  const RRset* rrset = nullptr;
+  const Node* node = nullptr;
+};
+
+class RRsetRecords {
+ public:
+  RRsetRecords(std::span<const uint8_t> arena, uint32_t offset, uint16_t count)
+      : arena_(arena), offset_(offset), count_(count) {}
+  template <typename F>
+  void for_each(F&& f) const {
+    std::size_t pos = offset_;
+    for (uint16_t i = 0; i < count_; ++i) {
+      const std::size_t len = static_cast<std::size_t>(arena_[pos]) << 8 | arena_[pos + 1];
+      f(arena_.subspan(pos + 2, len));
+      pos += 2 + len;
+    }
+  }
+  uint16_t size() const { return count_; }
+
+ private:
+  std::span<const uint8_t> arena_;
+  uint32_t offset_;
+  uint16_t count_;
+};
+
+struct Nsec3Params {
+  bool present = false;
+  uint8_t algorithm = 1;
+  uint16_t iterations = 0;
+  std::vector<uint8_t> salt;
+};
+
+class Zone {
+ public:
+  const dns::Name& origin() const { return origin_; }
+  const std::string& file() const { return file_; }
+  uint32_t serial() const { return serial_; }
+  std::size_t record_count() const { return records_; }
+  FlattenMode flatten() const { return flatten_; }
+  bool signed_zone() const { return signed_; }
+  const Nsec3Params& nsec3() const { return nsec3_; }
+
+  const Node* apex() const { return &nodes_[apex_]; }
+  // Exact match on a lowercased or mixed-case wire name; null when absent.
+  [[nodiscard]] const Node* find(dns::NameView name) const;
+  // The deepest existing node that is `name` or an ancestor of it.
+  [[nodiscard]] const Node* closest_encloser(dns::NameView name) const;
+  // The node ordered just before `name` (canonical order, wrapping to the
+  // last node) among nodes that own an NSEC record. Null when none.
+  [[nodiscard]] const Node* nsec_predecessor(dns::NameView name) const;
+  // NSEC3: the node whose hashed owner matches or covers `hash` (raw SHA-1).
+  [[nodiscard]] const Node* nsec3_match(std::span<const uint8_t> hash) const;
+  [[nodiscard]] const Node* nsec3_cover(std::span<const uint8_t> hash) const;
+
+  [[nodiscard]] const RRset* rrset(const Node* node, uint16_t type) const;
+  std::span<const RRset> rrsets(const Node* node) const {
+    return {rrsets_.data() + node->rrset_begin, node->rrset_count};
+  }
+  RRsetRecords records(const RRset& set) const {
+    return RRsetRecords(rdata_, set.rdata_offset, set.count);
+  }
+  const SigSet* sigs(const RRset& set) const {
+    return set.sigs == kNone ? nullptr : &sigsets_[set.sigs];
+  }
+  RRsetRecords records(const SigSet& set) const {
+    return RRsetRecords(rdata_, set.rdata_offset, set.count);
+  }
+  dns::NameView name(const Node* node) const {
+    return {names_.data() + node->name_offset, node->name_length};
+  }
+  const Node* node(uint32_t index) const { return &nodes_[index]; }
+  uint32_t index_of(const Node* node) const { return static_cast<uint32_t>(node - nodes_.data()); }
+  std::span<const Node> nodes() const { return nodes_; }
+
+ private:
+  friend class ZoneBuilder;
+
+  dns::Name origin_;
+  std::string file_;
+  uint32_t serial_ = 0;
+  std::size_t records_ = 0;
+  FlattenMode flatten_ = FlattenMode::Apex;
+  bool signed_ = false;
+  Nsec3Params nsec3_;
+
+  std::vector<Node> nodes_;  // canonical order; nodes_[apex_] is the apex
+  uint32_t apex_ = 0;
+  std::vector<RRset> rrsets_;
+  std::vector<SigSet> sigsets_;
+  std::vector<uint8_t> names_;
+  std::vector<uint8_t> rdata_;
+  std::vector<uint32_t> index_;         // open-addressing table of node indexes (kNone = empty)
+  std::vector<uint32_t> nsec_nodes_;    // nodes owning NSEC, canonical order
+  struct Nsec3Entry {
+    std::array<uint8_t, 20> hash;
+    uint32_t node;
+  };
+  std::vector<Nsec3Entry> nsec3_chain_;  // sorted by hash
+};
+
+}  // namespace flatns::zones

@@ -1,0 +1,366 @@
+// Builds a Zone snapshot from scanned records and runs the checks that
+// NSD, Knot and named-checkzone make before serving a zone.
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "dns/encoding.h"
+#include "dns/rrtype.h"
+#include "zones/zone.h"
+
+namespace flatns::zones {
+
+using dns::Name;
+
+class ZoneBuilder {
+ public:
+  ZoneBuilder(const ZoneConfig& config, ZoneLoadResult& result)
+      : config_(config), result_(result) {}
+
+  void add(ParsedRecord&& rec) {
+    if (!rec.owner.is_subdomain_of(config_.origin)) {
+      error(rec, "out-of-zone data: " + rec.owner.to_text() + " " + dns::type_to_text(rec.type) +
+                     " is not in zone " + config_.origin.to_text());
+      return;
+    }
+    records_.push_back(std::move(rec));
+  }
+
+  std::shared_ptr<const Zone> build();
+
+ private:
+  struct NodeDraft {
+    Name name;
+    std::vector<uint32_t> records;  // indexes into records_, sorted by type
+  };
+
+  void error(const ParsedRecord& rec, std::string message) {
+    result_.errors.push_back({rec.file, rec.line, std::move(message)});
+  }
+  void warning(const ParsedRecord& rec, std::string message) {
+    result_.warnings.push_back({rec.file, rec.line, std::move(message)});
+  }
+  void check_node(const NodeDraft& node, bool apex, bool flattened_names_allowed);
+  bool is_flattened_name(const Name& name, bool apex) const {
+    if (config_.flatten == FlattenMode::Off) return false;
+    return apex || config_.flatten == FlattenMode::All;
+  }
+  void build_index(Zone& zone);
+  void link_nodes(Zone& zone);
+  void append_rdata(Zone& zone, const std::vector<const ParsedRecord*>& recs);
+
+  const ZoneConfig& config_;
+  ZoneLoadResult& result_;
+  std::vector<ParsedRecord> records_;
+};
+
+void ZoneBuilder::check_node(const NodeDraft& node, bool apex, bool /*unused*/) {
+  bool has_cname = false, has_other = false, has_alias = false;
+  const ParsedRecord* first_cname = nullptr;
+  int cname_count = 0;
+  for (uint32_t i : node.records) {
+    const ParsedRecord& r = records_[i];
+    if (r.type == dns::rrtype::CNAME) {
+      has_cname = true;
+      if (!first_cname) first_cname = &r;
+      ++cname_count;
+    } else if (r.type == dns::rrtype::ALIAS || r.type == dns::rrtype::ANAME) {
+      has_alias = true;
+    } else if (r.type != dns::rrtype::RRSIG && r.type != dns::rrtype::NSEC) {
+      has_other = true;
+    }
+  }
+  if (cname_count > 1) {
+    error(*first_cname, "more than one CNAME at " + node.name.to_text());
+  }
+  if (has_cname && has_other && !is_flattened_name(node.name, apex)) {
+    error(*first_cname, "CNAME and other data at " + node.name.to_text() +
+                            " (allowed only at a flattened name: set flatten: apex or all)");
+  }
+  if (has_cname && has_alias) {
+    error(*first_cname, "CNAME and ALIAS/ANAME at the same name " + node.name.to_text());
+  }
+}
+
+std::shared_ptr<const Zone> ZoneBuilder::build() {
+  const Name& origin = config_.origin;
+  // Sort records by owner (canonical order), then type; drop exact duplicates.
+  std::vector<uint32_t> order(records_.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::vector<Name> lower(records_.size());
+  for (std::size_t i = 0; i < records_.size(); ++i) lower[i] = records_[i].owner.lowercased();
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    const int c = dns::canonical_compare(lower[a].wire(), lower[b].wire());
+    if (c != 0) return c < 0;
+    if (records_[a].type != records_[b].type) return records_[a].type < records_[b].type;
+    return a < b;
+  });
+
+  std::vector<NodeDraft> drafts;
+  for (uint32_t idx : order) {
+    const ParsedRecord& r = records_[idx];
+    if (drafts.empty() || !(drafts.back().name == r.owner)) {
+      drafts.push_back({r.owner, {}});
+    }
+    NodeDraft& d = drafts.back();
+    bool duplicate = false;
+    for (uint32_t other : d.records) {
+      const ParsedRecord& o = records_[other];
+      if (o.type == r.type && o.rdata == r.rdata) {
+        duplicate = true;
+        break;
+      }
+    }
+    if (!duplicate) d.records.push_back(idx);
+  }
+
+  // Zone-level checks.
+  const NodeDraft* apex = nullptr;
+  for (const NodeDraft& d : drafts) {
+    if (d.name == origin) apex = &d;
+  }
+  const std::string zone_text = origin.to_text();
+  ParsedRecord where;
+  where.file = config_.file;
+  where.line = 0;
+  if (!apex) {
+    error(where, "zone " + zone_text + " has no SOA record at its apex");
+    return nullptr;
+  }
+  int soa_count = 0, ns_count = 0;
+  bool has_dnskey = false;
+  for (uint32_t i : apex->records) {
+    if (records_[i].type == dns::rrtype::SOA) ++soa_count;
+    if (records_[i].type == dns::rrtype::NS) ++ns_count;
+    if (records_[i].type == dns::rrtype::DNSKEY) has_dnskey = true;
+  }
+  if (soa_count == 0) error(where, "zone " + zone_text + " has no SOA record at its apex");
+  if (soa_count > 1) error(where, "zone " + zone_text + " has more than one SOA record");
+  if (ns_count == 0) error(where, "zone " + zone_text + " has no NS records at its apex");
+  for (const NodeDraft& d : drafts) {
+    const bool at_apex = &d == apex;
+    check_node(d, at_apex, false);
+    for (uint32_t i : d.records) {
+      const ParsedRecord& r = records_[i];
+      if (r.type == dns::rrtype::SOA && !at_apex) {
+        error(r, "SOA record at " + d.name.to_text() + " is not at the zone apex " + zone_text);
+      }
+      if ((r.type == dns::rrtype::ALIAS || r.type == dns::rrtype::ANAME) &&
+          !is_flattened_name(d.name, at_apex)) {
+        error(r, dns::type_to_text(r.type) + " at " + d.name.to_text() + " in zone " + zone_text +
+                     " is not at a flattened name (flatten: " +
+                     (config_.flatten == FlattenMode::Off ? "off" : "apex") + ")");
+      }
+    }
+  }
+  // A pre-signed zone cannot carry flattened answers until online signing exists.
+  if (has_dnskey && config_.flatten != FlattenMode::Off) {
+    for (const NodeDraft& d : drafts) {
+      const bool at_apex = &d == apex;
+      if (!is_flattened_name(d.name, at_apex)) continue;
+      bool cname = false, other = false;
+      for (uint32_t i : d.records) {
+        const uint16_t t = records_[i].type;
+        if (t == dns::rrtype::ALIAS || t == dns::rrtype::ANAME) other = cname = true;
+        if (t == dns::rrtype::CNAME) cname = true;
+        if (t != dns::rrtype::CNAME && t != dns::rrtype::RRSIG && t != dns::rrtype::NSEC) {
+          other = true;
+        }
+      }
+      if (cname && (other || at_apex)) {
+        error(records_[d.records.front()],
+              "zone " + zone_text + " is DNSSEC-signed (DNSKEY at the apex) and " +
+                  d.name.to_text() +
+                  " would be flattened; flattened answers cannot be signed yet: set flatten: off "
+                  "for this zone or serve it unsigned");
+        break;
+      }
+    }
+  }
+  if (!result_.errors.empty()) return nullptr;
+
+  // Make empty non-terminals explicit so that every node's parent exists.
+  std::unordered_set<Name, dns::NameHash> known;
+  known.reserve(drafts.size() * 2);
+  for (const NodeDraft& d : drafts) known.insert(d.name);
+  std::vector<NodeDraft> ents;
+  for (const NodeDraft& d : drafts) {
+    Name p = d.name;
+    while (!(p == origin)) {
+      p = p.parent();
+      if (!known.insert(p).second) break;
+      ents.push_back({p, {}});
+    }
+  }
+  if (!ents.empty()) {
+    drafts.insert(drafts.end(), std::make_move_iterator(ents.begin()),
+                  std::make_move_iterator(ents.end()));
+    std::sort(drafts.begin(), drafts.end(), [](const NodeDraft& a, const NodeDraft& b) {
+      return dns::canonical_compare(a.name.wire(), b.name.wire()) < 0;
+    });
+  }
+
+  auto zone = std::make_shared<Zone>();
+  zone->origin_ = origin;
+  zone->file_ = config_.file;
+  zone->flatten_ = config_.flatten;
+  zone->signed_ = has_dnskey;
+  zone->nodes_.reserve(drafts.size());
+  for (const NodeDraft& d : drafts) {
+    Node n;
+    n.name_offset = static_cast<uint32_t>(zone->names_.size());
+    n.name_length = static_cast<uint8_t>(d.name.size());
+    n.labels = static_cast<uint8_t>(d.name.labels());
+    zone->names_.insert(zone->names_.end(), d.name.wire().begin(), d.name.wire().end());
+    if (d.name == origin) {
+      n.flags |= node_flag::kApex;
+      zone->apex_ = static_cast<uint32_t>(zone->nodes_.size());
+    }
+    if (d.records.empty()) n.flags |= node_flag::kEmptyNonTerminal;
+    n.rrset_begin = static_cast<uint32_t>(zone->rrsets_.size());
+
+    // Group this node's records into RRsets (records are sorted by type).
+    std::vector<const ParsedRecord*> sigs;
+    std::size_t i = 0;
+    while (i < d.records.size()) {
+      const ParsedRecord& first = records_[d.records[i]];
+      std::vector<const ParsedRecord*> set;
+      std::size_t j = i;
+      while (j < d.records.size() && records_[d.records[j]].type == first.type) {
+        const ParsedRecord& r = records_[d.records[j]];
+        if (r.ttl != first.ttl && first.type != dns::rrtype::RRSIG) {
+          warning(r, "TTL " + std::to_string(r.ttl) + " of " + d.name.to_text() + " " +
+                         dns::type_to_text(r.type) + " differs from the RRset's TTL " +
+                         std::to_string(first.ttl) + "; using " + std::to_string(first.ttl));
+        }
+        set.push_back(&r);
+        ++j;
+      }
+      if (first.type == dns::rrtype::RRSIG) sigs = set;
+      RRset rs;
+      rs.type = first.type;
+      rs.count = static_cast<uint16_t>(set.size());
+      rs.ttl = first.ttl;
+      rs.rdata_offset = static_cast<uint32_t>(zone->rdata_.size());
+      append_rdata(*zone, set);
+      zone->rrsets_.push_back(rs);
+      zone->records_ += set.size();
+      if (first.type == dns::rrtype::SOA && first.rdata.size() >= 20) {
+        const auto& rd = first.rdata;
+        const std::size_t s = rd.size() - 20;
+        zone->serial_ = static_cast<uint32_t>(rd[s]) << 24 | static_cast<uint32_t>(rd[s + 1]) << 16 |
+                        static_cast<uint32_t>(rd[s + 2]) << 8 | rd[s + 3];
+      }
+      if (first.type == dns::rrtype::NSEC3PARAM && d.name == origin && first.rdata.size() >= 5) {
+        const auto& rd = first.rdata;
+        zone->nsec3_.present = true;
+        zone->nsec3_.algorithm = rd[0];
+        zone->nsec3_.iterations = static_cast<uint16_t>(rd[2] << 8 | rd[3]);
+        zone->nsec3_.salt.assign(rd.begin() + 5, rd.begin() + 5 + std::min<std::size_t>(rd[4], rd.size() - 5));
+      }
+      if (first.type == dns::rrtype::NS && !(d.name == origin)) n.flags |= node_flag::kDelegation;
+      i = j;
+    }
+    n.rrset_count = static_cast<uint16_t>(zone->rrsets_.size() - n.rrset_begin);
+    // Attach RRSIGs to the RRsets they cover (RFC 4035 §3.1.1 serves them together).
+    if (!sigs.empty()) {
+      for (uint32_t k = n.rrset_begin; k < zone->rrsets_.size(); ++k) {
+        RRset& covered = zone->rrsets_[k];
+        std::vector<const ParsedRecord*> mine;
+        for (const ParsedRecord* s : sigs) {
+          if (s->rdata.size() >= 2 && (s->rdata[0] << 8 | s->rdata[1]) == covered.type) {
+            mine.push_back(s);
+          }
+        }
+        if (mine.empty()) continue;
+        SigSet ss;
+        ss.count = static_cast<uint16_t>(mine.size());
+        ss.ttl = mine.front()->ttl;
+        ss.rdata_offset = static_cast<uint32_t>(zone->rdata_.size());
+        append_rdata(*zone, mine);
+        covered.sigs = static_cast<uint32_t>(zone->sigsets_.size());
+        zone->sigsets_.push_back(ss);
+      }
+    }
+    zone->nodes_.push_back(n);
+  }
+  build_index(*zone);
+  link_nodes(*zone);
+  result_.records = zone->records_;
+  return zone;
+}
+
+void ZoneBuilder::append_rdata(Zone& zone, const std::vector<const ParsedRecord*>& recs) {
+  for (const ParsedRecord* r : recs) {
+    zone.rdata_.push_back(static_cast<uint8_t>(r->rdata.size() >> 8));
+    zone.rdata_.push_back(static_cast<uint8_t>(r->rdata.size()));
+    zone.rdata_.insert(zone.rdata_.end(), r->rdata.begin(), r->rdata.end());
+  }
+}
+
+void ZoneBuilder::build_index(Zone& zone) {
+  std::size_t cap = 16;
+  while (cap < zone.nodes_.size() * 2) cap <<= 1;
+  zone.index_.assign(cap, kNone);
+  for (uint32_t i = 0; i < zone.nodes_.size(); ++i) {
+    std::size_t slot = dns::name_hash(zone.name(&zone.nodes_[i])) & (cap - 1);
+    while (zone.index_[slot] != kNone) slot = (slot + 1) & (cap - 1);
+    zone.index_[slot] = i;
+  }
+}
+
+void ZoneBuilder::link_nodes(Zone& zone) {
+  // Parents precede children in canonical order, so one pass suffices.
+  for (uint32_t i = 0; i < zone.nodes_.size(); ++i) {
+    Node& n = zone.nodes_[i];
+    const dns::NameView name = zone.name(&n);
+    if (!(n.flags & node_flag::kApex)) {
+      const Node* parent = zone.find(dns::strip_labels(name, 1));
+      if (parent) {
+        if (parent->cut != kNone) {
+          n.cut = parent->cut;
+        } else if (parent->flags & node_flag::kOccluded) {
+          n.flags |= node_flag::kOccluded;
+        }
+        if (dns::is_wildcard(name)) {
+          zone.nodes_[zone.index_of(parent)].flags |= node_flag::kWildcardChild;
+        }
+        // Below a DNAME everything is occluded (RFC 6672 §2.3).
+        if (zone.rrset(parent, dns::rrtype::DNAME)) n.flags |= node_flag::kOccluded;
+      }
+      if (n.cut == kNone && (n.flags & node_flag::kDelegation)) n.cut = i;
+      if (n.cut != kNone && n.cut != i) n.flags |= node_flag::kOccluded;
+    }
+    if (zone.rrset(&n, dns::rrtype::NSEC)) zone.nsec_nodes_.push_back(i);
+    if (zone.rrset(&n, dns::rrtype::NSEC3)) {
+      // The owner's first label is the base32hex hash (RFC 5155 §3).
+      std::vector<uint8_t> hash;
+      const std::string_view label(reinterpret_cast<const char*>(name.data() + 1), name[0]);
+      if (dns::base32hex_decode(label, hash) && hash.size() == 20) {
+        Zone::Nsec3Entry e;
+        std::copy(hash.begin(), hash.end(), e.hash.begin());
+        e.node = i;
+        zone.nsec3_chain_.push_back(e);
+        n.flags |= node_flag::kNsec3Owner;
+      }
+    }
+  }
+  std::sort(zone.nsec3_chain_.begin(), zone.nsec3_chain_.end(),
+            [](const Zone::Nsec3Entry& a, const Zone::Nsec3Entry& b) { return a.hash < b.hash; });
+}
+
+ZoneLoadResult load_zone(const ZoneConfig& config) {
+  ZoneLoadResult result;
+  ZoneBuilder builder(config, result);
+  ZoneFileOptions options;
+  options.origin = config.origin;
+  const bool scanned = scan_zone_file(
+      config.file, options, [&](ParsedRecord&& rec) { builder.add(std::move(rec)); },
+      result.errors);
+  if (!scanned || !result.errors.empty()) return result;
+  result.zone = builder.build();
+  if (!result.errors.empty()) result.zone.reset();
+  return result;
+}
+
+}  // namespace flatns::zones
