@@ -123,10 +123,6 @@ std::vector<std::string> rdatas(const std::vector<dns::ResourceRecord>& rrs) {
   return out;
 }
 
-Resolver make(World& w, ResolverSettings s) {
-  return Resolver(std::move(s), w.net, w.net);
-}
-
 }  // namespace
 
 TEST_CASE("referrals are followed from the root hints to the answer", "[iterator]") {
