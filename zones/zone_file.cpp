@@ -321,20 +321,21 @@ bool Scanner::parse_head(const FileContext& ctx, const ZoneEntry& e, std::size_t
         continue;
       }
       uint16_t cls = 0;
-      // "ANY" is a class and a type: it is the class only when a type follows.
-      uint16_t also_type = 0;
-      const bool class_here =
-          dns::class_from_text(t.text, cls) &&
-          !(dns::type_from_text(t.text, also_type) &&
-            !(i + 1 < e.tokens.size() && is_name_of_type_or_class(e.tokens[i + 1])));
-      if (!have_class && class_here) {
-        if (cls != dns::rrclass::IN) {
-          error(ctx.name, t.line, "class " + dns::class_to_text(cls) + " not supported");
-          return false;
+      if (!have_class && dns::class_from_text(t.text, cls)) {
+        // "ANY" is a class and a type: it is the class only when a type follows.
+        uint16_t also_type = 0;
+        const bool is_type_instead =
+            cls != dns::rrclass::IN && dns::type_from_text(t.text, also_type) &&
+            !(i + 1 < e.tokens.size() && is_name_of_type_or_class(e.tokens[i + 1]));
+        if (!is_type_instead) {
+          if (cls != dns::rrclass::IN) {
+            error(ctx.name, t.line, "class " + dns::class_to_text(cls) + " not supported");
+            return false;
+          }
+          head.rclass = cls;
+          have_class = true;
+          continue;
         }
-        head.rclass = cls;
-        have_class = true;
-        continue;
       }
       if (dns::type_from_text(t.text, head.type)) {
         if (dns::is_meta_type(head.type)) {
@@ -347,12 +348,16 @@ bool Scanner::parse_head(const FileContext& ctx, const ZoneEntry& e, std::size_t
       }
     }
     // Not a TTL, class or type. When a type follows, this token stood where a
-    // TTL or class goes; otherwise it was meant as the type.
+    // TTL or class goes; otherwise it was meant as the type, unless no type
+    // can look like it (types never start with a digit or come quoted).
     const bool type_follows = i + 1 < e.tokens.size() && is_name_of_type_or_class(e.tokens[i + 1]);
-    if (type_follows && !(head.have_ttl && have_class)) {
-      std::string expected = head.have_ttl ? "a class or type" : have_class ? "a TTL or type"
-                                                                           : "a TTL, class or type";
-      error(ctx.name, t.line, "expected " + expected + ", found " + quote(t));
+    const bool never_a_type = t.quoted || t.text.empty() || (t.text[0] >= '0' && t.text[0] <= '9');
+    if (type_follows || never_a_type) {
+      const char* expected = head.have_ttl && have_class ? "a type"
+                             : head.have_ttl             ? "a class or type"
+                             : have_class                ? "a TTL or type"
+                                                         : "a TTL, class or type";
+      error(ctx.name, t.line, std::string("expected ") + expected + ", found " + quote(t));
     } else {
       error(ctx.name, t.line, "unknown RR type " + quote(t));
     }
