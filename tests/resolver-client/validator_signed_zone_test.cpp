@@ -290,6 +290,15 @@ TEST_CASE("validator signed zone: NSEC wildcards, no-data and name errors") {
     // The same proof for a name under the wildcard is wrong: *.wild exists.
     CHECK(check(z, m, N("a.wild.example."), dns::rrtype::A).verdict.is_bogus());
   }
+  SECTION("an empty non-terminal is not a name error") {
+    auto m = reply(dns::rcode::NXDOMAIN);
+    add(m.authority, testutil::signed_rrset(z.records, kZone, dns::rrtype::SOA));
+    add(m.authority, nsec_for(z, N("b.ent.example.")));
+    add(m.authority, nsec_for(z, N("*.example.")));
+    const auto r = check(z, m, N("b.ent.example."), dns::rrtype::A);
+    CHECK(r.verdict.reason == BogusReason::BadDenial);
+    CHECK(r.verdict.detail.find("empty non-terminal") != std::string::npos);
+  }
   SECTION("a CNAME chain ending in a name error") {
     auto m = reply(dns::rcode::NXDOMAIN);
     add(m.answer, testutil::signed_rrset(z.records, N("chain.example."), dns::rrtype::CNAME));
