@@ -81,6 +81,11 @@ constexpr FieldSpec kSVCBFields[] = {
     {F::kU16, "priority"}, {F::kName, "target"}, {F::kSvcParams, "parameters"}};
 constexpr FieldSpec kURIFields[] = {
     {F::kU16, "priority"}, {F::kU16, "weight"}, {F::kQuotedRest, "target"}};
+constexpr FieldSpec kIPSECKEYFields[] = {{F::kU8, "precedence"},
+                                         {F::kU8, "gateway type"},
+                                         {F::kU8, "algorithm"},
+                                         {F::kIpsecGateway, "gateway"},
+                                         {F::kBase64Optional, "public key"}};
 constexpr FieldSpec kLOCFields[] = {{F::kLoc, "location"}};
 constexpr FieldSpec kCERTFields[] = {{F::kCertType, "type"},
                                      {F::kU16, "key tag"},
@@ -130,6 +135,7 @@ constexpr TypeSpec kTypeSpecs[] = {
     {42, false, kAPLFields},  // APL
     {rrtype::DS, false, kDSFields},
     {rrtype::SSHFP, false, kSSHFPFields},
+    {45, false, kIPSECKEYFields},  // IPSECKEY
     {rrtype::RRSIG, false, kSIGFields},
     {rrtype::NSEC, false, kNSECFields},
     {rrtype::DNSKEY, false, kKEYFields},
@@ -194,6 +200,7 @@ bool is_rest_field(Field kind) {
     case F::kSvcParams:
     case F::kLoc:
     case F::kApl:
+    case F::kBase64Optional:
       return true;
     default:
       return false;
@@ -270,7 +277,11 @@ bool field_length(Field kind, std::span<const uint8_t> rdata, std::size_t pos,
     case F::kLocator64:
     case F::kCertType:
     case F::kApl:
+    case F::kIpsecGateway:
       return misc_field_length(kind, rdata, pos, length);
+    case F::kBase64Optional:
+      length = left;
+      return true;
   }
   return false;
 }
@@ -289,7 +300,9 @@ bool for_each_field(const TypeSpec& spec, std::span<const uint8_t> rdata, Fn&& f
   for (const FieldSpec& f : spec.fields) {
     std::size_t length = 0;
     if (!field_length(f.kind, rdata, pos, length)) return false;
-    if (!fn(f.kind, rdata.subspan(pos, length))) return false;
+    // An IPSECKEY gateway is read with its gateway type (two octets before).
+    const std::size_t back = f.kind == Field::kIpsecGateway ? 2 : 0;
+    if (!fn(f.kind, rdata.subspan(pos - back, length + back))) return false;
     pos += length;
   }
   return pos == rdata.size();
@@ -363,7 +376,7 @@ bool rdata_from_text(uint16_t type, std::span<const TextToken> tokens, const Nam
     const std::string what =
         spec->fields.size() == 1 ? type_name : type_name + " " + std::string(f.label);
     if (next >= tokens.size() && f.kind != Field::kTypeBitmap && f.kind != Field::kSvcParams &&
-        f.kind != Field::kApl) {
+        f.kind != Field::kApl && f.kind != Field::kBase64Optional) {
       error = type_name + ": missing " + std::string(f.label);
       return false;
     }

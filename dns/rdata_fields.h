@@ -46,6 +46,8 @@ enum class Field : uint8_t {
   kCertType,       // u16 CERT type, mnemonic or number (RFC 4398 §2.1)
   kCertAlgorithm,  // u8 algorithm printed as a mnemonic when known, as BIND does for CERT
   kApl,            // APL items to the end (RFC 3123)
+  kIpsecGateway,   // RFC 4025 gateway; its form depends on the octet two before it
+  kBase64Optional, // base64 to the end, possibly empty (IPSECKEY public key)
 };
 
 struct FieldSpec {
@@ -77,7 +79,8 @@ struct TypeSpec {
                                    std::span<const TextToken> tokens, std::size_t& next,
                                    const Name& origin, std::vector<uint8_t>& out,
                                    std::string& error);
-// Appends the presentation form of one well-formed field.
+// Appends the presentation form of one well-formed field (for kIpsecGateway
+// the span starts at the gateway type octet, two before the field).
 void field_to_text(Field kind, std::span<const uint8_t> field, std::string& out);
 
 // Decodes RFC 1035 §5.1 escapes (\X, \DDD) of a token's text.
@@ -90,7 +93,9 @@ void append_quoted(std::span<const uint8_t> octets, std::string& out);
                                      std::size_t& length);
 [[nodiscard]] bool misc_field_from_text(Field kind, const std::string& what,
                                         std::span<const TextToken> tokens, std::size_t& next,
-                                        std::vector<uint8_t>& out, std::string& error);
+                                        const Name& origin, std::vector<uint8_t>& out,
+                                        std::string& error);
+// For kIpsecGateway, `field` starts two octets early, at the gateway type.
 void misc_field_to_text(Field kind, std::span<const uint8_t> field, std::string& out);
 // DNSSEC algorithm mnemonics (rdata_text.cpp).
 [[nodiscard]] bool algorithm_from_text(std::string_view text, uint8_t& number);

@@ -358,10 +358,11 @@ bool field_from_text(Field kind, std::string_view what, std::span<const TextToke
         if (!char_string_from_token(what, tokens[next], out, error)) return false;
       }
       return true;
-    case Field::kBase64: {
+    case Field::kBase64:
+    case Field::kBase64Optional: {
       const std::string text = join_rest(tokens, next);
       const std::size_t before = out.size();
-      if (!base64_decode(text, out) || out.size() == before) {
+      if (!base64_decode(text, out) || (out.size() == before && kind == Field::kBase64)) {
         error = w + ": " + quote(text) + " is not base64";
         return false;
       }
@@ -445,7 +446,8 @@ bool field_from_text(Field kind, std::string_view what, std::span<const TextToke
     case Field::kLocator64:
     case Field::kCertType:
     case Field::kApl:
-      return misc_field_from_text(kind, w, tokens, next, out, error);
+    case Field::kIpsecGateway:
+      return misc_field_from_text(kind, w, tokens, next, origin, out, error);
   }
   return false;
 }
@@ -491,6 +493,7 @@ void field_to_text(Field kind, std::span<const uint8_t> f, std::string& out) {
       }
       return;
     case Field::kBase64:
+    case Field::kBase64Optional:
       out += base64_encode(f);
       return;
     case Field::kHex:
@@ -533,6 +536,7 @@ void field_to_text(Field kind, std::span<const uint8_t> f, std::string& out) {
     case Field::kLocator64:
     case Field::kCertType:
     case Field::kApl:
+    case Field::kIpsecGateway:
       misc_field_to_text(kind, f, out);
       return;
   }

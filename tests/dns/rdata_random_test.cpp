@@ -66,6 +66,8 @@ TEST_CASE("valid RDATA always survives text and wire round trips", "[rdata][rand
       {"URI", "1 2 \"https://x\""},
       {"CSYNC", "1 3 A NS"},
       {"ALIAS", "target.example."},
+      {"IPSECKEY", "10 3 2 gw.example. AQID"},
+      {"IPSECKEY", "10 1 0 192.0.2.1"},
       {"TYPE65534", "\\# 3 010203"},
   };
   std::mt19937 rng(20260101);
