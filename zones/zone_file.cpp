@@ -93,7 +93,8 @@ bool read_whole_file(const std::string& path, std::string& out, std::string& err
     ::close(fd);
     return false;
   }
-  out.resize(static_cast<std::size_t>(st.st_size));
+  // One spare octet so that the read which finds the end needs no regrowth.
+  out.resize(static_cast<std::size_t>(st.st_size) + 1);
   std::size_t done = 0;
   while (true) {
     if (done == out.size()) out.resize(out.size() + 65536);  // the file grew or is a pipe

@@ -127,7 +127,7 @@ TEST_CASE("error: meta types cannot be records") {
         "test.zone:1: RR type ANY cannot appear in a zone file");
 }
 
-TEST_CASE("error: bad owner name; lines inheriting it are checked but not emitted") {
+TEST_CASE("error: bad owner name, lines inheriting it are checked but not emitted") {
   const std::string long_label(64, 'x');
   auto r = scan_text(long_label + " 60 A 192.0.2.1\n   60 A 192.0.2.300\n   60 A 192.0.2.2\nok 60 A 192.0.2.3\n");
   INFO(r.error_text());
