@@ -93,7 +93,8 @@ bool read_whole_file(const std::string& path, std::string& out, std::string& err
     ::close(fd);
     return false;
   }
-  out.resize(static_cast<std::size_t>(st.st_size));
+  // One spare octet so that the read which finds the end needs no regrowth.
+  out.resize(static_cast<std::size_t>(st.st_size) + 1);
   std::size_t done = 0;
   while (true) {
     if (done == out.size()) out.resize(out.size() + 65536);  // the file grew or is a pipe
@@ -408,6 +409,14 @@ bool Scanner::finish_record(const FileContext& ctx, const dns::Name& owner,
 void Scanner::record(FileContext& ctx, const ZoneEntry& e) {
   std::size_t i = 0;
   if (e.owner_omitted) {
+    const std::string_view first = e.tokens[0].text;
+    if (!e.tokens[0].quoted && !first.empty() && first[0] == '$') {
+      for (const char* d : {"$ORIGIN", "$TTL", "$INCLUDE", "$GENERATE"}) {
+        if (!equals_nocase(first, d)) continue;
+        error(ctx.name, e.line, std::string(d) + " must start at the beginning of the line");
+        return;
+      }
+    }
     if (!ctx.have_owner) {
       error(ctx.name, e.line, "no owner name: the first record of a file must not start with a blank");
       return;

@@ -37,31 +37,34 @@ struct SignedZone {
   ZoneKeys keys;
 };
 
-// Signs the test zone with `flags` for ldns-signzone (e.g. "-n -t 0").
-const SignedZone& signed_zone(const std::string& flags) {
+// Signs a zone of tests/data/resolver with `flags` for ldns-signzone (e.g. "-n -t 0").
+const SignedZone& signed_zone(const std::string& flags, const dns::Name& origin = kZone,
+                              const std::string& file = "example.zone") {
   static std::map<std::string, SignedZone> cache;
-  if (auto it = cache.find(flags); it != cache.end()) return it->second;
+  const std::string key = flags + "|" + file;
+  if (auto it = cache.find(key); it != cache.end()) return it->second;
   char tmpl[] = "/tmp/flatns-validator-XXXXXX";
   REQUIRE(mkdtemp(tmpl) != nullptr);
   const auto old = std::filesystem::current_path();
   std::filesystem::current_path(tmpl);
-  std::string ksk = run("ldns-keygen -a ECDSAP256SHA256 -k example.");
-  std::string zsk = run("ldns-keygen -a ECDSAP256SHA256 example.");
+  const std::string o = origin.to_text();
+  std::string ksk = run("ldns-keygen -a ECDSAP256SHA256 -k " + o);
+  std::string zsk = run("ldns-keygen -a ECDSAP256SHA256 " + o);
   ksk.erase(ksk.find_last_not_of("\n") + 1);
   zsk.erase(zsk.find_last_not_of("\n") + 1);
-  run("ldns-signzone " + flags + " -i 20260101 -e 20300101 -o example. -f signed.zone " +
-      std::string(FLATNS_TEST_DATA_DIR) + "/resolver/example.zone " + ksk + " " + zsk);
+  run("ldns-signzone " + flags + " -i 20260101 -e 20300101 -o " + o + " -f signed.zone " +
+      std::string(FLATNS_TEST_DATA_DIR) + "/resolver/" + file + " " + ksk + " " + zsk);
   SignedZone z;
-  z.records = testutil::parse_zone_file("signed.zone", kZone);
+  z.records = testutil::parse_zone_file("signed.zone", origin);
   std::filesystem::current_path(old);
   std::filesystem::remove_all(tmpl);
 
-  z.ds.zone = kZone;
-  z.ds.verdict = Verdict::secure(kZone);
-  for (const auto& rr : testutil::select(z.records, kZone, dns::rrtype::DNSKEY)) {
+  z.ds.zone = origin;
+  z.ds.verdict = Verdict::secure(origin);
+  for (const auto& rr : testutil::select(z.records, origin, dns::rrtype::DNSKEY)) {
     if ((rr.rdata[1] & 1) == 0) continue;  // the KSK only
     dns::Digest d;
-    REQUIRE(dns::ds_digest(kZone.wire(), rr.rdata, dns::ds_digest_type::SHA256, d));
+    REQUIRE(dns::ds_digest(origin.wire(), rr.rdata, dns::ds_digest_type::SHA256, d));
     const uint16_t tag = dns::key_tag(rr.rdata);
     std::vector<uint8_t> ds = {static_cast<uint8_t>(tag >> 8), static_cast<uint8_t>(tag), 13, 2};
     ds.insert(ds.end(), d.view().begin(), d.view().end());
@@ -69,12 +72,12 @@ const SignedZone& signed_zone(const std::string& flags) {
   }
   REQUIRE(z.ds.ds.size() == 1);
   dns::Message m;
-  m.answer = testutil::signed_rrset(z.records, kZone, dns::rrtype::DNSKEY);
+  m.answer = testutil::signed_rrset(z.records, origin, dns::rrtype::DNSKEY);
   ValidationBudget budget;
   ValidationContext ctx{kNow, budget};
   z.keys = validate_dnskey_response(m, z.ds, ctx);
   REQUIRE(z.keys.verdict.is_secure());
-  return cache.emplace(flags, std::move(z)).first->second;
+  return cache.emplace(key, std::move(z)).first->second;
 }
 
 void add(std::vector<dns::ResourceRecord>& to, const std::vector<dns::ResourceRecord>& from) {
@@ -187,6 +190,27 @@ TEST_CASE("validator signed zone: positive answers and CNAME chains") {
     CHECK(r.next_name == N("www.other.test."));
     CHECK(r.verdict.is_secure());
   }
+  SECTION("a DNAME: the validated DNAME replaces the unsigned synthesised CNAME") {
+    auto m = reply();
+    add(m.answer, testutil::signed_rrset(z.records, N("alias.example."), dns::rrtype::DNAME));
+    dns::ResourceRecord cname;
+    cname.owner = N("www.alias.example.");
+    cname.type = dns::rrtype::CNAME;
+    cname.rclass = dns::rrclass::IN;
+    cname.ttl = 3600;
+    const auto target = N("www.example.net.");
+    cname.rdata.assign(target.wire().begin(), target.wire().end());
+    m.answer.push_back(cname);
+    const auto r = check(z, m, N("www.alias.example."), dns::rrtype::A);
+    CHECK(r.kind == ResponseKind::CnameExit);
+    CHECK(r.next_name == N("www.example.net."));
+    INFO(r.verdict.to_text());
+    CHECK(r.verdict.is_secure());
+    auto t = m;
+    std::erase_if(t.answer, [](const dns::ResourceRecord& rr) { return rr.type == dns::rrtype::RRSIG; });
+    CHECK(check(z, t, N("www.alias.example."), dns::rrtype::A).verdict.reason ==
+          BogusReason::MissingRrsig);
+  }
   SECTION("an insecure zone classifies without validating") {
     auto m = reply();
     add(m.answer, testutil::select(z.records, N("target.example."), dns::rrtype::A));
@@ -265,6 +289,15 @@ TEST_CASE("validator signed zone: NSEC wildcards, no-data and name errors") {
     CHECK(r.ttl == 300);
     // The same proof for a name under the wildcard is wrong: *.wild exists.
     CHECK(check(z, m, N("a.wild.example."), dns::rrtype::A).verdict.is_bogus());
+  }
+  SECTION("an empty non-terminal is not a name error") {
+    auto m = reply(dns::rcode::NXDOMAIN);
+    add(m.authority, testutil::signed_rrset(z.records, kZone, dns::rrtype::SOA));
+    add(m.authority, nsec_for(z, N("b.ent.example.")));
+    add(m.authority, nsec_for(z, N("*.example.")));
+    const auto r = check(z, m, N("b.ent.example."), dns::rrtype::A);
+    CHECK(r.verdict.reason == BogusReason::BadDenial);
+    CHECK(r.verdict.detail.find("empty non-terminal") != std::string::npos);
   }
   SECTION("a CNAME chain ending in a name error") {
     auto m = reply(dns::rcode::NXDOMAIN);
@@ -354,4 +387,19 @@ TEST_CASE("validator signed zone: NSEC3 iterations above the limit are insecure 
   ValidationContext ctx{kNow, budget};
   ctx.options.max_nsec3_iterations = 200;
   CHECK(validate_response(m, N("nothere.example."), dns::rrtype::A, z.keys, ctx).verdict.is_secure());
+}
+
+TEST_CASE("validator signed zone: data signed by a child zone asks for the child's keys") {
+  const auto& parent = signed_zone("");
+  const auto sub = N("sub.example.");
+  const auto& child = signed_zone("", sub, "sub.example.zone");
+  auto m = reply();
+  add(m.answer, testutil::signed_rrset(child.records, N("www.sub.example."), dns::rrtype::A));
+  const auto r = check(parent, m, N("www.sub.example."), dns::rrtype::A);
+  CHECK(r.verdict.security == Security::Indeterminate);
+  REQUIRE(r.needs_keys_for.has_value());
+  CHECK(*r.needs_keys_for == sub);
+  const auto again = check(child, m, N("www.sub.example."), dns::rrtype::A);
+  CHECK(again.verdict.is_secure());
+  CHECK_FALSE(again.needs_keys_for.has_value());
 }

@@ -176,7 +176,7 @@ TEST_CASE("$TTL wins over the previous record's TTL") {
   CHECK(r.records[3].ttl == 60);
 }
 
-TEST_CASE("parentheses join lines; the record keeps the line where it starts") {
+TEST_CASE("parentheses join lines, the record keeps the line where it starts") {
   auto r = scan_text(
       "; header\n"
       "@ 3600 IN SOA ns1.example.com. hostmaster.example.com. (\n"
@@ -207,7 +207,7 @@ TEST_CASE("parentheses may open anywhere, even around the type") {
   CHECK(r.records[1].line == 4);
 }
 
-TEST_CASE("comments: whole lines, after records, and ';' inside quotes is text") {
+TEST_CASE("comments: whole lines, after records, and a semicolon inside quotes is text") {
   auto r = scan_text(
       "; a comment line\n"
       "   ; an indented comment line\n"
