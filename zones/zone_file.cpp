@@ -60,6 +60,9 @@ namespace {
 
 constexpr uint64_t kMaxGenerateRecords = 1u << 24;
 
+// RFC 2181 §8: a TTL with the top bit set counts as zero (BIND loads it so too).
+uint32_t rfc2181_ttl(uint32_t ttl) { return ttl > 0x7fffffffu ? 0 : ttl; }
+
 bool equals_nocase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
@@ -262,7 +265,7 @@ void Scanner::directive(FileContext& ctx, const ZoneEntry& e) {
       error(ctx.name, e.line, "$TTL: " + message_);
       return;
     }
-    dollar_ttl_ = ttl;
+    dollar_ttl_ = rfc2181_ttl(ttl);
     dollar_ttl_set_ = true;
   } else if (equals_nocase(name, "$INCLUDE")) {
     include(ctx, e);
@@ -318,6 +321,7 @@ bool Scanner::parse_head(const FileContext& ctx, const ZoneEntry& e, std::size_t
           error(ctx.name, t.line, message_);
           return false;
         }
+        head.ttl = rfc2181_ttl(head.ttl);
         head.have_ttl = true;
         continue;
       }

@@ -9,6 +9,7 @@
 //  - an omitted TTL is $TTL; without $TTL, the previous record's TTL; for the
 //    very first record, the SOA MINIMUM when it is the SOA, else default_ttl;
 //  - TTL and class may come in either order; only class IN is accepted;
+//    a TTL above 2^31-1 becomes 0 (RFC 2181 §8), one above 2^32-1 is an error;
 //  - $INCLUDE paths are relative to the including file's folder; the included
 //    file starts with the given (or current) origin and no previous owner, and
 //    neither leaks back; $TTL set inside it stays in force;
