@@ -1,5 +1,6 @@
 // The per-type descriptor table and the public RDATA entry points; the field
-// codecs live in rdata_text.cpp and rdata_svcb.cpp.
+// codecs live in rdata_text.cpp, rdata_svcb.cpp (SVCB/HTTPS) and rdata_misc.cpp
+// (LOC, CERT, APL, EUI, ILNP, IPSECKEY).
 #include "dns/rdata.h"
 
 #include <algorithm>
@@ -81,6 +82,11 @@ constexpr FieldSpec kSVCBFields[] = {
     {F::kU16, "priority"}, {F::kName, "target"}, {F::kSvcParams, "parameters"}};
 constexpr FieldSpec kURIFields[] = {
     {F::kU16, "priority"}, {F::kU16, "weight"}, {F::kQuotedRest, "target"}};
+constexpr FieldSpec kIPSECKEYFields[] = {{F::kU8, "precedence"},
+                                         {F::kU8, "gateway type"},
+                                         {F::kU8, "algorithm"},
+                                         {F::kIpsecGateway, "gateway"},
+                                         {F::kBase64Optional, "public key"}};
 constexpr FieldSpec kLOCFields[] = {{F::kLoc, "location"}};
 constexpr FieldSpec kCERTFields[] = {{F::kCertType, "type"},
                                      {F::kU16, "key tag"},
@@ -130,6 +136,7 @@ constexpr TypeSpec kTypeSpecs[] = {
     {42, false, kAPLFields},  // APL
     {rrtype::DS, false, kDSFields},
     {rrtype::SSHFP, false, kSSHFPFields},
+    {45, false, kIPSECKEYFields},  // IPSECKEY
     {rrtype::RRSIG, false, kSIGFields},
     {rrtype::NSEC, false, kNSECFields},
     {rrtype::DNSKEY, false, kKEYFields},
@@ -194,6 +201,7 @@ bool is_rest_field(Field kind) {
     case F::kSvcParams:
     case F::kLoc:
     case F::kApl:
+    case F::kBase64Optional:
       return true;
     default:
       return false;
@@ -270,7 +278,11 @@ bool field_length(Field kind, std::span<const uint8_t> rdata, std::size_t pos,
     case F::kLocator64:
     case F::kCertType:
     case F::kApl:
+    case F::kIpsecGateway:
       return misc_field_length(kind, rdata, pos, length);
+    case F::kBase64Optional:
+      length = left;
+      return true;
   }
   return false;
 }
@@ -289,7 +301,9 @@ bool for_each_field(const TypeSpec& spec, std::span<const uint8_t> rdata, Fn&& f
   for (const FieldSpec& f : spec.fields) {
     std::size_t length = 0;
     if (!field_length(f.kind, rdata, pos, length)) return false;
-    if (!fn(f.kind, rdata.subspan(pos, length))) return false;
+    // An IPSECKEY gateway is read with its gateway type (two octets before).
+    const std::size_t back = f.kind == Field::kIpsecGateway ? 2 : 0;
+    if (!fn(f.kind, rdata.subspan(pos - back, length + back))) return false;
     pos += length;
   }
   return pos == rdata.size();
@@ -346,36 +360,34 @@ bool rdata_from_text(uint16_t type, std::span<const TextToken> tokens, const Nam
   if (!tokens.empty() && !tokens[0].quoted && tokens[0].text == "\\#") {
     return generic_from_text(type, tokens, out, error);
   }
-  const std::string type_name = type_to_text(type);
   if (is_meta_type(type)) {
-    error = type_name + " is a meta-type and cannot appear in zone data";
+    error = type_to_text(type) + " is a meta-type and cannot appear in zone data";
     return false;
   }
   const TypeSpec* spec = find_type_spec(type);
   if (spec == nullptr) {
-    error = type_name + ": a type without a known format needs RFC 3597 generic RDATA "
+    error = type_to_text(type) + ": a type without a known format needs RFC 3597 generic RDATA "
             "('\\# length hex')";
     return false;
   }
   out.clear();
   std::size_t next = 0;
   for (const FieldSpec& f : spec->fields) {
-    const std::string what =
-        spec->fields.size() == 1 ? type_name : type_name + " " + std::string(f.label);
+    const FieldName what{type, spec->fields.size() == 1 ? std::string_view() : f.label};
     if (next >= tokens.size() && f.kind != Field::kTypeBitmap && f.kind != Field::kSvcParams &&
-        f.kind != Field::kApl) {
-      error = type_name + ": missing " + std::string(f.label);
+        f.kind != Field::kApl && f.kind != Field::kBase64Optional) {
+      error = type_to_text(type) + ": missing " + std::string(f.label);
       return false;
     }
     if (!field_from_text(f.kind, what, tokens, next, origin, out, error)) return false;
   }
   if (next < tokens.size()) {
-    error = type_name + ": unexpected '" + std::string(tokens[next].text) +
+    error = type_to_text(type) + ": unexpected '" + std::string(tokens[next].text) +
             "' after the last field";
     return false;
   }
   if (out.size() > 65535) {
-    error = type_name + ": RDATA longer than 65535 octets";
+    error = type_to_text(type) + ": RDATA longer than 65535 octets";
     return false;
   }
   return true;

@@ -46,6 +46,8 @@ enum class Field : uint8_t {
   kCertType,       // u16 CERT type, mnemonic or number (RFC 4398 §2.1)
   kCertAlgorithm,  // u8 algorithm printed as a mnemonic when known, as BIND does for CERT
   kApl,            // APL items to the end (RFC 3123)
+  kIpsecGateway,   // RFC 4025 gateway; its form depends on the octet two before it
+  kBase64Optional, // base64 to the end, possibly empty (IPSECKEY public key)
 };
 
 struct FieldSpec {
@@ -71,13 +73,21 @@ struct TypeSpec {
 [[nodiscard]] bool is_rest_field(Field kind);
 [[nodiscard]] bool is_name_field(Field kind);
 
-// Parses one field from tokens[next...], advancing `next`. `what` names the
-// field for errors ("MX preference").
-[[nodiscard]] bool field_from_text(Field kind, std::string_view what,
+// Names a field in error messages: "MX preference", or just "AAAA" for a
+// type with one field. Built only when there is an error to report.
+struct FieldName {
+  uint16_t type;
+  std::string_view label;  // empty for single-field types
+  [[nodiscard]] std::string text() const;
+};
+
+// Parses one field from tokens[next...], advancing `next`.
+[[nodiscard]] bool field_from_text(Field kind, const FieldName& what,
                                    std::span<const TextToken> tokens, std::size_t& next,
                                    const Name& origin, std::vector<uint8_t>& out,
                                    std::string& error);
-// Appends the presentation form of one well-formed field.
+// Appends the presentation form of one well-formed field (for kIpsecGateway
+// the span starts at the gateway type octet, two before the field).
 void field_to_text(Field kind, std::span<const uint8_t> field, std::string& out);
 
 // Decodes RFC 1035 §5.1 escapes (\X, \DDD) of a token's text.
@@ -90,7 +100,9 @@ void append_quoted(std::span<const uint8_t> octets, std::string& out);
                                      std::size_t& length);
 [[nodiscard]] bool misc_field_from_text(Field kind, const std::string& what,
                                         std::span<const TextToken> tokens, std::size_t& next,
-                                        std::vector<uint8_t>& out, std::string& error);
+                                        const Name& origin, std::vector<uint8_t>& out,
+                                        std::string& error);
+// For kIpsecGateway, `field` starts two octets early, at the gateway type.
 void misc_field_to_text(Field kind, std::span<const uint8_t> field, std::string& out);
 // DNSSEC algorithm mnemonics (rdata_text.cpp).
 [[nodiscard]] bool algorithm_from_text(std::string_view text, uint8_t& number);

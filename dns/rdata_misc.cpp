@@ -1,6 +1,6 @@
 // Field codecs of the rarer types: LOC (RFC 1876), EUI48/EUI64 (RFC 7043),
 // the ILNP locators L64/NID (RFC 6742), CERT types (RFC 4398) and APL
-// (RFC 3123). Output follows BIND's printing.
+// (RFC 3123) and IPSECKEY gateways (RFC 4025). Output follows BIND's printing.
 #include <arpa/inet.h>
 
 #include <charconv>
@@ -24,7 +24,8 @@ void put_u32(std::vector<uint8_t>& out, uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(v >> shift));
 }
 
-bool loc_size_valid(uint8_t v) { return (v >> 4) <= 9 && (v & 15) <= 9; }
+// Digits 0-9 each; zero only as 0x00 so that every valid value has one text form.
+bool loc_size_valid(uint8_t v) { return (v >> 4) <= 9 && (v & 15) <= 9 && (v == 0 || v >> 4 != 0); }
 
 // "123", "123.4", "-2.05" with at most `max_fraction` fraction digits, scaled
 // to units of 10^-max_fraction.
@@ -324,10 +325,19 @@ bool misc_field_length(Field kind, std::span<const uint8_t> rdata, std::size_t p
                        std::size_t& length) {
   const std::size_t left = pos <= rdata.size() ? rdata.size() - pos : 0;
   switch (kind) {
-    case Field::kLoc:
+    case Field::kLoc: {
       length = 16;
-      return left == 16 && rdata[pos] == 0 && loc_size_valid(rdata[pos + 1]) &&
-             loc_size_valid(rdata[pos + 2]) && loc_size_valid(rdata[pos + 3]);
+      if (left != 16 || rdata[pos] != 0 || !loc_size_valid(rdata[pos + 1]) ||
+          !loc_size_valid(rdata[pos + 2]) || !loc_size_valid(rdata[pos + 3])) {
+        return false;
+      }
+      // RFC 1876 §2: latitudes beyond 90 degrees and longitudes beyond 180 are invalid.
+      const auto off_origin = [&](std::size_t at) {
+        const int64_t v = static_cast<int64_t>(get_u32(rdata, pos + at)) - kEquator;
+        return v < 0 ? -v : v;
+      };
+      return off_origin(4) <= 90LL * 3600 * 1000 && off_origin(8) <= 180LL * 3600 * 1000;
+    }
     case Field::kEui48:
       length = 6;
       return left >= 6;
@@ -341,13 +351,31 @@ bool misc_field_length(Field kind, std::span<const uint8_t> rdata, std::size_t p
     case Field::kApl:
       length = left;
       return apl_valid(rdata.subspan(pos));
+    case Field::kIpsecGateway: {
+      if (pos < 2) return false;
+      switch (rdata[pos - 2]) {  // gateway type
+        case 0: length = 0; return true;
+        case 1: length = 4; return left >= 4;
+        case 2: length = 16; return left >= 16;
+        case 3: {
+          // An uncompressed name (RFC 4025 §2.5).
+          std::size_t p = pos;
+          while (p < rdata.size() && rdata[p] != 0 && rdata[p] <= kMaxLabelLength) p += 1 + rdata[p];
+          if (p >= rdata.size() || rdata[p] != 0 || p + 1 - pos > kMaxNameLength) return false;
+          length = p + 1 - pos;
+          return true;
+        }
+        default: return false;
+      }
+    }
     default:
       return false;
   }
 }
 
 bool misc_field_from_text(Field kind, const std::string& w, std::span<const TextToken> tokens,
-                          std::size_t& next, std::vector<uint8_t>& out, std::string& error) {
+                          std::size_t& next, const Name& origin, std::vector<uint8_t>& out,
+                          std::string& error) {
   switch (kind) {
     case Field::kLoc:
       return loc_from_text(w, tokens, next, out, error);
@@ -387,6 +415,35 @@ bool misc_field_from_text(Field kind, const std::string& w, std::span<const Text
         }
       }
       error = w + ": '" + std::string(text) + "' is not a certificate type";
+      return false;
+    }
+    case Field::kIpsecGateway: {
+      const std::string text(tokens[next++].text);
+      const uint8_t gateway_type = out.size() >= 2 ? out[out.size() - 2] : 255;
+      uint8_t buf[16];
+      if (gateway_type == 0 && text == ".") return true;
+      if (gateway_type == 1 && inet_pton(AF_INET, text.c_str(), buf) == 1) {
+        out.insert(out.end(), buf, buf + 4);
+        return true;
+      }
+      if (gateway_type == 2 && inet_pton(AF_INET6, text.c_str(), buf) == 1) {
+        out.insert(out.end(), buf, buf + 16);
+        return true;
+      }
+      if (gateway_type == 3) {
+        Name name;
+        std::string why;
+        if (!Name::from_text(text, &origin, name, why)) {
+          error = w + ": " + why;
+          return false;
+        }
+        out.insert(out.end(), name.wire().begin(), name.wire().end());
+        return true;
+      }
+      static constexpr const char* kExpected[] = {"'.' (no gateway)", "an IPv4 address",
+                                                  "an IPv6 address", "a domain name"};
+      error = w + ": '" + text + "' is not " +
+              (gateway_type <= 3 ? kExpected[gateway_type] : "valid: gateway type must be 0 to 3");
       return false;
     }
     case Field::kApl:
@@ -430,6 +487,20 @@ void misc_field_to_text(Field kind, std::span<const uint8_t> f, std::string& out
     case Field::kApl:
       out += apl_to_text(f);
       return;
+    case Field::kIpsecGateway: {
+      // `f` starts at the gateway type octet (see rdata_to_text).
+      const auto gateway = f.subspan(2);
+      char text[INET6_ADDRSTRLEN];
+      if (f[0] == 1 || f[0] == 2) {
+        inet_ntop(f[0] == 1 ? AF_INET : AF_INET6, gateway.data(), text, sizeof text);
+        out += text;
+      } else if (f[0] == 3) {
+        out += name_to_text(gateway);
+      } else {
+        out += ".";
+      }
+      return;
+    }
     default:
       return;
   }

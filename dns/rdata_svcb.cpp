@@ -207,17 +207,36 @@ bool encode_value(const std::string& w, uint16_t key, bool has_value, const std:
 
 }  // namespace
 
+// Well-formed and self-consistent (RFC 9460 §2.2, §7.1.1, §8): keys strictly
+// ascending, values fit their key, every key in mandatory present, alpn
+// present with no-default-alpn. The text parser enforces the same, so any
+// valid RDATA prints to text that parses back.
 bool svc_params_valid(std::span<const uint8_t> params) {
   std::size_t p = 0;
   int previous = -1;
+  std::span<const uint8_t> mandatory;
+  bool has_alpn = false, has_no_default_alpn = false;
   while (p < params.size()) {
     if (p + 4 > params.size()) return false;
     const uint16_t key = get_u16(params, p);
     const std::size_t length = get_u16(params, p + 2);
     if (static_cast<int>(key) <= previous || p + 4 + length > params.size()) return false;
-    if (!value_valid(key, params.subspan(p + 4, length))) return false;
+    const auto value = params.subspan(p + 4, length);
+    if (!value_valid(key, value)) return false;
+    if (key == kMandatory) mandatory = value;
+    has_alpn |= key == kAlpn;
+    has_no_default_alpn |= key == kNoDefaultAlpn;
     previous = key;
     p += 4 + length;
+  }
+  if (has_no_default_alpn && !has_alpn) return false;
+  for (std::size_t i = 0; i < mandatory.size(); i += 2) {
+    const uint16_t wanted = get_u16(mandatory, i);
+    bool present = false;
+    for (std::size_t q = 0; q < params.size(); q += 4 + get_u16(params, q + 2)) {
+      present |= get_u16(params, q) == wanted;
+    }
+    if (!present) return false;
   }
   return true;
 }

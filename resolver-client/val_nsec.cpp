@@ -103,6 +103,10 @@ bool nsec_proves_name_error(std::span<const NsecRecord> nsecs, const dns::Name& 
     why = "no NSEC covers " + qname.to_text();
     return false;
   }
+  if (cover->next.is_subdomain_of(qname)) {
+    why = qname.to_text() + " is an empty non-terminal above " + cover->next.to_text();
+    return false;
+  }
   const dns::Name ce = closest_encloser(*cover, qname);
   const dns::Name wc = wildcard_at(ce);
   if (covering(nsecs, wc, zone) == nullptr) {

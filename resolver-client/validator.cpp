@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "dns/dnssec.h"
 #include "dns/message.h"
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
@@ -56,6 +57,19 @@ class ResponseValidation {
   // Validates one RRset's signatures; false when it did not validate (the
   // verdict has been updated).
   RrsetCheck check(const SignedRrset& rrset) {
+    if (secure_keys()) {
+      if (auto below = signer_below_zone(rrset)) {
+        RrsetCheck c;
+        c.verdict = Verdict::indeterminate(dns::type_to_text(rrset.type) + " " +
+                                           rrset.owner.to_text() + " is signed by " +
+                                           below->to_text() + ", a zone below " +
+                                           keys_.zone.to_text() + ": its keys are needed");
+        c.verdict.zone = *below;
+        out_.needs_keys_for = *below;
+        fail(c.verdict);
+        return c;
+      }
+    }
     RrsetCheck c = verify_rrset(rrset, keys_, ctx_);
     if (secure_keys()) {
       if (c.verdict.security == Security::Secure) {
@@ -67,6 +81,25 @@ class ResponseValidation {
       take_ttl(rrset.ttl);
     }
     return c;
+  }
+
+  // The signer of `rrset` when every RRSIG names the same zone strictly below
+  // this one and above the owner.
+  std::optional<dns::Name> signer_below_zone(const SignedRrset& rrset) const {
+    std::optional<dns::Name> signer;
+    for (const auto& sig_rdata : rrset.rrsigs) {
+      dns::RrsigRdata sig;
+      dns::Name name;
+      if (!dns::parse_rrsig(sig_rdata, sig) || !dns::Name::from_wire(sig.signer, name)) {
+        return std::nullopt;
+      }
+      if (name == keys_.zone || !name.is_subdomain_of(keys_.zone) ||
+          !rrset.owner.is_subdomain_of(name) || (signer && !(*signer == name))) {
+        return std::nullopt;
+      }
+      signer = name;
+    }
+    return signer;
   }
 
   // The authority section's NSEC/NSEC3 RRsets of this zone that validate.
@@ -144,6 +177,27 @@ class ResponseValidation {
 bool cname_target(const SignedRrset& set, dns::Name& out) {
   if (set.rdatas.size() != 1) return false;
   return dns::Name::from_wire(set.rdatas.front(), out);
+}
+
+// A DNAME RRset in `answer` owned by a proper ancestor of `name` inside `zone`.
+const SignedRrset* dname_above(const std::vector<SignedRrset>& answer, const dns::Name& name,
+                               const dns::Name& zone) {
+  for (const auto& set : answer) {
+    if (set.type == dns::rrtype::DNAME && !set.rdatas.empty() && !(set.owner == name) &&
+        name.is_subdomain_of(set.owner) && set.owner.is_subdomain_of(zone)) {
+      return &set;
+    }
+  }
+  return nullptr;
+}
+
+// `name` with the DNAME owner suffix replaced by its target.
+bool dname_substitute(const dns::Name& name, const SignedRrset& dname, dns::Name& out) {
+  const auto wire = name.wire();
+  std::vector<uint8_t> joined(wire.begin(), wire.end() - static_cast<std::ptrdiff_t>(dname.owner.size()));
+  const auto& target = dname.rdatas.front();
+  joined.insert(joined.end(), target.begin(), target.end());
+  return dns::Name::from_wire(joined, out);
 }
 
 // RFC 2308 §5: a negative answer lives as long as the SOA's TTL and MINIMUM allow.
@@ -228,6 +282,26 @@ ValidatedResponse validate_response(const dns::Message& response, const dns::Nam
       out.kind = ResponseKind::CnameExit;
       out.next_name = name;
       return out;
+    }
+    if (const SignedRrset* dname = dname_above(v.answer(), name, keys.zone)) {
+      // RFC 6672 §5.3.3: the synthesised CNAME is unsigned; the DNAME is what
+      // validates, and the substitution gives the next name.
+      if (dname->rdatas.size() != 1) {
+        v.bogus(BogusReason::Malformed, "DNAME " + dname->owner.to_text() + " has not one target");
+        out.kind = ResponseKind::Unusable;
+        return out;
+      }
+      (void)v.check(*dname);
+      dns::Name target;
+      if (!dname_substitute(name, *dname, target)) {
+        out.kind = ResponseKind::Unusable;
+        out.verdict = combine(out.verdict, Verdict::indeterminate(
+                                               "DNAME substitution of " + name.to_text() +
+                                               " is longer than 255 octets"));
+        return out;
+      }
+      name = target;
+      continue;
     }
     const SignedRrset* hit = find_rrset(v.answer(), name, qtype);
     const SignedRrset* cname =

@@ -11,7 +11,9 @@
 //     referrals the child's DsSet (validated DS, or proof of an unsigned
 //     delegation: RFC 4035 §5.2).
 //
-// Positive answers and CNAME chains (RFC 4035 §5.3), wildcard expansions
+// Positive answers, CNAME and DNAME chains (RFC 4035 §5.3, RFC 6672 §5.3.3:
+// the synthesised CNAME is unsigned and is replaced by the validated DNAME's
+// substitution), wildcard expansions
 // (§5.3.4), NXDOMAIN and NODATA proofs with NSEC (§5.4) or NSEC3 (RFC 5155
 // §8), opt-out (RFC 5155 §6) and the RFC 9276 iteration limit are handled
 // here; the per-file modules hold the details (val_sigcrypt, val_nsec,
@@ -21,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "dns/message_parser.h"
@@ -55,6 +58,11 @@ struct ValidatedResponse {
   // qtype DS: the DS answer (Answer) or the proof of its absence (NoData).
   DsSet delegation;
   bool wildcard_answer = false;  // the answer was synthesised from a wildcard
+  // Set when RRsets are signed by a zone below keys.zone (the same servers
+  // serve parent and child, so no referral showed the cut): the verdict is
+  // Indeterminate; fetch that zone's DS and DNSKEY and validate again with
+  // its keys (as Unbound does when the signer name is below the key zone).
+  std::optional<dns::Name> needs_keys_for;
 };
 
 // Validates a response from one of `keys.zone`'s servers to (qname, qtype).

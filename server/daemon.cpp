@@ -4,6 +4,7 @@
 
 #include "flatten/flattener.h"
 #include "server/daemon_zones.h"
+#include "server/listener_socket.h"
 #include "server/log.h"
 
 namespace flatns::server {
@@ -39,6 +40,15 @@ bool Daemon::start() {
   log_zone_outcomes(build);
   state_ = make_state(build.zone_set);
 
+  for (const auto& address : config_.server.listen) {
+    for (Transport t : {Transport::Udp, Transport::Tcp}) {
+      std::string error;
+      if (!check_address_free(address, t, error)) {
+        log_error("not started: cannot listen: " + error);
+        return false;
+      }
+    }
+  }
   for (unsigned i = 0; i < config_.server.workers; ++i) {
     auto worker = std::make_unique<Worker>(i, state_);
     std::string error;

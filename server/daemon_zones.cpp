@@ -1,6 +1,7 @@
 #include "server/daemon_zones.h"
 
 #include "server/log.h"
+#include "zones/zone.h"
 
 namespace flatns::server {
 
@@ -37,7 +38,10 @@ ZoneSetBuild build_zone_set(const Config& config, const zones::ZoneSet* previous
         outcome.kept_previous = outcome.zone != nullptr;
       }
     }
-    if (outcome.zone) served.push_back(outcome.zone);
+    if (outcome.zone) {
+      outcome.serial = outcome.zone->serial();
+      served.push_back(outcome.zone);
+    }
     build.outcomes.push_back(std::move(outcome));
   }
   build.zone_set = std::make_shared<const zones::ZoneSet>(std::move(served));
@@ -49,9 +53,11 @@ void log_zone_outcomes(const ZoneSetBuild& build) {
     for (const auto& w : o.warnings) log_warn("zone " + o.name + ": " + w.to_string());
     for (const auto& e : o.errors) log_error("zone " + o.name + ": " + e.to_string());
     if (o.loaded) {
-      log_info("zone " + o.name + " loaded: " + std::to_string(o.records) + " records from " + o.file);
+      log_info("zone " + o.name + " loaded: serial " + std::to_string(o.serial) + ", " + std::to_string(o.records) +
+               " records from " + o.file);
     } else if (o.kept_previous) {
-      log_error("zone " + o.name + " failed to load; still serving its previous version");
+      log_error("zone " + o.name + " failed to load; still serving its previous version (serial " +
+                std::to_string(o.serial) + ")");
     } else {
       log_error("zone " + o.name + " failed to load; it is not served");
     }

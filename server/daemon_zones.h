@@ -21,6 +21,7 @@ struct ZoneOutcome {
   bool loaded = false;         // the file loaded now
   bool kept_previous = false;  // failed, and the previous snapshot is kept
   std::size_t records = 0;     // records loaded from the file (0 when it failed)
+  uint32_t serial = 0;         // SOA serial of what is served (when zone is set)
   std::vector<zones::ZoneFileError> errors;
   std::vector<zones::ZoneFileError> warnings;
 };

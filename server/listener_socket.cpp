@@ -41,8 +41,42 @@ int open_bound_socket(const SocketAddress& address, Transport transport, std::st
   if (address.family() == AF_INET6 && ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) {
     return fail("IPV6_V6ONLY", fd);
   }
+  if (transport == Transport::Udp) {
+    // Bursts of queries queue in the kernel while a worker is busy; the
+    // default (about 200 KiB) overflows early. Best effort, like NSD: the
+    // kernel caps it at net.core.rmem_max / wmem_max.
+    int size = 1 << 20;
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+  }
   if (::bind(fd, address.sockaddr_ptr(), address.length) != 0) return fail("bind", fd);
   return fd;
+}
+
+bool check_address_free(const SocketAddress& address, Transport transport, std::string& error) {
+  const char* proto = transport == Transport::Udp ? "UDP" : "TCP";
+  int type = (transport == Transport::Udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC;
+  SocketFd probe(::socket(address.family(), type, 0));
+  if (probe.get() < 0) {
+    error = std::string(proto) + " " + address.to_string() + ": socket: " + std::strerror(errno);
+    return false;
+  }
+  int one = 1;
+  // TCP: SO_REUSEADDR so that connections in TIME_WAIT from a previous run
+  // do not count, while a listening socket still does.
+  if (transport == Transport::Tcp) ::setsockopt(probe.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (address.family() == AF_INET6) ::setsockopt(probe.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  if (::bind(probe.get(), address.sockaddr_ptr(), address.length) != 0) {
+    error = std::string(proto) + " " + address.to_string() + ": bind: " + std::strerror(errno) +
+            (errno == EADDRINUSE ? " (is another server running there?)" : "");
+    return false;
+  }
+  if (transport == Transport::Tcp && ::listen(probe.get(), 1) != 0) {
+    error = std::string(proto) + " " + address.to_string() + ": listen: " + std::strerror(errno) +
+            (errno == EADDRINUSE ? " (is another server running there?)" : "");
+    return false;
+  }
+  return true;
 }
 
 }  // namespace flatns::server

@@ -18,6 +18,12 @@ enum class Transport { Udp, Tcp };
 // `error` naming the address and the system error.
 [[nodiscard]] int open_bound_socket(const SocketAddress& address, Transport transport, std::string& error);
 
+// SO_REUSEPORT would let a second flatns (or anything else run by the same
+// user) share the port and silently take part of the traffic. This binds a
+// probe socket without SO_REUSEPORT first: it fails with "Address already in
+// use" when anyone already listens there. Returns false with `error` then.
+[[nodiscard]] bool check_address_free(const SocketAddress& address, Transport transport, std::string& error);
+
 // Owns one file descriptor until it is released to libuv.
 class SocketFd {
  public:

@@ -60,6 +60,9 @@ namespace {
 
 constexpr uint64_t kMaxGenerateRecords = 1u << 24;
 
+// RFC 2181 §8: a TTL with the top bit set counts as zero (BIND loads it so too).
+uint32_t rfc2181_ttl(uint32_t ttl) { return ttl > 0x7fffffffu ? 0 : ttl; }
+
 bool equals_nocase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
@@ -93,7 +96,8 @@ bool read_whole_file(const std::string& path, std::string& out, std::string& err
     ::close(fd);
     return false;
   }
-  out.resize(static_cast<std::size_t>(st.st_size));
+  // One spare octet so that the read which finds the end needs no regrowth.
+  out.resize(static_cast<std::size_t>(st.st_size) + 1);
   std::size_t done = 0;
   while (true) {
     if (done == out.size()) out.resize(out.size() + 65536);  // the file grew or is a pipe
@@ -261,7 +265,7 @@ void Scanner::directive(FileContext& ctx, const ZoneEntry& e) {
       error(ctx.name, e.line, "$TTL: " + message_);
       return;
     }
-    dollar_ttl_ = ttl;
+    dollar_ttl_ = rfc2181_ttl(ttl);
     dollar_ttl_set_ = true;
   } else if (equals_nocase(name, "$INCLUDE")) {
     include(ctx, e);
@@ -317,24 +321,26 @@ bool Scanner::parse_head(const FileContext& ctx, const ZoneEntry& e, std::size_t
           error(ctx.name, t.line, message_);
           return false;
         }
+        head.ttl = rfc2181_ttl(head.ttl);
         head.have_ttl = true;
         continue;
       }
       uint16_t cls = 0;
-      // "ANY" is a class and a type: it is the class only when a type follows.
-      uint16_t also_type = 0;
-      const bool class_here =
-          dns::class_from_text(t.text, cls) &&
-          !(dns::type_from_text(t.text, also_type) &&
-            !(i + 1 < e.tokens.size() && is_name_of_type_or_class(e.tokens[i + 1])));
-      if (!have_class && class_here) {
-        if (cls != dns::rrclass::IN) {
-          error(ctx.name, t.line, "class " + dns::class_to_text(cls) + " not supported");
-          return false;
+      if (!have_class && dns::class_from_text(t.text, cls)) {
+        // "ANY" is a class and a type: it is the class only when a type follows.
+        uint16_t also_type = 0;
+        const bool is_type_instead =
+            cls != dns::rrclass::IN && dns::type_from_text(t.text, also_type) &&
+            !(i + 1 < e.tokens.size() && is_name_of_type_or_class(e.tokens[i + 1]));
+        if (!is_type_instead) {
+          if (cls != dns::rrclass::IN) {
+            error(ctx.name, t.line, "class " + dns::class_to_text(cls) + " not supported");
+            return false;
+          }
+          head.rclass = cls;
+          have_class = true;
+          continue;
         }
-        head.rclass = cls;
-        have_class = true;
-        continue;
       }
       if (dns::type_from_text(t.text, head.type)) {
         if (dns::is_meta_type(head.type)) {
@@ -347,12 +353,16 @@ bool Scanner::parse_head(const FileContext& ctx, const ZoneEntry& e, std::size_t
       }
     }
     // Not a TTL, class or type. When a type follows, this token stood where a
-    // TTL or class goes; otherwise it was meant as the type.
+    // TTL or class goes; otherwise it was meant as the type, unless no type
+    // can look like it (types never start with a digit or come quoted).
     const bool type_follows = i + 1 < e.tokens.size() && is_name_of_type_or_class(e.tokens[i + 1]);
-    if (type_follows && !(head.have_ttl && have_class)) {
-      std::string expected = head.have_ttl ? "a class or type" : have_class ? "a TTL or type"
-                                                                           : "a TTL, class or type";
-      error(ctx.name, t.line, "expected " + expected + ", found " + quote(t));
+    const bool never_a_type = t.quoted || t.text.empty() || (t.text[0] >= '0' && t.text[0] <= '9');
+    if (type_follows || never_a_type) {
+      const char* expected = head.have_ttl && have_class ? "a type"
+                             : head.have_ttl             ? "a class or type"
+                             : have_class                ? "a TTL or type"
+                                                         : "a TTL, class or type";
+      error(ctx.name, t.line, std::string("expected ") + expected + ", found " + quote(t));
     } else {
       error(ctx.name, t.line, "unknown RR type " + quote(t));
     }
@@ -403,6 +413,14 @@ bool Scanner::finish_record(const FileContext& ctx, const dns::Name& owner,
 void Scanner::record(FileContext& ctx, const ZoneEntry& e) {
   std::size_t i = 0;
   if (e.owner_omitted) {
+    const std::string_view first = e.tokens[0].text;
+    if (!e.tokens[0].quoted && !first.empty() && first[0] == '$') {
+      for (const char* d : {"$ORIGIN", "$TTL", "$INCLUDE", "$GENERATE"}) {
+        if (!equals_nocase(first, d)) continue;
+        error(ctx.name, e.line, std::string(d) + " must start at the beginning of the line");
+        return;
+      }
+    }
     if (!ctx.have_owner) {
       error(ctx.name, e.line, "no owner name: the first record of a file must not start with a blank");
       return;

@@ -38,9 +38,18 @@ ZoneLexer::Result ZoneLexer::next(ZoneEntry& entry, std::string& error, std::siz
   std::size_t open_line = 0;
   bool at_line_start = true;
 
+  // Where to go on when a parenthesis is never closed: the first line after
+  // the opening one that starts in column 0, most likely the next record.
+  std::size_t resume_pos = 0, resume_line = 0;
+
   while (pos_ < n) {
-    if (at_line_start && depth == 0 && entry.tokens.empty()) {
-      entry.owner_omitted = class_of(s[pos_]) == kBlank;
+    if (at_line_start) {
+      if (depth == 0 && entry.tokens.empty()) {
+        entry.owner_omitted = class_of(s[pos_]) == kBlank;
+      } else if (depth > 0 && resume_pos == 0 && class_of(s[pos_]) == kPlain) {
+        resume_pos = pos_;
+        resume_line = line_;
+      }
     }
     at_line_start = false;
     const char ch = s[pos_];
@@ -118,6 +127,10 @@ ZoneLexer::Result ZoneLexer::next(ZoneEntry& entry, std::string& error, std::siz
   if (depth > 0) {
     error = "unbalanced parenthesis opened at line " + std::to_string(open_line);
     error_line = open_line;
+    if (resume_pos != 0) {
+      pos_ = resume_pos;
+      line_ = resume_line;
+    }
     return Result::kError;
   }
   return entry.tokens.empty() ? Result::kEnd : Result::kEntry;

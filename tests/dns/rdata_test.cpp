@@ -405,7 +405,7 @@ TEST_CASE("type and class mnemonics", "[rrtype]") {
   CHECK(class_to_text(32) == "CLASS32");
 }
 
-TEST_CASE("LOC, EUI48/64, ILNP, CERT, APL and DSYNC", "[rdata]") {
+TEST_CASE("LOC, EUI48/64, ILNP, CERT, APL, IPSECKEY and DSYNC", "[rdata]") {
   const Case cases[] = {
       // RFC 1876 examples; wire checked against dnspython, text as BIND prints it.
       {"LOC", "52 22 23.000 N 4 53 32.000 E -2.00m 0.00m 10000m 10m",
@@ -431,10 +431,29 @@ TEST_CASE("LOC, EUI48/64, ILNP, CERT, APL and DSYNC", "[rdata]") {
       {"APL", "1:224.0.0.0/4 2:FF00:0:0:0:0:0:0:0/8", "00010401E000020801FF",
        "1:224.0.0.0/4 2:ff00::/8"},
       {"APL", "1:0.0.0.0/0", "00010000", nullptr},
+      // RFC 4025 §3.3 examples, wire checked against dnspython.
+      {"IPSECKEY", "10 1 2 192.0.2.38 AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==",
+       "0A0102C0000226010351537986ED35533B6064478EEEB27B5BD74DAE149B6E81BA3A0521AF82AB7801",
+       nullptr},
+      {"IPSECKEY", "10 0 2 . AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==",
+       "0A0002010351537986ED35533B6064478EEEB27B5BD74DAE149B6E81BA3A0521AF82AB7801", nullptr},
+      {"IPSECKEY", "10 3 2 mygateway.example.com. AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==",
+       "0A0302096D7967617465776179076578616D706C6503636F6D00010351537986ED35533B6064478EEEB27B5BD7"
+       "4DAE149B6E81BA3A0521AF82AB7801",
+       nullptr},
+      {"IPSECKEY", "10 2 2 2001:0DB8:0:8002::2000:1 AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==",
+       "0A020220010DB8000080020000000020000001010351537986ED35533B6064478EEEB27B5BD74DAE149B6E81BA"
+       "3A0521AF82AB7801",
+       "10 2 2 2001:db8:0:8002::2000:1 AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ=="},
+      {"IPSECKEY", "10 1 0 192.0.2.38", "0A0100C0000226", nullptr},
       {"DSYNC", "CDS 1 5359 ds-scanner.example.net.",
        "003B0114EF0A64732D7363616E6E6572076578616D706C65036E657400", nullptr},
   };
   for (const Case& c : cases) check_round_trip(c);
+  CHECK(error_of("IPSECKEY", "10 1 2 ::1 AQID") == "IPSECKEY gateway: '::1' is not an IPv4 address");
+  CHECK(error_of("IPSECKEY", "10 4 2 x AQID") ==
+        "IPSECKEY gateway: 'x' is not valid: gateway type must be 0 to 3");
+  CHECK(error_of("IPSECKEY", "10 0 2 x. AQID") == "IPSECKEY gateway: 'x.' is not '.' (no gateway)");
   const Parsed empty_apl = parse_rdata("APL", "");
   REQUIRE(empty_apl.ok);
   CHECK(empty_apl.wire.empty());

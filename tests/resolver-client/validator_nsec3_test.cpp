@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "resolver-client/val_nsec3.h"
 #include "resolver-client/validator.h"
 #include "validator_test_util.h"
 
@@ -283,4 +284,31 @@ TEST_CASE("validator nsec3: B.5 wildcard no data over an opt-out span is insecur
     const auto b = validate_response(m, dns::Name::parse("a.z.w.example."), dns::rrtype::MX, s.keys, ctx);
     CHECK(b.verdict.is_bogus());
   }
+}
+
+TEST_CASE("validator nsec3: unknown hash algorithms and high iteration counts are not usable") {
+  ValidationBudget budget;
+  ValidationContext ctx{testutil::kRfc5155Now, budget};
+  auto s = load("val_nsec3_b1_nameerror.rpl", ctx);
+  const auto m = response(s, "a.c.x.w.example.", dns::rrtype::A);
+  auto sets = group_rrsets(m.authority);
+  std::vector<const SignedRrset*> ptrs;
+  for (const auto& set : sets) ptrs.push_back(&set);
+  const auto zone = dns::Name::parse("example.");
+
+  const auto usable = nsec3_records(ptrs, zone, ctx.options);
+  CHECK(usable.usability == Nsec3Usability::Usable);
+  CHECK(usable.records.size() == 3);
+
+  ValidatorOptions strict;
+  strict.max_nsec3_iterations = 11;
+  CHECK(nsec3_records(ptrs, zone, strict).usability == Nsec3Usability::IterationsTooHigh);
+
+  for (auto& set : sets) {
+    for (auto& rdata : set.rdatas) {
+      if (set.type == dns::rrtype::NSEC3) rdata[0] = 2;  // hash algorithm 2 is unassigned
+    }
+  }
+  CHECK(nsec3_records(ptrs, zone, ctx.options).usability == Nsec3Usability::UnknownHash);
+  CHECK(nsec3_records({}, zone, ctx.options).usability == Nsec3Usability::NoRecords);
 }

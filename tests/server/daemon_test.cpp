@@ -264,3 +264,14 @@ TEST_CASE("serve with a broken config exits 1 and names the key", "[daemon]") {
   CHECK(result.exit_status == 1);
   CHECK(result.output.find(dir.file("flatns.yaml") + ":3: server.wokers: unknown key") != std::string::npos);
 }
+
+TEST_CASE("a second server on the same address refuses to start", "[daemon]") {
+  Served s(20113);
+  s.dir.write("second.yaml", config_text(s.port));
+  auto result = run_flatns({"serve", "-c", s.dir.file("second.yaml")}, s.dir.file("second.log"));
+  CHECK(result.exit_status == 1);
+  CHECK(result.output.find("not started: cannot listen: UDP 127.0.0.1:20113: bind: Address already in use") !=
+        std::string::npos);
+  // The first one still answers everything.
+  CHECK(s.www() == std::vector<std::string>{"192.0.2.1"});
+}

@@ -26,6 +26,13 @@ TEST_CASE("error: not a TTL, class or type") {
         "test.zone:1: expected a class or type, found 'INX'");
   CHECK(only_error(scan_text("www IN INX A 192.0.2.1\n")) ==
         "test.zone:1: expected a TTL or type, found 'INX'");
+  // The type was left out: the address is where the type should be.
+  CHECK(only_error(scan_text("www 60 192.0.2.1\n")) ==
+        "test.zone:1: expected a class or type, found '192.0.2.1'");
+  CHECK(only_error(scan_text("www 60 IN 192.0.2.1\n")) ==
+        "test.zone:1: expected a type, found '192.0.2.1'");
+  CHECK(only_error(scan_text("www \"A\" 192.0.2.1\n")) ==
+        "test.zone:1: expected a TTL, class or type, found '\"A\"'");
 }
 
 TEST_CASE("error: unknown RR type") {
@@ -39,9 +46,26 @@ TEST_CASE("error: unbalanced parenthesis names the line where it opened") {
       "\n"
       "@ 60 SOA ns1 hm (\n"
       "   1 2 3 4 5\n"
-      "b 60 A 192.0.2.2\n");
+      "   ; the ')' is missing\n");
   CHECK(only_error(r) == "test.zone:3: unbalanced parenthesis opened at line 3");
   CHECK(r.records.size() == 1);
+}
+
+TEST_CASE("error: after an unclosed parenthesis, scanning resumes at the next line in column 0") {
+  auto r = scan_text(
+      "@ 60 SOA ns1 hm (\n"
+      "   1 2 3 4 5\n"
+      "b 60 A 192.0.2.2\n"
+      "c 60 FOO x\n"
+      "d 60 A 192.0.2.4\n");
+  std::vector<std::string> got;
+  for (const auto& e : r.errors) got.push_back(e.to_string());
+  CHECK(got == std::vector<std::string>{"test.zone:1: unbalanced parenthesis opened at line 1",
+                                        "test.zone:4: unknown RR type 'FOO'"});
+  REQUIRE(r.records.size() == 2);
+  CHECK(r.records[0].owner.to_text() == "b.example.com.");
+  CHECK(r.records[0].line == 3);
+  CHECK(r.records[1].owner.to_text() == "d.example.com.");
 }
 
 TEST_CASE("error: closing parenthesis without an opening one") {
@@ -87,6 +111,11 @@ TEST_CASE("error: directives with wrong arguments, unknown directives") {
         "test.zone:1: unknown directive '$FOO' (expected $ORIGIN, $TTL, $INCLUDE or $GENERATE)");
 }
 
+TEST_CASE("error: a directive indented like a record") {
+  CHECK(only_error(scan_text("a 60 A 192.0.2.1\n  $ttl 60\n")) ==
+        "test.zone:2: $TTL must start at the beginning of the line");
+}
+
 TEST_CASE("error: a blank-started line with no owner before it") {
   CHECK(only_error(scan_text("  60 A 192.0.2.1\n")) ==
         "test.zone:1: no owner name: the first record of a file must not start with a blank");
@@ -103,7 +132,7 @@ TEST_CASE("error: meta types cannot be records") {
         "test.zone:1: RR type ANY cannot appear in a zone file");
 }
 
-TEST_CASE("error: bad owner name; lines inheriting it are checked but not emitted") {
+TEST_CASE("error: bad owner name, lines inheriting it are checked but not emitted") {
   const std::string long_label(64, 'x');
   auto r = scan_text(long_label + " 60 A 192.0.2.1\n   60 A 192.0.2.300\n   60 A 192.0.2.2\nok 60 A 192.0.2.3\n");
   INFO(r.error_text());

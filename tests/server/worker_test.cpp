@@ -1,0 +1,144 @@
+// A Worker run in-process: it answers over UDP and TCP on its own loop,
+// takes a new zone set through publish() between packets, stops cleanly, and
+// allocates nothing per UDP query (DESIGN.md "The path of one query").
+#include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <thread>
+
+#include "daemon_test_support.h"
+#include "server/worker.h"
+#include "zones/zone_set.h"
+
+using namespace flatns;
+using namespace flatns::server;
+using namespace flatns::test;
+using namespace std::chrono_literals;
+
+// Counts heap allocations made by threads other than the test's own, i.e.
+// by the worker thread, while counting is on.
+namespace {
+std::atomic<bool> g_counting{false};
+std::atomic<long> g_worker_allocations{0};
+std::thread::id g_test_thread;
+}  // namespace
+
+void* operator new(std::size_t size) {
+  if (g_counting.load(std::memory_order_relaxed) && std::this_thread::get_id() != g_test_thread) {
+    g_worker_allocations.fetch_add(1, std::memory_order_relaxed);
+  }
+  void* p = std::malloc(size ? size : 1);
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace {
+
+std::shared_ptr<const WorkerState> state_for(const TempDir& dir, const std::string& www) {
+  dir.write("example.com.zone",
+            "$ORIGIN example.com.\n$TTL 300\n"
+            "@ IN SOA ns1.example.com. hostmaster.example.com. 1 7200 3600 1209600 300\n"
+            "@ IN NS ns1.example.com.\nns1 IN A 192.0.2.53\nwww IN A " +
+                www + "\n");
+  zones::ZoneConfig config;
+  config.origin = dns::Name::parse("example.com.");
+  config.file = dir.file("example.com.zone");
+  auto loaded = zones::load_zone(config);
+  REQUIRE(loaded.errors.empty());
+  REQUIRE(loaded.zone);
+  auto state = std::make_shared<WorkerState>();
+  state->zones = std::make_shared<const zones::ZoneSet>(std::vector<std::shared_ptr<const zones::Zone>>{loaded.zone});
+  return state;
+}
+
+SocketAddress loopback(uint16_t port) {
+  SocketAddress a;
+  std::string error;
+  REQUIRE(parse_socket_address("127.0.0.1:" + std::to_string(port), std::nullopt, a, error));
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("a worker answers UDP and TCP and swaps zone sets between packets", "[worker]") {
+  TempDir dir;
+  Worker worker(0, state_for(dir, "192.0.2.1"));
+  std::string error;
+  REQUIRE(worker.bind({loopback(20200)}, error));
+  REQUIRE(worker.start(error));
+
+  auto answer = udp_query(20200, "www.example.com.", 1, 2s);
+  REQUIRE(answer);
+  CHECK(answer->a_records == std::vector<std::string>{"192.0.2.1"});
+
+  TcpClient tcp(20200);
+  REQUIRE(tcp.connected());
+
+  worker.publish(state_for(dir, "192.0.2.9"));
+  std::optional<Answer> after;
+  for (int i = 0; i < 100; ++i) {  // the swap is asynchronous: poll briefly
+    after = udp_query(20200, "www.example.com.", 1, 2s);
+    if (after && after->a_records == std::vector<std::string>{"192.0.2.9"}) break;
+    std::this_thread::sleep_for(10ms);
+  }
+  REQUIRE(after);
+  CHECK(after->a_records == std::vector<std::string>{"192.0.2.9"});
+
+  // A connection opened before the swap answers from the new set too.
+  REQUIRE(tcp.send_bytes(tcp_frame(make_query("www.example.com.", 1, 77))));
+  auto message = tcp.read_message(2s);
+  REQUIRE(message);
+  CHECK(parse_answer(*message)->a_records == std::vector<std::string>{"192.0.2.9"});
+
+  worker.stop();
+  worker.join();
+  CHECK(tcp.wait_closed(2s));
+  CHECK_FALSE(udp_query(20200, "www.example.com.", 1, 200ms));
+}
+
+TEST_CASE("a worker allocates nothing per UDP query", "[worker]") {
+  TempDir dir;
+  Worker worker(0, state_for(dir, "192.0.2.1"));
+  std::string error;
+  REQUIRE(worker.bind({loopback(20201)}, error));
+  REQUIRE(worker.start(error));
+
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(20201);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::vector<uint8_t> query = make_query("www.example.com.", 1, 4242);
+  std::vector<uint8_t> reply(65535);
+  auto exchange = [&] {
+    if (sendto(fd, query.data(), query.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to) < 0) return false;
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 2000) != 1) return false;
+    return recv(fd, reply.data(), reply.size(), 0) > 12;
+  };
+  for (int i = 0; i < 10; ++i) REQUIRE(exchange());  // warm up
+
+  g_test_thread = std::this_thread::get_id();
+  g_worker_allocations = 0;
+  g_counting = true;
+  int answered = 0;
+  for (int i = 0; i < 300; ++i) answered += exchange() ? 1 : 0;
+  g_counting = false;
+  close(fd);
+
+  CHECK(answered == 300);
+  CHECK(g_worker_allocations.load() == 0);
+  worker.stop();
+  worker.join();
+}
