@@ -21,7 +21,7 @@ bool contains(const std::string& text, const std::string& part) { return text.fi
 
 }  // namespace
 
-TEST_CASE("--version and --help", "[cli]") {
+TEST_CASE("flatns --version and --help", "[cli]") {
   TempDir dir;
   auto version = run_flatns({"--version"}, dir.file("out"));
   CHECK(version.exit_status == 0);
