@@ -359,36 +359,34 @@ bool rdata_from_text(uint16_t type, std::span<const TextToken> tokens, const Nam
   if (!tokens.empty() && !tokens[0].quoted && tokens[0].text == "\\#") {
     return generic_from_text(type, tokens, out, error);
   }
-  const std::string type_name = type_to_text(type);
   if (is_meta_type(type)) {
-    error = type_name + " is a meta-type and cannot appear in zone data";
+    error = type_to_text(type) + " is a meta-type and cannot appear in zone data";
     return false;
   }
   const TypeSpec* spec = find_type_spec(type);
   if (spec == nullptr) {
-    error = type_name + ": a type without a known format needs RFC 3597 generic RDATA "
+    error = type_to_text(type) + ": a type without a known format needs RFC 3597 generic RDATA "
             "('\\# length hex')";
     return false;
   }
   out.clear();
   std::size_t next = 0;
   for (const FieldSpec& f : spec->fields) {
-    const std::string what =
-        spec->fields.size() == 1 ? type_name : type_name + " " + std::string(f.label);
+    const FieldName what{type, spec->fields.size() == 1 ? std::string_view() : f.label};
     if (next >= tokens.size() && f.kind != Field::kTypeBitmap && f.kind != Field::kSvcParams &&
         f.kind != Field::kApl && f.kind != Field::kBase64Optional) {
-      error = type_name + ": missing " + std::string(f.label);
+      error = type_to_text(type) + ": missing " + std::string(f.label);
       return false;
     }
     if (!field_from_text(f.kind, what, tokens, next, origin, out, error)) return false;
   }
   if (next < tokens.size()) {
-    error = type_name + ": unexpected '" + std::string(tokens[next].text) +
+    error = type_to_text(type) + ": unexpected '" + std::string(tokens[next].text) +
             "' after the last field";
     return false;
   }
   if (out.size() > 65535) {
-    error = type_name + ": RDATA longer than 65535 octets";
+    error = type_to_text(type) + ": RDATA longer than 65535 octets";
     return false;
   }
   return true;
