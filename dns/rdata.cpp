@@ -1,5 +1,6 @@
 // The per-type descriptor table and the public RDATA entry points; the field
-// codecs live in rdata_text.cpp and rdata_svcb.cpp.
+// codecs live in rdata_text.cpp, rdata_svcb.cpp (SVCB/HTTPS) and rdata_misc.cpp
+// (LOC, CERT, APL, EUI, ILNP, IPSECKEY).
 #include "dns/rdata.h"
 
 #include <algorithm>

@@ -2,6 +2,7 @@
 
 #include <csignal>
 
+#include "flatten/flattener.h"
 #include "server/daemon_zones.h"
 #include "server/listener_socket.h"
 #include "server/log.h"
@@ -16,6 +17,10 @@ std::shared_ptr<const WorkerState> Daemon::make_state(std::shared_ptr<const zone
   auto state = std::make_shared<WorkerState>();
   state->zones = std::move(zones);
   state->nsid = config_.server.nsid;
+  flatten::Settings flatten_settings;
+  flatten_settings.max_ttl = config_.flatten.max_ttl;
+  flatten_settings.min_ttl = config_.flatten.min_ttl;
+  state->flatten = std::make_shared<flatten::Flattener>(flatten_settings);
   state->tcp_idle_timeout_ms = config_.server.tcp_idle_timeout_ms;
   state->tcp_max_connections = config_.server.tcp_max_connections;
   return state;

@@ -4,6 +4,7 @@
 #include "dns/rrtype.h"
 #include "zones/denial.h"
 #include "zones/emit.h"
+#include "zones/lookup.h"
 
 namespace flatns::zones {
 
@@ -20,8 +21,9 @@ bool hidden_type(uint16_t t) { return t == rrtype::ALIAS || t == rrtype::ANAME; 
 
 class Answerer {
  public:
-  Answerer(const ZoneSet& zones, const dns::Query& q, dns::ResponseBuilder& rb)
-      : zones_(zones), q_(q), rb_(rb), dnssec_(q.edns.dnssec_ok) {}
+  Answerer(const ZoneSet& zones, const dns::Query& q, dns::ResponseBuilder& rb,
+           const FlattenStage* flatten)
+      : zones_(zones), q_(q), rb_(rb), dnssec_(q.edns.dnssec_ok), flatten_(flatten) {}
 
   void run(const Zone& zone);
 
@@ -32,13 +34,13 @@ class Answerer {
   Step follow_dname(const Zone& z, const Node* dname_node, NameView name);
   Step answer_at(const Zone& z, const Node* node, NameView owner, bool wildcard,
                  const Node* closest_encloser, NameView name);
+  Step answer_flattened(const Zone& z, const Node* node, NameView name);
   void referral(const Zone& z, const Node* cut);
   void nodata(const Zone& z, const Node* node, NameView name, const Node* wildcard,
               const Node* closest_encloser);
   void nxdomain(const Zone& z, NameView name, const Node* closest_encloser);
-  void positive_authority(const Zone& z);
   void additional_for(const Zone& z, uint16_t type, const RRset& set);
-  void add_addresses(NameView target);
+  void add_addresses(const Zone& z, NameView target);
   void add_soa(const Zone& z);
 
   bool put(const Zone& z, Section s, NameView owner, const RRset& set, bool required = true);
@@ -48,6 +50,7 @@ class Answerer {
   const dns::Query& q_;
   dns::ResponseBuilder& rb_;
   const bool dnssec_;
+  const FlattenStage* flatten_;
   dns::NameBuffer current_;  // name being answered (after CNAMEs)
   int chain_ = 0;
   const Node* visited_[kMaxChainLength + 1] = {};  // CNAME owners, to stop at a loop
@@ -78,38 +81,21 @@ void Answerer::run(const Zone& zone) {
 }
 
 Answerer::Step Answerer::answer_name(const Zone& z, NameView name) {
-  const Node* ce = z.closest_encloser(name);
-  if (!ce) return Step::Done;
-  const bool exact = ce->labels == dns::label_count(name);
-  // RFC 6672 §3.2: a DNAME strictly above the name redirects it. Names below
-  // a DNAME are flagged occluded, so only such names need the walk upwards.
-  if (ce->cut == kNone && (!exact || (ce->flags & node_flag::kOccluded))) {
-    const Node* n = exact ? z.find(dns::strip_labels(name, 1)) : ce;
-    while (n && n->cut == kNone) {
-      if (z.rrset(n, rrtype::DNAME)) return follow_dname(z, n, name);
-      if (!(n->flags & node_flag::kOccluded)) break;
-      n = z.find(dns::strip_labels(z.name(n), 1));
-    }
-  }
-  if (ce->cut != kNone) {
-    const Node* cut = z.node(ce->cut);
-    const bool ds_at_cut = exact && cut == ce && q_.qtype == rrtype::DS;
-    if (!ds_at_cut) {
-      referral(z, cut);
+  const Lookup found = lookup(z, name, q_.qtype);
+  switch (found.kind) {
+    case Lookup::Kind::Dname:
+      return follow_dname(z, found.node, name);
+    case Lookup::Kind::Delegation:
+      referral(z, found.node);
       return Step::Done;
-    }
+    case Lookup::Kind::Exact:
+      return answer_at(z, found.node, name, false, found.closest_encloser, name);
+    case Lookup::Kind::Wildcard:
+      return answer_at(z, found.node, name, true, found.closest_encloser, name);
+    case Lookup::Kind::NxDomain:
+      if (found.closest_encloser) nxdomain(z, name, found.closest_encloser);
+      return Step::Done;
   }
-  if (exact) return answer_at(z, ce, name, false, ce, name);
-  if (ce->flags & node_flag::kWildcardChild) {
-    dns::NameBuffer star;
-    star.bytes[0] = 1;
-    star.bytes[1] = '*';
-    const NameView ce_name = z.name(ce);
-    for (std::size_t i = 0; i < ce_name.size(); ++i) star.bytes[2 + i] = ce_name[i];
-    star.length = static_cast<uint8_t>(2 + ce_name.size());
-    if (const Node* wild = z.find(star.view())) return answer_at(z, wild, name, true, ce, name);
-  }
-  nxdomain(z, name, ce);
   return Step::Done;
 }
 
@@ -144,6 +130,9 @@ Answerer::Step Answerer::follow_dname(const Zone& z, const Node* node, NameView 
 Answerer::Step Answerer::answer_at(const Zone& z, const Node* node, NameView owner,
                                    bool wildcard, const Node* ce, NameView name) {
   const uint16_t qtype = q_.qtype;
+  if (flatten_ && !wildcard && chain_ == 0 && is_flattened(z, node)) {
+    return answer_flattened(z, node, name);
+  }
   if (qtype == rrtype::ANY) {
     // RFC 8482 §4.1: answer with one RRset rather than all of them.
     for (const RRset& set : z.rrsets(node)) {
@@ -159,7 +148,6 @@ Answerer::Step Answerer::answer_at(const Zone& z, const Node* node, NameView own
     if (const RRset* set = z.rrset(node, qtype)) {
       if (!put(z, Section::Answer, owner, *set)) return Step::Done;
       if (wildcard && dnssec_) prove_wildcard_answer(z, rb_, name, ce);
-      positive_authority(z);
       additional_for(z, qtype, *set);
       return Step::Done;
     }
@@ -184,23 +172,26 @@ Answerer::Step Answerer::answer_at(const Zone& z, const Node* node, NameView own
   return Step::Done;
 }
 
-void Answerer::add_soa(const Zone& z) {
-  const Node* apex = z.apex();
-  const RRset* soa = z.rrset(apex, rrtype::SOA);
-  if (!soa) return;
-  // RFC 2308 §3: the negative TTL is the smaller of the SOA's TTL and MINIMUM.
-  uint32_t minimum = soa->ttl;
-  z.records(*soa).for_each([&](std::span<const uint8_t> rd) {
-    if (rd.size() >= 4) {
-      const std::size_t p = rd.size() - 4;
-      minimum = static_cast<uint32_t>(rd[p]) << 24 | static_cast<uint32_t>(rd[p + 1]) << 16 |
-                static_cast<uint32_t>(rd[p + 2]) << 8 | rd[p + 3];
+Answerer::Step Answerer::answer_flattened(const Zone& z, const Node* node, NameView name) {
+  const uint16_t qtype = q_.qtype;
+  if (qtype == rrtype::A || qtype == rrtype::AAAA) {
+    flatten_->answer(zones_, z, node, q_, rb_);
+    return Step::Done;
+  }
+  for (const RRset& set : z.rrsets(node)) {
+    if (set.type == rrtype::CNAME || hidden_type(set.type) || set.type == rrtype::RRSIG) continue;
+    if (set.type == qtype || qtype == rrtype::ANY) {
+      if (put(z, Section::Answer, name, set)) additional_for(z, set.type, set);
+      return Step::Done;
     }
-  });
-  RRset negative = *soa;
-  if (minimum < negative.ttl) negative.ttl = minimum;
-  put(z, Section::Authority, z.name(apex), negative);
+  }
+  // A flattened CNAME is never shown: its type, and any type the name lacks, is NODATA.
+  nodata(z, node, name, nullptr, node);
+  return Step::Done;
 }
+
+void Answerer::add_soa(const Zone& z) { add_negative_soa(z, rb_, dnssec_); }
+
 
 void Answerer::nodata(const Zone& z, const Node* node, NameView name, const Node* wildcard,
                       const Node* ce) {
@@ -231,42 +222,59 @@ void Answerer::referral(const Zone& z, const Node* cut) {
   additional_for(z, rrtype::NS, *ns);
 }
 
-void Answerer::positive_authority(const Zone& z) {
-  // Like NSD: the apex NS RRset goes in authority when it fits, unless the
-  // answer already is that RRset.
-  const Node* apex = z.apex();
-  const RRset* ns = z.rrset(apex, rrtype::NS);
-  if (!ns) return;
-  if (q_.qtype == rrtype::NS && dns::name_equal(current_.view(), z.name(apex))) return;
-  if (put(z, Section::Authority, z.name(apex), *ns, /*required=*/false)) {
-    additional_for(z, rrtype::NS, *ns);
-  }
-}
-
+// Minimal responses, as NSD with minimal-responses and Knot answer: the
+// additional section only carries the addresses of name servers (referral
+// glue and NS answers), and only from the same zone.
 void Answerer::additional_for(const Zone& z, uint16_t type, const RRset& set) {
-  if (type != rrtype::NS && type != rrtype::MX && type != rrtype::SRV) return;
+  if (type != rrtype::NS) return;
   z.records(set).for_each([&](std::span<const uint8_t> rdata) {
-    if (auto target = dns::rdata_target_name(type, rdata)) add_addresses(*target);
+    if (auto target = dns::rdata_target_name(type, rdata)) add_addresses(z, *target);
   });
 }
 
-void Answerer::add_addresses(NameView target) {
-  const Zone* z = zones_.find(target);
-  if (!z) return;
-  const Node* node = z->find(target);
+void Answerer::add_addresses(const Zone& z, NameView target) {
+  if (!dns::is_subdomain(target, z.origin().wire())) return;
+  const Node* node = z.find(target);
   if (!node) return;
   for (uint16_t t : {rrtype::A, rrtype::AAAA}) {
-    if (const RRset* set = z->rrset(node, t)) {
-      put(*z, Section::Additional, target, *set, /*required=*/false);
+    if (const RRset* set = z.rrset(node, t)) {
+      put(z, Section::Additional, target, *set, /*required=*/false);
     }
   }
 }
 
 }  // namespace
 
+void add_negative_soa(const Zone& z, dns::ResponseBuilder& rb, bool dnssec) {
+  const Node* apex = z.apex();
+  const RRset* soa = z.rrset(apex, rrtype::SOA);
+  if (!soa) return;
+  // RFC 2308 §3: the negative TTL is the smaller of the SOA's TTL and MINIMUM.
+  uint32_t minimum = soa->ttl;
+  z.records(*soa).for_each([&](std::span<const uint8_t> rd) {
+    if (rd.size() >= 4) {
+      const std::size_t p = rd.size() - 4;
+      minimum = static_cast<uint32_t>(rd[p]) << 24 | static_cast<uint32_t>(rd[p + 1]) << 16 |
+                static_cast<uint32_t>(rd[p + 2]) << 8 | rd[p + 3];
+    }
+  });
+  RRset negative = *soa;
+  if (minimum < negative.ttl) negative.ttl = minimum;
+  (void)emit_rrset(z, rb, Section::Authority, z.name(apex), negative, dnssec);
+}
+
+bool is_flattened(const Zone& zone, const Node* node) {
+  if (zone.flatten() == FlattenMode::Off) return false;
+  if (zone.flatten() == FlattenMode::Apex && !(node->flags & node_flag::kApex)) return false;
+  for (const RRset& set : zone.rrsets(node)) {
+    if (set.type == rrtype::CNAME || hidden_type(set.type)) return true;
+  }
+  return false;
+}
+
 void answer_query(const ZoneSet& zones, const Zone& zone, const dns::Query& q,
-                  dns::ResponseBuilder& rb) {
-  Answerer(zones, q, rb).run(zone);
+                  dns::ResponseBuilder& rb, const FlattenStage* flatten) {
+  Answerer(zones, q, rb, flatten).run(zone);
 }
 
 }  // namespace flatns::zones

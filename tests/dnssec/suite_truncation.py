@@ -1,6 +1,6 @@
 """Referrals with DNSSEC under a small EDNS buffer: with DO=1 and a 1232-octet
 (and a 512-octet) payload over UDP, a referral from the root zone for every TLD
-either fits and is complete, or sets TC.
+(every third TLD at 512) either fits and is complete, or sets TC.
 
 Complete means (RFC 4035 section 3.1.4): the whole NS RRset and the DS RRset
 with its RRSIG (or, for a TLD without DS, the NSEC proving it with its RRSIG);
@@ -21,6 +21,7 @@ import rootzone
 import servers
 
 PAYLOADS = (1232, 512)
+EVERY = {1232: 1, 512: 3}   # every TLD at 1232 octets, every third at 512
 
 
 def _owned(section, owner: str, rdtype: int, covers: int = 0):
@@ -68,10 +69,11 @@ def run(args, workdir: str) -> bool:
     matched = total = truncated = 0
     reports = []
     patience = dnsquery.Patience()
+    planned = sum(len(root.tlds[::EVERY[p]]) for p in PAYLOADS)
     try:
         with servers.auth_server(args.server, workdir, args.port, [(".", root.path)], args.flatns):
             for payload in PAYLOADS:
-                for tld in root.tlds:
+                for tld in root.tlds[::EVERY[payload]]:
                     total += 1
                     name = f"www.{tld}"
                     query = dnsquery.make_query(name, "A", do=True, payload=payload)
@@ -92,5 +94,5 @@ def run(args, workdir: str) -> bool:
         reports.append(str(e))
     dnsquery.print_reports(reports)
     print(f"  {truncated} answers set TC (allowed), the others were checked as complete referrals")
-    print(f"referral with DS fits or sets TC ({args.server}): {matched} of {len(PAYLOADS) * len(root.tlds)} cases match")
-    return matched == len(PAYLOADS) * len(root.tlds)
+    print(f"referral with DS fits or sets TC ({args.server}): {matched} of {planned} cases match")
+    return matched == planned
