@@ -64,32 +64,35 @@ def referral_problems(root: rootzone.RootZone, tld: str, payload: int,
     return problems, False
 
 
+def _ask_all(args, root: rootzone.RootZone, reports: list[str]) -> tuple[int, int]:
+    """(matched, truncated) over every planned referral query."""
+    matched = truncated = 0
+    patience = dnsquery.Patience()
+    for payload in PAYLOADS:
+        for tld in root.tlds[::EVERY[payload]]:
+            name = f"www.{tld}"
+            outcome = dnsquery.ask(args.port, dnsquery.make_query(name, "A", do=True, payload=payload))
+            if patience.exhausted(outcome):
+                reports.append(f"the server stopped answering at {name} A (payload {payload})")
+                return matched, truncated
+            problems, tc = referral_problems(root, tld, payload, outcome)
+            truncated += tc
+            if problems:
+                reports.append(f"MISMATCH {name} A DO=1 payload {payload}: {dnsquery.short(outcome)}: "
+                               + "; ".join(problems))
+            else:
+                matched += 1
+    return matched, truncated
+
+
 def run(args, workdir: str) -> bool:
     root = rootzone.load(args.corpus)
-    matched = total = truncated = 0
-    reports = []
-    patience = dnsquery.Patience()
     planned = sum(len(root.tlds[::EVERY[p]]) for p in PAYLOADS)
+    matched = truncated = 0
+    reports: list[str] = []
     try:
         with servers.auth_server(args.server, workdir, args.port, [(".", root.path)], args.flatns):
-            for payload in PAYLOADS:
-                for tld in root.tlds[::EVERY[payload]]:
-                    total += 1
-                    name = f"www.{tld}"
-                    query = dnsquery.make_query(name, "A", do=True, payload=payload)
-                    outcome = dnsquery.ask(args.port, query)
-                    if patience.exhausted(outcome):
-                        reports.append(f"the server stopped answering at {name} A (payload {payload})")
-                        raise StopIteration
-                    problems, tc = referral_problems(root, tld, payload, outcome)
-                    truncated += tc
-                    if problems:
-                        reports.append(f"MISMATCH {name} A DO=1 payload {payload}: {dnsquery.short(outcome)}: "
-                                       + "; ".join(problems))
-                    else:
-                        matched += 1
-    except StopIteration:
-        pass
+            matched, truncated = _ask_all(args, root, reports)
     except servers.ServerError as e:
         reports.append(str(e))
     dnsquery.print_reports(reports)
