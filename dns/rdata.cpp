@@ -426,23 +426,28 @@ bool rdata_from_wire(uint16_t type, std::span<const uint8_t> message, std::size_
     out.insert(out.end(), rdata.begin(), rdata.end());
     return true;
   }
-  // Names may be compressed: expand them, copy everything else.
+  // Names may be compressed: expand them, copy everything else. On failure
+  // `out` is left as it was.
   const std::size_t start_size = out.size();
+  const auto fail = [&] {
+    out.resize(start_size);
+    return false;
+  };
   WireReader reader(message.first(end), offset);
   for (const FieldSpec& f : spec->fields) {
     if (is_name_field(f.kind)) {
       NameBuffer name;
-      if (!reader.name(name)) return false;
+      if (!reader.name(name)) return fail();
       out.insert(out.end(), name.bytes.begin(), name.bytes.begin() + name.length);
       continue;
     }
     std::size_t length = 0;
-    if (!field_length(f.kind, message.first(end), reader.pos(), length)) return false;
+    if (!field_length(f.kind, message.first(end), reader.pos(), length)) return fail();
     std::span<const uint8_t> bytes;
-    if (!reader.bytes(length, bytes)) return false;
+    if (!reader.bytes(length, bytes)) return fail();
     out.insert(out.end(), bytes.begin(), bytes.end());
   }
-  if (reader.pos() != end || out.size() - start_size > 65535) return false;
+  if (reader.pos() != end || out.size() - start_size > 65535) return fail();
   return true;
 }
 

@@ -62,6 +62,10 @@ void Resolver::finished(uint64_t id) { active_.erase(id); }
 
 // ---- Resolution ----
 
+namespace {
+constexpr uint64_t kDeadlineMarginMs = 3;
+}  // namespace
+
 Resolution::Resolution(Resolver& r, uint64_t id, dns::Name qname, uint16_t qtype,
                        uint32_t deadline_ms, ResultCallback done)
     : resolver(r), id_(id), deadline_ms_(deadline_ms), done_(std::move(done)) {
@@ -75,7 +79,9 @@ Resolution::Resolution(Resolver& r, uint64_t id, dns::Name qname, uint16_t qtype
 void Resolution::start() {
   if (finished_) return;
   std::weak_ptr<Resolution> weak = weak_from_this();
-  deadline_timer_ = resolver.clock_.start_timer(remaining_ms(), [weak] {
+  // A few milliseconds early, so the callback itself runs within the deadline.
+  uint64_t fire_in = remaining_ms() > kDeadlineMarginMs ? remaining_ms() - kDeadlineMarginMs : 0;
+  deadline_timer_ = resolver.clock_.start_timer(fire_in, [weak] {
     if (auto res = weak.lock()) res->on_deadline();
   });
   step(result.qname);
