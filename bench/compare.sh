@@ -317,7 +317,7 @@ for server in $servers; do
     exit 1
   fi
   if [ "$server" = flatns ] && [[ " $mixes " == *" flatten "* ]]; then
-    read -r host0_name host0_ip < <(gen probe bench.test 3)   # host0 is the target of f0.flat
+    read -r host0_name host0_ip < <(gen probe bench.test "$records" --index 0)   # f0.flat's target
     if ! answers "$(server_port flatns)" f0.flat "$host0_ip"; then
       echo "compare.sh: flatns does not flatten f0.flat to $host0_ip (from $host0_name)" >&2; exit 1
     fi

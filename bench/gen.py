@@ -114,6 +114,7 @@ def main() -> int:
     h = sub.add_parser("probe", help="print 'NAME IPV4' of the last host (a load-time probe)")
     h.add_argument("origin")
     h.add_argument("records", type=int)
+    h.add_argument("--index", type=int, help="this host instead of the last")
     a = p.parse_args()
     if a.cmd == "zone":
         write_zone(a.origin, a.records, a.out)
@@ -123,8 +124,8 @@ def main() -> int:
         write_flatten(a.target_origin, a.records, a.zones, a.zone_dir, a.zone_list,
                       a.count, a.queries, a.seed)
     elif a.cmd == "probe":
-        last = host_count(a.records) - 1
-        print(f"host{last}.{a.origin} {host_ipv4(last)}")
+        i = host_count(a.records) - 1 if a.index is None else a.index
+        print(f"host{i}.{a.origin} {host_ipv4(i)}")
     return 0
 
 
