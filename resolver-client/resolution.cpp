@@ -62,6 +62,12 @@ void Resolver::finished(uint64_t id) { active_.erase(id); }
 
 // ---- Resolution ----
 
+namespace {
+// The deadline timer fires this much early so that, with the loop's own
+// latency, the callback still runs within the caller's deadline.
+constexpr uint64_t kDeadlineMarginMs = 10;
+}  // namespace
+
 Resolution::Resolution(Resolver& r, uint64_t id, dns::Name qname, uint16_t qtype,
                        uint32_t deadline_ms, ResultCallback done)
     : resolver(r), id_(id), deadline_ms_(deadline_ms), done_(std::move(done)) {
@@ -75,7 +81,8 @@ Resolution::Resolution(Resolver& r, uint64_t id, dns::Name qname, uint16_t qtype
 void Resolution::start() {
   if (finished_) return;
   std::weak_ptr<Resolution> weak = weak_from_this();
-  deadline_timer_ = resolver.clock_.start_timer(remaining_ms(), [weak] {
+  uint64_t fire_in = remaining_ms() > kDeadlineMarginMs ? remaining_ms() - kDeadlineMarginMs : 0;
+  deadline_timer_ = resolver.clock_.start_timer(fire_in, [weak] {
     if (auto res = weak.lock()) res->on_deadline();
   });
   step(result.qname);

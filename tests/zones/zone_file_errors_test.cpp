@@ -111,6 +111,11 @@ TEST_CASE("error: directives with wrong arguments, unknown directives") {
         "test.zone:1: unknown directive '$FOO' (expected $ORIGIN, $TTL, $INCLUDE or $GENERATE)");
 }
 
+TEST_CASE("error: a directive indented like a record") {
+  CHECK(only_error(scan_text("a 60 A 192.0.2.1\n  $ttl 60\n")) ==
+        "test.zone:2: $TTL must start at the beginning of the line");
+}
+
 TEST_CASE("error: a blank-started line with no owner before it") {
   CHECK(only_error(scan_text("  60 A 192.0.2.1\n")) ==
         "test.zone:1: no owner name: the first record of a file must not start with a blank");

@@ -131,6 +131,16 @@ TEST_CASE("TTL units: s m h d w, combined, case-insensitive") {
   CHECK(r.records[1].ttl == 172800);
 }
 
+TEST_CASE("a TTL with the top bit set reads as 0 (RFC 2181 section 8), as BIND loads it") {
+  auto r = scan_text("a 2147483647 A 192.0.2.1\nb 2147483648 A 192.0.2.2\n$TTL 4294967295\nc A 192.0.2.3\n");
+  INFO(r.error_text());
+  REQUIRE(r.ok);
+  REQUIRE(r.records.size() == 3);
+  CHECK(r.records[0].ttl == 2147483647u);
+  CHECK(r.records[1].ttl == 0);
+  CHECK(r.records[2].ttl == 0);
+}
+
 TEST_CASE("TTL overflow and bad units are rejected with the reason") {
   uint32_t ttl = 0;
   std::string error;
