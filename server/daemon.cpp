@@ -6,6 +6,7 @@
 #include "server/daemon_zones.h"
 #include "server/listener_socket.h"
 #include "server/log.h"
+#include "zones/zone.h"
 
 namespace flatns::server {
 
@@ -99,6 +100,11 @@ void Daemon::reload() {
 
   ZoneSetBuild build = build_zone_set(config_, state_->zones.get());
   log_zone_outcomes(build);
+  for (const auto& old : state_->zones->zones()) {
+    bool still_configured = false;
+    for (const auto& entry : config_.zones) still_configured |= entry.config.origin == old->origin();
+    if (!still_configured) log_info("zone " + old->origin().to_text() + " removed from the configuration; no longer served");
+  }
   state_ = make_state(build.zone_set);
   for (auto& worker : workers_) worker->publish(state_);
   log_info("reload done: " + std::to_string(build.zone_set->zones().size()) + " zones served" +

@@ -42,6 +42,8 @@ class Answerer {
   void additional_for(const Zone& z, uint16_t type, const RRset& set);
   void add_addresses(const Zone& z, NameView target);
   void add_soa(const Zone& z);
+  void defer_wildcard_proof(const Zone& z, NameView name, const Node* closest_encloser);
+  void flush_wildcard_proofs();
 
   bool put(const Zone& z, Section s, NameView owner, const RRset& set, bool required = true);
   bool stopped() const { return rb_.truncated(); }
@@ -54,6 +56,13 @@ class Answerer {
   dns::NameBuffer current_;  // name being answered (after CNAMEs)
   int chain_ = 0;
   const Node* visited_[kMaxChainLength + 1] = {};  // CNAME owners, to stop at a loop
+  struct PendingProof {
+    const Zone* zone = nullptr;
+    dns::NameBuffer name;
+    const Node* closest_encloser = nullptr;
+  };
+  PendingProof pending_[kMaxChainLength + 1];
+  int pending_proofs_ = 0;
 };
 
 bool Answerer::put(const Zone& z, Section s, NameView owner, const RRset& set, bool required) {
@@ -72,10 +81,15 @@ void Answerer::run(const Zone& zone) {
     }
   }
   while (true) {
-    if (answer_name(*z, current_.view()) == Step::Done) return;
-    if (++chain_ > kMaxChainLength) return;
+    if (answer_name(*z, current_.view()) == Step::Done) {
+      flush_wildcard_proofs();
+      return;
+    }
     const Zone* next = zones_.find(current_.view());
-    if (!next) return;  // the target is outside our zones: the resolver's job
+    if (++chain_ > kMaxChainLength || !next) {  // outside our zones: the resolver's job
+      flush_wildcard_proofs();
+      return;
+    }
     z = next;
   }
 }
@@ -138,16 +152,29 @@ Answerer::Step Answerer::answer_at(const Zone& z, const Node* node, NameView own
     for (const RRset& set : z.rrsets(node)) {
       if (hidden_type(set.type) || set.type == rrtype::RRSIG) continue;
       put(z, Section::Answer, owner, set);
-      if (wildcard && dnssec_) prove_wildcard_answer(z, rb_, name, ce);
+      if (wildcard) defer_wildcard_proof(z, name, ce);
       return Step::Done;
     }
+    nodata(z, node, name, wildcard ? node : nullptr, ce);
+    return Step::Done;
+  }
+  if (qtype == rrtype::RRSIG) {
+    // RFC 4035 §3.1.5: all RRSIGs at the name, each set with its own TTL.
+    bool any = false;
+    for (const RRset& set : z.rrsets(node)) {
+      const SigSet* sigs = z.sigs(set);
+      if (!sigs || hidden_type(set.type)) continue;
+      if (!emit_signatures(z, rb_, Section::Answer, owner, *sigs, true)) return Step::Done;
+      any = true;
+    }
+    if (any) return Step::Done;
     nodata(z, node, name, wildcard ? node : nullptr, ce);
     return Step::Done;
   }
   if (!hidden_type(qtype)) {
     if (const RRset* set = z.rrset(node, qtype)) {
       if (!put(z, Section::Answer, owner, *set)) return Step::Done;
-      if (wildcard && dnssec_) prove_wildcard_answer(z, rb_, name, ce);
+      if (wildcard) defer_wildcard_proof(z, name, ce);
       additional_for(z, qtype, *set);
       return Step::Done;
     }
@@ -159,7 +186,7 @@ Answerer::Step Answerer::answer_at(const Zone& z, const Node* node, NameView own
       }
       visited_[chain_] = node;
       if (!put(z, Section::Answer, owner, *cname)) return Step::Done;
-      if (wildcard && dnssec_) prove_wildcard_answer(z, rb_, name, ce);
+      if (wildcard) defer_wildcard_proof(z, name, ce);
       std::optional<NameView> target;
       z.records(*cname).for_each(
           [&](std::span<const uint8_t> rdata) { target = dns::rdata_target_name(rrtype::CNAME, rdata); });
@@ -190,7 +217,28 @@ Answerer::Step Answerer::answer_flattened(const Zone& z, const Node* node, NameV
   return Step::Done;
 }
 
-void Answerer::add_soa(const Zone& z) { add_negative_soa(z, rb_, dnssec_); }
+void Answerer::add_soa(const Zone& z) {
+  flush_wildcard_proofs();
+  add_negative_soa(z, rb_, dnssec_);
+}
+
+void Answerer::defer_wildcard_proof(const Zone& z, NameView name, const Node* ce) {
+  if (!dnssec_ || pending_proofs_ >= kMaxChainLength + 1) return;
+  PendingProof& p = pending_[pending_proofs_++];
+  p.zone = &z;
+  p.name.assign(name);
+  p.closest_encloser = ce;
+}
+
+// Wildcard proofs go in authority, which starts only after the whole CNAME
+// chain is in the answer section.
+void Answerer::flush_wildcard_proofs() {
+  for (int i = 0; i < pending_proofs_; ++i) {
+    const PendingProof& p = pending_[i];
+    prove_wildcard_answer(*p.zone, rb_, p.name.view(), p.closest_encloser);
+  }
+  pending_proofs_ = 0;
+}
 
 
 void Answerer::nodata(const Zone& z, const Node* node, NameView name, const Node* wildcard,
@@ -208,6 +256,7 @@ void Answerer::nxdomain(const Zone& z, NameView name, const Node* ce) {
 }
 
 void Answerer::referral(const Zone& z, const Node* cut) {
+  flush_wildcard_proofs();
   if (rb_.count(Section::Answer) == 0) rb_.set_aa(false);
   const NameView cut_name = z.name(cut);
   const RRset* ns = z.rrset(cut, rrtype::NS);
@@ -226,6 +275,7 @@ void Answerer::referral(const Zone& z, const Node* cut) {
 // additional section only carries the addresses of name servers (referral
 // glue and NS answers), and only from the same zone.
 void Answerer::additional_for(const Zone& z, uint16_t type, const RRset& set) {
+  flush_wildcard_proofs();
   if (type != rrtype::NS) return;
   z.records(set).for_each([&](std::span<const uint8_t> rdata) {
     if (auto target = dns::rdata_target_name(type, rdata)) add_addresses(z, *target);
@@ -260,7 +310,8 @@ void add_negative_soa(const Zone& z, dns::ResponseBuilder& rb, bool dnssec) {
   });
   RRset negative = *soa;
   if (minimum < negative.ttl) negative.ttl = minimum;
-  (void)emit_rrset(z, rb, Section::Authority, z.name(apex), negative, dnssec);
+  (void)emit_rrset(z, rb, Section::Authority, z.name(apex), negative, dnssec, true,
+                   /*sig_ttl_cap=*/negative.ttl);
 }
 
 bool is_flattened(const Zone& zone, const Node* node) {

@@ -158,16 +158,14 @@ std::shared_ptr<const Zone> ZoneBuilder::build() {
     for (const NodeDraft& d : drafts) {
       const bool at_apex = &d == apex;
       if (!is_flattened_name(d.name, at_apex)) continue;
-      bool cname = false, other = false;
+      bool flattened = false;
       for (uint32_t i : d.records) {
         const uint16_t t = records_[i].type;
-        if (t == dns::rrtype::ALIAS || t == dns::rrtype::ANAME) other = cname = true;
-        if (t == dns::rrtype::CNAME) cname = true;
-        if (t != dns::rrtype::CNAME && t != dns::rrtype::RRSIG && t != dns::rrtype::NSEC) {
-          other = true;
+        if (t == dns::rrtype::CNAME || t == dns::rrtype::ALIAS || t == dns::rrtype::ANAME) {
+          flattened = true;
         }
       }
-      if (cname && (other || at_apex)) {
+      if (flattened) {
         error(records_[d.records.front()],
               "zone " + zone_text + " is DNSSEC-signed (DNSKEY at the apex) and " +
                   d.name.to_text() +

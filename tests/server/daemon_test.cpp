@@ -297,3 +297,36 @@ TEST_CASE("a second server on the same address refuses to start", "[daemon]") {
   // The first one still answers everything.
   CHECK(s.www() == std::vector<std::string>{"192.0.2.1"});
 }
+
+TEST_CASE("a zone added or removed on reload is served or dropped", "[daemon]") {
+  Served s(20114);
+  s.dir.write("example.net.zone",
+              "$ORIGIN example.net.\n$TTL 300\n"
+              "@ IN SOA ns1.example.net. hostmaster.example.net. 7 7200 3600 1209600 300\n"
+              "@ IN NS ns1.example.net.\nns1 IN A 192.0.2.54\n");
+  s.dir.write("flatns.yaml", config_text(s.port) + "  - name: example.net\n    file: example.net.zone\n");
+  s.reload("reload done");
+  CHECK(s.log().find("zone example.net. loaded: serial 7, 3 records") != std::string::npos);
+  std::optional<uint32_t> serial;
+  for (int i = 0; i < 100 && serial != 7u; ++i) {
+    auto soa = udp_query(s.port, "example.net.", kTypeSOA);
+    serial = soa ? soa->soa_serial : std::nullopt;
+    if (serial != 7u) std::this_thread::sleep_for(20ms);
+  }
+  CHECK(serial == 7u);
+
+  s.dir.write("flatns.yaml",
+              "server:\n  listen: [\"127.0.0.1:20114\"]\n  workers: 2\n"
+              "zones:\n  - name: example.net\n    file: example.net.zone\n");
+  s.reload("reload done");
+  CHECK(s.log().find("zone example.com. removed from the configuration; no longer served") != std::string::npos);
+  std::optional<Answer> gone;
+  for (int i = 0; i < 100; ++i) {
+    gone = udp_query(s.port, "www.example.com.", kTypeA);
+    if (gone && gone->rcode == 5) break;  // REFUSED: not a zone served here
+    std::this_thread::sleep_for(20ms);
+  }
+  REQUIRE(gone);
+  CHECK(gone->rcode == 5);
+  CHECK(gone->a_records.empty());
+}
