@@ -6,6 +6,7 @@
 // Nothing here allocates; both directions are used on the packet path.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -88,7 +89,15 @@ class ResponseBuilder {
   void set_tc() { set_flag(flag::TC, true); }
   bool truncated() const { return (flags_ & flag::TC) != 0; }
   void set_nsid(std::string_view nsid) { nsid_ = nsid; }
-  void set_extended_error(ExtendedError ede) { ede_ = ede; has_ede_ = true; }
+  // Copies the EXTRA-TEXT (cut to 255 octets) so callers may pass a temporary.
+  void set_extended_error(ExtendedError ede) {
+    const std::size_t n = ede.text.size() < ede_text_.size() ? ede.text.size() : ede_text_.size();
+    for (std::size_t i = 0; i < n; ++i) ede_text_[i] = ede.text[i];
+    ede_ = {ede.code, std::string_view(ede_text_.data(), n)};
+    has_ede_ = true;
+  }
+  bool has_extended_error() const { return has_ede_; }
+  ExtendedError extended_error() const { return ede_; }
 
   // Marks where an RRset starts, so a partial RRset can be removed.
   std::size_t mark() const { return w_.size(); }
@@ -116,6 +125,7 @@ class ResponseBuilder {
   bool dnssec_ok_ = false;
   bool has_ede_ = false;
   ExtendedError ede_;
+  std::array<char, 255> ede_text_{};
   std::string_view nsid_;
 };
 

@@ -1,5 +1,6 @@
 // The per-type descriptor table and the public RDATA entry points; the field
-// codecs live in rdata_text.cpp and rdata_svcb.cpp.
+// codecs live in rdata_text.cpp, rdata_svcb.cpp (SVCB/HTTPS) and rdata_misc.cpp
+// (LOC, CERT, APL, EUI, ILNP, IPSECKEY).
 #include "dns/rdata.h"
 
 #include <algorithm>
@@ -359,36 +360,34 @@ bool rdata_from_text(uint16_t type, std::span<const TextToken> tokens, const Nam
   if (!tokens.empty() && !tokens[0].quoted && tokens[0].text == "\\#") {
     return generic_from_text(type, tokens, out, error);
   }
-  const std::string type_name = type_to_text(type);
   if (is_meta_type(type)) {
-    error = type_name + " is a meta-type and cannot appear in zone data";
+    error = type_to_text(type) + " is a meta-type and cannot appear in zone data";
     return false;
   }
   const TypeSpec* spec = find_type_spec(type);
   if (spec == nullptr) {
-    error = type_name + ": a type without a known format needs RFC 3597 generic RDATA "
+    error = type_to_text(type) + ": a type without a known format needs RFC 3597 generic RDATA "
             "('\\# length hex')";
     return false;
   }
   out.clear();
   std::size_t next = 0;
   for (const FieldSpec& f : spec->fields) {
-    const std::string what =
-        spec->fields.size() == 1 ? type_name : type_name + " " + std::string(f.label);
+    const FieldName what{type, spec->fields.size() == 1 ? std::string_view() : f.label};
     if (next >= tokens.size() && f.kind != Field::kTypeBitmap && f.kind != Field::kSvcParams &&
         f.kind != Field::kApl && f.kind != Field::kBase64Optional) {
-      error = type_name + ": missing " + std::string(f.label);
+      error = type_to_text(type) + ": missing " + std::string(f.label);
       return false;
     }
     if (!field_from_text(f.kind, what, tokens, next, origin, out, error)) return false;
   }
   if (next < tokens.size()) {
-    error = type_name + ": unexpected '" + std::string(tokens[next].text) +
+    error = type_to_text(type) + ": unexpected '" + std::string(tokens[next].text) +
             "' after the last field";
     return false;
   }
   if (out.size() > 65535) {
-    error = type_name + ": RDATA longer than 65535 octets";
+    error = type_to_text(type) + ": RDATA longer than 65535 octets";
     return false;
   }
   return true;
@@ -427,23 +426,28 @@ bool rdata_from_wire(uint16_t type, std::span<const uint8_t> message, std::size_
     out.insert(out.end(), rdata.begin(), rdata.end());
     return true;
   }
-  // Names may be compressed: expand them, copy everything else.
+  // Names may be compressed: expand them, copy everything else. On failure
+  // `out` is left as it was.
   const std::size_t start_size = out.size();
+  const auto fail = [&] {
+    out.resize(start_size);
+    return false;
+  };
   WireReader reader(message.first(end), offset);
   for (const FieldSpec& f : spec->fields) {
     if (is_name_field(f.kind)) {
       NameBuffer name;
-      if (!reader.name(name)) return false;
+      if (!reader.name(name)) return fail();
       out.insert(out.end(), name.bytes.begin(), name.bytes.begin() + name.length);
       continue;
     }
     std::size_t length = 0;
-    if (!field_length(f.kind, message.first(end), reader.pos(), length)) return false;
+    if (!field_length(f.kind, message.first(end), reader.pos(), length)) return fail();
     std::span<const uint8_t> bytes;
-    if (!reader.bytes(length, bytes)) return false;
+    if (!reader.bytes(length, bytes)) return fail();
     out.insert(out.end(), bytes.begin(), bytes.end());
   }
-  if (reader.pos() != end || out.size() - start_size > 65535) return false;
+  if (reader.pos() != end || out.size() - start_size > 65535) return fail();
   return true;
 }
 

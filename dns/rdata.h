@@ -42,7 +42,7 @@ struct TextToken {
 
 // Reads `rdlength` octets of RDATA at `offset` in `message`, expanding
 // compressed names, and appends the uncompressed form to `out`.
-// False when the RDATA is malformed for its type.
+// False when the RDATA is malformed for its type; `out` is then unchanged.
 [[nodiscard]] bool rdata_from_wire(uint16_t type, std::span<const uint8_t> message,
                                    std::size_t offset, uint16_t rdlength,
                                    std::vector<uint8_t>& out);

@@ -73,9 +73,16 @@ struct TypeSpec {
 [[nodiscard]] bool is_rest_field(Field kind);
 [[nodiscard]] bool is_name_field(Field kind);
 
-// Parses one field from tokens[next...], advancing `next`. `what` names the
-// field for errors ("MX preference").
-[[nodiscard]] bool field_from_text(Field kind, std::string_view what,
+// Names a field in error messages: "MX preference", or just "AAAA" for a
+// type with one field. Built only when there is an error to report.
+struct FieldName {
+  uint16_t type;
+  std::string_view label;  // empty for single-field types
+  [[nodiscard]] std::string text() const;
+};
+
+// Parses one field from tokens[next...], advancing `next`.
+[[nodiscard]] bool field_from_text(Field kind, const FieldName& what,
                                    std::span<const TextToken> tokens, std::size_t& next,
                                    const Name& origin, std::vector<uint8_t>& out,
                                    std::string& error);

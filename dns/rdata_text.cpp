@@ -172,24 +172,69 @@ std::string join_rest(std::span<const TextToken> tokens, std::size_t& next) {
   return all;
 }
 
-bool char_string_from_token(std::string_view what, const TextToken& token,
+// Decodes RFC 1035 §5.1 escapes (\X, \DDD), appending octets to `out`.
+template <typename Out>
+bool unescape_append(std::string_view text, Out& out, std::string& why) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\\') {
+      out.push_back(static_cast<typename Out::value_type>(text[i]));
+      continue;
+    }
+    if (i + 1 >= text.size()) {
+      why = "lone backslash at the end";
+      return false;
+    }
+    const char c = text[i + 1];
+    if (c >= '0' && c <= '9') {
+      if (i + 3 >= text.size() || text[i + 2] < '0' || text[i + 2] > '9' || text[i + 3] < '0' ||
+          text[i + 3] > '9') {
+        why = "\\DDD escape needs three digits";
+        return false;
+      }
+      const int v = (c - '0') * 100 + (text[i + 2] - '0') * 10 + (text[i + 3] - '0');
+      if (v > 255) {
+        why = "\\DDD escape above 255";
+        return false;
+      }
+      out.push_back(static_cast<typename Out::value_type>(v));
+      i += 3;
+    } else {
+      out.push_back(static_cast<typename Out::value_type>(c));
+      i += 1;
+    }
+  }
+  return true;
+}
+
+bool char_string_from_token(const FieldName& what, const TextToken& token,
                             std::vector<uint8_t>& out, std::string& error) {
-  std::string octets, why;
-  if (!unescape_text(token.text, octets, why)) {
-    error = std::string(what) + ": " + why + " in " + quote(token.text);
+  const std::size_t at = out.size();
+  out.push_back(0);
+  std::string why;
+  if (!unescape_append(token.text, out, why)) {
+    error = what.text() + ": " + why + " in " + quote(token.text);
     return false;
   }
-  if (octets.size() > 255) {
-    error = std::string(what) + ": character-string is " + std::to_string(octets.size()) +
+  const std::size_t length = out.size() - at - 1;
+  if (length > 255) {
+    error = what.text() + ": character-string is " + std::to_string(length) +
             " octets long, the limit is 255 (split it into several quoted strings)";
     return false;
   }
-  out.push_back(static_cast<uint8_t>(octets.size()));
-  out.insert(out.end(), octets.begin(), octets.end());
+  out[at] = static_cast<uint8_t>(length);
   return true;
 }
 
 }  // namespace
+
+std::string FieldName::text() const {
+  std::string out = type_to_text(type);
+  if (!label.empty()) {
+    out += ' ';
+    out += label;
+  }
+  return out;
+}
 
 bool algorithm_from_text(std::string_view text, uint8_t& number) {
   uint64_t v = 0;
@@ -215,35 +260,7 @@ std::string_view algorithm_to_text(uint8_t number) {
 
 bool unescape_text(std::string_view text, std::string& out, std::string& why) {
   out.clear();
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '\\') {
-      out.push_back(text[i]);
-      continue;
-    }
-    if (i + 1 >= text.size()) {
-      why = "lone backslash at the end";
-      return false;
-    }
-    const char c = text[i + 1];
-    if (c >= '0' && c <= '9') {
-      if (i + 3 >= text.size() || text[i + 2] < '0' || text[i + 2] > '9' || text[i + 3] < '0' ||
-          text[i + 3] > '9') {
-        why = "\\DDD escape needs three digits";
-        return false;
-      }
-      const int v = (c - '0') * 100 + (text[i + 2] - '0') * 10 + (text[i + 3] - '0');
-      if (v > 255) {
-        why = "\\DDD escape above 255";
-        return false;
-      }
-      out.push_back(static_cast<char>(v));
-      i += 3;
-    } else {
-      out.push_back(c);
-      i += 1;
-    }
-  }
-  return true;
+  return unescape_append(text, out, why);
 }
 
 void append_quoted(std::span<const uint8_t> octets, std::string& out) {
@@ -263,10 +280,11 @@ void append_quoted(std::span<const uint8_t> octets, std::string& out) {
   out.push_back('"');
 }
 
-bool field_from_text(Field kind, std::string_view what, std::span<const TextToken> tokens,
+bool field_from_text(Field kind, const FieldName& what, std::span<const TextToken> tokens,
                      std::size_t& next, const Name& origin, std::vector<uint8_t>& out,
                      std::string& error) {
-  const std::string w(what);
+  // Error messages only: built when a field is bad, not for every record.
+  const auto w = [&what] { return what.text(); };
   switch (kind) {
     case Field::kNameCompressed:
     case Field::kNameCanonical:
@@ -275,7 +293,7 @@ bool field_from_text(Field kind, std::string_view what, std::span<const TextToke
       Name name;
       std::string why;
       if (!Name::from_text(text, &origin, name, why)) {
-        error = w + ": " + why;
+        error = w() + ": " + why;
         return false;
       }
       out.insert(out.end(), name.wire().begin(), name.wire().end());
@@ -288,7 +306,7 @@ bool field_from_text(Field kind, std::string_view what, std::span<const TextToke
       const int bits = kind == Field::kU8 ? 8 : kind == Field::kU16 ? 16 : 32;
       uint64_t v = 0;
       if (!parse_number(text, (uint64_t{1} << bits) - 1, v)) {
-        error = w + ": " + quote(text) + " is not " + (bits == 8 ? "an " : "a ") +
+        error = w() + ": " + quote(text) + " is not " + (bits == 8 ? "an " : "a ") +
                 std::to_string(bits) + "-bit number";
         return false;
       }
@@ -301,7 +319,7 @@ bool field_from_text(Field kind, std::string_view what, std::span<const TextToke
       const std::string_view text = tokens[next++].text;
       uint32_t v = 0;
       if (!parse_period(text, v)) {
-        error = w + ": " + quote(text) + " is not a 32-bit number or a duration like 1h30m";
+        error = w() + ": " + quote(text) + " is not a 32-bit number or a duration like 1h30m";
         return false;
       }
       put_u32(out, v);
@@ -312,7 +330,7 @@ bool field_from_text(Field kind, std::string_view what, std::span<const TextToke
       const std::string_view text = tokens[next++].text;
       uint8_t number = 0;
       if (!algorithm_from_text(text, number)) {
-        error = w + ": " + quote(text) + " is not an algorithm number or mnemonic";
+        error = w() + ": " + quote(text) + " is not an algorithm number or mnemonic";
         return false;
       }
       out.push_back(number);
@@ -322,7 +340,7 @@ bool field_from_text(Field kind, std::string_view what, std::span<const TextToke
       const std::string_view text = tokens[next++].text;
       uint16_t t = 0;
       if (!type_from_text(text, t)) {
-        error = w + ": " + quote(text) + " is not an RR type";
+        error = w() + ": " + quote(text) + " is not an RR type";
         return false;
       }
       put_u16(out, t);
@@ -332,7 +350,7 @@ bool field_from_text(Field kind, std::string_view what, std::span<const TextToke
       const std::string_view text = tokens[next++].text;
       uint32_t t = 0;
       if (!parse_time(text, t)) {
-        error = w + ": " + quote(text) +
+        error = w() + ": " + quote(text) +
                 " is not a time (YYYYMMDDHHmmSS in UTC, or seconds since 1970)";
         return false;
       }
@@ -341,11 +359,18 @@ bool field_from_text(Field kind, std::string_view what, std::span<const TextToke
     }
     case Field::kIPv4:
     case Field::kIPv6: {
-      const std::string text(tokens[next++].text);
+      const std::string_view text = tokens[next++].text;
+      // inet_pton wants a C string; addresses are short, so no allocation.
+      char c_text[64];
+      const bool fits = text.size() < sizeof c_text;
+      if (fits) {
+        text.copy(c_text, text.size());
+        c_text[text.size()] = '\0';
+      }
       uint8_t buf[16];
       const bool v4 = kind == Field::kIPv4;
-      if (inet_pton(v4 ? AF_INET : AF_INET6, text.c_str(), buf) != 1) {
-        error = w + ": " + quote(text) + (v4 ? " is not an IPv4 address" : " is not an IPv6 address");
+      if (!fits || inet_pton(v4 ? AF_INET : AF_INET6, c_text, buf) != 1) {
+        error = w() + ": " + quote(text) + (v4 ? " is not an IPv4 address" : " is not an IPv6 address");
         return false;
       }
       out.insert(out.end(), buf, buf + (v4 ? 4 : 16));
@@ -363,7 +388,7 @@ bool field_from_text(Field kind, std::string_view what, std::span<const TextToke
       const std::string text = join_rest(tokens, next);
       const std::size_t before = out.size();
       if (!base64_decode(text, out) || (out.size() == before && kind == Field::kBase64)) {
-        error = w + ": " + quote(text) + " is not base64";
+        error = w() + ": " + quote(text) + " is not base64";
         return false;
       }
       return true;
@@ -372,7 +397,7 @@ bool field_from_text(Field kind, std::string_view what, std::span<const TextToke
       const std::string text = join_rest(tokens, next);
       const std::size_t before = out.size();
       if (!hex_decode(text, out) || out.size() == before) {
-        error = w + ": " + quote(text) + " is not an even number of hex digits";
+        error = w() + ": " + quote(text) + " is not an even number of hex digits";
         return false;
       }
       return true;
@@ -383,7 +408,7 @@ bool field_from_text(Field kind, std::string_view what, std::span<const TextToke
       out.push_back(0);
       if (text == "-") return true;
       if (!hex_decode(text, out) || out.size() - at - 1 > 255) {
-        error = w + ": " + quote(text) + " is not '-' or up to 255 octets of hex";
+        error = w() + ": " + quote(text) + " is not '-' or up to 255 octets of hex";
         return false;
       }
       out[at] = static_cast<uint8_t>(out.size() - at - 1);
@@ -394,7 +419,7 @@ bool field_from_text(Field kind, std::string_view what, std::span<const TextToke
       const std::size_t at = out.size();
       out.push_back(0);
       if (!base32hex_decode(text, out) || out.size() == at + 1 || out.size() - at - 1 > 255) {
-        error = w + ": " + quote(text) + " is not a base32hex hash";
+        error = w() + ": " + quote(text) + " is not a base32hex hash";
         return false;
       }
       out[at] = static_cast<uint8_t>(out.size() - at - 1);
@@ -405,7 +430,7 @@ bool field_from_text(Field kind, std::string_view what, std::span<const TextToke
       for (; next < tokens.size(); ++next) {
         uint16_t t = 0;
         if (!type_from_text(tokens[next].text, t)) {
-          error = w + " bitmap: " + quote(tokens[next].text) + " is not an RR type";
+          error = w() + " bitmap: " + quote(tokens[next].text) + " is not an RR type";
           return false;
         }
         types.push_back(t);
@@ -421,7 +446,7 @@ bool field_from_text(Field kind, std::string_view what, std::span<const TextToke
         if (!alnum) ok = false;
       }
       if (!ok) {
-        error = w + ": " + quote(text) + " is not a tag of letters and digits";
+        error = w() + ": " + quote(text) + " is not a tag of letters and digits";
         return false;
       }
       out.push_back(static_cast<uint8_t>(text.size()));
@@ -431,7 +456,7 @@ bool field_from_text(Field kind, std::string_view what, std::span<const TextToke
     case Field::kQuotedRest: {
       std::string octets, why;
       if (!unescape_text(tokens[next].text, octets, why)) {
-        error = w + ": " + why + " in " + quote(tokens[next].text);
+        error = w() + ": " + why + " in " + quote(tokens[next].text);
         return false;
       }
       ++next;
@@ -439,7 +464,7 @@ bool field_from_text(Field kind, std::string_view what, std::span<const TextToke
       return true;
     }
     case Field::kSvcParams:
-      return svc_params_from_text(what, tokens, next, out, error);
+      return svc_params_from_text(what.text(), tokens, next, out, error);
     case Field::kLoc:
     case Field::kEui48:
     case Field::kEui64:
@@ -447,7 +472,7 @@ bool field_from_text(Field kind, std::string_view what, std::span<const TextToke
     case Field::kCertType:
     case Field::kApl:
     case Field::kIpsecGateway:
-      return misc_field_from_text(kind, w, tokens, next, origin, out, error);
+      return misc_field_from_text(kind, w(), tokens, next, origin, out, error);
   }
   return false;
 }

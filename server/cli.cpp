@@ -1,5 +1,8 @@
 #include "server/cli.h"
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <optional>
 
 #include "server/config.h"
@@ -122,6 +125,14 @@ int check_config(const std::vector<std::string>& args, std::ostream& out, std::o
   ZoneSetBuild build = build_zone_set(config, nullptr);
   std::size_t errors = config_errors.size();
   for (const auto& o : build.outcomes) print_zone_problems(o, err, errors);
+  if (!config.resolver.trust_anchors.empty()) {
+    std::ifstream anchors(config.resolver.trust_anchors);
+    if (!anchors) {
+      err << options->config_path << ": resolver.trust_anchors: cannot open " << config.resolver.trust_anchors << ": "
+          << std::strerror(errno) << "\n";
+      ++errors;
+    }
+  }
   if (!config_ok || errors > 0) {
     err << options->config_path << ": " << errors << (errors == 1 ? " error" : " errors") << " found\n";
     return kExitErrors;

@@ -2,9 +2,11 @@
 
 #include <csignal>
 
+#include "flatten/flattener.h"
 #include "server/daemon_zones.h"
 #include "server/listener_socket.h"
 #include "server/log.h"
+#include "zones/zone.h"
 
 namespace flatns::server {
 
@@ -16,6 +18,10 @@ std::shared_ptr<const WorkerState> Daemon::make_state(std::shared_ptr<const zone
   auto state = std::make_shared<WorkerState>();
   state->zones = std::move(zones);
   state->nsid = config_.server.nsid;
+  flatten::Settings flatten_settings;
+  flatten_settings.max_ttl = config_.flatten.max_ttl;
+  flatten_settings.min_ttl = config_.flatten.min_ttl;
+  state->flatten = std::make_shared<flatten::Flattener>(flatten_settings);
   state->tcp_idle_timeout_ms = config_.server.tcp_idle_timeout_ms;
   state->tcp_max_connections = config_.server.tcp_max_connections;
   return state;
@@ -94,6 +100,11 @@ void Daemon::reload() {
 
   ZoneSetBuild build = build_zone_set(config_, state_->zones.get());
   log_zone_outcomes(build);
+  for (const auto& old : state_->zones->zones()) {
+    bool still_configured = false;
+    for (const auto& entry : config_.zones) still_configured |= entry.config.origin == old->origin();
+    if (!still_configured) log_info("zone " + old->origin().to_text() + " removed from the configuration; no longer served");
+  }
   state_ = make_state(build.zone_set);
   for (auto& worker : workers_) worker->publish(state_);
   log_info("reload done: " + std::to_string(build.zone_set->zones().size()) + " zones served" +

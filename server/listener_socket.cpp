@@ -41,6 +41,14 @@ int open_bound_socket(const SocketAddress& address, Transport transport, std::st
   if (address.family() == AF_INET6 && ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) {
     return fail("IPV6_V6ONLY", fd);
   }
+  if (transport == Transport::Udp) {
+    // Bursts of queries queue in the kernel while a worker is busy; the
+    // default (about 200 KiB) overflows early. Best effort, like NSD: the
+    // kernel caps it at net.core.rmem_max / wmem_max.
+    int size = 1 << 20;
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+  }
   if (::bind(fd, address.sockaddr_ptr(), address.length) != 0) return fail("bind", fd);
   return fd;
 }

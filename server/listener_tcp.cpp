@@ -178,6 +178,7 @@ void TcpServer::process_frames(Connection& c) {
   QueryContext ctx;
   ctx.tcp = true;
   ctx.nsid = state.nsid;
+  ctx.flatten = state.flatten.get();
   std::size_t pos = 0;
   while (c.input_used - pos >= 2) {
     std::size_t length = static_cast<std::size_t>(c.input[pos]) << 8 | c.input[pos + 1];

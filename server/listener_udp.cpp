@@ -46,6 +46,7 @@ void UdpListener::on_receive(uv_udp_t* handle, ssize_t nread, const uv_buf_t* bu
   QueryContext ctx;
   ctx.tcp = false;
   ctx.nsid = state.nsid;
+  ctx.flatten = state.flatten.get();
   std::size_t length = answer_query(*state.zones, query, self->buffers_.response, ctx);
   if (length == 0) return;
   uv_buf_t out = uv_buf_init(reinterpret_cast<char*>(self->buffers_.response.data()), static_cast<unsigned>(length));

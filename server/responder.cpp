@@ -62,7 +62,7 @@ std::size_t answer_query(const zones::ZoneSet& zones, std::span<const uint8_t> q
     rb.set_rcode(dns::rcode::REFUSED);
     return rb.finish();
   }
-  zones::answer_query(zones, *zone, q, rb);
+  zones::answer_query(zones, *zone, q, rb, ctx.flatten);
   return rb.finish();
 }
 

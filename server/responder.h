@@ -8,6 +8,7 @@
 #include <span>
 #include <string_view>
 
+#include "zones/answer.h"
 #include "zones/zone_set.h"
 
 namespace flatns::server {
@@ -15,6 +16,7 @@ namespace flatns::server {
 struct QueryContext {
   bool tcp = false;
   std::string_view nsid;  // answered to NSID requests when not empty (RFC 5001)
+  const zones::FlattenStage* flatten = nullptr;  // null: CNAMEs are never flattened
 };
 
 // Writes the response to `query` into `out` and returns its length, or 0

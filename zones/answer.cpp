@@ -4,6 +4,7 @@
 #include "dns/rrtype.h"
 #include "zones/denial.h"
 #include "zones/emit.h"
+#include "zones/lookup.h"
 
 namespace flatns::zones {
 
@@ -20,8 +21,9 @@ bool hidden_type(uint16_t t) { return t == rrtype::ALIAS || t == rrtype::ANAME; 
 
 class Answerer {
  public:
-  Answerer(const ZoneSet& zones, const dns::Query& q, dns::ResponseBuilder& rb)
-      : zones_(zones), q_(q), rb_(rb), dnssec_(q.edns.dnssec_ok) {}
+  Answerer(const ZoneSet& zones, const dns::Query& q, dns::ResponseBuilder& rb,
+           const FlattenStage* flatten)
+      : zones_(zones), q_(q), rb_(rb), dnssec_(q.edns.dnssec_ok), flatten_(flatten) {}
 
   void run(const Zone& zone);
 
@@ -32,14 +34,16 @@ class Answerer {
   Step follow_dname(const Zone& z, const Node* dname_node, NameView name);
   Step answer_at(const Zone& z, const Node* node, NameView owner, bool wildcard,
                  const Node* closest_encloser, NameView name);
+  Step answer_flattened(const Zone& z, const Node* node, NameView name);
   void referral(const Zone& z, const Node* cut);
   void nodata(const Zone& z, const Node* node, NameView name, const Node* wildcard,
               const Node* closest_encloser);
   void nxdomain(const Zone& z, NameView name, const Node* closest_encloser);
-  void positive_authority(const Zone& z);
   void additional_for(const Zone& z, uint16_t type, const RRset& set);
-  void add_addresses(NameView target);
+  void add_addresses(const Zone& z, NameView target);
   void add_soa(const Zone& z);
+  void defer_wildcard_proof(const Zone& z, NameView name, const Node* closest_encloser);
+  void flush_wildcard_proofs();
 
   bool put(const Zone& z, Section s, NameView owner, const RRset& set, bool required = true);
   bool stopped() const { return rb_.truncated(); }
@@ -48,9 +52,17 @@ class Answerer {
   const dns::Query& q_;
   dns::ResponseBuilder& rb_;
   const bool dnssec_;
+  const FlattenStage* flatten_;
   dns::NameBuffer current_;  // name being answered (after CNAMEs)
   int chain_ = 0;
   const Node* visited_[kMaxChainLength + 1] = {};  // CNAME owners, to stop at a loop
+  struct PendingProof {
+    const Zone* zone = nullptr;
+    dns::NameBuffer name;
+    const Node* closest_encloser = nullptr;
+  };
+  PendingProof pending_[kMaxChainLength + 1];
+  int pending_proofs_ = 0;
 };
 
 bool Answerer::put(const Zone& z, Section s, NameView owner, const RRset& set, bool required) {
@@ -69,47 +81,35 @@ void Answerer::run(const Zone& zone) {
     }
   }
   while (true) {
-    if (answer_name(*z, current_.view()) == Step::Done) return;
-    if (++chain_ > kMaxChainLength) return;
+    if (answer_name(*z, current_.view()) == Step::Done) {
+      flush_wildcard_proofs();
+      return;
+    }
     const Zone* next = zones_.find(current_.view());
-    if (!next) return;  // the target is outside our zones: the resolver's job
+    if (++chain_ > kMaxChainLength || !next) {  // outside our zones: the resolver's job
+      flush_wildcard_proofs();
+      return;
+    }
     z = next;
   }
 }
 
 Answerer::Step Answerer::answer_name(const Zone& z, NameView name) {
-  const Node* ce = z.closest_encloser(name);
-  if (!ce) return Step::Done;
-  const bool exact = ce->labels == dns::label_count(name);
-  // RFC 6672 §3.2: a DNAME strictly above the name redirects it. Names below
-  // a DNAME are flagged occluded, so only such names need the walk upwards.
-  if (ce->cut == kNone && (!exact || (ce->flags & node_flag::kOccluded))) {
-    const Node* n = exact ? z.find(dns::strip_labels(name, 1)) : ce;
-    while (n && n->cut == kNone) {
-      if (z.rrset(n, rrtype::DNAME)) return follow_dname(z, n, name);
-      if (!(n->flags & node_flag::kOccluded)) break;
-      n = z.find(dns::strip_labels(z.name(n), 1));
-    }
-  }
-  if (ce->cut != kNone) {
-    const Node* cut = z.node(ce->cut);
-    const bool ds_at_cut = exact && cut == ce && q_.qtype == rrtype::DS;
-    if (!ds_at_cut) {
-      referral(z, cut);
+  const Lookup found = lookup(z, name, q_.qtype);
+  switch (found.kind) {
+    case Lookup::Kind::Dname:
+      return follow_dname(z, found.node, name);
+    case Lookup::Kind::Delegation:
+      referral(z, found.node);
       return Step::Done;
-    }
+    case Lookup::Kind::Exact:
+      return answer_at(z, found.node, name, false, found.closest_encloser, name);
+    case Lookup::Kind::Wildcard:
+      return answer_at(z, found.node, name, true, found.closest_encloser, name);
+    case Lookup::Kind::NxDomain:
+      if (found.closest_encloser) nxdomain(z, name, found.closest_encloser);
+      return Step::Done;
   }
-  if (exact) return answer_at(z, ce, name, false, ce, name);
-  if (ce->flags & node_flag::kWildcardChild) {
-    dns::NameBuffer star;
-    star.bytes[0] = 1;
-    star.bytes[1] = '*';
-    const NameView ce_name = z.name(ce);
-    for (std::size_t i = 0; i < ce_name.size(); ++i) star.bytes[2 + i] = ce_name[i];
-    star.length = static_cast<uint8_t>(2 + ce_name.size());
-    if (const Node* wild = z.find(star.view())) return answer_at(z, wild, name, true, ce, name);
-  }
-  nxdomain(z, name, ce);
   return Step::Done;
 }
 
@@ -144,22 +144,37 @@ Answerer::Step Answerer::follow_dname(const Zone& z, const Node* node, NameView 
 Answerer::Step Answerer::answer_at(const Zone& z, const Node* node, NameView owner,
                                    bool wildcard, const Node* ce, NameView name) {
   const uint16_t qtype = q_.qtype;
+  if (flatten_ && !wildcard && chain_ == 0 && is_flattened(z, node)) {
+    return answer_flattened(z, node, name);
+  }
   if (qtype == rrtype::ANY) {
     // RFC 8482 §4.1: answer with one RRset rather than all of them.
     for (const RRset& set : z.rrsets(node)) {
       if (hidden_type(set.type) || set.type == rrtype::RRSIG) continue;
       put(z, Section::Answer, owner, set);
-      if (wildcard && dnssec_) prove_wildcard_answer(z, rb_, name, ce);
+      if (wildcard) defer_wildcard_proof(z, name, ce);
       return Step::Done;
     }
+    nodata(z, node, name, wildcard ? node : nullptr, ce);
+    return Step::Done;
+  }
+  if (qtype == rrtype::RRSIG) {
+    // RFC 4035 §3.1.5: all RRSIGs at the name, each set with its own TTL.
+    bool any = false;
+    for (const RRset& set : z.rrsets(node)) {
+      const SigSet* sigs = z.sigs(set);
+      if (!sigs || hidden_type(set.type)) continue;
+      if (!emit_signatures(z, rb_, Section::Answer, owner, *sigs, true)) return Step::Done;
+      any = true;
+    }
+    if (any) return Step::Done;
     nodata(z, node, name, wildcard ? node : nullptr, ce);
     return Step::Done;
   }
   if (!hidden_type(qtype)) {
     if (const RRset* set = z.rrset(node, qtype)) {
       if (!put(z, Section::Answer, owner, *set)) return Step::Done;
-      if (wildcard && dnssec_) prove_wildcard_answer(z, rb_, name, ce);
-      positive_authority(z);
+      if (wildcard) defer_wildcard_proof(z, name, ce);
       additional_for(z, qtype, *set);
       return Step::Done;
     }
@@ -171,7 +186,7 @@ Answerer::Step Answerer::answer_at(const Zone& z, const Node* node, NameView own
       }
       visited_[chain_] = node;
       if (!put(z, Section::Answer, owner, *cname)) return Step::Done;
-      if (wildcard && dnssec_) prove_wildcard_answer(z, rb_, name, ce);
+      if (wildcard) defer_wildcard_proof(z, name, ce);
       std::optional<NameView> target;
       z.records(*cname).for_each(
           [&](std::span<const uint8_t> rdata) { target = dns::rdata_target_name(rrtype::CNAME, rdata); });
@@ -184,23 +199,47 @@ Answerer::Step Answerer::answer_at(const Zone& z, const Node* node, NameView own
   return Step::Done;
 }
 
-void Answerer::add_soa(const Zone& z) {
-  const Node* apex = z.apex();
-  const RRset* soa = z.rrset(apex, rrtype::SOA);
-  if (!soa) return;
-  // RFC 2308 §3: the negative TTL is the smaller of the SOA's TTL and MINIMUM.
-  uint32_t minimum = soa->ttl;
-  z.records(*soa).for_each([&](std::span<const uint8_t> rd) {
-    if (rd.size() >= 4) {
-      const std::size_t p = rd.size() - 4;
-      minimum = static_cast<uint32_t>(rd[p]) << 24 | static_cast<uint32_t>(rd[p + 1]) << 16 |
-                static_cast<uint32_t>(rd[p + 2]) << 8 | rd[p + 3];
+Answerer::Step Answerer::answer_flattened(const Zone& z, const Node* node, NameView name) {
+  const uint16_t qtype = q_.qtype;
+  if (qtype == rrtype::A || qtype == rrtype::AAAA) {
+    flatten_->answer(zones_, z, node, q_, rb_);
+    return Step::Done;
+  }
+  for (const RRset& set : z.rrsets(node)) {
+    if (set.type == rrtype::CNAME || hidden_type(set.type) || set.type == rrtype::RRSIG) continue;
+    if (set.type == qtype || qtype == rrtype::ANY) {
+      if (put(z, Section::Answer, name, set)) additional_for(z, set.type, set);
+      return Step::Done;
     }
-  });
-  RRset negative = *soa;
-  if (minimum < negative.ttl) negative.ttl = minimum;
-  put(z, Section::Authority, z.name(apex), negative);
+  }
+  // A flattened CNAME is never shown: its type, and any type the name lacks, is NODATA.
+  nodata(z, node, name, nullptr, node);
+  return Step::Done;
 }
+
+void Answerer::add_soa(const Zone& z) {
+  flush_wildcard_proofs();
+  add_negative_soa(z, rb_, dnssec_);
+}
+
+void Answerer::defer_wildcard_proof(const Zone& z, NameView name, const Node* ce) {
+  if (!dnssec_ || pending_proofs_ >= kMaxChainLength + 1) return;
+  PendingProof& p = pending_[pending_proofs_++];
+  p.zone = &z;
+  p.name.assign(name);
+  p.closest_encloser = ce;
+}
+
+// Wildcard proofs go in authority, which starts only after the whole CNAME
+// chain is in the answer section.
+void Answerer::flush_wildcard_proofs() {
+  for (int i = 0; i < pending_proofs_; ++i) {
+    const PendingProof& p = pending_[i];
+    prove_wildcard_answer(*p.zone, rb_, p.name.view(), p.closest_encloser);
+  }
+  pending_proofs_ = 0;
+}
+
 
 void Answerer::nodata(const Zone& z, const Node* node, NameView name, const Node* wildcard,
                       const Node* ce) {
@@ -217,6 +256,7 @@ void Answerer::nxdomain(const Zone& z, NameView name, const Node* ce) {
 }
 
 void Answerer::referral(const Zone& z, const Node* cut) {
+  flush_wildcard_proofs();
   if (rb_.count(Section::Answer) == 0) rb_.set_aa(false);
   const NameView cut_name = z.name(cut);
   const RRset* ns = z.rrset(cut, rrtype::NS);
@@ -231,42 +271,61 @@ void Answerer::referral(const Zone& z, const Node* cut) {
   additional_for(z, rrtype::NS, *ns);
 }
 
-void Answerer::positive_authority(const Zone& z) {
-  // Like NSD: the apex NS RRset goes in authority when it fits, unless the
-  // answer already is that RRset.
-  const Node* apex = z.apex();
-  const RRset* ns = z.rrset(apex, rrtype::NS);
-  if (!ns) return;
-  if (q_.qtype == rrtype::NS && dns::name_equal(current_.view(), z.name(apex))) return;
-  if (put(z, Section::Authority, z.name(apex), *ns, /*required=*/false)) {
-    additional_for(z, rrtype::NS, *ns);
-  }
-}
-
+// Minimal responses, as NSD with minimal-responses and Knot answer: the
+// additional section only carries the addresses of name servers (referral
+// glue and NS answers), and only from the same zone.
 void Answerer::additional_for(const Zone& z, uint16_t type, const RRset& set) {
-  if (type != rrtype::NS && type != rrtype::MX && type != rrtype::SRV) return;
+  flush_wildcard_proofs();
+  if (type != rrtype::NS) return;
   z.records(set).for_each([&](std::span<const uint8_t> rdata) {
-    if (auto target = dns::rdata_target_name(type, rdata)) add_addresses(*target);
+    if (auto target = dns::rdata_target_name(type, rdata)) add_addresses(z, *target);
   });
 }
 
-void Answerer::add_addresses(NameView target) {
-  const Zone* z = zones_.find(target);
-  if (!z) return;
-  const Node* node = z->find(target);
+void Answerer::add_addresses(const Zone& z, NameView target) {
+  if (!dns::is_subdomain(target, z.origin().wire())) return;
+  const Node* node = z.find(target);
   if (!node) return;
   for (uint16_t t : {rrtype::A, rrtype::AAAA}) {
-    if (const RRset* set = z->rrset(node, t)) {
-      put(*z, Section::Additional, target, *set, /*required=*/false);
+    if (const RRset* set = z.rrset(node, t)) {
+      put(z, Section::Additional, target, *set, /*required=*/false);
     }
   }
 }
 
 }  // namespace
 
+void add_negative_soa(const Zone& z, dns::ResponseBuilder& rb, bool dnssec) {
+  const Node* apex = z.apex();
+  const RRset* soa = z.rrset(apex, rrtype::SOA);
+  if (!soa) return;
+  // RFC 2308 §3: the negative TTL is the smaller of the SOA's TTL and MINIMUM.
+  uint32_t minimum = soa->ttl;
+  z.records(*soa).for_each([&](std::span<const uint8_t> rd) {
+    if (rd.size() >= 4) {
+      const std::size_t p = rd.size() - 4;
+      minimum = static_cast<uint32_t>(rd[p]) << 24 | static_cast<uint32_t>(rd[p + 1]) << 16 |
+                static_cast<uint32_t>(rd[p + 2]) << 8 | rd[p + 3];
+    }
+  });
+  RRset negative = *soa;
+  if (minimum < negative.ttl) negative.ttl = minimum;
+  (void)emit_rrset(z, rb, Section::Authority, z.name(apex), negative, dnssec, true,
+                   /*sig_ttl_cap=*/negative.ttl);
+}
+
+bool is_flattened(const Zone& zone, const Node* node) {
+  if (zone.flatten() == FlattenMode::Off) return false;
+  if (zone.flatten() == FlattenMode::Apex && !(node->flags & node_flag::kApex)) return false;
+  for (const RRset& set : zone.rrsets(node)) {
+    if (set.type == rrtype::CNAME || hidden_type(set.type)) return true;
+  }
+  return false;
+}
+
 void answer_query(const ZoneSet& zones, const Zone& zone, const dns::Query& q,
-                  dns::ResponseBuilder& rb) {
-  Answerer(zones, q, rb).run(zone);
+                  dns::ResponseBuilder& rb, const FlattenStage* flatten) {
+  Answerer(zones, q, rb, flatten).run(zone);
 }
 
 }  // namespace flatns::zones

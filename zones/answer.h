@@ -15,9 +15,29 @@
 
 namespace flatns::zones {
 
+// The stage where flattening attaches (DESIGN.md "Flattening rules"). The
+// answer machine hands it A and AAAA queries at names that flatten: names
+// holding a CNAME, ALIAS or ANAME where the zone's flatten mode applies
+// (the apex, or every name with `flatten: all`). Other types at such names
+// are answered from the zone, and the CNAME itself is never shown.
+class FlattenStage {
+ public:
+  virtual ~FlattenStage() = default;
+  // Writes the answer (records under `qname`, or rcode and SOA) into `rb`.
+  virtual void answer(const ZoneSet& zones, const Zone& zone, const Node* node,
+                      const dns::Query& q, dns::ResponseBuilder& rb) const = 0;
+};
+
+// True when `node` of `zone` is a flattened name.
+[[nodiscard]] bool is_flattened(const Zone& zone, const Node* node);
+
 // Fills `rb` (already started for `q`) with the answer from `zone`, the
-// served zone that holds q.qname. Sets rcode, AA and TC.
+// served zone that holds q.qname. Sets rcode, AA and TC. Without a flatten
+// stage, CNAMEs at flattened names are chased like any other CNAME.
 void answer_query(const ZoneSet& zones, const Zone& zone, const dns::Query& q,
-                  dns::ResponseBuilder& rb);
+                  dns::ResponseBuilder& rb, const FlattenStage* flatten = nullptr);
+
+// Writes the negative-answer SOA (RFC 2308 §3 TTL) of `zone` into authority.
+void add_negative_soa(const Zone& zone, dns::ResponseBuilder& rb, bool dnssec);
 
 }  // namespace flatns::zones

@@ -25,12 +25,20 @@ bool emit_records(const Zone& z, dns::ResponseBuilder& rb, dns::Section s, dns::
 }  // namespace
 
 bool emit_rrset(const Zone& z, dns::ResponseBuilder& rb, dns::Section s, dns::NameView owner,
-                const RRset& set, bool dnssec, bool required) {
+                const RRset& set, bool dnssec, bool required, uint32_t sig_ttl_cap) {
   if (!emit_records(z, rb, s, owner, set.type, set.ttl, z.records(set), required)) return false;
   if (!dnssec || set.type == dns::rrtype::RRSIG) return true;
   const SigSet* sigs = z.sigs(set);
   if (!sigs) return true;
-  return emit_records(z, rb, s, owner, dns::rrtype::RRSIG, sigs->ttl, z.records(*sigs), required);
+  if (sigs->ttl <= sig_ttl_cap) return emit_signatures(z, rb, s, owner, *sigs, required);
+  SigSet capped = *sigs;  // a negative answer's SOA RRSIG takes the negative TTL
+  capped.ttl = sig_ttl_cap;
+  return emit_signatures(z, rb, s, owner, capped, required);
+}
+
+bool emit_signatures(const Zone& z, dns::ResponseBuilder& rb, dns::Section s, dns::NameView owner,
+                     const SigSet& sigs, bool required) {
+  return emit_records(z, rb, s, owner, dns::rrtype::RRSIG, sigs.ttl, z.records(sigs), required);
 }
 
 bool emit_node_rrset(const Zone& z, dns::ResponseBuilder& rb, dns::Section s, const Node* node,

@@ -10,7 +10,11 @@ namespace flatns::zones {
 
 [[nodiscard]] bool emit_rrset(const Zone& z, dns::ResponseBuilder& rb, dns::Section s,
                               dns::NameView owner, const RRset& set, bool dnssec,
-                              bool required = true);
+                              bool required = true, uint32_t sig_ttl_cap = UINT32_MAX);
+
+// Emits a set of RRSIG records under `owner`.
+bool emit_signatures(const Zone& z, dns::ResponseBuilder& rb, dns::Section s,
+                     dns::NameView owner, const SigSet& sigs, bool required);
 
 // Emits `type` at `node` under the node's own name, if present.
 bool emit_node_rrset(const Zone& z, dns::ResponseBuilder& rb, dns::Section s, const Node* node,

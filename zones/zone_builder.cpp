@@ -158,16 +158,14 @@ std::shared_ptr<const Zone> ZoneBuilder::build() {
     for (const NodeDraft& d : drafts) {
       const bool at_apex = &d == apex;
       if (!is_flattened_name(d.name, at_apex)) continue;
-      bool cname = false, other = false;
+      bool flattened = false;
       for (uint32_t i : d.records) {
         const uint16_t t = records_[i].type;
-        if (t == dns::rrtype::ALIAS || t == dns::rrtype::ANAME) other = cname = true;
-        if (t == dns::rrtype::CNAME) cname = true;
-        if (t != dns::rrtype::CNAME && t != dns::rrtype::RRSIG && t != dns::rrtype::NSEC) {
-          other = true;
+        if (t == dns::rrtype::CNAME || t == dns::rrtype::ALIAS || t == dns::rrtype::ANAME) {
+          flattened = true;
         }
       }
-      if (cname && (other || at_apex)) {
+      if (flattened) {
         error(records_[d.records.front()],
               "zone " + zone_text + " is DNSSEC-signed (DNSKEY at the apex) and " +
                   d.name.to_text() +
@@ -217,6 +215,16 @@ std::shared_ptr<const Zone> ZoneBuilder::build() {
       zone->apex_ = static_cast<uint32_t>(zone->nodes_.size());
     }
     if (d.records.empty()) n.flags |= node_flag::kEmptyNonTerminal;
+    // NSEC3 records live in their own chain (RFC 5155 §7.2): their hashed
+    // owners are not names of the zone, and lookups must not find them.
+    bool nsec3_only = !d.records.empty();
+    for (uint32_t r : d.records) {
+      const ParsedRecord& rec = records_[r];
+      const bool covers_nsec3 = rec.type == dns::rrtype::RRSIG && rec.rdata.size() >= 2 &&
+                                (rec.rdata[0] << 8 | rec.rdata[1]) == dns::rrtype::NSEC3;
+      if (rec.type != dns::rrtype::NSEC3 && !covers_nsec3) nsec3_only = false;
+    }
+    if (nsec3_only) n.flags |= node_flag::kNsec3Owner;
     n.rrset_begin = static_cast<uint32_t>(zone->rrsets_.size());
 
     // Group this node's records into RRsets (records are sorted by type).
@@ -303,6 +311,7 @@ void ZoneBuilder::build_index(Zone& zone) {
   while (cap < zone.nodes_.size() * 2) cap <<= 1;
   zone.index_.assign(cap, kNone);
   for (uint32_t i = 0; i < zone.nodes_.size(); ++i) {
+    if (zone.nodes_[i].flags & node_flag::kNsec3Owner) continue;
     std::size_t slot = dns::name_hash(zone.name(&zone.nodes_[i])) & (cap - 1);
     while (zone.index_[slot] != kNone) slot = (slot + 1) & (cap - 1);
     zone.index_[slot] = i;
@@ -341,7 +350,6 @@ void ZoneBuilder::link_nodes(Zone& zone) {
         std::copy(hash.begin(), hash.end(), e.hash.begin());
         e.node = i;
         zone.nsec3_chain_.push_back(e);
-        n.flags |= node_flag::kNsec3Owner;
       }
     }
   }

@@ -60,6 +60,9 @@ namespace {
 
 constexpr uint64_t kMaxGenerateRecords = 1u << 24;
 
+// RFC 2181 §8: a TTL with the top bit set counts as zero (BIND loads it so too).
+uint32_t rfc2181_ttl(uint32_t ttl) { return ttl > 0x7fffffffu ? 0 : ttl; }
+
 bool equals_nocase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
@@ -93,7 +96,8 @@ bool read_whole_file(const std::string& path, std::string& out, std::string& err
     ::close(fd);
     return false;
   }
-  out.resize(static_cast<std::size_t>(st.st_size));
+  // One spare octet so that the read which finds the end needs no regrowth.
+  out.resize(static_cast<std::size_t>(st.st_size) + 1);
   std::size_t done = 0;
   while (true) {
     if (done == out.size()) out.resize(out.size() + 65536);  // the file grew or is a pipe
@@ -261,7 +265,7 @@ void Scanner::directive(FileContext& ctx, const ZoneEntry& e) {
       error(ctx.name, e.line, "$TTL: " + message_);
       return;
     }
-    dollar_ttl_ = ttl;
+    dollar_ttl_ = rfc2181_ttl(ttl);
     dollar_ttl_set_ = true;
   } else if (equals_nocase(name, "$INCLUDE")) {
     include(ctx, e);
@@ -317,6 +321,7 @@ bool Scanner::parse_head(const FileContext& ctx, const ZoneEntry& e, std::size_t
           error(ctx.name, t.line, message_);
           return false;
         }
+        head.ttl = rfc2181_ttl(head.ttl);
         head.have_ttl = true;
         continue;
       }
@@ -408,6 +413,14 @@ bool Scanner::finish_record(const FileContext& ctx, const dns::Name& owner,
 void Scanner::record(FileContext& ctx, const ZoneEntry& e) {
   std::size_t i = 0;
   if (e.owner_omitted) {
+    const std::string_view first = e.tokens[0].text;
+    if (!e.tokens[0].quoted && !first.empty() && first[0] == '$') {
+      for (const char* d : {"$ORIGIN", "$TTL", "$INCLUDE", "$GENERATE"}) {
+        if (!equals_nocase(first, d)) continue;
+        error(ctx.name, e.line, std::string(d) + " must start at the beginning of the line");
+        return;
+      }
+    }
     if (!ctx.have_owner) {
       error(ctx.name, e.line, "no owner name: the first record of a file must not start with a blank");
       return;

@@ -4,6 +4,18 @@
 // file and line it came from; building a zone from them is zone_builder's job.
 // Errors carry file:line and what was expected, and scanning goes on after
 // an error so that check-zone can report every problem in one run.
+//
+// Behaviour where the RFCs leave room, as BIND reads files:
+//  - an omitted TTL is $TTL; without $TTL, the previous record's TTL; for the
+//    very first record, the SOA MINIMUM when it is the SOA, else default_ttl;
+//  - TTL and class may come in either order; only class IN is accepted;
+//    a TTL above 2^31-1 becomes 0 (RFC 2181 §8), one above 2^32-1 is an error;
+//  - $INCLUDE paths are relative to the including file's folder; the included
+//    file starts with the given (or current) origin and no previous owner, and
+//    neither leaks back; $TTL set inside it stays in force;
+//  - $GENERATE substitutes $ and ${offset,width,base} in the owner and the
+//    right-hand side, which is then read as RDATA text;
+//  - RDATA tokens go to dns::rdata_from_text with their escapes intact.
 #pragma once
 
 #include <cstdint>

@@ -347,9 +347,11 @@ TEST_CASE("rdata_from_wire rejects malformed RDATA", "[rdata][wire]") {
   m = message("0A0000");
   CHECK_FALSE(rdata_from_wire(rrtype::A, m, 5, 3, out));
   CHECK_FALSE(rdata_from_wire(rrtype::A, m, 5, 4, out));
-  // MX whose name runs past RDLENGTH.
+  // MX whose name runs past RDLENGTH; `out` keeps what it had.
+  out = {0xAA};
   m = message("000A 046D61696C 00");
   CHECK_FALSE(rdata_from_wire(rrtype::MX, m, 5, 6, out));
+  CHECK(out == std::vector<uint8_t>{0xAA});
   // Trailing octets after the last field.
   m = message("000A 00 FF");
   CHECK_FALSE(rdata_from_wire(rrtype::MX, m, 5, 4, out));

@@ -21,6 +21,9 @@ import dns.name
 import dns.rcode
 import dns.rdatatype
 
+# How many mismatch reports a suite prints (run.py --all-mismatches lifts it).
+MAX_PRINTED = 25
+
 DNSSEC_TYPES = {dns.rdatatype.RRSIG, dns.rdatatype.NSEC, dns.rdatatype.NSEC3,
                 dns.rdatatype.DS, dns.rdatatype.DNSKEY, dns.rdatatype.NSEC3PARAM}
 
@@ -30,6 +33,20 @@ class Outcome:
     message: dns.message.Message | None
     wire_size: int = 0
     error: str = ""          # set when there is no message
+
+
+class Patience:
+    """Gives up on a server that stopped answering, so a hung server costs
+    seconds, not one timeout per remaining query."""
+
+    LIMIT = 5
+
+    def __init__(self):
+        self.silent = 0
+
+    def exhausted(self, outcome: Outcome) -> bool:
+        self.silent = self.silent + 1 if outcome.message is None and outcome.error.startswith("no answer") else 0
+        return self.silent >= self.LIMIT
 
 
 def make_query(name: str, rdtype: str, do: bool = True, payload: int = 4096,
@@ -121,3 +138,37 @@ def short(outcome: Outcome) -> str:
     m = outcome.message
     counts = "/".join(str(sum(len(r) for r in s)) for s in (m.answer, m.authority, m.additional))
     return f"{dns.rcode.to_text(m.rcode())} flags [{dns.flags.to_text(m.flags)}] an/ns/ar {counts}"
+
+
+def _rr_kind(line: str) -> str:
+    fields = line.split()
+    return f"RRSIG({fields[4]})" if fields[3] == "RRSIG" else fields[3]
+
+
+def difference_kinds(expected: dict, actual: dict) -> list[str]:
+    """Differences reduced to their kind ("authority -RRSIG(SOA) +RRSIG(SOA)",
+    "flags", "rcode"), to tally what goes wrong over many queries."""
+    kinds = []
+    for key in sorted(expected.keys() | actual.keys()):
+        want, got = expected.get(key), actual.get(key)
+        if want == got:
+            continue
+        if isinstance(want, list) and isinstance(got, list):
+            missing = sorted({_rr_kind(x) for x in want if x not in got})
+            extra = sorted({_rr_kind(x) for x in got if x not in want})
+            kinds.append(f"{key} " + " ".join([f"-{k}" for k in missing] + [f"+{k}" for k in extra]))
+        else:
+            kinds.append(f"{key} {want!r}->{got!r}")
+    return kinds
+
+
+def print_reports(reports: list[str], tally: dict[str, int] | None = None) -> None:
+    """Prints up to MAX_PRINTED mismatch reports, then the tally of kinds."""
+    for r in reports[:MAX_PRINTED]:
+        print(r if r.endswith("\n") else r + "\n", end="")
+    if len(reports) > MAX_PRINTED:
+        print(f"... and {len(reports) - MAX_PRINTED} more mismatches (run.py --all-mismatches shows them)")
+    if tally:
+        print("kinds of difference (count):")
+        for kind, count in sorted(tally.items(), key=lambda kv: -kv[1]):
+            print(f"  {count:5d}  {kind}")

@@ -20,6 +20,7 @@ try:
 except ImportError:
     sys.exit("dnspython is missing for " + sys.executable + " (Debian: python3-dnspython, /usr/bin/python3)")
 
+import dnsquery
 import suite_differential
 import suite_flatten
 import suite_no_do
@@ -46,9 +47,12 @@ def main() -> int:
                         help="server under test for oracle, no-do and tc-1232")
     parser.add_argument("--port", type=int, default=23900, help="first loopback port used")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--all-mismatches", action="store_true", help="print every mismatch")
     args = parser.parse_args()
     args.flatns = os.path.abspath(args.flatns)
     args.corpus = os.path.abspath(args.corpus)
+    if args.all_mismatches:
+        dnsquery.MAX_PRINTED = 1 << 30
 
     started = time.monotonic()
     workdir = tempfile.mkdtemp(prefix=f"flatns-dnssec-{args.suite}-")

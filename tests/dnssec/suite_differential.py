@@ -17,34 +17,33 @@ import queries
 import rootzone
 import servers
 
-MAX_PRINTED = 25
-
-
 def compare(label: str, nsd_port: int, flatns_port: int, qlist: list[tuple[str, str]],
-            do: bool = True) -> tuple[int, list[str]]:
-    """(number matching, mismatch reports) for every query in qlist."""
+            tally: dict[str, int], do: bool = True) -> tuple[int, list[str]]:
+    """(number matching, mismatch reports) for every query in qlist; the kinds
+    of difference are counted in tally."""
     matched, reports = 0, []
-    for name, rdtype in qlist:
+    patience = dnsquery.Patience()
+    for i, (name, rdtype) in enumerate(qlist):
         query = dnsquery.make_query(name, rdtype, do=do, payload=4096)
         ref = dnsquery.ask(nsd_port, query)
         got = dnsquery.ask(flatns_port, query)
+        if patience.exhausted(got):
+            reports.append(f"[{label}] the server under test stopped answering at {name} {rdtype}; "
+                           f"{len(qlist) - i - 1} queries not asked\n")
+            break
         if ref.message is not None and ref.message.flags & dns.flags.TC:
             ref, got = dnsquery.ask(nsd_port, query, tcp=True), dnsquery.ask(flatns_port, query, tcp=True)
-        diffs = dnsquery.differences(dnsquery.describe(ref), dnsquery.describe(got))
+        expected, actual = dnsquery.describe(ref), dnsquery.describe(got)
+        diffs = dnsquery.differences(expected, actual)
         if not diffs:
             matched += 1
             continue
+        for kind in dnsquery.difference_kinds(expected, actual):
+            tally[kind] = tally.get(kind, 0) + 1
         reports.append(f"MISMATCH [{label}] {name} {rdtype} DO={int(do)}\n"
                        f"    nsd:    {dnsquery.short(ref)}\n    target: {dnsquery.short(got)}\n"
                        + "".join(f"    - {d}\n" for d in diffs))
     return matched, reports
-
-
-def _print(reports: list[str]) -> None:
-    for r in reports[:MAX_PRINTED]:
-        print(r, end="")
-    if len(reports) > MAX_PRINTED:
-        print(f"... and {len(reports) - MAX_PRINTED} more mismatches")
 
 
 def _pair(args, workdir: str, port: int, zones: list[tuple[str, str]]):
@@ -58,6 +57,7 @@ def run_signed(args, workdir: str) -> bool:
     hierarchy = fixture.build_hierarchy(workdir)
     total = matched = 0
     reports: list[str] = []
+    tally: dict[str, int] = {}
     for i, served in enumerate(queries.SERVED_SETS):
         zones = [(z.name, z.path) for z in queries.served_zones(hierarchy, served)]
         qlist = queries.hierarchy_queries(hierarchy, served)
@@ -66,14 +66,14 @@ def run_signed(args, workdir: str) -> bool:
         with nsd:
             try:
                 with flatns:
-                    m, r = compare(served, port, port + 1, qlist)
+                    m, r = compare(served, port, port + 1, qlist, tally)
             except servers.ServerError as e:
                 m, r = 0, [f"[{served}] server under test did not start: {e}\n"]
         total += len(qlist)
         matched += m
         reports += r
         print(f"  load set {served}: {m} of {len(qlist)} cases match")
-    _print(reports)
+    dnsquery.print_reports(reports, tally)
     print(f"differential DO=1, signed hierarchy: {matched} of {total} cases match")
     return matched == total
 
@@ -81,13 +81,14 @@ def run_signed(args, workdir: str) -> bool:
 def run_root(args, workdir: str) -> bool:
     root = rootzone.load(args.corpus)
     qlist = queries.root_queries(root)
+    tally: dict[str, int] = {}
     nsd, flatns = _pair(args, workdir, args.port, [(".", root.path)])
     with nsd:
         try:
             with flatns:
-                matched, reports = compare("root", args.port, args.port + 1, qlist)
+                matched, reports = compare("root", args.port, args.port + 1, qlist, tally)
         except servers.ServerError as e:
             matched, reports = 0, [f"server under test did not start: {e}\n"]
-    _print(reports)
+    dnsquery.print_reports(reports, tally)
     print(f"differential DO=1, IANA root zone: {matched} of {len(qlist)} cases match")
     return matched == len(qlist)

@@ -24,7 +24,6 @@ SIGNED_ADDRESS = "192.0.2.1"      # www in signed.zone.in
 WILDCARD_ADDRESS = "192.0.2.2"    # *.wild in signed.zone.in
 UNSIGNED_ADDRESS = "192.0.2.3"    # www in unsigned.zone.in
 UNSIGNED_WILDCARD = "192.0.2.4"   # *.wild in unsigned.zone.in
-MAX_PRINTED = 40
 
 
 @dataclasses.dataclass
@@ -190,10 +189,10 @@ def _run_cases(args, workdir: str, hierarchy: fixture.Hierarchy, cases: list[Cas
     except servers.ServerError as e:
         print(f"could not start: {e}")
     matched = asked - len(failures)
-    for case, problem, summary in failures[:MAX_PRINTED]:
+    for case, problem, summary in failures[:dnsquery.MAX_PRINTED]:
         print(f"MISMATCH {case.label()}: {problem}  [unbound: {summary}]")
-    if len(failures) > MAX_PRINTED:
-        print(f"... and {len(failures) - MAX_PRINTED} more mismatches")
+    if len(failures) > dnsquery.MAX_PRINTED:
+        print(f"... and {len(failures) - dnsquery.MAX_PRINTED} more mismatches")
     if failures and failed_validation and title == "oracle":
         print("Unbound log (validation failures / SERVFAIL):")
         for line in failed_validation[:30]:

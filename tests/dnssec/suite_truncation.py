@@ -1,6 +1,6 @@
 """Referrals with DNSSEC under a small EDNS buffer: with DO=1 and a 1232-octet
 (and a 512-octet) payload over UDP, a referral from the root zone for every TLD
-either fits and is complete, or sets TC.
+(every third TLD at 512) either fits and is complete, or sets TC.
 
 Complete means (RFC 4035 section 3.1.4): the whole NS RRset and the DS RRset
 with its RRSIG (or, for a TLD without DS, the NSEC proving it with its RRSIG);
@@ -21,7 +21,7 @@ import rootzone
 import servers
 
 PAYLOADS = (1232, 512)
-MAX_PRINTED = 25
+EVERY = {1232: 1, 512: 3}   # every TLD at 1232 octets, every third at 512
 
 
 def _owned(section, owner: str, rdtype: int, covers: int = 0):
@@ -64,31 +64,38 @@ def referral_problems(root: rootzone.RootZone, tld: str, payload: int,
     return problems, False
 
 
+def _ask_all(args, root: rootzone.RootZone, reports: list[str]) -> tuple[int, int]:
+    """(matched, truncated) over every planned referral query."""
+    matched = truncated = 0
+    patience = dnsquery.Patience()
+    for payload in PAYLOADS:
+        for tld in root.tlds[::EVERY[payload]]:
+            name = f"www.{tld}"
+            outcome = dnsquery.ask(args.port, dnsquery.make_query(name, "A", do=True, payload=payload))
+            if patience.exhausted(outcome):
+                reports.append(f"the server stopped answering at {name} A (payload {payload})")
+                return matched, truncated
+            problems, tc = referral_problems(root, tld, payload, outcome)
+            truncated += tc
+            if problems:
+                reports.append(f"MISMATCH {name} A DO=1 payload {payload}: {dnsquery.short(outcome)}: "
+                               + "; ".join(problems))
+            else:
+                matched += 1
+    return matched, truncated
+
+
 def run(args, workdir: str) -> bool:
     root = rootzone.load(args.corpus)
-    matched = total = truncated = 0
-    reports = []
+    planned = sum(len(root.tlds[::EVERY[p]]) for p in PAYLOADS)
+    matched = truncated = 0
+    reports: list[str] = []
     try:
         with servers.auth_server(args.server, workdir, args.port, [(".", root.path)], args.flatns):
-            for payload in PAYLOADS:
-                for tld in root.tlds:
-                    total += 1
-                    name = f"www.{tld}"
-                    query = dnsquery.make_query(name, "A", do=True, payload=payload)
-                    outcome = dnsquery.ask(args.port, query)
-                    problems, tc = referral_problems(root, tld, payload, outcome)
-                    truncated += tc
-                    if problems:
-                        reports.append(f"MISMATCH {name} A DO=1 payload {payload}: {dnsquery.short(outcome)}: "
-                                       + "; ".join(problems))
-                    else:
-                        matched += 1
+            matched, truncated = _ask_all(args, root, reports)
     except servers.ServerError as e:
         reports.append(str(e))
-    for r in reports[:MAX_PRINTED]:
-        print(r)
-    if len(reports) > MAX_PRINTED:
-        print(f"... and {len(reports) - MAX_PRINTED} more mismatches")
+    dnsquery.print_reports(reports)
     print(f"  {truncated} answers set TC (allowed), the others were checked as complete referrals")
-    print(f"referral with DS fits or sets TC ({args.server}): {matched} of {total or 2 * len(root.tlds)} cases match")
-    return total > 0 and matched == total
+    print(f"referral with DS fits or sets TC ({args.server}): {matched} of {planned} cases match")
+    return matched == planned

@@ -21,7 +21,7 @@ bool contains(const std::string& text, const std::string& part) { return text.fi
 
 }  // namespace
 
-TEST_CASE("--version and --help", "[cli]") {
+TEST_CASE("flatns --version and --help", "[cli]") {
   TempDir dir;
   auto version = run_flatns({"--version"}, dir.file("out"));
   CHECK(version.exit_status == 0);
@@ -126,4 +126,14 @@ TEST_CASE("check-zone loads the real root zone", "[cli]") {
   INFO(result.output);
   CHECK(result.exit_status == 0);
   CHECK(contains(result.output, ".: 24816 records loaded"));
+}
+
+TEST_CASE("check-config names a missing trust anchor file", "[cli]") {
+  TempDir dir;
+  dir.write("flatns.yaml", "resolver:\n  trust_anchors: keys/root.ds\n");
+  auto result = run_flatns({"check-config", "-c", dir.file("flatns.yaml")}, dir.file("out"));
+  INFO(result.output);
+  CHECK(result.exit_status == 1);
+  CHECK(contains(result.output, dir.file("flatns.yaml") + ": resolver.trust_anchors: cannot open " +
+                                    dir.file("keys/root.ds") + ": No such file or directory"));
 }

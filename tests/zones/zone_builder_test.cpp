@@ -148,7 +148,7 @@ TEST_CASE("DNAME redirects names below it with a synthesized CNAME (RFC 6672)") 
   CHECK(owner.sections[0].size() == 1);
 }
 
-TEST_CASE("CNAME chains are followed within the zone; the last name sets the rcode") {
+TEST_CASE("CNAME chains are followed within the zone and the last name sets the rcode") {
   auto r = load("a CNAME b\nb CNAME c\nc A 192.0.2.7\nd CNAME nowhere\n");
   REQUIRE(r.zone);
   auto chain = ask(r, "a.example.com.", dns::rrtype::A);

@@ -52,6 +52,19 @@ TEST_CASE("$INCLUDE from text held in memory resolves against the folder of its 
   CHECK(records[0].owner.to_text() == "nested.example.com.");
 }
 
+TEST_CASE("a CRLF file on disk without a final newline, with an $INCLUDE") {
+  auto r = scan_path(kDir + "crlf.zone", "example.com.");
+  INFO(r.error_text());
+  REQUIRE(r.ok);
+  REQUIRE(r.records.size() == 4);
+  CHECK(r.records[1].type == rrtype::NS);
+  CHECK(r.records[1].line == 5);
+  CHECK(r.records[2].owner.to_text() == "nested.example.com.");
+  CHECK(r.records[3].owner.to_text() == "ns1.example.com.");
+  CHECK(r.records[3].line == 7);
+  CHECK(r.records[3].rdata == bytes({192, 0, 2, 1}));
+}
+
 TEST_CASE("$INCLUDE loop is an error naming the file and the chain") {
   auto r = scan_path(kDir + "loop-a.zone", "example.com.");
   CHECK_FALSE(r.ok);

@@ -111,6 +111,11 @@ TEST_CASE("error: directives with wrong arguments, unknown directives") {
         "test.zone:1: unknown directive '$FOO' (expected $ORIGIN, $TTL, $INCLUDE or $GENERATE)");
 }
 
+TEST_CASE("error: a directive indented like a record") {
+  CHECK(only_error(scan_text("a 60 A 192.0.2.1\n  $ttl 60\n")) ==
+        "test.zone:2: $TTL must start at the beginning of the line");
+}
+
 TEST_CASE("error: a blank-started line with no owner before it") {
   CHECK(only_error(scan_text("  60 A 192.0.2.1\n")) ==
         "test.zone:1: no owner name: the first record of a file must not start with a blank");
@@ -127,7 +132,7 @@ TEST_CASE("error: meta types cannot be records") {
         "test.zone:1: RR type ANY cannot appear in a zone file");
 }
 
-TEST_CASE("error: bad owner name; lines inheriting it are checked but not emitted") {
+TEST_CASE("error: bad owner name, lines inheriting it are checked but not emitted") {
   const std::string long_label(64, 'x');
   auto r = scan_text(long_label + " 60 A 192.0.2.1\n   60 A 192.0.2.300\n   60 A 192.0.2.2\nok 60 A 192.0.2.3\n");
   INFO(r.error_text());

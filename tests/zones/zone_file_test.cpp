@@ -131,6 +131,16 @@ TEST_CASE("TTL units: s m h d w, combined, case-insensitive") {
   CHECK(r.records[1].ttl == 172800);
 }
 
+TEST_CASE("a TTL with the top bit set reads as 0 (RFC 2181 section 8), as BIND loads it") {
+  auto r = scan_text("a 2147483647 A 192.0.2.1\nb 2147483648 A 192.0.2.2\n$TTL 4294967295\nc A 192.0.2.3\n");
+  INFO(r.error_text());
+  REQUIRE(r.ok);
+  REQUIRE(r.records.size() == 3);
+  CHECK(r.records[0].ttl == 2147483647u);
+  CHECK(r.records[1].ttl == 0);
+  CHECK(r.records[2].ttl == 0);
+}
+
 TEST_CASE("TTL overflow and bad units are rejected with the reason") {
   uint32_t ttl = 0;
   std::string error;
@@ -176,7 +186,7 @@ TEST_CASE("$TTL wins over the previous record's TTL") {
   CHECK(r.records[3].ttl == 60);
 }
 
-TEST_CASE("parentheses join lines; the record keeps the line where it starts") {
+TEST_CASE("parentheses join lines, the record keeps the line where it starts") {
   auto r = scan_text(
       "; header\n"
       "@ 3600 IN SOA ns1.example.com. hostmaster.example.com. (\n"
@@ -207,7 +217,7 @@ TEST_CASE("parentheses may open anywhere, even around the type") {
   CHECK(r.records[1].line == 4);
 }
 
-TEST_CASE("comments: whole lines, after records, and ';' inside quotes is text") {
+TEST_CASE("comments: whole lines, after records, and a semicolon inside quotes is text") {
   auto r = scan_text(
       "; a comment line\n"
       "   ; an indented comment line\n"

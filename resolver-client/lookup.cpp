@@ -1,0 +1,557 @@
+// The iterator: one Lookup per (name, type); see resolution.h for the states.
+#include <algorithm>
+
+#include "dns/message.h"
+#include "dns/rdata.h"
+#include "dns/rrtype.h"
+#include "resolver-client/resolution.h"
+
+namespace flatns::resolver {
+
+namespace {
+
+std::vector<dns::ResourceRecord> without_rrsigs(const std::vector<dns::ResourceRecord>& in,
+                                                uint32_t ttl_cap) {
+  std::vector<dns::ResourceRecord> out;
+  for (const auto& rr : in) {
+    if (rr.type == dns::rrtype::RRSIG) continue;
+    out.push_back(rr);
+    if (ttl_cap > 0 && out.back().ttl > ttl_cap) out.back().ttl = ttl_cap;
+  }
+  return out;
+}
+
+// Where the CNAMEs of an answer section starting at `qname` lead.
+dns::Name chain_end(const std::vector<dns::ResourceRecord>& answer, const dns::Name& qname) {
+  dns::Name at = qname;
+  for (std::size_t hops = 0; hops <= answer.size(); ++hops) {
+    bool moved = false;
+    for (const auto& rr : answer) {
+      if (rr.type != dns::rrtype::CNAME || !(rr.owner == at)) continue;
+      auto target = dns::rdata_target_name(rr.type, rr.rdata);
+      dns::Name t;
+      if (target && dns::Name::from_wire(*target, t)) {
+        at = t;
+        moved = true;
+        break;
+      }
+    }
+    if (!moved) break;
+  }
+  return at;
+}
+
+std::string rcode_text(uint16_t rc) {
+  switch (rc) {
+    case 0: return "NOERROR";
+    case 1: return "FORMERR";
+    case 2: return "SERVFAIL";
+    case 3: return "NXDOMAIN";
+    case 4: return "NOTIMP";
+    case 5: return "REFUSED";
+    default: return "rcode " + std::to_string(rc);
+  }
+}
+
+// How a server is named in verdicts and logs: the address, with the port
+// only when it is not 53.
+std::string server_label(const ServerAddress& a) {
+  return a.port() == 53 ? a.host() : a.to_string();
+}
+
+}  // namespace
+
+Lookup::Lookup(Resolution& res, dns::Name qname, uint16_t qtype, unsigned depth, Done done)
+    : res_(res), qname_(std::move(qname)), qtype_(qtype), depth_(depth), done_(std::move(done)) {}
+
+void Lookup::start() {
+  if (from_cache()) return;
+  find_cut();
+  next_server();
+}
+
+void Lookup::finish(LookupOutcome&& outcome) {
+  if (finished_) return;
+  finished_ = true;
+  done_(std::move(outcome));
+}
+
+bool Lookup::from_cache() {
+  Resolver& r = res_.resolver;
+  uint64_t now = r.clock_.now_ms();
+  auto hit = [&](const CachedRrset& e, LookupOutcome::Kind kind) {
+    LookupOutcome o;
+    o.kind = kind;
+    o.ttl = e.ttl_left(now);
+    o.answer = without_rrsigs(e.records, std::max<uint32_t>(o.ttl, 1));
+    for (auto& rr : o.answer) rr.ttl = o.ttl;
+    o.verdict = e.verdict;
+    ++res_.result.stats.cache_hits;
+    return o;
+  };
+  if (const CachedRrset* e = r.cache_.find_rrset(qname_, qtype_, Trust::NonAuthAnswer, now)) {
+    finish(hit(*e, LookupOutcome::Kind::Answer));
+    return true;
+  }
+  if (qtype_ != dns::rrtype::CNAME) {
+    if (const CachedRrset* e = r.cache_.find_rrset(qname_, dns::rrtype::CNAME,
+                                                   Trust::NonAuthAnswer, now)) {
+      LookupOutcome o = hit(*e, LookupOutcome::Kind::CnameExit);
+      o.next_name = chain_end(o.answer, qname_);
+      finish(std::move(o));
+      return true;
+    }
+  }
+  if (const CachedNegative* n = r.cache_.find_negative(qname_, qtype_, now)) {
+    LookupOutcome o;
+    o.kind = n->rcode == dns::rcode::NXDOMAIN ? LookupOutcome::Kind::NxDomain
+                                              : LookupOutcome::Kind::NoData;
+    o.ttl = n->ttl_left(now);
+    o.verdict = n->verdict;
+    ++res_.result.stats.cache_hits;
+    finish(std::move(o));
+    return true;
+  }
+  return false;
+}
+
+std::vector<Lookup::NameServer> Lookup::cached_servers(const dns::Name& zone) {
+  Resolver& r = res_.resolver;
+  uint64_t now = r.clock_.now_ms();
+  std::vector<NameServer> out;
+  const CachedRrset* ns = r.cache_.find_rrset(zone, dns::rrtype::NS, Trust::ReferralAuthority, now);
+  if (ns == nullptr) return out;
+  for (const auto& rr : ns->records) {
+    if (rr.type != dns::rrtype::NS) continue;
+    auto target = dns::rdata_target_name(rr.type, rr.rdata);
+    NameServer s;
+    if (!target || !dns::Name::from_wire(*target, s.name)) continue;
+    for (uint16_t t : {dns::rrtype::A, dns::rrtype::AAAA}) {
+      if (const CachedRrset* a = r.cache_.find_rrset(s.name, t, Trust::Additional, now)) {
+        for (const auto& arr : a->records) {
+          if (arr.type == t) s.addresses.push_back(ServerAddress::from_rdata(arr.rdata, 53));
+        }
+      }
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+bool Lookup::find_cut() {
+  Resolver& r = res_.resolver;
+  uint64_t now = r.clock_.now_ms();
+  if (r.settings_.mode == ResolverMode::Recursive) {
+    dns::Name n = (qtype_ == dns::rrtype::DS && !qname_.is_root()) ? qname_.parent() : qname_;
+    for (; !n.is_root(); n = n.parent()) {
+      if (r.cache_.find_rrset(n, dns::rrtype::NS, Trust::ReferralAuthority, now) == nullptr) continue;
+      const DsSet* ds = r.anchors_.find(n);
+      if (ds == nullptr) ds = r.cache_.find_ds(n, now);
+      if (r.settings_.validate && ds == nullptr && r.cache_.find_keys(n, now) == nullptr) continue;
+      auto servers = cached_servers(n);
+      if (servers.empty()) continue;
+      enter_zone(n, std::move(servers), ds);
+      return true;
+    }
+  }
+  // The root from its hints (no priming query: the hints are addresses), or
+  // the forwarders, which answer for every zone.
+  std::vector<NameServer> servers;
+  NameServer hints;
+  hints.name = dns::Name::root();
+  hints.addresses = r.root_servers_;
+  hints.looked_up = true;
+  servers.push_back(std::move(hints));
+  enter_zone(dns::Name::root(), std::move(servers), r.anchors_.find(dns::Name::root()));
+  return true;
+}
+
+void Lookup::enter_zone(const dns::Name& zone, std::vector<NameServer> servers, const DsSet* ds) {
+  Resolver& r = res_.resolver;
+  zone_ = zone;
+  servers_ = std::move(servers);
+  tried_.clear();
+  bogus_in_zone_ = 0;
+  first_bogus_.reset();
+  failures_.clear();
+  phase_ = Phase::Query;
+  if (!r.settings_.validate) {
+    keys_ = insecure_keys(zone_, InsecureReason::NoTrustAnchor, "validation is off");
+    return;
+  }
+  if (r.settings_.mode == ResolverMode::Forward) {
+    // Validation through forwarders needs the chain built from DS/DNSKEY
+    // queries per signer; not implemented, so forwarded data is insecure.
+    keys_ = insecure_keys(zone_, InsecureReason::NoTrustAnchor,
+                          "forward mode: answers are not validated");
+    return;
+  }
+  if (const ZoneKeys* k = r.cache_.find_keys(zone_, r.clock_.now_ms())) {
+    keys_ = *k;
+    return;
+  }
+  if (ds == nullptr) {
+    keys_ = insecure_keys(zone_, InsecureReason::NoTrustAnchor,
+                          "no trust anchor or DS covers " + zone_.to_text());
+    return;
+  }
+  ds_ = *ds;
+  if (ds_.verdict.is_secure()) {
+    phase_ = Phase::Keys;
+    return;
+  }
+  keys_ = insecure_keys(zone_, ds_.verdict.insecure_reason, ds_.verdict.detail);
+  keys_.verdict = ds_.verdict;
+}
+
+void Lookup::next_server() {
+  if (finished_ || !res_.running()) return;
+  Resolver& r = res_.resolver;
+  const ResolverLimits& lim = r.settings_.limits;
+  uint64_t now = r.clock_.now_ms();
+  if (res_.result.stats.queries_sent >= lim.max_queries) {
+    LookupOutcome o;
+    o.kind = LookupOutcome::Kind::Failed;
+    o.verdict = Verdict::indeterminate("upstream query limit reached");
+    o.failure = "upstream query limit (" + std::to_string(lim.max_queries) +
+                ") reached while resolving " + qname_.to_text() + " at zone " + zone_.to_text();
+    finish(std::move(o));
+    return;
+  }
+  std::vector<ServerAddress> fresh, avoided;
+  for (const auto& ns : servers_) {
+    for (const auto& a : ns.addresses) {
+      if (!a.valid() || std::find(tried_.begin(), tried_.end(), a) != tried_.end()) continue;
+      auto& list = r.health_.backed_off(a, now) ? avoided : fresh;
+      if (std::find(list.begin(), list.end(), a) == list.end()) list.push_back(a);
+    }
+  }
+  auto best = [&](std::vector<ServerAddress>& list) {
+    // Lowest expected RTT; a random pick among those within 20% of it
+    // spreads load and keeps the estimates of similar servers fresh.
+    double low = 1e18;
+    for (const auto& a : list) low = std::min(low, r.health_.expected_rtt_ms(a));
+    std::vector<ServerAddress> close;
+    for (const auto& a : list) {
+      if (r.health_.expected_rtt_ms(a) <= low * 1.2 + 1) close.push_back(a);
+    }
+    return close[random_query_id() % close.size()];
+  };
+  if (!fresh.empty()) {
+    send(best(fresh), Protocol::Udp);
+    return;
+  }
+  for (auto& ns : servers_) {
+    if (!ns.looked_up && ns.addresses.empty()) {
+      lookup_ns_address(ns);
+      return;
+    }
+  }
+  if (!avoided.empty()) {
+    send(best(avoided), Protocol::Udp);
+    return;
+  }
+  LookupOutcome o;
+  std::string tried;
+  for (const auto& f : failures_) tried += (tried.empty() ? "" : "; ") + f;
+  if (first_bogus_) {
+    o.kind = LookupOutcome::Kind::Bogus;
+    o.verdict = *first_bogus_;
+    o.failure = "every server of zone " + zone_.to_text() + " sent data that fails validation: " +
+                tried;
+  } else {
+    o.kind = LookupOutcome::Kind::Failed;
+    o.failure = "no server of zone " + zone_.to_text() + " gave a usable answer for " +
+                qname_.to_text() + " " + dns::type_to_text(qtype_) + ": " +
+                (tried.empty() ? "no server address known" : tried);
+    o.verdict = Verdict::indeterminate(o.failure);
+  }
+  finish(std::move(o));
+}
+
+void Lookup::send(const ServerAddress& server, Protocol protocol) {
+  Resolver& r = res_.resolver;
+  if (std::find(tried_.begin(), tried_.end(), server) == tried_.end()) tried_.push_back(server);
+  UpstreamQuery q;
+  q.server = server;
+  q.protocol = protocol;
+  q.qname = phase_ == Phase::Keys ? zone_ : qname_;
+  q.qtype = phase_ == Phase::Keys ? dns::rrtype::DNSKEY : qtype_;
+  if (r.settings_.mode == ResolverMode::Forward) {
+    q.recursion_desired = true;
+    q.checking_disabled = r.settings_.validate;
+  }
+  uint64_t left = std::max<uint64_t>(res_.remaining_ms(), 1);
+  uint32_t timeout = r.health_.timeout_ms(server);
+  if (protocol == Protocol::Tcp) timeout = std::max(timeout * 2, r.settings_.limits.max_timeout_ms);
+  q.timeout_ms = static_cast<uint32_t>(std::min<uint64_t>(timeout, left));
+  auto handle = std::make_shared<QueryHandle>(0);
+  std::weak_ptr<Resolution> weak = res_.weak_from_this();
+  *handle = res_.send(q, [this, weak, handle, server, protocol](UpstreamReply&& reply) {
+    auto alive = weak.lock();
+    if (!alive || !alive->running()) return;
+    alive->forget(*handle);
+    on_reply(server, protocol, std::move(reply));
+  });
+}
+
+void Lookup::on_reply(const ServerAddress& server, Protocol protocol, UpstreamReply&& reply) {
+  if (finished_) return;
+  Resolver& r = res_.resolver;
+  uint64_t now = r.clock_.now_ms();
+  if (reply.status == ReplyStatus::Timeout) {
+    if (r.health_.record_timeout(server, now)) {
+      r.log(LogLevel::Info, "resolver: server " + server_label(server) + " (zone " +
+                                zone_.to_text() + ") does not answer; avoiding it for a while");
+    }
+    server_failed(server, "timeout");
+    return;
+  }
+  if (reply.status == ReplyStatus::NetworkError) {
+    r.health_.record_timeout(server, now);
+    server_failed(server, reply.error);
+    return;
+  }
+  r.health_.record_answer(server, reply.rtt_ms);
+  const dns::Message& msg = reply.message;
+  if (msg.has_flag(dns::flag::TC)) {
+    if (protocol == Protocol::Udp) {
+      send(server, Protocol::Tcp);
+      return;
+    }
+    server_failed(server, "truncated answer over TCP");
+    return;
+  }
+  if (phase_ == Phase::Keys) {
+    on_keys(server, msg);
+  } else {
+    on_response(server, msg);
+  }
+}
+
+void Lookup::server_failed(const ServerAddress& server, const std::string& why) {
+  std::string text = server_label(server) + " (zone " + zone_.to_text() + "): " + why;
+  failures_.push_back(text);
+  res_.all_failures.push_back(text);
+  next_server();
+}
+
+void Lookup::on_bogus(const ServerAddress& server, Verdict verdict) {
+  Resolver& r = res_.resolver;
+  verdict.server = server_label(server);
+  std::string reason = to_string(verdict.reason);
+  r.health_.record_bogus(server, "bogus data for zone " + zone_.to_text() + ": " + reason,
+                         r.clock_.now_ms());
+  const ServerRecord* rec = r.health_.find(server);
+  uint64_t for_s = rec ? (rec->backoff_until_ms - r.clock_.now_ms()) / 1000 : 0;
+  r.log(LogLevel::Warning, "resolver: server " + server_label(server) + " sent bogus data for zone " +
+                               zone_.to_text() + " (" + reason + ": " + verdict.detail +
+                               "); asking other servers, avoiding it for " + std::to_string(for_s) +
+                               " s");
+  if (!first_bogus_) first_bogus_ = verdict;
+  ++bogus_in_zone_;
+  std::string text = server_label(server) + " (zone " + zone_.to_text() + "): bogus, " + reason;
+  failures_.push_back(text);
+  res_.all_failures.push_back(text);
+  if (bogus_in_zone_ > r.settings_.limits.bogus_retries) {
+    LookupOutcome o;
+    o.kind = LookupOutcome::Kind::Bogus;
+    o.verdict = *first_bogus_;
+    o.failure = std::to_string(bogus_in_zone_) + " servers of zone " + zone_.to_text() +
+                " sent data that fails validation";
+    finish(std::move(o));
+    return;
+  }
+  next_server();
+}
+
+void Lookup::on_keys(const ServerAddress& server, const dns::Message& msg) {
+  Resolver& r = res_.resolver;
+  if (msg.rcode() != dns::rcode::NOERROR) {
+    server_failed(server, "DNSKEY query answered " + rcode_text(msg.rcode()));
+    return;
+  }
+  ValidationContext ctx = res_.validation_context();
+  ZoneKeys keys = validate_dnskey_response(msg, ds_, ctx);
+  if (keys.verdict.is_bogus()) {
+    on_bogus(server, keys.verdict);
+    return;
+  }
+  if (keys.verdict.security == Security::Indeterminate) {
+    server_failed(server, "DNSKEY answer unusable: " + keys.verdict.detail);
+    return;
+  }
+  keys_ = std::move(keys);
+  r.cache_.store_keys(keys_, r.clock_.now_ms());
+  phase_ = Phase::Query;
+  tried_.clear();
+  next_server();
+}
+
+void Lookup::on_response(const ServerAddress& server, const dns::Message& msg) {
+  Resolver& r = res_.resolver;
+  uint64_t now = r.clock_.now_ms();
+  ValidationContext ctx = res_.validation_context();
+  ValidatedResponse vr = validate_response(msg, qname_, qtype_, keys_, ctx);
+  if (vr.verdict.is_bogus()) {
+    on_bogus(server, vr.verdict);
+    return;
+  }
+  if (vr.kind == ResponseKind::Unusable) {
+    server_failed(server, "unusable answer (" + rcode_text(msg.rcode()) +
+                              (msg.has_flag(dns::flag::AA) ? ", AA" : ", no AA") + ")");
+    return;
+  }
+  if (vr.kind == ResponseKind::Referral) {
+    on_referral(server, msg, vr);
+    return;
+  }
+  Trust trust = msg.has_flag(dns::flag::AA) ? Trust::AuthAnswer : Trust::NonAuthAnswer;
+  uint32_t ttl_cap = vr.verdict.is_secure() ? vr.ttl : 0;
+  // Cache the answer section's RRsets that lie in the zone's bailiwick.
+  for (const auto& set : group_rrsets(msg.answer)) {
+    if (set.rdatas.empty() || !set.owner.is_subdomain_of(zone_)) continue;
+    std::vector<dns::ResourceRecord> records;
+    append_records(set, records);
+    uint32_t ttl = ttl_cap > 0 ? std::min(set.ttl, ttl_cap) : set.ttl;
+    r.cache_.store_rrset(set.owner, set.type, std::move(records), ttl, trust, vr.verdict, now);
+  }
+  LookupOutcome o;
+  o.verdict = vr.verdict;
+  o.ttl = vr.ttl;
+  o.answer = without_rrsigs(msg.answer, ttl_cap);
+  switch (vr.kind) {
+    case ResponseKind::Answer: o.kind = LookupOutcome::Kind::Answer; break;
+    case ResponseKind::CnameExit:
+      o.kind = LookupOutcome::Kind::CnameExit;
+      o.next_name = vr.next_name;
+      break;
+    default: {
+      o.kind = vr.kind == ResponseKind::NxDomain ? LookupOutcome::Kind::NxDomain
+                                                 : LookupOutcome::Kind::NoData;
+      CachedNegative neg;
+      neg.rcode = vr.kind == ResponseKind::NxDomain ? dns::rcode::NXDOMAIN : dns::rcode::NOERROR;
+      neg.authority = msg.authority;
+      neg.verdict = vr.verdict;
+      if (vr.ttl > 0) r.cache_.store_negative(chain_end(msg.answer, qname_), qtype_, neg, vr.ttl, now);
+      break;
+    }
+  }
+  finish(std::move(o));
+}
+
+void Lookup::on_referral(const ServerAddress& server, const dns::Message& msg,
+                         ValidatedResponse& vr) {
+  Resolver& r = res_.resolver;
+  const ResolverLimits& lim = r.settings_.limits;
+  uint64_t now = r.clock_.now_ms();
+  const dns::Name& child = vr.next_name;
+  const dns::Name& below = (qtype_ == dns::rrtype::DS && !qname_.is_root()) ? qname_.parent() : qname_;
+  if (child == zone_ || !child.is_subdomain_of(zone_) || !below.is_subdomain_of(child)) {
+    server_failed(server, "lame: referral to " + child.to_text() + " does not lead below " +
+                              zone_.to_text() + " towards " + qname_.to_text());
+    return;
+  }
+  if (++referrals_ > lim.max_referrals) {
+    LookupOutcome o;
+    o.kind = LookupOutcome::Kind::Failed;
+    o.failure = "more than " + std::to_string(lim.max_referrals) + " referrals for " +
+                qname_.to_text();
+    o.verdict = Verdict::indeterminate(o.failure);
+    finish(std::move(o));
+    return;
+  }
+  if (r.settings_.validate && vr.delegation.verdict.security == Security::Indeterminate &&
+      keys_.verdict.is_secure()) {
+    server_failed(server, "referral to " + child.to_text() + " without a usable DS answer: " +
+                              vr.delegation.verdict.detail);
+    return;
+  }
+  std::vector<dns::ResourceRecord> ns_records;
+  std::vector<NameServer> servers;
+  uint32_t ns_ttl = UINT32_MAX;
+  for (const auto& rr : msg.authority) {
+    if (rr.type != dns::rrtype::NS || !(rr.owner == child)) continue;
+    ns_records.push_back(rr);
+    ns_ttl = std::min(ns_ttl, rr.ttl);
+    NameServer s;
+    auto target = dns::rdata_target_name(rr.type, rr.rdata);
+    if (target && dns::Name::from_wire(*target, s.name)) servers.push_back(std::move(s));
+  }
+  if (servers.empty()) {
+    server_failed(server, "referral to " + child.to_text() + " without NS records");
+    return;
+  }
+  // Glue: address records for the child's NS names, accepted only when the
+  // name lies within the bailiwick of the zone that sent the referral.
+  for (auto& s : servers) {
+    std::vector<dns::ResourceRecord> glue[2];
+    for (const auto& rr : msg.additional) {
+      if ((rr.type != dns::rrtype::A && rr.type != dns::rrtype::AAAA) || !(rr.owner == s.name)) continue;
+      if (!rr.owner.is_subdomain_of(zone_)) {
+        r.log(LogLevel::Debug, "resolver: ignoring out-of-bailiwick glue " + rr.owner.to_text() +
+                                   " from " + server_label(server) + " (zone " + zone_.to_text() + ")");
+        continue;
+      }
+      s.addresses.push_back(ServerAddress::from_rdata(rr.rdata, 53));
+      glue[rr.type == dns::rrtype::A ? 0 : 1].push_back(rr);
+    }
+    for (auto& g : glue) {
+      if (g.empty()) continue;
+      uint32_t ttl = g.front().ttl;
+      uint16_t type = g.front().type;
+      r.cache_.store_rrset(s.name, type, std::move(g), ttl, Trust::Additional,
+                           Verdict::indeterminate("glue"), now);
+    }
+    if (s.addresses.empty()) {
+      // Addresses learnt earlier (e.g. from an authoritative answer).
+      for (uint16_t t : {dns::rrtype::A, dns::rrtype::AAAA}) {
+        if (const CachedRrset* a = r.cache_.find_rrset(s.name, t, Trust::Additional, now)) {
+          for (const auto& arr : a->records) {
+            if (arr.type == t) s.addresses.push_back(ServerAddress::from_rdata(arr.rdata, 53));
+          }
+        }
+      }
+    }
+  }
+  r.cache_.store_rrset(child, dns::rrtype::NS, std::move(ns_records), ns_ttl,
+                       Trust::ReferralAuthority, Verdict::indeterminate("referral"), now);
+  DsSet ds = vr.delegation;
+  ds.zone = child;
+  if (const DsSet* anchor = r.anchors_.find(child)) ds = *anchor;
+  if (r.settings_.validate) r.cache_.store_ds(ds, now);
+  enter_zone(child, std::move(servers), &ds);
+  next_server();
+}
+
+void Lookup::lookup_ns_address(NameServer& ns) {
+  Resolver& r = res_.resolver;
+  ns.looked_up = true;
+  // A name inside the zone it serves cannot be found without glue.
+  if (res_.ns_lookups >= r.settings_.limits.max_ns_lookups ||
+      depth_ >= r.settings_.limits.max_sub_depth || ns.name.is_subdomain_of(zone_)) {
+    next_server();
+    return;
+  }
+  ++res_.ns_lookups;
+  std::size_t index = static_cast<std::size_t>(&ns - servers_.data());
+  dns::Name name = ns.name;
+  Lookup* sub = res_.make_lookup(name, dns::rrtype::A, depth_ + 1, [this, index](LookupOutcome&& o) {
+    if (finished_ || !res_.running()) return;
+    if (o.kind == LookupOutcome::Kind::Answer) {
+      for (const auto& rr : o.answer) {
+        if (rr.type == dns::rrtype::A && rr.owner == servers_[index].name) {
+          servers_[index].addresses.push_back(ServerAddress::from_rdata(rr.rdata, 53));
+        }
+      }
+    }
+    if (servers_[index].addresses.empty()) {
+      failures_.push_back("NS " + servers_[index].name.to_text() + ": no address (" +
+                          (o.failure.empty() ? "no A record" : o.failure) + ")");
+    }
+    next_server();
+  });
+  sub->start();
+}
+
+}  // namespace flatns::resolver

@@ -1,0 +1,238 @@
+#include "resolver-client/resolution.h"
+
+#include <algorithm>
+
+#include "dns/message.h"
+#include "dns/rdata.h"
+#include "dns/rrtype.h"
+#include "resolver-client/root_hints.h"
+
+namespace flatns::resolver {
+
+// ---- Resolver ----
+
+Resolver::Resolver(ResolverSettings settings, Transport& transport, Clock& clock)
+    : settings_(std::move(settings)),
+      transport_(transport),
+      clock_(clock),
+      cache_(settings_.cache_max_bytes, settings_.limits.max_cache_ttl_s,
+             settings_.limits.max_negative_ttl_s),
+      health_(settings_.limits) {
+  root_servers_ = settings_.mode == ResolverMode::Forward ? settings_.forwarders
+                  : settings_.root_hints.empty()          ? builtin_root_hints()
+                                                          : settings_.root_hints;
+}
+
+Resolver::~Resolver() {
+  // Outstanding resolutions end silently: their owner is going away.
+  auto active = std::move(active_);
+  for (auto& [id, r] : active) r->abandon();
+}
+
+bool Resolver::init(std::string& error) {
+  anchors_ = TrustAnchors{};
+  if (!settings_.validate) return true;
+  if (!settings_.trust_anchors_text.empty()) {
+    return anchors_.add_text(settings_.trust_anchors_text, "resolver.trust_anchors", error);
+  }
+  if (!settings_.trust_anchors_file.empty()) {
+    return anchors_.load_file(settings_.trust_anchors_file, error);
+  }
+  anchors_ = TrustAnchors::builtin();
+  return true;
+}
+
+void Resolver::log(LogLevel level, const std::string& text) const {
+  if (settings_.log) settings_.log(level, text);
+}
+
+void Resolver::resolve(const dns::Name& name, uint16_t qtype, uint32_t deadline_ms,
+                       ResultCallback done) {
+  uint64_t id = next_id_++;
+  auto r = std::make_shared<Resolution>(*this, id, name, qtype, deadline_ms, std::move(done));
+  active_[id] = r;
+  // Started from a zero-delay timer so the callback never runs inside resolve().
+  std::weak_ptr<Resolution> weak = r;
+  clock_.start_timer(0, [weak] {
+    if (auto res = weak.lock()) res->start();
+  });
+}
+
+void Resolver::finished(uint64_t id) { active_.erase(id); }
+
+// ---- Resolution ----
+
+namespace {
+// The deadline timer fires this much early so that, with the loop's own
+// latency, the callback still runs within the caller's deadline.
+constexpr uint64_t kDeadlineMarginMs = 10;
+}  // namespace
+
+Resolution::Resolution(Resolver& r, uint64_t id, dns::Name qname, uint16_t qtype,
+                       uint32_t deadline_ms, ResultCallback done)
+    : resolver(r), id_(id), deadline_ms_(deadline_ms), done_(std::move(done)) {
+  result.qname = std::move(qname);
+  result.qtype = qtype;
+  result.final_name = result.qname;
+  started_ms_ = r.clock_.now_ms();
+  deadline_at_ms_ = started_ms_ + deadline_ms;
+}
+
+void Resolution::start() {
+  if (finished_) return;
+  std::weak_ptr<Resolution> weak = weak_from_this();
+  uint64_t fire_in = remaining_ms() > kDeadlineMarginMs ? remaining_ms() - kDeadlineMarginMs : 0;
+  deadline_timer_ = resolver.clock_.start_timer(fire_in, [weak] {
+    if (auto res = weak.lock()) res->on_deadline();
+  });
+  step(result.qname);
+}
+
+uint64_t Resolution::remaining_ms() const {
+  uint64_t now = resolver.clock_.now_ms();
+  return now >= deadline_at_ms_ ? 0 : deadline_at_ms_ - now;
+}
+
+ValidationContext Resolution::validation_context() {
+  return ValidationContext{resolver.clock_.wall_seconds(), budget_, {}};
+}
+
+void Resolution::note_server(const ServerAddress& a) {
+  auto text = a.to_string();
+  auto& tried = result.stats.servers_tried;
+  if (std::find(tried.begin(), tried.end(), text) == tried.end()) tried.push_back(text);
+}
+
+QueryHandle Resolution::send(const UpstreamQuery& q, ReplyCallback cb) {
+  ++result.stats.queries_sent;
+  note_server(q.server);
+  QueryHandle h = resolver.transport_.send(q, std::move(cb));
+  outstanding_.insert(h);
+  return h;
+}
+
+Lookup* Resolution::make_lookup(const dns::Name& qname, uint16_t qtype, unsigned depth,
+                                Lookup::Done done) {
+  lookups_.push_back(std::make_unique<Lookup>(*this, qname, qtype, depth, std::move(done)));
+  return lookups_.back().get();
+}
+
+void Resolution::step(const dns::Name& name) {
+  auto key = name.lowercased().to_text();
+  if (!seen_names_.insert(key).second) {
+    result.rcode = dns::rcode::SERVFAIL;
+    result.verdict = Verdict::indeterminate("CNAME loop at " + name.to_text());
+    result.failure = "CNAME loop: " + name.to_text() + " is reached twice";
+    finish(std::move(result));
+    return;
+  }
+  result.final_name = name;
+  Lookup* l = make_lookup(name, result.qtype, 0,
+                          [this](LookupOutcome&& o) { on_outcome(std::move(o)); });
+  l->start();
+}
+
+void Resolution::on_outcome(LookupOutcome&& o) {
+  if (finished_) return;
+  using Kind = LookupOutcome::Kind;
+  auto take_ttl = [&](uint32_t ttl) {
+    result.ttl = ttl_set_ ? std::min(result.ttl, ttl) : ttl;
+    ttl_set_ = true;
+  };
+  if (o.kind == Kind::Bogus || o.kind == Kind::Failed) {
+    result.rcode = dns::rcode::SERVFAIL;
+    result.verdict = o.kind == Kind::Bogus ? o.verdict : combine(result.verdict, o.verdict);
+    result.failure = o.failure;
+    finish(std::move(result));
+    return;
+  }
+  result.verdict = first_step_ ? o.verdict : combine(result.verdict, o.verdict);
+  first_step_ = false;
+  dns::Name last = result.final_name;
+  for (auto& rr : o.answer) {
+    if (rr.type == dns::rrtype::CNAME && rr.type != result.qtype) {
+      take_ttl(rr.ttl);
+      result.cname_chain.push_back(rr);
+      if (auto target = dns::rdata_target_name(rr.type, rr.rdata)) {
+        dns::Name t;
+        if (dns::Name::from_wire(*target, t)) last = t;
+      }
+    }
+  }
+  if (result.cname_chain.size() > resolver.settings_.limits.max_cname_chain) {
+    result.rcode = dns::rcode::SERVFAIL;
+    result.verdict = Verdict::indeterminate("CNAME chain longer than " +
+                                            std::to_string(resolver.settings_.limits.max_cname_chain));
+    result.failure = "CNAME chain from " + result.qname.to_text() + " is longer than " +
+                     std::to_string(resolver.settings_.limits.max_cname_chain) + " links";
+    finish(std::move(result));
+    return;
+  }
+  switch (o.kind) {
+    case Kind::CnameExit:
+      step(o.next_name);
+      return;
+    case Kind::Answer:
+      result.rcode = dns::rcode::NOERROR;
+      result.final_name = last;
+      for (auto& rr : o.answer) {
+        if (rr.type == result.qtype && dns::name_equal(rr.owner.wire(), last.wire())) {
+          take_ttl(rr.ttl);
+          result.answer.push_back(std::move(rr));
+        }
+      }
+      break;
+    case Kind::NxDomain:
+      result.rcode = dns::rcode::NXDOMAIN;
+      result.final_name = last;
+      take_ttl(o.ttl);
+      break;
+    case Kind::NoData:
+      result.rcode = dns::rcode::NOERROR;
+      result.final_name = last;
+      take_ttl(o.ttl);
+      break;
+    default:
+      break;
+  }
+  finish(std::move(result));
+}
+
+void Resolution::on_deadline() {
+  deadline_timer_ = 0;
+  if (finished_) return;
+  Result r = std::move(result);
+  r.rcode = dns::rcode::SERVFAIL;
+  r.deadline_reached = true;
+  std::string tried;
+  for (const auto& s : r.stats.servers_tried) tried += (tried.empty() ? "" : ", ") + s;
+  r.failure = "deadline of " + std::to_string(deadline_ms_) + " ms reached after " +
+              std::to_string(r.stats.queries_sent) + " queries; servers tried: " +
+              (tried.empty() ? "none" : tried);
+  for (const auto& f : all_failures) r.failure += "; " + f;
+  r.verdict = combine(r.verdict, Verdict::indeterminate(r.failure));
+  r.verdict.security = Security::Indeterminate;
+  finish(std::move(r));
+}
+
+void Resolution::abandon() {
+  done_ = nullptr;
+  finish(Result{});
+}
+
+void Resolution::finish(Result&& r) {
+  if (finished_) return;
+  finished_ = true;
+  if (deadline_timer_ != 0) resolver.clock_.cancel_timer(deadline_timer_);
+  for (QueryHandle h : outstanding_) resolver.transport_.cancel(h);
+  outstanding_.clear();
+  r.stats.elapsed_ms = static_cast<uint32_t>(resolver.clock_.now_ms() - started_ms_);
+  auto self = shared_from_this();  // keep alive while the callback runs
+  resolver.finished(id_);
+  if (done_) {
+    auto done = std::move(done_);
+    done(std::move(r));
+  }
+}
+
+}  // namespace flatns::resolver

@@ -1,0 +1,100 @@
+// The embedded resolver's public API: resolve(name, type, deadline, callback)
+// on an event loop, iterating from the root (or asking forwarders) and
+// validating with resolver-client/validator.h, with caches, per-server health
+// and hard limits. See resolution.h for how one resolution proceeds.
+//
+// Threading: a Resolver, its Transport and Clock belong to one event loop and
+// are used from that loop's thread only; a server with several worker loops
+// creates one Resolver per loop (caches are per loop, no locks). The callback
+// always runs on the loop, never from inside resolve(), and always by the
+// deadline: when the deadline passes first, the result is SERVFAIL with an
+// indeterminate verdict naming the servers tried.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "dns/message_parser.h"
+#include "dns/name.h"
+#include "resolver-client/clock.h"
+#include "resolver-client/resolver_cache.h"
+#include "resolver-client/resolver_settings.h"
+#include "resolver-client/server_health.h"
+#include "resolver-client/transport.h"
+#include "resolver-client/val_anchor.h"
+#include "resolver-client/verdict.h"
+
+namespace flatns::resolver {
+
+struct ResolutionStats {
+  unsigned queries_sent = 0;
+  unsigned cache_hits = 0;
+  std::vector<std::string> servers_tried;  // addresses, in first-use order, no repeats
+  uint32_t elapsed_ms = 0;
+};
+
+struct Result {
+  dns::Name qname;
+  uint16_t qtype = 0;
+  uint16_t rcode = 2;  // NOERROR (answer or NODATA), NXDOMAIN, or SERVFAIL
+  // The CNAMEs followed from qname, in order (RFC 1034 §3.6.2), then the
+  // final RRset of qtype at final_name (empty for NXDOMAIN / NODATA).
+  std::vector<dns::ResourceRecord> cname_chain;
+  std::vector<dns::ResourceRecord> answer;
+  dns::Name final_name;
+  // Smallest TTL over the chain and the answer (or the negative TTL).
+  uint32_t ttl = 0;
+  // Combined verdict of every step; for bogus, the zone, server and reason.
+  Verdict verdict;
+  bool deadline_reached = false;
+  std::string failure;  // for SERVFAIL: what went wrong, naming servers
+  ResolutionStats stats;
+
+  [[nodiscard]] bool nxdomain() const { return rcode == 3; }
+  [[nodiscard]] bool nodata() const { return rcode == 0 && answer.empty(); }
+};
+
+using ResultCallback = std::function<void(Result&&)>;
+
+class Resolution;
+
+class Resolver {
+ public:
+  Resolver(ResolverSettings settings, Transport& transport, Clock& clock);
+  ~Resolver();
+  Resolver(const Resolver&) = delete;
+  Resolver& operator=(const Resolver&) = delete;
+
+  // Loads the trust anchors. False with `error` naming the file and line.
+  [[nodiscard]] bool init(std::string& error);
+
+  // Resolves (name, qtype, IN). `deadline_ms` from now bounds everything.
+  void resolve(const dns::Name& name, uint16_t qtype, uint32_t deadline_ms, ResultCallback done);
+
+  [[nodiscard]] ResolverCache& cache() { return cache_; }
+  [[nodiscard]] ServerHealth& health() { return health_; }
+  [[nodiscard]] const ResolverSettings& settings() const { return settings_; }
+  [[nodiscard]] std::size_t active() const { return active_.size(); }
+
+ private:
+  friend class Resolution;
+  friend class Lookup;
+  void log(LogLevel level, const std::string& text) const;
+  void finished(uint64_t id);
+
+  ResolverSettings settings_;
+  Transport& transport_;
+  Clock& clock_;
+  ResolverCache cache_;
+  ServerHealth health_;
+  TrustAnchors anchors_;
+  std::vector<ServerAddress> root_servers_;
+  uint64_t next_id_ = 1;
+  std::unordered_map<uint64_t, std::shared_ptr<Resolution>> active_;
+};
+
+}  // namespace flatns::resolver

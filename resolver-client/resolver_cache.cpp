@@ -1,0 +1,162 @@
+#include "resolver-client/resolver_cache.h"
+
+#include <algorithm>
+
+namespace flatns::resolver {
+
+namespace {
+
+std::size_t records_bytes(const std::vector<dns::ResourceRecord>& rrs) {
+  std::size_t n = 0;
+  for (const auto& rr : rrs) n += sizeof(rr) + rr.owner.size() + rr.rdata.size();
+  return n;
+}
+
+std::size_t rdatas_bytes(const std::vector<std::vector<uint8_t>>& v) {
+  std::size_t n = 0;
+  for (const auto& r : v) n += sizeof(r) + r.size();
+  return n;
+}
+
+}  // namespace
+
+std::string cache_key(const dns::Name& name, uint16_t type) {
+  auto lower = name.lowercased();
+  std::string key(reinterpret_cast<const char*>(lower.wire().data()), lower.size());
+  key.push_back(static_cast<char>(type >> 8));
+  key.push_back(static_cast<char>(type));
+  return key;
+}
+
+// Each kind of entry gets a share of the budget, so a flood of one (e.g.
+// NXDOMAIN for random names) cannot evict the delegations and keys.
+ResolverCache::ResolverCache(std::size_t max_bytes, uint32_t max_ttl_s, uint32_t max_negative_ttl_s)
+    : max_ttl_s_(max_ttl_s),
+      max_negative_ttl_s_(max_negative_ttl_s),
+      rrsets_(max_bytes / 10 * 6),
+      negatives_(max_bytes / 10 * 2),
+      keys_(max_bytes / 10),
+      ds_(max_bytes / 10) {}
+
+uint64_t ResolverCache::expiry(uint32_t ttl_s, uint32_t cap_s, uint64_t now_ms) const {
+  return now_ms + static_cast<uint64_t>(std::min(ttl_s, cap_s)) * 1000;
+}
+
+bool ResolverCache::store_rrset(const dns::Name& owner, uint16_t type,
+                                std::vector<dns::ResourceRecord> records, uint32_t ttl_s,
+                                Trust trust, const Verdict& verdict, uint64_t now_ms) {
+  if (verdict.is_bogus()) return false;
+  auto key = cache_key(owner, type);
+  if (const CachedRrset* old = rrsets_.get(key)) {
+    if (old->expires_ms > now_ms && old->trust > trust) {
+      ++counters_.rejected_lower_trust;
+      return false;
+    }
+  }
+  CachedRrset e;
+  e.owner = owner;
+  e.type = type;
+  e.records = std::move(records);
+  e.trust = trust;
+  e.verdict = verdict;
+  e.expires_ms = expiry(ttl_s, max_ttl_s_, now_ms);
+  std::size_t bytes = sizeof(e) + owner.size() + records_bytes(e.records) + key.size();
+  rrsets_.put(key, std::move(e), bytes);
+  return true;
+}
+
+const CachedRrset* ResolverCache::find_rrset(const dns::Name& owner, uint16_t type, Trust min_trust,
+                                             uint64_t now_ms) {
+  auto key = cache_key(owner, type);
+  CachedRrset* e = rrsets_.get(key);
+  if (e == nullptr) return nullptr;
+  if (e->expires_ms <= now_ms) {
+    rrsets_.erase(key);
+    return nullptr;
+  }
+  if (e->trust < min_trust) return nullptr;
+  ++counters_.rrset_hits;
+  return e;
+}
+
+void ResolverCache::store_negative(const dns::Name& qname, uint16_t qtype, CachedNegative entry,
+                                   uint32_t ttl_s, uint64_t now_ms) {
+  if (entry.verdict.is_bogus()) return;
+  // NXDOMAIN covers every type of the name (RFC 2308 §5).
+  auto key = cache_key(qname, entry.rcode == 3 ? 0 : qtype);
+  entry.expires_ms = expiry(ttl_s, max_negative_ttl_s_, now_ms);
+  std::size_t bytes = sizeof(entry) + records_bytes(entry.authority) +
+                      records_bytes(entry.cname_chain) + key.size();
+  negatives_.put(key, std::move(entry), bytes);
+}
+
+const CachedNegative* ResolverCache::find_negative(const dns::Name& qname, uint16_t qtype,
+                                                   uint64_t now_ms) {
+  for (uint16_t t : {uint16_t{0}, qtype}) {
+    auto key = cache_key(qname, t);
+    CachedNegative* e = negatives_.get(key);
+    if (e == nullptr) continue;
+    if (e->expires_ms <= now_ms) {
+      negatives_.erase(key);
+      continue;
+    }
+    ++counters_.negative_hits;
+    return e;
+  }
+  return nullptr;
+}
+
+void ResolverCache::store_keys(const ZoneKeys& keys, uint64_t now_ms) {
+  if (keys.verdict.is_bogus()) return;
+  auto key = cache_key(keys.zone, 48);
+  std::size_t bytes = sizeof(Timed<ZoneKeys>) + keys.zone.size() + rdatas_bytes(keys.dnskeys);
+  uint32_t ttl = keys.ttl == 0 && !keys.verdict.is_secure() ? max_negative_ttl_s_ : keys.ttl;
+  keys_.put(key, Timed<ZoneKeys>{keys, expiry(ttl, max_ttl_s_, now_ms)}, bytes);
+}
+
+const ZoneKeys* ResolverCache::find_keys(const dns::Name& zone, uint64_t now_ms) {
+  auto key = cache_key(zone, 48);
+  auto* e = keys_.get(key);
+  if (e == nullptr) return nullptr;
+  if (e->expires_ms <= now_ms) {
+    keys_.erase(key);
+    return nullptr;
+  }
+  return &e->value;
+}
+
+void ResolverCache::store_ds(const DsSet& ds, uint64_t now_ms) {
+  if (ds.verdict.is_bogus()) return;
+  auto key = cache_key(ds.zone, 43);
+  std::size_t bytes = sizeof(Timed<DsSet>) + ds.zone.size() + rdatas_bytes(ds.ds);
+  uint32_t ttl = ds.ttl == 0 && !ds.verdict.is_secure() ? max_negative_ttl_s_ : ds.ttl;
+  ds_.put(key, Timed<DsSet>{ds, expiry(ttl, max_ttl_s_, now_ms)}, bytes);
+}
+
+const DsSet* ResolverCache::find_ds(const dns::Name& zone, uint64_t now_ms) {
+  auto key = cache_key(zone, 43);
+  auto* e = ds_.get(key);
+  if (e == nullptr) return nullptr;
+  if (e->expires_ms <= now_ms) {
+    ds_.erase(key);
+    return nullptr;
+  }
+  return &e->value;
+}
+
+void ResolverCache::clear() {
+  rrsets_.clear();
+  negatives_.clear();
+  keys_.clear();
+  ds_.clear();
+}
+
+std::size_t ResolverCache::bytes() const {
+  return rrsets_.bytes() + negatives_.bytes() + keys_.bytes() + ds_.bytes();
+}
+
+std::size_t ResolverCache::entries() const {
+  return rrsets_.size() + negatives_.size() + keys_.size() + ds_.size();
+}
+
+}  // namespace flatns::resolver

@@ -1,0 +1,110 @@
+// The resolver's caches, bounded in bytes with LRU eviction:
+//  - RRsets with their verdict and trust rank (RFC 2181 §5.4.1): data of a
+//    higher rank is never replaced by lower-ranked data before it expires,
+//    and glue / referral data is never given out as an answer;
+//  - negative answers (RFC 2308): NXDOMAIN per name, NODATA per name and
+//    type, kept for the SOA-derived TTL (§5) with their proof records;
+//  - per zone: the validated DNSKEY set (ZoneKeys) and what the parent said
+//    about the cut (DsSet), so nothing is validated twice.
+// Bogus data is never cached as an answer. TTLs are capped by the limits.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dns/message_parser.h"
+#include "dns/name.h"
+#include "resolver-client/lru_cache.h"
+#include "resolver-client/val_keyset.h"
+#include "resolver-client/verdict.h"
+
+namespace flatns::resolver {
+
+// RFC 2181 §5.4.1, from least to most trustworthy.
+enum class Trust : uint8_t {
+  Additional = 1,         // additional section (glue)
+  ReferralAuthority = 2,  // authority section of a referral (NS of the child)
+  NonAuthAnswer = 3,      // answer section without AA (forwarders)
+  AuthAuthority = 4,      // authority section of an authoritative answer
+  AuthAnswer = 5,         // answer section of an authoritative answer
+};
+
+struct CachedRrset {
+  dns::Name owner;
+  uint16_t type = 0;
+  std::vector<dns::ResourceRecord> records;  // the RRset, then its RRSIGs
+  Trust trust = Trust::Additional;
+  Verdict verdict;
+  uint64_t expires_ms = 0;
+  [[nodiscard]] uint32_t ttl_left(uint64_t now_ms) const {
+    return now_ms >= expires_ms ? 0 : static_cast<uint32_t>((expires_ms - now_ms) / 1000);
+  }
+};
+
+struct CachedNegative {
+  uint16_t rcode = 0;                          // NXDOMAIN or NOERROR (NODATA)
+  std::vector<dns::ResourceRecord> authority;  // SOA and NSEC/NSEC3 proof with RRSIGs
+  std::vector<dns::ResourceRecord> cname_chain;  // CNAMEs in the zone before the denial
+  Verdict verdict;
+  uint64_t expires_ms = 0;
+  [[nodiscard]] uint32_t ttl_left(uint64_t now_ms) const {
+    return now_ms >= expires_ms ? 0 : static_cast<uint32_t>((expires_ms - now_ms) / 1000);
+  }
+};
+
+struct CacheCounters {
+  uint64_t rrset_hits = 0, negative_hits = 0, misses = 0, rejected_lower_trust = 0;
+};
+
+class ResolverCache {
+ public:
+  explicit ResolverCache(std::size_t max_bytes, uint32_t max_ttl_s = 86400,
+                         uint32_t max_negative_ttl_s = 3600);
+
+  // Stores `records` (one RRset plus its RRSIGs) with `ttl_s`. Returns false
+  // when a fresher entry of higher trust is kept instead, or when the verdict
+  // is bogus.
+  bool store_rrset(const dns::Name& owner, uint16_t type, std::vector<dns::ResourceRecord> records,
+                   uint32_t ttl_s, Trust trust, const Verdict& verdict, uint64_t now_ms);
+  // A fresh RRset of at least `min_trust`, or nullptr.
+  [[nodiscard]] const CachedRrset* find_rrset(const dns::Name& owner, uint16_t type,
+                                              Trust min_trust, uint64_t now_ms);
+
+  // NXDOMAIN is stored for the name (every type); NODATA for name and type.
+  void store_negative(const dns::Name& qname, uint16_t qtype, CachedNegative entry, uint32_t ttl_s,
+                      uint64_t now_ms);
+  [[nodiscard]] const CachedNegative* find_negative(const dns::Name& qname, uint16_t qtype,
+                                                    uint64_t now_ms);
+
+  void store_keys(const ZoneKeys& keys, uint64_t now_ms);
+  [[nodiscard]] const ZoneKeys* find_keys(const dns::Name& zone, uint64_t now_ms);
+  void store_ds(const DsSet& ds, uint64_t now_ms);
+  [[nodiscard]] const DsSet* find_ds(const dns::Name& zone, uint64_t now_ms);
+
+  void clear();
+  [[nodiscard]] std::size_t bytes() const;
+  [[nodiscard]] std::size_t entries() const;
+  [[nodiscard]] const CacheCounters& counters() const { return counters_; }
+
+ private:
+  template <typename T>
+  struct Timed {
+    T value;
+    uint64_t expires_ms = 0;
+  };
+  uint64_t expiry(uint32_t ttl_s, uint32_t cap_s, uint64_t now_ms) const;
+
+  uint32_t max_ttl_s_, max_negative_ttl_s_;
+  LruCache<std::string, CachedRrset> rrsets_;
+  LruCache<std::string, CachedNegative> negatives_;
+  LruCache<std::string, Timed<ZoneKeys>> keys_;
+  LruCache<std::string, Timed<DsSet>> ds_;
+  CacheCounters counters_;
+};
+
+// The cache key of a name (lowercased wire form) and type.
+[[nodiscard]] std::string cache_key(const dns::Name& name, uint16_t type);
+
+}  // namespace flatns::resolver

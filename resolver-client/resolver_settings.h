@@ -1,0 +1,51 @@
+// Settings of the embedded resolver (the `resolver:` section of the YAML
+// config, converted by server/), its limits, and the log hook it reports
+// bad upstream servers through. resolver-client knows nothing of YAML.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "resolver-client/server_address.h"
+
+namespace flatns::resolver {
+
+enum class ResolverMode : uint8_t { Recursive, Forward };
+enum class LogLevel : uint8_t { Debug, Info, Warning, Error };
+using LogFunction = std::function<void(LogLevel, std::string_view)>;
+
+struct ResolverLimits {
+  unsigned max_cname_chain = 12;        // CNAMEs followed per resolution
+  unsigned max_referrals = 24;          // zone cuts descended per name
+  unsigned max_queries = 64;            // upstream queries per resolution (NXNS, CVE-2020-12662)
+  unsigned max_ns_lookups = 8;          // NS names resolved for missing glue per resolution
+  unsigned max_sub_depth = 3;           // nesting of NS-address lookups
+  unsigned bogus_retries = 4;           // other servers re-asked after a bogus answer
+  std::size_t max_response_size = 65535;
+  uint32_t min_timeout_ms = 50;         // adaptive per-server timeout bounds
+  uint32_t max_timeout_ms = 1500;
+  uint32_t unknown_server_timeout_ms = 400;  // before any RTT is measured
+  uint32_t bogus_backoff_s = 300;       // first back-off for a server that served bogus data
+  uint32_t timeout_backoff_s = 30;      // first back-off after repeated timeouts
+  uint32_t max_backoff_s = 3600;
+  uint32_t max_cache_ttl_s = 86400;
+  uint32_t max_negative_ttl_s = 3600;   // RFC 2308 §5
+};
+
+struct ResolverSettings {
+  ResolverMode mode = ResolverMode::Recursive;
+  std::vector<ServerAddress> root_hints;  // empty: the IANA root servers (root_hints.h)
+  std::vector<ServerAddress> forwarders;  // forward mode
+  std::string trust_anchors_file;         // empty: the built-in IANA root anchors
+  std::string trust_anchors_text;         // zone-file text, used instead of a file (tests)
+  bool validate = true;                   // resolver.dnssec: validate | off
+  std::size_t cache_max_bytes = 32u << 20;
+  ResolverLimits limits;
+  LogFunction log;  // may be empty (nothing logged)
+};
+
+}  // namespace flatns::resolver

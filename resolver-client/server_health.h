@@ -1,0 +1,60 @@
+// What the resolver knows about each upstream server: smoothed RTT and its
+// variance (RFC 6298 §2, the estimator TCP uses), consecutive timeouts, bogus
+// answers, and a back-off deadline. The iterator asks it for a server's
+// timeout (adaptive, bounded) and which servers to prefer or avoid:
+//  - two consecutive timeouts back a server off (timeout_backoff_s, doubling);
+//  - an answer that fails validation backs it off at once (bogus_backoff_s,
+//    doubling), which is how the incident's bad TLD server is routed around.
+// The table is bounded; the least recently used records are dropped.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "resolver-client/lru_cache.h"
+#include "resolver-client/resolver_settings.h"
+#include "resolver-client/server_address.h"
+
+namespace flatns::resolver {
+
+struct ServerRecord {
+  bool measured = false;
+  double srtt_ms = 0;
+  double rttvar_ms = 0;
+  uint32_t consecutive_timeouts = 0;
+  uint64_t timeouts = 0;
+  uint64_t answers = 0;
+  uint64_t bogus = 0;
+  uint32_t backoffs = 0;           // how many back-offs in a row (doubles the period)
+  uint64_t backoff_until_ms = 0;   // avoided until then
+  std::string backoff_reason;      // e.g. "bogus data for zone example.: signature expired"
+};
+
+class ServerHealth {
+ public:
+  explicit ServerHealth(const ResolverLimits& limits, std::size_t max_servers = 10000);
+
+  // The timeout for the next query to `server`: srtt + 4 * rttvar, within
+  // the configured bounds; a fixed guess for servers never measured.
+  [[nodiscard]] uint32_t timeout_ms(const ServerAddress& server);
+  // Expected RTT for ranking servers (unmeasured servers rank as the guess).
+  [[nodiscard]] double expected_rtt_ms(const ServerAddress& server);
+  [[nodiscard]] bool backed_off(const ServerAddress& server, uint64_t now_ms);
+
+  void record_answer(const ServerAddress& server, uint32_t rtt_ms);
+  // Returns true when this timeout put the server into back-off.
+  bool record_timeout(const ServerAddress& server, uint64_t now_ms);
+  // The server answered with data that failed validation: back off now.
+  void record_bogus(const ServerAddress& server, const std::string& reason, uint64_t now_ms);
+
+  [[nodiscard]] const ServerRecord* find(const ServerAddress& server);
+
+ private:
+  ServerRecord& at(const ServerAddress& server);
+  void back_off(ServerRecord& r, uint32_t base_s, uint64_t now_ms);
+  ResolverLimits limits_;
+  LruCache<std::string, ServerRecord> servers_;
+};
+
+}  // namespace flatns::resolver

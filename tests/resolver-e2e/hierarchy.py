@@ -1,0 +1,318 @@
+"""A signed DNS hierarchy on loopback for the resolver end-to-end tests.
+
+Built at test time with ldns-keygen and ldns-signzone (ECDSA P-256), served by
+one NSD per address on 127.53.x.y:53, with Unbound on 127.0.0.1:24053 as the
+oracle. Layout:
+
+  .              127.53.0.1               signed (NSEC); its KSK's DS is the trust anchor
+  tld1.          127.53.1.1, 127.53.1.2   signed (NSEC); 127.53.1.2 serves a copy whose
+                                          signatures expired (the incident: one bad server)
+  tld2.          127.53.2.1, 127.53.2.2   signed with NSEC3 opt-out
+  tld3.          127.53.3.1, 127.53.3.2   both serve expired signatures
+  secure.tld1.   127.53.10.1              signed; alias CNAME -> www.unsigned.tld2.
+  broken.tld1.   127.53.10.1              signed, www A RRSIG corrupted
+  expired.tld1.  127.53.10.1              signed with signatures that expired in 2020
+  unsigned.tld2. 127.53.10.1              unsigned, no DS, covered by NSEC3 opt-out
+  target.tld3.   127.53.10.1              signed, below the bad tld3
+  dead.tld2.     127.53.14.1, 127.53.14.2 nothing listens there
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import dns.message
+import dns.query
+import dns.rdatatype
+
+UNBOUND_PORT = 24053
+EXPIRED = ("20191201000000", "20200101000000")  # inception, expiration
+
+ZONES = {
+    ".": """
+. 86400 IN SOA a.root. hostmaster.root. 1 1800 900 604800 86400
+. 518400 IN NS a.root.
+a.root. 518400 IN A 127.53.0.1
+tld1. 172800 IN NS ns1.tld1.
+tld1. 172800 IN NS ns2.tld1.
+ns1.tld1. 172800 IN A 127.53.1.1
+ns2.tld1. 172800 IN A 127.53.1.2
+tld2. 172800 IN NS ns1.tld2.
+tld2. 172800 IN NS ns2.tld2.
+ns1.tld2. 172800 IN A 127.53.2.1
+ns2.tld2. 172800 IN A 127.53.2.2
+tld3. 172800 IN NS ns1.tld3.
+tld3. 172800 IN NS ns2.tld3.
+ns1.tld3. 172800 IN A 127.53.3.1
+ns2.tld3. 172800 IN A 127.53.3.2
+""",
+    "tld1.": """
+tld1. 3600 IN SOA ns1.tld1. hostmaster.tld1. 1 1800 900 604800 300
+tld1. 3600 IN NS ns1.tld1.
+tld1. 3600 IN NS ns2.tld1.
+ns1.tld1. 3600 IN A 127.53.1.1
+ns2.tld1. 3600 IN A 127.53.1.2
+secure.tld1. 3600 IN NS ns.secure.tld1.
+ns.secure.tld1. 3600 IN A 127.53.10.1
+broken.tld1. 3600 IN NS ns.broken.tld1.
+ns.broken.tld1. 3600 IN A 127.53.10.1
+expired.tld1. 3600 IN NS ns.expired.tld1.
+ns.expired.tld1. 3600 IN A 127.53.10.1
+""",
+    "tld2.": """
+tld2. 3600 IN SOA ns1.tld2. hostmaster.tld2. 1 1800 900 604800 300
+tld2. 3600 IN NS ns1.tld2.
+tld2. 3600 IN NS ns2.tld2.
+ns1.tld2. 3600 IN A 127.53.2.1
+ns2.tld2. 3600 IN A 127.53.2.2
+unsigned.tld2. 3600 IN NS ns.unsigned.tld2.
+ns.unsigned.tld2. 3600 IN A 127.53.10.1
+dead.tld2. 3600 IN NS ns1.dead.tld2.
+dead.tld2. 3600 IN NS ns2.dead.tld2.
+ns1.dead.tld2. 3600 IN A 127.53.14.1
+ns2.dead.tld2. 3600 IN A 127.53.14.2
+""",
+    "tld3.": """
+tld3. 3600 IN SOA ns1.tld3. hostmaster.tld3. 1 1800 900 604800 300
+tld3. 3600 IN NS ns1.tld3.
+tld3. 3600 IN NS ns2.tld3.
+ns1.tld3. 3600 IN A 127.53.3.1
+ns2.tld3. 3600 IN A 127.53.3.2
+target.tld3. 3600 IN NS ns.target.tld3.
+ns.target.tld3. 3600 IN A 127.53.10.1
+""",
+    "secure.tld1.": """
+secure.tld1. 3600 IN SOA ns.secure.tld1. hostmaster.secure.tld1. 1 1800 900 604800 300
+secure.tld1. 3600 IN NS ns.secure.tld1.
+ns.secure.tld1. 3600 IN A 127.53.10.1
+www.secure.tld1. 600 IN A 192.0.2.1
+alias.secure.tld1. 300 IN CNAME www.unsigned.tld2.
+""",
+    "broken.tld1.": """
+broken.tld1. 3600 IN SOA ns.broken.tld1. hostmaster.broken.tld1. 1 1800 900 604800 300
+broken.tld1. 3600 IN NS ns.broken.tld1.
+ns.broken.tld1. 3600 IN A 127.53.10.1
+www.broken.tld1. 600 IN A 192.0.2.3
+""",
+    "expired.tld1.": """
+expired.tld1. 3600 IN SOA ns.expired.tld1. hostmaster.expired.tld1. 1 1800 900 604800 300
+expired.tld1. 3600 IN NS ns.expired.tld1.
+ns.expired.tld1. 3600 IN A 127.53.10.1
+www.expired.tld1. 600 IN A 192.0.2.4
+""",
+    "unsigned.tld2.": """
+unsigned.tld2. 3600 IN SOA ns.unsigned.tld2. hostmaster.unsigned.tld2. 1 1800 900 604800 300
+unsigned.tld2. 3600 IN NS ns.unsigned.tld2.
+ns.unsigned.tld2. 3600 IN A 127.53.10.1
+www.unsigned.tld2. 900 IN A 192.0.2.2
+""",
+    "target.tld3.": """
+target.tld3. 3600 IN SOA ns.target.tld3. hostmaster.target.tld3. 1 1800 900 604800 300
+target.tld3. 3600 IN NS ns.target.tld3.
+ns.target.tld3. 3600 IN A 127.53.10.1
+www.target.tld3. 600 IN A 192.0.2.5
+""",
+}
+
+# Children signed before their parents, so each parent gets the child's DS.
+SIGNING_ORDER = ["secure.tld1.", "broken.tld1.", "expired.tld1.", "target.tld3.",
+                 "tld1.", "tld2.", "tld3.", "."]
+UNSIGNED = {"unsigned.tld2."}
+PARENT = {"secure.tld1.": "tld1.", "broken.tld1.": "tld1.", "expired.tld1.": "tld1.",
+          "target.tld3.": "tld3.", "tld1.": ".", "tld2.": ".", "tld3.": "."}
+
+# address -> zone files it serves (".expired" = the copy with expired signatures)
+SERVERS = {
+    "127.53.0.1": ["."],
+    "127.53.1.1": ["tld1."],
+    "127.53.1.2": ["tld1..expired"],
+    "127.53.2.1": ["tld2."],
+    "127.53.2.2": ["tld2."],
+    "127.53.3.1": ["tld3..expired"],
+    "127.53.3.2": ["tld3..expired"],
+    "127.53.10.1": ["secure.tld1.", "broken.tld1.", "expired.tld1.", "unsigned.tld2.", "target.tld3."],
+}
+
+
+def _file(zone):
+    return "root" if zone == "." else zone.rstrip(".")
+
+
+def _run(cmd, cwd):
+    subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _corrupt_rrsig(path, owner, covered):
+    """Changes one base64 character inside the signature of owner's RRSIG(covered)."""
+    lines = open(path).read().splitlines()
+    for i, line in enumerate(lines):
+        f = line.split()
+        if len(f) > 5 and f[0] == owner and f[3] == "RRSIG" and f[4] == covered:
+            sig = f[-1]
+            mid = len(sig) // 2
+            f[-1] = sig[:mid] + ("B" if sig[mid] != "B" else "C") + sig[mid + 1:]
+            lines[i] = "\t".join(f)
+            open(path, "w").write("\n".join(lines) + "\n")
+            return
+    raise RuntimeError(f"no RRSIG {covered} for {owner} in {path}")
+
+
+def build(workdir):
+    """Writes, signs and returns the paths of the hierarchy's zone files."""
+    for zone, text in ZONES.items():
+        with open(os.path.join(workdir, _file(zone) + ".zone"), "w") as f:
+            f.write(text.lstrip())
+    for zone in SIGNING_ORDER:
+        name = _file(zone)
+        ksk = subprocess.run(["ldns-keygen", "-a", "ECDSAP256SHA256", "-k", zone], cwd=workdir,
+                             check=True, capture_output=True, text=True).stdout.strip()
+        zsk = subprocess.run(["ldns-keygen", "-a", "ECDSAP256SHA256", zone], cwd=workdir,
+                             check=True, capture_output=True, text=True).stdout.strip()
+        zfile = name + ".zone"
+        opts = ["-o", zone]
+        if zone == "tld2.":
+            opts = ["-n", "-p", "-t", "0"] + opts  # NSEC3 opt-out (RFC 5155 §6)
+        _run(["ldns-signzone"] + opts + ["-f", zfile + ".signed", zfile, zsk, ksk], workdir)
+        _run(["ldns-signzone"] + opts + ["-i", EXPIRED[0], "-e", EXPIRED[1],
+                                         "-f", zfile + ".expired", zfile, zsk, ksk], workdir)
+        ds = open(os.path.join(workdir, ksk + ".ds")).read()
+        if zone in PARENT:
+            with open(os.path.join(workdir, _file(PARENT[zone]) + ".zone"), "a") as f:
+                f.write(ds)
+        else:
+            with open(os.path.join(workdir, "root.ds"), "w") as f:
+                f.write(ds)
+    _corrupt_rrsig(os.path.join(workdir, "broken.tld1.zone.signed"), "www.broken.tld1.", "A")
+    # expired.tld1. is served only in its expired form
+    shutil.copy(os.path.join(workdir, "expired.tld1.zone.expired"),
+                os.path.join(workdir, "expired.tld1.zone.signed"))
+    with open(os.path.join(workdir, "root.hints"), "w") as f:
+        f.write(". 3600000 NS a.root.\na.root. 3600000 A 127.53.0.1\n")
+
+
+def _zone_path(entry):
+    if entry.endswith("..expired"):
+        zone = entry[: -len(".expired")]
+        return zone, _file(zone) + ".zone.expired"
+    if entry in UNSIGNED:
+        return entry, _file(entry) + ".zone"
+    return entry, _file(entry) + ".zone.signed"
+
+
+def _wait_udp(host, port, qname, timeout=10.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            dns.query.udp(dns.message.make_query(qname, "SOA"), host, port=port, timeout=0.3)
+            return
+        except Exception:
+            time.sleep(0.05)
+    raise RuntimeError(f"{host}:{port} did not answer within {timeout} s")
+
+
+class Hierarchy:
+    """Context manager: builds the hierarchy, starts NSD and Unbound, stops them."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="flatns-resolver-e2e-")
+        self.procs = []
+
+    def __enter__(self):
+        try:
+            build(self.dir)
+            for addr, entries in SERVERS.items():
+                self._start_nsd(addr, entries)
+            self._start_unbound()
+            for addr, entries in SERVERS.items():
+                _wait_udp(addr, 53, _zone_path(entries[0])[0])
+            _wait_udp("127.0.0.1", UNBOUND_PORT, ".")
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        for p in self.procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in self.procs:
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def _start_nsd(self, addr, entries):
+        conf = os.path.join(self.dir, f"nsd-{addr}.conf")
+        zones = ""
+        for entry in entries:
+            zone, path = _zone_path(entry)
+            zones += f'zone:\n  name: "{zone}"\n  zonefile: "{os.path.join(self.dir, path)}"\n'
+        with open(conf, "w") as f:
+            f.write(f"""server:
+  ip-address: {addr}
+  port: 53
+  username: ""
+  chroot: ""
+  zonesdir: "{self.dir}"
+  pidfile: "{self.dir}/nsd-{addr}.pid"
+  database: ""
+  xfrdfile: "{self.dir}/xfrd-{addr}.state"
+  zonelistfile: "{self.dir}/zonelist-{addr}"
+  logfile: "{self.dir}/nsd-{addr}.log"
+  server-count: 1
+  verbosity: 0
+  do-ip6: no
+remote-control:
+  control-enable: no
+{zones}""")
+        self.procs.append(subprocess.Popen(["nsd", "-d", "-c", conf], stdout=subprocess.DEVNULL,
+                                           stderr=subprocess.DEVNULL))
+
+    def _start_unbound(self):
+        conf = os.path.join(self.dir, "unbound.conf")
+        with open(conf, "w") as f:
+            f.write(f"""server:
+  interface: 127.0.0.1@{UNBOUND_PORT}
+  port: {UNBOUND_PORT}
+  do-ip6: no
+  do-not-query-localhost: no
+  username: ""
+  chroot: ""
+  directory: "{self.dir}"
+  pidfile: ""
+  use-syslog: no
+  logfile: "{self.dir}/unbound.log"
+  verbosity: 1
+  num-threads: 1
+  so-reuseport: no
+  root-hints: "{self.dir}/root.hints"
+  trust-anchor-file: "{self.dir}/root.ds"
+  access-control: 127.0.0.0/8 allow
+  ede: yes
+  val-log-level: 2
+  module-config: "validator iterator"
+remote-control:
+  control-enable: no
+""")
+        self.procs.append(subprocess.Popen(["unbound", "-d", "-c", conf], stdout=subprocess.DEVNULL,
+                                           stderr=subprocess.DEVNULL))
+
+    def flatns_config(self, deadline_ms=1200):
+        path = os.path.join(self.dir, f"flatns-{deadline_ms}.yaml")
+        with open(path, "w") as f:
+            f.write(f"""server:
+  listen: ["127.0.0.1:24054"]
+zones: []
+resolver:
+  root_hints: ["127.53.0.1"]
+  trust_anchors: {self.dir}/root.ds
+flatten:
+  deadline_ms: {deadline_ms}
+""")
+        return path

@@ -1,0 +1,55 @@
+#include "zones/lookup.h"
+
+#include "dns/rrtype.h"
+
+namespace flatns::zones {
+
+Lookup lookup(const Zone& z, dns::NameView name, uint16_t qtype) {
+  Lookup result;
+  const Node* ce = z.closest_encloser(name);
+  if (!ce) return result;
+  result.closest_encloser = ce;
+  const bool exact = ce->labels == dns::label_count(name);
+  // Names below a DNAME are flagged occluded, so only those need the walk up.
+  if (ce->cut == kNone && (!exact || (ce->flags & node_flag::kOccluded))) {
+    const Node* n = exact ? z.find(dns::strip_labels(name, 1)) : ce;
+    while (n && n->cut == kNone) {
+      if (z.rrset(n, dns::rrtype::DNAME)) {
+        result.kind = Lookup::Kind::Dname;
+        result.node = n;
+        return result;
+      }
+      if (!(n->flags & node_flag::kOccluded)) break;
+      n = z.find(dns::strip_labels(z.name(n), 1));
+    }
+  }
+  if (ce->cut != kNone) {
+    const Node* cut = z.node(ce->cut);
+    if (!(exact && cut == ce && qtype == dns::rrtype::DS)) {
+      result.kind = Lookup::Kind::Delegation;
+      result.node = cut;
+      return result;
+    }
+  }
+  if (exact) {
+    result.kind = Lookup::Kind::Exact;
+    result.node = ce;
+    return result;
+  }
+  if (ce->flags & node_flag::kWildcardChild) {
+    dns::NameBuffer star;
+    const dns::NameView ce_name = z.name(ce);
+    star.bytes[0] = 1;
+    star.bytes[1] = '*';
+    for (std::size_t i = 0; i < ce_name.size(); ++i) star.bytes[2 + i] = ce_name[i];
+    star.length = static_cast<uint8_t>(2 + ce_name.size());
+    if (const Node* wild = z.find(star.view())) {
+      result.kind = Lookup::Kind::Wildcard;
+      result.node = wild;
+      return result;
+    }
+  }
+  return result;
+}
+
+}  // namespace flatns::zones
