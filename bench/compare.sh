@@ -27,8 +27,9 @@ rounds=3
 clients=8
 outstanding=200
 port_base=26000
-server_cpu=0
-client_cpu=1
+server_cpu=""
+client_cpu=""
+workers=1
 flatten_zones=200
 mixes="static do tcp flatten"
 servers="flatns nsd knot"
@@ -52,8 +53,11 @@ usage: bench/compare.sh [options]
   --servers "LIST"       of: flatns nsd knot (default "$servers")
   --flatten-zones N      zones with an apex CNAME for the flatten mix (default $flatten_zones)
   --port-base P          ports P..P+2 for the runs, P+10..P+12 for loading (default $port_base)
-  --server-cpu N         CPU the servers are pinned to (default $server_cpu)
-  --client-cpu N         CPU dnsperf is pinned to (default $client_cpu)
+  --server-cpu LIST      CPUs the servers are pinned to (taskset list; default 0, with --workers > 1 0-1)
+  --client-cpu LIST      CPUs dnsperf is pinned to (default 1, with --workers > 1 0-1)
+  --workers N            server workers (flatns workers, NSD server-count, Knot udp-workers)
+                         and dnsperf threads (-T); N > 1 is the issue's report-only row where
+                         servers and dnsperf share the machine (default 1)
   --no-load              skip part 2 (loading)
   --keep DIR             work in DIR and keep it (zones, configs, logs, raw dnsperf output)
   --smoke                small sizes, 2 s per server, 1 round: checks that everything works
@@ -77,6 +81,7 @@ while [ $# -gt 0 ]; do
     --port-base) port_base=$2; shift ;;
     --server-cpu) server_cpu=$2; shift ;;
     --client-cpu) client_cpu=$2; shift ;;
+    --workers) workers=$2; shift ;;
     --no-load) do_load=0 ;;
     --keep) keep=$2; shift ;;
     --smoke) smoke=1 ;;
@@ -95,6 +100,12 @@ fi
 # system interpreter (the generator needs only the standard library).
 python=python3
 [ -x /usr/bin/python3 ] && python=/usr/bin/python3
+if [ "$workers" -gt 1 ]; then
+  : "${server_cpu:=0-1}" "${client_cpu:=0-1}"
+else
+  : "${server_cpu:=0}" "${client_cpu:=1}"
+fi
+
 for tool in "$python" dnsperf kdig taskset ldns-keygen ldns-signzone; do
   command -v "$tool" >/dev/null || { echo "compare.sh: '$tool' is not installed" >&2; exit 1; }
 done
@@ -198,7 +209,7 @@ write_config() {
       {
         echo "server:"
         echo "  listen: [\"127.0.0.1:$port\"]"
-        echo "  workers: 1"
+        echo "  workers: $workers"
         echo "  log_level: warn"
         echo "zones:"
         for z in "$@"; do
@@ -210,7 +221,7 @@ write_config() {
       {
         echo "server:"
         echo "  ip-address: 127.0.0.1@$port"
-        echo "  server-count: 1"
+        echo "  server-count: $workers"
         echo "  username: \"\""
         echo "  chroot: \"\""
         echo "  database: \"\""
@@ -238,7 +249,7 @@ write_config() {
         echo "server:"
         echo "  rundir: \"$dir\""
         echo "  listen: 127.0.0.1@$port"
-        echo "  udp-workers: 1"
+        echo "  udp-workers: $workers"
         echo "  tcp-workers: 1"
         echo "  background-workers: 1"
         echo "log:"
@@ -342,7 +353,7 @@ for mix in $mixes; do
       out="$work/dnsperf.$mix.$server.$round.txt"
       before=$(cpu_seconds "${pid_of[$server]}")
       taskset -c "$client_cpu" dnsperf -s 127.0.0.1 -p "$port" -d "$work/$mix.queries" \
-        -l "$duration" -c "$clients" -q "$outstanding" "${extra[@]}" >"$out" 2>&1 || true
+        -l "$duration" -c "$clients" -q "$outstanding" -T "$workers" "${extra[@]}" >"$out" 2>&1 || true
       after=$(cpu_seconds "${pid_of[$server]}")
       kill -0 "${pid_of[$server]}" 2>/dev/null || { echo "compare.sh: $server died during the $mix run" >&2; exit 1; }
       sent=$(field "Queries sent" "$out")
@@ -406,5 +417,5 @@ fi
 echo
 echo "flatns $("$flatns_bin" --version 2>/dev/null | head -1) / $(nsd -v 2>&1 | head -1) / $(knotd -V 2>&1 | head -1) / dnsperf $(dnsperf -h 2>&1 | sed -n 's/^Version //p')"
 echo "zone: $records records (static, tcp), $signed_records NSEC3-signed (do), $flatten_zones apex-CNAME zones (flatten);" \
-  "dnsperf -l $duration -c $clients -q $outstanding on CPU $client_cpu, servers on CPU $server_cpu, $rounds round(s), medians"
+  "dnsperf -l $duration -c $clients -q $outstanding -T $workers on CPU $client_cpu, servers ($workers worker(s)) on CPU $server_cpu, $rounds round(s), medians"
 "$python" "$here/report.py" "$runs" "$load"
