@@ -347,6 +347,14 @@ ValidatedResponse validate_response(const dns::Message& response, const dns::Nam
       return out;
     }
     name = target;
+    if (step == kMaxCnameChain) {
+      out.kind = ResponseKind::Unusable;
+      out.verdict = combine(out.verdict,
+                            Verdict::indeterminate("CNAME chain from " + qname.to_text() +
+                                                   " longer than " +
+                                                   std::to_string(kMaxCnameChain)));
+      return out;
+    }
   }
   if (!name.is_subdomain_of(keys.zone)) {
     out.kind = ResponseKind::CnameExit;
