@@ -279,7 +279,10 @@ void Lookup::send(const ServerAddress& server, Protocol protocol) {
   q.qtype = phase_ == Phase::Keys ? dns::rrtype::DNSKEY : qtype_;
   if (r.settings_.mode == ResolverMode::Forward) {
     q.recursion_desired = true;
-    q.checking_disabled = r.settings_.validate;
+    // CD=1 would hand us data the forwarder did not check; as long as we do
+    // not build the chain of trust through forwarders ourselves (see
+    // enter_zone), the forwarder's own validation must stay on.
+    q.checking_disabled = false;
   }
   uint64_t left = std::max<uint64_t>(res_.remaining_ms(), 1);
   uint32_t timeout = r.health_.timeout_ms(server);

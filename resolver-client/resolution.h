@@ -20,6 +20,11 @@
 //            │ bogus: back the server off, log it with the zone, re-ask up to
 //            │        bogus_retries other servers, then the verdict is bogus
 //
+// Forward mode sends every query to the forwarders with RD=1; it does not
+// yet build the chain of trust through them (DS/DNSKEY per signer), so its
+// answers are marked insecure and CD stays 0, leaving bogus data to the
+// forwarder's own validation.
+//
 // Every callback checks that the resolution is still running; when it ends
 // (result or deadline) its outstanding queries are cancelled.
 #pragma once

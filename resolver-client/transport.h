@@ -6,7 +6,7 @@
 // query, and a response is accepted only from the queried address and port
 // with the same ID and question (anything else is ignored, not an error).
 // Queries carry EDNS(0) with a 1232-octet payload (DNS flag day 2020) and
-// DO=1 (RFC 4035 §3.2.1); RD and CD are set by the caller for forwarding.
+// DO=1 (RFC 4035 §3.2.1); RD (and CD) are set by the caller for forwarding.
 // TC=1 handling (retry over TCP) is the iterator's decision, not the
 // transport's, so it is visible in tests.
 #pragma once
@@ -32,7 +32,7 @@ struct UpstreamQuery {
   dns::Name qname;
   uint16_t qtype = 0;
   bool recursion_desired = false;   // RD=1: forward mode
-  bool checking_disabled = false;   // CD=1: forward mode, we validate ourselves
+  bool checking_disabled = false;   // CD=1: for forwarding once we validate through forwarders
   uint32_t timeout_ms = 1000;
 };
 

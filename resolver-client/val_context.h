@@ -21,13 +21,25 @@ struct ValidationBudget {
   // RRSIGs tried per RRset.
   uint32_t max_rrsigs_per_rrset = 8;
 
+  // NSEC3 owner-name hashes per resolution (each costs iterations + 1 SHA-1
+  // runs, CVE-2023-50868). A proof needs the query name's depth below the
+  // zone plus two; 128 covers a dozen proofs of deep names.
+  uint32_t max_nsec3_hashes = 128;
+
   uint32_t verifications = 0;  // spent so far
+  uint32_t nsec3_hashes = 0;   // spent so far
 
   [[nodiscard]] bool exhausted() const { return verifications >= max_verifications; }
   // Takes one verification from the budget; false when none is left.
   [[nodiscard]] bool spend() {
     if (exhausted()) return false;
     ++verifications;
+    return true;
+  }
+  [[nodiscard]] bool nsec3_hashes_exhausted() const { return nsec3_hashes >= max_nsec3_hashes; }
+  [[nodiscard]] bool spend_nsec3_hash() {
+    if (nsec3_hashes_exhausted()) return false;
+    ++nsec3_hashes;
     return true;
   }
 };

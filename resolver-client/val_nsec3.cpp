@@ -46,6 +46,7 @@ struct Hasher {
   const Nsec3Set& set;
   bool hash(const dns::Name& name, std::vector<uint8_t>& out) const {
     const Nsec3Record& p = set.records.front();
+    if (set.budget != nullptr && !set.budget->spend_nsec3_hash()) return false;
     dns::Nsec3Hash h;
     if (!dns::nsec3_hash(name.wire(), p.hash_algorithm, p.salt, p.iterations, h)) return false;
     out.assign(h.begin(), h.end());
@@ -129,9 +130,10 @@ bool closest_encloser_proof(const Nsec3Set& set, const dns::Name& qname, Closest
 }  // namespace
 
 Nsec3Set nsec3_records(std::span<const SignedRrset* const> rrsets, const dns::Name& zone,
-                       const ValidatorOptions& options) {
+                       const ValidatorOptions& options, ValidationBudget* budget) {
   Nsec3Set set;
   set.zone = zone;
+  set.budget = budget;
   bool any = false;
   for (const SignedRrset* rrset : rrsets) {
     if (rrset->type != dns::rrtype::NSEC3 || rrset->owner.labels() != zone.labels() + 1 ||

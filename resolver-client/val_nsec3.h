@@ -47,9 +47,13 @@ struct Nsec3Set {
   dns::Name zone;
   Nsec3Usability usability = Nsec3Usability::NoRecords;
   std::vector<Nsec3Record> records;
+  // Hashes are taken from this budget when set; a proof that runs out is
+  // NotProven and budget->nsec3_hashes_exhausted() tells why.
+  ValidationBudget* budget = nullptr;
 };
 [[nodiscard]] Nsec3Set nsec3_records(std::span<const SignedRrset* const> rrsets,
-                                     const dns::Name& zone, const ValidatorOptions& options);
+                                     const dns::Name& zone, const ValidatorOptions& options,
+                                     ValidationBudget* budget = nullptr);
 
 enum class DenialResult : uint8_t {
   Proven,     // secure proof

@@ -121,7 +121,7 @@ class ResponseValidation {
       validated_denial_.push_back(&set);
     }
     nsecs_ = nsec_records(validated_denial_);
-    nsec3_ = nsec3_records(validated_denial_, keys_.zone, ctx_.options);
+    nsec3_ = nsec3_records(validated_denial_, keys_.zone, ctx_.options, &ctx_.budget);
   }
 
   // Applies a denial proof; `nsec_ok` for NSEC and `nsec3` for NSEC3.
@@ -148,7 +148,14 @@ class ResponseValidation {
           switch (nsec3(nsec3_, why)) {
             case DenialResult::Proven: return;
             case DenialResult::OptOut: insecure(opt_out_reason, what + ": NSEC3 opt-out"); return;
-            case DenialResult::NotProven: break;
+            case DenialResult::NotProven:
+              if (ctx_.budget.nsec3_hashes_exhausted()) {
+                bogus(BogusReason::TooMuchWork,
+                      what + ": more than " + std::to_string(ctx_.budget.max_nsec3_hashes) +
+                          " NSEC3 hashes in this resolution");
+                return;
+              }
+              break;
           }
           break;
         case Nsec3Usability::NoRecords:
@@ -341,6 +348,14 @@ ValidatedResponse validate_response(const dns::Message& response, const dns::Nam
       return out;
     }
     name = target;
+    if (step == kMaxCnameChain) {
+      out.kind = ResponseKind::Unusable;
+      out.verdict = combine(out.verdict,
+                            Verdict::indeterminate("CNAME chain from " + qname.to_text() +
+                                                   " longer than " +
+                                                   std::to_string(kMaxCnameChain)));
+      return out;
+    }
   }
   if (!name.is_subdomain_of(keys.zone)) {
     out.kind = ResponseKind::CnameExit;

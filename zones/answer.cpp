@@ -167,7 +167,10 @@ Answerer::Step Answerer::answer_at(const Zone& z, const Node* node, NameView own
       if (!emit_signatures(z, rb_, Section::Answer, owner, *sigs, true)) return Step::Done;
       any = true;
     }
-    if (any) return Step::Done;
+    if (any) {
+      if (wildcard) defer_wildcard_proof(z, name, ce);
+      return Step::Done;
+    }
     nodata(z, node, name, wildcard ? node : nullptr, ce);
     return Step::Done;
   }

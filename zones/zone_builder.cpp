@@ -1,8 +1,8 @@
 // Builds a Zone snapshot from scanned records and runs the checks that
 // NSD, Knot and named-checkzone make before serving a zone.
 #include <algorithm>
-#include <unordered_map>
-#include <unordered_set>
+#include <array>
+#include <string_view>
 
 #include "dns/encoding.h"
 #include "dns/rrtype.h"
@@ -11,6 +11,34 @@
 namespace flatns::zones {
 
 using dns::Name;
+
+namespace {
+
+// A byte string whose memcmp order is RFC 4034 §6.1 canonical order: labels
+// from the root down, lowercased, each ended by 0x00; octets 0x00 and 0x01
+// are escaped as 0x01 0x01 and 0x01 0x02 so that the terminator sorts first.
+void append_canonical_key(dns::NameView name, std::vector<uint8_t>& out) {
+  std::array<uint8_t, 128> starts;
+  int n = 0;
+  for (std::size_t pos = 0; pos < name.size() && name[pos] != 0; pos += 1 + name[pos]) {
+    starts[n++] = static_cast<uint8_t>(pos);
+  }
+  while (n-- > 0) {
+    const std::size_t pos = starts[n];
+    for (std::size_t k = 1; k <= name[pos]; ++k) {
+      const uint8_t c = dns::ascii_lower(name[pos + k]);
+      if (c <= 1) {
+        out.push_back(1);
+        out.push_back(static_cast<uint8_t>(c + 1));
+      } else {
+        out.push_back(c);
+      }
+    }
+    out.push_back(0);
+  }
+}
+
+}  // namespace
 
 class ZoneBuilder {
  public:
@@ -30,8 +58,8 @@ class ZoneBuilder {
 
  private:
   struct NodeDraft {
-    Name name;
-    std::vector<uint32_t> records;  // indexes into records_, sorted by type
+    dns::NameView name;                 // a record's owner, or a suffix of one for ENTs
+    std::span<const uint32_t> records;  // indexes into records_, sorted by type
   };
 
   void error(const ParsedRecord& rec, std::string message) {
@@ -41,7 +69,7 @@ class ZoneBuilder {
     result_.warnings.push_back({rec.file, rec.line, std::move(message)});
   }
   void check_node(const NodeDraft& node, bool apex, bool flattened_names_allowed);
-  bool is_flattened_name(const Name& name, bool apex) const {
+  bool is_flattened_name(dns::NameView /*name*/, bool apex) const {
     if (config_.flatten == FlattenMode::Off) return false;
     return apex || config_.flatten == FlattenMode::All;
   }
@@ -71,53 +99,74 @@ void ZoneBuilder::check_node(const NodeDraft& node, bool apex, bool /*unused*/) 
     }
   }
   if (cname_count > 1) {
-    error(*first_cname, "more than one CNAME at " + node.name.to_text());
+    error(*first_cname, "more than one CNAME at " + dns::name_to_text(node.name));
   }
   if (has_cname && has_other && !is_flattened_name(node.name, apex)) {
-    error(*first_cname, "CNAME and other data at " + node.name.to_text() +
+    error(*first_cname, "CNAME and other data at " + dns::name_to_text(node.name) +
                             " (allowed only at a flattened name: set flatten: apex or all)");
   }
   if (has_cname && has_alias) {
-    error(*first_cname, "CNAME and ALIAS/ANAME at the same name " + node.name.to_text());
+    error(*first_cname, "CNAME and ALIAS/ANAME at the same name " + dns::name_to_text(node.name));
   }
 }
 
 std::shared_ptr<const Zone> ZoneBuilder::build() {
   const Name& origin = config_.origin;
-  // Sort records by owner (canonical order), then type; drop exact duplicates.
+  // Sort records by owner (canonical order), then type, on precomputed keys
+  // that compare with memcmp; then drop exact duplicates.
+  std::vector<uint8_t> keys;
+  std::vector<std::pair<uint32_t, uint32_t>> key_at(records_.size());  // offset, length
+  keys.reserve(records_.size() * 24);
+  for (std::size_t i = 0; i < records_.size(); ++i) {
+    const uint32_t off = static_cast<uint32_t>(keys.size());
+    append_canonical_key(records_[i].owner.wire(), keys);
+    key_at[i] = {off, static_cast<uint32_t>(keys.size() - off)};
+  }
+  auto key = [&](uint32_t i) {
+    return std::basic_string_view<uint8_t>(keys.data() + key_at[i].first, key_at[i].second);
+  };
   std::vector<uint32_t> order(records_.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::vector<Name> lower(records_.size());
-  for (std::size_t i = 0; i < records_.size(); ++i) lower[i] = records_[i].owner.lowercased();
   std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    const int c = dns::canonical_compare(lower[a].wire(), lower[b].wire());
+    const int c = key(a).compare(key(b));
     if (c != 0) return c < 0;
     if (records_[a].type != records_[b].type) return records_[a].type < records_[b].type;
     return a < b;
   });
 
-  std::vector<NodeDraft> drafts;
-  for (uint32_t idx : order) {
-    const ParsedRecord& r = records_[idx];
-    if (drafts.empty() || !(drafts.back().name == r.owner)) {
-      drafts.push_back({r.owner, {}});
+  std::vector<uint32_t> kept;
+  kept.reserve(order.size());
+  std::vector<std::pair<uint32_t, uint32_t>> owner_ranges;  // [begin, end) in kept
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const uint32_t idx = order[k];
+    if (k == 0 || key(order[k - 1]) != key(idx)) {
+      owner_ranges.push_back({static_cast<uint32_t>(kept.size()), static_cast<uint32_t>(kept.size())});
     }
-    NodeDraft& d = drafts.back();
+    auto& range = owner_ranges.back();
     bool duplicate = false;
-    for (uint32_t other : d.records) {
-      const ParsedRecord& o = records_[other];
-      if (o.type == r.type && o.rdata == r.rdata) {
+    for (uint32_t j = range.first; j < kept.size(); ++j) {
+      const ParsedRecord& o = records_[kept[j]];
+      if (o.type == records_[idx].type && o.rdata == records_[idx].rdata) {
         duplicate = true;
         break;
       }
     }
-    if (!duplicate) d.records.push_back(idx);
+    if (!duplicate) {
+      kept.push_back(idx);
+      range.second = static_cast<uint32_t>(kept.size());
+    }
+  }
+  std::vector<NodeDraft> drafts;
+  drafts.reserve(owner_ranges.size());
+  for (auto [b, e] : owner_ranges) {
+    drafts.push_back({records_[kept[b]].owner.wire(),
+                      std::span<const uint32_t>(kept.data() + b, e - b)});
   }
 
   // Zone-level checks.
   const NodeDraft* apex = nullptr;
   for (const NodeDraft& d : drafts) {
-    if (d.name == origin) apex = &d;
+    if (dns::name_equal(d.name, origin.wire())) apex = &d;
   }
   const std::string zone_text = origin.to_text();
   ParsedRecord where;
@@ -143,11 +192,11 @@ std::shared_ptr<const Zone> ZoneBuilder::build() {
     for (uint32_t i : d.records) {
       const ParsedRecord& r = records_[i];
       if (r.type == dns::rrtype::SOA && !at_apex) {
-        error(r, "SOA record at " + d.name.to_text() + " is not at the zone apex " + zone_text);
+        error(r, "SOA record at " + dns::name_to_text(d.name) + " is not at the zone apex " + zone_text);
       }
       if ((r.type == dns::rrtype::ALIAS || r.type == dns::rrtype::ANAME) &&
           !is_flattened_name(d.name, at_apex)) {
-        error(r, dns::type_to_text(r.type) + " at " + d.name.to_text() + " in zone " + zone_text +
+        error(r, dns::type_to_text(r.type) + " at " + dns::name_to_text(d.name) + " in zone " + zone_text +
                      " is not at a flattened name (flatten: " +
                      (config_.flatten == FlattenMode::Off ? "off" : "apex") + ")");
       }
@@ -168,7 +217,7 @@ std::shared_ptr<const Zone> ZoneBuilder::build() {
       if (flattened) {
         error(records_[d.records.front()],
               "zone " + zone_text + " is DNSSEC-signed (DNSKEY at the apex) and " +
-                  d.name.to_text() +
+                  dns::name_to_text(d.name) +
                   " would be flattened; flattened answers cannot be signed yet: set flatten: off "
                   "for this zone or serve it unsigned");
         break;
@@ -178,25 +227,26 @@ std::shared_ptr<const Zone> ZoneBuilder::build() {
   if (!result_.errors.empty()) return nullptr;
 
   // Make empty non-terminals explicit so that every node's parent exists.
-  std::unordered_set<Name, dns::NameHash> known;
-  known.reserve(drafts.size() * 2);
-  for (const NodeDraft& d : drafts) known.insert(d.name);
-  std::vector<NodeDraft> ents;
+  // Canonical order is a pre-order walk of the tree, so a stack of the
+  // current node's ancestors finds the missing ones in one pass, and each
+  // missing ancestor belongs just before the first node below it.
+  std::vector<NodeDraft> all;
+  all.reserve(drafts.size() + drafts.size() / 4);
+  std::vector<dns::NameView> path;
   for (const NodeDraft& d : drafts) {
-    Name p = d.name;
-    while (!(p == origin)) {
-      p = p.parent();
-      if (!known.insert(p).second) break;
-      ents.push_back({p, {}});
+    while (!path.empty() && !dns::is_subdomain(d.name, path.back())) path.pop_back();
+    const int have = path.empty() ? dns::label_count(origin.wire()) - 1
+                                  : dns::label_count(path.back());
+    const int want = dns::label_count(d.name);
+    for (int labels = have + 1; labels < want; ++labels) {
+      const dns::NameView ent = dns::strip_labels(d.name, want - labels);
+      all.push_back({ent, {}});
+      path.push_back(ent);
     }
+    all.push_back(d);
+    path.push_back(d.name);
   }
-  if (!ents.empty()) {
-    drafts.insert(drafts.end(), std::make_move_iterator(ents.begin()),
-                  std::make_move_iterator(ents.end()));
-    std::sort(drafts.begin(), drafts.end(), [](const NodeDraft& a, const NodeDraft& b) {
-      return dns::canonical_compare(a.name.wire(), b.name.wire()) < 0;
-    });
-  }
+  drafts.swap(all);
 
   auto zone = std::make_shared<Zone>();
   zone->origin_ = origin;
@@ -208,9 +258,9 @@ std::shared_ptr<const Zone> ZoneBuilder::build() {
     Node n;
     n.name_offset = static_cast<uint32_t>(zone->names_.size());
     n.name_length = static_cast<uint8_t>(d.name.size());
-    n.labels = static_cast<uint8_t>(d.name.labels());
-    zone->names_.insert(zone->names_.end(), d.name.wire().begin(), d.name.wire().end());
-    if (d.name == origin) {
+    n.labels = static_cast<uint8_t>(dns::label_count(d.name));
+    zone->names_.insert(zone->names_.end(), d.name.begin(), d.name.end());
+    if (dns::name_equal(d.name, origin.wire())) {
       n.flags |= node_flag::kApex;
       zone->apex_ = static_cast<uint32_t>(zone->nodes_.size());
     }
@@ -237,7 +287,7 @@ std::shared_ptr<const Zone> ZoneBuilder::build() {
       while (j < d.records.size() && records_[d.records[j]].type == first.type) {
         const ParsedRecord& r = records_[d.records[j]];
         if (r.ttl != first.ttl && first.type != dns::rrtype::RRSIG) {
-          warning(r, "TTL " + std::to_string(r.ttl) + " of " + d.name.to_text() + " " +
+          warning(r, "TTL " + std::to_string(r.ttl) + " of " + dns::name_to_text(d.name) + " " +
                          dns::type_to_text(r.type) + " differs from the RRset's TTL " +
                          std::to_string(first.ttl) + "; using " + std::to_string(first.ttl));
         }
@@ -259,14 +309,14 @@ std::shared_ptr<const Zone> ZoneBuilder::build() {
         zone->serial_ = static_cast<uint32_t>(rd[s]) << 24 | static_cast<uint32_t>(rd[s + 1]) << 16 |
                         static_cast<uint32_t>(rd[s + 2]) << 8 | rd[s + 3];
       }
-      if (first.type == dns::rrtype::NSEC3PARAM && d.name == origin && first.rdata.size() >= 5) {
+      if (first.type == dns::rrtype::NSEC3PARAM && dns::name_equal(d.name, origin.wire()) && first.rdata.size() >= 5) {
         const auto& rd = first.rdata;
         zone->nsec3_.present = true;
         zone->nsec3_.algorithm = rd[0];
         zone->nsec3_.iterations = static_cast<uint16_t>(rd[2] << 8 | rd[3]);
         zone->nsec3_.salt.assign(rd.begin() + 5, rd.begin() + 5 + std::min<std::size_t>(rd[4], rd.size() - 5));
       }
-      if (first.type == dns::rrtype::NS && !(d.name == origin)) n.flags |= node_flag::kDelegation;
+      if (first.type == dns::rrtype::NS && !dns::name_equal(d.name, origin.wire())) n.flags |= node_flag::kDelegation;
       i = j;
     }
     n.rrset_count = static_cast<uint16_t>(zone->rrsets_.size() - n.rrset_begin);

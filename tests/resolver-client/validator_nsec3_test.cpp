@@ -166,6 +166,15 @@ TEST_CASE("validator nsec3: B.1 name error in an opt-out span is insecure, as Un
     CHECK(i.verdict.insecure_reason == InsecureReason::Nsec3IterationsTooHigh);
     CHECK(i.verdict.ede_code() == 27);
   }
+  SECTION("the NSEC3 hash budget bounds the work (CVE-2023-50868)") {
+    ValidationBudget small;
+    small.max_nsec3_hashes = 3;  // the proof needs 5: a.c.x.w, c.x.w, x.w, next closer, wildcard
+    ValidationContext c2{testutil::kRfc5155Now, small};
+    const auto b = validate_response(m, dns::Name::parse("a.c.x.w.example."), dns::rrtype::A,
+                                     s.keys, c2);
+    CHECK(b.verdict.reason == BogusReason::TooMuchWork);
+    CHECK(small.nsec3_hashes == 3);
+  }
   SECTION("the same denial for a name that exists is bogus") {
     const auto b = validate_response(m, dns::Name::parse("x.w.example."), dns::rrtype::A,
                                      s.keys, ctx);

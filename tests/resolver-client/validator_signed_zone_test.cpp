@@ -211,6 +211,15 @@ TEST_CASE("validator signed zone: positive answers and CNAME chains") {
     CHECK(check(z, t, N("www.alias.example."), dns::rrtype::A).verdict.reason ==
           BogusReason::MissingRrsig);
   }
+  SECTION("a CNAME loop ends as unusable after 12 links") {
+    auto m = reply();
+    add(m.answer, testutil::signed_rrset(z.records, N("loop1.example."), dns::rrtype::CNAME));
+    add(m.answer, testutil::signed_rrset(z.records, N("loop2.example."), dns::rrtype::CNAME));
+    const auto r = check(z, m, N("loop1.example."), dns::rrtype::A);
+    CHECK(r.kind == ResponseKind::Unusable);
+    CHECK(r.verdict.security == Security::Indeterminate);
+    CHECK(r.verdict.detail.find("longer than 12") != std::string::npos);
+  }
   SECTION("an insecure zone classifies without validating") {
     auto m = reply();
     add(m.answer, testutil::select(z.records, N("target.example."), dns::rrtype::A));

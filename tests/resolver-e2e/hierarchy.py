@@ -303,16 +303,20 @@ remote-control:
         self.procs.append(subprocess.Popen(["unbound", "-d", "-c", conf], stdout=subprocess.DEVNULL,
                                            stderr=subprocess.DEVNULL))
 
-    def flatns_config(self, deadline_ms=1200):
-        path = os.path.join(self.dir, f"flatns-{deadline_ms}.yaml")
+    def flatns_config(self, deadline_ms=1200, forward=False):
+        path = os.path.join(self.dir, f"flatns-{deadline_ms}-{'fwd' if forward else 'rec'}.yaml")
+        resolver = (f"""  mode: forward
+  forwarders: ["127.0.0.1:{UNBOUND_PORT}"]
+  dnssec: off
+""" if forward else f"""  root_hints: ["127.53.0.1"]
+  trust_anchors: {self.dir}/root.ds
+""")
         with open(path, "w") as f:
             f.write(f"""server:
   listen: ["127.0.0.1:24054"]
 zones: []
 resolver:
-  root_hints: ["127.53.0.1"]
-  trust_anchors: {self.dir}/root.ds
-flatten:
+{resolver}flatten:
   deadline_ms: {deadline_ms}
 """)
         return path

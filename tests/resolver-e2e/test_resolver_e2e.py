@@ -28,8 +28,8 @@ FLATNS = None
 WORLD = None
 
 
-def flatns_resolve(name, rtype="A", deadline_ms=1200):
-    conf = WORLD.flatns_config(deadline_ms)
+def flatns_resolve(name, rtype="A", deadline_ms=1200, forward=False):
+    conf = WORLD.flatns_config(deadline_ms, forward)
     start = time.monotonic()
     p = subprocess.run([FLATNS, "resolve", "-c", conf, name, rtype], capture_output=True,
                        text=True, timeout=30)
@@ -138,6 +138,17 @@ class ResolverEndToEnd(unittest.TestCase):
             # the whole process, start-up and exit included
             self.assertLess(got["wall_ms"], deadline + 500, detail)
             self.assertIn("127.53.14.", got["failure"])
+
+    def test_forward_mode_through_unbound(self):
+        # Validation through forwarders is not implemented: with dnssec off
+        # the forwarded answer (RD=1) is used as it comes, marked insecure.
+        got = flatns_resolve("alias.secure.tld1.", "A", forward=True)
+        self.assertEqual((got.get("verdict"), got["rcode"], got["exit"]), ("insecure", "NOERROR", 0),
+                         got["stdout"] + got["stderr"])
+        self.assertEqual([(r[3], r[4]) for r in got["records"]],
+                         [("CNAME", "www.unsigned.tld2."), ("A", "192.0.2.2")])
+        self.assertEqual(got["queries"], 1)
+        self.assertEqual(flatns_resolve("www.broken.tld1.", "A", forward=True)["rcode"], "SERVFAIL")
 
 
 def main():

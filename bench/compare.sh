@@ -1,0 +1,410 @@
+#!/usr/bin/env bash
+# flatns against NSD and Knot, side by side on loopback (issue 6). Not a test:
+# timing never decides pass or fail. Builds nothing; pass a Release flatns.
+#
+# Part 1: one zone set served by all three with one worker each, server
+# threads pinned to one CPU, dnsperf to the other; dnsperf runs for a fixed
+# time against each in turn (flatns NSD Knot flatns NSD Knot ...) for each mix:
+#   static   70% existing A, 10% AAAA, 10% NXDOMAIN, 10% apex A (UDP)
+#   do       the same mix on an NSEC3-signed zone with DO=1
+#   tcp      the static mix over TCP
+#   flatten  100% A at apex names whose CNAME points into a served zone
+#            (flatns only: NSD/Knot would answer the CNAME chain instead)
+# Part 2: loading a large zone: time from start until the first correct
+# answer, and resident memory summed over all the server's processes.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+
+flatns_bin="$root/build/server/flatns"
+records=133000
+signed_records=100000
+load_records=1000000
+query_lines=200000
+duration=10
+rounds=3
+clients=8
+outstanding=200
+port_base=26000
+server_cpu=0
+client_cpu=1
+flatten_zones=200
+mixes="static do tcp flatten"
+servers="flatns nsd knot"
+do_load=1
+keep=""
+smoke=0
+
+usage() {
+  cat <<EOF
+usage: bench/compare.sh [options]
+  --flatns PATH          flatns binary (default: build/server/flatns, build it in Release)
+  --records N            records in the static zone (default $records)
+  --signed-records N     records in the NSEC3-signed zone for the DO=1 mix (default $signed_records)
+  --load-records N       records in the zone of the load test (default $load_records)
+  --queries N            lines in each dnsperf query file (default $query_lines)
+  --duration S           seconds per dnsperf run (dnsperf -l, default $duration)
+  --rounds N             rounds of flatns NSD Knot per mix (default $rounds)
+  --clients N            dnsperf -c (default $clients)
+  --outstanding N        dnsperf -q (default $outstanding)
+  --mixes "LIST"         of: static do tcp flatten (default "$mixes")
+  --servers "LIST"       of: flatns nsd knot (default "$servers")
+  --flatten-zones N      zones with an apex CNAME for the flatten mix (default $flatten_zones)
+  --port-base P          ports P..P+2 for the runs, P+10..P+12 for loading (default $port_base)
+  --server-cpu N         CPU the servers are pinned to (default $server_cpu)
+  --client-cpu N         CPU dnsperf is pinned to (default $client_cpu)
+  --no-load              skip part 2 (loading)
+  --keep DIR             work in DIR and keep it (zones, configs, logs, raw dnsperf output)
+  --smoke                small sizes, 2 s per server, 1 round: checks that everything works
+EOF
+}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --flatns) flatns_bin=$2; shift ;;
+    --records) records=$2; shift ;;
+    --signed-records) signed_records=$2; shift ;;
+    --load-records) load_records=$2; shift ;;
+    --queries) query_lines=$2; shift ;;
+    --duration) duration=$2; shift ;;
+    --rounds) rounds=$2; shift ;;
+    --clients) clients=$2; shift ;;
+    --outstanding) outstanding=$2; shift ;;
+    --mixes) mixes=$2; shift ;;
+    --servers) servers=$2; shift ;;
+    --flatten-zones) flatten_zones=$2; shift ;;
+    --port-base) port_base=$2; shift ;;
+    --server-cpu) server_cpu=$2; shift ;;
+    --client-cpu) client_cpu=$2; shift ;;
+    --no-load) do_load=0 ;;
+    --keep) keep=$2; shift ;;
+    --smoke) smoke=1 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "compare.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if [ "$smoke" = 1 ]; then
+  records=2000 signed_records=1000 load_records=20000 query_lines=5000
+  duration=2 rounds=1 flatten_zones=20
+fi
+
+# A pyenv shim can take seconds to start on a loaded machine: prefer the
+# system interpreter (the generator needs only the standard library).
+python=python3
+[ -x /usr/bin/python3 ] && python=/usr/bin/python3
+for tool in "$python" dnsperf kdig taskset ldns-keygen ldns-signzone; do
+  command -v "$tool" >/dev/null || { echo "compare.sh: '$tool' is not installed" >&2; exit 1; }
+done
+case " $servers " in *" nsd "*) command -v nsd >/dev/null || { echo "compare.sh: nsd is not installed" >&2; exit 1; } ;; esac
+case " $servers " in *" knot "*) command -v knotd >/dev/null || { echo "compare.sh: knotd is not installed" >&2; exit 1; } ;; esac
+case " $servers " in *" flatns "*) [ -x "$flatns_bin" ] || { echo "compare.sh: flatns binary '$flatns_bin' not found (build it: cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build --target flatns)" >&2; exit 1; } ;; esac
+flatns_bin=$(cd "$(dirname "$flatns_bin")" && pwd)/$(basename "$flatns_bin")
+
+if [ -n "$keep" ]; then
+  mkdir -p "$keep"; work=$(cd "$keep" && pwd)
+else
+  work=$(mktemp -d /tmp/flatns-bench.XXXXXX)
+fi
+started_pids=()
+
+# Every process this script started, and their children (NSD forks), is
+# stopped on any exit.
+descendants() {
+  local pid=$1 child
+  echo "$pid"
+  for child in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do descendants "$child"; done
+}
+stop_server() {
+  local pid=$1 all p i
+  all=$(descendants "$pid")
+  kill -TERM $all 2>/dev/null || true
+  for i in $(seq 50); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  for p in $all; do kill -KILL "$p" 2>/dev/null || true; done
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+  local pid
+  for pid in "${started_pids[@]}"; do stop_server "$pid"; done
+  started_pids=()
+  if [ -z "$keep" ]; then rm -rf "$work"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+log() { echo "[compare.sh $(date -u +%H:%M:%S)] $*" >&2; }
+
+# CPU seconds (utime+stime) of a process tree, from /proc/PID/stat; the
+# process's own line sums all of its threads.
+clk_tck=$(getconf CLK_TCK)
+cpu_seconds() {
+  local ticks=0 p stat rest
+  for p in $(descendants "$1"); do
+    stat=$(cat /proc/"$p"/stat 2>/dev/null) || continue
+    rest=${stat##*) }                 # fields from 3 on (the name may hold spaces)
+    set -- $rest
+    ticks=$((ticks + ${12} + ${13}))  # fields 14 utime, 15 stime
+  done
+  awk -v t="$ticks" -v hz="$clk_tck" 'BEGIN { printf "%.2f\n", t / hz }'
+}
+rss_mib() {
+  local kb=0 p v n=0
+  for p in $(descendants "$1"); do
+    v=$(awk '/^VmRSS:/ {print $2}' /proc/"$p"/status 2>/dev/null) || continue
+    [ -n "$v" ] || continue
+    kb=$((kb + v)); n=$((n + 1))
+  done
+  awk -v kb="$kb" -v n="$n" 'BEGIN { printf "%.0f %d\n", kb / 1024, n }'
+}
+pin() {
+  local p
+  for p in $(descendants "$1"); do taskset -a -p -c "$server_cpu" "$p" >/dev/null; done
+}
+
+# --- zones and queries ------------------------------------------------------
+gen() { "$python" "$here/gen.py" "$@"; }
+mkdir -p "$work/zones" "$work/flat" "$work/keys"
+log "work dir $work; generating zones ($records records, $signed_records signed, $flatten_zones flatten zones)"
+gen zone bench.test "$records" "$work/zones/bench.test.zone"
+gen queries bench.test "$records" "$query_lines" "$work/static.queries"
+gen zone sig.test "$signed_records" "$work/keys/sig.test.zone"
+gen queries sig.test "$signed_records" "$query_lines" "$work/do.queries" --seed 3
+gen flatten bench.test "$records" "$flatten_zones" "$work/flat" "$work/flat.list" "$query_lines" "$work/flatten.queries"
+cp "$work/static.queries" "$work/tcp.queries"
+(
+  cd "$work/keys"
+  ksk=$(ldns-keygen -a ECDSAP256SHA256 -k sig.test)
+  zsk=$(ldns-keygen -a ECDSAP256SHA256 sig.test)
+  # RFC 9276: NSEC3 with no extra iterations and an empty salt.
+  ldns-signzone -n -t 0 -f "$work/zones/sig.test.zone" sig.test.zone "$zsk" "$ksk"
+)
+log "signed sig.test: $(grep -c . "$work/zones/sig.test.zone") lines"
+
+# --- servers ----------------------------------------------------------------
+# write_config SERVER PORT DIR ZONE... : a one-worker config serving the zones
+# (each ZONE is origin=file).
+write_config() {
+  local server=$1 port=$2 dir=$3; shift 3
+  local z origin file
+  mkdir -p "$dir"
+  case $server in
+    flatns)
+      {
+        echo "server:"
+        echo "  listen: [\"127.0.0.1:$port\"]"
+        echo "  workers: 1"
+        echo "  log_level: warn"
+        echo "zones:"
+        for z in "$@"; do
+          echo "  - name: ${z%%=*}"
+          echo "    file: ${z#*=}"
+        done
+      } >"$dir/flatns.yaml" ;;
+    nsd)
+      {
+        echo "server:"
+        echo "  ip-address: 127.0.0.1@$port"
+        echo "  server-count: 1"
+        echo "  username: \"\""
+        echo "  chroot: \"\""
+        echo "  database: \"\""
+        echo "  zonelistfile: \"$dir/zone.list\""
+        echo "  xfrdfile: \"$dir/xfrd.state\""
+        echo "  xfrdir: \"$dir\""
+        echo "  pidfile: \"$dir/nsd.pid\""
+        echo "  logfile: \"$dir/nsd.log\""
+        echo "  zonesdir: \"$dir\""
+        echo "  verbosity: 0"
+        echo "  rrl-ratelimit: 0"
+        # Knot and flatns leave the authority NS set out of positive answers;
+        # without this NSD's answers are twice as large.
+        echo "  minimal-responses: yes"
+        echo "remote-control:"
+        echo "  control-enable: no"
+        for z in "$@"; do
+          echo "zone:"
+          echo "  name: ${z%%=*}"
+          echo "  zonefile: \"${z#*=}\""
+        done
+      } >"$dir/nsd.conf" ;;
+    knot)
+      {
+        echo "server:"
+        echo "  rundir: \"$dir\""
+        echo "  listen: 127.0.0.1@$port"
+        echo "  udp-workers: 1"
+        echo "  tcp-workers: 1"
+        echo "  background-workers: 1"
+        echo "log:"
+        echo "  - target: \"$dir/knot.log\""
+        echo "    any: warning"
+        echo "database:"
+        echo "  storage: \"$dir\""
+        echo "control:"
+        echo "  listen: \"$dir/knot.sock\""
+        echo "template:"
+        echo "  - id: default"
+        echo "    storage: \"$dir\""
+        echo "    zonefile-sync: -1"
+        echo "    zonefile-load: whole"
+        echo "    journal-content: none"
+        echo "zone:"
+        for z in "$@"; do
+          echo "  - domain: ${z%%=*}"
+          echo "    file: \"${z#*=}\""
+        done
+      } >"$dir/knot.conf" ;;
+  esac
+}
+
+# start_server SERVER DIR : starts it pinned to the server CPU; its PID goes
+# to server_pid (not printed: a command substitution would lose track of it).
+start_server() {
+  local server=$1 dir=$2
+  case $server in
+    flatns) taskset -c "$server_cpu" "$flatns_bin" serve -c "$dir/flatns.yaml" >"$dir/out.log" 2>&1 & ;;
+    nsd) taskset -c "$server_cpu" nsd -d -c "$dir/nsd.conf" >"$dir/out.log" 2>&1 & ;;
+    knot) taskset -c "$server_cpu" knotd -c "$dir/knot.conf" >"$dir/out.log" 2>&1 & ;;
+  esac
+  server_pid=$!
+  started_pids+=("$server_pid")
+}
+
+# answers PORT NAME EXPECTED : true when an A query for NAME answers EXPECTED.
+answers() {
+  local got
+  got=$(kdig @127.0.0.1 -p "$1" +notcp +time=1 +retry=0 +short "$2" A 2>/dev/null) || return 1
+  [ "$got" = "$3" ]
+}
+
+# wait_ready PID PORT NAME EXPECTED TIMEOUT : polls until the answer is right.
+# Prints seconds since START_NS (set by the caller just before starting).
+wait_ready() {
+  local pid=$1 port=$2 name=$3 expected=$4 timeout=$5 deadline
+  deadline=$(( $(date +%s) + timeout ))
+  until answers "$port" "$name" "$expected"; do
+    if ! kill -0 "$pid" 2>/dev/null; then return 1; fi
+    if [ "$(date +%s)" -ge "$deadline" ]; then return 1; fi
+    sleep 0.01
+  done
+  awk -v now="$(date +%s%N)" -v start="$START_NS" 'BEGIN { printf "%.2f\n", (now - start) / 1e9 }'
+}
+
+server_port() {
+  case $1 in flatns) echo "$port_base" ;; nsd) echo $((port_base + 1)) ;; knot) echo $((port_base + 2)) ;; esac
+}
+
+# --- part 1: throughput -----------------------------------------------------
+read -r probe_name probe_ip < <(gen probe bench.test "$records")
+read -r sig_probe_name sig_probe_ip < <(gen probe sig.test "$signed_records")
+declare -A pid_of
+for server in $servers; do
+  zones=("bench.test=$work/zones/bench.test.zone" "sig.test=$work/zones/sig.test.zone")
+  if [ "$server" = flatns ]; then
+    while read -r origin; do zones+=("$origin=$work/flat/$origin.zone"); done <"$work/flat.list"
+  fi
+  write_config "$server" "$(server_port "$server")" "$work/$server" "${zones[@]}"
+  START_NS=$(date +%s%N)
+  start_server "$server" "$work/$server"
+  pid_of[$server]=$server_pid
+  if ! t=$(wait_ready "${pid_of[$server]}" "$(server_port "$server")" "$probe_name" "$probe_ip" 300) ||
+     ! answers "$(server_port "$server")" "$sig_probe_name" "$sig_probe_ip"; then
+    echo "compare.sh: $server did not answer correctly on port $(server_port "$server"); its log:" >&2
+    tail -20 "$work/$server/out.log" "$work/$server"/*.log >&2 2>/dev/null || true
+    exit 1
+  fi
+  if [ "$server" = flatns ] && [[ " $mixes " == *" flatten "* ]]; then
+    read -r host0_name host0_ip < <(gen probe bench.test "$records" --index 0)   # f0.flat's target
+    if ! answers "$(server_port flatns)" f0.flat "$host0_ip"; then
+      echo "compare.sh: flatns does not flatten f0.flat to $host0_ip (from $host0_name)" >&2; exit 1
+    fi
+  fi
+  pin "${pid_of[$server]}"
+  log "$server up (pid ${pid_of[$server]}, port $(server_port "$server"), answering after ${t}s)"
+done
+
+runs="$work/runs.tsv"
+printf 'mix\tserver\tround\tsent\tcompleted\tlost\tqps\tlat_mean_s\tlat_max_s\tlat_sd_s\tcpu_s\trcodes\tresponse_bytes\n' >"$runs"
+field() { sed -n "s/^ *$1: *\([0-9.]*\).*/\1/p" "$2" | head -1; }
+for mix in $mixes; do
+  for round in $(seq "$rounds"); do
+    for server in $servers; do
+      [ "$mix" = flatten ] && [ "$server" != flatns ] && continue
+      port=$(server_port "$server")
+      extra=()
+      case $mix in do) extra=(-D) ;; tcp) extra=(-m tcp) ;; esac
+      out="$work/dnsperf.$mix.$server.$round.txt"
+      before=$(cpu_seconds "${pid_of[$server]}")
+      taskset -c "$client_cpu" dnsperf -s 127.0.0.1 -p "$port" -d "$work/$mix.queries" \
+        -l "$duration" -c "$clients" -q "$outstanding" "${extra[@]}" >"$out" 2>&1 || true
+      after=$(cpu_seconds "${pid_of[$server]}")
+      kill -0 "${pid_of[$server]}" 2>/dev/null || { echo "compare.sh: $server died during the $mix run" >&2; exit 1; }
+      sent=$(field "Queries sent" "$out")
+      if [ -z "$sent" ]; then echo "compare.sh: dnsperf failed against $server:" >&2; cat "$out" >&2; exit 1; fi
+      completed=$(field "Queries completed" "$out")
+      lost=$(field "Queries lost" "$out")
+      qps=$(field "Queries per second" "$out")
+      lat=$(field "Average Latency (s)" "$out")
+      lat_max=$(sed -n 's/^ *Average Latency.*max \([0-9.]*\)).*/\1/p' "$out" | head -1)
+      sd=$(field "Latency StdDev (s)" "$out")
+      rcodes=$(sed -n 's/^ *Response codes: *//p' "$out" | head -1)
+      response_bytes=$(sed -n 's/^ *Average packet size:.*response \([0-9]*\).*/\1/p' "$out" | head -1)
+      cpu=$(awk -v a="$after" -v b="$before" 'BEGIN { printf "%.2f\n", a - b }')
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mix" "$server" "$round" "$sent" \
+        "$completed" "$lost" "$qps" "${lat:-0}" "${lat_max:-0}" "${sd:-0}" "$cpu" "$rcodes" \
+        "${response_bytes:-?}" >>"$runs"
+      log "$mix round $round $server: $qps q/s, lost $lost, CPU ${cpu}s"
+    done
+  done
+done
+for server in $servers; do stop_server "${pid_of[$server]}"; done
+started_pids=()
+
+# --- part 2: loading ----------------------------------------------------------
+load="$work/load.tsv"
+printf 'case\tserver\trecords\tseconds\trss_mib\tprocesses\n' >"$load"
+if [ "$do_load" = 1 ]; then
+  log "generating the load zone ($load_records records)"
+  gen zone load.test "$load_records" "$work/zones/load.test.zone"
+  read -r load_name load_ip < <(gen probe load.test "$load_records")
+  for case_ in large signed; do
+    for server in $servers; do
+      port=$((port_base + 10))
+      dir="$work/load-$case_-$server"
+      if [ "$case_" = large ]; then
+        write_config "$server" "$port" "$dir" "load.test=$work/zones/load.test.zone"
+        name=$load_name ip=$load_ip n=$load_records
+      else
+        write_config "$server" "$port" "$dir" "sig.test=$work/zones/sig.test.zone"
+        name=$sig_probe_name ip=$sig_probe_ip n="$signed_records (NSEC3)"
+      fi
+      sync
+      START_NS=$(date +%s%N)
+      start_server "$server" "$dir"
+      pid=$server_pid
+      if ! t=$(wait_ready "$pid" "$port" "$name" "$ip" 600); then
+        echo "compare.sh: $server did not load $case_ zone; its log:" >&2
+        tail -20 "$dir/out.log" "$dir"/*.log >&2 2>/dev/null || true
+        exit 1
+      fi
+      sleep 1   # let forks and background loading settle before reading memory
+      read -r rss procs < <(rss_mib "$pid")
+      printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$case_" "$server" "$n" "$t" "$rss" "$procs" >>"$load"
+      log "load $case_ $server: first answer after ${t}s, ${rss} MiB RSS over $procs processes"
+      stop_server "$pid"
+      started_pids=()
+    done
+  done
+fi
+
+echo
+echo "flatns $("$flatns_bin" --version 2>/dev/null | head -1) / $(nsd -v 2>&1 | head -1) / $(knotd -V 2>&1 | head -1) / dnsperf $(dnsperf -h 2>&1 | sed -n 's/^Version //p')"
+echo "zone: $records records (static, tcp), $signed_records NSEC3-signed (do), $flatten_zones apex-CNAME zones (flatten);" \
+  "dnsperf -l $duration -c $clients -q $outstanding on CPU $client_cpu, servers on CPU $server_cpu, $rounds round(s), medians"
+"$python" "$here/report.py" "$runs" "$load"

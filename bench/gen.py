@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""Zone and query generator for bench/compare.sh (not a test).
+
+The zone layout is deterministic so that query files can name existing
+records without reading the zone back:
+
+  apex:        SOA, 2 NS, MX, A, AAAA
+  ns1, ns2:    A
+  host<i>:     A 10.x.y.z for every i < hosts; AAAA as well when i % 3 == 0
+
+hosts is chosen so that the zone holds about RECORDS records.
+"""
+import argparse
+import random
+import sys
+
+
+def host_count(records: int) -> int:
+    # hosts A records plus hosts/3 AAAA records ~= records - 8 fixed records
+    return max(3, (max(records - 8, 4) * 3) // 4)
+
+
+def host_ipv4(i: int) -> str:
+    return f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}"
+
+
+def host_ipv6(i: int) -> str:
+    return f"2001:db8::{(i >> 16) & 0xffff:x}:{i & 0xffff:x}"
+
+
+def soa_block(origin: str) -> str:
+    return (f"$ORIGIN {origin}.\n$TTL 3600\n"
+            f"@ IN SOA ns1.{origin}. hostmaster.{origin}. 2026120101 7200 3600 1209600 300\n")
+
+
+def write_zone(origin: str, records: int, out: str) -> None:
+    hosts = host_count(records)
+    with open(out, "w") as f:
+        f.write(soa_block(origin))
+        f.write(f"@ IN NS ns1.{origin}.\n@ IN NS ns2.{origin}.\n@ IN MX 10 host0.{origin}.\n"
+                "@ IN A 192.0.2.1\n@ IN AAAA 2001:db8::1\n"
+                "ns1 IN A 192.0.2.53\nns2 IN A 192.0.2.54\n")
+        lines = []
+        for i in range(hosts):
+            lines.append(f"host{i} IN A {host_ipv4(i)}\n")
+            if i % 3 == 0:
+                lines.append(f"host{i} IN AAAA {host_ipv6(i)}\n")
+            if len(lines) >= 65536:
+                f.writelines(lines)
+                lines.clear()
+        f.writelines(lines)
+
+
+def write_queries(origin: str, records: int, count: int, out: str, seed: int) -> None:
+    """70% existing A, 10% existing AAAA, 10% NXDOMAIN, 10% apex A."""
+    hosts = host_count(records)
+    rng = random.Random(seed)
+    with open(out, "w") as f:
+        for _ in range(count):
+            r = rng.random()
+            if r < 0.70:
+                f.write(f"host{rng.randrange(hosts)}.{origin} A\n")
+            elif r < 0.80:
+                f.write(f"host{3 * rng.randrange((hosts + 2) // 3)}.{origin} AAAA\n")
+            elif r < 0.90:
+                f.write(f"nx{rng.randrange(1 << 30)}.{origin} A\n")
+            else:
+                f.write(f"{origin} A\n")
+
+
+def write_flatten(target_origin: str, records: int, zones: int, zone_dir: str,
+                  zone_list: str, count: int, queries: str, seed: int) -> None:
+    """Zones f<i>.flat whose apex CNAME points at an existing host in
+    target_origin (flatns flattens them locally). zone_list receives one
+    origin per line."""
+    hosts = host_count(records)
+    with open(zone_list, "w") as names:
+        for z in range(zones):
+            origin = f"f{z}.flat"
+            with open(f"{zone_dir}/{origin}.zone", "w") as f:
+                f.write(soa_block(origin))
+                f.write(f"@ IN NS ns1.{target_origin}.\n"
+                        f"@ IN CNAME host{z % hosts}.{target_origin}.\n")
+            names.write(origin + "\n")
+    rng = random.Random(seed)
+    with open(queries, "w") as f:
+        for _ in range(count):
+            f.write(f"f{rng.randrange(zones)}.flat A\n")
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    z = sub.add_parser("zone", help="write a zone of about RECORDS records")
+    z.add_argument("origin")
+    z.add_argument("records", type=int)
+    z.add_argument("out")
+    q = sub.add_parser("queries", help="write a dnsperf query file for the mix")
+    q.add_argument("origin")
+    q.add_argument("records", type=int)
+    q.add_argument("count", type=int)
+    q.add_argument("out")
+    q.add_argument("--seed", type=int, default=1)
+    fl = sub.add_parser("flatten", help="write apex-CNAME zones and their queries")
+    fl.add_argument("target_origin")
+    fl.add_argument("records", type=int)
+    fl.add_argument("zones", type=int)
+    fl.add_argument("zone_dir")
+    fl.add_argument("zone_list")
+    fl.add_argument("count", type=int)
+    fl.add_argument("queries")
+    fl.add_argument("--seed", type=int, default=2)
+    h = sub.add_parser("probe", help="print 'NAME IPV4' of the last host (a load-time probe)")
+    h.add_argument("origin")
+    h.add_argument("records", type=int)
+    h.add_argument("--index", type=int, help="this host instead of the last")
+    a = p.parse_args()
+    if a.cmd == "zone":
+        write_zone(a.origin, a.records, a.out)
+    elif a.cmd == "queries":
+        write_queries(a.origin, a.records, a.count, a.out, a.seed)
+    elif a.cmd == "flatten":
+        write_flatten(a.target_origin, a.records, a.zones, a.zone_dir, a.zone_list,
+                      a.count, a.queries, a.seed)
+    elif a.cmd == "probe":
+        i = host_count(a.records) - 1 if a.index is None else a.index
+        print(f"host{i}.{a.origin} {host_ipv4(i)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
