@@ -213,6 +213,7 @@ void take_soa_ttl(ResponseValidation& v) {
     if (set.type != dns::rrtype::SOA || !(set.owner == v.zone())) continue;
     const RrsetCheck c = v.check(set);
     (void)c;
+    if (set.rdatas.empty()) continue;  // RRSIGs over SOA without the SOA itself
     const auto& rdata = set.rdatas.front();
     if (rdata.size() >= 4) {
       const std::size_t p = rdata.size() - 4;
