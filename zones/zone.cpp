@@ -71,11 +71,28 @@ ZoneSet::ZoneSet(std::vector<std::shared_ptr<const Zone>> zones) : zones_(std::m
   std::sort(zones_.begin(), zones_.end(), [](const auto& a, const auto& b) {
     return a->origin().size() > b->origin().size();
   });
+  std::size_t cap = 8;
+  while (cap < zones_.size() * 2) cap <<= 1;
+  index_.assign(cap, kNone);
+  for (uint32_t i = 0; i < zones_.size(); ++i) {
+    std::size_t slot = dns::name_hash(zones_[i]->origin().wire()) & (cap - 1);
+    while (index_[slot] != kNone) slot = (slot + 1) & (cap - 1);
+    index_[slot] = i;
+  }
 }
 
 const Zone* ZoneSet::find(dns::NameView qname) const {
-  for (const auto& z : zones_) {
-    if (dns::is_subdomain(qname, z->origin().wire())) return z.get();
+  if (zones_.empty()) return nullptr;
+  // Longest match first: probe the name, then each ancestor, by origin hash.
+  const std::size_t mask = index_.size() - 1;
+  const int labels = dns::label_count(qname);
+  for (int strip = 0; strip <= labels; ++strip) {
+    const dns::NameView suffix = dns::strip_labels(qname, strip);
+    for (std::size_t slot = dns::name_hash(suffix) & mask; index_[slot] != kNone;
+         slot = (slot + 1) & mask) {
+      const Zone* z = zones_[index_[slot]].get();
+      if (dns::name_equal(z->origin().wire(), suffix)) return z;
+    }
   }
   return nullptr;
 }

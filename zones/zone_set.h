@@ -47,6 +47,7 @@ class ZoneSet {
 
  private:
   std::vector<std::shared_ptr<const Zone>> zones_;  // sorted, longest origin first
+  std::vector<uint32_t> index_;  // open addressing by origin hash: indexes into zones_
 };
 
 }  // namespace flatns::zones

@@ -161,3 +161,26 @@ TEST_CASE("CNAME chains are followed within the zone and the last name sets the 
   auto l = ask(loop, "x.example.com.", dns::rrtype::A);
   CHECK(l.sections[0].size() >= 2);  // stops at the chain limit instead of spinning
 }
+
+TEST_CASE("a zone set picks the zone with the longest matching origin") {
+  TempZone parent{std::string(kHead)};
+  TempZone child(
+      "$ORIGIN sub.example.com.\n$TTL 300\n@ SOA ns1 hostmaster 1 3600 600 86400 60\n@ NS ns1\n"
+      "ns1 A 192.0.2.9\n");
+  auto p = zones::load_zone({dns::Name::parse("example.com."), parent.path, zones::FlattenMode::Apex});
+  auto c = zones::load_zone({dns::Name::parse("sub.example.com."), child.path, zones::FlattenMode::Apex});
+  REQUIRE(p.zone);
+  REQUIRE(c.zone);
+  zones::ZoneSet set({p.zone, c.zone});
+  auto origin_of = [&](const char* name) -> std::string {
+    const zones::Zone* z = set.find(dns::Name::parse(name).wire());
+    return z ? z->origin().to_text() : "none";
+  };
+  CHECK(origin_of("a.b.SUB.example.com.") == "sub.example.com.");
+  CHECK(origin_of("sub.example.com.") == "sub.example.com.");
+  CHECK(origin_of("xsub.example.com.") == "example.com.");
+  CHECK(origin_of("Example.COM.") == "example.com.");
+  CHECK(origin_of("example.org.") == "none");
+  CHECK(origin_of(".") == "none");
+  CHECK(zones::ZoneSet().find(dns::Name::parse("example.com.").wire()) == nullptr);
+}
