@@ -11,24 +11,14 @@
 #include "dns/message_parser.h"
 #include "dns/rrtype.h"
 #include "flatten/flattener.h"
+#include "tests/support/temp_file.h"
 #include "zones/zone.h"
 
 using namespace flatns;
 
 namespace {
 
-struct TempFile {
-  std::string path;
-  explicit TempFile(const std::string& text) {
-    char tmpl[] = "/tmp/flatns-flatten-XXXXXX";
-    const int fd = mkstemp(tmpl);
-    REQUIRE(fd >= 0);
-    ::close(fd);
-    path = tmpl;
-    std::ofstream(path) << text;
-  }
-  ~TempFile() { std::remove(path.c_str()); }
-};
+using testing::TempFile;
 
 const char* kCustomer =
     "$ORIGIN example.com.\n$TTL 3600\n"
@@ -49,8 +39,8 @@ struct Setup {
   TempFile customer{kCustomer}, target{kTarget};
   zones::ZoneSet set;
   explicit Setup(zones::FlattenMode mode = zones::FlattenMode::All) {
-    auto a = zones::load_zone({dns::Name::parse("example.com."), customer.path, mode});
-    auto b = zones::load_zone({dns::Name::parse("example.net."), target.path, zones::FlattenMode::Off});
+    auto a = zones::load_zone({dns::Name::parse("example.com."), customer.path(), mode});
+    auto b = zones::load_zone({dns::Name::parse("example.net."), target.path(), zones::FlattenMode::Off});
     for (auto& e : a.errors) FAIL(e.to_string());
     REQUIRE(a.zone);
     REQUIRE(b.zone);

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "dns/rrtype.h"
+#include "tests/support/temp_file.h"
 #include "tests/zones/response_reader.h"
 #include "zones/answer.h"
 #include "zones/zone.h"
@@ -17,18 +18,7 @@ using namespace flatns;
 
 namespace {
 
-struct TempZone {
-  std::string path;
-  explicit TempZone(const std::string& text) {
-    char tmpl[] = "/tmp/flatns-zone-XXXXXX";
-    const int fd = mkstemp(tmpl);
-    REQUIRE(fd >= 0);
-    ::close(fd);
-    path = tmpl;
-    std::ofstream(path) << text;
-  }
-  ~TempZone() { std::remove(path.c_str()); }
-};
+using TempZone = testing::TempFile;
 
 const char* kHead =
     "$ORIGIN example.com.\n"
@@ -40,7 +30,7 @@ const char* kHead =
 zones::ZoneLoadResult load(const std::string& body,
                            zones::FlattenMode flatten = zones::FlattenMode::Apex) {
   TempZone t(std::string(kHead) + body);
-  return zones::load_zone({dns::Name::parse("example.com."), t.path, flatten});
+  return zones::load_zone({dns::Name::parse("example.com."), t.path(), flatten});
 }
 
 std::string first_error(const zones::ZoneLoadResult& r) {
@@ -101,7 +91,7 @@ TEST_CASE("zone checks name the record at fault with file:line") {
 
 TEST_CASE("a zone without SOA or NS at the apex is refused") {
   TempZone t("$ORIGIN example.com.\nwww 300 IN A 192.0.2.1\n");
-  auto r = zones::load_zone({dns::Name::parse("example.com."), t.path, zones::FlattenMode::Apex});
+  auto r = zones::load_zone({dns::Name::parse("example.com."), t.path(), zones::FlattenMode::Apex});
   CHECK_FALSE(r.zone);
   CHECK(first_error(r) == "zone example.com. has no SOA record at its apex");
 }
@@ -167,8 +157,8 @@ TEST_CASE("a zone set picks the zone with the longest matching origin") {
   TempZone child(
       "$ORIGIN sub.example.com.\n$TTL 300\n@ SOA ns1 hostmaster 1 3600 600 86400 60\n@ NS ns1\n"
       "ns1 A 192.0.2.9\n");
-  auto p = zones::load_zone({dns::Name::parse("example.com."), parent.path, zones::FlattenMode::Apex});
-  auto c = zones::load_zone({dns::Name::parse("sub.example.com."), child.path, zones::FlattenMode::Apex});
+  auto p = zones::load_zone({dns::Name::parse("example.com."), parent.path(), zones::FlattenMode::Apex});
+  auto c = zones::load_zone({dns::Name::parse("sub.example.com."), child.path(), zones::FlattenMode::Apex});
   REQUIRE(p.zone);
   REQUIRE(c.zone);
   zones::ZoneSet set({p.zone, c.zone});

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "dns/rrtype.h"
+#include "tests/support/temp_file.h"
 #include "tests/zones/response_reader.h"
 #include "zones/answer.h"
 #include "zones/zone.h"
@@ -81,24 +82,18 @@ TEST_CASE("the .gov zone export loads") {
 }
 
 TEST_CASE("a generated zone of one million records loads") {
-  char tmpl[] = "/tmp/flatns-1m-XXXXXX";
-  const int fd = mkstemp(tmpl);
-  REQUIRE(fd >= 0);
-  ::close(fd);
-  {
-    std::ofstream out(tmpl);
-    out << "$ORIGIN big.test.\n$TTL 3600\n@ SOA ns1 hostmaster 1 3600 600 86400 300\n@ NS ns1\n"
-           "ns1 A 192.0.2.1\n";
-    for (int i = 0; i < 999997; ++i) {
-      out << "h" << i << " A 10." << (i >> 16 & 255) << "." << (i >> 8 & 255) << "." << (i & 255)
-          << "\n";
-    }
+  std::ostringstream text;
+  text << "$ORIGIN big.test.\n$TTL 3600\n@ SOA ns1 hostmaster 1 3600 600 86400 300\n@ NS ns1\n"
+          "ns1 A 192.0.2.1\n";
+  for (int i = 0; i < 999997; ++i) {
+    text << "h" << i << " A 10." << (i >> 16 & 255) << "." << (i >> 8 & 255) << "." << (i & 255)
+         << "\n";
   }
+  testing::TempFile file(text.str());
   const auto start = std::chrono::steady_clock::now();
-  auto r = zones::load_zone({dns::Name::parse("big.test."), tmpl, zones::FlattenMode::Off});
+  auto r = zones::load_zone({dns::Name::parse("big.test."), file.path(), zones::FlattenMode::Off});
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::remove(tmpl);
   REQUIRE(r.zone);
   CHECK(r.records == 1000000);
   WARN("1M-record zone loaded in " << seconds << " s");
