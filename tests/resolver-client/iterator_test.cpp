@@ -370,37 +370,13 @@ TEST_CASE("upstream queries per resolution are bounded (NXNS)", "[iterator][limi
   CHECK(res.stats.queries_sent <= s.limits.max_queries);
   std::set<std::string> ns_names;
   for (const auto& q : w.net.sent) {
-    if (q.qname.is_subdomain_of(dns::Name::parse("target.net."))) ns_names.insert(q.qname.to_text());
+    // (target.net. itself is the minimised query on the way to them)
+    if (q.qname.is_subdomain_of(dns::Name::parse("target.net.")) &&
+        !(q.qname == dns::Name::parse("target.net."))) {
+      ns_names.insert(q.qname.to_text());
+    }
   }
   CHECK(ns_names.size() == s.limits.max_ns_lookups);
-}
-
-TEST_CASE("forward mode sends RD=1 and CD=0 to the forwarders", "[iterator]") {
-  FakeNetwork net;
-  FakeAuthority everything;
-  everything.add_zone("example.com.", kExampleCom);
-  net.serve("127.0.0.1:24053", [&](const UpstreamQuery& q) {
-    auto m = everything.answer(q);
-    m->flags &= static_cast<uint16_t>(~dns::flag::AA);
-    m->flags |= dns::flag::RA;
-    return m;
-  });
-  ResolverSettings s;
-  s.mode = ResolverMode::Forward;
-  s.forwarders = {testutil::address("127.0.0.1:24053")};
-  s.validate = true;  // not done through forwarders yet: CD stays 0, answers insecure
-  s.trust_anchors_text = ". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n";
-  Resolver r(s, net, net);
-  std::string error;
-  REQUIRE(r.init(error));
-  Result res = resolve(r, net, "www.example.com.", dns::rrtype::A);
-  CHECK(rdatas(res.answer) == std::vector<std::string>{"192.0.2.10"});
-  CHECK(res.verdict.security == Security::Insecure);
-  REQUIRE(net.sent.size() == 1);
-  CHECK(net.sent[0].rd);
-  CHECK_FALSE(net.sent[0].cd);
-  // Non-authoritative answers are cached (rank 3) and reused.
-  CHECK(resolve(r, net, "www.example.com.", dns::rrtype::A).stats.queries_sent == 0);
 }
 
 TEST_CASE("destroying the resolver mid-resolution calls nothing back", "[iterator]") {
