@@ -13,7 +13,12 @@ namespace flatns::server {
 QueryParking::QueryParking(unsigned worker, flatten::FlattenService* service,
                            const std::shared_ptr<const WorkerState>& state, WorkerBuffers& buffers,
                            std::size_t capacity)
-    : worker_(worker), service_(service), state_(state), buffers_(buffers), table_(capacity) {}
+    : worker_(worker),
+      service_(service),
+      state_(state),
+      buffers_(buffers),
+      table_(capacity),
+      requested_(2 * capacity) {}
 
 bool QueryParking::open(uv_loop_t* loop, std::string& error) {
   int rc = uv_async_init(loop, &completed_, on_completed);
@@ -45,7 +50,17 @@ void QueryParking::close() {
 }
 
 std::size_t QueryParking::answer_now(std::span<const uint8_t> query, std::span<uint8_t> out,
-                                     const QueryContext& context) {
+                                     const QueryContext& context, const char* why) {
+  ++counters_.answered_at_once;
+  const uint64_t now = flatten::system_time().now_ms();
+  if (last_full_log_ms_ == 0 || now - last_full_log_ms_ >= 10000) {
+    log_warn("worker " + std::to_string(worker_) + ": a flattened query was answered without waiting: " + why +
+             (unlogged_full_ ? " (and " + std::to_string(unlogged_full_) + " more since the last line)" : ""));
+    last_full_log_ms_ = now;
+    unlogged_full_ = 0;
+  } else {
+    ++unlogged_full_;
+  }
   QueryContext ctx = context;
   call_.reset(true);
   ctx.flatten_call = &call_;
@@ -66,35 +81,38 @@ std::size_t QueryParking::answer(std::span<const uint8_t> query, std::span<uint8
       request_.zone.assign(call_.zone);
       request_.qname.length = 0;
       request_.prefetch = true;
-      (void)service_->request(worker_, request_);  // a full queue only loses this refresh
+      if (service_->request(worker_, request_)) ++counters_.requests;  // a full queue only loses this refresh
     }
     return length;
   }
   const uint64_t now = flatten::system_time().now_ms();
-  ParkedQuery* entry = query.size() <= ParkedQuery::kMaxQuery ? table_.add() : nullptr;
-  if (!entry) {
-    ++counters_.answered_at_once;
-    return answer_now(query, out, context);
-  }
-  request_.target = call_.target;
-  request_.qtype = call_.qtype;
-  request_.zone.assign(call_.zone);
-  request_.prefetch = false;
-  dns::Query q;
-  if (dns::parse_query(query, q) == dns::QueryStatus::Ok) {
-    request_.qname = q.qname;
-  } else {
-    request_.qname.length = 0;
-  }
-  if (!service_->request(worker_, request_)) {
-    table_.release(*entry);
-    ++counters_.answered_at_once;
-    return answer_now(query, out, context);
+  if (query.size() > ParkedQuery::kMaxQuery) return answer_now(query, out, context, "query too large to hold");
+  ParkedQuery* entry = table_.add();
+  if (!entry) return answer_now(query, out, context, "the parked-query table is full (flatten.max_pending)");
+  const uint64_t key_hash = flatten::target_key_hash(call_.target.view(), call_.qtype);
+  const uint64_t window = state_->flatten_deadline_ms;
+  if (!requested_.outstanding(key_hash, now, window)) {
+    request_.target = call_.target;
+    request_.qtype = call_.qtype;
+    request_.zone.assign(call_.zone);
+    request_.prefetch = false;
+    dns::Query q;
+    if (dns::parse_query(query, q) == dns::QueryStatus::Ok) {
+      request_.qname = q.qname;
+    } else {
+      request_.qname.length = 0;
+    }
+    if (!service_->request(worker_, request_)) {
+      table_.release(*entry);
+      return answer_now(query, out, context, "the request queue to the flatten service is full");
+    }
+    ++counters_.requests;
+    requested_.asked(key_hash, now, window);
   }
   entry->tcp = route.udp == nullptr;
   entry->length = static_cast<uint16_t>(query.size());
   std::memcpy(entry->query.data(), query.data(), query.size());
-  entry->key_hash = flatten::target_key_hash(call_.target.view(), call_.qtype);
+  entry->key_hash = key_hash;
   entry->deadline_ms = now + state_->flatten_deadline_ms;
   entry->udp = route.udp;
   entry->tcp_connection = route.tcp_connection;
@@ -129,6 +147,7 @@ void QueryParking::answer_completed() {
   if (!service_) return;
   uint64_t hash = 0;
   while (service_->next_completed(worker_, hash)) {
+    requested_.completed(hash);
     for (std::size_t i = 0; i < table_.capacity(); ++i) {
       ParkedQuery& entry = table_.at(i);
       if (!entry.used || entry.key_hash != hash) continue;
@@ -137,6 +156,7 @@ void QueryParking::answer_completed() {
     }
   }
   if (service_->take_missed_completions(worker_)) {
+    requested_.clear();
     // Some completions did not fit the queue: whatever the cache answers now
     // is answered; the rest keep waiting for their deadline.
     for (std::size_t i = 0; i < table_.capacity(); ++i) {

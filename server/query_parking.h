@@ -27,6 +27,7 @@
 #include "flatten/service.h"
 #include "server/listener_udp.h"
 #include "server/parked_queries.h"
+#include "server/requested_targets.h"
 #include "server/responder.h"
 #include "server/worker_state.h"
 #include "zones/answer.h"
@@ -47,6 +48,7 @@ struct ParkingCounters {
   uint64_t answered_on_completion = 0;
   uint64_t answered_at_deadline = 0;
   uint64_t answered_at_once = 0;  // table or queue full, query too large
+  uint64_t requests = 0;          // requests sent to the service (prefetches included)
 };
 
 class QueryParking {
@@ -82,13 +84,17 @@ class QueryParking {
   bool reanswer(ParkedQuery& entry, bool final);
   void send(const ParkedQuery& entry, std::span<const uint8_t> response);
   void arm_timer(uint64_t deadline_ms);
-  std::size_t answer_now(std::span<const uint8_t> query, std::span<uint8_t> out, const QueryContext& context);
+  std::size_t answer_now(std::span<const uint8_t> query, std::span<uint8_t> out, const QueryContext& context,
+                         const char* why);
 
   unsigned worker_;
   flatten::FlattenService* service_;
   const std::shared_ptr<const WorkerState>& state_;
   WorkerBuffers& buffers_;
   ParkedQueries table_;
+  RequestedTargets requested_;
+  uint64_t last_full_log_ms_ = 0;
+  uint64_t unlogged_full_ = 0;
   TcpServer* tcp_ = nullptr;
   zones::FlattenCall call_;  // one per worker: reset per query, not rebuilt
   flatten::FlattenRequest request_;

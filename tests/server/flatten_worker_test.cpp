@@ -194,6 +194,7 @@ TEST_CASE("twenty concurrent queries for an uncached target cause one resolution
   CHECK(answered == 20);
   CHECK(w.upstream.calls.load() == 1);
   CHECK(w.service->counters().resolutions == 1);
+  CHECK(w.service->counters().requests == 1);  // the worker asked once for all twenty
 }
 
 TEST_CASE("no resolution by the deadline: SERVFAIL with EDE 22 within the deadline, UDP and TCP", "[flatten-worker]") {
