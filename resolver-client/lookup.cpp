@@ -206,6 +206,7 @@ void Lookup::enter_zone(const dns::Name& zone, std::vector<NameServer> servers, 
   retry_rounds_ = 0;
   bogus_in_zone_ = 0;
   first_bogus_.reset();
+  bogus_servers_.clear();
   failures_.clear();
   phase_ = Phase::Query;
   if (!r.settings_.validate) {
@@ -292,7 +293,7 @@ void Lookup::next_server() {
   for (const auto& f : failures_) tried += (tried.empty() ? "" : "; ") + f;
   if (first_bogus_) {
     o.kind = LookupOutcome::Kind::Bogus;
-    o.verdict = *first_bogus_;
+    o.verdict = zone_bogus_verdict();
     o.failure = "every server of zone " + zone_.to_text() + " sent data that fails validation: " +
                 tried;
   } else {
@@ -403,6 +404,9 @@ void Lookup::on_bogus(const ServerAddress& server, Verdict verdict) {
                                "); asking other servers, avoiding it for " + std::to_string(for_s) +
                                " s");
   if (!first_bogus_) first_bogus_ = verdict;
+  if (std::find(bogus_servers_.begin(), bogus_servers_.end(), verdict.server) == bogus_servers_.end()) {
+    bogus_servers_.push_back(verdict.server);
+  }
   ++bogus_in_zone_;
   std::string text = server_label(server) + " (zone " + zone_.to_text() + "): bogus, " + reason;
   failures_.push_back(text);
@@ -410,13 +414,21 @@ void Lookup::on_bogus(const ServerAddress& server, Verdict verdict) {
   if (bogus_in_zone_ > r.settings_.limits.bogus_retries) {
     LookupOutcome o;
     o.kind = LookupOutcome::Kind::Bogus;
-    o.verdict = *first_bogus_;
+    o.verdict = zone_bogus_verdict();
     o.failure = std::to_string(bogus_in_zone_) + " servers of zone " + zone_.to_text() +
                 " sent data that fails validation";
     finish(std::move(o));
     return;
   }
   next_server();
+}
+
+Verdict Lookup::zone_bogus_verdict() const {
+  Verdict v = *first_bogus_;
+  std::string all;
+  for (const auto& s : bogus_servers_) all += (all.empty() ? "" : ", ") + s;
+  if (!all.empty()) v.server = all;
+  return v;
 }
 
 void Lookup::on_keys(const ServerAddress& server, const dns::Message& msg) {

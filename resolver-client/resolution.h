@@ -107,6 +107,9 @@ class Lookup {
   void on_response(const ServerAddress& server, const dns::Message& msg);
   void on_referral(const ServerAddress& server, const dns::Message& msg, ValidatedResponse& vr);
   void on_bogus(const ServerAddress& server, Verdict verdict);
+  // The verdict when every server asked sent bogus data: the first one's
+  // reason, naming all of them (EDE EXTRA-TEXT shows who broke).
+  [[nodiscard]] Verdict zone_bogus_verdict() const;
   // Chain of trust below keys_ (chain_walk.cpp).
   void start_walk(const ServerAddress& server, const dns::Message& msg, const dns::Name& target);
   void walk_step();
@@ -137,6 +140,7 @@ class Lookup {
   std::vector<ServerAddress> tried_;  // in this zone and phase
   unsigned bogus_in_zone_ = 0;
   std::optional<Verdict> first_bogus_;
+  std::vector<std::string> bogus_servers_;  // of this zone, in the order asked
   std::vector<std::string> failures_;  // "192.0.2.1: timeout" for this zone
   unsigned referrals_ = 0;
   bool timeouts_in_zone_ = false;

@@ -391,3 +391,132 @@ TEST_CASE("destroying the resolver mid-resolution calls nothing back", "[iterato
   w.net.run();
   CHECK_FALSE(called);
 }
+
+TEST_CASE("the cache stays within settings.cache_max_bytes over many resolutions", "[iterator][cache]") {
+  World w;
+  ResolverSettings s = w.settings();
+  s.cache_max_bytes = 64 * 1024;
+  Resolver r(s, w.net, w.net);
+  for (int i = 0; i < 600; ++i) {
+    // NXDOMAIN answers (negative cache) and, every third, a positive one.
+    const std::string name = i % 3 == 0 ? "www.example.com." : "host" + std::to_string(i) + ".example.com.";
+    Result res = resolve(r, w.net, name, i % 2 == 0 ? dns::rrtype::A : dns::rrtype::TXT);
+    REQUIRE(res.rcode != dns::rcode::SERVFAIL);
+    REQUIRE(r.cache().bytes() <= s.cache_max_bytes);
+  }
+  CHECK(r.cache().bytes() > s.cache_max_bytes / 8);  // it was used, not left empty
+  // The oldest negative answers made room (least recently used first)...
+  CHECK(r.cache().find_negative(dns::Name::parse("host1.example.com."), dns::rrtype::TXT,
+                                w.net.now_ms()) == nullptr);
+  CHECK(r.cache().find_negative(dns::Name::parse("host599.example.com."), dns::rrtype::TXT,
+                                w.net.now_ms()) != nullptr);
+  // The delegations used all along (recently used) are still cached: a new
+  // name needs only the example.com. server.
+  Result last = resolve(r, w.net, "fresh.example.com.", dns::rrtype::A);
+  CHECK(last.stats.queries_sent == 1);
+}
+
+namespace {
+
+std::vector<std::string> asked_of(const FakeNetwork& net, const std::string& server) {
+  std::vector<std::string> out;
+  for (const auto& s : net.sent) {
+    if (s.server == testutil::address(server)) {
+      out.push_back(s.qname.to_text() + " " + dns::type_to_text(s.qtype));
+    }
+  }
+  return out;
+}
+
+// example.com.'s server with a deep name under empty non-terminals.
+constexpr const char* kDeep =
+    "www.deep.example.com. 600 IN A 192.0.2.99\n"
+    "a.b.c.d.e.f.g.h.i.j.k.l.example.com. 600 IN A 192.0.2.98\n";
+
+}  // namespace
+
+TEST_CASE("QNAME minimisation: each zone's servers see only the next label", "[iterator][qmin]") {
+  World w;
+  Resolver r(w.settings(), w.net, w.net);
+  Result res = resolve(r, w.net, "www.example.com.", dns::rrtype::AAAA);
+  CHECK(res.nodata());
+  CHECK(asked_of(w.net, "127.53.0.1") == std::vector<std::string>{"com. A"});
+  std::vector<std::string> com = asked_of(w.net, "127.53.1.1");
+  for (const auto& q : asked_of(w.net, "127.53.1.2")) com.push_back(q);
+  CHECK(com == std::vector<std::string>{"example.com. A"});
+  CHECK(asked_of(w.net, "127.53.2.1") == std::vector<std::string>{"www.example.com. AAAA"});
+  CHECK(res.stats.queries_sent == 3);  // no more queries than without minimisation here
+}
+
+TEST_CASE("QNAME minimisation off: the full name everywhere", "[iterator][qmin]") {
+  World w;
+  ResolverSettings s = w.settings();
+  s.qname_minimisation = false;
+  Resolver r(s, w.net, w.net);
+  Result res = resolve(r, w.net, "www.example.com.", dns::rrtype::AAAA);
+  CHECK(res.nodata());
+  CHECK(asked_of(w.net, "127.53.0.1") == std::vector<std::string>{"www.example.com. AAAA"});
+}
+
+TEST_CASE("QNAME minimisation goes down empty non-terminals, at most 10 minimised queries",
+          "[iterator][qmin]") {
+  World w;
+  FakeAuthority example;
+  example.add_zone("example.com.", std::string(kExampleCom) + kDeep);
+  w.net.serve("127.53.2.1", example.handler());
+  Resolver r(w.settings(), w.net, w.net);
+  Result www = resolve(r, w.net, "www.deep.example.com.", dns::rrtype::A);
+  CHECK(rdatas(www.answer) == std::vector<std::string>{"192.0.2.99"});
+  CHECK(asked_of(w.net, "127.53.2.1") ==
+        std::vector<std::string>{"deep.example.com. A", "www.deep.example.com. A"});
+
+  w.net.sent.clear();
+  r.cache().clear();
+  const std::string deep = "a.b.c.d.e.f.g.h.i.j.k.l.example.com.";
+  Result d = resolve(r, w.net, deep, dns::rrtype::A);
+  CHECK(rdatas(d.answer) == std::vector<std::string>{"192.0.2.98"});
+  int minimised = 0;
+  for (const auto& s : w.net.sent) minimised += s.qname == dns::Name::parse(deep) ? 0 : 1;
+  CHECK(minimised == 10);  // com., example.com., then 8 labels down; then the full name
+  CHECK(w.net.sent.back().qname == dns::Name::parse(deep));
+}
+
+TEST_CASE("QNAME minimisation is relaxed: NXDOMAIN or REFUSED for a minimised name -> full name",
+          "[iterator][qmin]") {
+  SECTION("a server that answers NXDOMAIN for empty non-terminals") {
+    World w;
+    FakeAuthority example;
+    example.add_zone("example.com.", std::string(kExampleCom) + kDeep);
+    w.net.serve("127.53.2.1", [&](const UpstreamQuery& q) {
+      if (q.qname == dns::Name::parse("deep.example.com.")) {
+        dns::Message m;
+        m.flags = dns::flag::AA | dns::rcode::NXDOMAIN;
+        return std::optional<dns::Message>(m);
+      }
+      return example.answer(q);
+    });
+    Resolver r(w.settings(), w.net, w.net);
+    Result res = resolve(r, w.net, "www.deep.example.com.", dns::rrtype::A);
+    CHECK(res.rcode == dns::rcode::NOERROR);
+    CHECK(rdatas(res.answer) == std::vector<std::string>{"192.0.2.99"});
+    CHECK(asked_of(w.net, "127.53.2.1") ==
+          std::vector<std::string>{"deep.example.com. A", "www.deep.example.com. A"});
+  }
+  SECTION("a TLD server that refuses the minimised query") {
+    World w;
+    for (const char* tld : {"127.53.1.1", "127.53.1.2"}) {
+      w.net.serve(tld, [&](const UpstreamQuery& q) {
+        if (q.qname == dns::Name::parse("example.com.")) {
+          dns::Message m;
+          m.flags = dns::rcode::REFUSED;
+          return std::optional<dns::Message>(m);
+        }
+        return w.com.answer(q);
+      });
+    }
+    Resolver r(w.settings(), w.net, w.net);
+    Result res = resolve(r, w.net, "www.example.com.", dns::rrtype::A);
+    CHECK(rdatas(res.answer) == std::vector<std::string>{"192.0.2.10"});
+    CHECK(res.stats.queries_sent == 4);  // root, refused, the full name at com., example.com.
+  }
+}

@@ -122,8 +122,15 @@ class ResolverEndToEnd(unittest.TestCase):
         got = self.compare("www.target.tld3.", "A", "bogus", "SERVFAIL")
         self.assertEqual(got["ede"], 7, got["stdout"])
         self.assertEqual(got["zone"], "tld3.")
-        self.assertIn(got["server"], ("127.53.3.1", "127.53.3.2"))
-        # Unbound 1.17 agrees on SERVFAIL but reports the generic EDE 6 here.
+        # Both servers are named (this is what EDE EXTRA-TEXT carries when flattening).
+        self.assertEqual(sorted(got["server"].split(", ")), ["127.53.3.1", "127.53.3.2"], got["stdout"])
+        # Allowed difference with the oracle: the verdict (bogus, SERVFAIL) must
+        # match, the EDE code need not. Unbound reports the generic EDE 6 (DNSSEC
+        # Bogus) here; every signature of tld3.'s DNSKEY RRset is past its
+        # expiration on both servers, so EDE 7 (Signature Expired) is the more
+        # specific code, and issue 5 asks for 7 so that operators see the cause.
+        _, _, unbound_ede = unbound_verdict("www.target.tld3.", "A")
+        self.assertTrue(set(unbound_ede) <= {6, 7}, f"Unbound EDE {unbound_ede}")
 
     def test_dead_servers_end_by_the_deadline(self):
         for deadline in (300, 1200):
