@@ -2,11 +2,14 @@
 // server::answer_query against a fixed zone set (fuzz/zones: an unsigned zone
 // with wildcard, delegation with glue, CNAME chains and a DNAME; an
 // NSEC3-signed, an NSEC3 opt-out and an NSEC-signed zone; a `flatten: all`
-// zone whose apex CNAME, ALIAS and ANAME point into the other zones), three
-// times: over UDP and over TCP with the flattener and an NSID, and over UDP
-// without a flatten stage (flattened names then chase their CNAMEs).
+// zone whose apex CNAME, ALIAS and ANAME point into the other zones and whose
+// other names point outside them), three times: over UDP with the flattener
+// as a first call (which may park the query), over TCP as a final call, both
+// with an NSID, and over UDP without a flatten stage (flattened names then
+// chase their CNAMEs). The flattener's answer cache holds fixed entries for
+// the external targets: fresh, due for prefetch, stale, negative, failed.
 // Whatever comes back must fit the transport's limit, parse as a DNS message
-// and echo the ID.
+// and echo the ID; only a first call may park.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -18,6 +21,8 @@
 
 #include "dns/message.h"
 #include "dns/message_parser.h"
+#include "dns/rrtype.h"
+#include "flatten/answer_cache.h"
 #include "flatten/flattener.h"
 #include "server/responder.h"
 #include "zones/zone_set.h"
@@ -52,12 +57,64 @@ zones::ZoneSet load_zones() {
   return zones::ZoneSet(std::move(loaded));
 }
 
+constexpr uint64_t kNowMs = 10'000'000;
+
+class FixedTime final : public flatten::TimeSource {
+ public:
+  uint64_t now_ms() const override { return kNowMs; }
+};
+
+flatten::CachedAnswer cached(const char* target, uint16_t qtype, flatten::AnswerKind kind,
+                             uint32_t ttl_s, uint64_t age_ms) {
+  flatten::CachedAnswer e;
+  e.set_key(dns::Name::parse(target).wire(), qtype);
+  e.kind = kind;
+  e.secure = qtype == dns::rrtype::A;
+  e.ttl_s = ttl_s;
+  e.validated_ms = kNowMs - age_ms;
+  if (kind == flatten::AnswerKind::Addresses) {
+    e.address_size = qtype == dns::rrtype::A ? 4 : 16;
+    e.address_count = qtype == dns::rrtype::A ? 3 : 1;
+    for (uint8_t i = 0; i < e.address_count; ++i) {
+      e.addresses[i][0] = qtype == dns::rrtype::A ? 192 : 0x20;
+      e.addresses[i][e.address_size - 1] = static_cast<uint8_t>(10 + i);
+    }
+  }
+  return e;
+}
+
+std::shared_ptr<const flatten::FlattenCache> fill_cache() {
+  using flatten::AnswerKind;
+  using namespace dns::rrtype;
+  auto cache = std::make_shared<flatten::FlattenCache>(64);
+  for (uint16_t t : {A, AAAA}) {
+    cache->store(cached("www.elsewhere.test.", t, AnswerKind::Addresses, 300, 10'000));
+    cache->store(cached("soon.elsewhere.test.", t, AnswerKind::Addresses, 300, 295'000));
+    cache->store(cached("stale.elsewhere.test.", t, AnswerKind::Addresses, 300, 900'000));
+    auto failing = cached("host.failing.test.", t, AnswerKind::None, 0, 0);
+    failing.set_failure(t == A ? 9 : 22, "zone failing.test.: DNSKEY missing (server 192.0.2.9)", kNowMs + 5000);
+    cache->store(failing);
+  }
+  cache->store(cached("negative.elsewhere.test.", A, AnswerKind::NoData, 60, 1000));
+  cache->store(cached("negative.elsewhere.test.", AAAA, AnswerKind::NxDomain, 60, 1000));
+  auto stale_failed = cached("stale.elsewhere.test.", A, AnswerKind::Addresses, 300, 900'000);
+  stale_failed.set_failure(22, "no server of zone elsewhere.test. answered", kNowMs + 5000);
+  cache->store(stale_failed);
+  return cache;
+}
+
 void answer_and_check(const zones::ZoneSet& zones, std::span<const uint8_t> packet,
                       const server::QueryContext& ctx) {
   const bool tcp = ctx.tcp;
   const char* transport = tcp ? "TCP" : "UDP";
   static std::vector<uint8_t> out(65535);
+  if (ctx.flatten_call) ctx.flatten_call->reset(tcp);  // UDP: a first call; TCP: a final call
   const std::size_t length = server::answer_query(zones, packet, out, ctx);
+  if (ctx.flatten_call && ctx.flatten_call->outcome == zones::FlattenCall::Outcome::Park) {
+    if (ctx.flatten_call->final) fail(transport, "a final call parked the query");
+    if (length != 0) fail(transport, "a parked query was answered");
+    return;
+  }
   if (length == 0) return;
 
   dns::Query query;
@@ -93,11 +150,13 @@ void answer_and_check(const zones::ZoneSet& zones, std::span<const uint8_t> pack
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const zones::ZoneSet zones = load_zones();
-  static const flatten::Flattener flattener(flatten::Settings{});
+  static const FixedTime time;
+  static const flatten::Flattener flattener(flatten::Settings{}, fill_cache(), time);
+  static zones::FlattenCall call;
   const std::span<const uint8_t> packet(data, size);
-  server::QueryContext udp{.tcp = false, .nsid = "fuzz", .flatten = &flattener};
-  server::QueryContext tcp{.tcp = true, .nsid = "fuzz", .flatten = &flattener};
-  server::QueryContext bare{.tcp = false, .nsid = {}, .flatten = nullptr};
+  server::QueryContext udp{.tcp = false, .nsid = "fuzz", .flatten = &flattener, .flatten_call = &call};
+  server::QueryContext tcp{.tcp = true, .nsid = "fuzz", .flatten = &flattener, .flatten_call = &call};
+  server::QueryContext bare{.tcp = false, .nsid = {}, .flatten = nullptr, .flatten_call = nullptr};
   answer_and_check(zones, packet, udp);
   answer_and_check(zones, packet, tcp);
   answer_and_check(zones, packet, bare);
