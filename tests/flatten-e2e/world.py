@@ -215,7 +215,8 @@ mail 3600 IN A 198.51.100.25
 """
 
 
-def flatns_config(workdir, port, zones, deadline_ms=DEADLINE_MS, max_ttl=MAX_TTL):
+def flatns_config(workdir, port, zones, deadline_ms=DEADLINE_MS, max_ttl=MAX_TTL,
+                  failure_ttl_s=None):
     """Writes the zone files of `zones` (customer origins) and a config that
     resolves through the hierarchy; returns the config's path."""
     lines = ["server:", f'  listen: ["127.0.0.1:{port}"]', "  workers: 2",
@@ -228,6 +229,8 @@ def flatns_config(workdir, port, zones, deadline_ms=DEADLINE_MS, max_ttl=MAX_TTL
     lines += ["resolver:", f'  root_hints: ["{ROOT}"]', f"  trust_anchors: {workdir}/root.ds",
               "flatten:", f"  deadline_ms: {deadline_ms}", "  serve_stale: true",
               f"  max_ttl: {max_ttl}"]
+    if failure_ttl_s is not None:
+        lines.append(f"  failure_ttl_s: {failure_ttl_s}")
     config = os.path.join(workdir, f"flatns-{port}.yaml")
     with open(config, "w") as f:
         f.write("\n".join(lines) + "\n")
