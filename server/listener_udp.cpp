@@ -1,6 +1,7 @@
 #include "server/listener_udp.h"
 
 #include "server/log.h"
+#include "server/query_parking.h"
 #include "server/responder.h"
 
 namespace flatns::server {
@@ -47,11 +48,23 @@ void UdpListener::on_receive(uv_udp_t* handle, ssize_t nread, const uv_buf_t* bu
   ctx.tcp = false;
   ctx.nsid = state.nsid;
   ctx.flatten = state.flatten.get();
-  std::size_t length = answer_query(*state.zones, query, self->buffers_.response, ctx);
+  bool parked = false;
+  std::size_t length = self->parking_ ? self->parking_->answer(query, self->buffers_.response, ctx,
+                                                               ReplyRoute{self, from, 0}, parked)
+                                      : answer_query(*state.zones, query, self->buffers_.response, ctx);
   if (length == 0) return;
   uv_buf_t out = uv_buf_init(reinterpret_cast<char*>(self->buffers_.response.data()), static_cast<unsigned>(length));
   int rc = uv_udp_try_send(handle, &out, 1, from);
   if (rc < 0 && log_enabled(LogLevel::Debug)) log_debug(std::string("UDP send dropped: ") + uv_strerror(rc));
+}
+
+bool UdpListener::send_later(const sockaddr* peer, std::span<const uint8_t> response) {
+  if (!open_) return false;
+  uv_buf_t out = uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(response.data())),
+                             static_cast<unsigned>(response.size()));
+  int rc = uv_udp_try_send(&handle_, &out, 1, peer);
+  if (rc < 0 && log_enabled(LogLevel::Debug)) log_debug(std::string("UDP send of a parked answer dropped: ") + uv_strerror(rc));
+  return rc >= 0;
 }
 
 }  // namespace flatns::server

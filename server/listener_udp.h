@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "server/worker_state.h"
@@ -24,6 +25,8 @@ struct WorkerBuffers {
   std::array<uint8_t, 65535> response;
 };
 
+class QueryParking;
+
 class UdpListener {
  public:
   UdpListener(const std::shared_ptr<const WorkerState>& state, WorkerBuffers& buffers)
@@ -36,6 +39,13 @@ class UdpListener {
   // Stops receiving and closes the handle; the object must outlive the loop run.
   void close();
 
+  // Flattened queries go through `parking` (server/query_parking.h), which
+  // may hold them and answer later through send_later().
+  void set_parking(QueryParking* parking) { parking_ = parking; }
+  // Sends a parked query's answer to `peer` now; false when it was dropped
+  // (send buffer full or the listener closed), as for any other answer.
+  bool send_later(const sockaddr* peer, std::span<const uint8_t> response);
+
  private:
   static void on_alloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
   static void on_receive(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf, const sockaddr* from,
@@ -46,6 +56,7 @@ class UdpListener {
   // The worker's current snapshot; the worker replaces it between callbacks.
   const std::shared_ptr<const WorkerState>& state_;
   WorkerBuffers& buffers_;
+  QueryParking* parking_ = nullptr;
 };
 
 }  // namespace flatns::server
