@@ -11,8 +11,10 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 
+#include "server/rrl.h"
 #include "server/worker_state.h"
 
 namespace flatns::server {
@@ -22,6 +24,8 @@ namespace flatns::server {
 struct WorkerBuffers {
   std::array<uint8_t, 65536> receive;
   std::array<uint8_t, 65535> response;
+  // This worker's response rate limiting table; null when RRL is off.
+  std::unique_ptr<RateLimiter> rrl;
 };
 
 class UdpListener {
@@ -33,10 +37,15 @@ class UdpListener {
 
   // Takes ownership of the bound socket `fd` and starts receiving.
   [[nodiscard]] bool open(uv_loop_t* loop, int fd, std::string& error);
-  // Stops receiving and closes the handle; the object must outlive the loop run.
+  // Answers the datagrams already queued on the socket (the queries in
+  // flight when SIGTERM came), stops receiving and closes the handle; the
+  // object must outlive the loop run.
   void close();
 
  private:
+  void respond(std::span<const uint8_t> query, const sockaddr* from);
+  void drain();
+
   static void on_alloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
   static void on_receive(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf, const sockaddr* from,
                          unsigned flags);

@@ -38,6 +38,7 @@ bool Worker::start(std::string& error) {
   }
   uv_timer_init(&loop_, &drain_timer_);
   drain_timer_.data = this;
+  update_rate_limiter(buffers_->rrl, state_->rrl);
   tcp_ = std::make_unique<TcpServer>(&loop_, state_, *buffers_);
   for (auto& fd : udp_fds_) {
     auto listener = std::make_unique<UdpListener>(state_, *buffers_);
@@ -100,7 +101,10 @@ void Worker::on_wake(uv_async_t* async) {
   }
   // The old snapshot is released here, between packets; the listeners hold
   // a reference to state_, so they see the new one from the next callback.
-  if (next) self->state_ = std::move(next);
+  if (next) {
+    self->state_ = std::move(next);
+    update_rate_limiter(self->buffers_->rrl, self->state_->rrl);
+  }
   if (stop && !self->stopping_) self->begin_stop();
 }
 
