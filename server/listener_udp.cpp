@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include "server/log.h"
+#include "server/query_parking.h"
 #include "server/responder.h"
 
 namespace flatns::server {
@@ -53,7 +54,9 @@ void UdpListener::respond(std::span<const uint8_t> query, const sockaddr* from) 
   ctx.tcp = false;
   ctx.nsid = state.nsid;
   ctx.flatten = state.flatten.get();
-  std::size_t length = answer_query(*state.zones, query, buffers_.response, ctx);
+  bool parked = false;
+  std::size_t length = parking_ ? parking_->answer(query, buffers_.response, ctx, ReplyRoute{this, from, 0}, parked)
+                                : answer_query(*state.zones, query, buffers_.response, ctx);
   if (buffers_.rrl) length = buffers_.rrl->filter(from, buffers_.response, length, uv_now(handle_.loop));
   if (length == 0) return;
   uv_buf_t out = uv_buf_init(reinterpret_cast<char*>(buffers_.response.data()), static_cast<unsigned>(length));
@@ -75,6 +78,15 @@ void UdpListener::drain() {
     if (n == 0 || static_cast<std::size_t>(n) > buffers_.receive.size()) continue;  // empty or truncated
     respond({buffers_.receive.data(), static_cast<std::size_t>(n)}, reinterpret_cast<const sockaddr*>(&from));
   }
+}
+
+bool UdpListener::send_later(const sockaddr* peer, std::span<const uint8_t> response) {
+  if (!open_) return false;
+  uv_buf_t out = uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(response.data())),
+                             static_cast<unsigned>(response.size()));
+  int rc = uv_udp_try_send(&handle_, &out, 1, peer);
+  if (rc < 0 && log_enabled(LogLevel::Debug)) log_debug(std::string("UDP send of a parked answer dropped: ") + uv_strerror(rc));
+  return rc >= 0;
 }
 
 }  // namespace flatns::server

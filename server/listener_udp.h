@@ -28,6 +28,8 @@ struct WorkerBuffers {
   std::unique_ptr<RateLimiter> rrl;
 };
 
+class QueryParking;
+
 class UdpListener {
  public:
   UdpListener(const std::shared_ptr<const WorkerState>& state, WorkerBuffers& buffers)
@@ -42,6 +44,13 @@ class UdpListener {
   // object must outlive the loop run.
   void close();
 
+  // Flattened queries go through `parking` (server/query_parking.h), which
+  // may hold them and answer later through send_later().
+  void set_parking(QueryParking* parking) { parking_ = parking; }
+  // Sends a parked query's answer to `peer` now; false when it was dropped
+  // (send buffer full or the listener closed), as for any other answer.
+  bool send_later(const sockaddr* peer, std::span<const uint8_t> response);
+
  private:
   void respond(std::span<const uint8_t> query, const sockaddr* from);
   void drain();
@@ -55,6 +64,7 @@ class UdpListener {
   // The worker's current snapshot; the worker replaces it between callbacks.
   const std::shared_ptr<const WorkerState>& state_;
   WorkerBuffers& buffers_;
+  QueryParking* parking_ = nullptr;
 };
 
 }  // namespace flatns::server

@@ -21,6 +21,7 @@ struct WorkerState {
   uint32_t tcp_idle_timeout_ms = 10000;
   uint32_t tcp_max_connections = 1024;
   RrlSettings rrl;  // each worker keeps its own table (server/rrl.h)
+  uint32_t flatten_deadline_ms = 1200;  // a parked query is answered by then
 };
 
 }  // namespace flatns::server
