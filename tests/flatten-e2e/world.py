@@ -16,7 +16,8 @@ own addresses (127.54.x.y:53) so it never meets the resolver suite's 127.53:
   unsigned.tld2. 127.54.10.1               unsigned (opt-out: insecure), two A records
   target.tld3.   127.54.10.1               signed, below the bad tld3
   flip.tld4.     127.54.10.1               signed, www A TTL 2, delegation TTL 2
-  fading.tld2.   127.54.15.1, 127.54.15.2  relays to NSD (.215.1); www A TTL 2; both go dark
+  fading.tld2.   127.54.15.1, 127.54.15.2  relays to NSD (.215.1); www A TTL 2, pop A TTL 10;
+                                           both relays go dark
   dead.tld2.     127.54.14.1, 127.54.14.2  relays that swallow every query
   closed.tld2.   127.54.16.1               nothing listens (ICMP port unreachable)
 
@@ -155,6 +156,7 @@ fading.tld2. 3600 IN NS ns2.fading.tld2.
 ns1.fading.tld2. 3600 IN A 127.54.15.1
 ns2.fading.tld2. 3600 IN A 127.54.15.2
 www.fading.tld2. 2 IN A 192.0.2.6
+pop.fading.tld2. 10 IN A 192.0.2.8
 """,
 }
 
@@ -201,6 +203,7 @@ CUSTOMERS = {
     "fading.example.": (3600, "www.fading.tld2."),
     "flip.example.": (3600, "www.flip.tld4."),
     "incident.example.": (3600, "www.secure.tld1."),
+    "popular.example.": (3600, "pop.fading.tld2."),   # prefetch
 }
 
 DEADLINE_MS = 1000
