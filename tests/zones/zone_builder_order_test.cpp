@@ -152,3 +152,23 @@ TEST_CASE("a zone check names the included file and its line") {
   CHECK(r.errors[0].line == 1);
   CHECK(r.errors[0].message.find("CNAME and other data at www.example.") == 0);
 }
+
+TEST_CASE("only names ending in the origin's labels are in the zone") {
+  auto r = load(
+      "ns1 A 192.0.2.53\n"
+      "notexample. A 192.0.2.1\n"    // ends in the origin's octets, not its labels
+      "EXAMPLE. TXT \"apex\"\n"        // the apex in other case
+      "example.example. A 192.0.2.2\n"
+      "com. A 192.0.2.3\n");
+  REQUIRE(r.errors.size() == 2);
+  CHECK(r.errors[0].message == "out-of-zone data: notexample. A is not in zone example.");
+  CHECK(r.errors[1].message == "out-of-zone data: com. A is not in zone example.");
+
+  testing::TempFile root(
+      ". 86400 IN SOA a.root-servers.net. nstld.verisign-grs.com. 1 1800 900 604800 86400\n"
+      ". 518400 IN NS a.root-servers.net.\n"
+      "com. 172800 IN NS a.gtld-servers.net.\n");
+  auto at_root = zones::load_zone({dns::Name::root(), root.path(), zones::FlattenMode::Off});
+  REQUIRE(at_root.errors.empty());
+  CHECK(at_root.zone->find(dns::Name::parse("com.").wire()));
+}
