@@ -150,6 +150,32 @@ struct SortEntry {
   uint32_t run = 0;
 };
 
+// Sorts by (high, low), stably: a least-significant-digit radix sort in
+// 16-bit digits, skipping digits that all entries share (the origin's labels
+// and common prefixes such as "host").
+void radix_sort(BigVector<SortEntry>& v) {
+  BigVector<SortEntry> spare(v.size());
+  std::vector<uint32_t> count(65536);
+  for (int pass = 0; pass < 8; ++pass) {
+    const bool low_word = pass < 4;
+    const int shift = (pass % 4) * 16;
+    const auto digit = [&](const SortEntry& e) {
+      return static_cast<uint32_t>(((low_word ? e.low : e.high) >> shift) & 0xffff);
+    };
+    std::fill(count.begin(), count.end(), 0);
+    for (const SortEntry& e : v) ++count[digit(e)];
+    if (count[digit(v.front())] == v.size()) continue;
+    uint32_t sum = 0;
+    for (uint32_t& c : count) {
+      const uint32_t here = c;
+      c = sum;
+      sum += here;
+    }
+    for (const SortEntry& e : v) spare[count[digit(e)]++] = e;
+    v.swap(spare);
+  }
+}
+
 }  // namespace
 
 // Equal 16-octet prefixes: both keys are at least 16 octets long, or they
@@ -243,11 +269,24 @@ RecordOrder RecordStore::order() {
     const std::size_t length = owners_[i].key_length;
     runs[i] = {key_word(key, length, 0), key_word(key, length, 8), i};
   }
-  std::sort(runs.begin(), runs.end(), [&](const SortEntry& a, const SortEntry& b) {
+  const auto entry_less = [&](const SortEntry& a, const SortEntry& b) {
     if (a.high != b.high) return a.high < b.high;
     if (a.low != b.low) return a.low < b.low;
     return key_tail_less(a.run, b.run);
-  });
+  };
+  if (runs.size() < 4096) {
+    std::sort(runs.begin(), runs.end(), entry_less);
+  } else {
+    // Large zones: radix on the prefixes, then each range of equal
+    // prefixes by the rest of the keys.
+    radix_sort(runs);
+    for (std::size_t b = 0; b < runs.size();) {
+      std::size_t e = b + 1;
+      while (e < runs.size() && runs[e].high == runs[b].high && runs[e].low == runs[b].low) ++e;
+      if (e - b > 1) std::sort(runs.begin() + static_cast<std::ptrdiff_t>(b), runs.begin() + static_cast<std::ptrdiff_t>(e), entry_less);
+      b = e;
+    }
+  }
   BigVector<uint32_t> group_of_run(owners_.size());
   uint32_t groups = 0;
   for (std::size_t k = 0; k < runs.size(); ++k) {

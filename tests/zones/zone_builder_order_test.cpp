@@ -172,3 +172,33 @@ TEST_CASE("only names ending in the origin's labels are in the zone") {
   REQUIRE(at_root.errors.empty());
   CHECK(at_root.zone->find(dns::Name::parse("com.").wire()));
 }
+
+TEST_CASE("a zone large enough for the radix sort is in canonical order too") {
+  // Over 4096 names, with long shared prefixes (ties beyond 16 octets), mixed
+  // case, escaped low octets and several depths.
+  std::string body = "ns1 A 192.0.2.53\n";
+  int names = 1;
+  for (int i = 0; i < 1500; ++i) {
+    const std::string n = std::to_string((i * 7919) % 1500);
+    body += "customer-with-a-long-name-" + n + ".Shop A 192.0.2.1\n";
+    body += "h" + n + " A 192.0.2.2\n";
+    body += (i % 2 ? "X" : "x") + n + "\\000.deep.er.tree TXT \"t\"\n";
+    names += 3;
+  }
+  for (int i = 0; i < 200; ++i) {
+    body += "\\00" + std::to_string(i % 10) + "a" + std::to_string(i) + " A 192.0.2.3\n";
+    ++names;
+  }
+  auto r = load(body);
+  REQUIRE(r.errors.empty());
+  REQUIRE(r.zone);
+  const auto nodes = r.zone->nodes();
+  int owners = 0;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    if (!(nodes[i].flags & zones::node_flag::kEmptyNonTerminal)) ++owners;
+    if (i == 0) continue;
+    INFO(dns::name_to_text(r.zone->name(&nodes[i - 1])) << " then " << dns::name_to_text(r.zone->name(&nodes[i])));
+    REQUIRE(dns::canonical_compare(r.zone->name(&nodes[i - 1]), r.zone->name(&nodes[i])) < 0);
+  }
+  CHECK(owners == names + 1);  // and the apex
+}
