@@ -25,6 +25,11 @@ class EmbeddedResolver final : public ResolverBackend {
     resolver_.resolve(name, qtype, deadline_ms, std::move(done));
   }
 
+  void refresh(const dns::Name& name, uint16_t qtype, uint32_t deadline_ms,
+               resolver::ResultCallback done) override {
+    resolver_.resolve(name, qtype, deadline_ms, resolver::ResolveOptions{.refresh = true}, std::move(done));
+  }
+
  private:
   // Destroyed in reverse order: the resolver first, then the transport and
   // the clock, whose handles close on the loop.

@@ -187,8 +187,13 @@ void FlattenService::start_resolution(const std::string& key) {
   dns::Name name;
   if (!dns::Name::from_wire(key_target(key), name)) return;
   const uint32_t deadline = resolution_deadline_ms(deadline_ms_.load(std::memory_order_relaxed));
-  backend_->resolve(name, key_type(key), deadline,
-                    [this, key](resolver::Result&& result) { complete(key, std::move(result)); });
+  auto done = [this, key](resolver::Result&& result) { complete(key, std::move(result)); };
+  auto it = in_flight_.find(key);
+  if (it != in_flight_.end() && it->second.first.prefetch) {
+    backend_->refresh(name, key_type(key), deadline, std::move(done));
+  } else {
+    backend_->resolve(name, key_type(key), deadline, std::move(done));
+  }
 }
 
 ServiceCounters FlattenService::counters() const {

@@ -14,7 +14,8 @@
 //   validated answer beside them for serve-stale (RFC 8767), and logged with
 //   zone, flattened name, target, upstream server and verdict, at most one
 //   line per target per log interval (the rest are counted).
-// - Prefetch requests (nobody waits) refresh an entry before it expires.
+// - Prefetch requests (nobody waits) refresh an entry before it expires,
+//   through ResolverBackend::refresh so the resolver's cache is bypassed.
 //
 // The resolver is behind ResolverBackend so tests can drive the service with
 // a fake one.
@@ -55,6 +56,14 @@ class ResolverBackend {
   // Runs on the service loop; `done` runs later on the same loop, by the deadline.
   virtual void resolve(const dns::Name& name, uint16_t qtype, uint32_t deadline_ms,
                        resolver::ResultCallback done) = 0;
+  // A prefetch: like resolve, but the answer and its CNAME chain are asked
+  // from the servers even when the backend has them cached
+  // (resolver::ResolveOptions::refresh), so the refreshed entry carries the
+  // fresh data's TTL. Backends without a cache of their own need not override.
+  virtual void refresh(const dns::Name& name, uint16_t qtype, uint32_t deadline_ms,
+                       resolver::ResultCallback done) {
+    resolve(name, qtype, deadline_ms, std::move(done));
+  }
 };
 
 // The embedded resolver on `loop` (resolver::UvClock, UvTransport, Resolver).

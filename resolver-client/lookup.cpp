@@ -109,6 +109,9 @@ void Lookup::finish(LookupOutcome&& outcome) {
 }
 
 bool Lookup::from_cache() {
+  // A refresh asks the servers for every step of the chain (depth 0); the
+  // lookups of server addresses below it may still be answered from the cache.
+  if (res_.options.refresh && depth_ == 0) return false;
   Resolver& r = res_.resolver;
   uint64_t now = r.clock_.now_ms();
   auto hit = [&](const CachedRrset& e, LookupOutcome::Kind kind) {
@@ -121,20 +124,25 @@ bool Lookup::from_cache() {
     ++res_.result.stats.cache_hits;
     return o;
   };
-  if (const CachedRrset* e = r.cache_.find_rrset(qname_, qtype_, Trust::NonAuthAnswer, now)) {
+  // Data with less than a second left is asked again rather than given out
+  // with TTL 0, which a caller would round up and keep past its expiry.
+  if (const CachedRrset* e = r.cache_.find_rrset(qname_, qtype_, Trust::NonAuthAnswer, now);
+      e && e->ttl_left(now) > 0) {
     finish(hit(*e, LookupOutcome::Kind::Answer));
     return true;
   }
   if (qtype_ != dns::rrtype::CNAME) {
     if (const CachedRrset* e = r.cache_.find_rrset(qname_, dns::rrtype::CNAME,
-                                                   Trust::NonAuthAnswer, now)) {
+                                                   Trust::NonAuthAnswer, now);
+        e && e->ttl_left(now) > 0) {
       LookupOutcome o = hit(*e, LookupOutcome::Kind::CnameExit);
       o.next_name = chain_end(o.answer, qname_);
       finish(std::move(o));
       return true;
     }
   }
-  if (const CachedNegative* n = r.cache_.find_negative(qname_, qtype_, now)) {
+  if (const CachedNegative* n = r.cache_.find_negative(qname_, qtype_, now);
+      n && n->ttl_left(now) > 0) {
     LookupOutcome o;
     o.kind = n->rcode == dns::rcode::NXDOMAIN ? LookupOutcome::Kind::NxDomain
                                               : LookupOutcome::Kind::NoData;

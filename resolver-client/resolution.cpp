@@ -48,8 +48,14 @@ void Resolver::log(LogLevel level, const std::string& text) const {
 
 void Resolver::resolve(const dns::Name& name, uint16_t qtype, uint32_t deadline_ms,
                        ResultCallback done) {
+  resolve(name, qtype, deadline_ms, ResolveOptions{}, std::move(done));
+}
+
+void Resolver::resolve(const dns::Name& name, uint16_t qtype, uint32_t deadline_ms,
+                       ResolveOptions options, ResultCallback done) {
   uint64_t id = next_id_++;
   auto r = std::make_shared<Resolution>(*this, id, name, qtype, deadline_ms, std::move(done));
+  r->options = options;
   active_[id] = r;
   // Started from a zero-delay timer so the callback never runs inside resolve().
   std::weak_ptr<Resolution> weak = r;

@@ -185,6 +185,7 @@ class Resolution : public std::enable_shared_from_this<Resolution> {
   Lookup* make_lookup(const dns::Name& qname, uint16_t qtype, unsigned depth, Lookup::Done done);
 
   Resolver& resolver;
+  ResolveOptions options;
   Result result;
   unsigned ns_lookups = 0;
   std::vector<std::string> all_failures;

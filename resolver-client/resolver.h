@@ -60,6 +60,15 @@ struct Result {
 
 using ResultCallback = std::function<void(Result&&)>;
 
+struct ResolveOptions {
+  // A refresh (a prefetch, as Unbound's): the CNAMEs from the query name and
+  // the final answer (or its NXDOMAIN / NODATA) are asked from the servers
+  // even when cached, so the result carries fresh data and its full TTL;
+  // delegations, server addresses, DNSKEY and DS still come from the cache.
+  // A positive answer replaces the cached RRset.
+  bool refresh = false;
+};
+
 class Resolution;
 
 class Resolver {
@@ -74,6 +83,8 @@ class Resolver {
 
   // Resolves (name, qtype, IN). `deadline_ms` from now bounds everything.
   void resolve(const dns::Name& name, uint16_t qtype, uint32_t deadline_ms, ResultCallback done);
+  void resolve(const dns::Name& name, uint16_t qtype, uint32_t deadline_ms, ResolveOptions options,
+               ResultCallback done);
 
   [[nodiscard]] ResolverCache& cache() { return cache_; }
   [[nodiscard]] ServerHealth& health() { return health_; }

@@ -74,8 +74,9 @@ std::shared_ptr<const WorkerState> Daemon::make_state(std::shared_ptr<const zone
 
 namespace {
 
+// The resolver's lines already say "resolver: " (flatns resolve prints them as they are).
 void log_from_resolver(resolver::LogLevel level, std::string_view text) {
-  const std::string line = "resolver: " + std::string(text);
+  const std::string line(text);
   switch (level) {
     case resolver::LogLevel::Debug: log_debug(line); break;
     case resolver::LogLevel::Info: log_info(line); break;
@@ -86,7 +87,8 @@ void log_from_resolver(resolver::LogLevel level, std::string_view text) {
 
 bool same_resolver(const ResolverSettings& a, const ResolverSettings& b) {
   return a.mode == b.mode && a.root_hints == b.root_hints && a.forwarders == b.forwarders &&
-         a.trust_anchors == b.trust_anchors && a.dnssec_validate == b.dnssec_validate;
+         a.trust_anchors == b.trust_anchors && a.dnssec_validate == b.dnssec_validate &&
+         a.cache_size == b.cache_size && a.qname_minimisation == b.qname_minimisation;
 }
 
 }  // namespace

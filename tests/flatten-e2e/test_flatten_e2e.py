@@ -331,13 +331,8 @@ class Flattening(unittest.TestCase):
         self.assertTrue(any(r.received(broke_at) for r in tld4),
                         "no TLD server was asked after the break: the stale answer is not about bogus data")
 
-    # Engine defect found by this test (flatten-engine, 2026-12-01): the refresh
-    # goes through the resolver's own cache, which holds the same A RRset with
-    # the same expiry, so it stores the entry again with ~1 s left and asks no
-    # server; after the old expiry the next query parks for a full resolution.
-    # Remove the marker when the refresh reaches upstream (unittest then
-    # reports an unexpected success, which fails the suite).
-    @unittest.expectedFailure
+    # The refresh must bypass the resolver's own cache (it holds the same RRset
+    # with the same expiry): ResolveOptions::refresh asks the target's servers.
     def test_popular_name_refreshed_before_it_expires(self):
         """Prefetch: a query in the last tenth of the TTL is answered from the
         cache and starts a refresh, so the answer never expires and the next

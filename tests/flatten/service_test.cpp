@@ -23,23 +23,37 @@ using flatten::FlattenService;
 namespace {
 
 // Answers every resolution after `delay_ms` on the service loop with what
-// `answer` returns; counts resolutions and remembers the last deadline.
+// `answer` returns (`refresh_answer` for a refresh, which bypasses the
+// resolver's cache); counts resolutions and remembers the last deadline.
 struct FakeResolver {
   std::atomic<int> calls{0};
+  std::atomic<int> refreshes{0};
   std::atomic<uint32_t> last_deadline{0};
   std::atomic<bool> hold{false};  // while set, answers wait (the test decides when they land)
   uint64_t delay_ms = 50;
   std::function<resolver::Result(const dns::Name&)> answer = [](const dns::Name& n) {
     return testing::answer_result(n.to_text(), {"198.51.100.7"}, 300);
   };
+  std::function<resolver::Result(const dns::Name&)> refresh_answer = [this](const dns::Name& n) {
+    return answer(n);
+  };
 
   class Backend final : public flatten::ResolverBackend {
    public:
     Backend(uv_loop_t* loop, FakeResolver& fake) : loop_(loop), fake_(fake) {}
     void resolve(const dns::Name& name, uint16_t, uint32_t deadline_ms, resolver::ResultCallback done) override {
+      answer_later(fake_.answer(name), deadline_ms, std::move(done));
+    }
+    void refresh(const dns::Name& name, uint16_t, uint32_t deadline_ms, resolver::ResultCallback done) override {
+      fake_.refreshes.fetch_add(1);
+      answer_later(fake_.refresh_answer(name), deadline_ms, std::move(done));
+    }
+
+   private:
+    void answer_later(resolver::Result result, uint32_t deadline_ms, resolver::ResultCallback done) {
       fake_.calls.fetch_add(1);
       fake_.last_deadline = deadline_ms;
-      auto owned = std::make_unique<Pending>(Pending{{}, fake_.answer(name), std::move(done), nullptr});
+      auto owned = std::make_unique<Pending>(Pending{{}, std::move(result), std::move(done), nullptr});
       Pending* pending = owned.release();  // owned again by the close callback
       uv_timer_init(loop_, &pending->timer);
       pending->timer.data = pending;
@@ -57,7 +71,6 @@ struct FakeResolver {
       }, fake_.delay_ms, 0);
     }
 
-   private:
     struct Pending {
       uv_timer_t timer;
       resolver::Result result;
@@ -133,6 +146,7 @@ TEST_CASE("service: concurrent requests from several workers share one resolutio
   CHECK_FALSE(service.next_completed(0, hash));  // one completion per worker, not per request
 
   CHECK(fake.calls.load() == 1);
+  CHECK(fake.refreshes.load() == 0);  // queries that wait are no refresh
   const auto counters = service.counters();
   CHECK(counters.requests == 80);
   CHECK(counters.resolutions == 1);
@@ -171,12 +185,18 @@ TEST_CASE("service: resolutions get a deadline a little before the parked querie
 
 TEST_CASE("service: a prefetch replaces the entry with nobody waiting") {
   FakeResolver fake;
-  fake.answer = [](const dns::Name& n) { return testing::answer_result(n.to_text(), {"198.51.100.99"}, 600); };
+  // A plain resolution would get what the resolver's cache has left of the
+  // old data (1 s); a prefetch must ask for fresh data (a refresh).
+  fake.answer = [](const dns::Name& n) { return testing::answer_result(n.to_text(), {"198.51.100.1"}, 1); };
+  fake.refresh_answer = [](const dns::Name& n) {
+    return testing::answer_result(n.to_text(), {"198.51.100.99"}, 600);
+  };
   auto cache = std::make_shared<flatten::FlattenCache>(8);
   cache->store(testing::entry_for("edge.cdn.test.", testing::answer_result("edge.cdn.test.", {"198.51.100.1"}, 10), 1));
   FlattenService service(flatten::ServiceSettings{}, cache);
   std::string error;
   REQUIRE(service.start(fake.factory(), error));
+  const uint64_t asked_at = flatten::system_time().now_ms();
   REQUIRE(service.request(0, request_for("edge.cdn.test.", /*prefetch=*/true)));
   REQUIRE(service.request(0, request_for("edge.cdn.test.", /*prefetch=*/true)));  // joins, no second one
   CachedAnswer entry;
@@ -188,9 +208,13 @@ TEST_CASE("service: a prefetch replaces the entry with nobody waiting") {
   }
   CHECK(entry.ttl_s == 600);
   CHECK(entry.address(0)[3] == 99);
+  // The entry's expiry counts from the fresh data, not from the old entry.
+  CHECK(entry.validated_ms >= asked_at);
+  CHECK(entry.expires_ms() >= asked_at + 600 * 1000);
   uint64_t hash = 0;
   CHECK_FALSE(service.next_completed(0, hash));
   CHECK(fake.calls.load() == 1);
+  CHECK(fake.refreshes.load() == 1);
   CHECK(service.counters().prefetches == 1);
 }
 

@@ -160,6 +160,50 @@ TEST_CASE("a second resolution is answered from the cache, with TTLs counting do
   CHECK(sib.stats.queries_sent == 1);
 }
 
+TEST_CASE("a refresh asks the servers for the chain and answer even when cached", "[iterator][cache][refresh]") {
+  World w;
+  Resolver r(w.settings(), w.net, w.net);
+  resolve(r, w.net, "alias.example.com.", dns::rrtype::A);
+  w.net.advance(100 * 1000);
+  const std::size_t sent_before = w.net.sent.size();
+  std::optional<Result> out;
+  r.resolve(dns::Name::parse("alias.example.com."), dns::rrtype::A, 1200, ResolveOptions{.refresh = true},
+            [&](Result&& res) { out = std::move(res); });
+  w.net.run();
+  REQUIRE(out);
+  CHECK(out->rcode == dns::rcode::NOERROR);
+  CHECK(rdatas(out->answer) == std::vector<std::string>{"198.51.100.20"});
+  // Fresh data: the full TTLs, not what the cache had left (20 and 200).
+  CHECK(out->ttl == 120);
+  REQUIRE(out->answer.size() == 1);
+  CHECK(out->answer[0].ttl == 300);
+  // One query per step of the chain, straight to the zones' servers: the
+  // delegations still come from the cache.
+  CHECK(out->stats.queries_sent == 2);
+  REQUIRE(w.net.sent.size() == sent_before + 2);
+  CHECK(w.net.sent[sent_before].qname == dns::Name::parse("alias.example.com."));
+  CHECK(w.net.sent[sent_before].server.to_string() == "127.53.2.1:53");
+  CHECK(w.net.sent[sent_before + 1].qname == dns::Name::parse("www.example.net."));
+  CHECK(w.net.sent[sent_before + 1].server.to_string() == "127.53.4.1:53");
+  // The fresh data replaced the cached RRsets: a plain resolution now sees
+  // their full TTLs (less the milliseconds since, rounded down), from the cache.
+  Result cached = resolve(r, w.net, "alias.example.com.", dns::rrtype::A);
+  CHECK(cached.stats.queries_sent == 0);
+  CHECK(cached.ttl == 119);
+}
+
+TEST_CASE("cached data with less than a second left is asked again, not given out with TTL 0",
+          "[iterator][cache]") {
+  World w;
+  Resolver r(w.settings(), w.net, w.net);
+  resolve(r, w.net, "www.example.com.", dns::rrtype::A);
+  w.net.advance(599 * 1000 + 500);
+  Result res = resolve(r, w.net, "www.example.com.", dns::rrtype::A);
+  CHECK(res.stats.queries_sent == 1);
+  CHECK(res.ttl == 600);
+  CHECK(rdatas(res.answer) == std::vector<std::string>{"192.0.2.10"});
+}
+
 TEST_CASE("negative answers are cached for the SOA-derived TTL (RFC 2308)", "[iterator][cache]") {
   World w;
   Resolver r(w.settings(), w.net, w.net);

@@ -115,6 +115,41 @@ TEST_CASE("daemon: an unreachable flattening target is SERVFAIL with EDE 22 with
   CHECK(after->rcode() == dns::rcode::SERVFAIL);
   CHECK(ede_code(*after) == 22);
   CHECK(ede_text(*after).find("127.0.0.1:" + std::to_string(kSilentRoot + 1)) != std::string::npos);
+
+  // Every field of the resolver section counts: cache_size alone, then
+  // qname_minimisation alone, rebuild the resolver; a reload with the
+  // resolver section unchanged does not.
+  auto count_in_log = [&](const std::string& what) {
+    std::size_t n = 0;
+    const std::string log = server.log();
+    for (auto at = log.find(what); at != std::string::npos; at = log.find(what, at + 1)) ++n;
+    return n;
+  };
+  auto rebuilds = [&] { return count_in_log("resolver rebuilt with the new settings"); };
+  auto reload_with = [&](const std::string& resolver_lines) {
+    std::string text = changed;
+    text.insert(text.find("flatten:\n"), resolver_lines);
+    const std::size_t reloads = count_in_log("reload done");
+    dir.write("flatns.yaml", text);
+    server.signal(SIGHUP);
+    const auto end = std::chrono::steady_clock::now() + 5s;
+    while (count_in_log("reload done") == reloads && std::chrono::steady_clock::now() < end) {
+      std::this_thread::sleep_for(20ms);
+    }
+    std::this_thread::sleep_for(300ms);  // the service thread logs the rebuild
+  };
+  const std::size_t before = rebuilds();
+  reload_with("  cache_size: 4m\n");
+  CHECK(rebuilds() == before + 1);
+  reload_with("  cache_size: 4m\n  qname_minimisation: false\n");
+  CHECK(rebuilds() == before + 2);
+  reload_with("  cache_size: 4m\n  qname_minimisation: false\n");
+  CHECK(rebuilds() == before + 2);
+
+  // The resolver's own lines (the silent root backed off after timeouts in
+  // a row) carry their "resolver: " prefix once.
+  CHECK(server.log().find("resolver: server " + old_hint + " (zone .) does not answer") != std::string::npos);
+  CHECK(server.log().find("resolver: resolver:") == std::string::npos);
   server.signal(SIGTERM);
   CHECK(server.wait_exit(5s) == 0);
 }
