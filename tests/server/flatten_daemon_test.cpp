@@ -146,10 +146,6 @@ TEST_CASE("daemon: an unreachable flattening target is SERVFAIL with EDE 22 with
   reload_with("  cache_size: 4m\n  qname_minimisation: false\n");
   CHECK(rebuilds() == before + 2);
 
-  // The resolver's own lines (the silent root backed off after timeouts in
-  // a row) carry their "resolver: " prefix once.
-  CHECK(server.log().find("resolver: server " + old_hint + " (zone .) does not answer") != std::string::npos);
-  CHECK(server.log().find("resolver: resolver:") == std::string::npos);
   server.signal(SIGTERM);
   CHECK(server.wait_exit(5s) == 0);
 }
