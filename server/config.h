@@ -14,10 +14,17 @@
 //   server.tcp_idle_timeout_ms 10000 (Knot's tcp-idle-timeout is 10 s; RFC 7766 §6.2.3)
 //   server.tcp_max_connections 1024 per worker thread (Knot: tcp-max-clients)
 //   server.log_level           info
+//   server.rrl                 off (responses_per_second 0, as Knot and NSD ship it:
+//                              a limit right for one deployment drops a busy
+//                              resolver's answers in another); when on: slip 2,
+//                              window_s 15 (BIND's), ipv4_prefix 24, ipv6_prefix 56,
+//                              table_size 65536 buckets per worker
 //   zones[].flatten            apex
 //   resolver.mode              recursive; root_hints empty = the built-in IANA root
 //                              servers; trust_anchors empty = the built-in root anchors
 //   resolver.dnssec            validate
+//   resolver.cache_size        32m (bytes; k, m, g suffixes), like Unbound's rrset-cache-size
+//   resolver.qname_minimisation true (relaxed, like Unbound's default)
 //   flatten.deadline_ms 1200, serve_stale true, stale_max_s 86400, max_ttl 3600,
 //   min_ttl 0 (no floor), cache_entries 10000, max_pending 1024 (per worker),
 //   failure_ttl_s 5 (RFC 9520 §3.2: failures are cached briefly)
@@ -30,6 +37,7 @@
 
 #include "server/listener_address.h"
 #include "server/log.h"
+#include "server/rrl.h"
 #include "zones/zone_set.h"
 
 namespace flatns::server {
@@ -50,6 +58,7 @@ struct ServerSettings {
   uint32_t tcp_idle_timeout_ms = 10000;
   uint32_t tcp_max_connections = 1024;
   LogLevel log_level = LogLevel::Info;
+  RrlSettings rrl;
 };
 
 struct ZoneEntry {
@@ -65,6 +74,8 @@ struct ResolverSettings {
   std::vector<SocketAddress> forwarders;  // required (non-empty) in forward mode
   std::string trust_anchors;              // path; empty = built-in root trust anchors
   bool dnssec_validate = true;
+  std::size_t cache_size = 32u << 20;  // bytes for the embedded resolver's caches
+  bool qname_minimisation = true;      // RFC 9156, relaxed
 };
 
 struct FlattenSettings {

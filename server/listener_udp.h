@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 
+#include "server/rrl.h"
 #include "server/worker_state.h"
 
 namespace flatns::server {
@@ -23,6 +24,8 @@ namespace flatns::server {
 struct WorkerBuffers {
   std::array<uint8_t, 65536> receive;
   std::array<uint8_t, 65535> response;
+  // This worker's response rate limiting table; null when RRL is off.
+  std::unique_ptr<RateLimiter> rrl;
 };
 
 class QueryParking;
@@ -36,7 +39,9 @@ class UdpListener {
 
   // Takes ownership of the bound socket `fd` and starts receiving.
   [[nodiscard]] bool open(uv_loop_t* loop, int fd, std::string& error);
-  // Stops receiving and closes the handle; the object must outlive the loop run.
+  // Answers the datagrams already queued on the socket (the queries in
+  // flight when SIGTERM came), stops receiving and closes the handle; the
+  // object must outlive the loop run.
   void close();
 
   // Flattened queries go through `parking` (server/query_parking.h), which
@@ -47,6 +52,9 @@ class UdpListener {
   bool send_later(const sockaddr* peer, std::span<const uint8_t> response);
 
  private:
+  void respond(std::span<const uint8_t> query, const sockaddr* from);
+  void drain();
+
   static void on_alloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
   static void on_receive(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf, const sockaddr* from,
                          unsigned flags);
