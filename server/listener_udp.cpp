@@ -1,18 +1,46 @@
 #include "server/listener_udp.h"
 
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "server/log.h"
 #include "server/responder.h"
 
 namespace flatns::server {
 
+static_assert(UdpBatch::kResponseSize >= kMaxUdpResponse,
+              "a UDP response slot must hold the largest UDP answer the responder writes");
+
+UdpBatch::UdpBatch()
+    : receive(std::make_unique_for_overwrite<uint8_t[]>(kSize * kReceiveStride)),
+      response(std::make_unique_for_overwrite<uint8_t[]>(kSize * kResponseStride)) {
+  for (std::size_t i = 0; i < kSize; ++i) {
+    const std::span<uint8_t> slot = receive_slot(i);
+    in_iov[i] = {slot.data(), slot.size()};
+    in[i].msg_hdr.msg_iov = &in_iov[i];
+    in[i].msg_hdr.msg_iovlen = 1;
+    in[i].msg_hdr.msg_name = &peers[i];
+    in[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+    out[i].msg_hdr.msg_iov = &out_iov[i];
+    out[i].msg_hdr.msg_iovlen = 1;
+  }
+}
+
+UdpListener::~UdpListener() {
+  if (fd_ >= 0 && !open_) ::close(fd_);
+}
+
 bool UdpListener::open(uv_loop_t* loop, int fd, std::string& error) {
-  int rc = uv_udp_init(loop, &handle_);
+  fd_ = fd;
+  int rc = uv_poll_init_socket(loop, &handle_, fd);
   if (rc == 0) {
     handle_.data = this;
     open_ = true;
-    rc = uv_udp_open(&handle_, fd);
+    rc = uv_poll_start(&handle_, UV_READABLE, on_readable);
   }
-  if (rc == 0) rc = uv_udp_recv_start(&handle_, on_alloc, on_receive);
   if (rc != 0) {
     error = std::string("UDP socket: ") + uv_strerror(rc);
     return false;
@@ -23,35 +51,99 @@ bool UdpListener::open(uv_loop_t* loop, int fd, std::string& error) {
 void UdpListener::close() {
   if (!open_) return;
   open_ = false;
-  uv_udp_recv_stop(&handle_);
+  uv_poll_stop(&handle_);
   uv_close(reinterpret_cast<uv_handle_t*>(&handle_), nullptr);
+  // The poll handle is stopped, so libuv no longer watches the descriptor.
+  ::close(fd_);
+  fd_ = -1;
 }
 
-void UdpListener::on_alloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
-  auto* self = static_cast<UdpListener*>(handle->data);
-  *buf = uv_buf_init(reinterpret_cast<char*>(self->buffers_.receive.data()),
-                     static_cast<unsigned>(self->buffers_.receive.size()));
+bool UdpListener::send_later(const sockaddr* peer, std::span<const uint8_t> response) {
+  if (!open_) return false;
+  const socklen_t peer_length = peer->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+  while (true) {
+    const ssize_t rc = ::sendto(fd_, response.data(), response.size(), MSG_DONTWAIT, peer, peer_length);
+    if (rc >= 0) return true;
+    if (errno == EINTR) continue;
+    if (log_enabled(LogLevel::Debug)) log_debug(std::string("UDP send dropped: ") + std::strerror(errno));
+    return false;
+  }
 }
 
-void UdpListener::on_receive(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf, const sockaddr* from,
-                             unsigned flags) {
+void UdpListener::on_readable(uv_poll_t* handle, int status, int events) {
   auto* self = static_cast<UdpListener*>(handle->data);
-  if (nread < 0) {
-    if (log_enabled(LogLevel::Debug)) log_debug(std::string("UDP receive: ") + uv_strerror(static_cast<int>(nread)));
+  if (status < 0) {
+    if (log_enabled(LogLevel::Debug)) log_debug(std::string("UDP poll: ") + uv_strerror(status));
     return;
   }
-  if (nread == 0 || from == nullptr || (flags & UV_UDP_PARTIAL)) return;  // nothing, or truncated datagram
-  const WorkerState& state = *self->state_;
-  std::span<const uint8_t> query(reinterpret_cast<const uint8_t*>(buf->base), static_cast<std::size_t>(nread));
+  for (int i = 0; i < kBatchesPerWakeup && self->open_; ++i) {
+    // A short batch means the socket queue is empty.
+    if (self->run_batch() < UdpBatch::kSize) break;
+  }
+}
+
+std::size_t UdpListener::run_batch() {
+  UdpBatch& b = buffers_.udp;
+  // The kernel overwrote the address lengths of the slots it filled last time.
+  for (std::size_t i = 0; i < b.used; ++i) b.in[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+  b.used = 0;
+  int received;
+  do {
+    received = ::recvmmsg(fd_, b.in.data(), UdpBatch::kSize, MSG_DONTWAIT, nullptr);
+  } while (received < 0 && errno == EINTR);
+  if (received <= 0) {
+    if (received < 0 && errno != EAGAIN && errno != EWOULDBLOCK && log_enabled(LogLevel::Debug)) {
+      log_debug(std::string("UDP receive: ") + std::strerror(errno));
+    }
+    return 0;
+  }
+  b.used = static_cast<std::size_t>(received);
+  const WorkerState& state = *state_;
   QueryContext ctx;
   ctx.tcp = false;
   ctx.nsid = state.nsid;
   ctx.flatten = state.flatten.get();
-  std::size_t length = answer_query(*state.zones, query, self->buffers_.response, ctx);
-  if (length == 0) return;
-  uv_buf_t out = uv_buf_init(reinterpret_cast<char*>(self->buffers_.response.data()), static_cast<unsigned>(length));
-  int rc = uv_udp_try_send(handle, &out, 1, from);
-  if (rc < 0 && log_enabled(LogLevel::Debug)) log_debug(std::string("UDP send dropped: ") + uv_strerror(rc));
+  std::size_t answers = 0;
+  for (std::size_t i = 0; i < static_cast<std::size_t>(received); ++i) {
+    const msghdr& in = b.in[i].msg_hdr;
+    if (in.msg_flags & MSG_TRUNC) continue;  // cannot happen with 64 KiB slots; never answer a part
+    const std::span<const uint8_t> query(b.receive_slot(i).data(), b.in[i].msg_len);
+    const std::span<uint8_t> slot = b.response_slot(i);
+    const std::size_t length = answer_query(*state.zones, query, slot, ctx);
+    if (length == 0) continue;  // dropped
+    b.out_iov[answers] = {slot.data(), length};
+    msghdr& out = b.out[answers].msg_hdr;
+    out.msg_name = &b.peers[i];
+    out.msg_namelen = in.msg_namelen;
+    ++answers;
+  }
+  send_batch(answers);
+  return static_cast<std::size_t>(received);
+}
+
+void UdpListener::send_batch(std::size_t count) {
+  UdpBatch& b = buffers_.udp;
+  std::size_t done = 0;
+  while (done < count) {
+    const int sent = ::sendmmsg(fd_, b.out.data() + done, static_cast<unsigned>(count - done), MSG_DONTWAIT);
+    if (sent > 0) {
+      done += static_cast<std::size_t>(sent);
+      continue;
+    }
+    if (sent < 0 && errno == EINTR) continue;
+    if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
+      // Overload: drop what is left of this batch; the clients retry.
+      if (log_enabled(LogLevel::Debug)) {
+        log_debug("UDP send buffer full: dropped " + std::to_string(count - done) + " answers");
+      }
+      return;
+    }
+    // Only this datagram failed (e.g. an unreachable peer address): skip it.
+    if (log_enabled(LogLevel::Debug)) {
+      log_debug(std::string("UDP send dropped: ") + (sent < 0 ? std::strerror(errno) : "nothing sent"));
+    }
+    ++done;
+  }
 }
 
 }  // namespace flatns::server
