@@ -1,7 +1,6 @@
 #include "flatten/flattener.h"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
@@ -16,6 +15,7 @@ using dns::NameView;
 
 // EDE INFO-CODEs (RFC 8914 §4).
 constexpr uint16_t kEdeOther = 0;
+constexpr uint16_t kEdeStaleAnswer = 3;
 constexpr uint16_t kEdeNoReachableAuthority = 22;
 
 // The CNAME, ALIAS or ANAME target at `node`, if it has one.
@@ -37,21 +37,56 @@ bool link_target(const zones::Zone& z, const zones::Node* node, dns::NameBuffer&
   return false;
 }
 
-void fail(dns::ResponseBuilder& rb, uint16_t code, const char* what, NameView qname,
-          NameView at) {
-  char text[255];
-  const std::string q = dns::name_to_text(qname);
-  const std::string t = dns::name_to_text(at);
-  std::snprintf(text, sizeof text, "flattening %s: %s %s", q.c_str(), what, t.c_str());
+// EXTRA-TEXT built on the stack (dns::name_to_text would allocate).
+class Text {
+ public:
+  Text& put(std::string_view s) {
+    for (char c : s) {
+      if (length_ < sizeof buffer_) buffer_[length_++] = c;
+    }
+    return *this;
+  }
+  Text& put(NameView name) {
+    std::size_t pos = 0;
+    if (name.size() <= 1) return put(".");
+    while (pos < name.size() && name[pos] != 0) {
+      const uint8_t length = name[pos++];
+      for (uint8_t i = 0; i < length && pos < name.size(); ++i) {
+        const char c = static_cast<char>(name[pos++]);
+        put(std::string_view(c > 32 && c < 127 ? &c : "?", 1));
+      }
+      put(".");
+    }
+    return *this;
+  }
+  [[nodiscard]] std::string_view view() const { return {buffer_, length_}; }
+
+ private:
+  char buffer_[255];
+  std::size_t length_ = 0;
+};
+
+void fail(dns::ResponseBuilder& rb, uint16_t code, const Text& text) {
   rb.set_rcode(dns::rcode::SERVFAIL);
-  rb.set_extended_error({code, text});
+  rb.set_extended_error({code, text.view()});
+}
+
+void fail(dns::ResponseBuilder& rb, uint16_t code, const char* what, NameView qname, NameView at) {
+  Text text;
+  text.put("flattening ").put(qname).put(": ").put(what).put(" ").put(at);
+  fail(rb, code, text);
 }
 
 }  // namespace
 
+uint32_t Flattener::clamp_ttl(uint32_t ttl) const {
+  ttl = std::min(ttl, settings_.max_ttl);
+  return std::max(ttl, settings_.min_ttl);
+}
+
 void Flattener::answer(const zones::ZoneSet& zones, const zones::Zone& zone,
                        const zones::Node* node, const dns::Query& q,
-                       dns::ResponseBuilder& rb) const {
+                       dns::ResponseBuilder& rb, zones::FlattenCall* call) const {
   const bool dnssec = q.edns.dnssec_ok;
   const NameView qname = q.qname.view();
   dns::NameBuffer name;
@@ -64,14 +99,13 @@ void Flattener::answer(const zones::ZoneSet& zones, const zones::Zone& zone,
   for (int links = 1;; ++links) {
     const zones::Zone* z = zones.find(name.view());
     if (!z) {
-      fail(rb, kEdeNoReachableAuthority, "no resolver reaches target", qname, name.view());
+      answer_external(zone, q, name.view(), ttl, rb, call);
       return;
     }
     const zones::Lookup found = zones::lookup(*z, name.view(), q.qtype);
     using Kind = zones::Lookup::Kind;
-    if (found.kind == Kind::Delegation) {
-      fail(rb, kEdeNoReachableAuthority, "no resolver reaches delegated target", qname,
-           name.view());
+    if (found.kind == Kind::Delegation) {  // below a cut we serve: the resolver follows it
+      answer_external(zone, q, name.view(), ttl, rb, call);
       return;
     }
     if (found.kind == Kind::NxDomain || found.kind == Kind::Dname) {
@@ -80,9 +114,7 @@ void Flattener::answer(const zones::ZoneSet& zones, const zones::Zone& zone,
       return;
     }
     if (const zones::RRset* set = z->rrset(found.node, q.qtype)) {
-      uint32_t final_ttl = std::min(ttl, set->ttl);
-      final_ttl = std::min(final_ttl, settings_.max_ttl);
-      final_ttl = std::max(final_ttl, settings_.min_ttl);
+      const uint32_t final_ttl = clamp_ttl(std::min(ttl, set->ttl));
       bool ok = true;
       const std::size_t mark = rb.mark();
       z->records(*set).for_each([&](std::span<const uint8_t> rdata) {
@@ -109,6 +141,81 @@ void Flattener::answer(const zones::ZoneSet& zones, const zones::Zone& zone,
     }
     ttl = std::min(ttl, link_ttl);
     name = next;
+  }
+}
+
+void Flattener::answer_external(const zones::Zone& zone, const dns::Query& q, NameView target,
+                                uint32_t chain_ttl, dns::ResponseBuilder& rb,
+                                zones::FlattenCall* call) const {
+  if (!cache_) {
+    fail(rb, kEdeNoReachableAuthority, "no resolver reaches target", q.qname.view(), target);
+    return;
+  }
+  const bool final = call == nullptr || call->final;
+  const uint64_t now = time_.now_ms();
+  CachedAnswer entry;
+  CacheRef ref;
+  const bool hit = cache_->lookup(target, q.qtype, entry, &ref);
+  if (hit && entry.fresh(now)) {
+    const uint64_t remaining_ms = entry.expires_ms() - now;
+    // Prefetch in the last tenth of the TTL, once per stored entry.
+    if (call && remaining_ms * 10 <= uint64_t{entry.ttl_s} * 1000 && cache_->claim_prefetch(ref)) {
+      call->refresh = true;
+      call->target.assign(target);
+      call->qtype = q.qtype;
+      call->zone = zone.origin().wire();
+    }
+    const auto remaining_s = static_cast<uint32_t>((remaining_ms + 999) / 1000);
+    add_cached(zone, q, entry, clamp_ttl(std::min(chain_ttl, remaining_s)), rb);
+    return;
+  }
+  if (!final && !(hit && entry.failure_fresh(now))) {
+    call->outcome = zones::FlattenCall::Outcome::Park;
+    call->target.assign(target);
+    call->qtype = q.qtype;
+    call->zone = zone.origin().wire();
+    return;
+  }
+  answer_final(zone, q, target, hit, entry, now, rb);
+}
+
+void Flattener::answer_final(const zones::Zone& zone, const dns::Query& q, NameView target, bool hit,
+                             const CachedAnswer& entry, uint64_t now, dns::ResponseBuilder& rb) const {
+  const bool failed = hit && entry.failed;
+  const bool stale_usable = settings_.serve_stale && hit && entry.kind != AnswerKind::None &&
+                            now - entry.expires_ms() <= uint64_t{settings_.stale_max_s} * 1000;
+  if (stale_usable) {
+    add_cached(zone, q, entry, kStaleTtl, rb);
+    Text text;
+    text.put("stale answer for ").put(target).put(": ");
+    text.put(failed ? entry.failure() : std::string_view("no answer within the deadline"));
+    rb.set_extended_error({kEdeStaleAnswer, text.view()});
+    return;
+  }
+  Text text;
+  text.put("flattening ").put(q.qname.view()).put(": target ").put(target).put(": ");
+  if (failed) {
+    fail(rb, entry.failure_ede, text.put(entry.failure()));
+    return;
+  }
+  fail(rb, kEdeNoReachableAuthority, text.put("no answer within the deadline"));
+}
+
+void Flattener::add_cached(const zones::Zone& zone, const dns::Query& q, const CachedAnswer& entry,
+                           uint32_t ttl, dns::ResponseBuilder& rb) const {
+  if (entry.kind != AnswerKind::Addresses || entry.address_count == 0) {
+    // The target does not exist or has no such type: NODATA, so MX/TXT at
+    // the apex keep working.
+    zones::add_negative_soa(zone, rb, q.edns.dnssec_ok);
+    return;
+  }
+  const std::size_t mark = rb.mark();
+  for (std::size_t i = 0; i < entry.address_count; ++i) {
+    if (!rb.add(dns::Section::Answer, q.qname.view(), q.qtype, dns::rrclass::IN, ttl, entry.address(i))) {
+      rb.rollback(mark, dns::Section::Answer, 0);
+      rb.set_tc();
+      return;
+    }
   }
 }
 

@@ -1,18 +1,34 @@
-// CNAME flattening (DESIGN.md "Flattening rules"): an A/AAAA query at a
-// flattened name is answered with the final target's addresses under the
-// query name, TTL = the minimum over the chain, capped by flatten.max_ttl and
-// floored by flatten.min_ttl; NODATA with the SOA when the target does not
-// exist or has no such type; SERVFAIL with an Extended DNS Error (RFC 8914)
-// for loops and over-long chains.
+// CNAME flattening on the packet path (DESIGN.md "Flattening rules"): an
+// A/AAAA query at a flattened name is answered with the final target's
+// addresses under the query name, TTL = the minimum over the chain, capped by
+// flatten.max_ttl and floored by flatten.min_ttl; NODATA with the SOA when the
+// target does not exist or has no such type; SERVFAIL with an Extended DNS
+// Error (RFC 8914) for loops, over-long chains and failed resolutions.
 //
-// This stage chases chains through the zones flatns serves, with no upstream
-// query. Targets outside them need the embedded resolver (resolver-client),
-// which this stage does not reach yet: they get SERVFAIL with EDE 22 (No
-// Reachable Authority) naming the target.
+// The chain is chased through the zones flatns serves first, with no upstream
+// query. At the first target outside them the flattened-answer cache
+// (answer_cache.h, filled by the flatten service) decides:
+//   fresh entry             the answer; in the last tenth of its TTL the
+//                           caller is also asked to refresh it (prefetch,
+//                           once per entry);
+//   NODATA / NXDOMAIN       NODATA with the zone's SOA;
+//   recent failure          answered at once as in a final call (below);
+//   miss or expired         the query is parked (FlattenCall::Park).
+// A final call (the target's resolution ended, or the deadline passed)
+// answers from whatever is cached: a fresh entry; else, with serve_stale, a
+// validated answer expired less than stale_max_s ago, with TTL 30 and EDE 3
+// (RFC 8767 §4); else the failure's SERVFAIL and EDE (6..12 for bogus data,
+// 22 for unreachable servers) with the resolver's reason, zone and server;
+// else SERVFAIL with EDE 22 naming the target.
+// Without a cache (no resolver) external targets get SERVFAIL with EDE 22.
+// Nothing here allocates or locks.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
+#include "flatten/answer_cache.h"
+#include "flatten/time_source.h"
 #include "zones/answer.h"
 
 namespace flatns::flatten {
@@ -21,16 +37,35 @@ struct Settings {
   uint32_t max_ttl = 3600;
   uint32_t min_ttl = 0;
   int max_chain = 12;  // CNAME/ALIAS links followed, as resolver-client's limit
+  bool serve_stale = true;
+  uint32_t stale_max_s = 86400;
 };
+
+// RFC 8767 §4: stale answers carry a TTL of 30 seconds.
+inline constexpr uint32_t kStaleTtl = 30;
 
 class Flattener final : public zones::FlattenStage {
  public:
-  explicit Flattener(Settings settings) : settings_(settings) {}
+  explicit Flattener(Settings settings, std::shared_ptr<const FlattenCache> cache = nullptr,
+                     const TimeSource& time = system_time())
+      : settings_(settings), cache_(std::move(cache)), time_(time) {}
   void answer(const zones::ZoneSet& zones, const zones::Zone& zone, const zones::Node* node,
-              const dns::Query& q, dns::ResponseBuilder& rb) const override;
+              const dns::Query& q, dns::ResponseBuilder& rb, zones::FlattenCall* call) const override;
+
+  [[nodiscard]] const Settings& settings() const { return settings_; }
 
  private:
+  void answer_external(const zones::Zone& zone, const dns::Query& q, dns::NameView target,
+                       uint32_t chain_ttl, dns::ResponseBuilder& rb, zones::FlattenCall* call) const;
+  void answer_final(const zones::Zone& zone, const dns::Query& q, dns::NameView target, bool hit,
+                    const CachedAnswer& entry, uint64_t now, dns::ResponseBuilder& rb) const;
+  void add_cached(const zones::Zone& zone, const dns::Query& q, const CachedAnswer& entry, uint32_t ttl,
+                  dns::ResponseBuilder& rb) const;
+  [[nodiscard]] uint32_t clamp_ttl(uint32_t ttl) const;
+
   Settings settings_;
+  std::shared_ptr<const FlattenCache> cache_;
+  const TimeSource& time_;
 };
 
 }  // namespace flatns::flatten

@@ -372,6 +372,18 @@ void parse_flatten(Checker& c, const YAML::Node& node, const std::string& path, 
                    if (!ttl_given) ttl_line = l;
                    if (auto n = c.integer(v, p, l, 0, 604800)) f.min_ttl = *n;
                  }},
+                {"cache_entries",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   if (auto n = c.integer(v, p, l, 4, 10000000)) f.cache_entries = *n;
+                 }},
+                {"max_pending",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   if (auto n = c.integer(v, p, l, 1, 1000000)) f.max_pending = *n;
+                 }},
+                {"failure_ttl_s",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   if (auto n = c.integer(v, p, l, 0, 300)) f.failure_ttl_s = *n;
+                 }},
             });
   if (f.min_ttl > f.max_ttl) {
     c.error(ttl_line, path + ".min_ttl",

@@ -19,7 +19,8 @@
 //                              servers; trust_anchors empty = the built-in root anchors
 //   resolver.dnssec            validate
 //   flatten.deadline_ms 1200, serve_stale true, stale_max_s 86400, max_ttl 3600,
-//   min_ttl 0 (no floor)
+//   min_ttl 0 (no floor), cache_entries 10000, max_pending 1024 (per worker),
+//   failure_ttl_s 5 (RFC 9520 §3.2: failures are cached briefly)
 #pragma once
 
 #include <cstdint>
@@ -72,6 +73,9 @@ struct FlattenSettings {
   uint32_t stale_max_s = 86400;
   uint32_t max_ttl = 3600;
   uint32_t min_ttl = 0;
+  uint32_t cache_entries = 10000;  // flattened answers kept (shared by the workers)
+  uint32_t max_pending = 1024;     // parked queries per worker
+  uint32_t failure_ttl_s = 5;      // how long a failed resolution is answered from the cache
 };
 
 struct Config {

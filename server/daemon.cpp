@@ -6,6 +6,7 @@
 #include "server/daemon_zones.h"
 #include "server/listener_socket.h"
 #include "server/log.h"
+#include "server/resolve_cli.h"
 #include "zones/zone.h"
 
 namespace flatns::server {
@@ -21,10 +22,69 @@ std::shared_ptr<const WorkerState> Daemon::make_state(std::shared_ptr<const zone
   flatten::Settings flatten_settings;
   flatten_settings.max_ttl = config_.flatten.max_ttl;
   flatten_settings.min_ttl = config_.flatten.min_ttl;
-  state->flatten = std::make_shared<flatten::Flattener>(flatten_settings);
+  flatten_settings.serve_stale = config_.flatten.serve_stale;
+  flatten_settings.stale_max_s = config_.flatten.stale_max_s;
+  state->flatten = std::make_shared<flatten::Flattener>(flatten_settings, flatten_cache_);
+  state->flatten_deadline_ms = config_.flatten.deadline_ms;
   state->tcp_idle_timeout_ms = config_.server.tcp_idle_timeout_ms;
   state->tcp_max_connections = config_.server.tcp_max_connections;
   return state;
+}
+
+namespace {
+
+void log_from_resolver(resolver::LogLevel level, std::string_view text) {
+  const std::string line = "resolver: " + std::string(text);
+  switch (level) {
+    case resolver::LogLevel::Debug: log_debug(line); break;
+    case resolver::LogLevel::Info: log_info(line); break;
+    case resolver::LogLevel::Warning: log_warn(line); break;
+    case resolver::LogLevel::Error: log_error(line); break;
+  }
+}
+
+bool same_resolver(const ResolverSettings& a, const ResolverSettings& b) {
+  return a.mode == b.mode && a.root_hints == b.root_hints && a.forwarders == b.forwarders &&
+         a.trust_anchors == b.trust_anchors && a.dnssec_validate == b.dnssec_validate;
+}
+
+}  // namespace
+
+// One flatten service (a thread with the embedded resolver) and one
+// flattened-answer cache for the daemon's whole life: reloads keep them warm.
+bool Daemon::start_flatten_service() {
+  flatten_cache_ = std::make_shared<flatten::FlattenCache>(config_.flatten.cache_entries);
+  flatten::ServiceSettings settings;
+  settings.workers = config_.server.workers;
+  settings.deadline_ms = config_.flatten.deadline_ms;
+  settings.failure_ttl_s = config_.flatten.failure_ttl_s;
+  flatten_service_ = std::make_unique<flatten::FlattenService>(
+      settings, flatten_cache_, [](std::string_view line) { log_warn(line); });
+  resolver::ResolverSettings resolver_settings = to_resolver_settings(config_.resolver);
+  resolver_settings.log = log_from_resolver;
+  std::string error;
+  const bool started = flatten_service_->start(
+      [&](uv_loop_t* loop, std::string& e) { return flatten::make_resolver_backend(loop, resolver_settings, e); },
+      error);
+  if (!started) {
+    log_error("not started: resolver: " + error);
+    flatten_service_.reset();
+    return false;
+  }
+  return true;
+}
+
+void Daemon::warn_restart_needed(const Config& next) const {
+  if (!same_resolver(next.resolver, config_.resolver)) {
+    log_warn("reload: the resolver section changed; restart flatns to apply it (the running resolver "
+             "and its caches stay as they are)");
+  }
+  if (next.flatten.cache_entries != config_.flatten.cache_entries) {
+    log_warn("reload: flatten.cache_entries changed; restart flatns to apply it");
+  }
+  if (next.flatten.max_pending != config_.flatten.max_pending) {
+    log_warn("reload: flatten.max_pending changed; restart flatns to apply it");
+  }
 }
 
 bool Daemon::start() {
@@ -37,6 +97,7 @@ bool Daemon::start() {
   set_log_level(config_.server.log_level);
   log_info("flatns " + version_ + " starting with " + config_path_);
 
+  if (!start_flatten_service()) return false;
   ZoneSetBuild build = build_zone_set(config_, nullptr);
   log_zone_outcomes(build);
   state_ = make_state(build.zone_set);
@@ -51,7 +112,7 @@ bool Daemon::start() {
     }
   }
   for (unsigned i = 0; i < config_.server.workers; ++i) {
-    auto worker = std::make_unique<Worker>(i, state_);
+    auto worker = std::make_unique<Worker>(i, state_, flatten_service_.get(), config_.flatten.max_pending);
     std::string error;
     if (!worker->bind(config_.server.listen, error)) {
       log_error("not started: cannot listen: " + error);
@@ -95,8 +156,14 @@ void Daemon::reload() {
              std::to_string(next.server.workers) + "; restart flatns to apply it");
     next.server.workers = config_.server.workers;
   }
+  warn_restart_needed(next);
+  next.resolver = config_.resolver;
+  next.flatten.cache_entries = config_.flatten.cache_entries;
+  next.flatten.max_pending = config_.flatten.max_pending;
   config_ = std::move(next);
   set_log_level(config_.server.log_level);
+  flatten_service_->set_deadline_ms(config_.flatten.deadline_ms);
+  flatten_service_->set_failure_ttl_s(config_.flatten.failure_ttl_s);
 
   ZoneSetBuild build = build_zone_set(config_, state_->zones.get());
   log_zone_outcomes(build);
@@ -153,6 +220,7 @@ int Daemon::run() {
   }
   for (auto& worker : workers_) worker->join();
   workers_.clear();
+  if (flatten_service_) flatten_service_->stop();
   uv_loop_close(&loop_);
   if (status == 0) log_info("stopped");
   return status;

@@ -6,7 +6,12 @@
 //           nothing; a zone that fails keeps its previous snapshot. The new
 //           zone set is posted to each worker, which swaps it between packets.
 //           server.listen and server.workers need a restart (logged as such);
-//           nsid, log_level and the TCP limits apply at once;
+//           nsid, log_level, the TCP limits and the flatten section apply at
+//           once, except flatten.cache_entries and flatten.max_pending. The
+//           flatten service, its resolver caches and the flattened-answer
+//           cache survive the reload (they stay warm); a changed resolver
+//           section (mode, root_hints, forwarders, trust_anchors, dnssec),
+//           cache_entries or max_pending is logged and needs a restart;
 //   SIGTERM, SIGINT  stop accepting, finish writing answers already made,
 //           exit 0.
 #pragma once
@@ -17,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "flatten/answer_cache.h"
+#include "flatten/service.h"
 #include "server/config.h"
 #include "server/worker.h"
 #include "server/worker_state.h"
@@ -39,11 +46,15 @@ class Daemon {
   void shutdown(int signum);
   static void on_signal(uv_signal_t* handle, int signum);
   [[nodiscard]] std::shared_ptr<const WorkerState> make_state(std::shared_ptr<const zones::ZoneSet> zones) const;
+  [[nodiscard]] bool start_flatten_service();
+  void warn_restart_needed(const Config& next) const;
 
   std::string config_path_;
   std::string version_;
   Config config_;
   std::shared_ptr<const WorkerState> state_;
+  std::shared_ptr<flatten::FlattenCache> flatten_cache_;
+  std::unique_ptr<flatten::FlattenService> flatten_service_;  // outlives the workers
   std::vector<std::unique_ptr<Worker>> workers_;
   uv_loop_t loop_{};
   uv_signal_t sighup_{}, sigterm_{}, sigint_{};

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "server/log.h"
+#include "server/query_parking.h"
 #include "server/responder.h"
 
 namespace flatns::server {
@@ -32,6 +33,10 @@ struct TcpServer::Connection {
   bool peer_closed = false;  // EOF or read error seen
   bool closing = false;
   int open_handles = 0;
+  uint64_t id = 0;
+  unsigned parked = 0;  // queries waiting for a flattened answer
+  // Nothing left to send and nothing to wait for.
+  bool settled() const { return !write_in_flight && pending.empty() && parked == 0; }
 };
 
 TcpServer::TcpServer(uv_loop_t* loop, const std::shared_ptr<const WorkerState>& state, WorkerBuffers& buffers)
@@ -74,7 +79,7 @@ void TcpServer::stop(std::function<void()> on_drained) {
       uv_read_stop(reinterpret_cast<uv_stream_t*>(&c.tcp));
       c.reading = false;
     }
-    if (!c.write_in_flight && c.pending.empty()) close_connection(c);
+    if (c.settled()) close_connection(c);
   }
   check_drained();
 }
@@ -109,7 +114,7 @@ bool TcpServer::make_room() {
   for (const auto& c : connections_) open += c.closing ? 0 : 1;
   if (open < limit) return true;
   for (auto& c : connections_) {  // least recently active first
-    if (!c.closing && !c.write_in_flight && c.pending.empty()) {
+    if (!c.closing && c.settled()) {
       log_debug("TCP connection limit (" + std::to_string(limit) + ") reached: closing the oldest idle connection");
       close_connection(c);
       return true;
@@ -124,6 +129,8 @@ void TcpServer::accept(uv_stream_t* listener) {
   Connection& c = connections_.emplace_back();
   c.server = this;
   c.self = std::prev(connections_.end());
+  c.id = next_id_++;
+  by_id_[c.id] = &c;
   uv_tcp_init(loop_, &c.tcp);
   c.tcp.data = &c;
   ++c.open_handles;
@@ -164,7 +171,7 @@ void TcpServer::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
     uv_read_stop(stream);
     c->reading = false;
     c->peer_closed = true;
-    if (!c->write_in_flight && c->pending.empty()) self->close_connection(*c);
+    if (c->settled()) self->close_connection(*c);
     return;
   }
   if (nread == 0) return;
@@ -196,7 +203,10 @@ void TcpServer::process_frames(Connection& c) {
       break;
     }
     std::span<const uint8_t> query(c.input.data() + pos + 2, length);
-    std::size_t n = answer_query(*state.zones, query, buffers_.response, ctx);
+    bool parked = false;
+    std::size_t n = parking_ ? parking_->answer(query, buffers_.response, ctx, ReplyRoute{nullptr, nullptr, c.id}, parked)
+                             : answer_query(*state.zones, query, buffers_.response, ctx);
+    if (parked) ++c.parked;
     if (n > 0) {
       c.pending.push_back(static_cast<uint8_t>(n >> 8));
       c.pending.push_back(static_cast<uint8_t>(n));
@@ -245,7 +255,7 @@ void TcpServer::on_write(uv_write_t* req, int status) {
   }
   if (c->reading) return;
   if (self->stopping_ || c->peer_closed) {
-    self->close_connection(*c);
+    if (c->parked == 0) self->close_connection(*c);
     return;
   }
   // Reading was paused because the client did not read its answers; all is
@@ -280,8 +290,25 @@ void TcpServer::on_handle_closed(uv_handle_t* handle) {
   auto* c = static_cast<Connection*>(handle->data);
   if (--c->open_handles > 0) return;
   TcpServer* self = c->server;
+  self->by_id_.erase(c->id);
   self->connections_.erase(c->self);
   self->check_drained();
+}
+
+void TcpServer::send_parked(uint64_t id, std::span<const uint8_t> response) {
+  auto it = by_id_.find(id);
+  if (it == by_id_.end()) return;  // the connection closed meanwhile
+  Connection& c = *it->second;
+  if (c.parked > 0) --c.parked;
+  if (c.closing) return;
+  if (!response.empty()) {
+    c.pending.push_back(static_cast<uint8_t>(response.size() >> 8));
+    c.pending.push_back(static_cast<uint8_t>(response.size()));
+    c.pending.insert(c.pending.end(), response.begin(), response.end());
+    flush(c);
+    return;
+  }
+  if (!c.reading && (stopping_ || c.peer_closed) && c.settled()) close_connection(c);
 }
 
 }  // namespace flatns::server

@@ -20,7 +20,9 @@
 #include <functional>
 #include <list>
 #include <memory>
+#include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "server/listener_udp.h"
@@ -43,6 +45,13 @@ class TcpServer {
   // Closes every connection now (drain deadline passed).
   void close_all();
   [[nodiscard]] std::size_t connection_count() const { return connections_.size(); }
+
+  // Flattened queries go through `parking` (server/query_parking.h), which
+  // may hold them; their answers come back through send_parked().
+  void set_parking(QueryParking* parking) { parking_ = parking; }
+  // The answer to a query parked from connection `id` (empty: none to send).
+  // Dropped silently when that connection has closed meanwhile.
+  void send_parked(uint64_t id, std::span<const uint8_t> response);
 
  private:
   struct Listener {
@@ -74,6 +83,9 @@ class TcpServer {
   ConnectionList connections_;  // least recently active first
   bool stopping_ = false;
   std::function<void()> on_drained_;
+  QueryParking* parking_ = nullptr;
+  uint64_t next_id_ = 1;
+  std::unordered_map<uint64_t, Connection*> by_id_;  // for answers of parked queries
 };
 
 }  // namespace flatns::server

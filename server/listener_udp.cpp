@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "server/log.h"
+#include "server/query_parking.h"
 #include "server/responder.h"
 
 namespace flatns::server {
@@ -109,8 +110,12 @@ std::size_t UdpListener::run_batch() {
     if (in.msg_flags & MSG_TRUNC) continue;  // cannot happen with 64 KiB slots; never answer a part
     const std::span<const uint8_t> query(b.receive_slot(i).data(), b.in[i].msg_len);
     const std::span<uint8_t> slot = b.response_slot(i);
-    const std::size_t length = answer_query(*state.zones, query, slot, ctx);
-    if (length == 0) continue;  // dropped
+    bool parked = false;
+    const std::size_t length =
+        parking_ ? parking_->answer(query, slot, ctx,
+                                    ReplyRoute{this, reinterpret_cast<const sockaddr*>(&b.peers[i]), 0}, parked)
+                 : answer_query(*state.zones, query, slot, ctx);
+    if (length == 0) continue;  // dropped, or parked: answered later through send_later()
     b.out_iov[answers] = {slot.data(), length};
     msghdr& out = b.out[answers].msg_hdr;
     out.msg_name = &b.peers[i];
@@ -144,6 +149,15 @@ void UdpListener::send_batch(std::size_t count) {
     }
     ++done;
   }
+}
+
+bool UdpListener::send_later(const sockaddr* peer, std::span<const uint8_t> response) {
+  if (!open_) return false;
+  uv_buf_t out = uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(response.data())),
+                             static_cast<unsigned>(response.size()));
+  int rc = uv_udp_try_send(&handle_, &out, 1, peer);
+  if (rc < 0 && log_enabled(LogLevel::Debug)) log_debug(std::string("UDP send of a parked answer dropped: ") + uv_strerror(rc));
+  return rc >= 0;
 }
 
 }  // namespace flatns::server

@@ -64,6 +64,10 @@ struct WorkerBuffers {
   UdpBatch udp;
 };
 
+class QueryParking;
+
+class QueryParking;
+
 class UdpListener {
  public:
   UdpListener(const std::shared_ptr<const WorkerState>& state, WorkerBuffers& buffers)
@@ -78,9 +82,12 @@ class UdpListener {
   // outlive the loop run.
   void close();
 
-  // Sends one answer now, outside a batch (e.g. a query that was parked
-  // while its batch was sent). False when it was dropped (full send buffer,
-  // closed socket).
+  // Flattened queries go through `parking` (server/query_parking.h), which
+  // may hold them and answer later through send_later().
+  void set_parking(QueryParking* parking) { parking_ = parking; }
+  // Sends one answer now, outside a batch (a parked query's, when its target
+  // resolved or its deadline passed); false when it was dropped (send buffer
+  // full or the listener closed), as for any other answer.
   bool send_later(const sockaddr* peer, std::span<const uint8_t> response);
 
   // Most batches taken per readiness callback before the loop gets a turn
@@ -99,6 +106,7 @@ class UdpListener {
   // The worker's current snapshot; the worker replaces it between callbacks.
   const std::shared_ptr<const WorkerState>& state_;
   WorkerBuffers& buffers_;
+  QueryParking* parking_ = nullptr;
 };
 
 }  // namespace flatns::server

@@ -58,7 +58,8 @@ std::size_t answer_query(const zones::ZoneSet& zones, std::span<const uint8_t> q
     rb.set_rcode(dns::rcode::REFUSED);
     return rb.finish();
   }
-  zones::answer_query(zones, *zone, q, rb, ctx.flatten);
+  zones::answer_query(zones, *zone, q, rb, ctx.flatten, ctx.flatten_call);
+  if (ctx.flatten_call && ctx.flatten_call->outcome == zones::FlattenCall::Outcome::Park) return 0;
   return rb.finish();
 }
 

@@ -21,10 +21,14 @@ struct QueryContext {
   bool tcp = false;
   std::string_view nsid;  // answered to NSID requests when not empty (RFC 5001)
   const zones::FlattenStage* flatten = nullptr;  // null: CNAMEs are never flattened
+  // In and out for flattened names (zones/answer.h); null: answer at once
+  // (a final call). When it comes back with Outcome::Park the returned
+  // length is 0 and the caller holds the query (server/query_parking.h).
+  zones::FlattenCall* flatten_call = nullptr;
 };
 
 // Writes the response to `query` into `out` and returns its length, or 0
-// when the query must be dropped (short header, QR=1). `out` should hold
+// when the query must be dropped (short header, QR=1) or was parked. `out` should hold
 // 65535 octets; over UDP the answer is truncated (TC=1) to the client's
 // payload size (512 without EDNS).
 [[nodiscard]] std::size_t answer_query(const zones::ZoneSet& zones, std::span<const uint8_t> query,

@@ -6,8 +6,13 @@
 
 namespace flatns::server {
 
-Worker::Worker(unsigned index, std::shared_ptr<const WorkerState> state)
-    : index_(index), state_(std::move(state)), buffers_(std::make_unique<WorkerBuffers>()) {}
+Worker::Worker(unsigned index, std::shared_ptr<const WorkerState> state,
+               flatten::FlattenService* flatten_service, std::size_t max_parked)
+    : index_(index),
+      state_(std::move(state)),
+      buffers_(std::make_unique<WorkerBuffers>()),
+      flatten_service_(flatten_service),
+      max_parked_(max_parked) {}
 
 Worker::~Worker() {
   stop();
@@ -39,8 +44,16 @@ bool Worker::start(std::string& error) {
   uv_timer_init(&loop_, &drain_timer_);
   drain_timer_.data = this;
   tcp_ = std::make_unique<TcpServer>(&loop_, state_, *buffers_);
+  parking_ = std::make_unique<QueryParking>(index_, flatten_service_, state_, *buffers_, max_parked_);
+  if (!parking_->open(&loop_, error)) {
+    error = "worker " + std::to_string(index_) + ": " + error;
+    return false;
+  }
+  parking_->set_tcp(tcp_.get());
+  tcp_->set_parking(parking_.get());
   for (auto& fd : udp_fds_) {
     auto listener = std::make_unique<UdpListener>(state_, *buffers_);
+    listener->set_parking(parking_.get());
     if (!listener->open(&loop_, fd.release(), error)) {
       error = "worker " + std::to_string(index_) + ": " + error;
       udp_.push_back(std::move(listener));
@@ -106,6 +119,7 @@ void Worker::on_wake(uv_async_t* async) {
 
 void Worker::begin_stop() {
   stopping_ = true;
+  parking_->close();  // answers what is parked while the sockets are still open
   for (auto& udp : udp_) udp->close();
   {
     std::lock_guard lock(mutex_);

@@ -17,6 +17,7 @@
 #include "server/listener_socket.h"
 #include "server/listener_tcp.h"
 #include "server/listener_udp.h"
+#include "server/query_parking.h"
 #include "server/worker_state.h"
 
 namespace flatns::server {
@@ -26,7 +27,10 @@ class Worker {
   // How long stop() lets TCP connections finish writing before closing them.
   static constexpr uint64_t kDrainTimeoutMs = 3000;
 
-  Worker(unsigned index, std::shared_ptr<const WorkerState> state);
+  // `flatten_service` (may be null) resolves external flattening targets;
+  // `max_parked` bounds this worker's parked queries (flatten.max_pending).
+  Worker(unsigned index, std::shared_ptr<const WorkerState> state,
+         flatten::FlattenService* flatten_service = nullptr, std::size_t max_parked = 1024);
   ~Worker();  // stops and joins
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -64,6 +68,9 @@ class Worker {
   uv_timer_t drain_timer_{};
   std::vector<std::unique_ptr<UdpListener>> udp_;
   std::unique_ptr<TcpServer> tcp_;
+  std::unique_ptr<QueryParking> parking_;
+  flatten::FlattenService* flatten_service_;
+  std::size_t max_parked_;
   bool stopping_ = false;
   std::thread thread_;
   std::string start_error_;

@@ -19,6 +19,7 @@ struct WorkerState {
   std::string nsid;
   uint32_t tcp_idle_timeout_ms = 10000;
   uint32_t tcp_max_connections = 1024;
+  uint32_t flatten_deadline_ms = 1200;  // a parked query is answered by then
 };
 
 }  // namespace flatns::server

@@ -37,8 +37,9 @@ struct NameSlot {
 class Answerer {
  public:
   Answerer(const ZoneSet& zones, const dns::Query& q, dns::ResponseBuilder& rb,
-           const FlattenStage* flatten)
-      : zones_(zones), q_(q), rb_(rb), dnssec_(q.edns.dnssec_ok), flatten_(flatten) {}
+           const FlattenStage* flatten, FlattenCall* flatten_call)
+      : zones_(zones), q_(q), rb_(rb), dnssec_(q.edns.dnssec_ok), flatten_(flatten),
+        flatten_call_(flatten_call) {}
 
   void run(const Zone& zone);
 
@@ -68,6 +69,7 @@ class Answerer {
   dns::ResponseBuilder& rb_;
   const bool dnssec_;
   const FlattenStage* flatten_;
+  FlattenCall* flatten_call_;
   // The name being answered (after CNAMEs): the query name, a CNAME target
   // in the zone's rdata, or a DNAME synthesis in one of two buffers (the
   // next synthesis reads the previous one).
@@ -226,7 +228,7 @@ Answerer::Step Answerer::answer_at(const Zone& z, const Node* node, NameView own
 Answerer::Step Answerer::answer_flattened(const Zone& z, const Node* node, NameView name) {
   const uint16_t qtype = q_.qtype;
   if (qtype == rrtype::A || qtype == rrtype::AAAA) {
-    flatten_->answer(zones_, z, node, q_, rb_);
+    flatten_->answer(zones_, z, node, q_, rb_, flatten_call_);
     return Step::Done;
   }
   for (const RRset& set : z.rrsets(node)) {
@@ -348,8 +350,9 @@ bool is_flattened(const Zone& zone, const Node* node) {
 }
 
 void answer_query(const ZoneSet& zones, const Zone& zone, const dns::Query& q,
-                  dns::ResponseBuilder& rb, const FlattenStage* flatten) {
-  Answerer(zones, q, rb, flatten).run(zone);
+                  dns::ResponseBuilder& rb, const FlattenStage* flatten,
+                  FlattenCall* flatten_call) {
+  Answerer(zones, q, rb, flatten, flatten_call).run(zone);
 }
 
 }  // namespace flatns::zones

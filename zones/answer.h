@@ -15,6 +15,32 @@
 
 namespace flatns::zones {
 
+// What the query path and a flatten stage tell each other beyond the
+// response itself (DESIGN.md "The path of one query", step 5). The caller
+// owns one per worker and resets it before each query, so the static path
+// pays for three stores, not for the name buffers.
+struct FlattenCall {
+  enum class Outcome : uint8_t {
+    Answered,  // the response is in the builder
+    Park,      // the target is being resolved: hold the query, ask again later
+  };
+  // In: answer from whatever is known now (the target's resolution ended or
+  // the deadline passed); never Park.
+  bool final = false;
+  // Out.
+  Outcome outcome = Outcome::Answered;
+  bool refresh = false;  // ask for a background refresh of `target` (prefetch)
+  dns::NameBuffer target;  // with Park or refresh: the external target ...
+  uint16_t qtype = 0;      // ... and the type to resolve
+  dns::NameView zone;      // the zone of the flattened name (valid during the call)
+
+  void reset(bool final_answer) {
+    final = final_answer;
+    outcome = Outcome::Answered;
+    refresh = false;
+  }
+};
+
 // The stage where flattening attaches (DESIGN.md "Flattening rules"). The
 // answer machine hands it A and AAAA queries at names that flatten: names
 // holding a CNAME, ALIAS or ANAME where the zone's flatten mode applies
@@ -23,9 +49,12 @@ namespace flatns::zones {
 class FlattenStage {
  public:
   virtual ~FlattenStage() = default;
-  // Writes the answer (records under `qname`, or rcode and SOA) into `rb`.
+  // Writes the answer (records under `qname`, or rcode and SOA) into `rb`,
+  // or, when `call` is given and not final, may set call->outcome = Park
+  // instead (the builder's content is then meaningless). A null `call` is
+  // a final call.
   virtual void answer(const ZoneSet& zones, const Zone& zone, const Node* node,
-                      const dns::Query& q, dns::ResponseBuilder& rb) const = 0;
+                      const dns::Query& q, dns::ResponseBuilder& rb, FlattenCall* call) const = 0;
 };
 
 // True when `node` of `zone` is a flattened name.
@@ -35,7 +64,8 @@ class FlattenStage {
 // served zone that holds q.qname. Sets rcode, AA and TC. Without a flatten
 // stage, CNAMEs at flattened names are chased like any other CNAME.
 void answer_query(const ZoneSet& zones, const Zone& zone, const dns::Query& q,
-                  dns::ResponseBuilder& rb, const FlattenStage* flatten = nullptr);
+                  dns::ResponseBuilder& rb, const FlattenStage* flatten = nullptr,
+                  FlattenCall* flatten_call = nullptr);
 
 // Writes the negative-answer SOA (RFC 2308 §3 TTL) of `zone` into authority.
 void add_negative_soa(const Zone& zone, dns::ResponseBuilder& rb, bool dnssec);

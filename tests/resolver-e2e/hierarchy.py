@@ -17,6 +17,7 @@ oracle. Layout:
   dead.tld2.     127.53.14.1, 127.53.14.2 nothing listens there
 """
 
+import dataclasses
 import os
 import shutil
 import signal
@@ -138,6 +139,28 @@ SERVERS = {
 }
 
 
+@dataclasses.dataclass
+class Layout:
+    """What a hierarchy holds and where it is served; DEFAULT is the one above.
+    Other suites (tests/flatten-e2e) build their own on other addresses."""
+
+    zones: dict            # origin -> zone text (the DS of signed children is appended)
+    signing_order: list    # children before parents; the root last
+    parent: dict           # signed child -> parent that gets its DS
+    unsigned: set          # zones served unsigned (no keys, no DS)
+    servers: dict          # address -> zone entries; "zone..expired" = the expired copy
+    root_address: str = "127.53.0.1"
+    unbound_port: int = UNBOUND_PORT
+    nsec3_optout: set = dataclasses.field(default_factory=lambda: {"tld2."})
+    corrupt: list = dataclasses.field(  # (zone, owner, type) whose RRSIG gets one bad character
+        default_factory=lambda: [("broken.tld1.", "www.broken.tld1.", "A")])
+    expired_only: set = dataclasses.field(default_factory=lambda: {"expired.tld1."})
+    workdir_prefix: str = "flatns-resolver-e2e-"
+
+
+DEFAULT = Layout(ZONES, SIGNING_ORDER, PARENT, UNSIGNED, SERVERS)
+
+
 def _file(zone):
     return "root" if zone == "." else zone.rstrip(".")
 
@@ -161,12 +184,12 @@ def _corrupt_rrsig(path, owner, covered):
     raise RuntimeError(f"no RRSIG {covered} for {owner} in {path}")
 
 
-def build(workdir):
+def build(workdir, layout=DEFAULT):
     """Writes, signs and returns the paths of the hierarchy's zone files."""
-    for zone, text in ZONES.items():
+    for zone, text in layout.zones.items():
         with open(os.path.join(workdir, _file(zone) + ".zone"), "w") as f:
             f.write(text.lstrip())
-    for zone in SIGNING_ORDER:
+    for zone in layout.signing_order:
         name = _file(zone)
         ksk = subprocess.run(["ldns-keygen", "-a", "ECDSAP256SHA256", "-k", zone], cwd=workdir,
                              check=True, capture_output=True, text=True).stdout.strip()
@@ -174,36 +197,37 @@ def build(workdir):
                              check=True, capture_output=True, text=True).stdout.strip()
         zfile = name + ".zone"
         opts = ["-o", zone]
-        if zone == "tld2.":
+        if zone in layout.nsec3_optout:
             opts = ["-n", "-p", "-t", "0"] + opts  # NSEC3 opt-out (RFC 5155 §6)
         _run(["ldns-signzone"] + opts + ["-f", zfile + ".signed", zfile, zsk, ksk], workdir)
         _run(["ldns-signzone"] + opts + ["-i", EXPIRED[0], "-e", EXPIRED[1],
                                          "-f", zfile + ".expired", zfile, zsk, ksk], workdir)
         ds = open(os.path.join(workdir, ksk + ".ds")).read()
-        if zone in PARENT:
-            with open(os.path.join(workdir, _file(PARENT[zone]) + ".zone"), "a") as f:
+        if zone in layout.parent:
+            with open(os.path.join(workdir, _file(layout.parent[zone]) + ".zone"), "a") as f:
                 f.write(ds)
         else:
             with open(os.path.join(workdir, "root.ds"), "w") as f:
                 f.write(ds)
-    _corrupt_rrsig(os.path.join(workdir, "broken.tld1.zone.signed"), "www.broken.tld1.", "A")
-    # expired.tld1. is served only in its expired form
-    shutil.copy(os.path.join(workdir, "expired.tld1.zone.expired"),
-                os.path.join(workdir, "expired.tld1.zone.signed"))
+    for zone, owner, covered in layout.corrupt:
+        _corrupt_rrsig(os.path.join(workdir, _file(zone) + ".zone.signed"), owner, covered)
+    for zone in layout.expired_only:  # served only in its expired form
+        shutil.copy(os.path.join(workdir, _file(zone) + ".zone.expired"),
+                    os.path.join(workdir, _file(zone) + ".zone.signed"))
     with open(os.path.join(workdir, "root.hints"), "w") as f:
-        f.write(". 3600000 NS a.root.\na.root. 3600000 A 127.53.0.1\n")
+        f.write(f". 3600000 NS a.root.\na.root. 3600000 A {layout.root_address}\n")
 
 
-def _zone_path(entry):
+def _zone_path(entry, layout=DEFAULT):
     if entry.endswith("..expired"):
         zone = entry[: -len(".expired")]
         return zone, _file(zone) + ".zone.expired"
-    if entry in UNSIGNED:
+    if entry in layout.unsigned:
         return entry, _file(entry) + ".zone"
     return entry, _file(entry) + ".zone.signed"
 
 
-def _wait_udp(host, port, qname, timeout=10.0):
+def _wait_udp(host, port, qname, timeout=30.0):  # NSD starts slowly on a loaded machine
     end = time.time() + timeout
     while time.time() < end:
         try:
@@ -217,19 +241,21 @@ def _wait_udp(host, port, qname, timeout=10.0):
 class Hierarchy:
     """Context manager: builds the hierarchy, starts NSD and Unbound, stops them."""
 
-    def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="flatns-resolver-e2e-")
+    def __init__(self, layout=DEFAULT):
+        self.layout = layout
+        self.dir = tempfile.mkdtemp(prefix=layout.workdir_prefix)
         self.procs = []
+        self.nsd = {}  # address -> its NSD process
 
     def __enter__(self):
         try:
-            build(self.dir)
-            for addr, entries in SERVERS.items():
+            build(self.dir, self.layout)
+            for addr, entries in self.layout.servers.items():
                 self._start_nsd(addr, entries)
             self._start_unbound()
-            for addr, entries in SERVERS.items():
-                _wait_udp(addr, 53, _zone_path(entries[0])[0])
-            _wait_udp("127.0.0.1", UNBOUND_PORT, ".")
+            for addr, entries in self.layout.servers.items():
+                _wait_udp(addr, 53, _zone_path(entries[0], self.layout)[0])
+            _wait_udp("127.0.0.1", self.layout.unbound_port, ".")
         except BaseException:
             self.__exit__(None, None, None)
             raise
@@ -251,7 +277,7 @@ class Hierarchy:
         conf = os.path.join(self.dir, f"nsd-{addr}.conf")
         zones = ""
         for entry in entries:
-            zone, path = _zone_path(entry)
+            zone, path = _zone_path(entry, self.layout)
             zones += f'zone:\n  name: "{zone}"\n  zonefile: "{os.path.join(self.dir, path)}"\n'
         with open(conf, "w") as f:
             f.write(f"""server:
@@ -271,15 +297,16 @@ class Hierarchy:
 remote-control:
   control-enable: no
 {zones}""")
-        self.procs.append(subprocess.Popen(["nsd", "-d", "-c", conf], stdout=subprocess.DEVNULL,
-                                           stderr=subprocess.DEVNULL))
+        self.nsd[addr] = subprocess.Popen(["nsd", "-d", "-c", conf], stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL)
+        self.procs.append(self.nsd[addr])
 
     def _start_unbound(self):
         conf = os.path.join(self.dir, "unbound.conf")
         with open(conf, "w") as f:
             f.write(f"""server:
-  interface: 127.0.0.1@{UNBOUND_PORT}
-  port: {UNBOUND_PORT}
+  interface: 127.0.0.1@{self.layout.unbound_port}
+  port: {self.layout.unbound_port}
   do-ip6: no
   do-not-query-localhost: no
   username: ""
@@ -306,9 +333,9 @@ remote-control:
     def flatns_config(self, deadline_ms=1200, forward=False):
         path = os.path.join(self.dir, f"flatns-{deadline_ms}-{'fwd' if forward else 'rec'}.yaml")
         resolver = (f"""  mode: forward
-  forwarders: ["127.0.0.1:{UNBOUND_PORT}"]
+  forwarders: ["127.0.0.1:{self.layout.unbound_port}"]
   dnssec: off
-""" if forward else f"""  root_hints: ["127.53.0.1"]
+""" if forward else f"""  root_hints: ["{self.layout.root_address}"]
   trust_anchors: {self.dir}/root.ds
 """)
         with open(path, "w") as f:

@@ -11,10 +11,13 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 #include <thread>
 
 #include "daemon_test_support.h"
+#include "flatten/flattener.h"
+#include "flatten/service.h"
 #include "server/worker.h"
 #include "zones/zone_set.h"
 
@@ -138,6 +141,74 @@ TEST_CASE("a worker allocates nothing per UDP query", "[worker]") {
     pollfd p{fd, POLLIN, 0};
     if (poll(&p, 1, 2000) != 1) return false;
     return recv(fd, reply.data(), reply.size(), 0) > 12;
+  };
+  for (int i = 0; i < 10; ++i) REQUIRE(exchange());  // warm up
+
+  g_test_thread = std::this_thread::get_id();
+  g_worker_allocations = 0;
+  g_counting = true;
+  int answered = 0;
+  for (int i = 0; i < 300; ++i) answered += exchange() ? 1 : 0;
+  g_counting = false;
+  close(fd);
+
+  CHECK(answered == 300);
+  CHECK(g_worker_allocations.load() == 0);
+  worker.stop();
+  worker.join();
+}
+
+// The flattened answer of a fresh cache entry costs no allocation either
+// (issue 5: "as fast as a static record"): the worker reads the shared cache
+// under its sequence lock and writes the addresses, nothing else.
+TEST_CASE("a worker allocates nothing per cached flattened answer", "[worker]") {
+  TempDir dir;
+  dir.write("example.com.zone",
+            "$ORIGIN example.com.\n$TTL 300\n"
+            "@ IN SOA ns1.example.com. hostmaster.example.com. 1 7200 3600 1209600 300\n"
+            "@ IN NS ns1.example.com.\nns1 IN A 192.0.2.53\n@ IN CNAME edge.cdn.test.\n");
+  zones::ZoneConfig config;
+  config.origin = dns::Name::parse("example.com.");
+  config.file = dir.file("example.com.zone");
+  auto loaded = zones::load_zone(config);
+  REQUIRE(loaded.zone);
+  auto cache = std::make_shared<flatten::FlattenCache>(64);
+  flatten::CachedAnswer entry;
+  entry.set_key(dns::Name::parse("edge.cdn.test.").wire(), 1);
+  entry.kind = flatten::AnswerKind::Addresses;
+  entry.address_size = 4;
+  entry.address_count = 2;
+  const uint8_t first[4] = {198, 51, 100, 1}, second[4] = {198, 51, 100, 2};
+  std::memcpy(entry.addresses[0], first, 4);
+  std::memcpy(entry.addresses[1], second, 4);
+  entry.ttl_s = 3600;
+  entry.validated_ms = flatten::system_time().now_ms();
+  cache->store(entry);
+  auto state = std::make_shared<WorkerState>();
+  state->zones = std::make_shared<const zones::ZoneSet>(std::vector<std::shared_ptr<const zones::Zone>>{loaded.zone});
+  state->flatten = std::make_shared<flatten::Flattener>(flatten::Settings{}, cache);
+  flatten::FlattenService service(flatten::ServiceSettings{}, cache);  // not started: never asked
+  Worker worker(0, state, &service, 16);
+  std::string error;
+  REQUIRE(worker.bind({loopback(20202)}, error));
+  REQUIRE(worker.start(error));
+
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(20202);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::vector<uint8_t> query = make_query("example.com.", 1, 4243);
+  std::vector<uint8_t> reply(65535);
+  auto exchange = [&] {
+    if (sendto(fd, query.data(), query.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to) < 0) return false;
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 2000) != 1) return false;
+    const ssize_t n = recv(fd, reply.data(), reply.size(), 0);
+    if (n <= 12) return false;
+    auto answer = parse_answer(std::vector<uint8_t>(reply.begin(), reply.begin() + n));
+    return answer && answer->a_records.size() == 2;
   };
   for (int i = 0; i < 10; ++i) REQUIRE(exchange());  // warm up
 

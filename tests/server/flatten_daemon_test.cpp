@@ -1,0 +1,114 @@
+// The real flatns binary flattening an apex CNAME whose target is outside
+// the served zones, with resolver.root_hints pointing at a loopback port
+// where nothing answers: UDP and TCP queries get SERVFAIL with EDE 22 within
+// flatten.deadline_ms (plus scheduling slack), the failure is logged naming
+// zone, name, target and the servers tried, and a SIGHUP reload keeps the
+// service running.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "flatten_client.h"
+
+using namespace flatns;
+using namespace flatns::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr uint16_t kPort = 25020;
+constexpr uint16_t kSilentRoot = 25021;  // nothing listens here
+constexpr uint32_t kDeadlineMs = 500;
+
+std::string config_text(const std::string& extra_flatten = "") {
+  return "server:\n"
+         "  listen: [\"127.0.0.1:" + std::to_string(kPort) + "\"]\n"
+         "  workers: 2\n"
+         "zones:\n"
+         "  - name: example.com\n"
+         "    file: example.com.zone\n"
+         "resolver:\n"
+         "  root_hints: [\"127.0.0.1:" + std::to_string(kSilentRoot) + "\"]\n"
+         "flatten:\n"
+         "  deadline_ms: " + std::to_string(kDeadlineMs) + "\n" + extra_flatten;
+}
+
+long elapsed_ms(std::chrono::steady_clock::time_point since) {
+  return static_cast<long>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - since).count());
+}
+
+}  // namespace
+
+TEST_CASE("daemon: an unreachable flattening target is SERVFAIL with EDE 22 within the deadline", "[daemon][flatten]") {
+  TempDir dir;
+  dir.write("example.com.zone",
+            "$ORIGIN example.com.\n$TTL 300\n"
+            "@ IN SOA ns1.example.com. hostmaster.example.com. 1 7200 3600 1209600 300\n"
+            "@ IN NS ns1.example.com.\nns1 IN A 192.0.2.53\n"
+            "@ IN CNAME www.unreachable.test.\n"
+            "www IN CNAME deep.unreachable.test.\n");
+  dir.write("flatns.yaml", config_text());
+  ServerProcess server(dir.file("flatns.yaml"), dir.file("server.log"));
+  REQUIRE(wait_for_udp_answer(kPort, "ns1.example.com.", dns::rrtype::A, 10s));
+
+  UdpAsker udp(kPort);
+  auto start = std::chrono::steady_clock::now();
+  auto m = udp.ask("example.com.", dns::rrtype::A, 3s);
+  long took = elapsed_ms(start);
+  INFO(server.log());
+  REQUIRE(m);
+  CHECK(m->rcode() == dns::rcode::SERVFAIL);
+  CHECK(ede_code(*m) == 22);
+  CHECK(ede_text(*m).find("www.unreachable.test.") != std::string::npos);
+  CHECK(took < kDeadlineMs + 250);
+
+  // With the failure cached, the next query is answered at once.
+  start = std::chrono::steady_clock::now();
+  auto again = udp.ask("example.com.", dns::rrtype::A, 3s);
+  REQUIRE(again);
+  CHECK(ede_code(*again) == 22);
+  CHECK(elapsed_ms(start) < 200);
+
+  // TCP, for a target not tried yet, waits and is answered the same way.
+  TcpClient tcp(kPort);
+  REQUIRE(tcp.connected());
+  start = std::chrono::steady_clock::now();
+  auto t = tcp_ask(tcp, "www.example.com.", dns::rrtype::AAAA, 3s);
+  took = elapsed_ms(start);
+  REQUIRE(t);
+  // www is not flattened (flatten: apex): its CNAME is shown and chased, and
+  // the target outside our zones is the client's to resolve.
+  CHECK(t->rcode() == dns::rcode::NOERROR);
+  CHECK(took < 200);
+  auto apex_aaaa = tcp_ask(tcp, "example.com.", dns::rrtype::AAAA, 3s);
+  took = elapsed_ms(start);
+  REQUIRE(apex_aaaa);
+  CHECK(apex_aaaa->rcode() == dns::rcode::SERVFAIL);
+  CHECK(ede_code(*apex_aaaa) == 22);
+  CHECK(took < kDeadlineMs + 450);
+
+  // Other types at the apex are unaffected.
+  auto soa = udp.ask("example.com.", dns::rrtype::SOA, 2s);
+  REQUIRE(soa);
+  CHECK(soa->rcode() == dns::rcode::NOERROR);
+  CHECK(soa->answer.size() == 1);
+
+  CHECK(server.wait_for_log("flatten: zone example.com., name example.com., target www.unreachable.test. A", 3s));
+  CHECK(server.log().find("127.0.0.1:" + std::to_string(kSilentRoot)) != std::string::npos);
+
+  // A reload keeps the service; a changed resolver section asks for a restart.
+  dir.write("flatns.yaml", config_text() + "  max_ttl: 600\n" );
+  server.signal(SIGHUP);
+  CHECK(server.wait_for_log("reload done", 5s));
+  auto after = udp.ask("example.com.", dns::rrtype::A, 3s);
+  REQUIRE(after);
+  CHECK(after->rcode() == dns::rcode::SERVFAIL);
+  CHECK(ede_code(*after) == 22);
+  server.signal(SIGTERM);
+  CHECK(server.wait_exit(5s) == 0);
+}

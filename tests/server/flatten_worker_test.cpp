@@ -1,0 +1,265 @@
+// A Worker run in-process with a FlattenService whose resolver is a fake:
+// a flattened query with an uncached external target is parked and answered
+// when the resolution completes, over UDP and TCP; many concurrent queries
+// cause one resolution; nothing by the deadline is SERVFAIL with EDE 22
+// within the deadline; a full parked-query table answers at once; an answer
+// that went stale is served with EDE 3 after a failure.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "flatten/flattener.h"
+#include "flatten/service.h"
+#include "flatten_client.h"
+#include "server/worker.h"
+#include "zones/zone_set.h"
+
+using namespace flatns;
+using namespace flatns::server;
+using namespace flatns::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr uint16_t kA = dns::rrtype::A;
+
+// Resolutions answered on the service loop after `delay_ms`: the address
+// 198.51.100.7 (TTL ttl), or, in failing mode, bogus data (expired RRSIG).
+struct FakeUpstream {
+  std::atomic<int> calls{0};
+  std::atomic<bool> failing{false};
+  uint64_t delay_ms = 50;
+  uint32_t ttl = 300;
+
+  class Backend final : public flatten::ResolverBackend {
+   public:
+    Backend(uv_loop_t* loop, FakeUpstream& up) : loop_(loop), up_(up) {}
+    void resolve(const dns::Name& name, uint16_t qtype, uint32_t, resolver::ResultCallback done) override {
+      up_.calls.fetch_add(1);
+      resolver::Result r;
+      r.qname = name;
+      r.qtype = qtype;
+      if (up_.failing.load()) {
+        r.rcode = dns::rcode::SERVFAIL;
+        r.verdict = resolver::Verdict::bogus(dns::Name::parse("cdn.test."), resolver::BogusReason::SignatureExpired,
+                                             "RRSIG A edge.cdn.test. expired");
+        r.verdict.server = "192.0.2.53";
+      } else {
+        r.rcode = dns::rcode::NOERROR;
+        r.ttl = up_.ttl;
+        r.verdict = resolver::Verdict::insecure(dns::Name::parse("cdn.test."), resolver::InsecureReason::NoTrustAnchor);
+        dns::ResourceRecord rr;
+        rr.owner = name;
+        rr.type = dns::rrtype::A;
+        rr.rclass = 1;
+        rr.ttl = up_.ttl;
+        rr.rdata = {198, 51, 100, 7};
+        r.answer.push_back(rr);
+      }
+      auto owned = std::make_unique<Pending>(Pending{{}, std::move(r), std::move(done)});
+      Pending* p = owned.release();  // owned again by the close callback
+      uv_timer_init(loop_, &p->timer);
+      p->timer.data = p;
+      uv_timer_start(&p->timer, [](uv_timer_t* t) {
+        auto* pending = static_cast<Pending*>(t->data);
+        pending->done(std::move(pending->result));
+        uv_close(reinterpret_cast<uv_handle_t*>(t), [](uv_handle_t* h) {
+          std::unique_ptr<Pending>(static_cast<Pending*>(h->data));
+        });
+      }, up_.delay_ms, 0);
+    }
+
+   private:
+    struct Pending {
+      uv_timer_t timer;
+      resolver::Result result;
+      resolver::ResultCallback done;
+    };
+    uv_loop_t* loop_;
+    FakeUpstream& up_;
+  };
+};
+
+SocketAddress loopback(uint16_t port) {
+  SocketAddress a;
+  std::string error;
+  REQUIRE(parse_socket_address("127.0.0.1:" + std::to_string(port), std::nullopt, a, error));
+  return a;
+}
+
+// One worker serving example.com (apex CNAME -> edge.cdn.test., TTL 3600),
+// with a flatten service over FakeUpstream.
+struct FlatteningWorker {
+  TempDir dir;
+  FakeUpstream upstream;
+  std::shared_ptr<flatten::FlattenCache> cache = std::make_shared<flatten::FlattenCache>(64);
+  std::unique_ptr<flatten::FlattenService> service;
+  std::unique_ptr<Worker> worker;
+  uint16_t port;
+
+  FlatteningWorker(uint16_t p, uint32_t deadline_ms, uint64_t upstream_delay_ms, std::size_t max_parked = 64)
+      : port(p) {
+    upstream.delay_ms = upstream_delay_ms;
+    dir.write("example.com.zone",
+              "$ORIGIN example.com.\n$TTL 3600\n"
+              "@ IN SOA ns1.example.com. hostmaster.example.com. 1 7200 3600 1209600 300\n"
+              "@ IN NS ns1.example.com.\nns1 IN A 192.0.2.53\n@ IN CNAME edge.cdn.test.\n");
+    zones::ZoneConfig config;
+    config.origin = dns::Name::parse("example.com.");
+    config.file = dir.file("example.com.zone");
+    auto loaded = zones::load_zone(config);
+    REQUIRE(loaded.errors.empty());
+    REQUIRE(loaded.zone);
+    auto state = std::make_shared<WorkerState>();
+    state->zones = std::make_shared<const zones::ZoneSet>(std::vector<std::shared_ptr<const zones::Zone>>{loaded.zone});
+    state->flatten = std::make_shared<flatten::Flattener>(flatten::Settings{}, cache);
+    state->flatten_deadline_ms = deadline_ms;
+    flatten::ServiceSettings settings;
+    settings.deadline_ms = deadline_ms;
+    service = std::make_unique<flatten::FlattenService>(settings, cache);
+    std::string error;
+    REQUIRE(service->start([this](uv_loop_t* loop, std::string&) {
+      return std::make_unique<FakeUpstream::Backend>(loop, upstream);
+    }, error));
+    worker = std::make_unique<Worker>(0, state, service.get(), max_parked);
+    REQUIRE(worker->bind({loopback(port)}, error));
+    REQUIRE(worker->start(error));
+  }
+  ~FlatteningWorker() {
+    worker->stop();
+    worker->join();
+    service->stop();
+  }
+};
+
+long elapsed_ms(std::chrono::steady_clock::time_point since) {
+  return static_cast<long>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - since).count());
+}
+
+}  // namespace
+
+TEST_CASE("a parked query is answered when its target resolves, over UDP and TCP", "[flatten-worker]") {
+  FlatteningWorker w(25010, 1200, 100);
+  UdpAsker udp(w.port);
+  auto m = udp.ask("example.com.", kA, 2s);
+  REQUIRE(m);
+  CHECK(m->rcode() == dns::rcode::NOERROR);
+  CHECK(m->has_flag(dns::flag::AA));
+  CHECK(addresses(*m) == std::vector<std::string>{"198.51.100.7"});
+  REQUIRE(m->answer.size() == 1);
+  CHECK(m->answer[0].owner.to_text() == "example.com.");
+  CHECK(m->answer[0].ttl == 300);
+  CHECK(w.upstream.calls.load() == 1);
+
+  // Cached now: TCP is answered at once, with no new resolution.
+  TcpClient tcp(w.port);
+  REQUIRE(tcp.connected());
+  const auto start = std::chrono::steady_clock::now();
+  auto t = tcp_ask(tcp, "example.com.", kA, 2s);
+  REQUIRE(t);
+  CHECK(addresses(*t) == std::vector<std::string>{"198.51.100.7"});
+  CHECK(elapsed_ms(start) < 100);
+  CHECK(w.upstream.calls.load() == 1);
+}
+
+TEST_CASE("a parked TCP query is answered on its connection", "[flatten-worker]") {
+  FlatteningWorker w(25011, 1200, 100);
+  TcpClient tcp(w.port);
+  REQUIRE(tcp.connected());
+  auto t = tcp_ask(tcp, "example.com.", kA, 2s);
+  REQUIRE(t);
+  CHECK(t->rcode() == dns::rcode::NOERROR);
+  CHECK(addresses(*t) == std::vector<std::string>{"198.51.100.7"});
+  // The connection keeps serving afterwards.
+  auto soa = tcp_ask(tcp, "example.com.", dns::rrtype::SOA, 2s);
+  REQUIRE(soa);
+  CHECK(soa->answer.size() == 1);
+}
+
+TEST_CASE("twenty concurrent queries for an uncached target cause one resolution", "[flatten-worker]") {
+  FlatteningWorker w(25012, 1200, 200);
+  std::vector<std::unique_ptr<UdpAsker>> askers;
+  for (int i = 0; i < 20; ++i) {
+    askers.push_back(std::make_unique<UdpAsker>(w.port));
+    REQUIRE(askers.back()->send(edns_query("example.com.", kA, static_cast<uint16_t>(i))));
+  }
+  int answered = 0;
+  for (auto& a : askers) {
+    auto m = a->receive(2s);
+    if (m && addresses(*m) == std::vector<std::string>{"198.51.100.7"}) ++answered;
+  }
+  CHECK(answered == 20);
+  CHECK(w.upstream.calls.load() == 1);
+  CHECK(w.service->counters().resolutions == 1);
+  CHECK(w.service->counters().requests == 1);  // the worker asked once for all twenty
+}
+
+TEST_CASE("no resolution by the deadline: SERVFAIL with EDE 22 within the deadline, UDP and TCP", "[flatten-worker]") {
+  FlatteningWorker w(25013, 300, 5000);
+  UdpAsker udp(w.port);
+  auto start = std::chrono::steady_clock::now();
+  auto m = udp.ask("example.com.", kA, 2s);
+  long took = elapsed_ms(start);
+  REQUIRE(m);
+  CHECK(m->rcode() == dns::rcode::SERVFAIL);
+  CHECK(ede_code(*m) == 22);
+  CHECK(ede_text(*m).find("edge.cdn.test.") != std::string::npos);
+  CHECK(took >= 280);
+  CHECK(took < 300 + 150);
+
+  TcpClient tcp(w.port);
+  REQUIRE(tcp.connected());
+  start = std::chrono::steady_clock::now();
+  auto t = tcp_ask(tcp, "example.com.", kA, 2s);
+  took = elapsed_ms(start);
+  REQUIRE(t);
+  CHECK(t->rcode() == dns::rcode::SERVFAIL);
+  CHECK(ede_code(*t) == 22);
+  CHECK(took < 300 + 150);
+}
+
+TEST_CASE("a full parked-query table answers at once instead of growing", "[flatten-worker]") {
+  FlatteningWorker w(25014, 400, 5000, /*max_parked=*/2);
+  std::vector<std::unique_ptr<UdpAsker>> askers;
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 5; ++i) {
+    askers.push_back(std::make_unique<UdpAsker>(w.port));
+    REQUIRE(askers.back()->send(edns_query("example.com.", kA, static_cast<uint16_t>(i))));
+    std::this_thread::sleep_for(5ms);  // in arrival order
+  }
+  // The last three found the table full and were answered at once; the
+  // first two waited for the deadline.
+  auto answered_in = [&](std::size_t i) {
+    auto m = askers[i]->receive(2s);
+    REQUIRE(m);
+    CHECK(m->rcode() == dns::rcode::SERVFAIL);
+    CHECK(ede_code(*m) == 22);
+    return elapsed_ms(start);
+  };
+  for (std::size_t i = 2; i < 5; ++i) CHECK(answered_in(i) < 200);
+  CHECK(answered_in(0) >= 380);
+  CHECK(answered_in(1) >= 380);
+}
+
+TEST_CASE("after the answer expires and the upstream fails, the stale answer comes with EDE 3", "[flatten-worker]") {
+  FlatteningWorker w(25015, 600, 20);
+  w.upstream.ttl = 1;
+  UdpAsker udp(w.port);
+  auto fresh = udp.ask("example.com.", kA, 2s);
+  REQUIRE(fresh);
+  CHECK(addresses(*fresh) == std::vector<std::string>{"198.51.100.7"});
+  CHECK(fresh->answer.at(0).ttl == 1);
+  w.upstream.failing = true;
+  std::this_thread::sleep_for(1100ms);
+  auto stale = udp.ask("example.com.", kA, 2s);
+  REQUIRE(stale);
+  CHECK(stale->rcode() == dns::rcode::NOERROR);
+  CHECK(addresses(*stale) == std::vector<std::string>{"198.51.100.7"});
+  CHECK(stale->answer.at(0).ttl == 30);
+  CHECK(ede_code(*stale) == 3);
+  CHECK(ede_text(*stale).find("signature expired") != std::string::npos);
+  CHECK(w.upstream.calls.load() == 2);
+}
