@@ -66,7 +66,9 @@ bool UdpListener::send_later(const sockaddr* peer, std::span<const uint8_t> resp
     const ssize_t rc = ::sendto(fd_, response.data(), response.size(), MSG_DONTWAIT, peer, peer_length);
     if (rc >= 0) return true;
     if (errno == EINTR) continue;
-    if (log_enabled(LogLevel::Debug)) log_debug(std::string("UDP send dropped: ") + std::strerror(errno));
+    if (log_enabled(LogLevel::Debug)) {
+      log_debug(std::string("UDP send of a parked answer dropped: ") + std::strerror(errno));
+    }
     return false;
   }
 }
@@ -149,15 +151,6 @@ void UdpListener::send_batch(std::size_t count) {
     }
     ++done;
   }
-}
-
-bool UdpListener::send_later(const sockaddr* peer, std::span<const uint8_t> response) {
-  if (!open_) return false;
-  uv_buf_t out = uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(response.data())),
-                             static_cast<unsigned>(response.size()));
-  int rc = uv_udp_try_send(&handle_, &out, 1, peer);
-  if (rc < 0 && log_enabled(LogLevel::Debug)) log_debug(std::string("UDP send of a parked answer dropped: ") + uv_strerror(rc));
-  return rc >= 0;
 }
 
 }  // namespace flatns::server
