@@ -4,7 +4,12 @@ committed). Packets are made with dnspython: queries as clients send them, and
 responses built from the zones in fuzz/zones (with their RRSIGs and NSEC/NSEC3
 proofs, so the validator target starts from answers that validate). Zone and
 config seeds are snippets of real files: fuzz/zones, examples/ and the shared
-corpus (IANA root zone, .gov, RFC 5155 and RFC 4592 zones)."""
+corpus (IANA root zone, .gov, RFC 5155 and RFC 4592 zones). Query-path seeds
+cover every fixed zone (fuzz/zones) with DO=0/1, EDNS options (NSID, cookies,
+padding, client subnet, unknown) and payload sizes that force truncation,
+plus the malformed packets of issue 7's hostile list. The resolver_response
+seeds are recorded by the fuzz binary itself (FLATNS_FUZZ_RECORD=DIR), not here.
+   make_seeds.py [TARGET...]   (default: every target)"""
 import hashlib
 import os
 import sys
@@ -60,6 +65,117 @@ def queries():
                 q = dns.message.make_query(name, t, want_dnssec=True, payload=512)
                 q.flags |= dns.flags.CD
             out.append(q.to_wire())
+    return out
+
+
+QUERY_PATH_NAMES = {
+    "plain.example.": ["", "www.", "web.", "host.", "ns1.", "mail.", "x.wild.", "sub.wild.", "a.b.wild.",
+                       "child.", "a.child.", "ns.child.", "redir.", "x.redir.", "a.b.redir.", "loop1.", "out.",
+                       "_sip._udp.", "b.c.d.", "c.d.", "nx.", "NX.Deep.nx."],
+    "signed.example.": ["", "www.", "host.", "nx.", "a.wild.", "wild.", "child.", "x.child.", "secure.",
+                        "www.secure.", "x.redir.", "redir.", "mail.", "43f56q0upgsifctehngkl8fdq59n0sko."],
+    "nsec.example.": ["", "www.", "nx.", "a.wild.", "b.a.wild.", "child.", "secure.", "x.secure.", "x.redir.",
+                      "host.", "zzz."],
+    "optout.example.": ["", "www.", "host.", "nx.", "a.wild.", "sub.wild.", "x.sub.wild.", "ent.", "b.ent.",
+                        "a.b.ent.", "ins1.", "x.ins1.", "ins2.", "ins3.", "ns.ins3.", "ins4.", "y.ins4.",
+                        "x.y.ins4.", "a.x.y.ins4.", "secure.", "www.secure.", "redir.", "x.redir.", "out.",
+                        "dangling."],
+    "flat.example.": ["", "alias.", "aname.", "short.", "dangling.", "delegated.", "dnamed.", "outside.",
+                      "wild.", "nodata.", "loop1.", "toloop.", "x.w.", "w.", "c1.", "c3.", "c14.", "nx."],
+}
+QUERY_PATH_TYPES = ["A", "AAAA", "MX", "NS", "SOA", "TXT", "SRV", "ANY", "DNSKEY", "DS", "NSEC", "NSEC3",
+                    "NSEC3PARAM", "RRSIG", "CNAME", "DNAME", "PTR", "CAA", "TYPE65401", "TYPE65305"]
+
+
+def edns_variant(q, n):
+    """The EDNS shapes clients send: none, DO=1 at 1232, small and large
+    payloads, NSID, client and server cookies, padding, client subnet,
+    keepalive and an unknown option."""
+    nsid = dns.edns.GenericOption(3, b"")
+    cookie = dns.edns.GenericOption(10, bytes(range(8)))
+    server_cookie = dns.edns.GenericOption(10, bytes(range(8)) + bytes([1, 0, 0, 0]) + bytes(12))
+    unknown = dns.edns.GenericOption(65001, b"\x01\x02\x03")
+    ecs = dns.edns.GenericOption(8, bytes([0, 1, 24, 0, 192, 0, 2]))
+    padding = dns.edns.GenericOption(12, bytes(32))
+    keepalive = dns.edns.GenericOption(11, b"")
+    shapes = [
+        dict(edns=False),
+        dict(edns=0, ednsflags=dns.flags.DO, payload=1232),
+        dict(edns=0, ednsflags=dns.flags.DO, payload=512, options=[nsid]),
+        dict(edns=0, payload=4096, options=[nsid, cookie]),
+        dict(edns=0, ednsflags=dns.flags.DO, payload=65535, options=[server_cookie, padding]),
+        dict(edns=0, ednsflags=dns.flags.DO, payload=100, options=[unknown, ecs, keepalive]),
+        dict(edns=0, ednsflags=dns.flags.DO, payload=1400, options=[nsid, cookie, unknown]),
+    ]
+    shape = shapes[n % len(shapes)]
+    q.use_edns(**shape)
+    return q
+
+
+def query_path_queries():
+    out = []
+    n = 0
+    for origin, prefixes in QUERY_PATH_NAMES.items():
+        for i, prefix in enumerate(prefixes):
+            count = 2 + (i * 7 + len(origin)) % 5
+            for j in range(count):
+                t = QUERY_PATH_TYPES[(i * 3 + j * 5 + len(prefix)) % len(QUERY_PATH_TYPES)]
+                if j == 0:
+                    t = "A"
+                elif j == 1:
+                    t = "AAAA" if i % 2 else "MX"
+                q = edns_variant(dns.message.make_query(prefix + origin, t), n)
+                if n % 5 == 0:
+                    q.flags |= dns.flags.CD
+                if n % 3 == 0:
+                    q.flags &= ~dns.flags.RD
+                n += 1
+                out.append(q.to_wire())
+    # Answers that need truncation: large RRsets with DO=1 at the smallest
+    # payloads, over UDP (the target also answers each packet over TCP).
+    for name, t in (("signed.example.", "DNSKEY"), ("optout.example.", "ANY"), ("nx.optout.example.", "A"),
+                    ("nx.signed.example.", "TXT"), ("nsec.example.", "DNSKEY"), ("x.ins1.optout.example.", "A")):
+        for payload in (512, 600, 1232):
+            q = dns.message.make_query(name, t, want_dnssec=True, payload=payload)
+            out.append(q.to_wire())
+        out.append(dns.message.make_query(name, t, want_dnssec=True, use_edns=False).to_wire())
+    out.extend(hostile_queries())
+    # Fixed IDs, so a rerun writes the same files.
+    return [bytes([i >> 8 & 0xFF, i & 0xFF]) + p[2:] if len(p) >= 2 else p for i, p in enumerate(out)]
+
+
+def hostile_queries():
+    """Malformed and unusual queries with a defined outcome (DROP, FORMERR,
+    NOTIMP, BADVERS, REFUSED): the packet shapes of issue 7's hostile list."""
+    base = dns.message.make_query("www.plain.example.", "A", want_dnssec=True).to_wire()
+    header, rest = base[:12], base[12:]
+    out = [base[:11], base[:12], b"\x12\x34"]
+    out.append(header[:2] + bytes([header[2] | 0x80]) + header[3:] + rest)                 # QR=1
+    for opcode in (1, 2, 4, 5, 15):                                                        # IQUERY..UPDATE
+        out.append(header[:2] + bytes([(header[2] & 0x87) | (opcode << 3)]) + header[3:] + rest)
+    out.append(header[:4] + b"\x00\x00" + header[6:] + rest)                               # QDCOUNT 0
+    q2 = dns.message.make_query("www.plain.example.", "A", use_edns=False).to_wire()
+    out.append(q2[:4] + b"\x00\x02" + q2[6:] + q2[12:])                                     # QDCOUNT 2
+    out.append(q2[:6] + b"\x00\x05" + q2[8:])                                             # ANCOUNT past the end
+    out.append(q2[:12] + b"\xc0\x0c" + q2[-4:])                                           # pointer loop
+    out.append(q2[:12] + b"\xc0\x20" + q2[-4:] + bytes(20))                               # forward pointer
+    out.append(q2[:12] + b"\x40" + b"a" * 64 + b"\x00" + q2[-4:])                          # label over 63
+    out.append(q2[:12] + (b"\x3f" + b"a" * 63) * 4 + b"\x00" + q2[-4:])                    # name over 255
+    out.append(base + b"\x00\x01\x02")                                                  # trailing garbage
+    opt = base[-11:]
+    out.append(base[:10] + b"\x00\x02" + base[12:] + opt)                                 # two OPT
+    out.append(base[:6] + b"\x00\x01" + base[8:10] + b"\x00\x00" + base[12:])            # OPT in answer
+    v1 = dns.message.make_query("plain.example.", "SOA", use_edns=1).to_wire()              # BADVERS
+    out.append(v1)
+    for t in ("AXFR", "IXFR", "OPT", "MAILB", "TKEY", "TSIG"):
+        out.append(dns.message.make_query("plain.example.", t, use_edns=0).to_wire())
+    for cls in ("CH", "ANY", "NONE", "HS"):
+        out.append(dns.message.make_query("plain.example.", "A", rdclass=cls).to_wire())
+    out.append(dns.message.make_query("WwW.PlAiN.ExAmPlE.", "A").to_wire())
+    out.append(dns.message.make_query(".", "NS").to_wire())
+    out.append(dns.message.make_query("example.", "SOA", use_edns=0).to_wire())
+    bad_opt = base[:-11] + b"\x00\x00\x29\x04\xd0\x00\x00\x80\x00\x00\x05\x00\x0a\x00\x09\x01"
+    out.append(bad_opt)                                                                    # option past RDLENGTH
     return out
 
 
@@ -156,10 +272,19 @@ def responses():
     return out
 
 
-def main():
-    for packet in queries():
-        write("message", packet)
-        write("query_path", packet)
+def main(argv):
+    """With target names as arguments, writes only those targets' seeds."""
+    wanted = set(argv) or {"message", "query_path", "validator", "resolver_response", "zone_file", "config"}
+    if "message" in wanted:
+        for packet in queries():
+            write("message", packet)
+    for packet in query_path_queries():
+        if "message" in wanted:
+            write("message", packet)
+        if "query_path" in wanted:
+            write("query_path", packet)
+    if not wanted & {"message", "validator", "zone_file", "config"}:
+        return 0
     for packet in responses():
         write("message", packet)
         write("validator", packet)
@@ -194,4 +319,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

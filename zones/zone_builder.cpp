@@ -1,41 +1,25 @@
 // Builds a Zone snapshot from scanned records and runs the checks that
 // NSD, Knot and named-checkzone make before serving a zone.
+//
+// Records go into a RecordStore (arenas, no heap node per record) as the
+// scanner hands them over; build() orders them canonically, checks them and
+// writes the snapshot's flat arrays in one pass over the owners.
+#include <sys/stat.h>
+
 #include <algorithm>
-#include <array>
 #include <string_view>
 
 #include "dns/encoding.h"
 #include "dns/rrtype.h"
 #include "zones/zone.h"
+#include "zones/zone_builder_store.h"
 
 namespace flatns::zones {
 
-using dns::Name;
-
 namespace {
 
-// A byte string whose memcmp order is RFC 4034 §6.1 canonical order: labels
-// from the root down, lowercased, each ended by 0x00; octets 0x00 and 0x01
-// are escaped as 0x01 0x01 and 0x01 0x02 so that the terminator sorts first.
-void append_canonical_key(dns::NameView name, std::vector<uint8_t>& out) {
-  std::array<uint8_t, 128> starts;
-  int n = 0;
-  for (std::size_t pos = 0; pos < name.size() && name[pos] != 0; pos += 1 + name[pos]) {
-    starts[n++] = static_cast<uint8_t>(pos);
-  }
-  while (n-- > 0) {
-    const std::size_t pos = starts[n];
-    for (std::size_t k = 1; k <= name[pos]; ++k) {
-      const uint8_t c = dns::ascii_lower(name[pos + k]);
-      if (c <= 1) {
-        out.push_back(1);
-        out.push_back(static_cast<uint8_t>(c + 1));
-      } else {
-        out.push_back(c);
-      }
-    }
-    out.push_back(0);
-  }
+uint16_t covered_type(std::span<const uint8_t> rrsig_rdata) {
+  return rrsig_rdata.size() >= 2 ? static_cast<uint16_t>(rrsig_rdata[0] << 8 | rrsig_rdata[1]) : 0;
 }
 
 }  // namespace
@@ -43,51 +27,87 @@ void append_canonical_key(dns::NameView name, std::vector<uint8_t>& out) {
 class ZoneBuilder {
  public:
   ZoneBuilder(const ZoneConfig& config, ZoneLoadResult& result)
-      : config_(config), result_(result) {}
+      : config_(config), result_(result), store_(config.origin) {}
 
-  void add(ParsedRecord&& rec) {
-    if (!rec.owner.is_subdomain_of(config_.origin)) {
-      error(rec, "out-of-zone data: " + rec.owner.to_text() + " " + dns::type_to_text(rec.type) +
-                     " is not in zone " + config_.origin.to_text());
-      return;
+  void reserve_for_file(std::size_t bytes) { store_.reserve_for_file(bytes); }
+
+  void add(const RecordView& rec) {
+    switch (store_.add(rec)) {
+      case RecordStore::AddResult::kAdded:
+        return;
+      case RecordStore::AddResult::kOutOfZone:
+        result_.errors.push_back({*rec.file, rec.line,
+                                  "out-of-zone data: " + dns::name_to_text(rec.owner) + " " +
+                                      dns::type_to_text(rec.type) + " is not in zone " +
+                                      config_.origin.to_text()});
+        return;
+      case RecordStore::AddResult::kTooLarge:
+        if (!too_large_) {
+          result_.errors.push_back({*rec.file, rec.line,
+                                    "zone " + config_.origin.to_text() +
+                                        " is too large: more than 4 GiB of names and RDATA "
+                                        "or more than 65535 included files"});
+        }
+        too_large_ = true;
+        return;
     }
-    records_.push_back(std::move(rec));
   }
 
   std::shared_ptr<const Zone> build();
 
  private:
   struct NodeDraft {
-    dns::NameView name;                 // a record's owner, or a suffix of one for ENTs
-    std::span<const uint32_t> records;  // indexes into records_, sorted by type
+    dns::NameView name;    // a record's owner, or a suffix of one for ENTs
+    uint32_t begin = 0;    // [begin, end) in order_.records, sorted by type
+    uint32_t end = 0;
+    uint32_t parent = kNone;  // index of the parent's draft
   };
 
-  void error(const ParsedRecord& rec, std::string message) {
-    result_.errors.push_back({rec.file, rec.line, std::move(message)});
+  const StoredRecord& rec(uint32_t k) const { return store_[order_.records[k]]; }
+  void error(const StoredRecord& r, std::string message) {
+    result_.errors.push_back({store_.file(r), r.line, std::move(message)});
   }
-  void warning(const ParsedRecord& rec, std::string message) {
-    result_.warnings.push_back({rec.file, rec.line, std::move(message)});
+  void warning(const StoredRecord& r, std::string message) {
+    result_.warnings.push_back({store_.file(r), r.line, std::move(message)});
   }
-  void check_node(const NodeDraft& node, bool apex, bool flattened_names_allowed);
-  bool is_flattened_name(dns::NameView /*name*/, bool apex) const {
+  bool is_flattened_name(bool apex) const {
     if (config_.flatten == FlattenMode::Off) return false;
     return apex || config_.flatten == FlattenMode::All;
   }
-  void build_index(Zone& zone);
-  void link_nodes(Zone& zone);
-  void append_rdata(Zone& zone, const std::vector<const ParsedRecord*>& recs);
+  std::vector<NodeDraft> owner_drafts();
+  bool check_zone(const std::vector<NodeDraft>& drafts, bool& has_dnskey);
+  void check_node(const NodeDraft& node, bool apex);
+  void add_empty_non_terminals(std::vector<NodeDraft>& drafts) const;
+  void add_node(Zone& zone, const NodeDraft& d);
+  void append_rdata(Zone& zone, uint32_t begin, uint32_t end);
+  static void build_index(Zone& zone);
+  static void link_nodes(Zone& zone, const std::vector<NodeDraft>& drafts);
 
   const ZoneConfig& config_;
   ZoneLoadResult& result_;
-  std::vector<ParsedRecord> records_;
+  RecordStore store_;
+  RecordOrder order_;
+  bool too_large_ = false;
 };
 
-void ZoneBuilder::check_node(const NodeDraft& node, bool apex, bool /*unused*/) {
+std::vector<ZoneBuilder::NodeDraft> ZoneBuilder::owner_drafts() {
+  order_ = store_.order();
+  std::vector<NodeDraft> drafts;
+  // Room for the empty non-terminals added later without a regrowth.
+  drafts.reserve(order_.group_begin.size() + order_.group_begin.size() / 4);
+  for (std::size_t g = 0; g + 1 < order_.group_begin.size(); ++g) {
+    const uint32_t b = order_.group_begin[g], e = order_.group_begin[g + 1];
+    drafts.push_back({store_.owner(rec(b)), b, e, kNone});
+  }
+  return drafts;
+}
+
+void ZoneBuilder::check_node(const NodeDraft& node, bool apex) {
   bool has_cname = false, has_other = false, has_alias = false;
-  const ParsedRecord* first_cname = nullptr;
+  const StoredRecord* first_cname = nullptr;
   int cname_count = 0;
-  for (uint32_t i : node.records) {
-    const ParsedRecord& r = records_[i];
+  for (uint32_t k = node.begin; k < node.end; ++k) {
+    const StoredRecord& r = rec(k);
     if (r.type == dns::rrtype::CNAME) {
       has_cname = true;
       if (!first_cname) first_cname = &r;
@@ -101,7 +121,7 @@ void ZoneBuilder::check_node(const NodeDraft& node, bool apex, bool /*unused*/) 
   if (cname_count > 1) {
     error(*first_cname, "more than one CNAME at " + dns::name_to_text(node.name));
   }
-  if (has_cname && has_other && !is_flattened_name(node.name, apex)) {
+  if (has_cname && has_other && !is_flattened_name(apex)) {
     error(*first_cname, "CNAME and other data at " + dns::name_to_text(node.name) +
                             " (allowed only at a flattened name: set flatten: apex or all)");
   }
@@ -110,92 +130,38 @@ void ZoneBuilder::check_node(const NodeDraft& node, bool apex, bool /*unused*/) 
   }
 }
 
-std::shared_ptr<const Zone> ZoneBuilder::build() {
-  const Name& origin = config_.origin;
-  // Sort records by owner (canonical order), then type, on precomputed keys
-  // that compare with memcmp; then drop exact duplicates.
-  std::vector<uint8_t> keys;
-  std::vector<std::pair<uint32_t, uint32_t>> key_at(records_.size());  // offset, length
-  keys.reserve(records_.size() * 24);
-  for (std::size_t i = 0; i < records_.size(); ++i) {
-    const uint32_t off = static_cast<uint32_t>(keys.size());
-    append_canonical_key(records_[i].owner.wire(), keys);
-    key_at[i] = {off, static_cast<uint32_t>(keys.size() - off)};
-  }
-  auto key = [&](uint32_t i) {
-    return std::basic_string_view<uint8_t>(keys.data() + key_at[i].first, key_at[i].second);
-  };
-  std::vector<uint32_t> order(records_.size());
-  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    const int c = key(a).compare(key(b));
-    if (c != 0) return c < 0;
-    if (records_[a].type != records_[b].type) return records_[a].type < records_[b].type;
-    return a < b;
-  });
-
-  std::vector<uint32_t> kept;
-  kept.reserve(order.size());
-  std::vector<std::pair<uint32_t, uint32_t>> owner_ranges;  // [begin, end) in kept
-  for (std::size_t k = 0; k < order.size(); ++k) {
-    const uint32_t idx = order[k];
-    if (k == 0 || key(order[k - 1]) != key(idx)) {
-      owner_ranges.push_back({static_cast<uint32_t>(kept.size()), static_cast<uint32_t>(kept.size())});
-    }
-    auto& range = owner_ranges.back();
-    bool duplicate = false;
-    for (uint32_t j = range.first; j < kept.size(); ++j) {
-      const ParsedRecord& o = records_[kept[j]];
-      if (o.type == records_[idx].type && o.rdata == records_[idx].rdata) {
-        duplicate = true;
-        break;
-      }
-    }
-    if (!duplicate) {
-      kept.push_back(idx);
-      range.second = static_cast<uint32_t>(kept.size());
-    }
-  }
-  std::vector<NodeDraft> drafts;
-  drafts.reserve(owner_ranges.size());
-  for (auto [b, e] : owner_ranges) {
-    drafts.push_back({records_[kept[b]].owner.wire(),
-                      std::span<const uint32_t>(kept.data() + b, e - b)});
-  }
-
-  // Zone-level checks.
-  const NodeDraft* apex = nullptr;
-  for (const NodeDraft& d : drafts) {
-    if (dns::name_equal(d.name, origin.wire())) apex = &d;
-  }
+bool ZoneBuilder::check_zone(const std::vector<NodeDraft>& drafts, bool& has_dnskey) {
+  const dns::Name& origin = config_.origin;
   const std::string zone_text = origin.to_text();
-  ParsedRecord where;
-  where.file = config_.file;
-  where.line = 0;
+  // The apex's key is empty, so it sorts first when it exists.
+  const NodeDraft* apex =
+      !drafts.empty() && dns::name_equal(drafts.front().name, origin.wire()) ? &drafts.front() : nullptr;
+  const auto zone_error = [&](std::string message) {
+    result_.errors.push_back({config_.file, 0, std::move(message)});
+  };
   if (!apex) {
-    error(where, "zone " + zone_text + " has no SOA record at its apex");
-    return nullptr;
+    zone_error("zone " + zone_text + " has no SOA record at its apex");
+    return false;
   }
   int soa_count = 0, ns_count = 0;
-  bool has_dnskey = false;
-  for (uint32_t i : apex->records) {
-    if (records_[i].type == dns::rrtype::SOA) ++soa_count;
-    if (records_[i].type == dns::rrtype::NS) ++ns_count;
-    if (records_[i].type == dns::rrtype::DNSKEY) has_dnskey = true;
+  has_dnskey = false;
+  for (uint32_t k = apex->begin; k < apex->end; ++k) {
+    if (rec(k).type == dns::rrtype::SOA) ++soa_count;
+    if (rec(k).type == dns::rrtype::NS) ++ns_count;
+    if (rec(k).type == dns::rrtype::DNSKEY) has_dnskey = true;
   }
-  if (soa_count == 0) error(where, "zone " + zone_text + " has no SOA record at its apex");
-  if (soa_count > 1) error(where, "zone " + zone_text + " has more than one SOA record");
-  if (ns_count == 0) error(where, "zone " + zone_text + " has no NS records at its apex");
+  if (soa_count == 0) zone_error("zone " + zone_text + " has no SOA record at its apex");
+  if (soa_count > 1) zone_error("zone " + zone_text + " has more than one SOA record");
+  if (ns_count == 0) zone_error("zone " + zone_text + " has no NS records at its apex");
   for (const NodeDraft& d : drafts) {
     const bool at_apex = &d == apex;
-    check_node(d, at_apex, false);
-    for (uint32_t i : d.records) {
-      const ParsedRecord& r = records_[i];
+    check_node(d, at_apex);
+    for (uint32_t k = d.begin; k < d.end; ++k) {
+      const StoredRecord& r = rec(k);
       if (r.type == dns::rrtype::SOA && !at_apex) {
         error(r, "SOA record at " + dns::name_to_text(d.name) + " is not at the zone apex " + zone_text);
       }
-      if ((r.type == dns::rrtype::ALIAS || r.type == dns::rrtype::ANAME) &&
-          !is_flattened_name(d.name, at_apex)) {
+      if ((r.type == dns::rrtype::ALIAS || r.type == dns::rrtype::ANAME) && !is_flattened_name(at_apex)) {
         error(r, dns::type_to_text(r.type) + " at " + dns::name_to_text(d.name) + " in zone " + zone_text +
                      " is not at a flattened name (flatten: " +
                      (config_.flatten == FlattenMode::Off ? "off" : "apex") + ")");
@@ -205,155 +171,193 @@ std::shared_ptr<const Zone> ZoneBuilder::build() {
   // A pre-signed zone cannot carry flattened answers until online signing exists.
   if (has_dnskey && config_.flatten != FlattenMode::Off) {
     for (const NodeDraft& d : drafts) {
-      const bool at_apex = &d == apex;
-      if (!is_flattened_name(d.name, at_apex)) continue;
+      if (!is_flattened_name(&d == apex)) continue;
       bool flattened = false;
-      for (uint32_t i : d.records) {
-        const uint16_t t = records_[i].type;
-        if (t == dns::rrtype::CNAME || t == dns::rrtype::ALIAS || t == dns::rrtype::ANAME) {
-          flattened = true;
-        }
+      for (uint32_t k = d.begin; k < d.end; ++k) {
+        const uint16_t t = rec(k).type;
+        if (t == dns::rrtype::CNAME || t == dns::rrtype::ALIAS || t == dns::rrtype::ANAME) flattened = true;
       }
       if (flattened) {
-        error(records_[d.records.front()],
-              "zone " + zone_text + " is DNSSEC-signed (DNSKEY at the apex) and " +
-                  dns::name_to_text(d.name) +
-                  " would be flattened; flattened answers cannot be signed yet: set flatten: off "
-                  "for this zone or serve it unsigned");
+        error(rec(d.begin), "zone " + zone_text + " is DNSSEC-signed (DNSKEY at the apex) and " +
+                                dns::name_to_text(d.name) +
+                                " would be flattened; flattened answers cannot be signed yet: set flatten: "
+                                "off for this zone or serve it unsigned");
         break;
       }
     }
   }
-  if (!result_.errors.empty()) return nullptr;
+  return result_.errors.empty();
+}
 
-  // Make empty non-terminals explicit so that every node's parent exists.
+void ZoneBuilder::add_empty_non_terminals(std::vector<NodeDraft>& drafts) const {
   // Canonical order is a pre-order walk of the tree, so a stack of the
   // current node's ancestors finds the missing ones in one pass, and each
-  // missing ancestor belongs just before the first node below it.
+  // missing ancestor belongs just before the first node below it. The same
+  // stack gives every node its parent.
   std::vector<NodeDraft> all;
   all.reserve(drafts.size() + drafts.size() / 4);
-  std::vector<dns::NameView> path;
+  std::vector<uint32_t> path;  // indexes into `all`
+  const int origin_labels = config_.origin.labels();
   for (const NodeDraft& d : drafts) {
-    while (!path.empty() && !dns::is_subdomain(d.name, path.back())) path.pop_back();
-    const int have = path.empty() ? dns::label_count(origin.wire()) - 1
-                                  : dns::label_count(path.back());
+    while (!path.empty() && !dns::is_subdomain(d.name, all[path.back()].name)) path.pop_back();
+    const int have = path.empty() ? origin_labels - 1 : dns::label_count(all[path.back()].name);
     const int want = dns::label_count(d.name);
     for (int labels = have + 1; labels < want; ++labels) {
-      const dns::NameView ent = dns::strip_labels(d.name, want - labels);
-      all.push_back({ent, {}});
-      path.push_back(ent);
+      NodeDraft ent;
+      ent.name = dns::strip_labels(d.name, want - labels);
+      ent.parent = path.empty() ? kNone : path.back();
+      path.push_back(static_cast<uint32_t>(all.size()));
+      all.push_back(ent);
     }
     all.push_back(d);
-    path.push_back(d.name);
+    all.back().parent = path.empty() ? kNone : path.back();
+    path.push_back(static_cast<uint32_t>(all.size() - 1));
   }
   drafts.swap(all);
+}
+
+void ZoneBuilder::append_rdata(Zone& zone, uint32_t begin, uint32_t end) {
+  for (uint32_t k = begin; k < end; ++k) {
+    const std::span<const uint8_t> rd = store_.rdata(rec(k));
+    zone.rdata_.push_back(static_cast<uint8_t>(rd.size() >> 8));
+    zone.rdata_.push_back(static_cast<uint8_t>(rd.size()));
+    zone.rdata_.insert(zone.rdata_.end(), rd.begin(), rd.end());
+  }
+}
+
+void ZoneBuilder::add_node(Zone& zone, const NodeDraft& d) {
+  const dns::NameView origin = config_.origin.wire();
+  Node n;
+  n.name_offset = static_cast<uint32_t>(zone.names_.size());
+  n.name_length = static_cast<uint8_t>(d.name.size());
+  n.labels = static_cast<uint8_t>(dns::label_count(d.name));
+  zone.names_.insert(zone.names_.end(), d.name.begin(), d.name.end());
+  const bool apex = d.parent == kNone;
+  if (apex) {
+    n.flags |= node_flag::kApex;
+    zone.apex_ = static_cast<uint32_t>(zone.nodes_.size());
+  }
+  if (d.begin == d.end) n.flags |= node_flag::kEmptyNonTerminal;
+  // NSEC3 records live in their own chain (RFC 5155 §7.2): their hashed
+  // owners are not names of the zone, and lookups must not find them.
+  bool nsec3_only = d.begin != d.end;
+  uint32_t sigs_begin = d.end, sigs_end = d.end;
+  for (uint32_t k = d.begin; k < d.end; ++k) {
+    const StoredRecord& r = rec(k);
+    const bool covers_nsec3 =
+        r.type == dns::rrtype::RRSIG && covered_type(store_.rdata(r)) == dns::rrtype::NSEC3;
+    if (r.type != dns::rrtype::NSEC3 && !covers_nsec3) nsec3_only = false;
+    if (r.type == dns::rrtype::RRSIG) {
+      if (sigs_begin == d.end) sigs_begin = k;
+      sigs_end = k + 1;
+    }
+  }
+  if (nsec3_only) n.flags |= node_flag::kNsec3Owner;
+  if (sigs_begin != sigs_end) {
+    std::stable_sort(order_.records.begin() + sigs_begin, order_.records.begin() + sigs_end,
+                     [&](uint32_t a, uint32_t b) {
+                       return covered_type(store_.rdata(store_[a])) < covered_type(store_.rdata(store_[b]));
+                     });
+  }
+  n.rrset_begin = static_cast<uint32_t>(zone.rrsets_.size());
+
+  // Group this node's records into RRsets (records are sorted by type).
+  uint32_t i = d.begin;
+  while (i < d.end) {
+    const StoredRecord& first = rec(i);
+    uint32_t j = i;
+    while (j < d.end && rec(j).type == first.type) {
+      const StoredRecord& r = rec(j);
+      if (r.ttl != first.ttl && first.type != dns::rrtype::RRSIG) {
+        warning(r, "TTL " + std::to_string(r.ttl) + " of " + dns::name_to_text(d.name) + " " +
+                       dns::type_to_text(r.type) + " differs from the RRset's TTL " +
+                       std::to_string(first.ttl) + "; using " + std::to_string(first.ttl));
+      }
+      ++j;
+    }
+    RRset rs;
+    rs.type = first.type;
+    rs.count = static_cast<uint16_t>(j - i);
+    rs.ttl = first.ttl;
+    rs.rdata_offset = static_cast<uint32_t>(zone.rdata_.size());
+    append_rdata(zone, i, j);
+    zone.rrsets_.push_back(rs);
+    zone.records_ += j - i;
+    const std::span<const uint8_t> rd = store_.rdata(first);
+    if (first.type == dns::rrtype::SOA && rd.size() >= 20) {
+      const std::size_t s = rd.size() - 20;
+      zone.serial_ = static_cast<uint32_t>(rd[s]) << 24 | static_cast<uint32_t>(rd[s + 1]) << 16 |
+                     static_cast<uint32_t>(rd[s + 2]) << 8 | rd[s + 3];
+    }
+    if (first.type == dns::rrtype::NSEC3PARAM && apex && rd.size() >= 5) {
+      zone.nsec3_.present = true;
+      zone.nsec3_.algorithm = rd[0];
+      zone.nsec3_.iterations = static_cast<uint16_t>(rd[2] << 8 | rd[3]);
+      zone.nsec3_.salt.assign(rd.begin() + 5, rd.begin() + 5 + std::min<std::size_t>(rd[4], rd.size() - 5));
+    }
+    if (first.type == dns::rrtype::NS && !dns::name_equal(d.name, origin)) n.flags |= node_flag::kDelegation;
+    i = j;
+  }
+  n.rrset_count = static_cast<uint16_t>(zone.rrsets_.size() - n.rrset_begin);
+  // Attach RRSIGs to the RRsets they cover (RFC 4035 §3.1.1 serves them
+  // together). The RRSIG RRset holds them grouped by covered type, so each
+  // SigSet is a slice of it rather than a second copy.
+  if (sigs_begin != sigs_end) {
+    uint32_t offset = 0;
+    for (uint32_t k = n.rrset_begin; k < zone.rrsets_.size(); ++k) {
+      if (zone.rrsets_[k].type == dns::rrtype::RRSIG) offset = zone.rrsets_[k].rdata_offset;
+    }
+    uint32_t s = sigs_begin;
+    while (s < sigs_end) {
+      const uint16_t type = covered_type(store_.rdata(rec(s)));
+      SigSet ss;
+      ss.ttl = rec(s).ttl;
+      ss.rdata_offset = offset;
+      for (; s < sigs_end && covered_type(store_.rdata(rec(s))) == type; ++s) {
+        ++ss.count;
+        offset += 2 + rec(s).rdlength;
+      }
+      for (uint32_t k = n.rrset_begin; k < zone.rrsets_.size(); ++k) {
+        if (zone.rrsets_[k].type != type) continue;
+        zone.rrsets_[k].sigs = static_cast<uint32_t>(zone.sigsets_.size());
+        zone.sigsets_.push_back(ss);
+      }
+    }
+  }
+  zone.nodes_.push_back(n);
+}
+
+std::shared_ptr<const Zone> ZoneBuilder::build() {
+  if (too_large_) return nullptr;
+  std::vector<NodeDraft> drafts = owner_drafts();
+  bool has_dnskey = false;
+  if (!check_zone(drafts, has_dnskey)) return nullptr;
+  add_empty_non_terminals(drafts);
 
   auto zone = std::make_shared<Zone>();
-  zone->origin_ = origin;
+  zone->origin_ = config_.origin;
   zone->file_ = config_.file;
   zone->flatten_ = config_.flatten;
   zone->signed_ = has_dnskey;
-  zone->nodes_.reserve(drafts.size());
+  // Exact sizes, so that the snapshot holds no spare capacity.
+  std::size_t name_bytes = 0, rrsets = 0, rdata_bytes = 0;
   for (const NodeDraft& d : drafts) {
-    Node n;
-    n.name_offset = static_cast<uint32_t>(zone->names_.size());
-    n.name_length = static_cast<uint8_t>(d.name.size());
-    n.labels = static_cast<uint8_t>(dns::label_count(d.name));
-    zone->names_.insert(zone->names_.end(), d.name.begin(), d.name.end());
-    if (dns::name_equal(d.name, origin.wire())) {
-      n.flags |= node_flag::kApex;
-      zone->apex_ = static_cast<uint32_t>(zone->nodes_.size());
+    name_bytes += d.name.size();
+    for (uint32_t k = d.begin; k < d.end; ++k) {
+      if (k == d.begin || rec(k).type != rec(k - 1).type) ++rrsets;
+      rdata_bytes += 2 + rec(k).rdlength;
     }
-    if (d.records.empty()) n.flags |= node_flag::kEmptyNonTerminal;
-    // NSEC3 records live in their own chain (RFC 5155 §7.2): their hashed
-    // owners are not names of the zone, and lookups must not find them.
-    bool nsec3_only = !d.records.empty();
-    for (uint32_t r : d.records) {
-      const ParsedRecord& rec = records_[r];
-      const bool covers_nsec3 = rec.type == dns::rrtype::RRSIG && rec.rdata.size() >= 2 &&
-                                (rec.rdata[0] << 8 | rec.rdata[1]) == dns::rrtype::NSEC3;
-      if (rec.type != dns::rrtype::NSEC3 && !covers_nsec3) nsec3_only = false;
-    }
-    if (nsec3_only) n.flags |= node_flag::kNsec3Owner;
-    n.rrset_begin = static_cast<uint32_t>(zone->rrsets_.size());
-
-    // Group this node's records into RRsets (records are sorted by type).
-    std::vector<const ParsedRecord*> sigs;
-    std::size_t i = 0;
-    while (i < d.records.size()) {
-      const ParsedRecord& first = records_[d.records[i]];
-      std::vector<const ParsedRecord*> set;
-      std::size_t j = i;
-      while (j < d.records.size() && records_[d.records[j]].type == first.type) {
-        const ParsedRecord& r = records_[d.records[j]];
-        if (r.ttl != first.ttl && first.type != dns::rrtype::RRSIG) {
-          warning(r, "TTL " + std::to_string(r.ttl) + " of " + dns::name_to_text(d.name) + " " +
-                         dns::type_to_text(r.type) + " differs from the RRset's TTL " +
-                         std::to_string(first.ttl) + "; using " + std::to_string(first.ttl));
-        }
-        set.push_back(&r);
-        ++j;
-      }
-      if (first.type == dns::rrtype::RRSIG) sigs = set;
-      RRset rs;
-      rs.type = first.type;
-      rs.count = static_cast<uint16_t>(set.size());
-      rs.ttl = first.ttl;
-      rs.rdata_offset = static_cast<uint32_t>(zone->rdata_.size());
-      append_rdata(*zone, set);
-      zone->rrsets_.push_back(rs);
-      zone->records_ += set.size();
-      if (first.type == dns::rrtype::SOA && first.rdata.size() >= 20) {
-        const auto& rd = first.rdata;
-        const std::size_t s = rd.size() - 20;
-        zone->serial_ = static_cast<uint32_t>(rd[s]) << 24 | static_cast<uint32_t>(rd[s + 1]) << 16 |
-                        static_cast<uint32_t>(rd[s + 2]) << 8 | rd[s + 3];
-      }
-      if (first.type == dns::rrtype::NSEC3PARAM && dns::name_equal(d.name, origin.wire()) && first.rdata.size() >= 5) {
-        const auto& rd = first.rdata;
-        zone->nsec3_.present = true;
-        zone->nsec3_.algorithm = rd[0];
-        zone->nsec3_.iterations = static_cast<uint16_t>(rd[2] << 8 | rd[3]);
-        zone->nsec3_.salt.assign(rd.begin() + 5, rd.begin() + 5 + std::min<std::size_t>(rd[4], rd.size() - 5));
-      }
-      if (first.type == dns::rrtype::NS && !dns::name_equal(d.name, origin.wire())) n.flags |= node_flag::kDelegation;
-      i = j;
-    }
-    n.rrset_count = static_cast<uint16_t>(zone->rrsets_.size() - n.rrset_begin);
-    // Attach RRSIGs to the RRsets they cover (RFC 4035 §3.1.1 serves them together).
-    if (!sigs.empty()) {
-      for (uint32_t k = n.rrset_begin; k < zone->rrsets_.size(); ++k) {
-        RRset& covered = zone->rrsets_[k];
-        std::vector<const ParsedRecord*> mine;
-        for (const ParsedRecord* s : sigs) {
-          if (s->rdata.size() >= 2 && (s->rdata[0] << 8 | s->rdata[1]) == covered.type) {
-            mine.push_back(s);
-          }
-        }
-        if (mine.empty()) continue;
-        SigSet ss;
-        ss.count = static_cast<uint16_t>(mine.size());
-        ss.ttl = mine.front()->ttl;
-        ss.rdata_offset = static_cast<uint32_t>(zone->rdata_.size());
-        append_rdata(*zone, mine);
-        covered.sigs = static_cast<uint32_t>(zone->sigsets_.size());
-        zone->sigsets_.push_back(ss);
-      }
-    }
-    zone->nodes_.push_back(n);
   }
+  zone->nodes_.reserve(drafts.size());
+  zone->names_.reserve(name_bytes);
+  zone->rrsets_.reserve(rrsets);
+  zone->rdata_.reserve(rdata_bytes);
+  for (const NodeDraft& d : drafts) add_node(*zone, d);
+  zone->sigsets_.shrink_to_fit();
   build_index(*zone);
-  link_nodes(*zone);
+  link_nodes(*zone, drafts);
   result_.records = zone->records_;
   return zone;
-}
-
-void ZoneBuilder::append_rdata(Zone& zone, const std::vector<const ParsedRecord*>& recs) {
-  for (const ParsedRecord* r : recs) {
-    zone.rdata_.push_back(static_cast<uint8_t>(r->rdata.size() >> 8));
-    zone.rdata_.push_back(static_cast<uint8_t>(r->rdata.size()));
-    zone.rdata_.insert(zone.rdata_.end(), r->rdata.begin(), r->rdata.end());
-  }
 }
 
 void ZoneBuilder::build_index(Zone& zone) {
@@ -368,24 +372,25 @@ void ZoneBuilder::build_index(Zone& zone) {
   }
 }
 
-void ZoneBuilder::link_nodes(Zone& zone) {
+void ZoneBuilder::link_nodes(Zone& zone, const std::vector<NodeDraft>& drafts) {
   // Parents precede children in canonical order, so one pass suffices.
+  std::vector<uint8_t> hash;
   for (uint32_t i = 0; i < zone.nodes_.size(); ++i) {
     Node& n = zone.nodes_[i];
     const dns::NameView name = zone.name(&n);
     if (!(n.flags & node_flag::kApex)) {
-      const Node* parent = zone.find(dns::strip_labels(name, 1));
-      if (parent) {
-        if (parent->cut != kNone) {
-          n.cut = parent->cut;
-        } else if (parent->flags & node_flag::kOccluded) {
+      const uint32_t p = drafts[i].parent;
+      // Hashed NSEC3 owners are not in the tree: nothing inherits from them.
+      if (p != kNone && !(zone.nodes_[p].flags & node_flag::kNsec3Owner)) {
+        Node& parent = zone.nodes_[p];
+        if (parent.cut != kNone) {
+          n.cut = parent.cut;
+        } else if (parent.flags & node_flag::kOccluded) {
           n.flags |= node_flag::kOccluded;
         }
-        if (dns::is_wildcard(name)) {
-          zone.nodes_[zone.index_of(parent)].flags |= node_flag::kWildcardChild;
-        }
+        if (dns::is_wildcard(name)) parent.flags |= node_flag::kWildcardChild;
         // Below a DNAME everything is occluded (RFC 6672 §2.3).
-        if (zone.rrset(parent, dns::rrtype::DNAME)) n.flags |= node_flag::kOccluded;
+        if (zone.rrset(&parent, dns::rrtype::DNAME)) n.flags |= node_flag::kOccluded;
       }
       if (n.cut == kNone && (n.flags & node_flag::kDelegation)) n.cut = i;
       if (n.cut != kNone && n.cut != i) n.flags |= node_flag::kOccluded;
@@ -393,7 +398,7 @@ void ZoneBuilder::link_nodes(Zone& zone) {
     if (zone.rrset(&n, dns::rrtype::NSEC)) zone.nsec_nodes_.push_back(i);
     if (zone.rrset(&n, dns::rrtype::NSEC3)) {
       // The owner's first label is the base32hex hash (RFC 5155 §3).
-      std::vector<uint8_t> hash;
+      hash.clear();
       const std::string_view label(reinterpret_cast<const char*>(name.data() + 1), name[0]);
       if (dns::base32hex_decode(label, hash) && hash.size() == 20) {
         Zone::Nsec3Entry e;
@@ -403,6 +408,8 @@ void ZoneBuilder::link_nodes(Zone& zone) {
       }
     }
   }
+  zone.nsec_nodes_.shrink_to_fit();
+  zone.nsec3_chain_.shrink_to_fit();
   std::sort(zone.nsec3_chain_.begin(), zone.nsec3_chain_.end(),
             [](const Zone::Nsec3Entry& a, const Zone::Nsec3Entry& b) { return a.hash < b.hash; });
 }
@@ -410,11 +417,14 @@ void ZoneBuilder::link_nodes(Zone& zone) {
 ZoneLoadResult load_zone(const ZoneConfig& config) {
   ZoneLoadResult result;
   ZoneBuilder builder(config, result);
+  struct stat st {};
+  if (::stat(config.file.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+    builder.reserve_for_file(static_cast<std::size_t>(st.st_size));
+  }
   ZoneFileOptions options;
   options.origin = config.origin;
-  const bool scanned = scan_zone_file(
-      config.file, options, [&](ParsedRecord&& rec) { builder.add(std::move(rec)); },
-      result.errors);
+  const bool scanned = scan_zone_file_views(
+      config.file, options, [&](const RecordView& rec) { builder.add(rec); }, result.errors);
   if (!scanned || !result.errors.empty()) return result;
   result.zone = builder.build();
   if (!result.errors.empty()) result.zone.reset();

@@ -137,7 +137,7 @@ struct RecordHead {
 
 class Scanner {
  public:
-  Scanner(const ZoneFileOptions& options, const RecordSink& sink,
+  Scanner(const ZoneFileOptions& options, const RecordViewSink& sink,
           std::vector<ZoneFileError>& errors)
       : options_(options), sink_(sink), errors_(errors), first_error_(errors.size()) {}
 
@@ -174,7 +174,7 @@ class Scanner {
                      std::span<const dns::TextToken> rdata, std::size_t line, bool emit);
 
   const ZoneFileOptions& options_;
-  const RecordSink& sink_;
+  const RecordViewSink& sink_;
   std::vector<ZoneFileError>& errors_;
   const std::size_t first_error_;
   bool stopped_ = false;
@@ -184,6 +184,7 @@ class Scanner {
   bool last_ttl_set_ = false;
   uint32_t last_ttl_ = 0;
   std::vector<dns::TextToken> rdata_tokens_;
+  std::vector<uint8_t> rdata_;  // reused for every record
   std::string message_;
 };
 
@@ -375,8 +376,7 @@ bool Scanner::parse_head(const FileContext& ctx, const ZoneEntry& e, std::size_t
 bool Scanner::finish_record(const FileContext& ctx, const dns::Name& owner,
                             const RecordHead& head, std::span<const dns::TextToken> rdata,
                             std::size_t line, bool emit) {
-  ParsedRecord rec;
-  if (!dns::rdata_from_text(head.type, rdata, ctx.origin, rec.rdata, message_)) {
+  if (!dns::rdata_from_text(head.type, rdata, ctx.origin, rdata_, message_)) {
     const std::string type = dns::type_to_text(head.type);
     if (message_.compare(0, type.size(), type) != 0) message_ = type + " " + message_;
     error(ctx.name, line, message_);
@@ -390,8 +390,8 @@ bool Scanner::finish_record(const FileContext& ctx, const dns::Name& owner,
       ttl = dollar_ttl_;
     } else if (last_ttl_set_) {
       ttl = last_ttl_;
-    } else if (head.type == dns::rrtype::SOA && rec.rdata.size() >= 4) {
-      const uint8_t* m = rec.rdata.data() + rec.rdata.size() - 4;
+    } else if (head.type == dns::rrtype::SOA && rdata_.size() >= 4) {
+      const uint8_t* m = rdata_.data() + rdata_.size() - 4;
       ttl = (uint32_t{m[0]} << 24) | (uint32_t{m[1]} << 16) | (uint32_t{m[2]} << 8) | m[3];
     } else {
       ttl = options_.default_ttl;
@@ -400,13 +400,15 @@ bool Scanner::finish_record(const FileContext& ctx, const dns::Name& owner,
   last_ttl_ = ttl;
   last_ttl_set_ = true;
   if (!emit) return true;
-  rec.owner = owner;
+  RecordView rec;
+  rec.owner = owner.wire();
   rec.type = head.type;
   rec.rclass = head.rclass;
   rec.ttl = ttl;
-  rec.file = ctx.name;
+  rec.rdata = rdata_;
+  rec.file = &ctx.name;
   rec.line = line;
-  sink_(std::move(rec));
+  sink_(rec);
   return true;
 }
 
@@ -534,18 +536,32 @@ void Scanner::generate(FileContext& ctx, const ZoneEntry& e) {
   }
 }
 
+RecordViewSink copying_sink(const RecordSink& sink) {
+  return [&sink](const RecordView& v) {
+    ParsedRecord rec;
+    if (!dns::Name::from_wire(v.owner, rec.owner)) return;  // the scanner made it: cannot fail
+    rec.type = v.type;
+    rec.rclass = v.rclass;
+    rec.ttl = v.ttl;
+    rec.rdata.assign(v.rdata.begin(), v.rdata.end());
+    rec.file = *v.file;
+    rec.line = v.line;
+    sink(std::move(rec));
+  };
+}
+
 }  // namespace
 
-bool scan_zone_file(const std::string& path, const ZoneFileOptions& options,
-                    const RecordSink& sink, std::vector<ZoneFileError>& errors) {
+bool scan_zone_file_views(const std::string& path, const ZoneFileOptions& options,
+                          const RecordViewSink& sink, std::vector<ZoneFileError>& errors) {
   Scanner scanner(options, sink, errors);
   scanner.scan_file(path, options.origin, 0, nullptr, 0);
   return scanner.ok();
 }
 
-bool scan_zone_text(std::string_view text, std::string_view file_name,
-                    const ZoneFileOptions& options, const RecordSink& sink,
-                    std::vector<ZoneFileError>& errors) {
+bool scan_zone_text_views(std::string_view text, std::string_view file_name,
+                          const ZoneFileOptions& options, const RecordViewSink& sink,
+                          std::vector<ZoneFileError>& errors) {
   Scanner scanner(options, sink, errors);
   FileContext ctx;
   ctx.name = std::string(file_name);
@@ -553,6 +569,17 @@ bool scan_zone_text(std::string_view text, std::string_view file_name,
   scanner.push_top(ctx.name);
   scanner.scan_text(text, ctx);
   return scanner.ok();
+}
+
+bool scan_zone_file(const std::string& path, const ZoneFileOptions& options,
+                    const RecordSink& sink, std::vector<ZoneFileError>& errors) {
+  return scan_zone_file_views(path, options, copying_sink(sink), errors);
+}
+
+bool scan_zone_text(std::string_view text, std::string_view file_name,
+                    const ZoneFileOptions& options, const RecordSink& sink,
+                    std::vector<ZoneFileError>& errors) {
+  return scan_zone_text_views(text, file_name, options, copying_sink(sink), errors);
 }
 
 }  // namespace flatns::zones

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,6 +61,21 @@ struct ZoneFileOptions {
 
 using RecordSink = std::function<void(ParsedRecord&&)>;
 
+// A scanned record without copies: the views point into the scanner's
+// buffers and are valid only during the sink call. The zone builder loads
+// from these, so that loading allocates nothing per record.
+struct RecordView {
+  dns::NameView owner;
+  uint16_t type = 0;
+  uint16_t rclass = 1;
+  uint32_t ttl = 0;
+  std::span<const uint8_t> rdata;
+  const std::string* file = nullptr;  // the file it came from ($INCLUDE aware)
+  std::size_t line = 0;
+};
+
+using RecordViewSink = std::function<void(const RecordView&)>;
+
 // Scans the file at `path`. Returns true when no error was found.
 [[nodiscard]] bool scan_zone_file(const std::string& path, const ZoneFileOptions& options,
                                   const RecordSink& sink, std::vector<ZoneFileError>& errors);
@@ -68,5 +84,12 @@ using RecordSink = std::function<void(ParsedRecord&&)>;
 [[nodiscard]] bool scan_zone_text(std::string_view text, std::string_view file_name,
                                   const ZoneFileOptions& options, const RecordSink& sink,
                                   std::vector<ZoneFileError>& errors);
+// The same scans, handing records to the sink as views.
+[[nodiscard]] bool scan_zone_file_views(const std::string& path, const ZoneFileOptions& options,
+                                        const RecordViewSink& sink,
+                                        std::vector<ZoneFileError>& errors);
+[[nodiscard]] bool scan_zone_text_views(std::string_view text, std::string_view file_name,
+                                        const ZoneFileOptions& options, const RecordViewSink& sink,
+                                        std::vector<ZoneFileError>& errors);
 
 }  // namespace flatns::zones

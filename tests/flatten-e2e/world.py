@@ -4,9 +4,9 @@ A signed hierarchy built and served by tests/resolver-e2e/hierarchy.py, on its
 own addresses (127.54.x.y:53) so it never meets the resolver suite's 127.53:
 
   .              127.54.0.1                signed; its KSK's DS is the trust anchor
-  tld1.          127.54.1.1 (good)         signed; 127.54.1.2 is a counting relay in
-                 127.54.1.2 -> .201.2      front of an NSD serving a copy whose
-                                           signatures expired (the incident)
+  tld1.          127.54.1.1 -> .201.1      signed; relays in front of NSD: 127.54.1.2's
+                 127.54.1.2 -> .201.2      serves a copy whose signatures expired (the
+                                           incident); 127.54.1.1 can be switched to it
   tld2.          127.54.2.1, 127.54.2.2    signed with NSEC3 opt-out
   tld3.          127.54.3.1, 127.54.3.2    both serve expired signatures
   tld4.          127.54.4.1, 127.54.4.2    relays to a good NSD (.204.1); switched to an
@@ -16,9 +16,10 @@ own addresses (127.54.x.y:53) so it never meets the resolver suite's 127.53:
   unsigned.tld2. 127.54.10.1               unsigned (opt-out: insecure), two A records
   target.tld3.   127.54.10.1               signed, below the bad tld3
   flip.tld4.     127.54.10.1               signed, www A TTL 2, delegation TTL 2
-  fading.tld2.   127.54.15.1 -> .215.1     relay to NSD; www A TTL 2; the relay goes dark
+  fading.tld2.   127.54.15.1, 127.54.15.2  relays to NSD (.215.1); www A TTL 2, pop A TTL 10;
+                                           both relays go dark
   dead.tld2.     127.54.14.1, 127.54.14.2  relays that swallow every query
-  closed.tld2.   127.54.16.1               nothing listens: queries are refused (ICMP)
+  closed.tld2.   127.54.16.1               nothing listens (ICMP port unreachable)
 
 flatns serves unsigned customer zones (`CUSTOMERS`), one scenario each, whose
 apex CNAME points into that hierarchy.
@@ -35,11 +36,12 @@ import hierarchy  # noqa: E402  (tests/resolver-e2e)
 
 UNBOUND_PORT = 25250
 ROOT = "127.54.0.1"
+GOOD_TLD1, GOOD_TLD1_BACKEND = "127.54.1.1", "127.54.201.1"
 BAD_TLD1 = "127.54.1.2"          # the incident's bad server (a relay, counted)
 BAD_TLD1_BACKEND = "127.54.201.2"
 TLD4 = ("127.54.4.1", "127.54.4.2")
 TLD4_GOOD, TLD4_EXPIRED = "127.54.204.1", "127.54.214.1"
-FADING, FADING_BACKEND = "127.54.15.1", "127.54.215.1"
+FADING, FADING_BACKEND = ("127.54.15.1", "127.54.15.2"), "127.54.215.1"
 DEAD = ("127.54.14.1", "127.54.14.2")
 TARGETS_NS = "127.54.10.1"
 
@@ -90,8 +92,10 @@ ns1.dead.tld2. 3600 IN A 127.54.14.1
 ns2.dead.tld2. 3600 IN A 127.54.14.2
 closed.tld2. 3600 IN NS ns.closed.tld2.
 ns.closed.tld2. 3600 IN A 127.54.16.1
-fading.tld2. 2 IN NS ns.fading.tld2.
-ns.fading.tld2. 2 IN A 127.54.15.1
+fading.tld2. 2 IN NS ns1.fading.tld2.
+fading.tld2. 2 IN NS ns2.fading.tld2.
+ns1.fading.tld2. 2 IN A 127.54.15.1
+ns2.fading.tld2. 2 IN A 127.54.15.2
 """,
     "tld3.": """
 tld3. 3600 IN SOA ns1.tld3. hostmaster.tld3. 1 1800 900 604800 300
@@ -146,10 +150,13 @@ ns.flip.tld4. 3600 IN A 127.54.10.1
 www.flip.tld4. 2 IN A 192.0.2.7
 """,
     "fading.tld2.": """
-fading.tld2. 3600 IN SOA ns.fading.tld2. hostmaster.fading.tld2. 1 1800 900 604800 2
-fading.tld2. 3600 IN NS ns.fading.tld2.
-ns.fading.tld2. 3600 IN A 127.54.15.1
+fading.tld2. 3600 IN SOA ns1.fading.tld2. hostmaster.fading.tld2. 1 1800 900 604800 2
+fading.tld2. 3600 IN NS ns1.fading.tld2.
+fading.tld2. 3600 IN NS ns2.fading.tld2.
+ns1.fading.tld2. 3600 IN A 127.54.15.1
+ns2.fading.tld2. 3600 IN A 127.54.15.2
 www.fading.tld2. 2 IN A 192.0.2.6
+pop.fading.tld2. 10 IN A 192.0.2.8
 """,
 }
 
@@ -163,7 +170,7 @@ LAYOUT = hierarchy.Layout(
     unsigned={"unsigned.tld2."},
     servers={
         ROOT: ["."],
-        "127.54.1.1": ["tld1."],
+        GOOD_TLD1_BACKEND: ["tld1."],
         BAD_TLD1_BACKEND: ["tld1..expired"],
         "127.54.2.1": ["tld2."],
         "127.54.2.2": ["tld2."],
@@ -196,7 +203,7 @@ CUSTOMERS = {
     "fading.example.": (3600, "www.fading.tld2."),
     "flip.example.": (3600, "www.flip.tld4."),
     "incident.example.": (3600, "www.secure.tld1."),
-    "probe.example.": (3600, "www.unsigned.tld2."),   # tells whether the engine has landed
+    "popular.example.": (3600, "pop.fading.tld2."),   # prefetch
 }
 
 DEADLINE_MS = 1000

@@ -245,7 +245,6 @@ class Hierarchy:
         self.layout = layout
         self.dir = tempfile.mkdtemp(prefix=layout.workdir_prefix)
         self.procs = []
-        self.nsd = {}  # address -> its NSD process
 
     def __enter__(self):
         try:
@@ -297,9 +296,8 @@ class Hierarchy:
 remote-control:
   control-enable: no
 {zones}""")
-        self.nsd[addr] = subprocess.Popen(["nsd", "-d", "-c", conf], stdout=subprocess.DEVNULL,
-                                          stderr=subprocess.DEVNULL)
-        self.procs.append(self.nsd[addr])
+        self.procs.append(subprocess.Popen(["nsd", "-d", "-c", conf], stdout=subprocess.DEVNULL,
+                                           stderr=subprocess.DEVNULL))
 
     def _start_unbound(self):
         conf = os.path.join(self.dir, "unbound.conf")
