@@ -197,6 +197,23 @@ std::string relative_to(const std::filesystem::path& base, const std::string& pa
   return (base / p).lexically_normal().string();
 }
 
+void parse_rrl(Checker& c, const YAML::Node& node, const std::string& path, std::size_t line, RrlSettings& r) {
+  auto number = [&](std::string_view name, uint32_t min, uint32_t max, uint32_t& out) {
+    return Checker::Field{name, [&c, &out, min, max](const YAML::Node& v, const std::string& p, std::size_t l) {
+                            if (auto n = c.integer(v, p, l, min, max)) out = *n;
+                          }};
+  };
+  c.mapping(node, path, line,
+            {
+                number("responses_per_second", 0, 1000000, r.responses_per_second),
+                number("slip", 0, 100, r.slip),
+                number("window_s", 1, 3600, r.window_s),
+                number("ipv4_prefix", 1, 32, r.ipv4_prefix),
+                number("ipv6_prefix", 1, 128, r.ipv6_prefix),
+                number("table_size", 1, 16777216, r.table_size),
+            });
+}
+
 void parse_server(Checker& c, const YAML::Node& node, const std::string& path, std::size_t line, ServerSettings& s) {
   c.mapping(node, path, line,
             {
@@ -234,6 +251,8 @@ void parse_server(Checker& c, const YAML::Node& node, const std::string& path, s
                      s.log_level = static_cast<LogLevel>(*i);
                    }
                  }},
+                {"rrl",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) { parse_rrl(c, v, p, l, s.rrl); }},
             });
 }
 

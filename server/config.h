@@ -14,6 +14,11 @@
 //   server.tcp_idle_timeout_ms 10000 (Knot's tcp-idle-timeout is 10 s; RFC 7766 §6.2.3)
 //   server.tcp_max_connections 1024 per worker thread (Knot: tcp-max-clients)
 //   server.log_level           info
+//   server.rrl                 off (responses_per_second 0, as Knot and NSD ship it:
+//                              a limit right for one deployment drops a busy
+//                              resolver's answers in another); when on: slip 2,
+//                              window_s 15 (BIND's), ipv4_prefix 24, ipv6_prefix 56,
+//                              table_size 65536 buckets per worker
 //   zones[].flatten            apex
 //   resolver.mode              recursive; root_hints empty = the built-in IANA root
 //                              servers; trust_anchors empty = the built-in root anchors
@@ -30,6 +35,7 @@
 
 #include "server/listener_address.h"
 #include "server/log.h"
+#include "server/rrl.h"
 #include "zones/zone_set.h"
 
 namespace flatns::server {
@@ -50,6 +56,7 @@ struct ServerSettings {
   uint32_t tcp_idle_timeout_ms = 10000;
   uint32_t tcp_max_connections = 1024;
   LogLevel log_level = LogLevel::Info;
+  RrlSettings rrl;
 };
 
 struct ZoneEntry {

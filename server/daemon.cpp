@@ -1,5 +1,8 @@
 #include "server/daemon.h"
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <csignal>
 
 #include "flatten/flattener.h"
@@ -15,6 +18,43 @@ void log_config_errors(const std::vector<ConfigError>& errors, std::string_view 
   for (const auto& e : errors) log_error(std::string(context) + e.to_string());
 }
 
+namespace {
+
+// Descriptors kept for everything but TCP clients: sockets, zone files,
+// the log, libuv's own.
+constexpr rlim_t kReservedDescriptors = 64;
+
+// Each TCP connection is a file descriptor. Raises the soft RLIMIT_NOFILE
+// as far as needed (NSD and Knot do the same) and returns how many TCP
+// connections each worker can really hold: when the hard limit is too low,
+// a lower per-worker limit keeps "close the oldest idle connection" working
+// instead of accept() failing with EMFILE and new clients being turned away.
+uint32_t tcp_connections_possible(const ServerSettings& server) {
+  const rlim_t listeners = 2 * static_cast<rlim_t>(server.workers) * server.listen.size();
+  const rlim_t wanted = static_cast<rlim_t>(server.tcp_max_connections) * server.workers + listeners +
+                        kReservedDescriptors;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return server.tcp_max_connections;
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < wanted) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= wanted) return server.tcp_max_connections;
+  const rlim_t per_worker =
+      limit.rlim_cur > kReservedDescriptors + listeners
+          ? (limit.rlim_cur - kReservedDescriptors - listeners) / server.workers
+          : 1;
+  const auto possible = static_cast<uint32_t>(std::max<rlim_t>(1, per_worker));
+  log_warn("server.tcp_max_connections: " + std::to_string(server.tcp_max_connections) + " per worker needs " +
+           std::to_string(wanted) + " file descriptors but the limit (RLIMIT_NOFILE) is " +
+           std::to_string(limit.rlim_cur) + "; each worker holds at most " + std::to_string(possible) +
+           " TCP connections");
+  return possible;
+}
+
+}  // namespace
+
 std::shared_ptr<const WorkerState> Daemon::make_state(std::shared_ptr<const zones::ZoneSet> zones) const {
   auto state = std::make_shared<WorkerState>();
   state->zones = std::move(zones);
@@ -27,7 +67,8 @@ std::shared_ptr<const WorkerState> Daemon::make_state(std::shared_ptr<const zone
   state->flatten = std::make_shared<flatten::Flattener>(flatten_settings, flatten_cache_);
   state->flatten_deadline_ms = config_.flatten.deadline_ms;
   state->tcp_idle_timeout_ms = config_.server.tcp_idle_timeout_ms;
-  state->tcp_max_connections = config_.server.tcp_max_connections;
+  state->tcp_max_connections = std::min(config_.server.tcp_max_connections, tcp_connections_possible(config_.server));
+  state->rrl = config_.server.rrl;
   return state;
 }
 
@@ -75,16 +116,25 @@ bool Daemon::start_flatten_service() {
 }
 
 void Daemon::warn_restart_needed(const Config& next) const {
-  if (!same_resolver(next.resolver, config_.resolver)) {
-    log_warn("reload: the resolver section changed; restart flatns to apply it (the running resolver "
-             "and its caches stay as they are)");
-  }
   if (next.flatten.cache_entries != config_.flatten.cache_entries) {
     log_warn("reload: flatten.cache_entries changed; restart flatns to apply it");
   }
   if (next.flatten.max_pending != config_.flatten.max_pending) {
     log_warn("reload: flatten.max_pending changed; restart flatns to apply it");
   }
+}
+
+// A changed resolver section rebuilds the resolver on the service thread
+// (its own caches start empty; flattened answers already cached stay).
+void Daemon::apply_resolver_change(const Config& next) {
+  if (same_resolver(next.resolver, config_.resolver)) return;
+  log_info("reload: the resolver section changed; rebuilding the resolver (its caches start empty, "
+           "cached flattened answers stay)");
+  resolver::ResolverSettings settings = to_resolver_settings(next.resolver);
+  settings.log = log_from_resolver;
+  flatten_service_->replace_backend([settings](uv_loop_t* loop, std::string& error) {
+    return flatten::make_resolver_backend(loop, settings, error);
+  });
 }
 
 bool Daemon::start() {
@@ -157,7 +207,7 @@ void Daemon::reload() {
     next.server.workers = config_.server.workers;
   }
   warn_restart_needed(next);
-  next.resolver = config_.resolver;
+  apply_resolver_change(next);
   next.flatten.cache_entries = config_.flatten.cache_entries;
   next.flatten.max_pending = config_.flatten.max_pending;
   config_ = std::move(next);

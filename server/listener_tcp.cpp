@@ -13,8 +13,12 @@ namespace {
 
 constexpr std::size_t kInitialReadBuffer = 1024;
 constexpr std::size_t kMaxFrame = 2 + 65535;
-// Stop reading from a client that does not read its answers.
-constexpr std::size_t kMaxPendingOutput = 256 * 1024;
+// Answers waiting to be written, per connection. Past this, queries already
+// read stay unanswered in the input buffer and reading stops until the
+// client takes its answers: a client that pipelines without reading costs
+// at most this plus one answer (and the input buffer), never a whole read's
+// worth of answers.
+constexpr std::size_t kMaxPendingOutput = 64 * 1024;
 
 }  // namespace
 
@@ -33,6 +37,14 @@ struct TcpServer::Connection {
   bool peer_closed = false;  // EOF or read error seen
   bool closing = false;
   int open_handles = 0;
+
+  [[nodiscard]] std::size_t queued_output() const { return pending.size() + writing.size(); }
+  // A whole frame (length prefix and message) waits in the input buffer.
+  [[nodiscard]] bool has_frame() const {
+    if (input_used < 2) return false;
+    std::size_t length = static_cast<std::size_t>(input[0]) << 8 | input[1];
+    return input_used >= 2 + length;
+  }
   uint64_t id = 0;
   unsigned parked = 0;  // queries waiting for a flattened answer
   // Nothing left to send and nothing to wait for.
@@ -175,8 +187,10 @@ void TcpServer::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
     return;
   }
   if (nread == 0) return;
+  // Only whole queries and completed writes restart the idle timer (in
+  // process_frames and on_write): a client trickling octets that never make
+  // a message (slowloris) is dropped at the idle timeout.
   c->input_used += static_cast<std::size_t>(nread);
-  self->touch(*c);
   self->process_frames(*c);
 }
 
@@ -187,7 +201,8 @@ void TcpServer::process_frames(Connection& c) {
   ctx.nsid = state.nsid;
   ctx.flatten = state.flatten.get();
   std::size_t pos = 0;
-  while (c.input_used - pos >= 2) {
+  bool answered = false;
+  while (c.input_used - pos >= 2 && c.queued_output() < kMaxPendingOutput) {
     std::size_t length = static_cast<std::size_t>(c.input[pos]) << 8 | c.input[pos + 1];
     if (length == 0) {  // no DNS message is empty: the stream is out of sync
       close_connection(c);
@@ -213,12 +228,14 @@ void TcpServer::process_frames(Connection& c) {
       c.pending.insert(c.pending.end(), buffers_.response.begin(), buffers_.response.begin() + n);
     }
     pos += 2 + length;
+    answered = true;
   }
   if (pos > 0) {
     std::memmove(c.input.data(), c.input.data() + pos, c.input_used - pos);
     c.input_used -= pos;
   }
-  if (c.pending.size() > kMaxPendingOutput && c.reading) {
+  if (answered) touch(c);
+  if (c.queued_output() >= kMaxPendingOutput && c.reading) {
     uv_read_stop(reinterpret_cast<uv_stream_t*>(&c.tcp));
     c.reading = false;
   }
@@ -252,6 +269,11 @@ void TcpServer::on_write(uv_write_t* req, int status) {
   if (!c->pending.empty()) {
     self->flush(*c);
     return;
+  }
+  // Queries left unanswered while too much output waited are answered now.
+  if (!self->stopping_ && c->has_frame()) {
+    self->process_frames(*c);
+    if (c->closing || c->write_in_flight) return;
   }
   if (c->reading) return;
   if (self->stopping_ || c->peer_closed) {

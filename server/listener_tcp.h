@@ -5,7 +5,13 @@
 // - Several queries per connection; pipelined queries are answered in the
 //   order received (answering is synchronous, so order is kept for free).
 // - An idle connection is closed after tcp_idle_timeout_ms (RFC 7766 §6.2.3);
-//   the timer restarts on every read and every completed write.
+//   the timer restarts when a whole query has arrived and when a write
+//   completes, not on every read: a client trickling octets that never form a
+//   message (slowloris) is dropped at the timeout, as is one that never reads
+//   its answers.
+// - Memory per connection is bounded: the input buffer holds at most one
+//   frame (2 + 65535 octets), and once 64 KiB of answers wait to be written
+//   no further query is answered or read until the client takes them.
 // - At most tcp_max_connections per worker. When a new connection arrives at
 //   the limit, the least recently active connection that has nothing left to
 //   send is closed to make room (Knot does the same under pressure); if every

@@ -51,6 +51,7 @@ bool UdpListener::open(uv_loop_t* loop, int fd, std::string& error) {
 
 void UdpListener::close() {
   if (!open_) return;
+  drain();
   open_ = false;
   uv_poll_stop(&handle_);
   uv_close(reinterpret_cast<uv_handle_t*>(&handle_), nullptr);
@@ -113,11 +114,15 @@ std::size_t UdpListener::run_batch() {
     const std::span<const uint8_t> query(b.receive_slot(i).data(), b.in[i].msg_len);
     const std::span<uint8_t> slot = b.response_slot(i);
     bool parked = false;
-    const std::size_t length =
+    std::size_t length =
         parking_ ? parking_->answer(query, slot, ctx,
                                     ReplyRoute{this, reinterpret_cast<const sockaddr*>(&b.peers[i]), 0}, parked)
                  : answer_query(*state.zones, query, slot, ctx);
-    if (length == 0) continue;  // dropped, or parked: answered later through send_later()
+    if (length != 0 && buffers_.rrl) {
+      length = buffers_.rrl->filter(reinterpret_cast<const sockaddr*>(&b.peers[i]), slot, length,
+                                    uv_now(handle_.loop));
+    }
+    if (length == 0) continue;  // dropped (or rate limited), or parked: answered later through send_later()
     b.out_iov[answers] = {slot.data(), length};
     msghdr& out = b.out[answers].msg_hdr;
     out.msg_name = &b.peers[i];
@@ -126,6 +131,12 @@ std::size_t UdpListener::run_batch() {
   }
   send_batch(answers);
   return static_cast<std::size_t>(received);
+}
+
+void UdpListener::drain() {
+  for (std::size_t taken = 0; taken < kMaxDrained; taken += UdpBatch::kSize) {
+    if (run_batch() < UdpBatch::kSize) return;
+  }
 }
 
 void UdpListener::send_batch(std::size_t count) {

@@ -20,6 +20,7 @@
 #include <span>
 #include <string>
 
+#include "server/rrl.h"
 #include "server/worker_state.h"
 
 namespace flatns::server {
@@ -60,8 +61,10 @@ struct UdpBatch {
 // Buffers one worker thread owns; shared by all of its listeners because
 // libuv calls them one at a time.
 struct WorkerBuffers {
-  std::array<uint8_t, 65535> response;  // TCP answers
+  std::array<uint8_t, 65535> response;  // TCP answers, and parked queries' answers
   UdpBatch udp;
+  // This worker's response rate limiting table; null when RRL is off.
+  std::unique_ptr<RateLimiter> rrl;
 };
 
 class QueryParking;
@@ -78,8 +81,9 @@ class UdpListener {
 
   // Takes ownership of the bound non-blocking socket `fd` and starts receiving.
   [[nodiscard]] bool open(uv_loop_t* loop, int fd, std::string& error);
-  // Stops receiving and closes the handle and the socket; the object must
-  // outlive the loop run.
+  // Answers the datagrams already queued on the socket (the queries in
+  // flight when SIGTERM came), stops receiving and closes the handle and the
+  // socket; the object must outlive the loop run.
   void close();
 
   // Flattened queries go through `parking` (server/query_parking.h), which
@@ -98,6 +102,10 @@ class UdpListener {
   static void on_readable(uv_poll_t* handle, int status, int events);
   // Receives, answers and sends one batch; returns the datagrams received.
   std::size_t run_batch();
+  // Answers what is queued, at most kMaxDrained datagrams, so that a flood
+  // cannot hold a stopping worker forever.
+  void drain();
+  static constexpr std::size_t kMaxDrained = 4096;
   void send_batch(std::size_t count);
 
   uv_poll_t handle_{};

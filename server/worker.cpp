@@ -43,6 +43,7 @@ bool Worker::start(std::string& error) {
   }
   uv_timer_init(&loop_, &drain_timer_);
   drain_timer_.data = this;
+  update_rate_limiter(buffers_->rrl, state_->rrl);
   tcp_ = std::make_unique<TcpServer>(&loop_, state_, *buffers_);
   parking_ = std::make_unique<QueryParking>(index_, flatten_service_, state_, *buffers_, max_parked_);
   if (!parking_->open(&loop_, error)) {
@@ -113,7 +114,10 @@ void Worker::on_wake(uv_async_t* async) {
   }
   // The old snapshot is released here, between packets; the listeners hold
   // a reference to state_, so they see the new one from the next callback.
-  if (next) self->state_ = std::move(next);
+  if (next) {
+    self->state_ = std::move(next);
+    update_rate_limiter(self->buffers_->rrl, self->state_->rrl);
+  }
   if (stop && !self->stopping_) self->begin_stop();
 }
 

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "server/rrl.h"
 #include "zones/answer.h"
 #include "zones/zone_set.h"
 
@@ -19,6 +20,7 @@ struct WorkerState {
   std::string nsid;
   uint32_t tcp_idle_timeout_ms = 10000;
   uint32_t tcp_max_connections = 1024;
+  RrlSettings rrl;  // each worker keeps its own table (server/rrl.h)
   uint32_t flatten_deadline_ms = 1200;  // a parked query is answered by then
 };
 

@@ -16,7 +16,7 @@ constexpr uint64_t kMaxArena = std::numeric_limits<uint32_t>::max();
 // octets 0x00 and 0x01 escaped as 0x01 0x01 and 0x01 0x02 so that a
 // terminator sorts before any label octet. memcmp order of two keys (a key
 // before any longer key it begins) is then RFC 4034 §6.1 order.
-void append_key(dns::NameView name, int labels, std::vector<uint8_t>& out) {
+void append_key(dns::NameView name, int labels, BigVector<uint8_t>& out) {
   std::array<uint8_t, 128> starts;
   int n = 0;
   for (std::size_t pos = 0; n < labels && pos < name.size() && name[pos] != 0; pos += 1 + name[pos]) {
@@ -150,7 +150,7 @@ void RecordStore::sort_by_type(std::span<uint32_t> group) const {
   }
 }
 
-void RecordStore::drop_duplicates(std::span<const uint32_t> group, std::vector<uint32_t>& kept) const {
+void RecordStore::drop_duplicates(std::span<const uint32_t> group, BigVector<uint32_t>& kept) const {
   const auto same_data = [&](uint32_t a, uint32_t b) {
     const StoredRecord& x = records_[a];
     const StoredRecord& y = records_[b];
@@ -195,28 +195,28 @@ void RecordStore::drop_duplicates(std::span<const uint32_t> group, std::vector<u
 
 RecordOrder RecordStore::order() {
   // 1. Owner runs in canonical order, then one group number per name.
-  std::vector<uint32_t> runs(owners_.size());
+  BigVector<uint32_t> runs(owners_.size());
   for (uint32_t i = 0; i < runs.size(); ++i) runs[i] = i;
   std::sort(runs.begin(), runs.end(), [&](uint32_t a, uint32_t b) { return key_less(a, b); });
-  std::vector<uint32_t> group_of_run(owners_.size());
+  BigVector<uint32_t> group_of_run(owners_.size());
   uint32_t groups = 0;
   for (std::size_t k = 0; k < runs.size(); ++k) {
     if (k == 0 || !same_key(runs[k - 1], runs[k])) ++groups;
     group_of_run[runs[k]] = groups - 1;
   }
-  std::vector<uint32_t>().swap(runs);
-  std::vector<uint8_t>().swap(keys_);
+  BigVector<uint32_t>().swap(runs);
+  BigVector<uint8_t>().swap(keys_);
 
   // 2. Records into their groups, keeping file order (a counting sort).
-  std::vector<uint32_t> begin(groups + 1, 0);
+  BigVector<uint32_t> begin(groups + 1, 0);
   for (const StoredRecord& r : records_) ++begin[group_of_run[r.owner] + 1];
   for (uint32_t g = 0; g < groups; ++g) begin[g + 1] += begin[g];
-  std::vector<uint32_t> placed(records_.size());
+  BigVector<uint32_t> placed(records_.size());
   {
-    std::vector<uint32_t> next(begin.begin(), begin.end() - 1);
+    BigVector<uint32_t> next(begin.begin(), begin.end() - 1);
     for (uint32_t i = 0; i < records_.size(); ++i) placed[next[group_of_run[records_[i].owner]]++] = i;
   }
-  std::vector<uint32_t>().swap(group_of_run);
+  BigVector<uint32_t>().swap(group_of_run);
 
   // 3. Within each name: by type (stable), duplicates dropped.
   RecordOrder out;

@@ -16,6 +16,7 @@
 
 #include "dns/name.h"
 #include "zones/zone_file.h"
+#include "zones/zone_memory.h"
 
 namespace flatns::zones {
 
@@ -33,8 +34,8 @@ struct StoredRecord {
 // order, exact duplicates dropped. Owner groups are [group_begin[g],
 // group_begin[g + 1]) in `records`.
 struct RecordOrder {
-  std::vector<uint32_t> records;      // indexes into RecordStore::records()
-  std::vector<uint32_t> group_begin;  // one per owner name, plus the end
+  BigVector<uint32_t> records;      // indexes into RecordStore::records()
+  BigVector<uint32_t> group_begin;  // one per owner name, plus the end
 };
 
 class RecordStore {
@@ -74,14 +75,14 @@ class RecordStore {
   bool same_key(uint32_t a, uint32_t b) const;
   bool key_less(uint32_t a, uint32_t b) const;
   void sort_by_type(std::span<uint32_t> group) const;
-  void drop_duplicates(std::span<const uint32_t> group, std::vector<uint32_t>& kept) const;
+  void drop_duplicates(std::span<const uint32_t> group, BigVector<uint32_t>& kept) const;
 
   std::vector<uint8_t> origin_;  // lowercased wire form
   int origin_labels_ = 0;
-  std::vector<uint8_t> bytes_;   // owner names and RDATA
-  std::vector<uint8_t> keys_;    // canonical keys of the owner runs, relative to the origin
-  std::vector<OwnerRun> owners_;
-  std::vector<StoredRecord> records_;
+  BigVector<uint8_t> bytes_;   // owner names and RDATA
+  BigVector<uint8_t> keys_;    // canonical keys of the owner runs, relative to the origin
+  BigVector<OwnerRun> owners_;
+  BigVector<StoredRecord> records_;
   std::vector<std::string> files_;
   uint16_t last_file_ = 0;
   uint64_t rdata_bytes_ = 0;

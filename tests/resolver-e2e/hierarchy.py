@@ -18,6 +18,7 @@ oracle. Layout:
 """
 
 import dataclasses
+import fcntl
 import os
 import shutil
 import signal
@@ -238,16 +239,39 @@ def _wait_udp(host, port, qname, timeout=30.0):  # NSD starts slowly on a loaded
     raise RuntimeError(f"{host}:{port} did not answer within {timeout} s")
 
 
+LOCK_WAIT_S = 240.0
+
+
 class Hierarchy:
-    """Context manager: builds the hierarchy, starts NSD and Unbound, stops them."""
+    """Context manager: builds the hierarchy, starts NSD and Unbound, stops them.
+
+    The addresses are fixed, and every worktree on the machine may run the same
+    suite: a lock file per layout makes concurrent runs take turns instead of
+    failing to bind (waiting up to LOCK_WAIT_S)."""
 
     def __init__(self, layout=DEFAULT):
         self.layout = layout
         self.dir = tempfile.mkdtemp(prefix=layout.workdir_prefix)
         self.procs = []
+        self.lock = None
+
+    def _lock(self):
+        path = os.path.join(tempfile.gettempdir(), self.layout.workdir_prefix + "lock")
+        self.lock = open(path, "w")
+        end = time.monotonic() + LOCK_WAIT_S
+        while True:
+            try:
+                fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > end:
+                    raise RuntimeError(f"another run holds {path} (its hierarchy's addresses) "
+                                       f"for over {LOCK_WAIT_S:.0f} s")
+                time.sleep(0.5)
 
     def __enter__(self):
         try:
+            self._lock()
             build(self.dir, self.layout)
             for addr, entries in self.layout.servers.items():
                 self._start_nsd(addr, entries)
@@ -271,6 +295,9 @@ class Hierarchy:
                 p.kill()
                 p.wait()
         shutil.rmtree(self.dir, ignore_errors=True)
+        if self.lock:
+            self.lock.close()  # releases the flock
+            self.lock = None
 
     def _start_nsd(self, addr, entries):
         conf = os.path.join(self.dir, f"nsd-{addr}.conf")

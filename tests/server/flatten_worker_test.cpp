@@ -263,3 +263,52 @@ TEST_CASE("after the answer expires and the upstream fails, the stale answer com
   CHECK(ede_text(*stale).find("signature expired") != std::string::npos);
   CHECK(w.upstream.calls.load() == 2);
 }
+
+TEST_CASE("a TCP client that leaves while its query is parked is dropped silently", "[flatten-worker]") {
+  FlatteningWorker w(25016, 1200, 200);
+  {
+    TcpClient tcp(w.port);
+    REQUIRE(tcp.connected());
+    REQUIRE(tcp.send_bytes(tcp_frame(edns_query("example.com.", kA, 9))));
+    std::this_thread::sleep_for(20ms);
+  }  // closed before the resolution completes
+  std::this_thread::sleep_for(400ms);
+  // The worker is fine: the answer is cached, UDP and a new TCP connection get it at once.
+  UdpAsker udp(w.port);
+  auto m = udp.ask("example.com.", kA, 1s);
+  REQUIRE(m);
+  CHECK(addresses(*m) == std::vector<std::string>{"198.51.100.7"});
+  TcpClient tcp(w.port);
+  REQUIRE(tcp.connected());
+  auto t = tcp_ask(tcp, "example.com.", kA, 1s);
+  REQUIRE(t);
+  CHECK(addresses(*t) == std::vector<std::string>{"198.51.100.7"});
+  CHECK(w.upstream.calls.load() == 1);
+}
+
+TEST_CASE("a TCP client that half-closes after its query still gets the parked answer", "[flatten-worker]") {
+  FlatteningWorker w(25017, 1200, 100);
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(w.port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0);
+  const auto frame = tcp_frame(edns_query("example.com.", kA, 10));
+  REQUIRE(write(fd, frame.data(), frame.size()) == static_cast<ssize_t>(frame.size()));
+  shutdown(fd, SHUT_WR);
+  std::vector<uint8_t> got;
+  uint8_t buffer[4096];
+  pollfd p{fd, POLLIN, 0};
+  while (poll(&p, 1, 2000) == 1) {
+    const ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n <= 0) break;  // the server closes after the answer
+    got.insert(got.end(), buffer, buffer + n);
+  }
+  close(fd);
+  REQUIRE(got.size() > 2);
+  auto m = parse_reply(std::vector<uint8_t>(got.begin() + 2, got.end()));
+  REQUIRE(m);
+  CHECK(addresses(*m) == std::vector<std::string>{"198.51.100.7"});
+}
