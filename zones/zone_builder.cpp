@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstring>
 #include <string_view>
 
 #include "dns/encoding.h"
@@ -17,6 +18,16 @@
 namespace flatns::zones {
 
 namespace {
+
+// True when `name` (of `labels` labels) equals or lies below `ancestor`
+// (of `ancestor_labels` labels); most names share their case with the node
+// above them, so an exact comparison settles it before a caseless one.
+bool is_below(dns::NameView name, int labels, dns::NameView ancestor, int ancestor_labels) {
+  if (ancestor_labels > labels) return false;
+  const dns::NameView suffix = dns::strip_labels(name, labels - ancestor_labels);
+  return suffix.size() == ancestor.size() &&
+         (std::memcmp(suffix.data(), ancestor.data(), suffix.size()) == 0 || dns::name_equal(suffix, ancestor));
+}
 
 uint16_t covered_type(std::span<const uint8_t> rrsig_rdata) {
   return rrsig_rdata.size() >= 2 ? static_cast<uint16_t>(rrsig_rdata[0] << 8 | rrsig_rdata[1]) : 0;
@@ -192,9 +203,13 @@ void ZoneBuilder::add_nodes(Zone& zone, BigVector<uint32_t>& parents) {
   const int origin_labels = config_.origin.labels();
   for (std::size_t g = 0; g < groups(); ++g) {
     const Group d = group(g);
-    while (!path.empty() && !dns::is_subdomain(d.name, zone.name(&zone.nodes_[path.back()]))) path.pop_back();
-    const int have = path.empty() ? origin_labels - 1 : zone.nodes_[path.back()].labels;
     const int want = dns::label_count(d.name);
+    while (!path.empty()) {
+      const Node& above = zone.nodes_[path.back()];
+      if (is_below(d.name, want, zone.name(&above), above.labels)) break;
+      path.pop_back();
+    }
+    const int have = path.empty() ? origin_labels - 1 : zone.nodes_[path.back()].labels;
     for (int labels = have + 1; labels < want; ++labels) {
       parents.push_back(path.empty() ? kNone : path.back());
       path.push_back(static_cast<uint32_t>(zone.nodes_.size()));

@@ -6,7 +6,7 @@
 // byte arena, records are fixed 20-octet entries, and consecutive records
 // with the same owner share one copy of it, so loading allocates nothing per
 // record. Sorting works on per-owner keys whose memcmp order is canonical
-// order, compared first through an 8-octet integer prefix.
+// order, compared first through their first 16 octets as integers.
 #pragma once
 
 #include <cstdint>
@@ -65,15 +65,14 @@ class RecordStore {
 
  private:
   struct OwnerRun {
-    uint64_t prefix = 0;  // first 8 octets of the key, big-endian, zero-padded
     uint32_t name = 0;    // wire name offset in bytes_
     uint32_t key = 0;     // canonical key offset in keys_
     uint16_t key_length = 0;
     uint8_t name_length = 0;
   };
 
-  bool same_key(uint32_t a, uint32_t b) const;
-  bool key_less(uint32_t a, uint32_t b) const;
+  bool same_key_tail(uint32_t a, uint32_t b) const;
+  bool key_tail_less(uint32_t a, uint32_t b) const;
   void sort_by_type(std::span<uint32_t> group) const;
   void drop_duplicates(std::span<const uint32_t> group, BigVector<uint32_t>& kept) const;
 
