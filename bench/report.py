@@ -34,7 +34,7 @@ def runs_table(path):
         if mix not in mixes:
             mixes.append(mix)
     summary = {}
-    print(f"{'mix':<9} {'server':<7} {'rounds':>6} {'queries/s':>10} {'lost':>8} "
+    print(f"{'mix':<14} {'server':<7} {'rounds':>6} {'queries/s':>10} {'lost':>8} "
           f"{'lat mean':>9} {'lat sd':>8} {'lat max':>8} {'CPU s':>7} {'q/CPU-s':>9} {'resp B':>6} {'load':>5}  rcodes (last round)")
     for mix in mixes:
         for server in SERVERS:
@@ -53,7 +53,7 @@ def runs_table(path):
             loads = [float(r[13]) for r in rs if len(r) > 13 and r[13]]
             load = f"{median(loads):.1f}" if loads else "?"
             summary[(mix, server)] = (qps, per_cpu)
-            print(f"{mix:<9} {server:<7} {len(rs):>6} {qps:>10.0f} {lost:>8.0f} "
+            print(f"{mix:<14} {server:<7} {len(rs):>6} {qps:>10.0f} {lost:>8.0f} "
                   f"{mean_us:>7.0f}us {sd_us:>6.0f}us {max_us:>6.0f}us {cpu:>7.2f} {per_cpu:>9.0f} {resp:>6} {load:>5}  {rs[-1][11]}")
     print()
     print(f"{'ratios':<30} {'queries/s':>10} {'q/CPU-s':>9}")
