@@ -21,6 +21,7 @@ flatns_bin="$root/build/server/flatns"
 records=133000
 signed_records=100000
 load_records=1000000
+load_rounds=3
 query_lines=200000
 duration=10
 rounds=3
@@ -44,6 +45,7 @@ usage: bench/compare.sh [options]
   --records N            records in the static zone (default $records)
   --signed-records N     records in the NSEC3-signed zone for the DO=1 mix (default $signed_records)
   --load-records N       records in the zone of the load test (default $load_records)
+  --load-rounds N        rounds of loading each zone in each server, medians reported (default $load_rounds)
   --queries N            lines in each dnsperf query file (default $query_lines)
   --duration S           seconds per dnsperf run (dnsperf -l, default $duration)
   --rounds N             rounds of flatns NSD Knot per mix (default $rounds)
@@ -70,6 +72,7 @@ while [ $# -gt 0 ]; do
     --records) records=$2; shift ;;
     --signed-records) signed_records=$2; shift ;;
     --load-records) load_records=$2; shift ;;
+    --load-rounds) load_rounds=$2; shift ;;
     --queries) query_lines=$2; shift ;;
     --duration) duration=$2; shift ;;
     --rounds) rounds=$2; shift ;;
@@ -92,7 +95,7 @@ while [ $# -gt 0 ]; do
 done
 
 if [ "$smoke" = 1 ]; then
-  records=2000 signed_records=1000 load_records=20000 query_lines=5000
+  records=2000 signed_records=1000 load_records=20000 load_rounds=1 query_lines=5000
   duration=2 rounds=1 flatten_zones=20
 fi
 
@@ -378,38 +381,54 @@ for server in $servers; do stop_server "${pid_of[$server]}"; done
 started_pids=()
 
 # --- part 2: loading ----------------------------------------------------------
+# Each round loads each zone in each server in turn (flatns NSD Knot ...), so
+# that a change in the machine's load shows in every server's medians. CPU s
+# is user+system time of the server's processes when the first answer came:
+# on a shared machine it moves less than the wall-clock time.
+cpu_seconds() {
+  local p total=0 ticks
+  ticks=$(getconf CLK_TCK)
+  for p in $(descendants "$1"); do
+    # utime stime cutime cstime, counted after the ")" that ends the command name
+    total=$((total + $(sed 's/.*) //' /proc/"$p"/stat 2>/dev/null | awk '{print $12 + $13 + $14 + $15}' || echo 0)))
+  done
+  awk -v t="$total" -v hz="$ticks" 'BEGIN { printf "%.2f\n", t / hz }'
+}
 load="$work/load.tsv"
-printf 'case\tserver\trecords\tseconds\trss_mib\tprocesses\n' >"$load"
+printf 'case\tserver\trecords\tseconds\trss_mib\tprocesses\tcpu_s\n' >"$load"
 if [ "$do_load" = 1 ]; then
   log "generating the load zone ($load_records records)"
   gen zone load.test "$load_records" "$work/zones/load.test.zone"
   read -r load_name load_ip < <(gen probe load.test "$load_records")
-  for case_ in large signed; do
-    for server in $servers; do
-      port=$((port_base + 10))
-      dir="$work/load-$case_-$server"
-      if [ "$case_" = large ]; then
-        write_config "$server" "$port" "$dir" "load.test=$work/zones/load.test.zone"
-        name=$load_name ip=$load_ip n=$load_records
-      else
-        write_config "$server" "$port" "$dir" "sig.test=$work/zones/sig.test.zone"
-        name=$sig_probe_name ip=$sig_probe_ip n="$signed_records (NSEC3)"
-      fi
-      sync
-      START_NS=$(date +%s%N)
-      start_server "$server" "$dir"
-      pid=$server_pid
-      if ! t=$(wait_ready "$pid" "$port" "$name" "$ip" 600); then
-        echo "compare.sh: $server did not load $case_ zone; its log:" >&2
-        tail -20 "$dir/out.log" "$dir"/*.log >&2 2>/dev/null || true
-        exit 1
-      fi
-      sleep 1   # let forks and background loading settle before reading memory
-      read -r rss procs < <(rss_mib "$pid")
-      printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$case_" "$server" "$n" "$t" "$rss" "$procs" >>"$load"
-      log "load $case_ $server: first answer after ${t}s, ${rss} MiB RSS over $procs processes"
-      stop_server "$pid"
-      started_pids=()
+  for round in $(seq "$load_rounds"); do
+    for case_ in large signed; do
+      for server in $servers; do
+        port=$((port_base + 10))
+        dir="$work/load-$case_-$server"
+        if [ "$case_" = large ]; then
+          write_config "$server" "$port" "$dir" "load.test=$work/zones/load.test.zone"
+          name=$load_name ip=$load_ip n=$load_records
+        else
+          write_config "$server" "$port" "$dir" "sig.test=$work/zones/sig.test.zone"
+          name=$sig_probe_name ip=$sig_probe_ip n="$signed_records (NSEC3)"
+        fi
+        sync
+        START_NS=$(date +%s%N)
+        start_server "$server" "$dir"
+        pid=$server_pid
+        if ! t=$(wait_ready "$pid" "$port" "$name" "$ip" 600); then
+          echo "compare.sh: $server did not load $case_ zone; its log:" >&2
+          tail -20 "$dir/out.log" "$dir"/*.log >&2 2>/dev/null || true
+          exit 1
+        fi
+        cpu=$(cpu_seconds "$pid")
+        sleep 1   # let forks and background loading settle before reading memory
+        read -r rss procs < <(rss_mib "$pid")
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$case_" "$server" "$n" "$t" "$rss" "$procs" "$cpu" >>"$load"
+        log "load $case_ $server (round $round): first answer after ${t}s (${cpu} CPU s), ${rss} MiB RSS over $procs processes"
+        stop_server "$pid"
+        started_pids=()
+      done
     done
   done
 fi

@@ -3,7 +3,7 @@
 
 runs.tsv:  mix server round sent completed lost qps lat_mean_s lat_max_s lat_sd_s cpu_s rcodes
            response_bytes (dnsperf's average response size: equal answers?)
-load.tsv:  case server records seconds rss_mib processes
+load.tsv:  case server records seconds rss_mib processes cpu_s (one row per round; medians shown)
 Every figure in the tables is the median over the rounds.
 """
 import statistics
@@ -70,32 +70,45 @@ def runs_table(path):
 
 
 def load_table(path):
-    rows = []
+    rows = {}
     with open(path) as f:
         for line in f:
             c = line.rstrip("\n").split("\t")
             if len(c) >= 6 and c[0] != "case":
-                rows.append(c)
+                rows.setdefault((c[0], c[1]), []).append(c)
     if not rows:
         return
     print()
-    print(f"{'load':<9} {'server':<7} {'records':>9} {'first answer':>13} {'RSS MiB':>8} {'procs':>5}")
+    print(f"{'load':<9} {'server':<7} {'records':>16} {'rounds':>6} {'first answer':>13} "
+          f"{'CPU s':>6} {'RSS MiB':>8} {'procs':>5}")
     by = {}
-    for c in rows:
-        print(f"{c[0]:<9} {c[1]:<7} {c[2]:>9} {c[3]:>12}s {c[4]:>8} {c[5]:>5}")
-        try:
-            by[(c[0], c[1])] = (float(c[3]), float(c[4]))
-        except ValueError:
-            pass
-    for case in dict.fromkeys(c[0] for c in rows):
+    for (case, server), rs in rows.items():
+        def med(i):
+            vals = []
+            for c in rs:
+                try:
+                    vals.append(float(c[i]))
+                except (ValueError, IndexError):
+                    pass
+            return statistics.median(vals) if vals else None
+        t, rss, cpu = med(3), med(4), med(6)
+        show = lambda v, fmt: format(v, fmt) if v is not None else "-"
+        print(f"{case:<9} {server:<7} {rs[0][2]:>16} {len(rs):>6} {show(t, '.2f'):>12}s "
+              f"{show(cpu, '.2f'):>6} {show(rss, '.0f'):>8} {rs[0][5]:>5}")
+        if t is not None and rss is not None:
+            by[(case, server)] = (t, rss, cpu)
+    for case in dict.fromkeys(k[0] for k in rows):
         mine = by.get((case, "flatns"))
         if not mine:
             continue
         for other, label in (("nsd", "NSD"), ("knot", "Knot")):
             theirs = by.get((case, other))
             if theirs:
+                cpu = ""
+                if mine[2] is not None and theirs[2] is not None:
+                    cpu = f", CPU {ratio(mine[2], theirs[2])}"
                 print(f"{case}: flatns/{label}: load time {ratio(mine[0], theirs[0])}, "
-                      f"memory {ratio(mine[1], theirs[1])}")
+                      f"memory {ratio(mine[1], theirs[1])}{cpu}")
 
 
 def main():

@@ -149,7 +149,46 @@ void FlattenService::on_wake(uv_async_t* handle) {
     uv_close(reinterpret_cast<uv_handle_t*>(&self->wake_), nullptr);
     return;
   }
+  self->swap_backend();
   self->drain();
+}
+
+void FlattenService::replace_backend(BackendFactory make_backend) {
+  {
+    std::lock_guard lock(replacement_mutex_);
+    replacement_ = std::move(make_backend);
+  }
+  if (running_.load()) uv_async_send(&wake_);
+}
+
+void FlattenService::swap_backend() {
+  BackendFactory make;
+  {
+    std::lock_guard lock(replacement_mutex_);
+    make = std::move(replacement_);
+    replacement_ = nullptr;
+  }
+  if (!make) return;
+  std::string error;
+  auto next = make(&loop_, error);
+  if (!next) {
+    if (log_) log_("flatten: the resolver is unchanged: " + error);
+    return;
+  }
+  backend_ = std::move(next);  // the old one abandons its resolutions silently
+  for (const auto& [key, flight] : in_flight_) start_resolution(key);
+  if (log_) {
+    log_("flatten: resolver rebuilt with the new settings; " + std::to_string(in_flight_.size()) +
+         " resolutions in flight restarted");
+  }
+}
+
+void FlattenService::start_resolution(const std::string& key) {
+  dns::Name name;
+  if (!dns::Name::from_wire(key_target(key), name)) return;
+  const uint32_t deadline = resolution_deadline_ms(deadline_ms_.load(std::memory_order_relaxed));
+  backend_->resolve(name, key_type(key), deadline,
+                    [this, key](resolver::Result&& result) { complete(key, std::move(result)); });
 }
 
 ServiceCounters FlattenService::counters() const {
@@ -213,9 +252,7 @@ void FlattenService::take(unsigned worker, const FlattenRequest& request) {
   if (!request.prefetch) flight.waiting[worker] = 1;
   resolutions_.fetch_add(1, std::memory_order_relaxed);
   if (request.prefetch) prefetches_.fetch_add(1, std::memory_order_relaxed);
-  const uint32_t deadline = resolution_deadline_ms(deadline_ms_.load(std::memory_order_relaxed));
-  backend_->resolve(name, request.qtype, deadline,
-                    [this, key](resolver::Result&& result) { complete(key, std::move(result)); });
+  start_resolution(key);
 }
 
 void FlattenService::complete(const std::string& key, resolver::Result&& result) {

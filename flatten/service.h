@@ -112,6 +112,12 @@ class FlattenService {
   // Abandons resolutions in flight and joins the thread.
   void stop();
 
+  // Any thread (SIGHUP reload): the service thread makes a new backend with
+  // `make_backend`, drops the old one (and its caches) and restarts the
+  // resolutions in flight on the new one, so nobody waiting is forgotten.
+  // When `make_backend` fails the old backend stays and the error is logged.
+  void replace_backend(BackendFactory make_backend);
+
   // Any thread; applied to resolutions started afterwards (SIGHUP reload).
   void set_deadline_ms(uint32_t ms) { deadline_ms_.store(ms, std::memory_order_relaxed); }
   void set_failure_ttl_s(uint32_t s) { failure_ttl_s_.store(s, std::memory_order_relaxed); }
@@ -156,6 +162,8 @@ class FlattenService {
   void run();
   static void on_wake(uv_async_t* handle);
   void drain();
+  void swap_backend();
+  void start_resolution(const std::string& key);
   void take(unsigned worker, const FlattenRequest& request);
   void complete(const std::string& key, resolver::Result&& result);
   void log_failure(const std::string& key, const InFlight& flight, const resolver::Result& result,
@@ -168,6 +176,9 @@ class FlattenService {
   std::atomic<uint32_t> deadline_ms_;
   std::atomic<uint32_t> failure_ttl_s_;
   std::vector<std::unique_ptr<Channel>> channels_;
+
+  std::mutex replacement_mutex_;  // reload thread against the service thread
+  BackendFactory replacement_;
 
   std::atomic<bool> running_{false};
   std::atomic<bool> stop_requested_{false};

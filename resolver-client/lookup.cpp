@@ -1,4 +1,6 @@
 // The iterator: one Lookup per (name, type); see resolution.h for the states.
+// Referrals are in referral.cpp, the chain walk in chain_walk.cpp, QNAME
+// minimisation in qname_minimisation.cpp.
 #include <algorithm>
 
 #include "dns/message.h"
@@ -9,6 +11,9 @@
 namespace flatns::resolver {
 
 namespace {
+
+// Extra rounds over a zone's servers after timeouts, before giving up.
+constexpr unsigned kTimeoutRetryRounds = 2;
 
 std::vector<dns::ResourceRecord> without_rrsigs(const std::vector<dns::ResourceRecord>& in,
                                                 uint32_t ttl_cap) {
@@ -41,6 +46,34 @@ dns::Name chain_end(const std::vector<dns::ResourceRecord>& answer, const dns::N
   return at;
 }
 
+// The owners along the CNAME chain from `qname` in `answer`, stopping
+// before `exit` when given.
+std::vector<dns::Name> chain_names(const std::vector<dns::ResourceRecord>& answer,
+                                   const dns::Name& qname, const std::optional<dns::Name>& exit) {
+  std::vector<dns::Name> out;
+  dns::Name at = qname;
+  for (std::size_t hops = 0; hops <= answer.size(); ++hops) {
+    if (exit && at == *exit) break;
+    if (std::find(out.begin(), out.end(), at) != out.end()) break;
+    out.push_back(at);
+    bool moved = false;
+    for (const auto& rr : answer) {
+      if (rr.type != dns::rrtype::CNAME || !(rr.owner == at)) continue;
+      auto target = dns::rdata_target_name(rr.type, rr.rdata);
+      dns::Name t;
+      if (target && dns::Name::from_wire(*target, t)) {
+        at = t;
+        moved = true;
+        break;
+      }
+    }
+    if (!moved) break;
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string rcode_text(uint16_t rc) {
   switch (rc) {
     case 0: return "NOERROR";
@@ -53,16 +86,15 @@ std::string rcode_text(uint16_t rc) {
   }
 }
 
-// How a server is named in verdicts and logs: the address, with the port
-// only when it is not 53.
 std::string server_label(const ServerAddress& a) {
   return a.port() == 53 ? a.host() : a.to_string();
 }
 
-}  // namespace
-
 Lookup::Lookup(Resolution& res, dns::Name qname, uint16_t qtype, unsigned depth, Done done)
-    : res_(res), qname_(std::move(qname)), qtype_(qtype), depth_(depth), done_(std::move(done)) {}
+    : res_(res), qname_(std::move(qname)), qtype_(qtype), depth_(depth), done_(std::move(done)) {
+  const ResolverSettings& s = res_.resolver.settings_;
+  minimise_ = s.qname_minimisation && s.mode == ResolverMode::Recursive;
+}
 
 void Lookup::start() {
   if (from_cache()) return;
@@ -171,19 +203,16 @@ void Lookup::enter_zone(const dns::Name& zone, std::vector<NameServer> servers, 
   zone_ = zone;
   servers_ = std::move(servers);
   tried_.clear();
+  known_labels_ = static_cast<unsigned>(zone_.labels());
+  timeouts_in_zone_ = false;
+  retry_rounds_ = 0;
   bogus_in_zone_ = 0;
   first_bogus_.reset();
+  bogus_servers_.clear();
   failures_.clear();
   phase_ = Phase::Query;
   if (!r.settings_.validate) {
     keys_ = insecure_keys(zone_, InsecureReason::NoTrustAnchor, "validation is off");
-    return;
-  }
-  if (r.settings_.mode == ResolverMode::Forward) {
-    // Validation through forwarders needs the chain built from DS/DNSKEY
-    // queries per signer; not implemented, so forwarded data is insecure.
-    keys_ = insecure_keys(zone_, InsecureReason::NoTrustAnchor,
-                          "forward mode: answers are not validated");
     return;
   }
   if (const ZoneKeys* k = r.cache_.find_keys(zone_, r.clock_.now_ms())) {
@@ -251,12 +280,22 @@ void Lookup::next_server() {
     send(best(avoided), Protocol::Udp);
     return;
   }
+  if (!first_bogus_ && timeouts_in_zone_ && retry_rounds_ < kTimeoutRetryRounds && !tried_.empty()) {
+    // Every server was tried and some timed out: a lost packet or a busy
+    // server. Ask again, with the doubled timeouts their health now gives,
+    // while the deadline allows (Unbound retries the same way).
+    ++retry_rounds_;
+    timeouts_in_zone_ = false;
+    tried_.clear();
+    next_server();
+    return;
+  }
   LookupOutcome o;
   std::string tried;
   for (const auto& f : failures_) tried += (tried.empty() ? "" : "; ") + f;
   if (first_bogus_) {
     o.kind = LookupOutcome::Kind::Bogus;
-    o.verdict = *first_bogus_;
+    o.verdict = zone_bogus_verdict();
     o.failure = "every server of zone " + zone_.to_text() + " sent data that fails validation: " +
                 tried;
   } else {
@@ -275,14 +314,28 @@ void Lookup::send(const ServerAddress& server, Protocol protocol) {
   UpstreamQuery q;
   q.server = server;
   q.protocol = protocol;
-  q.qname = phase_ == Phase::Keys ? zone_ : qname_;
-  q.qtype = phase_ == Phase::Keys ? dns::rrtype::DNSKEY : qtype_;
+  switch (phase_) {
+    case Phase::Keys:
+      q.qname = ds_.zone;
+      q.qtype = dns::rrtype::DNSKEY;
+      break;
+    case Phase::Ds:
+      q.qname = ds_name_;
+      q.qtype = dns::rrtype::DS;
+      break;
+    case Phase::Query:
+      asked_minimised_ = minimising();
+      q.qname = question_name();
+      q.qtype = asked_minimised_ ? dns::rrtype::A : qtype_;
+      if (asked_minimised_ && protocol == Protocol::Udp) ++minimised_sent_;
+      break;
+  }
   if (r.settings_.mode == ResolverMode::Forward) {
+    // We validate ourselves from the trust anchor (chain_walk.cpp): the
+    // forwarder must hand over the data as it got it, bogus or not, with
+    // its signatures (DO=1 is always set).
     q.recursion_desired = true;
-    // CD=1 would hand us data the forwarder did not check; as long as we do
-    // not build the chain of trust through forwarders ourselves (see
-    // enter_zone), the forwarder's own validation must stay on.
-    q.checking_disabled = false;
+    q.checking_disabled = true;
   }
   uint64_t left = std::max<uint64_t>(res_.remaining_ms(), 1);
   uint32_t timeout = r.health_.timeout_ms(server);
@@ -307,6 +360,7 @@ void Lookup::on_reply(const ServerAddress& server, Protocol protocol, UpstreamRe
       r.log(LogLevel::Info, "resolver: server " + server_label(server) + " (zone " +
                                 zone_.to_text() + ") does not answer; avoiding it for a while");
     }
+    timeouts_in_zone_ = true;
     server_failed(server, "timeout");
     return;
   }
@@ -325,10 +379,10 @@ void Lookup::on_reply(const ServerAddress& server, Protocol protocol, UpstreamRe
     server_failed(server, "truncated answer over TCP");
     return;
   }
-  if (phase_ == Phase::Keys) {
-    on_keys(server, msg);
-  } else {
-    on_response(server, msg);
+  switch (phase_) {
+    case Phase::Keys: on_keys(server, msg); break;
+    case Phase::Ds: on_ds(server, msg); break;
+    case Phase::Query: on_response(server, msg); break;
   }
 }
 
@@ -352,6 +406,9 @@ void Lookup::on_bogus(const ServerAddress& server, Verdict verdict) {
                                "); asking other servers, avoiding it for " + std::to_string(for_s) +
                                " s");
   if (!first_bogus_) first_bogus_ = verdict;
+  if (std::find(bogus_servers_.begin(), bogus_servers_.end(), verdict.server) == bogus_servers_.end()) {
+    bogus_servers_.push_back(verdict.server);
+  }
   ++bogus_in_zone_;
   std::string text = server_label(server) + " (zone " + zone_.to_text() + "): bogus, " + reason;
   failures_.push_back(text);
@@ -359,13 +416,21 @@ void Lookup::on_bogus(const ServerAddress& server, Verdict verdict) {
   if (bogus_in_zone_ > r.settings_.limits.bogus_retries) {
     LookupOutcome o;
     o.kind = LookupOutcome::Kind::Bogus;
-    o.verdict = *first_bogus_;
+    o.verdict = zone_bogus_verdict();
     o.failure = std::to_string(bogus_in_zone_) + " servers of zone " + zone_.to_text() +
                 " sent data that fails validation";
     finish(std::move(o));
     return;
   }
   next_server();
+}
+
+Verdict Lookup::zone_bogus_verdict() const {
+  Verdict v = *first_bogus_;
+  std::string all;
+  for (const auto& s : bogus_servers_) all += (all.empty() ? "" : ", ") + s;
+  if (!all.empty()) v.server = all;
+  return v;
 }
 
 void Lookup::on_keys(const ServerAddress& server, const dns::Message& msg) {
@@ -386,6 +451,11 @@ void Lookup::on_keys(const ServerAddress& server, const dns::Message& msg) {
   }
   keys_ = std::move(keys);
   r.cache_.store_keys(keys_, r.clock_.now_ms());
+  if (walk_target_) {
+    walk_at_ = keys_.zone;
+    walk_step();
+    return;
+  }
   phase_ = Phase::Query;
   tried_.clear();
   next_server();
@@ -394,10 +464,44 @@ void Lookup::on_keys(const ServerAddress& server, const dns::Message& msg) {
 void Lookup::on_response(const ServerAddress& server, const dns::Message& msg) {
   Resolver& r = res_.resolver;
   uint64_t now = r.clock_.now_ms();
+  const dns::Name asked = question_name();
+  const uint16_t asked_type = asked_minimised_ ? dns::rrtype::A : qtype_;
+  if (r.settings_.mode == ResolverMode::Forward && r.settings_.validate) {
+    // Forwarders never refer: the signer names which keys validate this.
+    dns::Name target = response_zone(msg, asked);
+    if (!(target == keys_.zone) && !(walk_done_for_ && target == *walk_done_for_)) {
+      start_walk(server, msg, target);
+      return;
+    }
+  }
   ValidationContext ctx = res_.validation_context();
-  ValidatedResponse vr = validate_response(msg, qname_, qtype_, keys_, ctx);
+  ValidatedResponse vr = validate_response(msg, asked, asked_type, keys_, ctx);
+  if (asked_minimised_) {
+    // Only a referral is used from a minimised query (followed below, with
+    // its DS validated); any other answer just says "no cut here", and is
+    // not validated, as in Unbound.
+    if (on_minimised_response(server, msg, vr)) return;
+  }
+  if (vr.verdict.is_bogus() &&
+      (vr.verdict.reason == BogusReason::MissingRrsig ||
+       vr.verdict.reason == BogusReason::MissingDenial) &&
+      r.settings_.mode == ResolverMode::Recursive && !asked_minimised_) {
+    // Unsigned data from a zone's servers may come from an unsigned child
+    // they serve too (no referral showed the cut): the DS records between
+    // decide, as for a signer below the zone.
+    dns::Name owner_zone = response_zone(msg, asked);
+    if (!(owner_zone == keys_.zone) && owner_zone.is_subdomain_of(keys_.zone) &&
+        !(walk_done_for_ && owner_zone == *walk_done_for_)) {
+      start_walk(server, msg, owner_zone);
+      return;
+    }
+  }
   if (vr.verdict.is_bogus()) {
     on_bogus(server, vr.verdict);
+    return;
+  }
+  if (!asked_minimised_ && vr.needs_keys_for && vr.kind != ResponseKind::Unusable) {
+    start_walk(server, msg, *vr.needs_keys_for);
     return;
   }
   if (vr.kind == ResponseKind::Unusable) {
@@ -411,9 +515,20 @@ void Lookup::on_response(const ServerAddress& server, const dns::Message& msg) {
   }
   Trust trust = msg.has_flag(dns::flag::AA) ? Trust::AuthAnswer : Trust::NonAuthAnswer;
   uint32_t ttl_cap = vr.verdict.is_secure() ? vr.ttl : 0;
-  // Cache the answer section's RRsets that lie in the zone's bailiwick.
+  // Cache the answer section's RRsets that this validation covered: in the
+  // zone's bailiwick and the keys' zone, on the chain before any exit.
+  const auto covered = chain_names(msg.answer, qname_, vr.kind == ResponseKind::CnameExit
+                                                           ? std::optional<dns::Name>(vr.next_name)
+                                                           : std::nullopt);
   for (const auto& set : group_rrsets(msg.answer)) {
-    if (set.rdatas.empty() || !set.owner.is_subdomain_of(zone_)) continue;
+    if (set.rdatas.empty() || !set.owner.is_subdomain_of(zone_) ||
+        !set.owner.is_subdomain_of(keys_.zone)) {
+      continue;
+    }
+    if (set.type != dns::rrtype::DNAME &&
+        std::find(covered.begin(), covered.end(), set.owner) == covered.end()) {
+      continue;
+    }
     std::vector<dns::ResourceRecord> records;
     append_records(set, records);
     uint32_t ttl = ttl_cap > 0 ? std::min(set.ttl, ttl_cap) : set.ttl;
@@ -441,120 +556,6 @@ void Lookup::on_response(const ServerAddress& server, const dns::Message& msg) {
     }
   }
   finish(std::move(o));
-}
-
-void Lookup::on_referral(const ServerAddress& server, const dns::Message& msg,
-                         ValidatedResponse& vr) {
-  Resolver& r = res_.resolver;
-  const ResolverLimits& lim = r.settings_.limits;
-  uint64_t now = r.clock_.now_ms();
-  const dns::Name& child = vr.next_name;
-  const dns::Name& below = (qtype_ == dns::rrtype::DS && !qname_.is_root()) ? qname_.parent() : qname_;
-  if (child == zone_ || !child.is_subdomain_of(zone_) || !below.is_subdomain_of(child)) {
-    server_failed(server, "lame: referral to " + child.to_text() + " does not lead below " +
-                              zone_.to_text() + " towards " + qname_.to_text());
-    return;
-  }
-  if (++referrals_ > lim.max_referrals) {
-    LookupOutcome o;
-    o.kind = LookupOutcome::Kind::Failed;
-    o.failure = "more than " + std::to_string(lim.max_referrals) + " referrals for " +
-                qname_.to_text();
-    o.verdict = Verdict::indeterminate(o.failure);
-    finish(std::move(o));
-    return;
-  }
-  if (r.settings_.validate && vr.delegation.verdict.security == Security::Indeterminate &&
-      keys_.verdict.is_secure()) {
-    server_failed(server, "referral to " + child.to_text() + " without a usable DS answer: " +
-                              vr.delegation.verdict.detail);
-    return;
-  }
-  std::vector<dns::ResourceRecord> ns_records;
-  std::vector<NameServer> servers;
-  uint32_t ns_ttl = UINT32_MAX;
-  for (const auto& rr : msg.authority) {
-    if (rr.type != dns::rrtype::NS || !(rr.owner == child)) continue;
-    ns_records.push_back(rr);
-    ns_ttl = std::min(ns_ttl, rr.ttl);
-    NameServer s;
-    auto target = dns::rdata_target_name(rr.type, rr.rdata);
-    if (target && dns::Name::from_wire(*target, s.name)) servers.push_back(std::move(s));
-  }
-  if (servers.empty()) {
-    server_failed(server, "referral to " + child.to_text() + " without NS records");
-    return;
-  }
-  // Glue: address records for the child's NS names, accepted only when the
-  // name lies within the bailiwick of the zone that sent the referral.
-  for (auto& s : servers) {
-    std::vector<dns::ResourceRecord> glue[2];
-    for (const auto& rr : msg.additional) {
-      if ((rr.type != dns::rrtype::A && rr.type != dns::rrtype::AAAA) || !(rr.owner == s.name)) continue;
-      if (!rr.owner.is_subdomain_of(zone_)) {
-        r.log(LogLevel::Debug, "resolver: ignoring out-of-bailiwick glue " + rr.owner.to_text() +
-                                   " from " + server_label(server) + " (zone " + zone_.to_text() + ")");
-        continue;
-      }
-      s.addresses.push_back(ServerAddress::from_rdata(rr.rdata, 53));
-      glue[rr.type == dns::rrtype::A ? 0 : 1].push_back(rr);
-    }
-    for (auto& g : glue) {
-      if (g.empty()) continue;
-      uint32_t ttl = g.front().ttl;
-      uint16_t type = g.front().type;
-      r.cache_.store_rrset(s.name, type, std::move(g), ttl, Trust::Additional,
-                           Verdict::indeterminate("glue"), now);
-    }
-    if (s.addresses.empty()) {
-      // Addresses learnt earlier (e.g. from an authoritative answer).
-      for (uint16_t t : {dns::rrtype::A, dns::rrtype::AAAA}) {
-        if (const CachedRrset* a = r.cache_.find_rrset(s.name, t, Trust::Additional, now)) {
-          for (const auto& arr : a->records) {
-            if (arr.type == t) s.addresses.push_back(ServerAddress::from_rdata(arr.rdata, 53));
-          }
-        }
-      }
-    }
-  }
-  r.cache_.store_rrset(child, dns::rrtype::NS, std::move(ns_records), ns_ttl,
-                       Trust::ReferralAuthority, Verdict::indeterminate("referral"), now);
-  DsSet ds = vr.delegation;
-  ds.zone = child;
-  if (const DsSet* anchor = r.anchors_.find(child)) ds = *anchor;
-  if (r.settings_.validate) r.cache_.store_ds(ds, now);
-  enter_zone(child, std::move(servers), &ds);
-  next_server();
-}
-
-void Lookup::lookup_ns_address(NameServer& ns) {
-  Resolver& r = res_.resolver;
-  ns.looked_up = true;
-  // A name inside the zone it serves cannot be found without glue.
-  if (res_.ns_lookups >= r.settings_.limits.max_ns_lookups ||
-      depth_ >= r.settings_.limits.max_sub_depth || ns.name.is_subdomain_of(zone_)) {
-    next_server();
-    return;
-  }
-  ++res_.ns_lookups;
-  std::size_t index = static_cast<std::size_t>(&ns - servers_.data());
-  dns::Name name = ns.name;
-  Lookup* sub = res_.make_lookup(name, dns::rrtype::A, depth_ + 1, [this, index](LookupOutcome&& o) {
-    if (finished_ || !res_.running()) return;
-    if (o.kind == LookupOutcome::Kind::Answer) {
-      for (const auto& rr : o.answer) {
-        if (rr.type == dns::rrtype::A && rr.owner == servers_[index].name) {
-          servers_[index].addresses.push_back(ServerAddress::from_rdata(rr.rdata, 53));
-        }
-      }
-    }
-    if (servers_[index].addresses.empty()) {
-      failures_.push_back("NS " + servers_[index].name.to_text() + ": no address (" +
-                          (o.failure.empty() ? "no A record" : o.failure) + ")");
-    }
-    next_server();
-  });
-  sub->start();
 }
 
 }  // namespace flatns::resolver

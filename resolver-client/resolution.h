@@ -20,10 +20,29 @@
 //            │ bogus: back the server off, log it with the zone, re-ask up to
 //            │        bogus_retries other servers, then the verdict is bogus
 //
-// Forward mode sends every query to the forwarders with RD=1; it does not
-// yet build the chain of trust through them (DS/DNSKEY per signer), so its
-// answers are marked insecure and CD stays 0, leaving bogus data to the
-// forwarder's own validation.
+// Keys for a zone no referral revealed ("needs keys"): when a response is
+// signed by a zone below the one whose keys we hold (the same servers serve
+// parent and child; or forward mode, where nothing is a referral), the
+// Lookup builds the chain of trust itself, label by label from the keys it
+// holds down to the signer (or, for unsigned data, down to the owner name):
+// DS at the next label ─ signed DS ─▶ DNSKEY of that zone, validated against it
+//                      ├ NODATA, NSEC/NSEC3 shows NS: unsigned delegation, insecure
+//                      └ NODATA, no cut there: go one label further down
+// then validates the held response again with the keys found. DS, DNSKEY and
+// "no cut here" are cached, so the next resolution below the same zones
+// starts where this one ended.
+//
+// Forward mode sends every query to the forwarders with RD=1, CD=1 and DO=1
+// and validates exactly as above, starting from the trust anchor: the
+// forwarders' own validation is not trusted. A bogus answer is re-asked at
+// the other forwarders before the verdict is bogus.
+//
+// QNAME minimisation (RFC 9156, recursive mode): each zone's servers are asked
+// "A" for the name one label below the zone, going down one label per NOERROR
+// until a referral or the full name; at most kMaxMinimisedQueries per Lookup.
+// Relaxed like Unbound's default: NXDOMAIN, REFUSED, FORMERR or NOTIMP to a
+// minimised query (broken servers, RFC 9156 §2.3) make the Lookup ask the full
+// name from then on.
 //
 // Every callback checks that the resolution is still running; when it ends
 // (result or deadline) its outstanding queries are cancelled.
@@ -40,6 +59,17 @@
 #include "resolver-client/validator.h"
 
 namespace flatns::resolver {
+
+// "NOERROR", "REFUSED", ... for messages.
+[[nodiscard]] std::string rcode_text(uint16_t rcode);
+// How a server is named in verdicts and logs: the address, with the port
+// only when it is not 53.
+[[nodiscard]] std::string server_label(const ServerAddress& a);
+// The zone whose keys validate `response` to a question for `qname`: the
+// signer of its RRSIGs over the answer at qname (or over the SOA/NSEC/NSEC3
+// of a denial); for unsigned data the owner (or the SOA's owner), whose
+// ancestors' DS records then tell whether it may be unsigned.
+[[nodiscard]] dns::Name response_zone(const dns::Message& response, const dns::Name& qname);
 
 struct LookupOutcome {
   enum class Kind { Answer, CnameExit, NxDomain, NoData, Bogus, Failed } kind = Kind::Failed;
@@ -64,7 +94,8 @@ class Lookup {
     std::vector<ServerAddress> addresses;
     bool looked_up = false;
   };
-  enum class Phase { Keys, Query };
+  // Keys: DNSKEY of ds_.zone; Ds: DS of ds_name_ (chain walk); Query: the question.
+  enum class Phase { Keys, Ds, Query };
 
   bool from_cache();
   void enter_zone(const dns::Name& zone, std::vector<NameServer> servers, const DsSet* ds);
@@ -76,6 +107,19 @@ class Lookup {
   void on_response(const ServerAddress& server, const dns::Message& msg);
   void on_referral(const ServerAddress& server, const dns::Message& msg, ValidatedResponse& vr);
   void on_bogus(const ServerAddress& server, Verdict verdict);
+  // The verdict when every server asked sent bogus data: the first one's
+  // reason, naming all of them (EDE EXTRA-TEXT shows who broke).
+  [[nodiscard]] Verdict zone_bogus_verdict() const;
+  // Chain of trust below keys_ (chain_walk.cpp).
+  void start_walk(const ServerAddress& server, const dns::Message& msg, const dns::Name& target);
+  void walk_step();
+  void on_ds(const ServerAddress& server, const dns::Message& msg);
+  void end_walk();
+  // QNAME minimisation (chain_walk.cpp).
+  [[nodiscard]] dns::Name question_name() const;  // what the query in flight asks
+  [[nodiscard]] bool minimising() const;
+  bool on_minimised_response(const ServerAddress& server, const dns::Message& msg,
+                             const ValidatedResponse& vr);
   void server_failed(const ServerAddress& server, const std::string& why);
   void lookup_ns_address(NameServer& ns);
   void finish(LookupOutcome&& outcome);
@@ -96,8 +140,27 @@ class Lookup {
   std::vector<ServerAddress> tried_;  // in this zone and phase
   unsigned bogus_in_zone_ = 0;
   std::optional<Verdict> first_bogus_;
+  std::vector<std::string> bogus_servers_;  // of this zone, in the order asked
   std::vector<std::string> failures_;  // "192.0.2.1: timeout" for this zone
   unsigned referrals_ = 0;
+  bool timeouts_in_zone_ = false;
+  unsigned retry_rounds_ = 0;  // rounds over the zone's servers again after timeouts
+
+  // Chain walk state (see above).
+  std::optional<dns::Name> walk_target_;
+  dns::Name walk_at_;   // deepest name whose cut status is known
+  dns::Name ds_name_;   // Phase::Ds: the name whose DS is asked
+  std::optional<dns::Message> pending_;
+  ServerAddress pending_server_;
+  std::vector<ServerAddress> query_tried_;
+  unsigned walks_ = 0;
+  std::optional<dns::Name> walk_done_for_;  // the last walk's target
+
+  // QNAME minimisation state.
+  bool minimise_ = false;
+  unsigned known_labels_ = 0;  // labels of the deepest name below zone_ known not to be a cut
+  unsigned minimised_sent_ = 0;
+  bool asked_minimised_ = false;  // the query in flight asks a minimised name
 };
 
 class Resolution : public std::enable_shared_from_this<Resolution> {

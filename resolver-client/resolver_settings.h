@@ -43,6 +43,7 @@ struct ResolverSettings {
   std::string trust_anchors_file;         // empty: the built-in IANA root anchors
   std::string trust_anchors_text;         // zone-file text, used instead of a file (tests)
   bool validate = true;                   // resolver.dnssec: validate | off
+  bool qname_minimisation = true;         // RFC 9156, relaxed (recursive mode only)
   std::size_t cache_max_bytes = 32u << 20;
   ResolverLimits limits;
   LogFunction log;  // may be empty (nothing logged)

@@ -32,7 +32,7 @@ struct UpstreamQuery {
   dns::Name qname;
   uint16_t qtype = 0;
   bool recursion_desired = false;   // RD=1: forward mode
-  bool checking_disabled = false;   // CD=1: for forwarding once we validate through forwarders
+  bool checking_disabled = false;   // CD=1: forward mode (we validate; the forwarder must not)
   uint32_t timeout_ms = 1000;
 };
 

@@ -179,6 +179,13 @@ DenialResult nsec3_proves_name_error(const Nsec3Set& set, const dns::Name& qname
   return ce.nc_cover->opt_out() ? DenialResult::OptOut : DenialResult::Proven;
 }
 
+const Nsec3Record* nsec3_matching(const Nsec3Set& set, const dns::Name& name) {
+  if (set.usability != Nsec3Usability::Usable) return nullptr;
+  std::vector<uint8_t> hash;
+  if (!Hasher{set}.hash(name, hash)) return nullptr;
+  return matching(set, hash);
+}
+
 DenialResult nsec3_proves_nodata(const Nsec3Set& set, const dns::Name& qname, uint16_t qtype,
                                  std::string& why) {
   if (set.usability != Nsec3Usability::Usable) {

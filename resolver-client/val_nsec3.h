@@ -70,6 +70,10 @@ enum class DenialResult : uint8_t {
                                                         const dns::Name& qname,
                                                         const dns::Name& closest_encloser,
                                                         std::string& why);
+// The NSEC3 record whose owner hash is `name`'s, or nullptr (also when the
+// hash budget is spent).
+[[nodiscard]] const Nsec3Record* nsec3_matching(const Nsec3Set& set, const dns::Name& name);
+
 // The delegation `child` has no DS (Proven) or sits in an opt-out span (OptOut).
 [[nodiscard]] DenialResult nsec3_proves_no_ds(const Nsec3Set& set, const dns::Name& child,
                                               std::string& why);

@@ -7,6 +7,7 @@
 #include "dns/message.h"
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
+#include "dns/type_bitmap.h"
 #include "resolver-client/val_nsec.h"
 #include "resolver-client/val_nsec3.h"
 
@@ -102,6 +103,22 @@ class ResponseValidation {
     return signer;
   }
 
+  // The validated denial records show `name` as a delegation point: NS set,
+  // SOA clear, at the NSEC or matching NSEC3 of the name itself.
+  bool denial_shows_cut(const dns::Name& name) {
+    if (!secure_keys()) return false;
+    collect_denial();
+    auto cut = [](std::span<const uint8_t> bitmap) {
+      return dns::type_bitmap_has(bitmap, dns::rrtype::NS) &&
+             !dns::type_bitmap_has(bitmap, dns::rrtype::SOA);
+    };
+    for (const auto& n : nsecs_) {
+      if (n.owner == name) return cut(n.bitmap);
+    }
+    if (const Nsec3Record* m = nsec3_matching(nsec3_, name)) return cut(m->bitmap);
+    return false;
+  }
+
   // The authority section's NSEC/NSEC3 RRsets of this zone that validate.
   void collect_denial() {
     if (denial_collected_) return;
@@ -112,12 +129,9 @@ class ResponseValidation {
         continue;
       }
       if (!secure_keys()) continue;
-      const RrsetCheck c = verify_rrset(set, keys_, ctx_);
-      if (c.verdict.security != Security::Secure) {
-        fail(c.verdict);
-        continue;
-      }
-      take_ttl(c.ttl);
+      // check() also notices NSECs signed by a child zone on the same servers.
+      const RrsetCheck c = check(set);
+      if (c.verdict.security != Security::Secure) continue;
       validated_denial_.push_back(&set);
     }
     nsecs_ = nsec_records(validated_denial_);
@@ -130,6 +144,7 @@ class ResponseValidation {
                       InsecureReason opt_out_reason = InsecureReason::OptOut) {
     if (!secure_keys()) return;
     collect_denial();
+    if (out_.needs_keys_for) return;  // the denial is the child's to prove
     std::string why;
     if (!nsecs_.empty()) {
       if (nsec_ok(nsecs_, why)) return;
@@ -315,6 +330,20 @@ ValidatedResponse validate_response(const dns::Message& response, const dns::Nam
     const SignedRrset* cname =
         qtype == dns::rrtype::CNAME ? nullptr : find_rrset(v.answer(), name, dns::rrtype::CNAME);
     const SignedRrset* rrset = hit != nullptr && !hit->rdatas.empty() ? hit : cname;
+    // After a CNAME, data this zone does not vouch for (signed by a zone
+    // below, unsigned, or absent without this zone's SOA) means the target
+    // lies below a cut: resolve the rest there, trusting none of it here.
+    const bool elsewhere =
+        step > 0 && v.secure_keys() &&
+        (rrset == nullptr || rrset->rdatas.empty()
+             ? rcode == dns::rcode::NOERROR &&
+                   find_rrset(v.authority(), keys.zone, dns::rrtype::SOA) == nullptr
+             : rrset->rrsigs.empty() || v.signer_below_zone(*rrset).has_value());
+    if (elsewhere) {
+      out.kind = ResponseKind::CnameExit;
+      out.next_name = name;
+      return out;
+    }
     if (rrset == nullptr || rrset->rdatas.empty()) break;
     const RrsetCheck c = v.check(*rrset);
     if (c.wildcard_expanded && v.secure_keys()) {
@@ -410,6 +439,7 @@ ValidatedResponse validate_response(const dns::Message& response, const dns::Nam
     if (out.verdict.security == Security::Secure) {
       out.delegation.verdict = Verdict::insecure(name, InsecureReason::UnsignedDelegation,
                                                  "no DS for " + name.to_text());
+      out.ds_denied_at_cut = v.denial_shows_cut(name);
     } else if (out.verdict.security == Security::Insecure && before.security == Security::Secure &&
                out.verdict.insecure_reason == InsecureReason::OptOut) {
       // An opt-out DS denial: the parent's answer is fine, the child is unsigned.

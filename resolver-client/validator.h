@@ -58,10 +58,17 @@ struct ValidatedResponse {
   // qtype DS: the DS answer (Answer) or the proof of its absence (NoData).
   DsSet delegation;
   bool wildcard_answer = false;  // the answer was synthesised from a wildcard
+  // qtype DS, NoData: the validated NSEC/NSEC3 at the name has NS without
+  // SOA, so the name is a delegation (to an unsigned child). False for a
+  // name inside the zone that is no cut at all, which a chain of trust built
+  // label by label (forward mode) passes through.
+  bool ds_denied_at_cut = false;
   // Set when RRsets are signed by a zone below keys.zone (the same servers
-  // serve parent and child, so no referral showed the cut): the verdict is
-  // Indeterminate; fetch that zone's DS and DNSKEY and validate again with
-  // its keys (as Unbound does when the signer name is below the key zone).
+  // serve parent and child, so no referral showed the cut; or forwarders,
+  // which never refer): the verdict is Indeterminate; fetch that zone's DS
+  // and DNSKEY and validate again with its keys (as Unbound does when the
+  // signer name is below the key zone). A CNAME chain that enters such a
+  // zone after its first link ends as CnameExit at that name instead.
   std::optional<dns::Name> needs_keys_for;
 };
 

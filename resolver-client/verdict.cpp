@@ -115,7 +115,9 @@ std::string Verdict::to_text() const {
   }
   if (security != Security::Secure || !server.empty()) {
     out += " (zone " + zone.to_text();
-    if (!server.empty()) out += ", server " + server;
+    if (!server.empty()) {
+      out += (server.find(", ") == std::string::npos ? ", server " : ", servers ") + server;
+    }
     out += ")";
   }
   if (!detail.empty()) out += ": " + detail;

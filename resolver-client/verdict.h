@@ -58,7 +58,8 @@ struct Verdict {
   BogusReason reason = BogusReason::None;
   InsecureReason insecure_reason = InsecureReason::None;
   dns::Name zone;      // the zone whose data or proof decided (root when unknown)
-  std::string server;  // upstream address "ip" or "ip:port"; filled in by the caller
+  std::string server;  // upstream address "ip" or "ip:port"; filled in by the caller;
+                       // "ip, ip" when every server of the zone was bogus
   std::string detail;  // human text, names the RRset/key tag at fault
 
   [[nodiscard]] static Verdict secure(const dns::Name& zone);

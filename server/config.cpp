@@ -322,6 +322,35 @@ void parse_zone(Checker& c, const YAML::Node& node, const std::string& path, std
   zones.push_back(std::move(entry));
 }
 
+// resolver.cache_size: bytes, or a number with k, m or g (powers of 1024,
+// as Unbound reads its cache sizes); 64k to 64g.
+std::optional<std::size_t> byte_size(Checker& c, const YAML::Node& v, const std::string& p,
+                                     std::size_t l) {
+  constexpr uint64_t kMin = 64ull << 10, kMax = 64ull << 30;
+  const std::string expected = "expected a size from 64k to 64g (bytes, or with k, m, g)";
+  auto text = c.string(v, p, l);
+  if (!text) return std::nullopt;
+  std::string digits = *text;
+  uint64_t unit = 1;
+  if (!digits.empty()) {
+    switch (digits.back()) {
+      case 'k': case 'K': unit = 1ull << 10; break;
+      case 'm': case 'M': unit = 1ull << 20; break;
+      case 'g': case 'G': unit = 1ull << 30; break;
+      default: break;
+    }
+    if (unit != 1) digits.pop_back();
+  }
+  uint64_t value = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() ||
+      value > kMax / unit || value * unit < kMin) {
+    c.error(v, l, p, expected + ", found '" + *text + "'");
+    return std::nullopt;
+  }
+  return static_cast<std::size_t>(value * unit);
+}
+
 void parse_resolver(Checker& c, const YAML::Node& node, const std::string& path, std::size_t line,
                     const std::filesystem::path& base, ResolverSettings& r) {
   std::size_t mode_line = line;
@@ -355,6 +384,14 @@ void parse_resolver(Checker& c, const YAML::Node& node, const std::string& path,
                 {"dnssec",
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {
                    if (auto i = c.choice(v, p, l, {"validate", "off"})) r.dnssec_validate = *i == 0;
+                 }},
+                {"cache_size",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   if (auto bytes = byte_size(c, v, p, l)) r.cache_size = *bytes;
+                 }},
+                {"qname_minimisation",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   if (auto b = c.boolean(v, p, l)) r.qname_minimisation = *b;
                  }},
             });
   if (r.mode == ResolverMode::Forward && r.forwarders.empty()) {

@@ -23,6 +23,8 @@
 //   resolver.mode              recursive; root_hints empty = the built-in IANA root
 //                              servers; trust_anchors empty = the built-in root anchors
 //   resolver.dnssec            validate
+//   resolver.cache_size        32m (bytes; k, m, g suffixes), like Unbound's rrset-cache-size
+//   resolver.qname_minimisation true (relaxed, like Unbound's default)
 //   flatten.deadline_ms 1200, serve_stale true, stale_max_s 86400, max_ttl 3600,
 //   min_ttl 0 (no floor), cache_entries 10000, max_pending 1024 (per worker),
 //   failure_ttl_s 5 (RFC 9520 §3.2: failures are cached briefly)
@@ -72,6 +74,8 @@ struct ResolverSettings {
   std::vector<SocketAddress> forwarders;  // required (non-empty) in forward mode
   std::string trust_anchors;              // path; empty = built-in root trust anchors
   bool dnssec_validate = true;
+  std::size_t cache_size = 32u << 20;  // bytes for the embedded resolver's caches
+  bool qname_minimisation = true;      // RFC 9156, relaxed
 };
 
 struct FlattenSettings {

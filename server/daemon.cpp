@@ -116,16 +116,25 @@ bool Daemon::start_flatten_service() {
 }
 
 void Daemon::warn_restart_needed(const Config& next) const {
-  if (!same_resolver(next.resolver, config_.resolver)) {
-    log_warn("reload: the resolver section changed; restart flatns to apply it (the running resolver "
-             "and its caches stay as they are)");
-  }
   if (next.flatten.cache_entries != config_.flatten.cache_entries) {
     log_warn("reload: flatten.cache_entries changed; restart flatns to apply it");
   }
   if (next.flatten.max_pending != config_.flatten.max_pending) {
     log_warn("reload: flatten.max_pending changed; restart flatns to apply it");
   }
+}
+
+// A changed resolver section rebuilds the resolver on the service thread
+// (its own caches start empty; flattened answers already cached stay).
+void Daemon::apply_resolver_change(const Config& next) {
+  if (same_resolver(next.resolver, config_.resolver)) return;
+  log_info("reload: the resolver section changed; rebuilding the resolver (its caches start empty, "
+           "cached flattened answers stay)");
+  resolver::ResolverSettings settings = to_resolver_settings(next.resolver);
+  settings.log = log_from_resolver;
+  flatten_service_->replace_backend([settings](uv_loop_t* loop, std::string& error) {
+    return flatten::make_resolver_backend(loop, settings, error);
+  });
 }
 
 bool Daemon::start() {
@@ -198,7 +207,7 @@ void Daemon::reload() {
     next.server.workers = config_.server.workers;
   }
   warn_restart_needed(next);
-  next.resolver = config_.resolver;
+  apply_resolver_change(next);
   next.flatten.cache_entries = config_.flatten.cache_entries;
   next.flatten.max_pending = config_.flatten.max_pending;
   config_ = std::move(next);

@@ -7,11 +7,13 @@
 //           zone set is posted to each worker, which swaps it between packets.
 //           server.listen and server.workers need a restart (logged as such);
 //           nsid, log_level, the TCP limits and the flatten section apply at
-//           once, except flatten.cache_entries and flatten.max_pending. The
-//           flatten service, its resolver caches and the flattened-answer
-//           cache survive the reload (they stay warm); a changed resolver
-//           section (mode, root_hints, forwarders, trust_anchors, dnssec),
-//           cache_entries or max_pending is logged and needs a restart;
+//           once, except flatten.cache_entries and flatten.max_pending
+//           (logged: they need a restart). The flatten service and the
+//           flattened-answer cache survive the reload (they stay warm); the
+//           resolver keeps its caches too unless the resolver section
+//           changed: then it is rebuilt on the service thread with the new
+//           settings and the resolutions in flight restart on it (trust
+//           anchors that fail to load keep the old resolver, logged);
 //   SIGTERM, SIGINT  stop accepting, finish writing answers already made,
 //           exit 0.
 #pragma once
@@ -48,6 +50,7 @@ class Daemon {
   [[nodiscard]] std::shared_ptr<const WorkerState> make_state(std::shared_ptr<const zones::ZoneSet> zones) const;
   [[nodiscard]] bool start_flatten_service();
   void warn_restart_needed(const Config& next) const;
+  void apply_resolver_change(const Config& next);
 
   std::string config_path_;
   std::string version_;

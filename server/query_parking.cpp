@@ -79,7 +79,7 @@ std::size_t QueryParking::answer(std::span<const uint8_t> query, std::span<uint8
       request_.target = call_.target;
       request_.qtype = call_.qtype;
       request_.zone.assign(call_.zone);
-      request_.qname.length = 0;
+      set_request_qname(query);
       request_.prefetch = true;
       if (service_->request(worker_, request_)) ++counters_.requests;  // a full queue only loses this refresh
     }
@@ -96,12 +96,7 @@ std::size_t QueryParking::answer(std::span<const uint8_t> query, std::span<uint8
     request_.qtype = call_.qtype;
     request_.zone.assign(call_.zone);
     request_.prefetch = false;
-    dns::Query q;
-    if (dns::parse_query(query, q) == dns::QueryStatus::Ok) {
-      request_.qname = q.qname;
-    } else {
-      request_.qname.length = 0;
-    }
+    set_request_qname(query);
     if (!service_->request(worker_, request_)) {
       table_.release(*entry);
       return answer_now(query, out, context, "the request queue to the flatten service is full");
@@ -124,6 +119,16 @@ std::size_t QueryParking::answer(std::span<const uint8_t> query, std::span<uint8
   parked = true;
   arm_timer(entry->deadline_ms);
   return 0;
+}
+
+// The flattened name, for the service's log lines.
+void QueryParking::set_request_qname(std::span<const uint8_t> query) {
+  dns::Query q;
+  if (dns::parse_query(query, q) == dns::QueryStatus::Ok) {
+    request_.qname = q.qname;
+  } else {
+    request_.qname.assign(dns::Name::root().wire());
+  }
 }
 
 void QueryParking::arm_timer(uint64_t deadline_ms) {

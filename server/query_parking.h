@@ -84,6 +84,7 @@ class QueryParking {
   bool reanswer(ParkedQuery& entry, bool final);
   void send(const ParkedQuery& entry, std::span<const uint8_t> response);
   void arm_timer(uint64_t deadline_ms);
+  void set_request_qname(std::span<const uint8_t> query);
   std::size_t answer_now(std::span<const uint8_t> query, std::span<uint8_t> out, const QueryContext& context,
                          const char* why);
 

@@ -38,6 +38,8 @@ resolver::ResolverSettings to_resolver_settings(const ResolverSettings& s) {
   for (const auto& a : s.forwarders) out.forwarders.push_back(convert(a));
   out.trust_anchors_file = s.trust_anchors;
   out.validate = s.dnssec_validate;
+  out.cache_max_bytes = s.cache_size;
+  out.qname_minimisation = s.qname_minimisation;
   return out;
 }
 

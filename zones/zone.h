@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "dns/name.h"
+#include "zones/zone_memory.h"
 #include "zones/zone_set.h"
 
 namespace flatns::zones {
@@ -143,19 +144,19 @@ class Zone {
   bool signed_ = false;
   Nsec3Params nsec3_;
 
-  std::vector<Node> nodes_;  // canonical order; nodes_[apex_] is the apex
+  BigVector<Node> nodes_;  // canonical order; nodes_[apex_] is the apex
   uint32_t apex_ = 0;
-  std::vector<RRset> rrsets_;
-  std::vector<SigSet> sigsets_;
-  std::vector<uint8_t> names_;
-  std::vector<uint8_t> rdata_;
-  std::vector<uint32_t> index_;         // open-addressing table of node indexes (kNone = empty)
-  std::vector<uint32_t> nsec_nodes_;    // nodes owning NSEC, canonical order
+  BigVector<RRset> rrsets_;
+  BigVector<SigSet> sigsets_;
+  BigVector<uint8_t> names_;
+  BigVector<uint8_t> rdata_;
+  BigVector<uint32_t> index_;         // open-addressing table of node indexes (kNone = empty)
+  BigVector<uint32_t> nsec_nodes_;    // nodes owning NSEC, canonical order
   struct Nsec3Entry {
     std::array<uint8_t, 20> hash;
     uint32_t node;
   };
-  std::vector<Nsec3Entry> nsec3_chain_;  // sorted by hash
+  BigVector<Nsec3Entry> nsec3_chain_;  // sorted by hash
 };
 
 }  // namespace flatns::zones

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstring>
 #include <string_view>
 
 #include "dns/encoding.h"
@@ -17,6 +18,16 @@
 namespace flatns::zones {
 
 namespace {
+
+// True when `name` (of `labels` labels) equals or lies below `ancestor`
+// (of `ancestor_labels` labels); most names share their case with the node
+// above them, so an exact comparison settles it before a caseless one.
+bool is_below(dns::NameView name, int labels, dns::NameView ancestor, int ancestor_labels) {
+  if (ancestor_labels > labels) return false;
+  const dns::NameView suffix = dns::strip_labels(name, labels - ancestor_labels);
+  return suffix.size() == ancestor.size() &&
+         (std::memcmp(suffix.data(), ancestor.data(), suffix.size()) == 0 || dns::name_equal(suffix, ancestor));
+}
 
 uint16_t covered_type(std::span<const uint8_t> rrsig_rdata) {
   return rrsig_rdata.size() >= 2 ? static_cast<uint16_t>(rrsig_rdata[0] << 8 | rrsig_rdata[1]) : 0;
@@ -56,11 +67,11 @@ class ZoneBuilder {
   std::shared_ptr<const Zone> build();
 
  private:
-  struct NodeDraft {
-    dns::NameView name;    // a record's owner, or a suffix of one for ENTs
-    uint32_t begin = 0;    // [begin, end) in order_.records, sorted by type
+  // The records of one owner name: [begin, end) in order_.records, by type.
+  struct Group {
+    dns::NameView name;
+    uint32_t begin = 0;
     uint32_t end = 0;
-    uint32_t parent = kNone;  // index of the parent's draft
   };
 
   const StoredRecord& rec(uint32_t k) const { return store_[order_.records[k]]; }
@@ -74,14 +85,18 @@ class ZoneBuilder {
     if (config_.flatten == FlattenMode::Off) return false;
     return apex || config_.flatten == FlattenMode::All;
   }
-  std::vector<NodeDraft> owner_drafts();
-  bool check_zone(const std::vector<NodeDraft>& drafts, bool& has_dnskey);
-  void check_node(const NodeDraft& node, bool apex);
-  void add_empty_non_terminals(std::vector<NodeDraft>& drafts) const;
-  void add_node(Zone& zone, const NodeDraft& d);
+  std::size_t groups() const { return order_.group_begin.size() - 1; }
+  Group group(std::size_t g) const {
+    const uint32_t b = order_.group_begin[g], e = order_.group_begin[g + 1];
+    return {store_.owner(rec(b)), b, e};
+  }
+  bool check_zone(bool& has_dnskey);
+  void check_node(const Group& node, bool apex);
+  void add_nodes(Zone& zone, BigVector<uint32_t>& parents);
+  void add_node(Zone& zone, const Group& d, bool apex);
   void append_rdata(Zone& zone, uint32_t begin, uint32_t end);
   static void build_index(Zone& zone);
-  static void link_nodes(Zone& zone, const std::vector<NodeDraft>& drafts);
+  static void link_nodes(Zone& zone, const BigVector<uint32_t>& parents);
 
   const ZoneConfig& config_;
   ZoneLoadResult& result_;
@@ -90,19 +105,7 @@ class ZoneBuilder {
   bool too_large_ = false;
 };
 
-std::vector<ZoneBuilder::NodeDraft> ZoneBuilder::owner_drafts() {
-  order_ = store_.order();
-  std::vector<NodeDraft> drafts;
-  // Room for the empty non-terminals added later without a regrowth.
-  drafts.reserve(order_.group_begin.size() + order_.group_begin.size() / 4);
-  for (std::size_t g = 0; g + 1 < order_.group_begin.size(); ++g) {
-    const uint32_t b = order_.group_begin[g], e = order_.group_begin[g + 1];
-    drafts.push_back({store_.owner(rec(b)), b, e, kNone});
-  }
-  return drafts;
-}
-
-void ZoneBuilder::check_node(const NodeDraft& node, bool apex) {
+void ZoneBuilder::check_node(const Group& node, bool apex) {
   bool has_cname = false, has_other = false, has_alias = false;
   const StoredRecord* first_cname = nullptr;
   int cname_count = 0;
@@ -130,22 +133,21 @@ void ZoneBuilder::check_node(const NodeDraft& node, bool apex) {
   }
 }
 
-bool ZoneBuilder::check_zone(const std::vector<NodeDraft>& drafts, bool& has_dnskey) {
+bool ZoneBuilder::check_zone(bool& has_dnskey) {
   const dns::Name& origin = config_.origin;
   const std::string zone_text = origin.to_text();
-  // The apex's key is empty, so it sorts first when it exists.
-  const NodeDraft* apex =
-      !drafts.empty() && dns::name_equal(drafts.front().name, origin.wire()) ? &drafts.front() : nullptr;
   const auto zone_error = [&](std::string message) {
     result_.errors.push_back({config_.file, 0, std::move(message)});
   };
-  if (!apex) {
+  // The apex's key is empty, so it sorts first when it exists.
+  if (groups() == 0 || !dns::name_equal(group(0).name, origin.wire())) {
     zone_error("zone " + zone_text + " has no SOA record at its apex");
     return false;
   }
+  const Group apex = group(0);
   int soa_count = 0, ns_count = 0;
   has_dnskey = false;
-  for (uint32_t k = apex->begin; k < apex->end; ++k) {
+  for (uint32_t k = apex.begin; k < apex.end; ++k) {
     if (rec(k).type == dns::rrtype::SOA) ++soa_count;
     if (rec(k).type == dns::rrtype::NS) ++ns_count;
     if (rec(k).type == dns::rrtype::DNSKEY) has_dnskey = true;
@@ -153,8 +155,9 @@ bool ZoneBuilder::check_zone(const std::vector<NodeDraft>& drafts, bool& has_dns
   if (soa_count == 0) zone_error("zone " + zone_text + " has no SOA record at its apex");
   if (soa_count > 1) zone_error("zone " + zone_text + " has more than one SOA record");
   if (ns_count == 0) zone_error("zone " + zone_text + " has no NS records at its apex");
-  for (const NodeDraft& d : drafts) {
-    const bool at_apex = &d == apex;
+  for (std::size_t g = 0; g < groups(); ++g) {
+    const Group d = group(g);
+    const bool at_apex = g == 0;
     check_node(d, at_apex);
     for (uint32_t k = d.begin; k < d.end; ++k) {
       const StoredRecord& r = rec(k);
@@ -170,8 +173,9 @@ bool ZoneBuilder::check_zone(const std::vector<NodeDraft>& drafts, bool& has_dns
   }
   // A pre-signed zone cannot carry flattened answers until online signing exists.
   if (has_dnskey && config_.flatten != FlattenMode::Off) {
-    for (const NodeDraft& d : drafts) {
-      if (!is_flattened_name(&d == apex)) continue;
+    for (std::size_t g = 0; g < groups(); ++g) {
+      if (!is_flattened_name(g == 0)) continue;
+      const Group d = group(g);
       bool flattened = false;
       for (uint32_t k = d.begin; k < d.end; ++k) {
         const uint16_t t = rec(k).type;
@@ -189,31 +193,32 @@ bool ZoneBuilder::check_zone(const std::vector<NodeDraft>& drafts, bool& has_dns
   return result_.errors.empty();
 }
 
-void ZoneBuilder::add_empty_non_terminals(std::vector<NodeDraft>& drafts) const {
-  // Canonical order is a pre-order walk of the tree, so a stack of the
-  // current node's ancestors finds the missing ones in one pass, and each
-  // missing ancestor belongs just before the first node below it. The same
-  // stack gives every node its parent.
-  std::vector<NodeDraft> all;
-  all.reserve(drafts.size() + drafts.size() / 4);
-  std::vector<uint32_t> path;  // indexes into `all`
+void ZoneBuilder::add_nodes(Zone& zone, BigVector<uint32_t>& parents) {
+  // Empty non-terminals are made explicit so that every node's parent
+  // exists. Canonical order is a pre-order walk of the tree, so a stack of
+  // the current node's ancestors finds the missing ones in one pass, and
+  // each missing ancestor belongs just before the first node below it. The
+  // same stack gives every node its parent.
+  std::vector<uint32_t> path;  // node indexes
   const int origin_labels = config_.origin.labels();
-  for (const NodeDraft& d : drafts) {
-    while (!path.empty() && !dns::is_subdomain(d.name, all[path.back()].name)) path.pop_back();
-    const int have = path.empty() ? origin_labels - 1 : dns::label_count(all[path.back()].name);
+  for (std::size_t g = 0; g < groups(); ++g) {
+    const Group d = group(g);
     const int want = dns::label_count(d.name);
-    for (int labels = have + 1; labels < want; ++labels) {
-      NodeDraft ent;
-      ent.name = dns::strip_labels(d.name, want - labels);
-      ent.parent = path.empty() ? kNone : path.back();
-      path.push_back(static_cast<uint32_t>(all.size()));
-      all.push_back(ent);
+    while (!path.empty()) {
+      const Node& above = zone.nodes_[path.back()];
+      if (is_below(d.name, want, zone.name(&above), above.labels)) break;
+      path.pop_back();
     }
-    all.push_back(d);
-    all.back().parent = path.empty() ? kNone : path.back();
-    path.push_back(static_cast<uint32_t>(all.size() - 1));
+    const int have = path.empty() ? origin_labels - 1 : zone.nodes_[path.back()].labels;
+    for (int labels = have + 1; labels < want; ++labels) {
+      parents.push_back(path.empty() ? kNone : path.back());
+      path.push_back(static_cast<uint32_t>(zone.nodes_.size()));
+      add_node(zone, {dns::strip_labels(d.name, want - labels), 0, 0}, false);
+    }
+    parents.push_back(path.empty() ? kNone : path.back());
+    path.push_back(static_cast<uint32_t>(zone.nodes_.size()));
+    add_node(zone, d, g == 0);
   }
-  drafts.swap(all);
 }
 
 void ZoneBuilder::append_rdata(Zone& zone, uint32_t begin, uint32_t end) {
@@ -225,14 +230,13 @@ void ZoneBuilder::append_rdata(Zone& zone, uint32_t begin, uint32_t end) {
   }
 }
 
-void ZoneBuilder::add_node(Zone& zone, const NodeDraft& d) {
+void ZoneBuilder::add_node(Zone& zone, const Group& d, bool apex) {
   const dns::NameView origin = config_.origin.wire();
   Node n;
   n.name_offset = static_cast<uint32_t>(zone.names_.size());
   n.name_length = static_cast<uint8_t>(d.name.size());
   n.labels = static_cast<uint8_t>(dns::label_count(d.name));
   zone.names_.insert(zone.names_.end(), d.name.begin(), d.name.end());
-  const bool apex = d.parent == kNone;
   if (apex) {
     n.flags |= node_flag::kApex;
     zone.apex_ = static_cast<uint32_t>(zone.nodes_.size());
@@ -329,33 +333,38 @@ void ZoneBuilder::add_node(Zone& zone, const NodeDraft& d) {
 
 std::shared_ptr<const Zone> ZoneBuilder::build() {
   if (too_large_) return nullptr;
-  std::vector<NodeDraft> drafts = owner_drafts();
+  order_ = store_.order();
   bool has_dnskey = false;
-  if (!check_zone(drafts, has_dnskey)) return nullptr;
-  add_empty_non_terminals(drafts);
+  if (!check_zone(has_dnskey)) return nullptr;
 
   auto zone = std::make_shared<Zone>();
   zone->origin_ = config_.origin;
   zone->file_ = config_.file;
   zone->flatten_ = config_.flatten;
   zone->signed_ = has_dnskey;
-  // Exact sizes, so that the snapshot holds no spare capacity.
+  // Exact sizes where they are known, so that the snapshot holds no spare
+  // capacity; room for empty non-terminals (a large reserve that stays
+  // untouched costs address space, not memory).
   std::size_t name_bytes = 0, rrsets = 0, rdata_bytes = 0;
-  for (const NodeDraft& d : drafts) {
+  for (std::size_t g = 0; g < groups(); ++g) {
+    const Group d = group(g);
     name_bytes += d.name.size();
     for (uint32_t k = d.begin; k < d.end; ++k) {
       if (k == d.begin || rec(k).type != rec(k - 1).type) ++rrsets;
       rdata_bytes += 2 + rec(k).rdlength;
     }
   }
-  zone->nodes_.reserve(drafts.size());
-  zone->names_.reserve(name_bytes);
+  const std::size_t nodes = groups() + groups() / 2 + 16;
+  zone->nodes_.reserve(nodes);
+  zone->names_.reserve(name_bytes + name_bytes / 2 + 256);
   zone->rrsets_.reserve(rrsets);
   zone->rdata_.reserve(rdata_bytes);
-  for (const NodeDraft& d : drafts) add_node(*zone, d);
+  BigVector<uint32_t> parents;
+  parents.reserve(nodes);
+  add_nodes(*zone, parents);
   zone->sigsets_.shrink_to_fit();
   build_index(*zone);
-  link_nodes(*zone, drafts);
+  link_nodes(*zone, parents);
   result_.records = zone->records_;
   return zone;
 }
@@ -372,14 +381,14 @@ void ZoneBuilder::build_index(Zone& zone) {
   }
 }
 
-void ZoneBuilder::link_nodes(Zone& zone, const std::vector<NodeDraft>& drafts) {
+void ZoneBuilder::link_nodes(Zone& zone, const BigVector<uint32_t>& parents) {
   // Parents precede children in canonical order, so one pass suffices.
   std::vector<uint8_t> hash;
   for (uint32_t i = 0; i < zone.nodes_.size(); ++i) {
     Node& n = zone.nodes_[i];
     const dns::NameView name = zone.name(&n);
     if (!(n.flags & node_flag::kApex)) {
-      const uint32_t p = drafts[i].parent;
+      const uint32_t p = parents[i];
       // Hashed NSEC3 owners are not in the tree: nothing inherits from them.
       if (p != kNone && !(zone.nodes_[p].flags & node_flag::kNsec3Owner)) {
         Node& parent = zone.nodes_[p];

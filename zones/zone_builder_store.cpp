@@ -11,36 +11,57 @@ namespace {
 
 constexpr uint64_t kMaxArena = std::numeric_limits<uint32_t>::max();
 
-// Appends the canonical key of the first `labels` labels of `name`: those
-// labels from the rightmost leftwards, lowercased, each ended by 0x00, with
-// octets 0x00 and 0x01 escaped as 0x01 0x01 and 0x01 0x02 so that a
-// terminator sorts before any label octet. memcmp order of two keys (a key
-// before any longer key it begins) is then RFC 4034 §6.1 order.
-void append_key(dns::NameView name, int labels, std::vector<uint8_t>& out) {
-  std::array<uint8_t, 128> starts;
+// Offsets of the labels of a wire name, the root label excluded.
+int label_starts(dns::NameView name, std::array<uint8_t, 128>& starts) {
   int n = 0;
-  for (std::size_t pos = 0; n < labels && pos < name.size() && name[pos] != 0; pos += 1 + name[pos]) {
+  for (std::size_t pos = 0; pos < name.size() && name[pos] != 0; pos += 1 + name[pos]) {
     starts[n++] = static_cast<uint8_t>(pos);
   }
-  while (n-- > 0) {
+  return n;
+}
+
+// The canonical key of the first `labels` labels of `name` (whose label
+// offsets are `starts`): those labels from the rightmost leftwards,
+// lowercased, each ended by 0x00, with octets 0x00 and 0x01 escaped as
+// 0x01 0x01 and 0x01 0x02 so that a terminator sorts before any label octet.
+// memcmp order of two keys (a key before any longer key it begins) is then
+// RFC 4034 §6.1 order. Returns the key's length (at most 2 * 255).
+std::size_t make_key(dns::NameView name, const std::array<uint8_t, 128>& starts, int labels,
+                     std::array<uint8_t, 512>& key) {
+  std::size_t out = 0;
+  for (int n = labels; n-- > 0;) {
     const std::size_t pos = starts[n];
     for (std::size_t k = 1; k <= name[pos]; ++k) {
       const uint8_t c = dns::ascii_lower(name[pos + k]);
       if (c <= 1) {
-        out.push_back(1);
-        out.push_back(static_cast<uint8_t>(c + 1));
+        key[out++] = 1;
+        key[out++] = static_cast<uint8_t>(c + 1);
       } else {
-        out.push_back(c);
+        key[out++] = c;
       }
     }
-    out.push_back(0);
+    key[out++] = 0;
   }
+  return out;
 }
 
-uint64_t key_prefix(const uint8_t* key, std::size_t length) {
-  uint64_t p = 0;
-  for (std::size_t i = 0; i < 8; ++i) p = p << 8 | (i < length ? key[i] : 0);
-  return p;
+// Octets [from, from + 8) of a key as a big-endian integer, zero-padded.
+uint64_t key_word(const uint8_t* key, std::size_t length, std::size_t from) {
+  if (length >= from + 8) {
+    uint64_t v;
+    std::memcpy(&v, key + from, 8);
+    return __builtin_bswap64(v);
+  }
+  uint64_t v = 0;
+  for (std::size_t i = from; i < from + 8; ++i) v = v << 8 | (i < length ? key[i] : 0);
+  return v;
+}
+
+bool equal_nocase_lower(const uint8_t* a, const uint8_t* lower, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    if (dns::ascii_lower(a[i]) != lower[i]) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -67,12 +88,22 @@ RecordStore::AddResult RecordStore::add(const RecordView& rec) {
             std::memcmp(bytes_.data() + last.name, rec.owner.data(), rec.owner.size()) == 0;
   }
   if (!reuse) {
-    if (!dns::is_subdomain(rec.owner, origin_)) {
+    // In the zone when its last labels are the origin's (one walk over the
+    // labels serves this check and the key).
+    std::array<uint8_t, 128> starts;
+    const int labels = label_starts(rec.owner, starts);
+    const int below = labels - origin_labels_;
+    // The origin starts at label `below`, or is the root label after the last.
+    const std::size_t suffix = below < 0 ? 0 : below < labels ? starts[below] : rec.owner.size() - 1;
+    if (below < 0 || rec.owner.size() - suffix != origin_.size() ||
+        !equal_nocase_lower(rec.owner.data() + suffix, origin_.data(), origin_.size())) {
       last_owner_in_zone_ = false;
       return AddResult::kOutOfZone;
     }
+    std::array<uint8_t, 512> key;
+    const std::size_t key_length = make_key(rec.owner, starts, below, key);
     if (bytes_.size() + rec.owner.size() + rec.rdata.size() > kMaxArena ||
-        keys_.size() + 2 * rec.owner.size() > kMaxArena) {
+        keys_.size() + key_length > kMaxArena) {
       return AddResult::kTooLarge;
     }
     OwnerRun run;
@@ -80,9 +111,8 @@ RecordStore::AddResult RecordStore::add(const RecordView& rec) {
     run.name_length = static_cast<uint8_t>(rec.owner.size());
     bytes_.insert(bytes_.end(), rec.owner.begin(), rec.owner.end());
     run.key = static_cast<uint32_t>(keys_.size());
-    append_key(rec.owner, dns::label_count(rec.owner) - origin_labels_, keys_);
-    run.key_length = static_cast<uint16_t>(keys_.size() - run.key);
-    run.prefix = key_prefix(keys_.data() + run.key, run.key_length);
+    run.key_length = static_cast<uint16_t>(key_length);
+    keys_.insert(keys_.end(), key.begin(), key.begin() + static_cast<std::ptrdiff_t>(key_length));
     owners_.push_back(run);
     last_owner_in_zone_ = true;
   } else if (bytes_.size() + rec.rdata.size() > kMaxArena) {
@@ -110,23 +140,61 @@ RecordStore::AddResult RecordStore::add(const RecordView& rec) {
   return AddResult::kAdded;
 }
 
-bool RecordStore::same_key(uint32_t a, uint32_t b) const {
-  const OwnerRun& x = owners_[a];
-  const OwnerRun& y = owners_[b];
-  return x.prefix == y.prefix && x.key_length == y.key_length &&
-         std::memcmp(keys_.data() + x.key, keys_.data() + y.key, x.key_length) == 0;
+namespace {
+
+// An owner run's place in the sort: the first 16 octets of its key as two
+// integers, so that most comparisons never touch the keys themselves.
+struct SortEntry {
+  uint64_t high = 0;
+  uint64_t low = 0;
+  uint32_t run = 0;
+};
+
+// Sorts by (high, low), stably: a least-significant-digit radix sort in
+// 16-bit digits, skipping digits that all entries share (the origin's labels
+// and common prefixes such as "host").
+void radix_sort(BigVector<SortEntry>& v) {
+  BigVector<SortEntry> spare(v.size());
+  std::vector<uint32_t> count(65536);
+  for (int pass = 0; pass < 8; ++pass) {
+    const bool low_word = pass < 4;
+    const int shift = (pass % 4) * 16;
+    const auto digit = [&](const SortEntry& e) {
+      return static_cast<uint32_t>(((low_word ? e.low : e.high) >> shift) & 0xffff);
+    };
+    std::fill(count.begin(), count.end(), 0);
+    for (const SortEntry& e : v) ++count[digit(e)];
+    if (count[digit(v.front())] == v.size()) continue;
+    uint32_t sum = 0;
+    for (uint32_t& c : count) {
+      const uint32_t here = c;
+      c = sum;
+      sum += here;
+    }
+    for (const SortEntry& e : v) spare[count[digit(e)]++] = e;
+    v.swap(spare);
+  }
 }
 
-bool RecordStore::key_less(uint32_t a, uint32_t b) const {
+}  // namespace
+
+// Equal 16-octet prefixes: both keys are at least 16 octets long, or they
+// are equal (a key never holds two zero octets in a row, so zero padding
+// cannot tie with a real octet). These two compare what follows.
+bool RecordStore::same_key_tail(uint32_t a, uint32_t b) const {
   const OwnerRun& x = owners_[a];
   const OwnerRun& y = owners_[b];
-  if (x.prefix != y.prefix) return x.prefix < y.prefix;
-  // Equal prefixes: both keys are at least 8 octets long, or equal (a key
-  // never holds two zero octets in a row, so zero padding cannot tie with
-  // a real octet).
+  return x.key_length == y.key_length &&
+         (x.key_length <= 16 ||
+          std::memcmp(keys_.data() + x.key + 16, keys_.data() + y.key + 16, x.key_length - 16u) == 0);
+}
+
+bool RecordStore::key_tail_less(uint32_t a, uint32_t b) const {
+  const OwnerRun& x = owners_[a];
+  const OwnerRun& y = owners_[b];
   const std::size_t common = std::min(x.key_length, y.key_length);
-  if (common > 8) {
-    const int c = std::memcmp(keys_.data() + x.key + 8, keys_.data() + y.key + 8, common - 8);
+  if (common > 16) {
+    const int c = std::memcmp(keys_.data() + x.key + 16, keys_.data() + y.key + 16, common - 16);
     if (c != 0) return c < 0;
   }
   if (x.key_length != y.key_length) return x.key_length < y.key_length;
@@ -150,7 +218,7 @@ void RecordStore::sort_by_type(std::span<uint32_t> group) const {
   }
 }
 
-void RecordStore::drop_duplicates(std::span<const uint32_t> group, std::vector<uint32_t>& kept) const {
+void RecordStore::drop_duplicates(std::span<const uint32_t> group, BigVector<uint32_t>& kept) const {
   const auto same_data = [&](uint32_t a, uint32_t b) {
     const StoredRecord& x = records_[a];
     const StoredRecord& y = records_[b];
@@ -195,28 +263,52 @@ void RecordStore::drop_duplicates(std::span<const uint32_t> group, std::vector<u
 
 RecordOrder RecordStore::order() {
   // 1. Owner runs in canonical order, then one group number per name.
-  std::vector<uint32_t> runs(owners_.size());
-  for (uint32_t i = 0; i < runs.size(); ++i) runs[i] = i;
-  std::sort(runs.begin(), runs.end(), [&](uint32_t a, uint32_t b) { return key_less(a, b); });
-  std::vector<uint32_t> group_of_run(owners_.size());
+  BigVector<SortEntry> runs(owners_.size());
+  for (uint32_t i = 0; i < runs.size(); ++i) {
+    const uint8_t* key = keys_.data() + owners_[i].key;
+    const std::size_t length = owners_[i].key_length;
+    runs[i] = {key_word(key, length, 0), key_word(key, length, 8), i};
+  }
+  const auto entry_less = [&](const SortEntry& a, const SortEntry& b) {
+    if (a.high != b.high) return a.high < b.high;
+    if (a.low != b.low) return a.low < b.low;
+    return key_tail_less(a.run, b.run);
+  };
+  if (runs.size() < 4096) {
+    std::sort(runs.begin(), runs.end(), entry_less);
+  } else {
+    // Large zones: radix on the prefixes, then each range of equal
+    // prefixes by the rest of the keys.
+    radix_sort(runs);
+    for (std::size_t b = 0; b < runs.size();) {
+      std::size_t e = b + 1;
+      while (e < runs.size() && runs[e].high == runs[b].high && runs[e].low == runs[b].low) ++e;
+      if (e - b > 1) std::sort(runs.begin() + static_cast<std::ptrdiff_t>(b), runs.begin() + static_cast<std::ptrdiff_t>(e), entry_less);
+      b = e;
+    }
+  }
+  BigVector<uint32_t> group_of_run(owners_.size());
   uint32_t groups = 0;
   for (std::size_t k = 0; k < runs.size(); ++k) {
-    if (k == 0 || !same_key(runs[k - 1], runs[k])) ++groups;
-    group_of_run[runs[k]] = groups - 1;
+    if (k == 0 || runs[k - 1].high != runs[k].high || runs[k - 1].low != runs[k].low ||
+        !same_key_tail(runs[k - 1].run, runs[k].run)) {
+      ++groups;
+    }
+    group_of_run[runs[k].run] = groups - 1;
   }
-  std::vector<uint32_t>().swap(runs);
-  std::vector<uint8_t>().swap(keys_);
+  BigVector<SortEntry>().swap(runs);
+  BigVector<uint8_t>().swap(keys_);
 
   // 2. Records into their groups, keeping file order (a counting sort).
-  std::vector<uint32_t> begin(groups + 1, 0);
+  BigVector<uint32_t> begin(groups + 1, 0);
   for (const StoredRecord& r : records_) ++begin[group_of_run[r.owner] + 1];
   for (uint32_t g = 0; g < groups; ++g) begin[g + 1] += begin[g];
-  std::vector<uint32_t> placed(records_.size());
+  BigVector<uint32_t> placed(records_.size());
   {
-    std::vector<uint32_t> next(begin.begin(), begin.end() - 1);
+    BigVector<uint32_t> next(begin.begin(), begin.end() - 1);
     for (uint32_t i = 0; i < records_.size(); ++i) placed[next[group_of_run[records_[i].owner]]++] = i;
   }
-  std::vector<uint32_t>().swap(group_of_run);
+  BigVector<uint32_t>().swap(group_of_run);
 
   // 3. Within each name: by type (stable), duplicates dropped.
   RecordOrder out;

@@ -6,7 +6,7 @@
 // byte arena, records are fixed 20-octet entries, and consecutive records
 // with the same owner share one copy of it, so loading allocates nothing per
 // record. Sorting works on per-owner keys whose memcmp order is canonical
-// order, compared first through an 8-octet integer prefix.
+// order, compared first through their first 16 octets as integers.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +16,7 @@
 
 #include "dns/name.h"
 #include "zones/zone_file.h"
+#include "zones/zone_memory.h"
 
 namespace flatns::zones {
 
@@ -33,8 +34,8 @@ struct StoredRecord {
 // order, exact duplicates dropped. Owner groups are [group_begin[g],
 // group_begin[g + 1]) in `records`.
 struct RecordOrder {
-  std::vector<uint32_t> records;      // indexes into RecordStore::records()
-  std::vector<uint32_t> group_begin;  // one per owner name, plus the end
+  BigVector<uint32_t> records;      // indexes into RecordStore::records()
+  BigVector<uint32_t> group_begin;  // one per owner name, plus the end
 };
 
 class RecordStore {
@@ -64,24 +65,23 @@ class RecordStore {
 
  private:
   struct OwnerRun {
-    uint64_t prefix = 0;  // first 8 octets of the key, big-endian, zero-padded
     uint32_t name = 0;    // wire name offset in bytes_
     uint32_t key = 0;     // canonical key offset in keys_
     uint16_t key_length = 0;
     uint8_t name_length = 0;
   };
 
-  bool same_key(uint32_t a, uint32_t b) const;
-  bool key_less(uint32_t a, uint32_t b) const;
+  bool same_key_tail(uint32_t a, uint32_t b) const;
+  bool key_tail_less(uint32_t a, uint32_t b) const;
   void sort_by_type(std::span<uint32_t> group) const;
-  void drop_duplicates(std::span<const uint32_t> group, std::vector<uint32_t>& kept) const;
+  void drop_duplicates(std::span<const uint32_t> group, BigVector<uint32_t>& kept) const;
 
   std::vector<uint8_t> origin_;  // lowercased wire form
   int origin_labels_ = 0;
-  std::vector<uint8_t> bytes_;   // owner names and RDATA
-  std::vector<uint8_t> keys_;    // canonical keys of the owner runs, relative to the origin
-  std::vector<OwnerRun> owners_;
-  std::vector<StoredRecord> records_;
+  BigVector<uint8_t> bytes_;   // owner names and RDATA
+  BigVector<uint8_t> keys_;    // canonical keys of the owner runs, relative to the origin
+  BigVector<OwnerRun> owners_;
+  BigVector<StoredRecord> records_;
   std::vector<std::string> files_;
   uint16_t last_file_ = 0;
   uint64_t rdata_bytes_ = 0;

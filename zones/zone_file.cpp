@@ -12,6 +12,7 @@
 #include "dns/rrtype.h"
 #include "zones/zone_generate.h"
 #include "zones/zone_lexer.h"
+#include "zones/zone_memory.h"
 
 namespace flatns::zones {
 
@@ -84,7 +85,7 @@ std::string quote(const ZoneToken& t) {
   return out;
 }
 
-bool read_whole_file(const std::string& path, std::string& out, std::string& error) {
+bool read_whole_file(const std::string& path, BigVector<char>& out, std::string& error) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     error = std::strerror(errno);
@@ -224,7 +225,8 @@ void Scanner::scan_file(const std::string& path, const dns::Name& origin, int de
     error(where, from_line, "$INCLUDE loop: '" + path + "' is already being read (" + chain + key + ")");
     return;
   }
-  std::string text, why;
+  BigVector<char> text;
+  std::string why;
   if (!read_whole_file(path, text, why)) {
     error(where, from_line, "cannot read zone file '" + path + "': " + why);
     return;
@@ -234,7 +236,7 @@ void Scanner::scan_file(const std::string& path, const dns::Name& origin, int de
   ctx.name = path;
   ctx.origin = origin;
   ctx.depth = depth;
-  scan_text(text, ctx);
+  scan_text(std::string_view(text.data(), text.size()), ctx);
   include_stack_.pop_back();
 }
 

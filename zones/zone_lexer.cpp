@@ -32,6 +32,19 @@ void ZoneLexer::skip_rest_of_line() {
 
 ZoneLexer::Result ZoneLexer::next(ZoneEntry& entry, std::string& error, std::size_t& error_line) {
   entry.tokens.clear();
+  // Local copies: the buffer is char, which may alias the members, so the
+  // compiler would otherwise store and reload them at every octet.
+  std::size_t pos = pos_, line = line_;
+  const auto save = [&] {
+    pos_ = pos;
+    line_ = line;
+  };
+  const auto skip_line = [&] {
+    save();
+    skip_rest_of_line();
+    pos = pos_;
+    line = line_;
+  };
   const char* const s = text_.data();
   const std::size_t n = text_.size();
   int depth = 0;
@@ -42,83 +55,86 @@ ZoneLexer::Result ZoneLexer::next(ZoneEntry& entry, std::string& error, std::siz
   // the opening one that starts in column 0, most likely the next record.
   std::size_t resume_pos = 0, resume_line = 0;
 
-  while (pos_ < n) {
+  while (pos < n) {
     if (at_line_start) {
       if (depth == 0 && entry.tokens.empty()) {
-        entry.owner_omitted = class_of(s[pos_]) == kBlank;
-      } else if (depth > 0 && resume_pos == 0 && class_of(s[pos_]) == kPlain) {
-        resume_pos = pos_;
-        resume_line = line_;
+        entry.owner_omitted = class_of(s[pos]) == kBlank;
+      } else if (depth > 0 && resume_pos == 0 && class_of(s[pos]) == kPlain) {
+        resume_pos = pos;
+        resume_line = line;
       }
     }
     at_line_start = false;
-    const char ch = s[pos_];
+    const char ch = s[pos];
     switch (class_of(ch)) {
       case kBlank:
-        ++pos_;
+        ++pos;
         break;
       case kNewline:
-        ++pos_;
-        ++line_;
+        ++pos;
+        ++line;
         at_line_start = true;
-        if (depth == 0 && !entry.tokens.empty()) return Result::kEntry;
+        if (depth == 0 && !entry.tokens.empty()) {
+          save();
+          return Result::kEntry;
+        }
         break;
       case kSpecial:
         if (ch == ';') {
-          while (pos_ < n && s[pos_] != '\n') ++pos_;
+          while (pos < n && s[pos] != '\n') ++pos;
         } else if (ch == '(') {
-          if (depth++ == 0) open_line = line_;
-          ++pos_;
+          if (depth++ == 0) open_line = line;
+          ++pos;
         } else if (ch == ')') {
           if (depth == 0) {
             error = "')' without an opening parenthesis";
-            error_line = line_;
-            skip_rest_of_line();
+            error_line = line;
+            skip_line();
             return Result::kError;
           }
           --depth;
-          ++pos_;
+          ++pos;
         } else {  // '"'
-          const std::size_t start_line = line_;
-          const std::size_t begin = ++pos_;
-          while (pos_ < n && s[pos_] != '"' && s[pos_] != '\n') {
-            if (s[pos_] == '\\' && pos_ + 1 < n) {
-              if (s[pos_ + 1] == '\n') ++line_;
-              ++pos_;
+          const std::size_t start_line = line;
+          const std::size_t begin = ++pos;
+          while (pos < n && s[pos] != '"' && s[pos] != '\n') {
+            if (s[pos] == '\\' && pos + 1 < n) {
+              if (s[pos + 1] == '\n') ++line;
+              ++pos;
             }
-            ++pos_;
+            ++pos;
           }
-          if (pos_ >= n || s[pos_] == '\n') {
+          if (pos >= n || s[pos] == '\n') {
             error = "unterminated quoted string";
             error_line = start_line;
-            skip_rest_of_line();
+            skip_line();
             return Result::kError;
           }
           if (entry.tokens.empty()) entry.line = start_line;
-          entry.tokens.push_back({std::string_view(s + begin, pos_ - begin), true, start_line});
-          ++pos_;  // closing quote
+          entry.tokens.push_back({std::string_view(s + begin, pos - begin), true, start_line});
+          ++pos;  // closing quote
         }
         break;
       default: {  // plain text or an escape: one unquoted token
-        const std::size_t start_line = line_;
-        const std::size_t begin = pos_;
-        while (pos_ < n) {
-          const uint8_t c = class_of(s[pos_]);
+        const std::size_t start_line = line;
+        const std::size_t begin = pos;
+        while (pos < n) {
+          const uint8_t c = class_of(s[pos]);
           if (c == kPlain) {
-            ++pos_;
+            ++pos;
           } else if (c == kBackslash) {
-            if (pos_ + 1 < n) {
-              if (s[pos_ + 1] == '\n') ++line_;
-              pos_ += 2;
+            if (pos + 1 < n) {
+              if (s[pos + 1] == '\n') ++line;
+              pos += 2;
             } else {
-              ++pos_;
+              ++pos;
             }
           } else {
             break;
           }
         }
         if (entry.tokens.empty()) entry.line = start_line;
-        entry.tokens.push_back({std::string_view(s + begin, pos_ - begin), false, start_line});
+        entry.tokens.push_back({std::string_view(s + begin, pos - begin), false, start_line});
         break;
       }
     }
@@ -128,11 +144,13 @@ ZoneLexer::Result ZoneLexer::next(ZoneEntry& entry, std::string& error, std::siz
     error = "unbalanced parenthesis opened at line " + std::to_string(open_line);
     error_line = open_line;
     if (resume_pos != 0) {
-      pos_ = resume_pos;
-      line_ = resume_line;
+      pos = resume_pos;
+      line = resume_line;
     }
+    save();
     return Result::kError;
   }
+  save();
   return entry.tokens.empty() ? Result::kEnd : Result::kEntry;
 }
 

@@ -222,10 +222,11 @@ mail 3600 IN A 198.51.100.25
 """
 
 
-def flatns_config(workdir, port, zones, deadline_ms=DEADLINE_MS, max_ttl=MAX_TTL,
-                  failure_ttl_s=None):
+def flatns_config(workdir, port, zones, **flatten):
     """Writes the zone files of `zones` (customer origins) and a config that
-    resolves through the hierarchy; returns the config's path."""
+    resolves through the hierarchy; returns the config's path. `flatten`
+    overrides or adds flatten.* settings (deadline_ms, failure_ttl_s, ...)."""
+    flatten = {"deadline_ms": DEADLINE_MS, "serve_stale": "true", "max_ttl": MAX_TTL, **flatten}
     lines = ["server:", f'  listen: ["127.0.0.1:{port}"]', "  workers: 2",
              "zones:" if zones else "zones: []"]
     for origin in zones:
@@ -234,10 +235,7 @@ def flatns_config(workdir, port, zones, deadline_ms=DEADLINE_MS, max_ttl=MAX_TTL
             f.write(customer_zone_text(origin))
         lines += [f'  - name: "{origin}"', f'    file: "{path}"', "    flatten: apex"]
     lines += ["resolver:", f'  root_hints: ["{ROOT}"]', f"  trust_anchors: {workdir}/root.ds",
-              "flatten:", f"  deadline_ms: {deadline_ms}", "  serve_stale: true",
-              f"  max_ttl: {max_ttl}"]
-    if failure_ttl_s is not None:
-        lines.append(f"  failure_ttl_s: {failure_ttl_s}")
+              "flatten:"] + [f"  {key}: {value}" for key, value in flatten.items()]
     config = os.path.join(workdir, f"flatns-{port}.yaml")
     with open(config, "w") as f:
         f.write("\n".join(lines) + "\n")

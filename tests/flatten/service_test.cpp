@@ -27,6 +27,7 @@ namespace {
 struct FakeResolver {
   std::atomic<int> calls{0};
   std::atomic<uint32_t> last_deadline{0};
+  std::atomic<bool> hold{false};  // while set, answers wait (the test decides when they land)
   uint64_t delay_ms = 50;
   std::function<resolver::Result(const dns::Name&)> answer = [](const dns::Name& n) {
     return testing::answer_result(n.to_text(), {"198.51.100.7"}, 300);
@@ -38,12 +39,17 @@ struct FakeResolver {
     void resolve(const dns::Name& name, uint16_t, uint32_t deadline_ms, resolver::ResultCallback done) override {
       fake_.calls.fetch_add(1);
       fake_.last_deadline = deadline_ms;
-      auto owned = std::make_unique<Pending>(Pending{{}, fake_.answer(name), std::move(done)});
+      auto owned = std::make_unique<Pending>(Pending{{}, fake_.answer(name), std::move(done), nullptr});
       Pending* pending = owned.release();  // owned again by the close callback
       uv_timer_init(loop_, &pending->timer);
       pending->timer.data = pending;
+      pending->fake = &fake_;
       uv_timer_start(&pending->timer, [](uv_timer_t* t) {
         auto* p = static_cast<Pending*>(t->data);
+        if (p->fake->hold.load()) {
+          uv_timer_start(t, t->timer_cb, 5, 0);
+          return;
+        }
         p->done(std::move(p->result));
         uv_close(reinterpret_cast<uv_handle_t*>(&p->timer), [](uv_handle_t* h) {
           std::unique_ptr<Pending>(static_cast<Pending*>(h->data));
@@ -56,6 +62,7 @@ struct FakeResolver {
       uv_timer_t timer;
       resolver::Result result;
       resolver::ResultCallback done;
+      FakeResolver* fake = nullptr;
     };
     uv_loop_t* loop_;
     FakeResolver& fake_;
@@ -94,7 +101,8 @@ bool wait_completed(FlattenService& service, unsigned worker, uint64_t& hash,
 
 TEST_CASE("service: concurrent requests from several workers share one resolution") {
   FakeResolver fake;
-  fake.delay_ms = 150;
+  fake.delay_ms = 10;
+  fake.hold = true;  // the resolution completes only once every request is in
   auto cache = std::make_shared<flatten::FlattenCache>(64);
   flatten::ServiceSettings settings;
   settings.workers = 2;
@@ -104,11 +112,18 @@ TEST_CASE("service: concurrent requests from several workers share one resolutio
   service.attach(0, nullptr);
   service.attach(1, nullptr);
 
+  std::atomic<int> refused{0};
   std::thread second([&] {
-    for (int i = 0; i < 40; ++i) REQUIRE(service.request(1, request_for("edge.cdn.test.")));
+    for (int i = 0; i < 40; ++i) refused += service.request(1, request_for("edge.cdn.test.")) ? 0 : 1;
   });
-  for (int i = 0; i < 40; ++i) REQUIRE(service.request(0, request_for("Edge.CDN.test.")));
+  for (int i = 0; i < 40; ++i) refused += service.request(0, request_for("Edge.CDN.test.")) ? 0 : 1;
   second.join();
+  CHECK(refused.load() == 0);
+  const auto end = std::chrono::steady_clock::now() + 5s;
+  while (service.counters().requests < 80 && std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(2ms);
+  }
+  fake.hold = false;
 
   uint64_t hash = 0;
   REQUIRE(wait_completed(service, 0, hash));
@@ -270,4 +285,43 @@ TEST_CASE("result to entry: answers, negative answers and the EDE of each failur
   auto in = testing::entry_for("edge.cdn.test.", insecure, now);
   CHECK(in.kind == AnswerKind::Addresses);
   CHECK_FALSE(in.secure);
+}
+
+TEST_CASE("service: a new resolver (reload) takes over the resolutions in flight") {
+  FakeResolver slow, fast;
+  slow.delay_ms = 60000;
+  fast.delay_ms = 20;
+  fast.answer = [](const dns::Name& n) { return testing::answer_result(n.to_text(), {"198.51.100.42"}, 300); };
+  auto cache = std::make_shared<flatten::FlattenCache>(8);
+  std::mutex mutex;
+  std::vector<std::string> lines;
+  FlattenService service(flatten::ServiceSettings{}, cache, [&](std::string_view line) {
+    std::lock_guard lock(mutex);
+    lines.emplace_back(line);
+  });
+  std::string error;
+  REQUIRE(service.start(slow.factory(), error));
+  REQUIRE(service.request(0, request_for("edge.cdn.test.")));
+  while (slow.calls.load() == 0) std::this_thread::sleep_for(1ms);
+  service.replace_backend(fast.factory());
+  uint64_t hash = 0;
+  REQUIRE(wait_completed(service, 0, hash));
+  CHECK(hash == hash_of("edge.cdn.test."));
+  CHECK(fast.calls.load() == 1);
+  CachedAnswer entry;
+  REQUIRE(cache->lookup(dns::Name::parse("edge.cdn.test.").wire(), dns::rrtype::A, entry));
+  CHECK(entry.address(0)[3] == 42);
+
+  // A factory that fails leaves the working resolver in place.
+  service.replace_backend([](uv_loop_t*, std::string& e) -> std::unique_ptr<flatten::ResolverBackend> {
+    e = "keys/root.ds:3: not a DS record";
+    return nullptr;
+  });
+  REQUIRE(service.request(0, request_for("two.cdn.test.")));
+  REQUIRE(wait_completed(service, 0, hash));
+  CHECK(fast.calls.load() == 2);
+  std::lock_guard lock(mutex);
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0].find("1 resolutions in flight restarted") != std::string::npos);
+  CHECK(lines[1].find("keys/root.ds:3") != std::string::npos);
 }

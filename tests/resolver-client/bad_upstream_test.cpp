@@ -123,7 +123,11 @@ TEST_CASE("both servers bad: bogus, naming the zone, a server and the reason", "
   CHECK(res.rcode == dns::rcode::SERVFAIL);
   CHECK(res.verdict.security == Security::Bogus);
   CHECK(res.verdict.zone == dns::Name::parse("example."));
-  CHECK((res.verdict.server == "127.53.9.1" || res.verdict.server == "127.53.9.2"));
+  // Both servers are named, in the order they were asked, in the verdict
+  // and in its text (what EDE EXTRA-TEXT and the logs show).
+  CHECK((res.verdict.server == "127.53.9.1, 127.53.9.2" ||
+         res.verdict.server == "127.53.9.2, 127.53.9.1"));
+  CHECK(res.verdict.to_text().find("(zone example., servers 127.53.9.") != std::string::npos);
   CHECK(res.verdict.reason == BogusReason::CryptoFailure);
   CHECK(res.verdict.ede_code() == std::optional<uint16_t>(6));
   CHECK(w.net.count_to("127.53.9.1") == 1);

@@ -157,6 +157,10 @@ class FakeNetwork final : public resolver::Transport, public resolver::Clock {
 // An authoritative server for the zones given as text (RFC 1035 syntax):
 // answers, CNAMEs (chased inside the zone), referrals with glue from the
 // zone, NODATA and NXDOMAIN with the SOA, as NSD would for unsigned zones.
+// For zones signed with NSEC (zone text from ldns-signzone) it adds what NSD
+// adds: RRSIGs, the DS (or the NSEC proving its absence) in referrals, and
+// the NSEC records proving NODATA and NXDOMAIN. DS queries for a zone's apex
+// are answered from its parent when both are served here.
 class FakeAuthority {
  public:
   void add_zone(const std::string& origin, const std::string& text) {
@@ -166,6 +170,7 @@ class FakeAuthority {
   std::optional<dns::Message> answer(const resolver::UpstreamQuery& q) const {
     const Zone* z = nullptr;
     for (const auto& c : zones_) {
+      if (q.qtype == dns::rrtype::DS && q.qname == c.origin && !c.origin.is_root()) continue;
       if (q.qname.is_subdomain_of(c.origin) && (z == nullptr || c.origin.labels() > z->origin.labels())) {
         z = &c;
       }
@@ -184,6 +189,13 @@ class FakeAuthority {
       auto ns = select(z->records, cut, dns::rrtype::NS);
       if (ns.empty()) continue;
       m.authority = ns;
+      auto ds = select(z->records, cut, dns::rrtype::DS);
+      if (!ds.empty()) {
+        m.authority.insert(m.authority.end(), ds.begin(), ds.end());
+        add_signatures(*z, cut, dns::rrtype::DS, m.authority);
+      } else {
+        add_nsec(*z, cut, m.authority);
+      }
       for (const auto& rr : ns) {
         auto target = dns::rdata_target_name(rr.type, rr.rdata);
         dns::Name t;
@@ -210,12 +222,29 @@ class FakeAuthority {
       dns::Name t;
       auto target = dns::rdata_target_name(cname.front().type, cname.front().rdata);
       if (!target || !dns::Name::from_wire(*target, t) || !t.is_subdomain_of(z->origin)) return m;
+      // Chased only while the target is this zone's own data (not below a cut).
+      for (dns::Name a = t; !(a == z->origin); a = a.parent()) {
+        if (!select(z->records, a, dns::rrtype::NS).empty()) return m;
+      }
       name = t;
     }
     bool exists = false;
     for (const auto& rr : z->records) exists = exists || rr.owner.is_subdomain_of(name);
     m.authority = select(z->records, z->origin, dns::rrtype::SOA);
-    if (!exists) m.flags |= dns::rcode::NXDOMAIN;
+    add_signatures(*z, z->origin, dns::rrtype::SOA, m.authority);
+    add_nsec(*z, name, m.authority);
+    if (!exists) {
+      m.flags |= dns::rcode::NXDOMAIN;
+      // The wildcard at the closest encloser does not exist either.
+      dns::Name ce = name;
+      while (!(ce == z->origin)) {
+        bool found = false;
+        for (const auto& rr : z->records) found = found || rr.owner.is_subdomain_of(ce);
+        if (found) break;
+        ce = ce.parent();
+      }
+      add_nsec(*z, ce.prepend("*"), m.authority);
+    }
     return m;
   }
 
@@ -234,6 +263,21 @@ class FakeAuthority {
                              std::vector<dns::ResourceRecord>& out) {
     auto sigs = select(z.records, owner, dns::rrtype::RRSIG, type);
     out.insert(out.end(), sigs.begin(), sigs.end());
+  }
+  // The NSEC owned by `name`, or else the one covering it, with its RRSIG
+  // (nothing for zones without NSEC).
+  static void add_nsec(const Zone& z, const dns::Name& name, std::vector<dns::ResourceRecord>& out) {
+    const dns::ResourceRecord* best = nullptr;
+    for (const auto& rr : z.records) {
+      if (rr.type != dns::rrtype::NSEC || dns::canonical_compare(rr.owner.wire(), name.wire()) > 0) continue;
+      if (best == nullptr || dns::canonical_compare(best->owner.wire(), rr.owner.wire()) < 0) best = &rr;
+    }
+    if (best == nullptr) return;
+    for (const auto& rr : out) {
+      if (rr.type == dns::rrtype::NSEC && rr.owner == best->owner) return;
+    }
+    out.push_back(*best);
+    add_signatures(z, best->owner, dns::rrtype::NSEC, out);
   }
   std::vector<Zone> zones_;
 };

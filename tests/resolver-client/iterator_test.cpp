@@ -370,37 +370,13 @@ TEST_CASE("upstream queries per resolution are bounded (NXNS)", "[iterator][limi
   CHECK(res.stats.queries_sent <= s.limits.max_queries);
   std::set<std::string> ns_names;
   for (const auto& q : w.net.sent) {
-    if (q.qname.is_subdomain_of(dns::Name::parse("target.net."))) ns_names.insert(q.qname.to_text());
+    // (target.net. itself is the minimised query on the way to them)
+    if (q.qname.is_subdomain_of(dns::Name::parse("target.net.")) &&
+        !(q.qname == dns::Name::parse("target.net."))) {
+      ns_names.insert(q.qname.to_text());
+    }
   }
   CHECK(ns_names.size() == s.limits.max_ns_lookups);
-}
-
-TEST_CASE("forward mode sends RD=1 and CD=0 to the forwarders", "[iterator]") {
-  FakeNetwork net;
-  FakeAuthority everything;
-  everything.add_zone("example.com.", kExampleCom);
-  net.serve("127.0.0.1:24053", [&](const UpstreamQuery& q) {
-    auto m = everything.answer(q);
-    m->flags &= static_cast<uint16_t>(~dns::flag::AA);
-    m->flags |= dns::flag::RA;
-    return m;
-  });
-  ResolverSettings s;
-  s.mode = ResolverMode::Forward;
-  s.forwarders = {testutil::address("127.0.0.1:24053")};
-  s.validate = true;  // not done through forwarders yet: CD stays 0, answers insecure
-  s.trust_anchors_text = ". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n";
-  Resolver r(s, net, net);
-  std::string error;
-  REQUIRE(r.init(error));
-  Result res = resolve(r, net, "www.example.com.", dns::rrtype::A);
-  CHECK(rdatas(res.answer) == std::vector<std::string>{"192.0.2.10"});
-  CHECK(res.verdict.security == Security::Insecure);
-  REQUIRE(net.sent.size() == 1);
-  CHECK(net.sent[0].rd);
-  CHECK_FALSE(net.sent[0].cd);
-  // Non-authoritative answers are cached (rank 3) and reused.
-  CHECK(resolve(r, net, "www.example.com.", dns::rrtype::A).stats.queries_sent == 0);
 }
 
 TEST_CASE("destroying the resolver mid-resolution calls nothing back", "[iterator]") {
@@ -414,4 +390,133 @@ TEST_CASE("destroying the resolver mid-resolution calls nothing back", "[iterato
   }
   w.net.run();
   CHECK_FALSE(called);
+}
+
+TEST_CASE("the cache stays within settings.cache_max_bytes over many resolutions", "[iterator][cache]") {
+  World w;
+  ResolverSettings s = w.settings();
+  s.cache_max_bytes = 64 * 1024;
+  Resolver r(s, w.net, w.net);
+  for (int i = 0; i < 600; ++i) {
+    // NXDOMAIN answers (negative cache) and, every third, a positive one.
+    const std::string name = i % 3 == 0 ? "www.example.com." : "host" + std::to_string(i) + ".example.com.";
+    Result res = resolve(r, w.net, name, i % 2 == 0 ? dns::rrtype::A : dns::rrtype::TXT);
+    REQUIRE(res.rcode != dns::rcode::SERVFAIL);
+    REQUIRE(r.cache().bytes() <= s.cache_max_bytes);
+  }
+  CHECK(r.cache().bytes() > s.cache_max_bytes / 8);  // it was used, not left empty
+  // The oldest negative answers made room (least recently used first)...
+  CHECK(r.cache().find_negative(dns::Name::parse("host1.example.com."), dns::rrtype::TXT,
+                                w.net.now_ms()) == nullptr);
+  CHECK(r.cache().find_negative(dns::Name::parse("host599.example.com."), dns::rrtype::TXT,
+                                w.net.now_ms()) != nullptr);
+  // The delegations used all along (recently used) are still cached: a new
+  // name needs only the example.com. server.
+  Result last = resolve(r, w.net, "fresh.example.com.", dns::rrtype::A);
+  CHECK(last.stats.queries_sent == 1);
+}
+
+namespace {
+
+std::vector<std::string> asked_of(const FakeNetwork& net, const std::string& server) {
+  std::vector<std::string> out;
+  for (const auto& s : net.sent) {
+    if (s.server == testutil::address(server)) {
+      out.push_back(s.qname.to_text() + " " + dns::type_to_text(s.qtype));
+    }
+  }
+  return out;
+}
+
+// example.com.'s server with a deep name under empty non-terminals.
+constexpr const char* kDeep =
+    "www.deep.example.com. 600 IN A 192.0.2.99\n"
+    "a.b.c.d.e.f.g.h.i.j.k.l.example.com. 600 IN A 192.0.2.98\n";
+
+}  // namespace
+
+TEST_CASE("QNAME minimisation: each zone's servers see only the next label", "[iterator][qmin]") {
+  World w;
+  Resolver r(w.settings(), w.net, w.net);
+  Result res = resolve(r, w.net, "www.example.com.", dns::rrtype::AAAA);
+  CHECK(res.nodata());
+  CHECK(asked_of(w.net, "127.53.0.1") == std::vector<std::string>{"com. A"});
+  std::vector<std::string> com = asked_of(w.net, "127.53.1.1");
+  for (const auto& q : asked_of(w.net, "127.53.1.2")) com.push_back(q);
+  CHECK(com == std::vector<std::string>{"example.com. A"});
+  CHECK(asked_of(w.net, "127.53.2.1") == std::vector<std::string>{"www.example.com. AAAA"});
+  CHECK(res.stats.queries_sent == 3);  // no more queries than without minimisation here
+}
+
+TEST_CASE("QNAME minimisation off: the full name everywhere", "[iterator][qmin]") {
+  World w;
+  ResolverSettings s = w.settings();
+  s.qname_minimisation = false;
+  Resolver r(s, w.net, w.net);
+  Result res = resolve(r, w.net, "www.example.com.", dns::rrtype::AAAA);
+  CHECK(res.nodata());
+  CHECK(asked_of(w.net, "127.53.0.1") == std::vector<std::string>{"www.example.com. AAAA"});
+}
+
+TEST_CASE("QNAME minimisation goes down empty non-terminals, at most 10 minimised queries",
+          "[iterator][qmin]") {
+  World w;
+  FakeAuthority example;
+  example.add_zone("example.com.", std::string(kExampleCom) + kDeep);
+  w.net.serve("127.53.2.1", example.handler());
+  Resolver r(w.settings(), w.net, w.net);
+  Result www = resolve(r, w.net, "www.deep.example.com.", dns::rrtype::A);
+  CHECK(rdatas(www.answer) == std::vector<std::string>{"192.0.2.99"});
+  CHECK(asked_of(w.net, "127.53.2.1") ==
+        std::vector<std::string>{"deep.example.com. A", "www.deep.example.com. A"});
+
+  w.net.sent.clear();
+  r.cache().clear();
+  const std::string deep = "a.b.c.d.e.f.g.h.i.j.k.l.example.com.";
+  Result d = resolve(r, w.net, deep, dns::rrtype::A);
+  CHECK(rdatas(d.answer) == std::vector<std::string>{"192.0.2.98"});
+  int minimised = 0;
+  for (const auto& s : w.net.sent) minimised += s.qname == dns::Name::parse(deep) ? 0 : 1;
+  CHECK(minimised == 10);  // com., example.com., then 8 labels down; then the full name
+  CHECK(w.net.sent.back().qname == dns::Name::parse(deep));
+}
+
+TEST_CASE("QNAME minimisation is relaxed: NXDOMAIN or REFUSED for a minimised name -> full name",
+          "[iterator][qmin]") {
+  SECTION("a server that answers NXDOMAIN for empty non-terminals") {
+    World w;
+    FakeAuthority example;
+    example.add_zone("example.com.", std::string(kExampleCom) + kDeep);
+    w.net.serve("127.53.2.1", [&](const UpstreamQuery& q) {
+      if (q.qname == dns::Name::parse("deep.example.com.")) {
+        dns::Message m;
+        m.flags = dns::flag::AA | dns::rcode::NXDOMAIN;
+        return std::optional<dns::Message>(m);
+      }
+      return example.answer(q);
+    });
+    Resolver r(w.settings(), w.net, w.net);
+    Result res = resolve(r, w.net, "www.deep.example.com.", dns::rrtype::A);
+    CHECK(res.rcode == dns::rcode::NOERROR);
+    CHECK(rdatas(res.answer) == std::vector<std::string>{"192.0.2.99"});
+    CHECK(asked_of(w.net, "127.53.2.1") ==
+          std::vector<std::string>{"deep.example.com. A", "www.deep.example.com. A"});
+  }
+  SECTION("a TLD server that refuses the minimised query") {
+    World w;
+    for (const char* tld : {"127.53.1.1", "127.53.1.2"}) {
+      w.net.serve(tld, [&](const UpstreamQuery& q) {
+        if (q.qname == dns::Name::parse("example.com.")) {
+          dns::Message m;
+          m.flags = dns::rcode::REFUSED;
+          return std::optional<dns::Message>(m);
+        }
+        return w.com.answer(q);
+      });
+    }
+    Resolver r(w.settings(), w.net, w.net);
+    Result res = resolve(r, w.net, "www.example.com.", dns::rrtype::A);
+    CHECK(rdatas(res.answer) == std::vector<std::string>{"192.0.2.10"});
+    CHECK(res.stats.queries_sent == 4);  // root, refused, the full name at com., example.com.
+  }
 }

@@ -10,6 +10,9 @@ oracle. Layout:
   tld2.          127.53.2.1, 127.53.2.2   signed with NSEC3 opt-out
   tld3.          127.53.3.1, 127.53.3.2   both serve expired signatures
   secure.tld1.   127.53.10.1              signed; alias CNAME -> www.unsigned.tld2.
+  sub.secure.tld1. 127.53.10.1            signed child on its parent's server: answers
+                                          come without a referral (the resolver must
+                                          find the cut from the signer name)
   broken.tld1.   127.53.10.1              signed, www A RRSIG corrupted
   expired.tld1.  127.53.10.1              signed with signatures that expired in 2020
   unsigned.tld2. 127.53.10.1              unsigned, no DS, covered by NSEC3 opt-out
@@ -18,6 +21,7 @@ oracle. Layout:
 """
 
 import dataclasses
+import fcntl
 import os
 import shutil
 import signal
@@ -92,6 +96,12 @@ secure.tld1. 3600 IN NS ns.secure.tld1.
 ns.secure.tld1. 3600 IN A 127.53.10.1
 www.secure.tld1. 600 IN A 192.0.2.1
 alias.secure.tld1. 300 IN CNAME www.unsigned.tld2.
+sub.secure.tld1. 3600 IN NS ns.secure.tld1.
+""",
+    "sub.secure.tld1.": """
+sub.secure.tld1. 3600 IN SOA ns.secure.tld1. hostmaster.secure.tld1. 1 1800 900 604800 300
+sub.secure.tld1. 3600 IN NS ns.secure.tld1.
+www.sub.secure.tld1. 600 IN A 192.0.2.6
 """,
     "broken.tld1.": """
 broken.tld1. 3600 IN SOA ns.broken.tld1. hostmaster.broken.tld1. 1 1800 900 604800 300
@@ -120,10 +130,10 @@ www.target.tld3. 600 IN A 192.0.2.5
 }
 
 # Children signed before their parents, so each parent gets the child's DS.
-SIGNING_ORDER = ["secure.tld1.", "broken.tld1.", "expired.tld1.", "target.tld3.",
+SIGNING_ORDER = ["sub.secure.tld1.", "secure.tld1.", "broken.tld1.", "expired.tld1.", "target.tld3.",
                  "tld1.", "tld2.", "tld3.", "."]
 UNSIGNED = {"unsigned.tld2."}
-PARENT = {"secure.tld1.": "tld1.", "broken.tld1.": "tld1.", "expired.tld1.": "tld1.",
+PARENT = {"sub.secure.tld1.": "secure.tld1.", "secure.tld1.": "tld1.", "broken.tld1.": "tld1.", "expired.tld1.": "tld1.",
           "target.tld3.": "tld3.", "tld1.": ".", "tld2.": ".", "tld3.": "."}
 
 # address -> zone files it serves (".expired" = the copy with expired signatures)
@@ -135,7 +145,7 @@ SERVERS = {
     "127.53.2.2": ["tld2."],
     "127.53.3.1": ["tld3..expired"],
     "127.53.3.2": ["tld3..expired"],
-    "127.53.10.1": ["secure.tld1.", "broken.tld1.", "expired.tld1.", "unsigned.tld2.", "target.tld3."],
+    "127.53.10.1": ["secure.tld1.", "sub.secure.tld1.", "broken.tld1.", "expired.tld1.", "unsigned.tld2.", "target.tld3."],
 }
 
 
@@ -238,16 +248,60 @@ def _wait_udp(host, port, qname, timeout=30.0):  # NSD starts slowly on a loaded
     raise RuntimeError(f"{host}:{port} did not answer within {timeout} s")
 
 
+LOCK_WAIT_S = 240.0
+
+
+def _answers(address):
+    """Whether something answers DNS on address:53 (a connected socket learns
+    at once, from the ICMP error, that nothing listens)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(0.3)
+        try:
+            s.connect((address, 53))
+            s.send(dns.message.make_query(".", "SOA").to_wire())
+            s.recv(65535)
+            return True
+        except OSError:  # refused, or silence
+            return False
+
+
 class Hierarchy:
-    """Context manager: builds the hierarchy, starts NSD and Unbound, stops them."""
+    """Context manager: builds the hierarchy, starts NSD and Unbound, stops them.
+
+    The addresses are fixed, and every worktree on the machine may run the same
+    suite: a lock file per layout makes concurrent runs take turns instead of
+    failing to bind (waiting up to LOCK_WAIT_S)."""
 
     def __init__(self, layout=DEFAULT):
         self.layout = layout
         self.dir = tempfile.mkdtemp(prefix=layout.workdir_prefix)
         self.procs = []
+        self.lock = None
+
+    def _lock(self):
+        path = os.path.join(tempfile.gettempdir(), self.layout.workdir_prefix + "lock")
+        self.lock = open(path, "w")
+        end = time.monotonic() + LOCK_WAIT_S
+        while True:
+            try:
+                fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                # A copy of a suite from before the lock may still run here.
+                if not _answers(self.layout.root_address):
+                    return
+                fcntl.flock(self.lock, fcntl.LOCK_UN)
+                if time.monotonic() > end:
+                    raise RuntimeError(f"{self.layout.root_address}:53 is served by another run "
+                                       f"for over {LOCK_WAIT_S:.0f} s")
+                time.sleep(0.5)
+            except BlockingIOError:
+                if time.monotonic() > end:
+                    raise RuntimeError(f"another run holds {path} (its hierarchy's addresses) "
+                                       f"for over {LOCK_WAIT_S:.0f} s")
+                time.sleep(0.5)
 
     def __enter__(self):
         try:
+            self._lock()
             build(self.dir, self.layout)
             for addr, entries in self.layout.servers.items():
                 self._start_nsd(addr, entries)
@@ -271,6 +325,9 @@ class Hierarchy:
                 p.kill()
                 p.wait()
         shutil.rmtree(self.dir, ignore_errors=True)
+        if self.lock:
+            self.lock.close()  # releases the flock
+            self.lock = None
 
     def _start_nsd(self, addr, entries):
         conf = os.path.join(self.dir, f"nsd-{addr}.conf")
@@ -328,14 +385,17 @@ remote-control:
         self.procs.append(subprocess.Popen(["unbound", "-d", "-c", conf], stdout=subprocess.DEVNULL,
                                            stderr=subprocess.DEVNULL))
 
-    def flatns_config(self, deadline_ms=1200, forward=False):
-        path = os.path.join(self.dir, f"flatns-{deadline_ms}-{'fwd' if forward else 'rec'}.yaml")
+    def flatns_config(self, deadline_ms=1200, forward=False, extra=""):
+        """A flatns config: recursive from the hierarchy's root, or forwarding
+        to Unbound (which answers CD=1 queries without validating: flatns
+        validates from the same trust anchor). `extra`: more resolver keys."""
+        tag = f"{deadline_ms}-{'fwd' if forward else 'rec'}-{abs(hash(extra))}"
+        path = os.path.join(self.dir, f"flatns-{tag}.yaml")
         resolver = (f"""  mode: forward
   forwarders: ["127.0.0.1:{self.layout.unbound_port}"]
-  dnssec: off
 """ if forward else f"""  root_hints: ["{self.layout.root_address}"]
-  trust_anchors: {self.dir}/root.ds
-""")
+""") + f"""  trust_anchors: {self.dir}/root.ds
+""" + "".join(f"  {line}\n" for line in extra.splitlines() if line.strip())
         with open(path, "w") as f:
             f.write(f"""server:
   listen: ["127.0.0.1:24054"]

@@ -28,8 +28,8 @@ FLATNS = None
 WORLD = None
 
 
-def flatns_resolve(name, rtype="A", deadline_ms=1200, forward=False):
-    conf = WORLD.flatns_config(deadline_ms, forward)
+def flatns_resolve(name, rtype="A", deadline_ms=1200, forward=False, extra=""):
+    conf = WORLD.flatns_config(deadline_ms, forward, extra)
     start = time.monotonic()
     p = subprocess.run([FLATNS, "resolve", "-c", conf, name, rtype], capture_output=True,
                        text=True, timeout=30)
@@ -122,8 +122,15 @@ class ResolverEndToEnd(unittest.TestCase):
         got = self.compare("www.target.tld3.", "A", "bogus", "SERVFAIL")
         self.assertEqual(got["ede"], 7, got["stdout"])
         self.assertEqual(got["zone"], "tld3.")
-        self.assertIn(got["server"], ("127.53.3.1", "127.53.3.2"))
-        # Unbound 1.17 agrees on SERVFAIL but reports the generic EDE 6 here.
+        # Both servers are named (this is what EDE EXTRA-TEXT carries when flattening).
+        self.assertEqual(sorted(got["server"].split(", ")), ["127.53.3.1", "127.53.3.2"], got["stdout"])
+        # Allowed difference with the oracle: the verdict (bogus, SERVFAIL) must
+        # match, the EDE code need not. Unbound reports the generic EDE 6 (DNSSEC
+        # Bogus) here; every signature of tld3.'s DNSKEY RRset is past its
+        # expiration on both servers, so EDE 7 (Signature Expired) is the more
+        # specific code, and issue 5 asks for 7 so that operators see the cause.
+        _, _, unbound_ede = unbound_verdict("www.target.tld3.", "A")
+        self.assertTrue(set(unbound_ede) <= {6, 7}, f"Unbound EDE {unbound_ede}")
 
     def test_dead_servers_end_by_the_deadline(self):
         for deadline in (300, 1200):
@@ -139,16 +146,68 @@ class ResolverEndToEnd(unittest.TestCase):
             self.assertLess(got["wall_ms"], deadline + 500, detail)
             self.assertIn("127.53.14.", got["failure"])
 
-    def test_forward_mode_through_unbound(self):
-        # Validation through forwarders is not implemented: with dnssec off
-        # the forwarded answer (RD=1) is used as it comes, marked insecure.
-        got = flatns_resolve("alias.secure.tld1.", "A", forward=True)
+    def test_child_on_its_parents_server_without_referral(self):
+        # sub.secure.tld1. is served by secure.tld1.'s server: no referral shows
+        # the cut; the signer name does, and its DS/DNSKEY are fetched there.
+        got = self.compare("www.sub.secure.tld1.", "A", "secure", "NOERROR")
+        self.assertEqual([r[-1] for r in got["records"]], ["192.0.2.6"])
+        self.compare("nope.sub.secure.tld1.", "A", "secure", "NXDOMAIN")
+
+    # Every scenario, forwarded through Unbound (CD=1: it hands over what it
+    # got, bogus included) and validated by flatns from the same trust anchor:
+    # the verdict must equal flatns's iterative one and Unbound's own.
+    FORWARD_SCENARIOS = [
+        ("www.secure.tld1.", "A", "secure", "NOERROR", None),
+        ("nope.secure.tld1.", "A", "secure", "NXDOMAIN", None),
+        ("www.secure.tld1.", "TXT", "secure", "NOERROR", None),
+        ("www.sub.secure.tld1.", "A", "secure", "NOERROR", None),
+        ("www.unsigned.tld2.", "A", "insecure", "NOERROR", None),
+        ("nope.unsigned.tld2.", "A", "insecure", "NXDOMAIN", None),
+        ("alias.secure.tld1.", "A", "insecure", "NOERROR", None),
+        ("www.broken.tld1.", "A", "bogus", "SERVFAIL", 6),
+        ("www.expired.tld1.", "A", "bogus", "SERVFAIL", 7),
+        ("www.target.tld3.", "A", "bogus", "SERVFAIL", 7),
+    ]
+
+    def test_forward_mode_validates_like_iterative_mode_and_unbound(self):
+        for name, rtype, verdict, rcode, ede in self.FORWARD_SCENARIOS:
+            with self.subTest(name=name, rtype=rtype):
+                fwd = flatns_resolve(name, rtype, forward=True)
+                rec = flatns_resolve(name, rtype)
+                detail = fwd["stdout"] + fwd["stderr"]
+                self.assertEqual((fwd.get("verdict"), fwd["rcode"]), (verdict, rcode), detail)
+                self.assertEqual(fwd.get("verdict"), rec.get("verdict"), detail + rec["stdout"])
+                self.assertEqual(fwd["rcode"], rec["rcode"], detail + rec["stdout"])
+                self.assertEqual(unbound_verdict(name, rtype)[0], verdict, detail)
+                self.assertEqual(fwd["exit"], 0 if verdict in ("secure", "insecure") else 1)
+                if ede is not None:
+                    self.assertEqual(fwd["ede"], ede, detail)
+                    self.assertEqual(fwd["zone"], rec["zone"], detail + rec["stdout"])
+                    # the server that handed over the bogus data: the forwarder
+                    self.assertEqual(fwd["server"], f"127.0.0.1:{hierarchy.UNBOUND_PORT}", detail)
+                if verdict != "bogus":  # the records, TTLs aside (Unbound's cache counts down)
+                    self.assertEqual([r[:1] + r[2:] for r in fwd["records"]],
+                                     [r[:1] + r[2:] for r in rec["records"]], detail + rec["stdout"])
+
+    def test_qname_minimisation_on_and_off_agree(self):
+        # On by default (every test above runs with it); off must give the
+        # same verdicts and records. (Query counts are not compared: which of
+        # tld1.'s two servers is asked first, the good or the expired one, is
+        # random.) The fake-network tests check what each server is asked.
+        for name, rtype, verdict, rcode, _ in self.FORWARD_SCENARIOS:
+            with self.subTest(name=name, rtype=rtype):
+                on = flatns_resolve(name, rtype)
+                off = flatns_resolve(name, rtype, extra="qname_minimisation: false")
+                detail = on["stdout"] + off["stdout"]
+                self.assertEqual((on.get("verdict"), on["rcode"]), (verdict, rcode), detail)
+                self.assertEqual((off.get("verdict"), off["rcode"]), (verdict, rcode), detail)
+                self.assertEqual(on["records"], off["records"], detail)
+
+    def test_forward_mode_with_dnssec_off_takes_answers_as_they_come(self):
+        got = flatns_resolve("www.broken.tld1.", "A", forward=True, extra="dnssec: off")
         self.assertEqual((got.get("verdict"), got["rcode"], got["exit"]), ("insecure", "NOERROR", 0),
                          got["stdout"] + got["stderr"])
-        self.assertEqual([(r[3], r[4]) for r in got["records"]],
-                         [("CNAME", "www.unsigned.tld2."), ("A", "192.0.2.2")])
         self.assertEqual(got["queries"], 1)
-        self.assertEqual(flatns_resolve("www.broken.tld1.", "A", forward=True)["rcode"], "SERVFAIL")
 
 
 def main():

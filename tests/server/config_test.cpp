@@ -314,3 +314,25 @@ TEST_CASE("load_config_file reads the file and reports a missing one", "[config]
   CHECK(errors[0].to_string() == missing + ": cannot open: No such file or directory");
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("resolver.cache_size and resolver.qname_minimisation", "[config]") {
+  Parsed d = parse("");
+  CHECK(d.config.resolver.cache_size == 32u << 20);
+  CHECK(d.config.resolver.qname_minimisation);
+  Parsed p = parse("resolver:\n  cache_size: 8m\n  qname_minimisation: false\n");
+  INFO(joined(p.messages));
+  REQUIRE(p.ok);
+  CHECK(p.config.resolver.cache_size == 8u << 20);
+  CHECK_FALSE(p.config.resolver.qname_minimisation);
+  CHECK(parse("resolver:\n  cache_size: 100000\n").config.resolver.cache_size == 100000);
+  CHECK(parse("resolver:\n  cache_size: 2G\n").config.resolver.cache_size == std::size_t{2} << 30);
+  CHECK(parse("resolver:\n  cache_size: 512k\n").config.resolver.cache_size == 512u << 10);
+  CHECK(only_error("resolver:\n  cache_size: 1k\n") ==
+        "conf/flatns.yaml:2: resolver.cache_size: expected a size from 64k to 64g (bytes, or with "
+        "k, m, g), found '1k'");
+  CHECK(only_error("resolver:\n  cache_size: lots\n") ==
+        "conf/flatns.yaml:2: resolver.cache_size: expected a size from 64k to 64g (bytes, or with "
+        "k, m, g), found 'lots'");
+  CHECK(only_error("resolver:\n  qname_minimisation: yes\n") ==
+        "conf/flatns.yaml:2: resolver.qname_minimisation: expected true or false, found 'yes'");
+}

@@ -21,7 +21,7 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr uint16_t kPort = 25020;
-constexpr uint16_t kSilentRoot = 25021;  // nothing listens here
+constexpr uint16_t kSilentRoot = 25021;  // nothing listens here, nor on the next port
 constexpr uint32_t kDeadlineMs = 500;
 
 std::string config_text(const std::string& extra_flatten = "") {
@@ -72,19 +72,17 @@ TEST_CASE("daemon: an unreachable flattening target is SERVFAIL with EDE 22 with
   auto again = udp.ask("example.com.", dns::rrtype::A, 3s);
   REQUIRE(again);
   CHECK(ede_code(*again) == 22);
-  CHECK(elapsed_ms(start) < 200);
+  CHECK(elapsed_ms(start) < kDeadlineMs - 100);  // not parked again
 
   // TCP, for a target not tried yet, waits and is answered the same way.
   TcpClient tcp(kPort);
   REQUIRE(tcp.connected());
   start = std::chrono::steady_clock::now();
   auto t = tcp_ask(tcp, "www.example.com.", dns::rrtype::AAAA, 3s);
-  took = elapsed_ms(start);
   REQUIRE(t);
   // www is not flattened (flatten: apex): its CNAME is shown and chased, and
   // the target outside our zones is the client's to resolve.
   CHECK(t->rcode() == dns::rcode::NOERROR);
-  CHECK(took < 200);
   auto apex_aaaa = tcp_ask(tcp, "example.com.", dns::rrtype::AAAA, 3s);
   took = elapsed_ms(start);
   REQUIRE(apex_aaaa);
@@ -101,14 +99,20 @@ TEST_CASE("daemon: an unreachable flattening target is SERVFAIL with EDE 22 with
   CHECK(server.wait_for_log("flatten: zone example.com., name example.com., target www.unreachable.test. A", 3s));
   CHECK(server.log().find("127.0.0.1:" + std::to_string(kSilentRoot)) != std::string::npos);
 
-  // A reload keeps the service; a changed resolver section asks for a restart.
-  dir.write("flatns.yaml", config_text() + "  max_ttl: 600\n" );
+  // A reload keeps the service; a changed resolver section rebuilds the resolver.
+  std::string changed = config_text() + "  max_ttl: 600\n";
+  const std::string old_hint = "127.0.0.1:" + std::to_string(kSilentRoot);
+  changed.replace(changed.find(old_hint), old_hint.size(), "127.0.0.1:" + std::to_string(kSilentRoot + 1));
+  dir.write("flatns.yaml", changed);
   server.signal(SIGHUP);
   CHECK(server.wait_for_log("reload done", 5s));
+  CHECK(server.wait_for_log("resolver rebuilt with the new settings", 5s));
+  std::this_thread::sleep_for(5500ms);  // the cached failure (failure_ttl_s 5) runs out
   auto after = udp.ask("example.com.", dns::rrtype::A, 3s);
   REQUIRE(after);
   CHECK(after->rcode() == dns::rcode::SERVFAIL);
   CHECK(ede_code(*after) == 22);
+  CHECK(ede_text(*after).find("127.0.0.1:" + std::to_string(kSilentRoot + 1)) != std::string::npos);
   server.signal(SIGTERM);
   CHECK(server.wait_exit(5s) == 0);
 }

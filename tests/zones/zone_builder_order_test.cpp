@@ -152,3 +152,53 @@ TEST_CASE("a zone check names the included file and its line") {
   CHECK(r.errors[0].line == 1);
   CHECK(r.errors[0].message.find("CNAME and other data at www.example.") == 0);
 }
+
+TEST_CASE("only names ending in the origin's labels are in the zone") {
+  auto r = load(
+      "ns1 A 192.0.2.53\n"
+      "notexample. A 192.0.2.1\n"    // ends in the origin's octets, not its labels
+      "EXAMPLE. TXT \"apex\"\n"        // the apex in other case
+      "example.example. A 192.0.2.2\n"
+      "com. A 192.0.2.3\n");
+  REQUIRE(r.errors.size() == 2);
+  CHECK(r.errors[0].message == "out-of-zone data: notexample. A is not in zone example.");
+  CHECK(r.errors[1].message == "out-of-zone data: com. A is not in zone example.");
+
+  testing::TempFile root(
+      ". 86400 IN SOA a.root-servers.net. nstld.verisign-grs.com. 1 1800 900 604800 86400\n"
+      ". 518400 IN NS a.root-servers.net.\n"
+      "com. 172800 IN NS a.gtld-servers.net.\n");
+  auto at_root = zones::load_zone({dns::Name::root(), root.path(), zones::FlattenMode::Off});
+  REQUIRE(at_root.errors.empty());
+  CHECK(at_root.zone->find(dns::Name::parse("com.").wire()));
+}
+
+TEST_CASE("a zone large enough for the radix sort is in canonical order too") {
+  // Over 4096 names, with long shared prefixes (ties beyond 16 octets), mixed
+  // case, escaped low octets and several depths.
+  std::string body = "ns1 A 192.0.2.53\n";
+  int names = 1;
+  for (int i = 0; i < 1500; ++i) {
+    const std::string n = std::to_string((i * 7919) % 1500);
+    body += "customer-with-a-long-name-" + n + ".Shop A 192.0.2.1\n";
+    body += "h" + n + " A 192.0.2.2\n";
+    body += (i % 2 ? "X" : "x") + n + "\\000.deep.er.tree TXT \"t\"\n";
+    names += 3;
+  }
+  for (int i = 0; i < 200; ++i) {
+    body += "\\00" + std::to_string(i % 10) + "a" + std::to_string(i) + " A 192.0.2.3\n";
+    ++names;
+  }
+  auto r = load(body);
+  REQUIRE(r.errors.empty());
+  REQUIRE(r.zone);
+  const auto nodes = r.zone->nodes();
+  int owners = 0;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    if (!(nodes[i].flags & zones::node_flag::kEmptyNonTerminal)) ++owners;
+    if (i == 0) continue;
+    INFO(dns::name_to_text(r.zone->name(&nodes[i - 1])) << " then " << dns::name_to_text(r.zone->name(&nodes[i])));
+    REQUIRE(dns::canonical_compare(r.zone->name(&nodes[i - 1]), r.zone->name(&nodes[i])) < 0);
+  }
+  CHECK(owners == names + 1);  // and the apex
+}

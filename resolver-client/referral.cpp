@@ -1,0 +1,127 @@
+// The Lookup's referrals (RFC 1034 §4.3.2, glue within the bailiwick of the
+// zone that sent it only) and the lookups of NS names without glue; see
+// resolution.h for where they sit.
+#include <algorithm>
+
+#include "dns/message.h"
+#include "dns/rdata.h"
+#include "dns/rrtype.h"
+#include "resolver-client/resolution.h"
+
+namespace flatns::resolver {
+
+void Lookup::on_referral(const ServerAddress& server, const dns::Message& msg,
+                         ValidatedResponse& vr) {
+  Resolver& r = res_.resolver;
+  const ResolverLimits& lim = r.settings_.limits;
+  uint64_t now = r.clock_.now_ms();
+  const dns::Name& child = vr.next_name;
+  const dns::Name& below = (qtype_ == dns::rrtype::DS && !qname_.is_root()) ? qname_.parent() : qname_;
+  if (child == zone_ || !child.is_subdomain_of(zone_) || !below.is_subdomain_of(child)) {
+    server_failed(server, "lame: referral to " + child.to_text() + " does not lead below " +
+                              zone_.to_text() + " towards " + qname_.to_text());
+    return;
+  }
+  if (++referrals_ > lim.max_referrals) {
+    LookupOutcome o;
+    o.kind = LookupOutcome::Kind::Failed;
+    o.failure = "more than " + std::to_string(lim.max_referrals) + " referrals for " +
+                qname_.to_text();
+    o.verdict = Verdict::indeterminate(o.failure);
+    finish(std::move(o));
+    return;
+  }
+  if (r.settings_.validate && vr.delegation.verdict.security == Security::Indeterminate &&
+      keys_.verdict.is_secure()) {
+    server_failed(server, "referral to " + child.to_text() + " without a usable DS answer: " +
+                              vr.delegation.verdict.detail);
+    return;
+  }
+  std::vector<dns::ResourceRecord> ns_records;
+  std::vector<NameServer> servers;
+  uint32_t ns_ttl = UINT32_MAX;
+  for (const auto& rr : msg.authority) {
+    if (rr.type != dns::rrtype::NS || !(rr.owner == child)) continue;
+    ns_records.push_back(rr);
+    ns_ttl = std::min(ns_ttl, rr.ttl);
+    NameServer s;
+    auto target = dns::rdata_target_name(rr.type, rr.rdata);
+    if (target && dns::Name::from_wire(*target, s.name)) servers.push_back(std::move(s));
+  }
+  if (servers.empty()) {
+    server_failed(server, "referral to " + child.to_text() + " without NS records");
+    return;
+  }
+  // Glue: address records for the child's NS names, accepted only when the
+  // name lies within the bailiwick of the zone that sent the referral.
+  for (auto& s : servers) {
+    std::vector<dns::ResourceRecord> glue[2];
+    for (const auto& rr : msg.additional) {
+      if ((rr.type != dns::rrtype::A && rr.type != dns::rrtype::AAAA) || !(rr.owner == s.name)) continue;
+      if (!rr.owner.is_subdomain_of(zone_)) {
+        r.log(LogLevel::Debug, "resolver: ignoring out-of-bailiwick glue " + rr.owner.to_text() +
+                                   " from " + server_label(server) + " (zone " + zone_.to_text() + ")");
+        continue;
+      }
+      s.addresses.push_back(ServerAddress::from_rdata(rr.rdata, 53));
+      glue[rr.type == dns::rrtype::A ? 0 : 1].push_back(rr);
+    }
+    for (auto& g : glue) {
+      if (g.empty()) continue;
+      uint32_t ttl = g.front().ttl;
+      uint16_t type = g.front().type;
+      r.cache_.store_rrset(s.name, type, std::move(g), ttl, Trust::Additional,
+                           Verdict::indeterminate("glue"), now);
+    }
+    if (s.addresses.empty()) {
+      // Addresses learnt earlier (e.g. from an authoritative answer).
+      for (uint16_t t : {dns::rrtype::A, dns::rrtype::AAAA}) {
+        if (const CachedRrset* a = r.cache_.find_rrset(s.name, t, Trust::Additional, now)) {
+          for (const auto& arr : a->records) {
+            if (arr.type == t) s.addresses.push_back(ServerAddress::from_rdata(arr.rdata, 53));
+          }
+        }
+      }
+    }
+  }
+  r.cache_.store_rrset(child, dns::rrtype::NS, std::move(ns_records), ns_ttl,
+                       Trust::ReferralAuthority, Verdict::indeterminate("referral"), now);
+  DsSet ds = vr.delegation;
+  ds.zone = child;
+  if (const DsSet* anchor = r.anchors_.find(child)) ds = *anchor;
+  if (r.settings_.validate) r.cache_.store_ds(ds, now);
+  enter_zone(child, std::move(servers), &ds);
+  next_server();
+}
+
+void Lookup::lookup_ns_address(NameServer& ns) {
+  Resolver& r = res_.resolver;
+  ns.looked_up = true;
+  // A name inside the zone it serves cannot be found without glue.
+  if (res_.ns_lookups >= r.settings_.limits.max_ns_lookups ||
+      depth_ >= r.settings_.limits.max_sub_depth || ns.name.is_subdomain_of(zone_)) {
+    next_server();
+    return;
+  }
+  ++res_.ns_lookups;
+  std::size_t index = static_cast<std::size_t>(&ns - servers_.data());
+  dns::Name name = ns.name;
+  Lookup* sub = res_.make_lookup(name, dns::rrtype::A, depth_ + 1, [this, index](LookupOutcome&& o) {
+    if (finished_ || !res_.running()) return;
+    if (o.kind == LookupOutcome::Kind::Answer) {
+      for (const auto& rr : o.answer) {
+        if (rr.type == dns::rrtype::A && rr.owner == servers_[index].name) {
+          servers_[index].addresses.push_back(ServerAddress::from_rdata(rr.rdata, 53));
+        }
+      }
+    }
+    if (servers_[index].addresses.empty()) {
+      failures_.push_back("NS " + servers_[index].name.to_text() + ": no address (" +
+                          (o.failure.empty() ? "no A record" : o.failure) + ")");
+    }
+    next_server();
+  });
+  sub->start();
+}
+
+}  // namespace flatns::resolver
