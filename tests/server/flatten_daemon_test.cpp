@@ -72,19 +72,17 @@ TEST_CASE("daemon: an unreachable flattening target is SERVFAIL with EDE 22 with
   auto again = udp.ask("example.com.", dns::rrtype::A, 3s);
   REQUIRE(again);
   CHECK(ede_code(*again) == 22);
-  CHECK(elapsed_ms(start) < 200);
+  CHECK(elapsed_ms(start) < kDeadlineMs - 100);  // not parked again
 
   // TCP, for a target not tried yet, waits and is answered the same way.
   TcpClient tcp(kPort);
   REQUIRE(tcp.connected());
   start = std::chrono::steady_clock::now();
   auto t = tcp_ask(tcp, "www.example.com.", dns::rrtype::AAAA, 3s);
-  took = elapsed_ms(start);
   REQUIRE(t);
   // www is not flattened (flatten: apex): its CNAME is shown and chased, and
   // the target outside our zones is the client's to resolve.
   CHECK(t->rcode() == dns::rcode::NOERROR);
-  CHECK(took < 200);
   auto apex_aaaa = tcp_ask(tcp, "example.com.", dns::rrtype::AAAA, 3s);
   took = elapsed_ms(start);
   REQUIRE(apex_aaaa);
