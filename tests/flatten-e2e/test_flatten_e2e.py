@@ -362,6 +362,9 @@ class Flattening(unittest.TestCase):
         after = clients.ask("kdig", SERVE_PORT, "popular.example.", "A")
         self.assert_flattened(after, "popular.example.", "A", ["192.0.2.8"], 10, refresh[0].at)
         self.assertEqual(asked(after_at), [], "the query after the old expiry resolved again")
+        print(f"\nprefetch: late query at {late_at - start:.2f} s (TTL {late.answer[0][1]}), upstream refresh "
+              f"at {refresh[0].at - start:.2f} s, query at {after_at - start:.2f} s answered from the "
+              f"refreshed entry (TTL {after.answer[0][1]})", file=sys.stderr)
 
     # -- the incident ----------------------------------------------------------
     def test_incident_one_bad_tld_server_twenty_cold_resolutions(self):
