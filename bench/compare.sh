@@ -10,6 +10,10 @@
 #   tcp      the static mix over TCP
 #   flatten  100% A at apex names whose CNAME points into a served zone
 #            (flatns only: NSD/Knot would answer the CNAME chain instead)
+#   flatten-cached  100% A at apex names whose CNAME points outside the
+#            served zones, to a zone NSD serves on loopback as flatns's
+#            forwarder; the flattened-answer cache is warmed first (flatns
+#            only; skipped with a note while flatns cannot flatten them)
 # Part 2: loading a large zone: time from start until the first correct
 # answer, and resident memory summed over all the server's processes.
 set -euo pipefail
@@ -32,7 +36,7 @@ server_cpu=""
 client_cpu=""
 workers=1
 flatten_zones=200
-mixes="static do tcp flatten"
+mixes="static do tcp flatten flatten-cached"
 servers="flatns nsd knot"
 do_load=1
 keep=""
@@ -51,10 +55,11 @@ usage: bench/compare.sh [options]
   --rounds N             rounds of flatns NSD Knot per mix (default $rounds)
   --clients N            dnsperf -c (default $clients)
   --outstanding N        dnsperf -q (default $outstanding)
-  --mixes "LIST"         of: static do tcp flatten (default "$mixes")
+  --mixes "LIST"         of: static do tcp flatten flatten-cached (default "$mixes")
   --servers "LIST"       of: flatns nsd knot (default "$servers")
   --flatten-zones N      zones with an apex CNAME for the flatten mix (default $flatten_zones)
-  --port-base P          ports P..P+2 for the runs, P+10..P+12 for loading (default $port_base)
+  --port-base P          ports P..P+2 for the runs, P+5 for the forwarder of flatten-cached,
+                         P+10..P+12 for loading (default $port_base)
   --server-cpu LIST      CPUs the servers are pinned to (taskset list; default 0, with --workers > 1 0-1)
   --client-cpu LIST      CPUs dnsperf is pinned to (default 1, with --workers > 1 0-1)
   --workers N            server workers (flatns workers, NSD server-count, Knot udp-workers)
@@ -191,6 +196,12 @@ gen zone sig.test "$signed_records" "$work/keys/sig.test.zone"
 gen queries sig.test "$signed_records" "$query_lines" "$work/do.queries" --seed 3
 gen flatten bench.test "$records" "$flatten_zones" "$work/flat" "$work/flat.list" "$query_lines" "$work/flatten.queries"
 cp "$work/static.queries" "$work/tcp.queries"
+if [[ " $mixes " == *" flatten-cached "* ]]; then
+  mkdir -p "$work/flatx"
+  gen zone ext.test 2000 "$work/zones/ext.test.zone"
+  gen flatten-external ext.test 2000 "$flatten_zones" "$work/flatx" "$work/flatx.list" "$query_lines" \
+    "$work/flatten-cached.queries" "$work/flatten-cached.warm"
+fi
 (
   cd "$work/keys"
   ksk=$(ldns-keygen -a ECDSAP256SHA256 -k sig.test)
@@ -214,6 +225,12 @@ write_config() {
         echo "  listen: [\"127.0.0.1:$port\"]"
         echo "  workers: $workers"
         echo "  log_level: warn"
+        if [ -n "${flatns_forwarder:-}" ]; then
+          echo "resolver:"
+          echo "  mode: forward"
+          echo "  forwarders: [\"127.0.0.1:$flatns_forwarder\"]"
+          echo "  dnssec: off"
+        fi
         echo "zones:"
         for z in "$@"; do
           echo "  - name: ${z%%=*}"
@@ -316,12 +333,29 @@ server_port() {
 
 # --- part 1: throughput -----------------------------------------------------
 read -r probe_name probe_ip < <(gen probe bench.test "$records")
+flatns_forwarder=""
+if [[ " $mixes " == *" flatten-cached "* ]]; then
+  # The upstream of the cached flatten mix: NSD on the client's CPU (it only
+  # answers while the cache is warmed).
+  write_config nsd $((port_base + 5)) "$work/upstream" "ext.test=$work/zones/ext.test.zone"
+  taskset -c "$client_cpu" nsd -d -c "$work/upstream/nsd.conf" >"$work/upstream/out.log" 2>&1 &
+  upstream_pid=$!
+  started_pids+=("$upstream_pid")
+  read -r ext_name ext_ip < <(gen probe ext.test 2000)
+  START_NS=$(date +%s%N)
+  wait_ready "$upstream_pid" $((port_base + 5)) "$ext_name" "$ext_ip" 60 >/dev/null ||
+    { echo "compare.sh: the upstream NSD for flatten-cached did not start; its log:" >&2; tail -20 "$work/upstream"/*.log >&2; exit 1; }
+  flatns_forwarder=$((port_base + 5))
+fi
 read -r sig_probe_name sig_probe_ip < <(gen probe sig.test "$signed_records")
 declare -A pid_of
 for server in $servers; do
   zones=("bench.test=$work/zones/bench.test.zone" "sig.test=$work/zones/sig.test.zone")
   if [ "$server" = flatns ]; then
     while read -r origin; do zones+=("$origin=$work/flat/$origin.zone"); done <"$work/flat.list"
+    if [ -n "$flatns_forwarder" ]; then
+      while read -r origin; do zones+=("$origin=$work/flatx/$origin.zone"); done <"$work/flatx.list"
+    fi
   fi
   write_config "$server" "$(server_port "$server")" "$work/$server" "${zones[@]}"
   START_NS=$(date +%s%N)
@@ -339,17 +373,31 @@ for server in $servers; do
       echo "compare.sh: flatns does not flatten f0.flat to $host0_ip (from $host0_name)" >&2; exit 1
     fi
   fi
+  if [ "$server" = flatns ] && [ -n "$flatns_forwarder" ]; then
+    # Warm the flattened-answer cache: every zone once, then check one answer.
+    dnsperf -s 127.0.0.1 -p "$(server_port flatns)" -d "$work/flatten-cached.warm" -n 1 -c 1 -q 20 -t 5 \
+      >"$work/flatten-cached.warm.txt" 2>&1 || true
+    read -r ext0_name ext0_ip < <(gen probe ext.test 2000 --index 0)   # x0.flat's target
+    if answers "$(server_port flatns)" x0.flat "$ext0_ip"; then
+      log "flatten-cached: cache warmed ($(sed -n 's/^ *Response codes: *//p' "$work/flatten-cached.warm.txt"))"
+    else
+      got=$(kdig @127.0.0.1 -p "$(server_port flatns)" +notcp +time=2 +retry=0 x0.flat A 2>&1 | grep -E "status|EDE" | head -2 | tr '\n' ' ')
+      skipped_note="flatten-cached: skipped: flatns does not answer x0.flat (apex CNAME to $ext0_name, outside its zones) with $ext0_ip through its forwarder; it answered: $got"
+      log "$skipped_note"
+      mixes=$(echo " $mixes " | sed 's/ flatten-cached / /')
+    fi
+  fi
   pin "${pid_of[$server]}"
   log "$server up (pid ${pid_of[$server]}, port $(server_port "$server"), answering after ${t}s)"
 done
 
 runs="$work/runs.tsv"
-printf 'mix\tserver\tround\tsent\tcompleted\tlost\tqps\tlat_mean_s\tlat_max_s\tlat_sd_s\tcpu_s\trcodes\tresponse_bytes\n' >"$runs"
+printf 'mix\tserver\tround\tsent\tcompleted\tlost\tqps\tlat_mean_s\tlat_max_s\tlat_sd_s\tcpu_s\trcodes\tresponse_bytes\tload1\n' >"$runs"
 field() { sed -n "s/^ *$1: *\([0-9.]*\).*/\1/p" "$2" | head -1; }
 for mix in $mixes; do
   for round in $(seq "$rounds"); do
     for server in $servers; do
-      [ "$mix" = flatten ] && [ "$server" != flatns ] && continue
+      [[ "$mix" == flatten* ]] && [ "$server" != flatns ] && continue
       port=$(server_port "$server")
       extra=()
       case $mix in do) extra=(-D) ;; tcp) extra=(-m tcp) ;; esac
@@ -370,14 +418,15 @@ for mix in $mixes; do
       rcodes=$(sed -n 's/^ *Response codes: *//p' "$out" | head -1)
       response_bytes=$(sed -n 's/^ *Average packet size:.*response \([0-9]*\).*/\1/p' "$out" | head -1)
       cpu=$(awk -v a="$after" -v b="$before" 'BEGIN { printf "%.2f\n", a - b }')
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mix" "$server" "$round" "$sent" \
+      load1=$(cut -d' ' -f1 /proc/loadavg)   # the machine's load over the last minute
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mix" "$server" "$round" "$sent" \
         "$completed" "$lost" "$qps" "${lat:-0}" "${lat_max:-0}" "${sd:-0}" "$cpu" "$rcodes" \
-        "${response_bytes:-?}" >>"$runs"
+        "${response_bytes:-?}" "$load1" >>"$runs"
       log "$mix round $round $server: $qps q/s, lost $lost, CPU ${cpu}s"
     done
   done
 done
-for server in $servers; do stop_server "${pid_of[$server]}"; done
+for pid in "${started_pids[@]}"; do stop_server "$pid"; done
 started_pids=()
 
 # --- part 2: loading ----------------------------------------------------------
@@ -435,6 +484,8 @@ fi
 
 echo
 echo "flatns $("$flatns_bin" --version 2>/dev/null | head -1) / $(nsd -v 2>&1 | head -1) / $(knotd -V 2>&1 | head -1) / dnsperf $(dnsperf -h 2>&1 | sed -n 's/^Version //p')"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min; ${clk_tck} ticks/s CPU accounting); $(nproc) CPUs"
+[ -n "${skipped_note:-}" ] && echo "$skipped_note"
 echo "zone: $records records (static, tcp), $signed_records NSEC3-signed (do), $flatten_zones apex-CNAME zones (flatten);" \
   "dnsperf -l $duration -c $clients -q $outstanding -T $workers on CPU $client_cpu, servers ($workers worker(s)) on CPU $server_cpu, $rounds round(s), medians"
 "$python" "$here/report.py" "$runs" "$load"

@@ -88,6 +88,28 @@ def write_flatten(target_origin: str, records: int, zones: int, zone_dir: str,
             f.write(f"f{rng.randrange(zones)}.flat A\n")
 
 
+def write_flatten_external(target_origin: str, records: int, zones: int, zone_dir: str,
+                           zone_list: str, count: int, queries: str, warm: str, seed: int) -> None:
+    """Zones x<i>.flat whose apex CNAME points at a host of target_origin, a
+    zone flatns does not serve: flatns resolves it through its resolver (a
+    forwarder on loopback) and answers from its flattened-answer cache once
+    warm. `warm` receives each zone's query once, to fill the cache."""
+    hosts = host_count(records)
+    with open(zone_list, "w") as names, open(warm, "w") as w:
+        for z in range(zones):
+            origin = f"x{z}.flat"
+            with open(f"{zone_dir}/{origin}.zone", "w") as f:
+                f.write(soa_block(origin))
+                f.write(f"@ IN NS ns1.{origin}.\nns1 IN A 192.0.2.53\n"
+                        f"@ IN CNAME host{z % hosts}.{target_origin}.\n")
+            names.write(origin + "\n")
+            w.write(f"{origin} A\n")
+    rng = random.Random(seed)
+    with open(queries, "w") as f:
+        for _ in range(count):
+            f.write(f"x{rng.randrange(zones)}.flat A\n")
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -111,6 +133,17 @@ def main() -> int:
     fl.add_argument("count", type=int)
     fl.add_argument("queries")
     fl.add_argument("--seed", type=int, default=2)
+    fx = sub.add_parser("flatten-external",
+                        help="write apex-CNAME zones pointing outside the served zones, and their queries")
+    fx.add_argument("target_origin")
+    fx.add_argument("records", type=int)
+    fx.add_argument("zones", type=int)
+    fx.add_argument("zone_dir")
+    fx.add_argument("zone_list")
+    fx.add_argument("count", type=int)
+    fx.add_argument("queries")
+    fx.add_argument("warm")
+    fx.add_argument("--seed", type=int, default=4)
     h = sub.add_parser("probe", help="print 'NAME IPV4' of the last host (a load-time probe)")
     h.add_argument("origin")
     h.add_argument("records", type=int)
@@ -123,6 +156,9 @@ def main() -> int:
     elif a.cmd == "flatten":
         write_flatten(a.target_origin, a.records, a.zones, a.zone_dir, a.zone_list,
                       a.count, a.queries, a.seed)
+    elif a.cmd == "flatten-external":
+        write_flatten_external(a.target_origin, a.records, a.zones, a.zone_dir, a.zone_list,
+                               a.count, a.queries, a.warm, a.seed)
     elif a.cmd == "probe":
         i = host_count(a.records) - 1 if a.index is None else a.index
         print(f"host{i}.{a.origin} {host_ipv4(i)}")

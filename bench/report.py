@@ -2,7 +2,8 @@
 """Prints bench/compare.sh's tables from its raw result files (not a test).
 
 runs.tsv:  mix server round sent completed lost qps lat_mean_s lat_max_s lat_sd_s cpu_s rcodes
-           response_bytes (dnsperf's average response size: equal answers?)
+           response_bytes (dnsperf's average response size: equal answers?) load1 (the
+           machine's 1-minute load average after the run: wall-clock figures need it)
 load.tsv:  case server records seconds rss_mib processes cpu_s (one row per round; medians shown)
 Every figure in the tables is the median over the rounds.
 """
@@ -33,8 +34,8 @@ def runs_table(path):
         if mix not in mixes:
             mixes.append(mix)
     summary = {}
-    print(f"{'mix':<9} {'server':<7} {'rounds':>6} {'queries/s':>10} {'lost':>8} "
-          f"{'lat mean':>9} {'lat sd':>8} {'lat max':>8} {'CPU s':>7} {'q/CPU-s':>9} {'resp B':>6}  rcodes (last round)")
+    print(f"{'mix':<14} {'server':<7} {'rounds':>6} {'queries/s':>10} {'lost':>8} "
+          f"{'lat mean':>9} {'lat sd':>8} {'lat max':>8} {'CPU s':>7} {'q/CPU-s':>9} {'resp B':>6} {'load':>5}  rcodes (last round)")
     for mix in mixes:
         for server in SERVERS:
             rs = rows.get((mix, server))
@@ -49,9 +50,11 @@ def runs_table(path):
             per_cpu = median([int(r[4]) / float(r[10]) if float(r[10]) > 0 else float("nan")
                               for r in rs])
             resp = rs[-1][12] if len(rs[-1]) > 12 else "?"
+            loads = [float(r[13]) for r in rs if len(r) > 13 and r[13]]
+            load = f"{median(loads):.1f}" if loads else "?"
             summary[(mix, server)] = (qps, per_cpu)
-            print(f"{mix:<9} {server:<7} {len(rs):>6} {qps:>10.0f} {lost:>8.0f} "
-                  f"{mean_us:>7.0f}us {sd_us:>6.0f}us {max_us:>6.0f}us {cpu:>7.2f} {per_cpu:>9.0f} {resp:>6}  {rs[-1][11]}")
+            print(f"{mix:<14} {server:<7} {len(rs):>6} {qps:>10.0f} {lost:>8.0f} "
+                  f"{mean_us:>7.0f}us {sd_us:>6.0f}us {max_us:>6.0f}us {cpu:>7.2f} {per_cpu:>9.0f} {resp:>6} {load:>5}  {rs[-1][11]}")
     print()
     print(f"{'ratios':<30} {'queries/s':>10} {'q/CPU-s':>9}")
     for mix in mixes:
@@ -63,10 +66,12 @@ def runs_table(path):
             if theirs:
                 print(f"{mix + ': flatns/' + label:<30} {ratio(mine[0], theirs[0]):>10} "
                       f"{ratio(mine[1], theirs[1]):>9}")
-    flat, static = summary.get(("flatten", "flatns")), summary.get(("static", "flatns"))
-    if flat and static:
-        print(f"{'flatten/static (flatns)':<30} {ratio(flat[0], static[0]):>10} "
-              f"{ratio(flat[1], static[1]):>9}")
+    static = summary.get(("static", "flatns"))
+    for mix in mixes:
+        flat = summary.get((mix, "flatns"))
+        if mix.startswith("flatten") and flat and static:
+            print(f"{mix + '/static (flatns)':<30} {ratio(flat[0], static[0]):>10} "
+                  f"{ratio(flat[1], static[1]):>9}")
 
 
 def load_table(path):

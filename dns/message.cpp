@@ -1,5 +1,7 @@
 #include "dns/message.h"
 
+#include <cstring>
+
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
 
@@ -36,10 +38,37 @@ bool read_additional_record(WireReader& r, Query& q, bool& seen_opt) {
   return true;
 }
 
+// Types whose RDATA holds no name that RFC 3597 §4 allows to compress:
+// copied as they are, without rdata_write's walk over the fields.
+bool has_no_compressible_name(uint16_t type) {
+  switch (type) {
+    case rrtype::A:
+    case rrtype::AAAA:
+    case rrtype::TXT:
+    case rrtype::DS:
+    case rrtype::RRSIG:
+    case rrtype::NSEC:
+    case rrtype::DNSKEY:
+    case rrtype::NSEC3:
+    case rrtype::NSEC3PARAM:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 QueryStatus parse_query(std::span<const uint8_t> packet, Query& q) {
-  q = Query{};
+  // Field by field rather than `q = Query{}`: the name's 255 octets need no clearing.
+  q.id = 0;
+  q.flags = 0;
+  q.opcode = 0;
+  q.has_question = false;
+  q.qname.length = 0;
+  q.qtype = 0;
+  q.qclass = 0;
+  q.edns = EdnsRequest{};
   WireReader r(packet);
   uint16_t qdcount, ancount, nscount, arcount;
   if (!r.u16(q.id) || !r.u16(q.flags) || !r.u16(qdcount) || !r.u16(ancount) || !r.u16(nscount) ||
@@ -80,8 +109,10 @@ void ResponseBuilder::start(const Query& q, std::size_t max_size) {
   w_.u16(0);
   w_.u16(0);
   w_.u16(0);
+  qname_ = {};
   if (q.has_question) {
-    w_.name(q.qname.view());
+    qname_ = q.qname.view();
+    w_.name(qname_);
     w_.u16(q.qtype);
     w_.u16(q.qclass);
   }
@@ -107,9 +138,14 @@ bool ResponseBuilder::add(Section s, NameView owner, uint16_t type, uint16_t rcl
   const std::size_t start = w_.size();
   const std::size_t reserve = opt_size();
   w_.set_limit(max_size_ > reserve ? max_size_ - reserve : 0);
-  bool ok = w_.name(owner) && w_.u16(type) && w_.u16(rclass) && w_.u32(ttl);
+  // Most owners are the question's name: point at it without searching.
+  const bool owner_is_qname =
+      !qname_.empty() && owner.size() == qname_.size() &&
+      (owner.data() == qname_.data() || std::memcmp(owner.data(), qname_.data(), owner.size()) == 0);
+  bool ok = (owner_is_qname ? w_.pointer(kHeaderSize) : w_.name(owner)) && w_.u16(type) &&
+            w_.u16(rclass) && w_.u32(ttl);
   std::size_t rdlength_at = w_.size();
-  ok = ok && w_.u16(0) && rdata_write(type, rdata, w_);
+  ok = ok && w_.u16(0) && (has_no_compressible_name(type) ? w_.bytes(rdata) : rdata_write(type, rdata, w_));
   if (!ok) {
     w_.rollback(start);
     return false;

@@ -45,6 +45,7 @@ struct EdnsRequest {
   bool nsid = false;  // the client asked for our NSID
 };
 
+// parse_query resets every field one by one: a new field needs a line there.
 struct Query {
   uint16_t id = 0;
   uint16_t flags = 0;  // the second header word as received
@@ -117,6 +118,7 @@ class ResponseBuilder {
   std::size_t opt_size() const;
 
   WireWriter w_;
+  NameView qname_;  // the question's name, written at offset 12 (empty without a question)
   std::size_t max_size_ = 0;
   uint16_t flags_ = 0;
   uint16_t rcode_ = 0;

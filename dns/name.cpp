@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <stdexcept>
 
 namespace flatns::dns {
@@ -30,6 +31,38 @@ int compare_label(NameView a, std::size_t ia, NameView b, std::size_t ib) {
   return 0;
 }
 
+// Eight octets at a time (SWAR): the hash index probes and the compares
+// of every query go through name_hash and name_equal.
+constexpr uint64_t kOnes = 0x0101010101010101ULL;
+
+uint64_t load_word(const uint8_t* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
+// The last 1..7 octets, zero-padded (little-endian, as load_word), with
+// two overlapping loads rather than a loop: the overlap ORs equal octets.
+uint64_t load_tail(const uint8_t* p, std::size_t n) {
+  if (n >= 4) {
+    uint32_t lo, hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    return static_cast<uint64_t>(lo) | static_cast<uint64_t>(hi) << (8 * (n - 4));
+  }
+  return static_cast<uint64_t>(p[0]) | static_cast<uint64_t>(p[n / 2]) << (8 * (n / 2)) |
+         static_cast<uint64_t>(p[n - 1]) << (8 * (n - 1));
+}
+
+// ascii_lower applied to each octet of `w`.
+uint64_t lower_word(uint64_t w) {
+  const uint64_t low7 = w & (0x7F * kOnes);
+  const uint64_t at_least_a = low7 + (0x80 - 'A') * kOnes;    // high bit: octet >= 'A'
+  const uint64_t above_z = low7 + (0x80 - 'Z' - 1) * kOnes;   // high bit: octet > 'Z'
+  const uint64_t upper = at_least_a & ~above_z & ~w & (0x80 * kOnes);
+  return w | (upper >> 2);  // 0x80 >> 2 is the 0x20 case bit
+}
+
 }  // namespace
 
 int label_count(NameView name) {
@@ -43,9 +76,16 @@ int label_count(NameView name) {
 }
 
 bool name_equal(NameView a, NameView b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  const std::size_t n = a.size();
+  if (n != b.size()) return false;
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const uint64_t wa = load_word(a.data() + i), wb = load_word(b.data() + i);
+    if (wa != wb && lower_word(wa) != lower_word(wb)) return false;
+  }
+  if (i < n) {
+    const uint64_t wa = load_tail(a.data() + i, n - i), wb = load_tail(b.data() + i, n - i);
+    if (wa != wb && lower_word(wa) != lower_word(wb)) return false;
   }
   return true;
 }
@@ -96,13 +136,22 @@ void lowercase_name(std::span<uint8_t> name) {
 }
 
 uint64_t name_hash(NameView name) {
-  // FNV-1a over lowercased octets: fast, and good enough behind a table that
+  // Lowercased words multiplied in, then a final mix so that the low bits
+  // (the table slot) depend on every octet. Good enough behind a table that
   // compares names on hit.
-  uint64_t h = 1469598103934665603ULL;
-  for (uint8_t c : name) {
-    h ^= ascii_lower(c);
-    h *= 1099511628211ULL;
+  const std::size_t n = name.size();
+  uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    h = (h ^ lower_word(load_word(name.data() + i))) * 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 32;
   }
+  if (i < n) {
+    h = (h ^ lower_word(load_tail(name.data() + i, n - i))) * 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 32;
+  }
+  h *= 0xC4CEB9FE1A85EC53ULL;
+  h ^= h >> 29;
   return h;
 }
 

@@ -26,8 +26,8 @@ bool WireReader::name(NameBuffer& out) {
     if (len & 0xC0) return false;  // RFC 6891 extended label types are obsolete
     if (len_out + 1 + len > kMaxNameLength) return false;
     if (p + 1 + len > msg_.size()) return false;
-    out.bytes[len_out++] = len;
-    for (std::size_t k = 0; k < len; ++k) out.bytes[len_out++] = msg_[p + 1 + k];
+    std::memcpy(out.bytes.data() + len_out, msg_.data() + p, 1 + len);
+    len_out += 1 + len;
     p += 1 + len;
     if (len == 0) break;
   }
@@ -55,7 +55,8 @@ bool WireWriter::packet_name_equals(std::size_t at, NameView suffix) const {
     if (s >= suffix.size() || suffix[s] != len) return false;
     if (len == 0) return true;
     for (std::size_t k = 1; k <= len; ++k) {
-      if (ascii_lower(buf_[p + k]) != ascii_lower(suffix[s + k])) return false;
+      const uint8_t a = buf_[p + k], b = suffix[s + k];
+      if (a != b && ascii_lower(a) != ascii_lower(b)) return false;
     }
     p += 1 + len;
     s += 1 + len;
@@ -70,6 +71,9 @@ bool WireWriter::name(NameView n, bool compress) {
     if (compress) {
       const NameView suffix = n.subspan(label);
       for (std::size_t t = 0; t < ntargets_; ++t) {
+        // Targets are label starts: a different first label length rules
+        // most of them out without walking the name.
+        if (buf_[targets_[t]] != suffix[0]) continue;
         if (packet_name_equals(targets_[t], suffix)) {
           if (!u16(static_cast<uint16_t>(0xC000 | targets_[t]))) {
             rollback(start);

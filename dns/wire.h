@@ -8,6 +8,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 
 #include "dns/name.h"
@@ -100,7 +101,7 @@ class WireWriter {
   }
   bool bytes(std::span<const uint8_t> b) {
     if (!room(b.size())) return false;
-    for (std::size_t i = 0; i < b.size(); ++i) buf_[pos_ + i] = b[i];
+    if (!b.empty()) std::memcpy(buf_.data() + pos_, b.data(), b.size());
     pos_ += b.size();
     return true;
   }
@@ -111,6 +112,9 @@ class WireWriter {
   // Writes `n`, compressed against names written earlier when `compress` is
   // set. Every label position written becomes a target for later names.
   bool name(NameView n, bool compress = true);
+  // Writes a compression pointer to offset `at`, where a whole name was
+  // written earlier (e.g. the question name at offset 12).
+  bool pointer(uint16_t at) { return u16(static_cast<uint16_t>(0xC000 | at)); }
 
  private:
   bool room(std::size_t n) {

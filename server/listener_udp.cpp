@@ -1,6 +1,10 @@
 #include "server/listener_udp.h"
 
-#include <sys/socket.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "server/log.h"
 #include "server/query_parking.h"
@@ -8,14 +12,36 @@
 
 namespace flatns::server {
 
+static_assert(UdpBatch::kResponseSize >= kMaxUdpResponse,
+              "a UDP response slot must hold the largest UDP answer the responder writes");
+
+UdpBatch::UdpBatch()
+    : receive(std::make_unique_for_overwrite<uint8_t[]>(kSize * kReceiveStride)),
+      response(std::make_unique_for_overwrite<uint8_t[]>(kSize * kResponseStride)) {
+  for (std::size_t i = 0; i < kSize; ++i) {
+    const std::span<uint8_t> slot = receive_slot(i);
+    in_iov[i] = {slot.data(), slot.size()};
+    in[i].msg_hdr.msg_iov = &in_iov[i];
+    in[i].msg_hdr.msg_iovlen = 1;
+    in[i].msg_hdr.msg_name = &peers[i];
+    in[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+    out[i].msg_hdr.msg_iov = &out_iov[i];
+    out[i].msg_hdr.msg_iovlen = 1;
+  }
+}
+
+UdpListener::~UdpListener() {
+  if (fd_ >= 0 && !open_) ::close(fd_);
+}
+
 bool UdpListener::open(uv_loop_t* loop, int fd, std::string& error) {
-  int rc = uv_udp_init(loop, &handle_);
+  fd_ = fd;
+  int rc = uv_poll_init_socket(loop, &handle_, fd);
   if (rc == 0) {
     handle_.data = this;
     open_ = true;
-    rc = uv_udp_open(&handle_, fd);
+    rc = uv_poll_start(&handle_, UV_READABLE, on_readable);
   }
-  if (rc == 0) rc = uv_udp_recv_start(&handle_, on_alloc, on_receive);
   if (rc != 0) {
     error = std::string("UDP socket: ") + uv_strerror(rc);
     return false;
@@ -25,68 +51,117 @@ bool UdpListener::open(uv_loop_t* loop, int fd, std::string& error) {
 
 void UdpListener::close() {
   if (!open_) return;
-  open_ = false;
-  uv_udp_recv_stop(&handle_);
   drain();
+  open_ = false;
+  uv_poll_stop(&handle_);
   uv_close(reinterpret_cast<uv_handle_t*>(&handle_), nullptr);
+  // The poll handle is stopped, so libuv no longer watches the descriptor.
+  ::close(fd_);
+  fd_ = -1;
 }
 
-void UdpListener::on_alloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
-  auto* self = static_cast<UdpListener*>(handle->data);
-  *buf = uv_buf_init(reinterpret_cast<char*>(self->buffers_.receive.data()),
-                     static_cast<unsigned>(self->buffers_.receive.size()));
+bool UdpListener::send_later(const sockaddr* peer, std::span<const uint8_t> response) {
+  if (!open_) return false;
+  const socklen_t peer_length = peer->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+  while (true) {
+    const ssize_t rc = ::sendto(fd_, response.data(), response.size(), MSG_DONTWAIT, peer, peer_length);
+    if (rc >= 0) return true;
+    if (errno == EINTR) continue;
+    if (log_enabled(LogLevel::Debug)) {
+      log_debug(std::string("UDP send of a parked answer dropped: ") + std::strerror(errno));
+    }
+    return false;
+  }
 }
 
-void UdpListener::on_receive(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf, const sockaddr* from,
-                             unsigned flags) {
+void UdpListener::on_readable(uv_poll_t* handle, int status, int events) {
   auto* self = static_cast<UdpListener*>(handle->data);
-  if (nread < 0) {
-    if (log_enabled(LogLevel::Debug)) log_debug(std::string("UDP receive: ") + uv_strerror(static_cast<int>(nread)));
+  if (status < 0) {
+    if (log_enabled(LogLevel::Debug)) log_debug(std::string("UDP poll: ") + uv_strerror(status));
     return;
   }
-  if (nread == 0 || from == nullptr || (flags & UV_UDP_PARTIAL)) return;  // nothing, or truncated datagram
-  self->respond({reinterpret_cast<const uint8_t*>(buf->base), static_cast<std::size_t>(nread)}, from);
+  for (int i = 0; i < kBatchesPerWakeup && self->open_; ++i) {
+    // A short batch means the socket queue is empty.
+    if (self->run_batch() < UdpBatch::kSize) break;
+  }
 }
 
-void UdpListener::respond(std::span<const uint8_t> query, const sockaddr* from) {
+std::size_t UdpListener::run_batch() {
+  UdpBatch& b = buffers_.udp;
+  // The kernel overwrote the address lengths of the slots it filled last time.
+  for (std::size_t i = 0; i < b.used; ++i) b.in[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+  b.used = 0;
+  int received;
+  do {
+    received = ::recvmmsg(fd_, b.in.data(), UdpBatch::kSize, MSG_DONTWAIT, nullptr);
+  } while (received < 0 && errno == EINTR);
+  if (received <= 0) {
+    if (received < 0 && errno != EAGAIN && errno != EWOULDBLOCK && log_enabled(LogLevel::Debug)) {
+      log_debug(std::string("UDP receive: ") + std::strerror(errno));
+    }
+    return 0;
+  }
+  b.used = static_cast<std::size_t>(received);
   const WorkerState& state = *state_;
   QueryContext ctx;
   ctx.tcp = false;
   ctx.nsid = state.nsid;
   ctx.flatten = state.flatten.get();
-  bool parked = false;
-  std::size_t length = parking_ ? parking_->answer(query, buffers_.response, ctx, ReplyRoute{this, from, 0}, parked)
-                                : answer_query(*state.zones, query, buffers_.response, ctx);
-  if (buffers_.rrl) length = buffers_.rrl->filter(from, buffers_.response, length, uv_now(handle_.loop));
-  if (length == 0) return;
-  uv_buf_t out = uv_buf_init(reinterpret_cast<char*>(buffers_.response.data()), static_cast<unsigned>(length));
-  int rc = uv_udp_try_send(&handle_, &out, 1, from);
-  if (rc < 0 && log_enabled(LogLevel::Debug)) log_debug(std::string("UDP send dropped: ") + uv_strerror(rc));
+  std::size_t answers = 0;
+  for (std::size_t i = 0; i < static_cast<std::size_t>(received); ++i) {
+    const msghdr& in = b.in[i].msg_hdr;
+    if (in.msg_flags & MSG_TRUNC) continue;  // cannot happen with 64 KiB slots; never answer a part
+    const std::span<const uint8_t> query(b.receive_slot(i).data(), b.in[i].msg_len);
+    const std::span<uint8_t> slot = b.response_slot(i);
+    bool parked = false;
+    std::size_t length =
+        parking_ ? parking_->answer(query, slot, ctx,
+                                    ReplyRoute{this, reinterpret_cast<const sockaddr*>(&b.peers[i]), 0}, parked)
+                 : answer_query(*state.zones, query, slot, ctx);
+    if (length != 0 && buffers_.rrl) {
+      length = buffers_.rrl->filter(reinterpret_cast<const sockaddr*>(&b.peers[i]), slot, length,
+                                    uv_now(handle_.loop));
+    }
+    if (length == 0) continue;  // dropped (or rate limited), or parked: answered later through send_later()
+    b.out_iov[answers] = {slot.data(), length};
+    msghdr& out = b.out[answers].msg_hdr;
+    out.msg_name = &b.peers[i];
+    out.msg_namelen = in.msg_namelen;
+    ++answers;
+  }
+  send_batch(answers);
+  return static_cast<std::size_t>(received);
 }
 
 void UdpListener::drain() {
-  // Bounded, so that a flood cannot hold a stopping worker forever.
-  constexpr int kMaxDrained = 4096;
-  uv_os_fd_t fd;
-  if (uv_fileno(reinterpret_cast<const uv_handle_t*>(&handle_), &fd) != 0) return;
-  for (int i = 0; i < kMaxDrained; ++i) {
-    sockaddr_storage from{};
-    socklen_t from_length = sizeof from;
-    ssize_t n = ::recvfrom(fd, buffers_.receive.data(), buffers_.receive.size(), MSG_DONTWAIT | MSG_TRUNC,
-                           reinterpret_cast<sockaddr*>(&from), &from_length);
-    if (n < 0) break;  // EAGAIN: nothing left (or an error: nothing to do about it now)
-    if (n == 0 || static_cast<std::size_t>(n) > buffers_.receive.size()) continue;  // empty or truncated
-    respond({buffers_.receive.data(), static_cast<std::size_t>(n)}, reinterpret_cast<const sockaddr*>(&from));
+  for (std::size_t taken = 0; taken < kMaxDrained; taken += UdpBatch::kSize) {
+    if (run_batch() < UdpBatch::kSize) return;
   }
 }
 
-bool UdpListener::send_later(const sockaddr* peer, std::span<const uint8_t> response) {
-  if (!open_) return false;
-  uv_buf_t out = uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(response.data())),
-                             static_cast<unsigned>(response.size()));
-  int rc = uv_udp_try_send(&handle_, &out, 1, peer);
-  if (rc < 0 && log_enabled(LogLevel::Debug)) log_debug(std::string("UDP send of a parked answer dropped: ") + uv_strerror(rc));
-  return rc >= 0;
+void UdpListener::send_batch(std::size_t count) {
+  UdpBatch& b = buffers_.udp;
+  std::size_t done = 0;
+  while (done < count) {
+    const int sent = ::sendmmsg(fd_, b.out.data() + done, static_cast<unsigned>(count - done), MSG_DONTWAIT);
+    if (sent > 0) {
+      done += static_cast<std::size_t>(sent);
+      continue;
+    }
+    if (sent < 0 && errno == EINTR) continue;
+    if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
+      // Overload: drop what is left of this batch; the clients retry.
+      if (log_enabled(LogLevel::Debug)) {
+        log_debug("UDP send buffer full: dropped " + std::to_string(count - done) + " answers");
+      }
+      return;
+    }
+    // Only this datagram failed (e.g. an unreachable peer address): skip it.
+    if (log_enabled(LogLevel::Debug)) {
+      log_debug(std::string("UDP send dropped: ") + (sent < 0 ? std::strerror(errno) : "nothing sent"));
+    }
+    ++done;
+  }
 }
 
 }  // namespace flatns::server

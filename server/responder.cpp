@@ -8,10 +8,6 @@ namespace flatns::server {
 
 namespace {
 
-// Like NSD and Knot: answers over UDP are kept to 1232 octets (the DNS Flag
-// Day 2020 value) even when the client offers more.
-constexpr std::size_t kMaxUdpResponse = 1232;
-
 std::size_t response_limit(const dns::Query& q, const QueryContext& ctx, std::size_t cap) {
   std::size_t limit = 65535;
   if (!ctx.tcp) {

@@ -13,6 +13,10 @@
 
 namespace flatns::server {
 
+// Like NSD and Knot: answers over UDP are kept to 1232 octets (the DNS Flag
+// Day 2020 value) even when the client offers more.
+inline constexpr std::size_t kMaxUdpResponse = 1232;
+
 struct QueryContext {
   bool tcp = false;
   std::string_view nsid;  // answered to NSID requests when not empty (RFC 5001)

@@ -1,5 +1,7 @@
 #include "zones/answer.h"
 
+#include <cstring>
+
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
 #include "zones/denial.h"
@@ -18,6 +20,19 @@ constexpr int kMaxChainLength = 16;  // CNAMEs followed within served zones
 
 // Types held in zone files for flattening: never shown on the wire.
 bool hidden_type(uint16_t t) { return t == rrtype::ALIAS || t == rrtype::ANAME; }
+
+// A wire name buffer that is not zero-filled on construction: the Answerer
+// holds twenty of them, and dns::NameBuffer's zero fill of 255 octets each
+// was the largest single cost of answering a plain A query.
+struct NameSlot {
+  uint8_t bytes[dns::kMaxNameLength];
+  uint8_t length;
+  NameView view() const { return {bytes, length}; }
+  void assign(NameView n) {
+    std::memcpy(bytes, n.data(), n.size());
+    length = static_cast<uint8_t>(n.size());
+  }
+};
 
 class Answerer {
  public:
@@ -55,15 +70,20 @@ class Answerer {
   const bool dnssec_;
   const FlattenStage* flatten_;
   FlattenCall* flatten_call_;
-  dns::NameBuffer current_;  // name being answered (after CNAMEs)
+  // The name being answered (after CNAMEs): the query name, a CNAME target
+  // in the zone's rdata, or a DNAME synthesis in one of two buffers (the
+  // next synthesis reads the previous one).
+  NameView current_;
+  NameSlot synthesized_[2];
+  int next_synthesized_ = 0;
   int chain_ = 0;
-  const Node* visited_[kMaxChainLength + 1] = {};  // CNAME owners, to stop at a loop
+  const Node* visited_[kMaxChainLength + 1];  // CNAME owners, to stop at a loop; [0, chain_) set
   struct PendingProof {
-    const Zone* zone = nullptr;
-    dns::NameBuffer name;
-    const Node* closest_encloser = nullptr;
+    const Zone* zone;
+    NameSlot name;
+    const Node* closest_encloser;
   };
-  PendingProof pending_[kMaxChainLength + 1];
+  PendingProof pending_[kMaxChainLength + 1];  // [0, pending_proofs_) set
   int pending_proofs_ = 0;
 };
 
@@ -73,21 +93,21 @@ bool Answerer::put(const Zone& z, Section s, NameView owner, const RRset& set, b
 
 void Answerer::run(const Zone& zone) {
   rb_.set_aa(true);
-  current_ = q_.qname;
+  current_ = q_.qname.view();
   const Zone* z = &zone;
   // RFC 4035 §3.1.4.1: DS lives in the parent; answer it there when we serve it.
-  if (q_.qtype == rrtype::DS && dns::name_equal(current_.view(), z->origin().wire())) {
-    const dns::NameView parent_name = dns::strip_labels(current_.view(), 1);
+  if (q_.qtype == rrtype::DS && dns::name_equal(current_, z->origin().wire())) {
+    const dns::NameView parent_name = dns::strip_labels(current_, 1);
     if (!z->origin().is_root()) {
       if (const Zone* parent = zones_.find(parent_name)) z = parent;
     }
   }
   while (true) {
-    if (answer_name(*z, current_.view()) == Step::Done) {
+    if (answer_name(*z, current_) == Step::Done) {
       flush_wildcard_proofs();
       return;
     }
-    const Zone* next = zones_.find(current_.view());
+    const Zone* next = zones_.find(current_);
     if (++chain_ > kMaxChainLength || !next) {  // outside our zones: the resolver's job
       flush_wildcard_proofs();
       return;
@@ -129,9 +149,10 @@ Answerer::Step Answerer::follow_dname(const Zone& z, const Node* node, NameView 
     rb_.set_rcode(dns::rcode::YXDOMAIN);
     return Step::Done;
   }
-  dns::NameBuffer synthesized;
-  for (std::size_t i = 0; i < prefix; ++i) synthesized.bytes[i] = name[i];
-  for (std::size_t i = 0; i < target->size(); ++i) synthesized.bytes[prefix + i] = (*target)[i];
+  NameSlot& synthesized = synthesized_[next_synthesized_];
+  next_synthesized_ ^= 1;
+  std::memcpy(synthesized.bytes, name.data(), prefix);
+  std::memcpy(synthesized.bytes + prefix, target->data(), target->size());
   synthesized.length = static_cast<uint8_t>(prefix + target->size());
   if (rb_.truncated() ||
       !rb_.add(Section::Answer, name, rrtype::CNAME, dns::rrclass::IN, dname->ttl,
@@ -139,7 +160,7 @@ Answerer::Step Answerer::follow_dname(const Zone& z, const Node* node, NameView 
     rb_.set_tc();
     return Step::Done;
   }
-  current_ = synthesized;
+  current_ = synthesized.view();
   return Step::Follow;
 }
 
@@ -196,7 +217,7 @@ Answerer::Step Answerer::answer_at(const Zone& z, const Node* node, NameView own
       z.records(*cname).for_each(
           [&](std::span<const uint8_t> rdata) { target = dns::rdata_target_name(rrtype::CNAME, rdata); });
       if (!target) return Step::Done;
-      current_.assign(*target);
+      current_ = *target;  // in the zone's rdata, which outlives the answer
       return Step::Follow;
     }
   }

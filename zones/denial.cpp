@@ -2,6 +2,7 @@
 
 #include "dns/dnssec.h"
 #include "dns/rrtype.h"
+#include "zones/denial_hashes.h"
 #include "zones/emit.h"
 
 namespace flatns::zones {
@@ -50,26 +51,18 @@ dns::NameBuffer wildcard_of(NameView name) {
   return star;
 }
 
-struct Hash {
-  std::array<uint8_t, 20> bytes{};
-  bool ok = false;
-};
-
-Hash hash_of(const Zone& z, NameView name) {
-  Hash h;
-  const Nsec3Params& p = z.nsec3();
-  h.ok = dns::nsec3_hash(name, p.algorithm, p.salt, p.iterations, h.bytes);
-  return h;
+// `remember`: the name is likely to recur (an existing closest encloser, a
+// wildcard below one), so its hash goes through the thread's memo.
+const Node* nsec3_matching(const Zone& z, NameView name, bool remember = false) {
+  std::array<uint8_t, 20> h;
+  const bool ok = remember ? nsec3_hash_remembered(z, name, h) : nsec3_hash_of(z, name, h);
+  return ok ? z.nsec3_match(h) : nullptr;
 }
 
-const Node* nsec3_matching(const Zone& z, NameView name) {
-  const Hash h = hash_of(z, name);
-  return h.ok ? z.nsec3_match(h.bytes) : nullptr;
-}
-
-const Node* nsec3_covering(const Zone& z, NameView name) {
-  const Hash h = hash_of(z, name);
-  return h.ok ? z.nsec3_cover(h.bytes) : nullptr;
+const Node* nsec3_covering(const Zone& z, NameView name, bool remember = false) {
+  std::array<uint8_t, 20> h;
+  const bool ok = remember ? nsec3_hash_remembered(z, name, h) : nsec3_hash_of(z, name, h);
+  return ok ? z.nsec3_cover(h) : nullptr;
 }
 
 // The name one label longer than `encloser` on the way down to `name`.
@@ -79,11 +72,17 @@ NameView next_closer(NameView name, int encloser_labels) {
 
 // RFC 5155 §7.2.1: the closest provable encloser's NSEC3 and the NSEC3
 // covering the next closer name. Returns the encloser's label count.
-int closest_encloser_proof(const Zone& z, ProofWriter& w, NameView name) {
+// `ce` is the closest existing encloser when the lookup found one: names
+// below it do not exist, so no NSEC3 can match them and the search starts
+// there (one SHA-1 per query saved, and the encloser's hash is remembered).
+int closest_encloser_proof(const Zone& z, ProofWriter& w, NameView name, const Node* ce = nullptr) {
   const int apex_labels = z.apex()->labels;
-  for (int labels = dns::label_count(name) - 1; labels >= apex_labels; --labels) {
-    const NameView candidate = dns::strip_labels(name, dns::label_count(name) - labels);
-    if (const Node* match = nsec3_matching(z, candidate)) {
+  const int name_labels = dns::label_count(name);
+  int start = name_labels - 1;
+  if (ce && ce->labels < start) start = ce->labels;
+  for (int labels = start; labels >= apex_labels; --labels) {
+    const NameView candidate = dns::strip_labels(name, name_labels - labels);
+    if (const Node* match = nsec3_matching(z, candidate, /*remember=*/ce != nullptr)) {
       w.nsec3_at(match);
       w.nsec3_at(nsec3_covering(z, next_closer(name, labels)));
       return labels;
@@ -96,16 +95,15 @@ int closest_encloser_proof(const Zone& z, ProofWriter& w, NameView name) {
 
 void prove_nxdomain(const Zone& z, dns::ResponseBuilder& rb, NameView name, const Node* ce) {
   ProofWriter w(z, rb);
-  const NameView ce_name = z.name(ce);
-  const dns::NameBuffer star = wildcard_of(ce_name);
   if (uses_nsec3(z)) {
     // RFC 5155 §7.2.2: closest encloser proof plus the wildcard's cover.
-    const int ce_labels = closest_encloser_proof(z, w, name);
+    const int ce_labels = closest_encloser_proof(z, w, name, ce);
     const NameView encloser = dns::strip_labels(name, dns::label_count(name) - ce_labels);
     const dns::NameBuffer wild = wildcard_of(encloser);
-    w.nsec3_at(nsec3_covering(z, wild.view()));
+    w.nsec3_at(nsec3_covering(z, wild.view(), /*remember=*/true));
     return;
   }
+  const dns::NameBuffer star = wildcard_of(z.name(ce));
   w.nsec_at(z.nsec_predecessor(name));
   w.nsec_at(z.nsec_predecessor(star.view()));
 }
@@ -116,8 +114,8 @@ void prove_nodata(const Zone& z, dns::ResponseBuilder& rb, NameView name, const 
   if (uses_nsec3(z)) {
     if (wildcard) {
       // RFC 5155 §7.2.5: closest encloser proof and the wildcard's own NSEC3.
-      closest_encloser_proof(z, w, name);
-      w.nsec3_at(nsec3_matching(z, z.name(wildcard)));
+      closest_encloser_proof(z, w, name, ce);
+      w.nsec3_at(nsec3_matching(z, z.name(wildcard), /*remember=*/true));
       return;
     }
     if (const Node* match = nsec3_matching(z, name)) {

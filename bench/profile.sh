@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Instructions per query of flatns's packet path, counted by callgrind
+# (valgrind --tool=callgrind), which stays exact on a loaded machine where
+# wall-clock figures do not. Not a test.
+#
+# Starts flatns under callgrind with instrumentation off, waits until it answers,
+# switches collection on, sends one pass of a fixed query file with dnsperf
+# at a fixed rate, switches instrumentation off and stops the server. Prints the
+# instructions per answered query for the whole process (user space: libuv,
+# libc's system-call wrappers, flatns) and for answer_query alone, and the
+# functions that dominate. The kernel's share is not counted.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+
+flatns_bin="$root/build/server/flatns"
+mix=static
+records=20000
+queries=20000
+rate=4000
+port=26050
+out=""
+top=25
+
+usage() {
+  cat <<EOF
+usage: bench/profile.sh [options]
+  --flatns PATH     flatns binary (default: build/server/flatns; Release with -g reads best)
+  --mix static|do   static: the compare.sh static mix on an unsigned zone;
+                    do: the same mix with DO=1 on an NSEC3-signed zone (default $mix)
+  --records N       zone size (default $records)
+  --queries N       queries sent, one pass of the file (default $queries)
+  --rate Q          dnsperf -Q, queries per second (default $rate); the batch
+                    size of the UDP listener depends on it
+  --port P          UDP/TCP port on 127.0.0.1 (default $port)
+  --top N           functions listed (default $top)
+  --out DIR         keep the zone, config and callgrind output in DIR
+EOF
+}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --flatns) flatns_bin=$2; shift ;;
+    --mix) mix=$2; shift ;;
+    --records) records=$2; shift ;;
+    --queries) queries=$2; shift ;;
+    --rate) rate=$2; shift ;;
+    --port) port=$2; shift ;;
+    --top) top=$2; shift ;;
+    --out) out=$2; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "profile.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+  esac
+  shift
+done
+case $mix in static|do) ;; *) echo "profile.sh: --mix is static or do" >&2; exit 2 ;; esac
+for tool in valgrind callgrind_control callgrind_annotate dnsperf kdig ldns-keygen ldns-signzone; do
+  command -v "$tool" >/dev/null || { echo "profile.sh: '$tool' is not installed" >&2; exit 1; }
+done
+[ -x "$flatns_bin" ] || { echo "profile.sh: flatns binary '$flatns_bin' not found" >&2; exit 1; }
+python=python3
+[ -x /usr/bin/python3 ] && python=/usr/bin/python3
+
+if [ -n "$out" ]; then
+  mkdir -p "$out"; work=$(cd "$out" && pwd)
+else
+  work=$(mktemp -d /tmp/flatns-profile.XXXXXX)
+fi
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ]; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  if [ -z "$out" ]; then rm -rf "$work"; fi
+}
+trap cleanup EXIT
+log() { echo "[profile.sh $(date -u +%H:%M:%S)] $*" >&2; }
+
+gen() { "$python" "$here/gen.py" "$@"; }
+if [ "$mix" = static ]; then
+  origin=bench.test
+  gen zone "$origin" "$records" "$work/$origin.zone"
+  gen queries "$origin" "$records" "$queries" "$work/queries"
+  dnsperf_extra=()
+else
+  origin=sig.test
+  gen zone "$origin" "$records" "$work/unsigned.zone"
+  gen queries "$origin" "$records" "$queries" "$work/queries" --seed 3
+  (
+    cd "$work"
+    ksk=$(ldns-keygen -a ECDSAP256SHA256 -k "$origin")
+    zsk=$(ldns-keygen -a ECDSAP256SHA256 "$origin")
+    ldns-signzone -n -t 0 -f "$work/$origin.zone" unsigned.zone "$zsk" "$ksk"
+  )
+  dnsperf_extra=(-D)
+fi
+read -r probe_name probe_ip < <(gen probe "$origin" "$records")
+cat >"$work/flatns.yaml" <<EOF
+server:
+  listen: ["127.0.0.1:$port"]
+  workers: 1
+  log_level: warn
+zones:
+  - name: $origin
+    file: $origin.zone
+EOF
+
+log "starting flatns under callgrind ($mix mix, $records records)"
+valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$work/callgrind.out" \
+  "$flatns_bin" serve -c "$work/flatns.yaml" >"$work/server.log" 2>&1 &
+server_pid=$!
+deadline=$(( $(date +%s) + 600 ))
+until [ "$(kdig @127.0.0.1 -p "$port" +notcp +time=2 +retry=0 +short "$probe_name" A 2>/dev/null)" = "$probe_ip" ]; do
+  kill -0 "$server_pid" 2>/dev/null || { echo "profile.sh: flatns exited; its log:" >&2; cat "$work/server.log" >&2; exit 1; }
+  [ "$(date +%s)" -lt "$deadline" ] || { echo "profile.sh: flatns did not answer within 600 s" >&2; exit 1; }
+  sleep 1
+done
+callgrind_control -i on "$server_pid" >/dev/null
+log "collecting: $queries queries at $rate q/s"
+dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries" -n 1 -Q "$rate" -c 1 -q 100 -t 30 \
+  "${dnsperf_extra[@]}" >"$work/dnsperf.txt" 2>&1
+callgrind_control -i off "$server_pid" >/dev/null
+kill -TERM "$server_pid"
+wait "$server_pid" 2>/dev/null || true
+server_pid=""
+
+completed=$(sed -n 's/^ *Queries completed: *\([0-9]*\).*/\1/p' "$work/dnsperf.txt")
+lost=$(sed -n 's/^ *Queries lost: *\([0-9]*\).*/\1/p' "$work/dnsperf.txt")
+callgrind_annotate "$work/callgrind.out" >"$work/exclusive.txt" 2>/dev/null
+callgrind_annotate --inclusive=yes "$work/callgrind.out" >"$work/inclusive.txt" 2>/dev/null
+total=$(sed -n 's/^ *\([0-9,]*\) *(100.0%) *PROGRAM TOTALS.*/\1/p' "$work/exclusive.txt" | tr -d ,)
+answer=$(grep -m1 'flatns::server::answer_query' "$work/inclusive.txt" | awk '{print $1}' | tr -d ,)
+echo "mix $mix, $records records, $completed queries answered ($lost lost) at $rate q/s"
+awk -v t="$total" -v a="${answer:-0}" -v n="$completed" 'BEGIN {
+  printf "instructions per query: %.0f whole process (user space), %.0f in answer_query\n", t / n, a / n }'
+echo "top functions (exclusive, per query):"
+sed -n '/^-* *$/,$p' "$work/exclusive.txt" | grep -E '^ *[0-9,]+ ' | head -"$top" |
+  sed -E "s/^ *([0-9,]+) *\( *[0-9.]+%\) */\1 /" | awk -v n="$completed" '{ ir = $1; gsub(",", "", ir); $1 = ""; printf "%8.0f %s\n", ir / n, $0 }'
