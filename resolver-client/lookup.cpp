@@ -380,8 +380,14 @@ void Lookup::on_reply(const ServerAddress& server, Protocol protocol, UpstreamRe
   r.health_.record_answer(server, reply.rtt_ms);
   const dns::Message& msg = reply.message;
   if (msg.has_flag(dns::flag::TC)) {
-    if (protocol == Protocol::Udp) {
+    // The TCP retry is one more upstream query: it counts against the limit
+    // like any other (next_server() ends the lookup when the limit is hit).
+    if (protocol == Protocol::Udp && res_.result.stats.queries_sent < r.settings_.limits.max_queries) {
       send(server, Protocol::Tcp);
+      return;
+    }
+    if (protocol == Protocol::Udp) {
+      next_server();
       return;
     }
     server_failed(server, "truncated answer over TCP");

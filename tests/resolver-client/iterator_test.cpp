@@ -396,6 +396,23 @@ TEST_CASE("a truncated UDP answer is asked again over TCP", "[iterator]") {
   CHECK(w.net.sent[3].server == testutil::address("127.53.2.1"));
 }
 
+TEST_CASE("the TCP retry of a truncated answer counts against the query limit", "[iterator][limits]") {
+  World w;
+  w.net.serve("127.53.2.1", [](const UpstreamQuery&) {
+    dns::Message m;
+    m.flags = dns::flag::AA | dns::flag::TC;
+    return std::optional<dns::Message>(m);
+  });
+  ResolverSettings s = w.settings();
+  s.limits.max_queries = 3;  // the UDP query to example.com. is the third
+  Resolver r(s, w.net, w.net);
+  Result res = resolve(r, w.net, "www.example.com.", dns::rrtype::A);
+  CHECK(res.rcode == dns::rcode::SERVFAIL);
+  CHECK(res.stats.queries_sent <= 3);
+  CHECK(w.net.sent.size() <= 3);
+  CHECK(res.failure.find("upstream query limit") != std::string::npos);
+}
+
 TEST_CASE("upstream queries per resolution are bounded (NXNS)", "[iterator][limits]") {
   World w;
   // A delegation to 30 NS names without glue, none of which resolves.
