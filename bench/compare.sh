@@ -4,7 +4,8 @@
 #
 # Part 1: one zone set served by all three with one worker each, server
 # threads pinned to one CPU, dnsperf to the other; dnsperf runs for a fixed
-# time against each in turn (flatns NSD Knot flatns NSD Knot ...) for each mix:
+# time against each in turn (flatns NSD Knot flatns NSD Knot ...); each round
+# runs every mix, so all mixes share the same stretch of the machine:
 #   static   70% existing A, 10% AAAA, 10% NXDOMAIN, 10% apex A (UDP)
 #   do       the same mix on an NSEC3-signed zone with DO=1
 #   tcp      the static mix over TCP
@@ -52,7 +53,7 @@ usage: bench/compare.sh [options]
   --load-rounds N        rounds of loading each zone in each server, medians reported (default $load_rounds)
   --queries N            lines in each dnsperf query file (default $query_lines)
   --duration S           seconds per dnsperf run (dnsperf -l, default $duration)
-  --rounds N             rounds of flatns NSD Knot per mix (default $rounds)
+  --rounds N             rounds; each runs every mix on flatns NSD Knot (default $rounds)
   --clients N            dnsperf -c (default $clients)
   --outstanding N        dnsperf -q (default $outstanding)
   --mixes "LIST"         of: static do tcp flatten flatten-cached (default "$mixes")
@@ -394,8 +395,11 @@ done
 runs="$work/runs.tsv"
 printf 'mix\tserver\tround\tsent\tcompleted\tlost\tqps\tlat_mean_s\tlat_max_s\tlat_sd_s\tcpu_s\trcodes\tresponse_bytes\tload1\n' >"$runs"
 field() { sed -n "s/^ *$1: *\([0-9.]*\).*/\1/p" "$2" | head -1; }
-for mix in $mixes; do
-  for round in $(seq "$rounds"); do
+# Round-major: every round runs every mix on every server in turn, so a drift
+# in the machine (other tenants of the host) reaches all mixes alike and the
+# flatten/static ratios compare runs minutes apart at most, not a whole run.
+for round in $(seq "$rounds"); do
+  for mix in $mixes; do
     for server in $servers; do
       [[ "$mix" == flatten* ]] && [ "$server" != flatns ] && continue
       port=$(server_port "$server")
