@@ -49,8 +49,27 @@ int open_bound_socket(const SocketAddress& address, Transport transport, std::st
     ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
     ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
   }
+  if (transport == Transport::Udp) omit_path_mtu(fd, address.family());
   if (::bind(fd, address.sockaddr_ptr(), address.length) != 0) return fail("bind", fd);
   return fd;
+}
+
+int omit_path_mtu(int fd, int family) {
+  // IP_PMTUDISC_OMIT (Linux 3.15+): answers are sized by the interface MTU
+  // and sent without DF, whatever path MTU an ICMP "fragmentation needed"
+  // (easily forged) claims, so nobody can make us fragment our answers into
+  // pieces a spoofed fragment could replace (NSD, Knot and BIND do the same;
+  // draft-ietf-dnsop-avoid-fragmentation). Where the kernel lacks it,
+  // IP_PMTUDISC_DONT at least keeps DF off; failing both changes nothing.
+  const int level = family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP;
+  const int option = family == AF_INET6 ? IPV6_MTU_DISCOVER : IP_MTU_DISCOVER;
+#if defined(IP_PMTUDISC_OMIT) && defined(IPV6_PMTUDISC_OMIT)
+  int omit = family == AF_INET6 ? IPV6_PMTUDISC_OMIT : IP_PMTUDISC_OMIT;
+  if (::setsockopt(fd, level, option, &omit, sizeof omit) == 0) return omit;
+#endif
+  int dont = family == AF_INET6 ? IPV6_PMTUDISC_DONT : IP_PMTUDISC_DONT;
+  if (::setsockopt(fd, level, option, &dont, sizeof dont) == 0) return dont;
+  return -1;
 }
 
 bool check_address_free(const SocketAddress& address, Transport transport, std::string& error) {

@@ -18,6 +18,12 @@ enum class Transport { Udp, Tcp };
 // `error` naming the address and the system error.
 [[nodiscard]] int open_bound_socket(const SocketAddress& address, Transport transport, std::string& error);
 
+// Sets IP_MTU_DISCOVER / IPV6_MTU_DISCOVER on a UDP socket of `family` to
+// PMTUDISC_OMIT, or PMTUDISC_DONT where the kernel lacks OMIT: the value set,
+// or -1 when neither could be (the socket is used as it is). Called by
+// open_bound_socket for every UDP socket.
+int omit_path_mtu(int fd, int family);
+
 // SO_REUSEPORT would let a second flatns (or anything else run by the same
 // user) share the port and silently take part of the traffic. This binds a
 // probe socket without SO_REUSEPORT first: it fails with "Address already in
