@@ -111,6 +111,7 @@ std::size_t QueryParking::answer(std::span<const uint8_t> query, std::span<uint8
   entry->deadline_ms = now + state_->flatten_deadline_ms;
   entry->udp = route.udp;
   entry->tcp_connection = route.tcp_connection;
+  entry->destination = route.destination ? *route.destination : UdpDestination{};
   if (route.peer) {
     const std::size_t size = route.peer->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
     std::memcpy(&entry->peer, route.peer, size);
@@ -204,7 +205,7 @@ void QueryParking::send(const ParkedQuery& entry, std::span<const uint8_t> respo
     return;
   }
   if (entry.udp && !response.empty()) {
-    entry.udp->send_later(reinterpret_cast<const sockaddr*>(&entry.peer), response);
+    entry.udp->send_later(reinterpret_cast<const sockaddr*>(&entry.peer), entry.destination, response);
   }
 }
 

@@ -41,6 +41,8 @@ struct ReplyRoute {
   UdpListener* udp = nullptr;      // UDP: the listener it came in on ...
   const sockaddr* peer = nullptr;  // ... and the client
   uint64_t tcp_connection = 0;     // TCP: TcpServer's id of the connection
+  // UDP on a wildcard socket: where the query was sent, the answer's source.
+  const UdpDestination* destination = nullptr;
 };
 
 struct ParkingCounters {
