@@ -61,10 +61,14 @@ void UdpListener::close() {
   fd_ = -1;
 }
 
-bool UdpListener::send_later(const sockaddr* peer, const UdpDestination& destination,
-                             std::span<const uint8_t> response) {
-  if (!open_) return false;
-  iovec iov{const_cast<uint8_t*>(response.data()), response.size()};
+bool UdpListener::send_later(const sockaddr* peer, const UdpDestination& destination, std::span<uint8_t> response,
+                             std::size_t length) {
+  if (!open_ || length == 0) return false;
+  if (buffers_.rrl) {
+    length = buffers_.rrl->filter(peer, response, length, uv_now(handle_.loop));
+    if (length == 0) return false;
+  }
+  iovec iov{response.data(), length};
   msghdr message{};
   message.msg_name = const_cast<sockaddr*>(peer);
   message.msg_namelen = peer->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);

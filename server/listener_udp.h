@@ -99,10 +99,13 @@ class UdpListener {
   // may hold them and answer later through send_later().
   void set_parking(QueryParking* parking) { parking_ = parking; }
   // Sends one answer now, outside a batch (a parked query's, when its target
-  // resolved or its deadline passed); false when it was dropped (send buffer
-  // full or the listener closed), as for any other answer.
+  // resolved or its deadline passed): the first `length` octets of
+  // `response`. Response rate limiting applies as in a batch (a slipped
+  // answer is rewritten in place). False when it was dropped (rate limited,
+  // send buffer full or the listener closed), as for any other answer.
   // `destination`: where the query was sent (family 0 when not known).
-  bool send_later(const sockaddr* peer, const UdpDestination& destination, std::span<const uint8_t> response);
+  bool send_later(const sockaddr* peer, const UdpDestination& destination, std::span<uint8_t> response,
+                  std::size_t length);
   // Whether answers leave from the address each query was sent to (the
   // socket is bound to a wildcard address).
   [[nodiscard]] bool answers_from_destination() const { return packet_info_; }
