@@ -109,6 +109,11 @@ class ResolverCache {
   void drop_rrset(const std::string& key);
   void forget_type(const std::string& key);
   void drop_denied(const dns::Name& qname, uint16_t rcode, uint16_t qtype);
+  // DNSKEY and DS sets: bogus ones are not kept, an unsigned answer with TTL 0
+  // is kept for the negative TTL cap.
+  template <typename Cache, typename ZoneData>
+  void store_zone_data(Cache& cache, const ZoneData& data, uint16_t type, std::size_t rdata_bytes,
+                       uint64_t now_ms);
 
   uint32_t max_ttl_s_, max_negative_ttl_s_;
   LruCache<std::string, CachedRrset> rrsets_;
