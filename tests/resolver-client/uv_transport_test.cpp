@@ -135,8 +135,29 @@ TEST_CASE("UDP: queries carry EDNS 1232 with DO=1, fresh IDs and source ports", 
   {
     UdpResponder responder(&loop, "127.0.0.1:24003", "127.0.0.1:24004");
     responder.silent = true;
-    std::vector<dns::Query> seen;
-    std::vector<std::string> sources;
+    // The responder closes once it has read all 8 queries and all 8 timed out:
+    // on a loaded machine the timeouts can fire before the queries are read.
+    // The guard timer ends the test if a datagram never arrives.
+    struct Seen {
+      std::vector<dns::Query> queries;
+      std::vector<std::string> sources;
+      int timeouts = 0;
+      bool closed = false;
+      UdpResponder* responder = nullptr;
+      uv_timer_t guard{};
+      void maybe_close(bool give_up = false) {
+        if (closed || (!give_up && (timeouts < 8 || queries.size() < 8))) return;
+        closed = true;
+        responder->close();
+        uv_close(reinterpret_cast<uv_handle_t*>(&guard), nullptr);
+      }
+    } seen;
+    seen.responder = &responder;
+    uv_timer_init(&loop, &seen.guard);
+    seen.guard.data = &seen;
+    uv_timer_start(
+        &seen.guard, [](uv_timer_t* t) { static_cast<Seen*>(t->data)->maybe_close(true); }, 10000,
+        0);
     uv_udp_recv_stop(&responder.sock);
     uv_udp_recv_start(
         &responder.sock,
@@ -146,40 +167,39 @@ TEST_CASE("UDP: queries carry EDNS 1232 with DO=1, fresh IDs and source ports", 
         },
         [](uv_udp_t* h, ssize_t n, const uv_buf_t* buf, const sockaddr* from, unsigned) {
           if (n <= 0 || from == nullptr) return;
-          auto* ctx = static_cast<std::pair<std::vector<dns::Query>*, std::vector<std::string>*>*>(
-              h->loop->data);
+          auto* ctx = static_cast<Seen*>(h->loop->data);
           dns::Query q;
           REQUIRE(dns::parse_query({reinterpret_cast<uint8_t*>(buf->base), static_cast<size_t>(n)},
                                    q) == dns::QueryStatus::Ok);
-          ctx->first->push_back(q);
-          ctx->second->push_back(ServerAddress::from_sockaddr(from).to_string());
+          ctx->queries.push_back(q);
+          ctx->sources.push_back(ServerAddress::from_sockaddr(from).to_string());
+          ctx->maybe_close();
         });
-    std::pair<std::vector<dns::Query>*, std::vector<std::string>*> ctx{&seen, &sources};
-    loop.data = &ctx;
+    loop.data = &seen;
     UvTransport transport(&loop);
-    int timeouts = 0;
     for (int i = 0; i < 8; ++i) {
       auto q = query_for(addr("127.0.0.1:24003"), Protocol::Udp, 150);
       q.checking_disabled = (i == 0);
       transport.send(q, [&](UpstreamReply&& r) {
-        if (r.status == ReplyStatus::Timeout) ++timeouts;
-        if (timeouts == 8) responder.close();
+        if (r.status == ReplyStatus::Timeout) ++seen.timeouts;
+        seen.maybe_close();
       });
     }
     uv_run(&loop, UV_RUN_DEFAULT);
-    CHECK(timeouts == 8);
-    REQUIRE(seen.size() == 8);
-    for (const auto& q : seen) {
+    CHECK(seen.timeouts == 8);
+    REQUIRE(seen.queries.size() == 8);
+    for (const auto& q : seen.queries) {
       CHECK(q.edns.present);
       CHECK(q.edns.udp_size == 1232);
       CHECK(q.edns.dnssec_ok);
     }
-    CHECK((seen[0].flags & dns::flag::CD) != 0);
-    CHECK((seen[1].flags & dns::flag::CD) == 0);
+    CHECK((seen.queries[0].flags & dns::flag::CD) != 0);
+    CHECK((seen.queries[1].flags & dns::flag::CD) == 0);
+    auto& sources = seen.sources;
     std::sort(sources.begin(), sources.end());
     CHECK(std::unique(sources.begin(), sources.end()) == sources.end());  // 8 distinct ports
     std::vector<uint16_t> ids;
-    for (const auto& q : seen) ids.push_back(q.id);
+    for (const auto& q : seen.queries) ids.push_back(q.id);
     std::sort(ids.begin(), ids.end());
     // 8 random 16-bit IDs: a repeat has probability < 0.05%
     CHECK(std::unique(ids.begin(), ids.end()) == ids.end());
