@@ -6,6 +6,8 @@
 # ft, new corpus files, finding) to build-fuzz/campaign/legs.tsv (fuzz/CAMPAIGN.md is written
 # from that file). A finding is saved as build-fuzz/campaign/findings/<target>-*.
 #   fuzz/campaign.sh TARGET SECONDS [extra libFuzzer flags]
+# CPU_BUDGET=S stops the leg (SIGINT, as libFuzzer expects) once the fuzzer has
+# used S CPU-seconds, so legs sharing a loaded machine add up to a known total.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 target=$1 seconds=$2
@@ -21,9 +23,23 @@ dict=()
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 /usr/bin/time -f 'cpu_seconds %U %S %e' -o "$log.time" \
-  nice -n 10 "build-fuzz/fuzz/fuzz_$target" "$corpus" "fuzz/corpus/$target" "${dict[@]}" \
+  nice -n "${NICE:-10}" "build-fuzz/fuzz/fuzz_$target" "$corpus" "fuzz/corpus/$target" "${dict[@]}" \
   -max_total_time="$seconds" -max_len="${max_len[$target]}" -timeout=20 -rss_limit_mb=2048 \
-  -print_final_stats=1 -artifact_prefix="$dir/findings/$target-" "$@" >"$log" 2>&1
+  -print_final_stats=1 -artifact_prefix="$dir/findings/$target-" "$@" >"$log" 2>&1 &
+time_pid=$!
+if [[ -n ${CPU_BUDGET:-} ]]; then
+  hz=$(getconf CLK_TCK)
+  (
+    while kill -0 "$time_pid" 2>/dev/null; do
+      sleep 5
+      fuzzer=$(pgrep -P "$time_pid" | head -1)
+      [[ -n $fuzzer ]] || continue
+      ticks=$(sed 's/.*) //' "/proc/$fuzzer/stat" 2>/dev/null | awk '{print $12 + $13}')
+      if [[ -n $ticks ]] && ((ticks >= CPU_BUDGET * hz)); then kill -INT "$fuzzer"; break; fi
+    done
+  ) &
+fi
+wait "$time_pid"
 status=$?
 cpu=$(awk '/^cpu_seconds/ {printf "%.0f", $2 + $3}' "$log.time")
 wall=$(awk '/^cpu_seconds/ {printf "%.0f", $4}' "$log.time")

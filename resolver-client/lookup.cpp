@@ -2,6 +2,7 @@
 // Referrals are in referral.cpp, the chain walk in chain_walk.cpp, QNAME
 // minimisation in qname_minimisation.cpp.
 #include <algorithm>
+#include <optional>
 
 #include "dns/message.h"
 #include "dns/rdata.h"
@@ -26,22 +27,24 @@ std::vector<dns::ResourceRecord> without_rrsigs(const std::vector<dns::ResourceR
   return out;
 }
 
+// The target of the (first readable) CNAME owned by `owner` in `answer`.
+std::optional<dns::Name> cname_target(const std::vector<dns::ResourceRecord>& answer, const dns::Name& owner) {
+  for (const auto& rr : answer) {
+    if (rr.type != dns::rrtype::CNAME || !(rr.owner == owner)) continue;
+    auto target = dns::rdata_target_name(rr.type, rr.rdata);
+    dns::Name t;
+    if (target && dns::Name::from_wire(*target, t)) return t;
+  }
+  return std::nullopt;
+}
+
 // Where the CNAMEs of an answer section starting at `qname` lead.
 dns::Name chain_end(const std::vector<dns::ResourceRecord>& answer, const dns::Name& qname) {
   dns::Name at = qname;
   for (std::size_t hops = 0; hops <= answer.size(); ++hops) {
-    bool moved = false;
-    for (const auto& rr : answer) {
-      if (rr.type != dns::rrtype::CNAME || !(rr.owner == at)) continue;
-      auto target = dns::rdata_target_name(rr.type, rr.rdata);
-      dns::Name t;
-      if (target && dns::Name::from_wire(*target, t)) {
-        at = t;
-        moved = true;
-        break;
-      }
-    }
-    if (!moved) break;
+    auto next = cname_target(answer, at);
+    if (!next) break;
+    at = std::move(*next);
   }
   return at;
 }
@@ -56,18 +59,9 @@ std::vector<dns::Name> chain_names(const std::vector<dns::ResourceRecord>& answe
     if (exit && at == *exit) break;
     if (std::find(out.begin(), out.end(), at) != out.end()) break;
     out.push_back(at);
-    bool moved = false;
-    for (const auto& rr : answer) {
-      if (rr.type != dns::rrtype::CNAME || !(rr.owner == at)) continue;
-      auto target = dns::rdata_target_name(rr.type, rr.rdata);
-      dns::Name t;
-      if (target && dns::Name::from_wire(*target, t)) {
-        at = t;
-        moved = true;
-        break;
-      }
-    }
-    if (!moved) break;
+    auto next = cname_target(answer, at);
+    if (!next) break;
+    at = std::move(*next);
   }
   return out;
 }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "dns/rrtype.h"
+
 namespace flatns::resolver {
 
 namespace {
@@ -106,42 +108,46 @@ const CachedNegative* ResolverCache::find_negative(const dns::Name& qname, uint1
   return nullptr;
 }
 
+namespace {
+
+// The value under `key` while it has not expired; an expired one is dropped.
+template <typename Cache>
+auto fresh_value(Cache& cache, const std::string& key, uint64_t now_ms) -> decltype(&cache.get(key)->value) {
+  auto* e = cache.get(key);
+  if (e == nullptr) return nullptr;
+  if (e->expires_ms <= now_ms) {
+    cache.erase(key);
+    return nullptr;
+  }
+  return &e->value;
+}
+
+}  // namespace
+
+template <typename Cache, typename ZoneData>
+void ResolverCache::store_zone_data(Cache& cache, const ZoneData& data, uint16_t type, std::size_t rdata_bytes,
+                                    uint64_t now_ms) {
+  if (data.verdict.is_bogus()) return;
+  auto key = cache_key(data.zone, type);
+  std::size_t bytes = sizeof(Timed<ZoneData>) + data.zone.size() + rdata_bytes;
+  uint32_t ttl = data.ttl == 0 && !data.verdict.is_secure() ? max_negative_ttl_s_ : data.ttl;
+  cache.put(key, Timed<ZoneData>{data, expiry(ttl, max_ttl_s_, now_ms)}, bytes);
+}
+
 void ResolverCache::store_keys(const ZoneKeys& keys, uint64_t now_ms) {
-  if (keys.verdict.is_bogus()) return;
-  auto key = cache_key(keys.zone, 48);
-  std::size_t bytes = sizeof(Timed<ZoneKeys>) + keys.zone.size() + rdatas_bytes(keys.dnskeys);
-  uint32_t ttl = keys.ttl == 0 && !keys.verdict.is_secure() ? max_negative_ttl_s_ : keys.ttl;
-  keys_.put(key, Timed<ZoneKeys>{keys, expiry(ttl, max_ttl_s_, now_ms)}, bytes);
+  store_zone_data(keys_, keys, dns::rrtype::DNSKEY, rdatas_bytes(keys.dnskeys), now_ms);
 }
 
 const ZoneKeys* ResolverCache::find_keys(const dns::Name& zone, uint64_t now_ms) {
-  auto key = cache_key(zone, 48);
-  auto* e = keys_.get(key);
-  if (e == nullptr) return nullptr;
-  if (e->expires_ms <= now_ms) {
-    keys_.erase(key);
-    return nullptr;
-  }
-  return &e->value;
+  return fresh_value(keys_, cache_key(zone, dns::rrtype::DNSKEY), now_ms);
 }
 
 void ResolverCache::store_ds(const DsSet& ds, uint64_t now_ms) {
-  if (ds.verdict.is_bogus()) return;
-  auto key = cache_key(ds.zone, 43);
-  std::size_t bytes = sizeof(Timed<DsSet>) + ds.zone.size() + rdatas_bytes(ds.ds);
-  uint32_t ttl = ds.ttl == 0 && !ds.verdict.is_secure() ? max_negative_ttl_s_ : ds.ttl;
-  ds_.put(key, Timed<DsSet>{ds, expiry(ttl, max_ttl_s_, now_ms)}, bytes);
+  store_zone_data(ds_, ds, dns::rrtype::DS, rdatas_bytes(ds.ds), now_ms);
 }
 
 const DsSet* ResolverCache::find_ds(const dns::Name& zone, uint64_t now_ms) {
-  auto key = cache_key(zone, 43);
-  auto* e = ds_.get(key);
-  if (e == nullptr) return nullptr;
-  if (e->expires_ms <= now_ms) {
-    ds_.erase(key);
-    return nullptr;
-  }
-  return &e->value;
+  return fresh_value(ds_, cache_key(zone, dns::rrtype::DS), now_ms);
 }
 
 void ResolverCache::clear() {

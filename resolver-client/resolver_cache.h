@@ -95,6 +95,11 @@ class ResolverCache {
     uint64_t expires_ms = 0;
   };
   uint64_t expiry(uint32_t ttl_s, uint32_t cap_s, uint64_t now_ms) const;
+  // DNSKEY and DS sets: bogus ones are not kept, an unsigned answer with TTL 0
+  // is kept for the negative TTL cap.
+  template <typename Cache, typename ZoneData>
+  void store_zone_data(Cache& cache, const ZoneData& data, uint16_t type, std::size_t rdata_bytes,
+                       uint64_t now_ms);
 
   uint32_t max_ttl_s_, max_negative_ttl_s_;
   LruCache<std::string, CachedRrset> rrsets_;

@@ -2,11 +2,29 @@
 
 #include <arpa/inet.h>
 
+#include <charconv>
 #include <cstring>
-#include <algorithm>
 #include <functional>
 
 namespace flatns::resolver {
+namespace {
+
+bool parse_port(std::string_view text, uint16_t& port, std::string& error) {
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+    error = "port '" + std::string(text) + "' is not a number";
+    return false;
+  }
+  if (value == 0 || value > 65535) {
+    error = "port " + std::string(text) + " out of range 1-65535";
+    return false;
+  }
+  port = static_cast<uint16_t>(value);
+  return true;
+}
+
+}  // namespace
 
 uint16_t ServerAddress::port() const {
   if (family() == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in*>(&storage)->sin_port);
@@ -61,57 +79,68 @@ ServerAddress ServerAddress::from_sockaddr(const sockaddr* sa) {
   return a;
 }
 
-bool ServerAddress::parse(std::string_view text, uint16_t default_port, ServerAddress& out,
+bool ServerAddress::parse(std::string_view text, std::optional<uint16_t> default_port, ServerAddress& out,
                           std::string& error) {
-  std::string host;
+  if (text.empty()) {
+    error = "empty address";
+    return false;
+  }
+  std::string_view host;
   std::string_view port_text;
-  if (!text.empty() && text.front() == '[') {
+  const bool bracketed = text.front() == '[';
+  if (bracketed) {
     auto close = text.find(']');
     if (close == std::string_view::npos) {
-      error = "'" + std::string(text) + "': missing ']'";
+      error = "'" + std::string(text) + "' has '[' without ']'";
       return false;
     }
-    host = std::string(text.substr(1, close - 1));
-    auto rest = text.substr(close + 1);
+    host = text.substr(1, close - 1);
+    std::string_view rest = text.substr(close + 1);
     if (!rest.empty()) {
       if (rest.front() != ':') {
-        error = "'" + std::string(text) + "': expected ':' after ']'";
+        error = "'" + std::string(text) + "': expected ':port' after ']'";
         return false;
       }
       port_text = rest.substr(1);
-    }
-  } else if (std::count(text.begin(), text.end(), ':') == 1) {
-    auto colon = text.find(':');
-    host = std::string(text.substr(0, colon));
-    port_text = text.substr(colon + 1);
-  } else {
-    host = std::string(text);
-  }
-  uint32_t port = default_port;
-  if (!port_text.empty()) {
-    port = 0;
-    for (char c : port_text) {
-      if (c < '0' || c > '9' || port > 65535) {
-        error = "'" + std::string(text) + "': bad port";
+      if (port_text.empty()) {
+        error = "'" + std::string(text) + "': missing port after ':'";
         return false;
       }
-      port = port * 10 + static_cast<uint32_t>(c - '0');
     }
-    if (port == 0 || port > 65535) {
-      error = "'" + std::string(text) + "': port out of range";
+  } else {
+    auto colon = text.find(':');
+    if (colon != std::string_view::npos && text.find(':', colon + 1) == std::string_view::npos) {
+      host = text.substr(0, colon);
+      port_text = text.substr(colon + 1);
+      if (port_text.empty()) {
+        error = "'" + std::string(text) + "': missing port after ':'";
+        return false;
+      }
+    } else {
+      host = text;  // IPv4 without port, or a bare IPv6 address (which cannot carry a port)
+    }
+  }
+  uint16_t port = 0;
+  if (port_text.empty()) {
+    if (!default_port) {
+      error = "'" + std::string(text) + "' has no port (write host:port, or [IPv6]:port)";
       return false;
     }
+    port = *default_port;
+  } else if (!parse_port(port_text, port, error)) {
+    return false;
   }
+  const std::string h(host);
   uint8_t bytes[16];
-  if (inet_pton(AF_INET, host.c_str(), bytes) == 1) {
-    out = from_rdata({bytes, 4}, static_cast<uint16_t>(port));
+  if (!bracketed && inet_pton(AF_INET, h.c_str(), bytes) == 1) {
+    out = from_rdata({bytes, 4}, port);
     return true;
   }
-  if (inet_pton(AF_INET6, host.c_str(), bytes) == 1) {
-    out = from_rdata({bytes, 16}, static_cast<uint16_t>(port));
+  if (inet_pton(AF_INET6, h.c_str(), bytes) == 1) {
+    out = from_rdata({bytes, 16}, port);
     return true;
   }
-  error = "'" + std::string(text) + "' is not a numeric IPv4 or IPv6 address";
+  error = "'" + h + "' is not a numeric " + (bracketed ? "IPv6" : "IPv4 or IPv6") + " address";
   return false;
 }
 

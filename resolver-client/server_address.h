@@ -1,13 +1,16 @@
-// Upstream server addresses (IPv4 or IPv6 with a port) as the resolver client
-// uses them: parsed from "192.0.2.1", "192.0.2.1:53", "2001:db8::1",
-// "[2001:db8::1]:53", built from A/AAAA RDATA, compared and hashed so they can
-// key the per-server health table. Numeric only: no name lookups here.
+// Socket addresses (IPv4 or IPv6 with a port): the upstream servers of the
+// resolver client and the server's listen addresses. Parsed from
+// "192.0.2.1:53", "[2001:db8::1]:53", and where a default port applies
+// "192.0.2.1", "2001:db8::1" or "[2001:db8::1]"; built from A/AAAA RDATA,
+// compared and hashed so they can key the per-server health table. Numeric
+// only: neither a resolver nor a DNS server may depend on name resolution.
 #pragma once
 
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -31,9 +34,11 @@ struct ServerAddress {
   // From A (4 octets) or AAAA (16 octets) RDATA; invalid() for other sizes.
   [[nodiscard]] static ServerAddress from_rdata(std::span<const uint8_t> rdata, uint16_t port);
   [[nodiscard]] static ServerAddress from_sockaddr(const sockaddr* sa);
-  // Parses the textual forms above; `default_port` applies when none is written.
-  [[nodiscard]] static bool parse(std::string_view text, uint16_t default_port, ServerAddress& out,
-                                  std::string& error);
+  // Parses the textual forms above; `default_port` applies when none is
+  // written, and without it the port is required. On failure returns false
+  // and sets `error` to what is wrong ("port 70000 out of range 1-65535").
+  [[nodiscard]] static bool parse(std::string_view text, std::optional<uint16_t> default_port,
+                                  ServerAddress& out, std::string& error);
 
   // Same family, address and port.
   friend bool operator==(const ServerAddress& a, const ServerAddress& b);

@@ -11,6 +11,15 @@
 #include "zones/zone_set.h"
 
 namespace flatns::server {
+
+void config_options_help(std::ostream& out) {
+  out << "Options:\n"
+         "  -c, --config FILE   configuration file (default "
+      << kDefaultConfigPath
+      << ")\n"
+         "  -h, --help          show this help\n";
+}
+
 namespace {
 
 constexpr int kExitOk = 0;
@@ -39,12 +48,8 @@ void serve_help(std::ostream& out) {
          "SIGHUP reloads the configuration and every zone (a zone that fails to load\n"
          "keeps its previous version); SIGTERM or SIGINT stops it after answering the\n"
          "queries in flight.\n"
-         "\n"
-         "Options:\n"
-         "  -c, --config FILE   configuration file (default "
-      << kDefaultConfigPath
-      << ")\n"
-         "  -h, --help          show this help\n";
+         "\n";
+  config_options_help(out);
 }
 
 void check_config_help(std::ostream& out) {
@@ -53,12 +58,8 @@ void check_config_help(std::ostream& out) {
          "Loads the configuration and every zone it names, prints each problem\n"
          "(file:line: ...) and exits 1 if there was any, else prints\n"
          "\"N zones, M records OK\".\n"
-         "\n"
-         "Options:\n"
-         "  -c, --config FILE   configuration file (default "
-      << kDefaultConfigPath
-      << ")\n"
-         "  -h, --help          show this help\n";
+         "\n";
+  config_options_help(out);
 }
 
 void check_zone_help(std::ostream& out) {

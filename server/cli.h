@@ -13,6 +13,10 @@ namespace flatns::server {
 
 inline constexpr std::string_view kDefaultConfigPath = "/etc/flatns/flatns.yaml";
 
+// The "Options:" part of the help of the commands that read the configuration
+// file (-c FILE, -h).
+void config_options_help(std::ostream& out);
+
 // `args` excludes the program name. Reports go to `out`, problems to `err`;
 // `serve` logs to stderr and returns when the daemon stops.
 [[nodiscard]] int run_cli(const std::vector<std::string>& args, std::string_view version, std::ostream& out,

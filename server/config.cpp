@@ -56,6 +56,13 @@ class Checker {
     std::string_view name;
     Handler handle;
   };
+  // The key `name`: an integer from min to max, stored into `out`.
+  template <typename T>
+  Field number(std::string_view name, uint32_t min, uint32_t max, T& out) {
+    return {name, [this, &out, min, max](const YAML::Node& v, const std::string& p, std::size_t l) {
+              if (auto n = integer(v, p, l, min, max)) out = *n;
+            }};
+  }
 
   // Dispatches each key of the mapping `node` to its handler; unknown and
   // duplicate keys are errors. A null node counts as an empty mapping.
@@ -198,19 +205,14 @@ std::string relative_to(const std::filesystem::path& base, const std::string& pa
 }
 
 void parse_rrl(Checker& c, const YAML::Node& node, const std::string& path, std::size_t line, RrlSettings& r) {
-  auto number = [&](std::string_view name, uint32_t min, uint32_t max, uint32_t& out) {
-    return Checker::Field{name, [&c, &out, min, max](const YAML::Node& v, const std::string& p, std::size_t l) {
-                            if (auto n = c.integer(v, p, l, min, max)) out = *n;
-                          }};
-  };
   c.mapping(node, path, line,
             {
-                number("responses_per_second", 0, 1000000, r.responses_per_second),
-                number("slip", 0, 100, r.slip),
-                number("window_s", 1, 3600, r.window_s),
-                number("ipv4_prefix", 1, 32, r.ipv4_prefix),
-                number("ipv6_prefix", 1, 128, r.ipv6_prefix),
-                number("table_size", 1, 16777216, r.table_size),
+                c.number("responses_per_second", 0, 1000000, r.responses_per_second),
+                c.number("slip", 0, 100, r.slip),
+                c.number("window_s", 1, 3600, r.window_s),
+                c.number("ipv4_prefix", 1, 32, r.ipv4_prefix),
+                c.number("ipv6_prefix", 1, 128, r.ipv6_prefix),
+                c.number("table_size", 1, 16777216, r.table_size),
             });
 }
 
@@ -222,10 +224,7 @@ void parse_server(Checker& c, const YAML::Node& node, const std::string& path, s
                    c.addresses(v, p, l, std::nullopt, s.listen);
                    if (v.IsSequence() && v.size() == 0) c.error(l, p, "expected at least one address");
                  }},
-                {"workers",
-                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
-                   if (auto n = c.integer(v, p, l, 1, 1024)) s.workers = *n;
-                 }},
+                c.number("workers", 1, 1024, s.workers),
                 {"nsid",
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {
                    auto text = c.string(v, p, l);
@@ -237,14 +236,8 @@ void parse_server(Checker& c, const YAML::Node& node, const std::string& path, s
                    }
                    s.nsid = *text;
                  }},
-                {"tcp_idle_timeout_ms",
-                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
-                   if (auto n = c.integer(v, p, l, 100, 3600000)) s.tcp_idle_timeout_ms = *n;
-                 }},
-                {"tcp_max_connections",
-                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
-                   if (auto n = c.integer(v, p, l, 1, 1000000)) s.tcp_max_connections = *n;
-                 }},
+                c.number("tcp_idle_timeout_ms", 100, 3600000, s.tcp_idle_timeout_ms),
+                c.number("tcp_max_connections", 1, 1000000, s.tcp_max_connections),
                 {"log_level",
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {
                    if (auto i = c.choice(v, p, l, {"error", "warn", "info", "debug"})) {
@@ -405,18 +398,12 @@ void parse_flatten(Checker& c, const YAML::Node& node, const std::string& path, 
   bool ttl_given = false;
   c.mapping(node, path, line,
             {
-                {"deadline_ms",
-                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
-                   if (auto n = c.integer(v, p, l, 10, 60000)) f.deadline_ms = *n;
-                 }},
+                c.number("deadline_ms", 10, 60000, f.deadline_ms),
                 {"serve_stale",
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {
                    if (auto b = c.boolean(v, p, l)) f.serve_stale = *b;
                  }},
-                {"stale_max_s",
-                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
-                   if (auto n = c.integer(v, p, l, 0, 604800)) f.stale_max_s = *n;
-                 }},
+                c.number("stale_max_s", 0, 604800, f.stale_max_s),
                 {"max_ttl",
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {
                    ttl_given = true;
@@ -428,18 +415,9 @@ void parse_flatten(Checker& c, const YAML::Node& node, const std::string& path, 
                    if (!ttl_given) ttl_line = l;
                    if (auto n = c.integer(v, p, l, 0, 604800)) f.min_ttl = *n;
                  }},
-                {"cache_entries",
-                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
-                   if (auto n = c.integer(v, p, l, 4, 10000000)) f.cache_entries = *n;
-                 }},
-                {"max_pending",
-                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
-                   if (auto n = c.integer(v, p, l, 1, 1000000)) f.max_pending = *n;
-                 }},
-                {"failure_ttl_s",
-                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
-                   if (auto n = c.integer(v, p, l, 0, 300)) f.failure_ttl_s = *n;
-                 }},
+                c.number("cache_entries", 4, 10000000, f.cache_entries),
+                c.number("max_pending", 1, 1000000, f.max_pending),
+                c.number("failure_ttl_s", 0, 300, f.failure_ttl_s),
             });
   if (f.min_ttl > f.max_ttl) {
     c.error(ttl_line, path + ".min_ttl",

@@ -16,16 +16,8 @@ void resolve_help(std::ostream& out) {
          "the reason, the zone and the upstream server at fault.\n"
          "Exit status: 0 for secure or insecure answers (NXDOMAIN and NODATA too),\n"
          "1 for bogus answers and failures, 2 for usage errors.\n"
-         "\n"
-         "Options:\n"
-         "  -c, --config FILE   configuration file (default "
-      << kDefaultConfigPath
-      << ")\n"
-         "  -h, --help          show this help\n";
-}
-
-resolver::ServerAddress convert(const SocketAddress& a) {
-  return resolver::ServerAddress::from_sockaddr(a.sockaddr_ptr());
+         "\n";
+  config_options_help(out);
 }
 
 }  // namespace
@@ -34,8 +26,8 @@ resolver::ResolverSettings to_resolver_settings(const ResolverSettings& s) {
   resolver::ResolverSettings out;
   out.mode = s.mode == ResolverMode::Forward ? resolver::ResolverMode::Forward
                                              : resolver::ResolverMode::Recursive;
-  for (const auto& a : s.root_hints) out.root_hints.push_back(convert(a));
-  for (const auto& a : s.forwarders) out.forwarders.push_back(convert(a));
+  out.root_hints = s.root_hints;  // server::SocketAddress is resolver::ServerAddress
+  out.forwarders = s.forwarders;
   out.trust_anchors_file = s.trust_anchors;
   out.validate = s.dnssec_validate;
   out.cache_max_bytes = s.cache_size;

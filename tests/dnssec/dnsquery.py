@@ -63,8 +63,7 @@ def ask(port: int, query: dns.message.Message, tcp: bool = False, timeout: float
         if tcp:
             with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
                 s.sendall(struct.pack("!H", len(wire)) + wire)
-                length = struct.unpack("!H", _recv_exact(s, 2))[0]
-                data = _recv_exact(s, length)
+                data = read_tcp_message(s)
         else:
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
                 s.settimeout(timeout)
@@ -91,6 +90,13 @@ def _recv_exact(s: socket.socket, n: int) -> bytes:
             raise OSError("connection closed early")
         out += chunk
     return out
+
+
+def read_tcp_message(s: socket.socket) -> bytes:
+    """One DNS message from a TCP stream: its two-octet length, then that many
+    octets (RFC 1035 4.2.2). OSError when the stream ends before."""
+    length = struct.unpack("!H", _recv_exact(s, 2))[0]
+    return _recv_exact(s, length)
 
 
 def rr_lines(section) -> list[str]:

@@ -18,6 +18,8 @@ import time
 import dns.message
 import dns.rdatatype
 
+import dnsquery  # tests/dnssec (on sys.path through world.py)
+
 
 @dataclasses.dataclass
 class Received:
@@ -33,16 +35,6 @@ def _question(wire):
         return f"{q.name} {dns.rdatatype.to_text(q.rdtype)}"
     except Exception:  # noqa: BLE001 -- a malformed query is still a query received
         return "(unparsed)"
-
-
-def _recv_exact(sock, n):
-    data = b""
-    while len(data) < n:
-        chunk = sock.recv(n - len(data))
-        if not chunk:
-            raise OSError("connection closed")
-        data += chunk
-    return data
 
 
 class Relay:
@@ -133,16 +125,14 @@ class Relay:
             conn.settimeout(5.0)
             try:
                 while not self._stopping:
-                    length = struct.unpack("!H", _recv_exact(conn, 2))[0]
-                    wire = _recv_exact(conn, length)
+                    wire = dnsquery.read_tcp_message(conn)
                     entry = self._record("tcp", wire)
                     backend = self.backend
                     if backend is None:
                         continue   # keep the connection open, answer nothing
                     with socket.create_connection((backend, 53), timeout=2.0) as up:
                         up.sendall(struct.pack("!H", len(wire)) + wire)
-                        n = struct.unpack("!H", _recv_exact(up, 2))[0]
-                        answer = _recv_exact(up, n)
+                        answer = dnsquery.read_tcp_message(up)
                     entry.answered_at = time.monotonic()
                     conn.sendall(struct.pack("!H", len(answer)) + answer)
             except OSError:

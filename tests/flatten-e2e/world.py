@@ -46,118 +46,22 @@ DEAD = ("127.54.14.1", "127.54.14.2")
 TARGETS_NS = "127.54.10.1"
 
 ZONES = {
-    ".": """
-. 86400 IN SOA a.root. hostmaster.root. 1 1800 900 604800 86400
-. 518400 IN NS a.root.
-a.root. 518400 IN A 127.54.0.1
-tld1. 172800 IN NS ns1.tld1.
-tld1. 172800 IN NS ns2.tld1.
-ns1.tld1. 172800 IN A 127.54.1.1
-ns2.tld1. 172800 IN A 127.54.1.2
-tld2. 172800 IN NS ns1.tld2.
-tld2. 172800 IN NS ns2.tld2.
-ns1.tld2. 172800 IN A 127.54.2.1
-ns2.tld2. 172800 IN A 127.54.2.2
-tld3. 172800 IN NS ns1.tld3.
-tld3. 172800 IN NS ns2.tld3.
-ns1.tld3. 172800 IN A 127.54.3.1
-ns2.tld3. 172800 IN A 127.54.3.2
-tld4. 172800 IN NS ns1.tld4.
-tld4. 172800 IN NS ns2.tld4.
-ns1.tld4. 172800 IN A 127.54.4.1
-ns2.tld4. 172800 IN A 127.54.4.2
-""",
-    "tld1.": """
-tld1. 3600 IN SOA ns1.tld1. hostmaster.tld1. 1 1800 900 604800 300
-tld1. 3600 IN NS ns1.tld1.
-tld1. 3600 IN NS ns2.tld1.
-ns1.tld1. 3600 IN A 127.54.1.1
-ns2.tld1. 3600 IN A 127.54.1.2
-secure.tld1. 3600 IN NS ns.secure.tld1.
-ns.secure.tld1. 3600 IN A 127.54.10.1
-broken.tld1. 3600 IN NS ns.broken.tld1.
-ns.broken.tld1. 3600 IN A 127.54.10.1
-""",
-    "tld2.": """
-tld2. 3600 IN SOA ns1.tld2. hostmaster.tld2. 1 1800 900 604800 300
-tld2. 3600 IN NS ns1.tld2.
-tld2. 3600 IN NS ns2.tld2.
-ns1.tld2. 3600 IN A 127.54.2.1
-ns2.tld2. 3600 IN A 127.54.2.2
-unsigned.tld2. 3600 IN NS ns.unsigned.tld2.
-ns.unsigned.tld2. 3600 IN A 127.54.10.1
-dead.tld2. 3600 IN NS ns1.dead.tld2.
-dead.tld2. 3600 IN NS ns2.dead.tld2.
-ns1.dead.tld2. 3600 IN A 127.54.14.1
-ns2.dead.tld2. 3600 IN A 127.54.14.2
-closed.tld2. 3600 IN NS ns.closed.tld2.
-ns.closed.tld2. 3600 IN A 127.54.16.1
-fading.tld2. 2 IN NS ns1.fading.tld2.
-fading.tld2. 2 IN NS ns2.fading.tld2.
-ns1.fading.tld2. 2 IN A 127.54.15.1
-ns2.fading.tld2. 2 IN A 127.54.15.2
-""",
-    "tld3.": """
-tld3. 3600 IN SOA ns1.tld3. hostmaster.tld3. 1 1800 900 604800 300
-tld3. 3600 IN NS ns1.tld3.
-tld3. 3600 IN NS ns2.tld3.
-ns1.tld3. 3600 IN A 127.54.3.1
-ns2.tld3. 3600 IN A 127.54.3.2
-target.tld3. 3600 IN NS ns.target.tld3.
-ns.target.tld3. 3600 IN A 127.54.10.1
-""",
-    "tld4.": """
-tld4. 3600 IN SOA ns1.tld4. hostmaster.tld4. 1 1800 900 604800 300
-tld4. 3600 IN NS ns1.tld4.
-tld4. 3600 IN NS ns2.tld4.
-ns1.tld4. 3600 IN A 127.54.4.1
-ns2.tld4. 3600 IN A 127.54.4.2
-flip.tld4. 2 IN NS ns.flip.tld4.
-ns.flip.tld4. 2 IN A 127.54.10.1
-""",
-    "secure.tld1.": """
-secure.tld1. 3600 IN SOA ns.secure.tld1. hostmaster.secure.tld1. 1 1800 900 604800 300
-secure.tld1. 3600 IN NS ns.secure.tld1.
-ns.secure.tld1. 3600 IN A 127.54.10.1
-www.secure.tld1. 600 IN A 192.0.2.1
-www.secure.tld1. 600 IN A 192.0.2.11
-www.secure.tld1. 700 IN AAAA 2001:db8::1
-alias.secure.tld1. 300 IN CNAME www.unsigned.tld2.
-""",
-    "broken.tld1.": """
-broken.tld1. 3600 IN SOA ns.broken.tld1. hostmaster.broken.tld1. 1 1800 900 604800 300
-broken.tld1. 3600 IN NS ns.broken.tld1.
-ns.broken.tld1. 3600 IN A 127.54.10.1
-www.broken.tld1. 600 IN A 192.0.2.3
-""",
-    "unsigned.tld2.": """
-unsigned.tld2. 3600 IN SOA ns.unsigned.tld2. hostmaster.unsigned.tld2. 1 1800 900 604800 300
-unsigned.tld2. 3600 IN NS ns.unsigned.tld2.
-ns.unsigned.tld2. 3600 IN A 127.54.10.1
-www.unsigned.tld2. 900 IN A 192.0.2.2
-www.unsigned.tld2. 900 IN A 192.0.2.12
-""",
-    "target.tld3.": """
-target.tld3. 3600 IN SOA ns.target.tld3. hostmaster.target.tld3. 1 1800 900 604800 300
-target.tld3. 3600 IN NS ns.target.tld3.
-ns.target.tld3. 3600 IN A 127.54.10.1
-www.target.tld3. 600 IN A 192.0.2.5
-""",
-    "flip.tld4.": """
-flip.tld4. 3600 IN SOA ns.flip.tld4. hostmaster.flip.tld4. 1 1800 900 604800 2
-flip.tld4. 3600 IN NS ns.flip.tld4.
-ns.flip.tld4. 3600 IN A 127.54.10.1
-www.flip.tld4. 2 IN A 192.0.2.7
-""",
-    "fading.tld2.": """
-fading.tld2. 3600 IN SOA ns1.fading.tld2. hostmaster.fading.tld2. 1 1800 900 604800 2
-fading.tld2. 3600 IN NS ns1.fading.tld2.
-fading.tld2. 3600 IN NS ns2.fading.tld2.
-ns1.fading.tld2. 3600 IN A 127.54.15.1
-ns2.fading.tld2. 3600 IN A 127.54.15.2
-www.fading.tld2. 2 IN A 192.0.2.6
-pop.fading.tld2. 10 IN A 192.0.2.8
-""",
+    **hierarchy.common_zones("127.54", delegations={
+        ".": [("tld4.", hierarchy.tld_servers("127.54", "tld4."), 172800)],
+        "tld2.": [("closed.tld2.", [("ns.closed.tld2.", "127.54.16.1")], 3600),
+                  ("fading.tld2.", [("ns1.fading.tld2.", FADING[0]), ("ns2.fading.tld2.", FADING[1])], 2)],
+    }, records={
+        "secure.tld1.": ["www.secure.tld1. 600 IN A 192.0.2.11", "www.secure.tld1. 700 IN AAAA 2001:db8::1"],
+        "unsigned.tld2.": ["www.unsigned.tld2. 900 IN A 192.0.2.12"],
+    }),
+    "tld4.": hierarchy.zone_text("tld4.", hierarchy.tld_servers("127.54", "tld4."),
+                                 [("flip.tld4.", [("ns.flip.tld4.", TARGETS_NS)], 2)]),
+    "flip.tld4.": hierarchy.zone_text("flip.tld4.", [("ns.flip.tld4.", TARGETS_NS)], minimum=2,
+                                      records=["www.flip.tld4. 2 IN A 192.0.2.7"]),
+    "fading.tld2.": hierarchy.zone_text("fading.tld2.", [("ns1.fading.tld2.", FADING[0]),
+                                                         ("ns2.fading.tld2.", FADING[1])], minimum=2,
+                                        records=["www.fading.tld2. 2 IN A 192.0.2.6",
+                                                 "pop.fading.tld2. 10 IN A 192.0.2.8"]),
 }
 
 LAYOUT = hierarchy.Layout(

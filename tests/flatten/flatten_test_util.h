@@ -12,6 +12,7 @@
 #include "flatten/service.h"
 #include "flatten/time_source.h"
 #include "resolver-client/resolver.h"
+#include "tests/support/ede.h"
 
 namespace flatns::testing {
 
@@ -72,20 +73,6 @@ inline flatten::CachedAnswer entry_for(const std::string& target, const resolver
                                        uint32_t failure_ttl_s = 5) {
   return flatten::entry_from_result(dns::Name::parse(target).wire(), dns::rrtype::A, r, previous, now,
                                     failure_ttl_s);
-}
-
-inline int ede_code_of(const dns::Message& m) {
-  for (auto& o : m.options) {
-    if (o.code == dns::edns_option::EDE && o.data.size() >= 2) return o.data[0] << 8 | o.data[1];
-  }
-  return -1;
-}
-
-inline std::string ede_text_of(const dns::Message& m) {
-  for (auto& o : m.options) {
-    if (o.code == dns::edns_option::EDE && o.data.size() >= 2) return std::string(o.data.begin() + 2, o.data.end());
-  }
-  return "";
 }
 
 }  // namespace flatns::testing

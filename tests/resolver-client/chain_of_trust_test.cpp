@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <memory>
 
 #include "fake_network.h"
 #include "resolver-client/resolver.h"
@@ -27,6 +28,9 @@ bool is_bad_a_rrsig(const dns::ResourceRecord& rr) {
   return rr.type == dns::rrtype::RRSIG && rr.owner == N("bad.example.") && rr.rdata.size() > 2 &&
          (rr.rdata[0] << 8 | rr.rdata[1]) == dns::rrtype::A;
 }
+
+constexpr const char* kForwarder1 = "127.0.0.1:24501";
+constexpr const char* kForwarder2 = "127.0.0.2:24501";
 
 struct World {
   FakeNetwork net;
@@ -75,14 +79,29 @@ struct World {
     };
   }
 
+  // The two forwarders of settings(): as forwarder() unless told otherwise.
+  void serve_forwarders(FakeNetwork::Handler first, FakeNetwork::Handler second) {
+    net.serve(kForwarder1, std::move(first));
+    net.serve(kForwarder2, std::move(second));
+  }
+  void serve_forwarders() { serve_forwarders(forwarder(), forwarder()); }
+
   ResolverSettings settings(ResolverMode mode) {
     ResolverSettings s;
     s.mode = mode;
     s.root_hints = {testutil::address("127.53.0.1")};
-    s.forwarders = {testutil::address("127.0.0.1:24501"), testutil::address("127.0.0.2:24501")};
+    s.forwarders = {testutil::address(kForwarder1), testutil::address(kForwarder2)};
     s.trust_anchors_text = testutil::signed_hierarchy().root_ds;
     s.log = [this](LogLevel, std::string_view text) { logs.emplace_back(text); };
     return s;
+  }
+
+  // A resolver on this network, its trust anchors loaded.
+  std::unique_ptr<Resolver> start(const ResolverSettings& s) {
+    auto r = std::make_unique<Resolver>(s, net, net);
+    std::string error;
+    REQUIRE(r->init(error));
+    return r;
   }
 
   Result resolve(Resolver& r, const char* name, uint16_t type) {
@@ -110,12 +129,9 @@ std::vector<std::string> rdatas(const Result& r) {
 TEST_CASE("forward mode: RD, CD set; the chain of trust is built through the forwarders",
           "[chain][forward]") {
   World w;
-  w.net.serve("127.0.0.1:24501", w.forwarder());
-  w.net.serve("127.0.0.2:24501", w.forwarder());
-  Resolver r(w.settings(ResolverMode::Forward), w.net, w.net);
-  std::string error;
-  REQUIRE(r.init(error));
-  Result res = w.resolve(r, "www.sub.example.", dns::rrtype::A);
+  w.serve_forwarders();
+  auto r = w.start(w.settings(ResolverMode::Forward));
+  Result res = w.resolve(*r, "www.sub.example.", dns::rrtype::A);
   INFO(res.failure << " / " << res.verdict.to_text());
   CHECK(res.rcode == dns::rcode::NOERROR);
   CHECK(res.verdict.security == Security::Secure);
@@ -123,8 +139,8 @@ TEST_CASE("forward mode: RD, CD set; the chain of trust is built through the for
   for (const auto& s : w.net.sent) {
     CHECK(s.rd);
     CHECK(s.cd);
-    CHECK((s.server == testutil::address("127.0.0.1:24501") ||
-           s.server == testutil::address("127.0.0.2:24501")));
+    CHECK((s.server == testutil::address(kForwarder1) ||
+           s.server == testutil::address(kForwarder2)));
   }
   CHECK(w.asked(".", dns::rrtype::DNSKEY));
   CHECK(w.asked("example.", dns::rrtype::DS));
@@ -134,38 +150,35 @@ TEST_CASE("forward mode: RD, CD set; the chain of trust is built through the for
   CHECK(res.stats.queries_sent == 6);
 
   // Keys and DS are cached: the next name in a known zone costs one query.
-  Result again = w.resolve(r, "www.example.", dns::rrtype::A);
+  Result again = w.resolve(*r, "www.example.", dns::rrtype::A);
   CHECK(again.verdict.security == Security::Secure);
   CHECK(again.stats.queries_sent == 1);
   // Non-authoritative answers are cached (rank 3) and reused.
-  CHECK(w.resolve(r, "www.example.", dns::rrtype::A).stats.queries_sent == 0);
+  CHECK(w.resolve(*r, "www.example.", dns::rrtype::A).stats.queries_sent == 0);
 }
 
 TEST_CASE("forward mode: secure NXDOMAIN and NODATA, insecure below an unsigned delegation",
           "[chain][forward]") {
   World w;
-  w.net.serve("127.0.0.1:24501", w.forwarder());
-  w.net.serve("127.0.0.2:24501", w.forwarder());
-  Resolver r(w.settings(ResolverMode::Forward), w.net, w.net);
-  std::string error;
-  REQUIRE(r.init(error));
-  Result nx = w.resolve(r, "nope.example.", dns::rrtype::A);
+  w.serve_forwarders();
+  auto r = w.start(w.settings(ResolverMode::Forward));
+  Result nx = w.resolve(*r, "nope.example.", dns::rrtype::A);
   CHECK(nx.rcode == dns::rcode::NXDOMAIN);
   CHECK(nx.verdict.security == Security::Secure);
-  Result nodata = w.resolve(r, "www.example.", dns::rrtype::TXT);
+  Result nodata = w.resolve(*r, "www.example.", dns::rrtype::TXT);
   CHECK(nodata.nodata());
   CHECK(nodata.verdict.security == Security::Secure);
-  Result ent = w.resolve(r, "a.x.y.example.", dns::rrtype::A);
+  Result ent = w.resolve(*r, "a.x.y.example.", dns::rrtype::A);
   CHECK(ent.verdict.security == Security::Secure);
 
-  Result ins = w.resolve(r, "www.unsigned.example.", dns::rrtype::A);
+  Result ins = w.resolve(*r, "www.unsigned.example.", dns::rrtype::A);
   INFO(ins.failure << " / " << ins.verdict.to_text());
   CHECK(ins.rcode == dns::rcode::NOERROR);
   CHECK(rdatas(ins) == std::vector<std::string>{"192.0.2.20"});
   CHECK(ins.verdict.security == Security::Insecure);
   CHECK(ins.verdict.insecure_reason == InsecureReason::UnsignedDelegation);
 
-  Result chain = w.resolve(r, "alias.example.", dns::rrtype::A);
+  Result chain = w.resolve(*r, "alias.example.", dns::rrtype::A);
   INFO(chain.failure << " / " << chain.verdict.to_text() << " deadline " << chain.deadline_reached);
   CHECK(chain.rcode == dns::rcode::NOERROR);
   CHECK(chain.cname_chain.size() == 1);
@@ -176,50 +189,41 @@ TEST_CASE("forward mode: secure NXDOMAIN and NODATA, insecure below an unsigned 
 TEST_CASE("forward mode: a broken signature is bogus, naming the zone and the reason",
           "[chain][forward]") {
   World w;
-  w.net.serve("127.0.0.1:24501", w.forwarder());
-  w.net.serve("127.0.0.2:24501", w.forwarder());
-  Resolver r(w.settings(ResolverMode::Forward), w.net, w.net);
-  std::string error;
-  REQUIRE(r.init(error));
-  Result res = w.resolve(r, "bad.example.", dns::rrtype::A);
+  w.serve_forwarders();
+  auto r = w.start(w.settings(ResolverMode::Forward));
+  Result res = w.resolve(*r, "bad.example.", dns::rrtype::A);
   CHECK(res.rcode == dns::rcode::SERVFAIL);
   CHECK(res.verdict.security == Security::Bogus);
   CHECK(res.verdict.zone == N("example."));
   CHECK(res.verdict.reason == BogusReason::CryptoFailure);
   // Both forwarders were asked before giving up.
-  CHECK(w.net.count_to("127.0.0.1:24501") >= 1);
-  CHECK(w.net.count_to("127.0.0.2:24501") >= 1);
+  CHECK(w.net.count_to(kForwarder1) >= 1);
+  CHECK(w.net.count_to(kForwarder2) >= 1);
 }
 
 TEST_CASE("forward mode: a bogus forwarder is routed around; two bogus ones give bogus",
           "[chain][forward]") {
   SECTION("one of two corrupts every signature") {
     World w;
-    w.net.serve("127.0.0.1:24501", w.forwarder(/*corrupt_all=*/true));
-    w.net.serve("127.0.0.2:24501", w.forwarder());
-    Resolver r(w.settings(ResolverMode::Forward), w.net, w.net);
-    std::string error;
-    REQUIRE(r.init(error));
+    w.serve_forwarders(w.forwarder(/*corrupt_all=*/true), w.forwarder());
+    auto r = w.start(w.settings(ResolverMode::Forward));
     for (int i = 0; i < 10; ++i) {
-      r.cache().clear();
-      Result res = w.resolve(r, "www.sub.example.", dns::rrtype::A);
+      r->cache().clear();
+      Result res = w.resolve(*r, "www.sub.example.", dns::rrtype::A);
       INFO("round " << i << ": " << res.failure << " / " << res.verdict.to_text());
       CHECK(res.verdict.security == Security::Secure);
     }
-    CHECK(w.net.count_to("127.0.0.1:24501") <= 1);  // backed off after its first bogus answer
+    CHECK(w.net.count_to(kForwarder1) <= 1);  // backed off after its first bogus answer
     const bool logged = std::any_of(w.logs.begin(), w.logs.end(), [](const std::string& l) {
-      return l.find("127.0.0.1:24501") != std::string::npos && l.find("bogus") != std::string::npos;
+      return l.find(kForwarder1) != std::string::npos && l.find("bogus") != std::string::npos;
     });
-    CHECK((logged || w.net.count_to("127.0.0.1:24501") == 0));
+    CHECK((logged || w.net.count_to(kForwarder1) == 0));
   }
   SECTION("both strip the signatures") {
     World w;
-    w.net.serve("127.0.0.1:24501", w.forwarder(false, /*strip_rrsigs=*/true));
-    w.net.serve("127.0.0.2:24501", w.forwarder(false, true));
-    Resolver r(w.settings(ResolverMode::Forward), w.net, w.net);
-    std::string error;
-    REQUIRE(r.init(error));
-    Result res = w.resolve(r, "www.example.", dns::rrtype::A);
+    w.serve_forwarders(w.forwarder(false, /*strip_rrsigs=*/true), w.forwarder(false, true));
+    auto r = w.start(w.settings(ResolverMode::Forward));
+    Result res = w.resolve(*r, "www.example.", dns::rrtype::A);
     CHECK(res.rcode == dns::rcode::SERVFAIL);
     CHECK(res.verdict.security == Security::Bogus);
     CHECK(res.stats.elapsed_ms < 1200);
@@ -228,14 +232,12 @@ TEST_CASE("forward mode: a bogus forwarder is routed around; two bogus ones give
 
 TEST_CASE("forward mode with dnssec off: answers as forwarded, insecure", "[chain][forward]") {
   World w;
-  w.net.serve("127.0.0.1:24501", w.forwarder());
+  w.net.serve(kForwarder1, w.forwarder());
   ResolverSettings s = w.settings(ResolverMode::Forward);
   s.forwarders.resize(1);
   s.validate = false;
-  Resolver r(s, w.net, w.net);
-  std::string error;
-  REQUIRE(r.init(error));
-  Result res = w.resolve(r, "bad.example.", dns::rrtype::A);
+  auto r = w.start(s);
+  Result res = w.resolve(*r, "bad.example.", dns::rrtype::A);
   CHECK(res.rcode == dns::rcode::NOERROR);
   CHECK(res.verdict.security == Security::Insecure);
   CHECK(res.stats.queries_sent == 1);
@@ -244,10 +246,8 @@ TEST_CASE("forward mode with dnssec off: answers as forwarded, insecure", "[chai
 TEST_CASE("recursive: a signed child on its parent's servers gets its keys (needs keys)",
           "[chain][recursive]") {
   World w;
-  Resolver r(w.settings(ResolverMode::Recursive), w.net, w.net);
-  std::string error;
-  REQUIRE(r.init(error));
-  Result res = w.resolve(r, "www.sub.example.", dns::rrtype::A);
+  auto r = w.start(w.settings(ResolverMode::Recursive));
+  Result res = w.resolve(*r, "www.sub.example.", dns::rrtype::A);
   INFO(res.failure << " / " << res.verdict.to_text());
   CHECK(res.rcode == dns::rcode::NOERROR);
   CHECK(res.verdict.security == Security::Secure);
@@ -257,7 +257,7 @@ TEST_CASE("recursive: a signed child on its parent's servers gets its keys (need
   CHECK(w.asked("sub.example.", dns::rrtype::DNSKEY));
   CHECK(w.net.count_to("127.53.0.1") == 2);  // DNSKEY . and the minimised "example." A
 
-  Result nx = w.resolve(r, "nope.sub.example.", dns::rrtype::A);
+  Result nx = w.resolve(*r, "nope.sub.example.", dns::rrtype::A);
   CHECK(nx.rcode == dns::rcode::NXDOMAIN);
   CHECK(nx.verdict.security == Security::Secure);
 }
@@ -265,16 +265,14 @@ TEST_CASE("recursive: a signed child on its parent's servers gets its keys (need
 TEST_CASE("recursive: an unsigned child on its parent's servers is insecure, not bogus",
           "[chain][recursive]") {
   World w;
-  Resolver r(w.settings(ResolverMode::Recursive), w.net, w.net);
-  std::string error;
-  REQUIRE(r.init(error));
-  Result res = w.resolve(r, "www.unsigned.example.", dns::rrtype::A);
+  auto r = w.start(w.settings(ResolverMode::Recursive));
+  Result res = w.resolve(*r, "www.unsigned.example.", dns::rrtype::A);
   INFO(res.failure << " / " << res.verdict.to_text());
   CHECK(res.rcode == dns::rcode::NOERROR);
   CHECK(res.verdict.security == Security::Insecure);
   CHECK(rdatas(res) == std::vector<std::string>{"192.0.2.20"});
   // The parent's broken signature stays bogus.
-  Result bad = w.resolve(r, "bad.example.", dns::rrtype::A);
+  Result bad = w.resolve(*r, "bad.example.", dns::rrtype::A);
   CHECK(bad.verdict.security == Security::Bogus);
   CHECK(bad.verdict.zone == N("example."));
 }
@@ -289,10 +287,8 @@ TEST_CASE("recursive: unsigned data inside a signed zone stays bogus after the c
     });
     return m;
   });
-  Resolver r(w.settings(ResolverMode::Recursive), w.net, w.net);
-  std::string error;
-  REQUIRE(r.init(error));
-  Result res = w.resolve(r, "www.example.", dns::rrtype::A);
+  auto r = w.start(w.settings(ResolverMode::Recursive));
+  Result res = w.resolve(*r, "www.example.", dns::rrtype::A);
   CHECK(res.rcode == dns::rcode::SERVFAIL);
   CHECK(res.verdict.security == Security::Bogus);
   CHECK(res.verdict.reason == BogusReason::MissingRrsig);

@@ -37,96 +37,74 @@ import dns.rdatatype
 UNBOUND_PORT = 24053
 EXPIRED = ("20191201000000", "20200101000000")  # inception, expiration
 
+def ns_set(owner, servers, ttl):
+    """owner's NS records, then the glue A record of each server whose address
+    is given: servers is [(name server, address or None)]."""
+    return ([f"{owner} {ttl} IN NS {name}" for name, _ in servers]
+            + [f"{name} {ttl} IN A {address}" for name, address in servers if address])
+
+
+def zone_text(origin, servers, delegations=(), records=(), minimum=300, soa_ttl=3600, apex_ttl=3600):
+    """A zone file: SOA (the first server as MNAME, hostmaster@ its zone), the
+    apex NS set with glue, the delegations [(child, servers, ttl)], records."""
+    mname = servers[0][0]
+    lines = [f"{origin} {soa_ttl} IN SOA {mname} hostmaster.{mname.split('.', 1)[1]} 1 1800 900 604800 {minimum}"]
+    lines += ns_set(origin, servers, apex_ttl)
+    for child, child_servers, ttl in delegations:
+        lines += ns_set(child, child_servers, ttl)
+    return "\n" + "\n".join(lines + list(records)) + "\n"
+
+
+def tld_servers(net, tld):
+    """ns1.tldN. and ns2.tldN. on net.N.1 and net.N.2."""
+    n = tld[len("tld"):].rstrip(".")
+    return [(f"ns1.{tld}", f"{net}.{n}.1"), (f"ns2.{tld}", f"{net}.{n}.2")]
+
+
+def common_zones(net, delegations=None, records=None):
+    """The zones every hierarchy here holds, on the addresses net.x.y: the root,
+    tld1-3, and below them secure.tld1. (alias CNAME -> www.unsigned.tld2.),
+    broken.tld1., unsigned.tld2., target.tld3., all on net.10.1, and the
+    delegation of dead.tld2. to net.14.1 and net.14.2. `delegations` and
+    `records` (zone -> list) add to a zone's delegations and records."""
+    delegations, records = delegations or {}, records or {}
+    targets = f"{net}.10.1"
+
+    def leaf(origin, *lines):
+        server = [(f"ns.{origin}", targets)]
+        return zone_text(origin, server, delegations.get(origin, ()), list(lines) + records.get(origin, []))
+
+    def child(origin):
+        return (origin, [(f"ns.{origin}", targets)], 3600)
+
+    def tld(origin, children):
+        return zone_text(origin, tld_servers(net, origin), children + delegations.get(origin, []))
+
+    tlds = ["tld1.", "tld2.", "tld3."]
+    return {
+        ".": zone_text(".", [("a.root.", f"{net}.0.1")], soa_ttl=86400, apex_ttl=518400, minimum=86400,
+                       delegations=[(t, tld_servers(net, t), 172800) for t in tlds] + delegations.get(".", [])),
+        "tld1.": tld("tld1.", [child("secure.tld1."), child("broken.tld1.")]),
+        "tld2.": tld("tld2.", [child("unsigned.tld2."),
+                               ("dead.tld2.", [("ns1.dead.tld2.", f"{net}.14.1"),
+                                               ("ns2.dead.tld2.", f"{net}.14.2")], 3600)]),
+        "tld3.": tld("tld3.", [child("target.tld3.")]),
+        "secure.tld1.": leaf("secure.tld1.", "www.secure.tld1. 600 IN A 192.0.2.1",
+                             "alias.secure.tld1. 300 IN CNAME www.unsigned.tld2."),
+        "broken.tld1.": leaf("broken.tld1.", "www.broken.tld1. 600 IN A 192.0.2.3"),
+        "unsigned.tld2.": leaf("unsigned.tld2.", "www.unsigned.tld2. 900 IN A 192.0.2.2"),
+        "target.tld3.": leaf("target.tld3.", "www.target.tld3. 600 IN A 192.0.2.5"),
+    }
+
+
 ZONES = {
-    ".": """
-. 86400 IN SOA a.root. hostmaster.root. 1 1800 900 604800 86400
-. 518400 IN NS a.root.
-a.root. 518400 IN A 127.53.0.1
-tld1. 172800 IN NS ns1.tld1.
-tld1. 172800 IN NS ns2.tld1.
-ns1.tld1. 172800 IN A 127.53.1.1
-ns2.tld1. 172800 IN A 127.53.1.2
-tld2. 172800 IN NS ns1.tld2.
-tld2. 172800 IN NS ns2.tld2.
-ns1.tld2. 172800 IN A 127.53.2.1
-ns2.tld2. 172800 IN A 127.53.2.2
-tld3. 172800 IN NS ns1.tld3.
-tld3. 172800 IN NS ns2.tld3.
-ns1.tld3. 172800 IN A 127.53.3.1
-ns2.tld3. 172800 IN A 127.53.3.2
-""",
-    "tld1.": """
-tld1. 3600 IN SOA ns1.tld1. hostmaster.tld1. 1 1800 900 604800 300
-tld1. 3600 IN NS ns1.tld1.
-tld1. 3600 IN NS ns2.tld1.
-ns1.tld1. 3600 IN A 127.53.1.1
-ns2.tld1. 3600 IN A 127.53.1.2
-secure.tld1. 3600 IN NS ns.secure.tld1.
-ns.secure.tld1. 3600 IN A 127.53.10.1
-broken.tld1. 3600 IN NS ns.broken.tld1.
-ns.broken.tld1. 3600 IN A 127.53.10.1
-expired.tld1. 3600 IN NS ns.expired.tld1.
-ns.expired.tld1. 3600 IN A 127.53.10.1
-""",
-    "tld2.": """
-tld2. 3600 IN SOA ns1.tld2. hostmaster.tld2. 1 1800 900 604800 300
-tld2. 3600 IN NS ns1.tld2.
-tld2. 3600 IN NS ns2.tld2.
-ns1.tld2. 3600 IN A 127.53.2.1
-ns2.tld2. 3600 IN A 127.53.2.2
-unsigned.tld2. 3600 IN NS ns.unsigned.tld2.
-ns.unsigned.tld2. 3600 IN A 127.53.10.1
-dead.tld2. 3600 IN NS ns1.dead.tld2.
-dead.tld2. 3600 IN NS ns2.dead.tld2.
-ns1.dead.tld2. 3600 IN A 127.53.14.1
-ns2.dead.tld2. 3600 IN A 127.53.14.2
-""",
-    "tld3.": """
-tld3. 3600 IN SOA ns1.tld3. hostmaster.tld3. 1 1800 900 604800 300
-tld3. 3600 IN NS ns1.tld3.
-tld3. 3600 IN NS ns2.tld3.
-ns1.tld3. 3600 IN A 127.53.3.1
-ns2.tld3. 3600 IN A 127.53.3.2
-target.tld3. 3600 IN NS ns.target.tld3.
-ns.target.tld3. 3600 IN A 127.53.10.1
-""",
-    "secure.tld1.": """
-secure.tld1. 3600 IN SOA ns.secure.tld1. hostmaster.secure.tld1. 1 1800 900 604800 300
-secure.tld1. 3600 IN NS ns.secure.tld1.
-ns.secure.tld1. 3600 IN A 127.53.10.1
-www.secure.tld1. 600 IN A 192.0.2.1
-alias.secure.tld1. 300 IN CNAME www.unsigned.tld2.
-sub.secure.tld1. 3600 IN NS ns.secure.tld1.
-""",
-    "sub.secure.tld1.": """
-sub.secure.tld1. 3600 IN SOA ns.secure.tld1. hostmaster.secure.tld1. 1 1800 900 604800 300
-sub.secure.tld1. 3600 IN NS ns.secure.tld1.
-www.sub.secure.tld1. 600 IN A 192.0.2.6
-""",
-    "broken.tld1.": """
-broken.tld1. 3600 IN SOA ns.broken.tld1. hostmaster.broken.tld1. 1 1800 900 604800 300
-broken.tld1. 3600 IN NS ns.broken.tld1.
-ns.broken.tld1. 3600 IN A 127.53.10.1
-www.broken.tld1. 600 IN A 192.0.2.3
-""",
-    "expired.tld1.": """
-expired.tld1. 3600 IN SOA ns.expired.tld1. hostmaster.expired.tld1. 1 1800 900 604800 300
-expired.tld1. 3600 IN NS ns.expired.tld1.
-ns.expired.tld1. 3600 IN A 127.53.10.1
-www.expired.tld1. 600 IN A 192.0.2.4
-""",
-    "unsigned.tld2.": """
-unsigned.tld2. 3600 IN SOA ns.unsigned.tld2. hostmaster.unsigned.tld2. 1 1800 900 604800 300
-unsigned.tld2. 3600 IN NS ns.unsigned.tld2.
-ns.unsigned.tld2. 3600 IN A 127.53.10.1
-www.unsigned.tld2. 900 IN A 192.0.2.2
-""",
-    "target.tld3.": """
-target.tld3. 3600 IN SOA ns.target.tld3. hostmaster.target.tld3. 1 1800 900 604800 300
-target.tld3. 3600 IN NS ns.target.tld3.
-ns.target.tld3. 3600 IN A 127.53.10.1
-www.target.tld3. 600 IN A 192.0.2.5
-""",
+    **common_zones("127.53", delegations={
+        "tld1.": [("expired.tld1.", [("ns.expired.tld1.", "127.53.10.1")], 3600)],
+        "secure.tld1.": [("sub.secure.tld1.", [("ns.secure.tld1.", None)], 3600)]}),
+    "sub.secure.tld1.": zone_text("sub.secure.tld1.", [("ns.secure.tld1.", None)],
+                                  records=["www.sub.secure.tld1. 600 IN A 192.0.2.6"]),
+    "expired.tld1.": zone_text("expired.tld1.", [("ns.expired.tld1.", "127.53.10.1")],
+                               records=["www.expired.tld1. 600 IN A 192.0.2.4"]),
 }
 
 # Children signed before their parents, so each parent gets the child's DS.

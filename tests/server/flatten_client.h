@@ -17,8 +17,12 @@
 #include "daemon_test_support.h"
 #include "dns/message_parser.h"
 #include "dns/rrtype.h"
+#include "tests/support/ede.h"
 
 namespace flatns::test {
+
+using testing::ede_code_of;
+using testing::ede_text_of;
 
 inline std::vector<uint8_t> edns_query(const std::string& name, uint16_t type, uint16_t id) {
   std::vector<uint8_t> query(512);
@@ -80,20 +84,6 @@ inline std::optional<dns::Message> tcp_ask(TcpClient& tcp, const std::string& na
   auto bytes = tcp.read_message(timeout);
   if (!bytes) return std::nullopt;
   return parse_reply(*bytes);
-}
-
-inline int ede_code(const dns::Message& m) {
-  for (auto& o : m.options) {
-    if (o.code == dns::edns_option::EDE && o.data.size() >= 2) return o.data[0] << 8 | o.data[1];
-  }
-  return -1;
-}
-
-inline std::string ede_text(const dns::Message& m) {
-  for (auto& o : m.options) {
-    if (o.code == dns::edns_option::EDE && o.data.size() >= 2) return std::string(o.data.begin() + 2, o.data.end());
-  }
-  return "";
 }
 
 inline std::vector<std::string> addresses(const dns::Message& m) {

@@ -63,15 +63,15 @@ TEST_CASE("daemon: an unreachable flattening target is SERVFAIL with EDE 22 with
   INFO(server.log());
   REQUIRE(m);
   CHECK(m->rcode() == dns::rcode::SERVFAIL);
-  CHECK(ede_code(*m) == 22);
-  CHECK(ede_text(*m).find("www.unreachable.test.") != std::string::npos);
+  CHECK(ede_code_of(*m) == 22);
+  CHECK(ede_text_of(*m).find("www.unreachable.test.") != std::string::npos);
   CHECK(took < kDeadlineMs + 250);
 
   // With the failure cached, the next query is answered at once.
   start = std::chrono::steady_clock::now();
   auto again = udp.ask("example.com.", dns::rrtype::A, 3s);
   REQUIRE(again);
-  CHECK(ede_code(*again) == 22);
+  CHECK(ede_code_of(*again) == 22);
   CHECK(elapsed_ms(start) < kDeadlineMs - 100);  // not parked again
 
   // TCP, for a target not tried yet, waits and is answered the same way.
@@ -87,7 +87,7 @@ TEST_CASE("daemon: an unreachable flattening target is SERVFAIL with EDE 22 with
   took = elapsed_ms(start);
   REQUIRE(apex_aaaa);
   CHECK(apex_aaaa->rcode() == dns::rcode::SERVFAIL);
-  CHECK(ede_code(*apex_aaaa) == 22);
+  CHECK(ede_code_of(*apex_aaaa) == 22);
   CHECK(took < kDeadlineMs + 450);
 
   // Other types at the apex are unaffected.
@@ -111,8 +111,8 @@ TEST_CASE("daemon: an unreachable flattening target is SERVFAIL with EDE 22 with
   auto after = udp.ask("example.com.", dns::rrtype::A, 3s);
   REQUIRE(after);
   CHECK(after->rcode() == dns::rcode::SERVFAIL);
-  CHECK(ede_code(*after) == 22);
-  CHECK(ede_text(*after).find("127.0.0.1:" + std::to_string(kSilentRoot + 1)) != std::string::npos);
+  CHECK(ede_code_of(*after) == 22);
+  CHECK(ede_text_of(*after).find("127.0.0.1:" + std::to_string(kSilentRoot + 1)) != std::string::npos);
 
   // Every field of the resolver section counts: cache_size alone, then
   // qname_minimisation alone, rebuild the resolver; a reload with the

@@ -14,7 +14,7 @@
 #include "flatten/service.h"
 #include "flatten_client.h"
 #include "server/worker.h"
-#include "zones/zone_set.h"
+#include "worker_test_support.h"
 
 using namespace flatns;
 using namespace flatns::server;
@@ -82,13 +82,6 @@ struct FakeUpstream {
   };
 };
 
-SocketAddress loopback(uint16_t port) {
-  SocketAddress a;
-  std::string error;
-  REQUIRE(parse_socket_address("127.0.0.1:" + std::to_string(port), std::nullopt, a, error));
-  return a;
-}
-
 // One worker serving example.com (apex CNAME -> edge.cdn.test., TTL 3600),
 // with a flatten service over FakeUpstream.
 struct FlatteningWorker {
@@ -102,18 +95,7 @@ struct FlatteningWorker {
   FlatteningWorker(uint16_t p, uint32_t deadline_ms, uint64_t upstream_delay_ms, std::size_t max_parked = 64)
       : port(p) {
     upstream.delay_ms = upstream_delay_ms;
-    dir.write("example.com.zone",
-              "$ORIGIN example.com.\n$TTL 3600\n"
-              "@ IN SOA ns1.example.com. hostmaster.example.com. 1 7200 3600 1209600 300\n"
-              "@ IN NS ns1.example.com.\nns1 IN A 192.0.2.53\n@ IN CNAME edge.cdn.test.\n");
-    zones::ZoneConfig config;
-    config.origin = dns::Name::parse("example.com.");
-    config.file = dir.file("example.com.zone");
-    auto loaded = zones::load_zone(config);
-    REQUIRE(loaded.errors.empty());
-    REQUIRE(loaded.zone);
-    auto state = std::make_shared<WorkerState>();
-    state->zones = std::make_shared<const zones::ZoneSet>(std::vector<std::shared_ptr<const zones::Zone>>{loaded.zone});
+    auto state = example_com_state(dir, 3600, "@ IN CNAME edge.cdn.test.\n");
     state->flatten = std::make_shared<flatten::Flattener>(flatten::Settings{}, cache);
     state->flatten_deadline_ms = deadline_ms;
     flatten::ServiceSettings settings;
@@ -203,8 +185,8 @@ TEST_CASE("no resolution by the deadline: SERVFAIL with EDE 22 within the deadli
   long took = elapsed_ms(start);
   REQUIRE(m);
   CHECK(m->rcode() == dns::rcode::SERVFAIL);
-  CHECK(ede_code(*m) == 22);
-  CHECK(ede_text(*m).find("edge.cdn.test.") != std::string::npos);
+  CHECK(ede_code_of(*m) == 22);
+  CHECK(ede_text_of(*m).find("edge.cdn.test.") != std::string::npos);
   CHECK(took >= 280);
   CHECK(took < 300 + 250);  // scheduling slack on a loaded machine
 
@@ -215,7 +197,7 @@ TEST_CASE("no resolution by the deadline: SERVFAIL with EDE 22 within the deadli
   took = elapsed_ms(start);
   REQUIRE(t);
   CHECK(t->rcode() == dns::rcode::SERVFAIL);
-  CHECK(ede_code(*t) == 22);
+  CHECK(ede_code_of(*t) == 22);
   CHECK(took < 300 + 250);
 }
 
@@ -234,7 +216,7 @@ TEST_CASE("a full parked-query table answers at once instead of growing", "[flat
     auto m = askers[i]->receive(2s);
     REQUIRE(m);
     CHECK(m->rcode() == dns::rcode::SERVFAIL);
-    CHECK(ede_code(*m) == 22);
+    CHECK(ede_code_of(*m) == 22);
     return elapsed_ms(start);
   };
   for (std::size_t i = 2; i < 5; ++i) CHECK(answered_in(i) < 330);  // well before the deadline
@@ -257,8 +239,8 @@ TEST_CASE("after the answer expires and the upstream fails, the stale answer com
   CHECK(stale->rcode() == dns::rcode::NOERROR);
   CHECK(addresses(*stale) == std::vector<std::string>{"198.51.100.7"});
   CHECK(stale->answer.at(0).ttl == 30);
-  CHECK(ede_code(*stale) == 3);
-  CHECK(ede_text(*stale).find("signature expired") != std::string::npos);
+  CHECK(ede_code_of(*stale) == 3);
+  CHECK(ede_text_of(*stale).find("signature expired") != std::string::npos);
   CHECK(w.upstream.calls.load() == 2);
 }
 

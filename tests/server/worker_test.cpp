@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <new>
 #include <thread>
 
@@ -19,7 +20,7 @@
 #include "flatten/flattener.h"
 #include "flatten/service.h"
 #include "server/worker.h"
-#include "zones/zone_set.h"
+#include "worker_test_support.h"
 
 using namespace flatns;
 using namespace flatns::server;
@@ -59,28 +60,41 @@ void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 namespace {
 
 std::shared_ptr<const WorkerState> state_for(const TempDir& dir, const std::string& www) {
-  dir.write("example.com.zone",
-            "$ORIGIN example.com.\n$TTL 300\n"
-            "@ IN SOA ns1.example.com. hostmaster.example.com. 1 7200 3600 1209600 300\n"
-            "@ IN NS ns1.example.com.\nns1 IN A 192.0.2.53\nwww IN A " +
-                www + "\n");
-  zones::ZoneConfig config;
-  config.origin = dns::Name::parse("example.com.");
-  config.file = dir.file("example.com.zone");
-  auto loaded = zones::load_zone(config);
-  REQUIRE(loaded.errors.empty());
-  REQUIRE(loaded.zone);
-  auto state = std::make_shared<WorkerState>();
-  state->zones = std::make_shared<const zones::ZoneSet>(std::vector<std::shared_ptr<const zones::Zone>>{loaded.zone});
-  return state;
+  return example_com_state(dir, 300, "www IN A " + www + "\n");
 }
 
-SocketAddress loopback(uint16_t port) {
-  SocketAddress a;
-  std::string error;
-  REQUIRE(parse_socket_address("127.0.0.1:" + std::to_string(port), std::nullopt, a, error));
-  return a;
+#if FLATNS_COUNT_ALLOCATIONS
+// Sends `query` to the worker on 127.0.0.1:port, ten times to warm up, then
+// 300 times while counting the worker thread's allocations; `accept` checks
+// each reply. Returns how many of the 300 were answered and accepted.
+int count_worker_allocations(uint16_t port, const std::vector<uint8_t>& query,
+                             const std::function<bool(const std::vector<uint8_t>&)>& accept) {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::vector<uint8_t> reply(65535);
+  auto exchange = [&] {
+    if (sendto(fd, query.data(), query.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to) < 0) return false;
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 2000) != 1) return false;
+    const ssize_t n = recv(fd, reply.data(), reply.size(), 0);
+    return n > 12 && accept(std::vector<uint8_t>(reply.begin(), reply.begin() + n));
+  };
+  for (int i = 0; i < 10; ++i) REQUIRE(exchange());  // warm up
+
+  g_test_thread = std::this_thread::get_id();
+  g_worker_allocations = 0;
+  g_counting = true;
+  int answered = 0;
+  for (int i = 0; i < 300; ++i) answered += exchange() ? 1 : 0;
+  g_counting = false;
+  close(fd);
+  return answered;
 }
+#endif
 
 }  // namespace
 
@@ -128,29 +142,8 @@ TEST_CASE("a worker allocates nothing per UDP query", "[worker]") {
   REQUIRE(worker.bind({loopback(20201)}, error));
   REQUIRE(worker.start(error));
 
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(20201);
-  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::vector<uint8_t> query = make_query("www.example.com.", 1, 4242);
-  std::vector<uint8_t> reply(65535);
-  auto exchange = [&] {
-    if (sendto(fd, query.data(), query.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to) < 0) return false;
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 2000) != 1) return false;
-    return recv(fd, reply.data(), reply.size(), 0) > 12;
-  };
-  for (int i = 0; i < 10; ++i) REQUIRE(exchange());  // warm up
-
-  g_test_thread = std::this_thread::get_id();
-  g_worker_allocations = 0;
-  g_counting = true;
-  int answered = 0;
-  for (int i = 0; i < 300; ++i) answered += exchange() ? 1 : 0;
-  g_counting = false;
-  close(fd);
+  const int answered = count_worker_allocations(20201, make_query("www.example.com.", 1, 4242),
+                                                [](const std::vector<uint8_t>&) { return true; });
 
   CHECK(answered == 300);
   CHECK(g_worker_allocations.load() == 0);
@@ -163,15 +156,6 @@ TEST_CASE("a worker allocates nothing per UDP query", "[worker]") {
 // under its sequence lock and writes the addresses, nothing else.
 TEST_CASE("a worker allocates nothing per cached flattened answer", "[worker]") {
   TempDir dir;
-  dir.write("example.com.zone",
-            "$ORIGIN example.com.\n$TTL 300\n"
-            "@ IN SOA ns1.example.com. hostmaster.example.com. 1 7200 3600 1209600 300\n"
-            "@ IN NS ns1.example.com.\nns1 IN A 192.0.2.53\n@ IN CNAME edge.cdn.test.\n");
-  zones::ZoneConfig config;
-  config.origin = dns::Name::parse("example.com.");
-  config.file = dir.file("example.com.zone");
-  auto loaded = zones::load_zone(config);
-  REQUIRE(loaded.zone);
   auto cache = std::make_shared<flatten::FlattenCache>(64);
   flatten::CachedAnswer entry;
   entry.set_key(dns::Name::parse("edge.cdn.test.").wire(), 1);
@@ -184,8 +168,7 @@ TEST_CASE("a worker allocates nothing per cached flattened answer", "[worker]") 
   entry.ttl_s = 3600;
   entry.validated_ms = flatten::system_time().now_ms();
   cache->store(entry);
-  auto state = std::make_shared<WorkerState>();
-  state->zones = std::make_shared<const zones::ZoneSet>(std::vector<std::shared_ptr<const zones::Zone>>{loaded.zone});
+  auto state = example_com_state(dir, 300, "@ IN CNAME edge.cdn.test.\n");
   state->flatten = std::make_shared<flatten::Flattener>(flatten::Settings{}, cache);
   flatten::FlattenService service(flatten::ServiceSettings{}, cache);  // not started: never asked
   Worker worker(0, state, &service, 16);
@@ -193,32 +176,11 @@ TEST_CASE("a worker allocates nothing per cached flattened answer", "[worker]") 
   REQUIRE(worker.bind({loopback(20202)}, error));
   REQUIRE(worker.start(error));
 
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(20202);
-  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::vector<uint8_t> query = make_query("example.com.", 1, 4243);
-  std::vector<uint8_t> reply(65535);
-  auto exchange = [&] {
-    if (sendto(fd, query.data(), query.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to) < 0) return false;
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 2000) != 1) return false;
-    const ssize_t n = recv(fd, reply.data(), reply.size(), 0);
-    if (n <= 12) return false;
-    auto answer = parse_answer(std::vector<uint8_t>(reply.begin(), reply.begin() + n));
-    return answer && answer->a_records.size() == 2;
-  };
-  for (int i = 0; i < 10; ++i) REQUIRE(exchange());  // warm up
-
-  g_test_thread = std::this_thread::get_id();
-  g_worker_allocations = 0;
-  g_counting = true;
-  int answered = 0;
-  for (int i = 0; i < 300; ++i) answered += exchange() ? 1 : 0;
-  g_counting = false;
-  close(fd);
+  const int answered = count_worker_allocations(20202, make_query("example.com.", 1, 4243),
+                                                [](const std::vector<uint8_t>& reply) {
+                                                  auto answer = parse_answer(reply);
+                                                  return answer && answer->a_records.size() == 2;
+                                                });
 
   CHECK(answered == 300);
   CHECK(g_worker_allocations.load() == 0);
