@@ -68,24 +68,36 @@ def write_queries(origin: str, records: int, count: int, out: str, seed: int) ->
                 f.write(f"{origin} A\n")
 
 
-def write_flatten(target_origin: str, records: int, zones: int, zone_dir: str,
-                  zone_list: str, count: int, queries: str, seed: int) -> None:
-    """Zones f<i>.flat whose apex CNAME points at an existing host in
-    target_origin (flatns flattens them locally). zone_list receives one
-    origin per line."""
+def write_apex_cname_zones(prefix: str, target_origin: str, records: int, zones: int, zone_dir: str,
+                           zone_list: str, count: int, queries: str, seed: int, glue: bool,
+                           warm: str | None = None) -> None:
+    """Zones <prefix><i>.flat whose apex CNAME points at host<i % hosts> of
+    target_origin, and `count` queries for their apex A in random order.
+    zone_list receives one origin per line, `warm` (when given) each zone's
+    query once. glue: the zone's NS is its own ns1 (192.0.2.53), else
+    ns1.<target_origin>."""
     hosts = host_count(records)
-    with open(zone_list, "w") as names:
+    with open(zone_list, "w") as names, open(warm or "/dev/null", "w") as w:
         for z in range(zones):
-            origin = f"f{z}.flat"
+            origin = f"{prefix}{z}.flat"
+            ns = f"@ IN NS ns1.{origin}.\nns1 IN A 192.0.2.53\n" if glue else f"@ IN NS ns1.{target_origin}.\n"
             with open(f"{zone_dir}/{origin}.zone", "w") as f:
                 f.write(soa_block(origin))
-                f.write(f"@ IN NS ns1.{target_origin}.\n"
-                        f"@ IN CNAME host{z % hosts}.{target_origin}.\n")
+                f.write(ns + f"@ IN CNAME host{z % hosts}.{target_origin}.\n")
             names.write(origin + "\n")
+            w.write(f"{origin} A\n")
     rng = random.Random(seed)
     with open(queries, "w") as f:
         for _ in range(count):
-            f.write(f"f{rng.randrange(zones)}.flat A\n")
+            f.write(f"{prefix}{rng.randrange(zones)}.flat A\n")
+
+
+def write_flatten(target_origin: str, records: int, zones: int, zone_dir: str,
+                  zone_list: str, count: int, queries: str, seed: int) -> None:
+    """Zones f<i>.flat whose apex CNAME points at an existing host in
+    target_origin (flatns flattens them locally)."""
+    write_apex_cname_zones("f", target_origin, records, zones, zone_dir, zone_list, count, queries, seed,
+                           glue=False)
 
 
 def write_flatten_external(target_origin: str, records: int, zones: int, zone_dir: str,
@@ -94,20 +106,8 @@ def write_flatten_external(target_origin: str, records: int, zones: int, zone_di
     zone flatns does not serve: flatns resolves it through its resolver (a
     forwarder on loopback) and answers from its flattened-answer cache once
     warm. `warm` receives each zone's query once, to fill the cache."""
-    hosts = host_count(records)
-    with open(zone_list, "w") as names, open(warm, "w") as w:
-        for z in range(zones):
-            origin = f"x{z}.flat"
-            with open(f"{zone_dir}/{origin}.zone", "w") as f:
-                f.write(soa_block(origin))
-                f.write(f"@ IN NS ns1.{origin}.\nns1 IN A 192.0.2.53\n"
-                        f"@ IN CNAME host{z % hosts}.{target_origin}.\n")
-            names.write(origin + "\n")
-            w.write(f"{origin} A\n")
-    rng = random.Random(seed)
-    with open(queries, "w") as f:
-        for _ in range(count):
-            f.write(f"x{rng.randrange(zones)}.flat A\n")
+    write_apex_cname_zones("x", target_origin, records, zones, zone_dir, zone_list, count, queries, seed,
+                           glue=True, warm=warm)
 
 
 def main() -> int:

@@ -85,6 +85,8 @@ bool value_valid(uint16_t key, std::span<const uint8_t> v) {
       return !v.empty() && v.size() % 4 == 0;
     case kIpv6Hint:
       return !v.empty() && v.size() % 16 == 0;
+    case kEch:  // an ECHConfigList is never empty, and the text form needs base64 octets
+      return !v.empty();
     case kInvalidKey:
       return false;
     default:

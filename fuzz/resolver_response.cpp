@@ -4,7 +4,8 @@
 // answered with the next message of the fuzz input. The transport fixes each
 // message's ID, QR bit and question to match the query it answers, as the
 // real transport only accepts such answers (RFC 5452), so the fuzzer's bytes
-// reach the code that processes accepted answers.
+// reach the code that processes accepted answers. The fake network is the
+// resolver unit tests' (tests/support/fake_network.h).
 //
 // Input: byte 0 picks the scenario (bits 0-3: the question, from kQuestions;
 // bit 4: forward mode; bit 5: validation off; bit 6: a second resolution of
@@ -25,14 +26,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <functional>
-#include <map>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <span>
 #include <sstream>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -41,6 +40,7 @@
 #include "dns/rrtype.h"
 #include "resolver-client/resolver.h"
 #include "server/responder.h"
+#include "tests/support/fake_network.h"
 #include "zones/zone_set.h"
 
 using namespace flatns;
@@ -81,13 +81,6 @@ std::string read_text(const std::string& path) {
   return s.str();
 }
 
-resolver::ServerAddress address(const char* text) {
-  resolver::ServerAddress a;
-  std::string error;
-  if (!resolver::ServerAddress::parse(text, 53, a, error)) fail(error);
-  return a;
-}
-
 // Where the answers come from: the fuzz input, or (recording) flatns's own
 // authoritative answers. Returns the raw response, or nullopt for silence.
 class AnswerSource {
@@ -112,90 +105,18 @@ class FuzzInput final : public AnswerSource {
   std::span<const uint8_t> rest_;
 };
 
-// Virtual time and a network whose every reply comes from an AnswerSource.
-class FakeNetwork final : public resolver::Transport, public resolver::Clock {
- public:
-  explicit FakeNetwork(AnswerSource& source) : source_(source) {}
-
-  resolver::QueryHandle send(const resolver::UpstreamQuery& q, resolver::ReplyCallback done) override {
-    const resolver::QueryHandle h = next_handle_++;
-    std::optional<std::vector<uint8_t>> wire = source_.next(q);
-    resolver::UpstreamReply reply;
-    std::string error;
-    if (!wire || !dns::parse_message(*wire, reply.message, error) || kLatencyMs >= q.timeout_ms) {
-      queries_[h] = schedule(q.timeout_ms, [this, h, done] {
-        queries_.erase(h);
-        done(resolver::UpstreamReply{});  // status Timeout
-      });
-      return h;
-    }
-    dns::Message& m = reply.message;
-    m.id = 0;
-    m.flags |= dns::flag::QR;
-    m.has_question = true;
-    m.qname = q.qname;
-    m.qtype = q.qtype;
-    m.qclass = dns::rrclass::IN;
-    reply.status = resolver::ReplyStatus::Answer;
-    reply.rtt_ms = kLatencyMs;
-    reply.size = wire->size();
-    queries_[h] = schedule(kLatencyMs, [this, h, done, r = std::move(reply)]() mutable {
-      queries_.erase(h);
-      done(std::move(r));
-    });
-    return h;
-  }
-  void cancel(resolver::QueryHandle h) override {
-    auto it = queries_.find(h);
-    if (it == queries_.end()) return;
-    events_.erase(it->second);
-    queries_.erase(it);
-  }
-
-  uint64_t now_ms() const override { return now_; }
-  int64_t wall_seconds() const override { return kWallStart + static_cast<int64_t>(now_ / 1000); }
-  resolver::TimerId start_timer(uint64_t delay_ms, std::function<void()> fn) override {
-    const resolver::TimerId id = next_timer_++;
-    timers_[id] = schedule(delay_ms, [this, id, fn = std::move(fn)] {
-      timers_.erase(id);
-      fn();
-    });
-    return id;
-  }
-  void cancel_timer(resolver::TimerId id) override {
-    auto it = timers_.find(id);
-    if (it == timers_.end()) return;
-    events_.erase(it->second);
-    timers_.erase(it);
-  }
-
-  // Runs events in time order until none is left.
-  void run() {
-    while (!events_.empty()) {
-      auto it = events_.begin();
-      now_ = it->first.first;
-      auto fn = std::move(it->second);
-      events_.erase(it);
-      fn();
-    }
-  }
-
- private:
-  using Key = std::pair<uint64_t, uint64_t>;
-  Key schedule(uint64_t delay, std::function<void()> fn) {
-    const Key k{now_ + delay, seq_++};
-    events_[k] = std::move(fn);
-    return k;
-  }
-  AnswerSource& source_;
-  uint64_t now_ = 1000;
-  uint64_t seq_ = 0;
-  resolver::QueryHandle next_handle_ = 1;
-  resolver::TimerId next_timer_ = 1;
-  std::map<Key, std::function<void()>> events_;
-  std::unordered_map<resolver::QueryHandle, Key> queries_;
-  std::unordered_map<resolver::TimerId, Key> timers_;
-};
+// Every server's reply comes from the AnswerSource, after kLatencyMs.
+void answer_from(testutil::FakeNetwork& net, AnswerSource& source) {
+  net.serve_others(
+      [&source](const resolver::UpstreamQuery& q) -> std::optional<dns::Message> {
+        std::optional<std::vector<uint8_t>> wire = source.next(q);
+        dns::Message message;
+        std::string error;
+        if (!wire || !dns::parse_message(*wire, message, error)) return std::nullopt;
+        return message;
+      },
+      kLatencyMs);
+}
 
 const std::string& trust_anchors() {
   static const std::string text = read_text(FLATNS_FUZZ_DIR "/zones/signed.example.ds") +
@@ -206,12 +127,14 @@ const std::string& trust_anchors() {
 
 // Resolves the scenario's question(s); checks what the Resolver promises.
 void run_scenario(uint8_t scenario, AnswerSource& source) {
-  FakeNetwork net(source);
+  testutil::FakeNetwork net;
+  net.set_wall(kWallStart);
+  answer_from(net, source);
   resolver::ResolverSettings settings;
   const bool forward = scenario & 0x10;
   settings.mode = forward ? resolver::ResolverMode::Forward : resolver::ResolverMode::Recursive;
-  settings.root_hints = {address(kRootServer)};
-  settings.forwarders = {address(kZoneServer)};
+  settings.root_hints = {testutil::address(kRootServer)};
+  settings.forwarders = {testutil::address(kZoneServer)};
   settings.trust_anchors_text = trust_anchors();
   settings.validate = !(scenario & 0x20);
   settings.cache_max_bytes = 64 * 1024;  // small, so eviction runs too
@@ -229,7 +152,7 @@ void run_scenario(uint8_t scenario, AnswerSource& source) {
       ++calls;
       result = std::move(r);
     });
-    net.run();
+    net.run(std::numeric_limits<uint64_t>::max());
     if (calls != 1) fail("callback ran " + std::to_string(calls) + " times for " + question.name);
     if (resolver.active() != 0) fail("a resolution is still active after its callback");
     if (result.stats.elapsed_ms > kDeadlineMs) {
@@ -286,8 +209,8 @@ class Authority final : public AnswerSource {
       : root_(load_zones({"."})),
         zones_(load_zones({"plain.example.", "signed.example.", "nsec.example.", "optout.example."})) {}
   std::optional<std::vector<uint8_t>> next(const resolver::UpstreamQuery& q) override {
-    const zones::ZoneSet* zones = q.server == address(kRootServer)   ? &root_
-                                  : q.server == address(kZoneServer) ? &zones_
+    const zones::ZoneSet* zones = q.server == testutil::address(kRootServer)   ? &root_
+                                  : q.server == testutil::address(kZoneServer) ? &zones_
                                                                      : nullptr;
     if (zones == nullptr) {  // a server outside the hierarchy: silence
       recorded.push_back(0);

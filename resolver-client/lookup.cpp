@@ -559,7 +559,8 @@ void Lookup::on_response(const ServerAddress& server, const dns::Message& msg) {
       neg.rcode = vr.kind == ResponseKind::NxDomain ? dns::rcode::NXDOMAIN : dns::rcode::NOERROR;
       neg.authority = msg.authority;
       neg.verdict = vr.verdict;
-      if (vr.ttl > 0) r.cache_.store_negative(chain_end(msg.answer, qname_), qtype_, neg, vr.ttl, now);
+      // Stored even with TTL 0: the positive data it denies goes either way.
+      r.cache_.store_negative(chain_end(msg.answer, qname_), qtype_, neg, vr.ttl, now);
       break;
     }
   }

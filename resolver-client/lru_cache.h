@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <list>
 #include <unordered_map>
 #include <utility>
@@ -13,7 +14,10 @@ namespace flatns::resolver {
 template <typename Key, typename Value, typename Hash = std::hash<Key>>
 class LruCache {
  public:
-  explicit LruCache(std::size_t max_bytes) : max_bytes_(max_bytes) {}
+  // `on_evicted` (optional) is called with the key of each entry put() drops
+  // to make room, so an owner can keep an index of the keys consistent.
+  explicit LruCache(std::size_t max_bytes, std::function<void(const Key&)> on_evicted = {})
+      : max_bytes_(max_bytes), on_evicted_(std::move(on_evicted)) {}
 
   // Inserts or replaces; evicts the least recently used entries until the
   // total fits. An entry larger than the whole budget is not stored.
@@ -23,8 +27,13 @@ class LruCache {
     order_.push_front(key);
     map_.emplace(key, Slot{std::move(value), bytes, order_.begin()});
     bytes_ += bytes;
-    while (bytes_ > max_bytes_ && !order_.empty()) erase(order_.back());
+    while (bytes_ > max_bytes_ && !order_.empty()) {
+      const Key victim = order_.back();
+      erase(victim);
+      if (on_evicted_) on_evicted_(victim);
+    }
   }
+  [[nodiscard]] bool contains(const Key& key) const { return map_.count(key) != 0; }
   // The entry (marked as recently used), or nullptr.
   Value* get(const Key& key) {
     auto it = map_.find(key);
@@ -55,6 +64,7 @@ class LruCache {
     typename std::list<Key>::iterator position;
   };
   std::size_t max_bytes_;
+  std::function<void(const Key&)> on_evicted_;
   std::size_t bytes_ = 0;
   std::list<Key> order_;
   std::unordered_map<Key, Slot, Hash> map_;

@@ -14,6 +14,13 @@ std::size_t records_bytes(const std::vector<dns::ResourceRecord>& rrs) {
   return n;
 }
 
+// cache_key() is the name's key followed by two octets of type.
+std::string name_part(const std::string& key) { return key.substr(0, key.size() - 2); }
+uint16_t type_part(const std::string& key) {
+  return static_cast<uint16_t>(static_cast<uint8_t>(key[key.size() - 2]) << 8 |
+                               static_cast<uint8_t>(key[key.size() - 1]));
+}
+
 std::size_t rdatas_bytes(const std::vector<std::vector<uint8_t>>& v) {
   std::size_t n = 0;
   for (const auto& r : v) n += sizeof(r) + r.size();
@@ -35,7 +42,7 @@ std::string cache_key(const dns::Name& name, uint16_t type) {
 ResolverCache::ResolverCache(std::size_t max_bytes, uint32_t max_ttl_s, uint32_t max_negative_ttl_s)
     : max_ttl_s_(max_ttl_s),
       max_negative_ttl_s_(max_negative_ttl_s),
-      rrsets_(max_bytes / 10 * 6),
+      rrsets_(max_bytes / 10 * 6, [this](const std::string& key) { forget_type(key); }),
       negatives_(max_bytes / 10 * 2),
       keys_(max_bytes / 10),
       ds_(max_bytes / 10) {}
@@ -64,7 +71,39 @@ bool ResolverCache::store_rrset(const dns::Name& owner, uint16_t type,
   e.expires_ms = expiry(ttl_s, max_ttl_s_, now_ms);
   std::size_t bytes = sizeof(e) + owner.size() + records_bytes(e.records) + key.size();
   rrsets_.put(key, std::move(e), bytes);
+  if (!rrsets_.contains(key)) {  // larger than the whole budget
+    forget_type(key);
+    return true;
+  }
+  auto& types = rrset_types_[name_part(key)];
+  if (std::find(types.begin(), types.end(), type) == types.end()) types.push_back(type);
   return true;
+}
+
+void ResolverCache::forget_type(const std::string& key) {
+  auto it = rrset_types_.find(name_part(key));
+  if (it == rrset_types_.end()) return;
+  std::erase(it->second, type_part(key));
+  if (it->second.empty()) rrset_types_.erase(it);
+}
+
+void ResolverCache::drop_rrset(const std::string& key) {
+  rrsets_.erase(key);
+  forget_type(key);
+}
+
+void ResolverCache::drop_denied(const dns::Name& qname, uint16_t rcode, uint16_t qtype) {
+  if (rcode == dns::rcode::NXDOMAIN) {
+    const std::string name = name_part(cache_key(qname, 0));
+    auto it = rrset_types_.find(name);
+    if (it == rrset_types_.end()) return;
+    for (uint16_t type : it->second) rrsets_.erase(cache_key(qname, type));
+    rrset_types_.erase(it);
+    return;
+  }
+  drop_rrset(cache_key(qname, qtype));
+  // NODATA says the name has no CNAME either: the server would have given it.
+  if (qtype != dns::rrtype::CNAME) drop_rrset(cache_key(qname, dns::rrtype::CNAME));
 }
 
 const CachedRrset* ResolverCache::find_rrset(const dns::Name& owner, uint16_t type, Trust min_trust,
@@ -73,7 +112,7 @@ const CachedRrset* ResolverCache::find_rrset(const dns::Name& owner, uint16_t ty
   CachedRrset* e = rrsets_.get(key);
   if (e == nullptr) return nullptr;
   if (e->expires_ms <= now_ms) {
-    rrsets_.erase(key);
+    drop_rrset(key);
     return nullptr;
   }
   if (e->trust < min_trust) return nullptr;
@@ -84,8 +123,10 @@ const CachedRrset* ResolverCache::find_rrset(const dns::Name& owner, uint16_t ty
 void ResolverCache::store_negative(const dns::Name& qname, uint16_t qtype, CachedNegative entry,
                                    uint32_t ttl_s, uint64_t now_ms) {
   if (entry.verdict.is_bogus()) return;
+  drop_denied(qname, entry.rcode, qtype);
+  if (ttl_s == 0) return;
   // NXDOMAIN covers every type of the name (RFC 2308 §5).
-  auto key = cache_key(qname, entry.rcode == 3 ? 0 : qtype);
+  auto key = cache_key(qname, entry.rcode == dns::rcode::NXDOMAIN ? 0 : qtype);
   entry.expires_ms = expiry(ttl_s, max_negative_ttl_s_, now_ms);
   std::size_t bytes = sizeof(entry) + records_bytes(entry.authority) +
                       records_bytes(entry.cname_chain) + key.size();
@@ -152,6 +193,7 @@ const DsSet* ResolverCache::find_ds(const dns::Name& zone, uint64_t now_ms) {
 
 void ResolverCache::clear() {
   rrsets_.clear();
+  rrset_types_.clear();
   negatives_.clear();
   keys_.clear();
   ds_.clear();

@@ -3,7 +3,11 @@
 //    higher rank is never replaced by lower-ranked data before it expires,
 //    and glue / referral data is never given out as an answer;
 //  - negative answers (RFC 2308): NXDOMAIN per name, NODATA per name and
-//    type, kept for the SOA-derived TTL (§5) with their proof records;
+//    type, kept for the SOA-derived TTL (§5) with their proof records. A
+//    negative answer replaces what it denies: NXDOMAIN drops every cached
+//    RRset of the name, NODATA the RRset of that type (and the name's CNAME,
+//    which the server would have followed), so a refresh that learns a name
+//    is gone is not contradicted by the older positive data;
 //  - per zone: the validated DNSKEY set (ZoneKeys) and what the parent said
 //    about the cut (DsSet), so nothing is validated twice.
 // Bogus data is never cached as an answer. TTLs are capped by the limits.
@@ -12,8 +16,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
+#include "dns/message.h"
 #include "dns/message_parser.h"
 #include "dns/name.h"
 #include "resolver-client/lru_cache.h"
@@ -62,6 +68,9 @@ class ResolverCache {
  public:
   explicit ResolverCache(std::size_t max_bytes, uint32_t max_ttl_s = 86400,
                          uint32_t max_negative_ttl_s = 3600);
+  // The eviction hook of the RRset cache points at this object.
+  ResolverCache(const ResolverCache&) = delete;
+  ResolverCache& operator=(const ResolverCache&) = delete;
 
   // Stores `records` (one RRset plus its RRSIGs) with `ttl_s`. Returns false
   // when a fresher entry of higher trust is kept instead, or when the verdict
@@ -73,6 +82,8 @@ class ResolverCache {
                                               Trust min_trust, uint64_t now_ms);
 
   // NXDOMAIN is stored for the name (every type); NODATA for name and type.
+  // Unless bogus, the positive RRsets it denies are dropped first, even when
+  // a TTL of 0 keeps the negative answer itself out of the cache.
   void store_negative(const dns::Name& qname, uint16_t qtype, CachedNegative entry, uint32_t ttl_s,
                       uint64_t now_ms);
   [[nodiscard]] const CachedNegative* find_negative(const dns::Name& qname, uint16_t qtype,
@@ -95,6 +106,9 @@ class ResolverCache {
     uint64_t expires_ms = 0;
   };
   uint64_t expiry(uint32_t ttl_s, uint32_t cap_s, uint64_t now_ms) const;
+  void drop_rrset(const std::string& key);
+  void forget_type(const std::string& key);
+  void drop_denied(const dns::Name& qname, uint16_t rcode, uint16_t qtype);
   // DNSKEY and DS sets: bogus ones are not kept, an unsigned answer with TTL 0
   // is kept for the negative TTL cap.
   template <typename Cache, typename ZoneData>
@@ -103,6 +117,9 @@ class ResolverCache {
 
   uint32_t max_ttl_s_, max_negative_ttl_s_;
   LruCache<std::string, CachedRrset> rrsets_;
+  // The types cached in rrsets_ per name (key: the lowercased wire name), so
+  // NXDOMAIN can drop all of them without a scan.
+  std::unordered_map<std::string, std::vector<uint16_t>> rrset_types_;
   LruCache<std::string, CachedNegative> negatives_;
   LruCache<std::string, Timed<ZoneKeys>> keys_;
   LruCache<std::string, Timed<DsSet>> ds_;

@@ -36,6 +36,7 @@ UdpListener::~UdpListener() {
 
 bool UdpListener::open(uv_loop_t* loop, int fd, std::string& error) {
   fd_ = fd;
+  packet_info_ = packet_info_enabled(fd);
   int rc = uv_poll_init_socket(loop, &handle_, fd);
   if (rc == 0) {
     handle_.data = this;
@@ -60,11 +61,23 @@ void UdpListener::close() {
   fd_ = -1;
 }
 
-bool UdpListener::send_later(const sockaddr* peer, std::span<const uint8_t> response) {
-  if (!open_) return false;
-  const socklen_t peer_length = peer->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+bool UdpListener::send_later(const sockaddr* peer, const UdpDestination& destination, std::span<uint8_t> response,
+                             std::size_t length) {
+  if (!open_ || length == 0) return false;
+  if (buffers_.rrl) {
+    length = buffers_.rrl->filter(peer, response, length, uv_now(handle_.loop));
+    if (length == 0) return false;
+  }
+  iovec iov{response.data(), length};
+  msghdr message{};
+  message.msg_name = const_cast<sockaddr*>(peer);
+  message.msg_namelen = peer->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+  message.msg_iov = &iov;
+  message.msg_iovlen = 1;
+  PacketInfoBuffer control;
+  set_source(message, packet_info_ ? destination : UdpDestination{}, control);
   while (true) {
-    const ssize_t rc = ::sendto(fd_, response.data(), response.size(), MSG_DONTWAIT, peer, peer_length);
+    const ssize_t rc = ::sendmsg(fd_, &message, MSG_DONTWAIT);
     if (rc >= 0) return true;
     if (errno == EINTR) continue;
     if (log_enabled(LogLevel::Debug)) {
@@ -90,6 +103,7 @@ std::size_t UdpListener::run_batch() {
   UdpBatch& b = buffers_.udp;
   // The kernel overwrote the address lengths of the slots it filled last time.
   for (std::size_t i = 0; i < b.used; ++i) b.in[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+  prepare_receive(b);
   b.used = 0;
   int received;
   do {
@@ -114,9 +128,15 @@ std::size_t UdpListener::run_batch() {
     const std::span<const uint8_t> query(b.receive_slot(i).data(), b.in[i].msg_len);
     const std::span<uint8_t> slot = b.response_slot(i);
     bool parked = false;
+    const UdpDestination* destination = nullptr;
+    if (packet_info_) {
+      b.destinations[i] = destination_of(in);
+      destination = &b.destinations[i];
+    }
     std::size_t length =
         parking_ ? parking_->answer(query, slot, ctx,
-                                    ReplyRoute{this, reinterpret_cast<const sockaddr*>(&b.peers[i]), 0}, parked)
+                                    ReplyRoute{this, reinterpret_cast<const sockaddr*>(&b.peers[i]), 0, destination},
+                                    parked)
                  : answer_query(*state.zones, query, slot, ctx);
     if (length != 0 && buffers_.rrl) {
       length = buffers_.rrl->filter(reinterpret_cast<const sockaddr*>(&b.peers[i]), slot, length,
@@ -127,10 +147,33 @@ std::size_t UdpListener::run_batch() {
     msghdr& out = b.out[answers].msg_hdr;
     out.msg_name = &b.peers[i];
     out.msg_namelen = in.msg_namelen;
+    if (destination) {
+      set_source(out, *destination, b.out_control[answers]);
+    } else {
+      out.msg_control = nullptr;
+      out.msg_controllen = 0;
+    }
     ++answers;
   }
   send_batch(answers);
   return static_cast<std::size_t>(received);
+}
+
+void UdpListener::prepare_receive(UdpBatch& b) const {
+  if (packet_info_ == b.control_armed) {
+    // The kernel overwrote the control lengths of the slots it filled last time.
+    if (packet_info_) {
+      for (std::size_t i = 0; i < b.used; ++i) b.in[i].msg_hdr.msg_controllen = sizeof(PacketInfoBuffer);
+    }
+    return;
+  }
+  // The batch is shared by the worker's listeners: switch every slot.
+  for (std::size_t i = 0; i < UdpBatch::kSize; ++i) {
+    msghdr& in = b.in[i].msg_hdr;
+    in.msg_control = packet_info_ ? b.in_control[i].bytes : nullptr;
+    in.msg_controllen = packet_info_ ? sizeof(PacketInfoBuffer) : 0;
+  }
+  b.control_armed = packet_info_;
 }
 
 void UdpListener::drain() {

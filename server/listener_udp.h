@@ -8,6 +8,10 @@
 // NSD and Knot do. Nothing is allocated per datagram: the worker owns the
 // batch buffers. When the socket's send buffer is full (EAGAIN) the rest of
 // the batch is dropped, as NSD does under overload; the client retries.
+// On a socket bound to a wildcard address each datagram's destination comes
+// with it (IP_PKTINFO / IPV6_RECVPKTINFO) and its answer leaves from that
+// address (server/listener_socket.h, UdpDestination); other sockets skip
+// the control messages altogether.
 #pragma once
 
 #include <sys/socket.h>
@@ -20,6 +24,7 @@
 #include <span>
 #include <string>
 
+#include "server/listener_socket.h"
 #include "server/rrl.h"
 #include "server/worker_state.h"
 
@@ -56,6 +61,12 @@ struct UdpBatch {
   std::array<sockaddr_storage, kSize> peers{};
   std::array<mmsghdr, kSize> out{};
   std::array<iovec, kSize> out_iov{};
+  // Wildcard sockets only: what the kernel said about each datagram, where
+  // it was sent, and the source each answer is sent from.
+  std::array<PacketInfoBuffer, kSize> in_control;
+  std::array<UdpDestination, kSize> destinations{};
+  std::array<PacketInfoBuffer, kSize> out_control;
+  bool control_armed = false;  // `in` points at in_control (a wildcard socket used it last)
 };
 
 // Buffers one worker thread owns; shared by all of its listeners because
@@ -66,8 +77,6 @@ struct WorkerBuffers {
   // This worker's response rate limiting table; null when RRL is off.
   std::unique_ptr<RateLimiter> rrl;
 };
-
-class QueryParking;
 
 class QueryParking;
 
@@ -90,9 +99,16 @@ class UdpListener {
   // may hold them and answer later through send_later().
   void set_parking(QueryParking* parking) { parking_ = parking; }
   // Sends one answer now, outside a batch (a parked query's, when its target
-  // resolved or its deadline passed); false when it was dropped (send buffer
-  // full or the listener closed), as for any other answer.
-  bool send_later(const sockaddr* peer, std::span<const uint8_t> response);
+  // resolved or its deadline passed): the first `length` octets of
+  // `response`. Response rate limiting applies as in a batch (a slipped
+  // answer is rewritten in place). False when it was dropped (rate limited,
+  // send buffer full or the listener closed), as for any other answer.
+  // `destination`: where the query was sent (family 0 when not known).
+  bool send_later(const sockaddr* peer, const UdpDestination& destination, std::span<uint8_t> response,
+                  std::size_t length);
+  // Whether answers leave from the address each query was sent to (the
+  // socket is bound to a wildcard address).
+  [[nodiscard]] bool answers_from_destination() const { return packet_info_; }
 
   // Most batches taken per readiness callback before the loop gets a turn
   // (TCP, timers and the reload wake-up share the thread).
@@ -107,10 +123,13 @@ class UdpListener {
   void drain();
   static constexpr std::size_t kMaxDrained = 4096;
   void send_batch(std::size_t count);
+  // Points the receive slots at the control buffers, or away from them.
+  void prepare_receive(UdpBatch& batch) const;
 
   uv_poll_t handle_{};
   int fd_ = -1;
   bool open_ = false;
+  bool packet_info_ = false;  // IP_PKTINFO / IPV6_RECVPKTINFO on: a wildcard socket
   // The worker's current snapshot; the worker replaces it between callbacks.
   const std::shared_ptr<const WorkerState>& state_;
   WorkerBuffers& buffers_;

@@ -16,6 +16,8 @@
 #include <span>
 #include <vector>
 
+#include "server/listener_socket.h"
+
 namespace flatns::server {
 
 class UdpListener;
@@ -29,7 +31,8 @@ struct ParkedQuery {
   uint64_t key_hash = 0;     // flatten::target_key_hash of the target waited for
   uint64_t deadline_ms = 0;  // monotonic (flatten::system_time())
   UdpListener* udp = nullptr;  // UDP: the listener it came in on ...
-  sockaddr_storage peer{};     // ... and the client
+  sockaddr_storage peer{};     // ... the client ...
+  UdpDestination destination;  // ... and the address it asked (wildcard sockets)
   uint64_t tcp_connection = 0;  // TCP: the connection's id
   std::array<uint8_t, kMaxQuery> query;
 

@@ -111,6 +111,7 @@ std::size_t QueryParking::answer(std::span<const uint8_t> query, std::span<uint8
   entry->deadline_ms = now + state_->flatten_deadline_ms;
   entry->udp = route.udp;
   entry->tcp_connection = route.tcp_connection;
+  entry->destination = route.destination ? *route.destination : UdpDestination{};
   if (route.peer) {
     const std::size_t size = route.peer->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
     std::memcpy(&entry->peer, route.peer, size);
@@ -193,18 +194,18 @@ bool QueryParking::reanswer(ParkedQuery& entry, bool final) {
   ctx.flatten_call = &call_;
   const std::size_t length = answer_query(*state.zones, entry.bytes(), buffers_.response, ctx);
   if (call_.outcome == zones::FlattenCall::Outcome::Park) return false;
-  send(entry, std::span<const uint8_t>(buffers_.response.data(), length));
+  send(entry, buffers_.response, length);
   table_.release(entry);
   return true;
 }
 
-void QueryParking::send(const ParkedQuery& entry, std::span<const uint8_t> response) {
+void QueryParking::send(const ParkedQuery& entry, std::span<uint8_t> response, std::size_t length) {
   if (entry.tcp) {
-    if (tcp_) tcp_->send_parked(entry.tcp_connection, response);
+    if (tcp_) tcp_->send_parked(entry.tcp_connection, response.first(length));
     return;
   }
-  if (entry.udp && !response.empty()) {
-    entry.udp->send_later(reinterpret_cast<const sockaddr*>(&entry.peer), response);
+  if (entry.udp && length != 0) {
+    entry.udp->send_later(reinterpret_cast<const sockaddr*>(&entry.peer), entry.destination, response, length);
   }
 }
 

@@ -7,8 +7,9 @@
 //   - when the service reports the target completed (its own uv_async), or at
 //     the deadline (flatten.deadline_ms from arrival, one uv timer), the query
 //     is answered again in "final" mode, which never parks, and the answer is
-//     sent over UDP (UdpListener::send_later) or TCP (TcpServer::send_parked;
-//     a connection closed meanwhile drops it silently);
+//     sent over UDP (UdpListener::send_later, through the worker's response
+//     rate limiting like any UDP answer) or TCP (TcpServer::send_parked; a
+//     connection closed meanwhile drops it silently);
 //   - when the table is full, the query is too large to keep, or the service
 //     queue is full, the query is answered at once in final mode (a stale
 //     answer or SERVFAIL with EDE 22): nothing grows, every query is answered;
@@ -41,6 +42,8 @@ struct ReplyRoute {
   UdpListener* udp = nullptr;      // UDP: the listener it came in on ...
   const sockaddr* peer = nullptr;  // ... and the client
   uint64_t tcp_connection = 0;     // TCP: TcpServer's id of the connection
+  // UDP on a wildcard socket: where the query was sent, the answer's source.
+  const UdpDestination* destination = nullptr;
 };
 
 struct ParkingCounters {
@@ -82,7 +85,7 @@ class QueryParking {
   void answer_due();
   // Answers `entry` again (final or not) and sends; true when it was answered.
   bool reanswer(ParkedQuery& entry, bool final);
-  void send(const ParkedQuery& entry, std::span<const uint8_t> response);
+  void send(const ParkedQuery& entry, std::span<uint8_t> response, std::size_t length);
   void arm_timer(uint64_t deadline_ms);
   void set_request_qname(std::span<const uint8_t> query);
   std::size_t answer_now(std::span<const uint8_t> query, std::span<uint8_t> out, const QueryContext& context,

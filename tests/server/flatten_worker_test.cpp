@@ -3,7 +3,8 @@
 // when the resolution completes, over UDP and TCP; many concurrent queries
 // cause one resolution; nothing by the deadline is SERVFAIL with EDE 22
 // within the deadline; a full parked-query table answers at once; an answer
-// that went stale is served with EDE 3 after a failure.
+// that went stale is served with EDE 3 after a failure; response rate
+// limiting holds for parked answers as for the others.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -92,12 +93,14 @@ struct FlatteningWorker {
   std::unique_ptr<Worker> worker;
   uint16_t port;
 
-  FlatteningWorker(uint16_t p, uint32_t deadline_ms, uint64_t upstream_delay_ms, std::size_t max_parked = 64)
+  FlatteningWorker(uint16_t p, uint32_t deadline_ms, uint64_t upstream_delay_ms, std::size_t max_parked = 64,
+                   const RrlSettings& rrl = {})
       : port(p) {
     upstream.delay_ms = upstream_delay_ms;
     auto state = example_com_state(dir, 3600, "@ IN CNAME edge.cdn.test.\n");
     state->flatten = std::make_shared<flatten::Flattener>(flatten::Settings{}, cache);
     state->flatten_deadline_ms = deadline_ms;
+    state->rrl = rrl;
     flatten::ServiceSettings settings;
     settings.deadline_ms = deadline_ms;
     service = std::make_unique<flatten::FlattenService>(settings, cache);
@@ -291,4 +294,51 @@ TEST_CASE("a TCP client that half-closes after its query still gets the parked a
   auto m = parse_reply(std::vector<uint8_t>(got.begin() + 2, got.end()));
   REQUIRE(m);
   CHECK(addresses(*m) == std::vector<std::string>{"198.51.100.7"});
+}
+
+TEST_CASE("response rate limiting applies to parked answers: over the limit dropped or slipped with TC=1",
+          "[flatten-worker][rrl]") {
+  RrlSettings rrl;
+  rrl.responses_per_second = 1;
+  rrl.slip = 2;
+  FlatteningWorker w(29020, 1200, 100, 64, rrl);
+  // Six clients of one /24 ask the flattened apex at once: all six are
+  // parked, and all answered together when the target resolves.
+  std::vector<std::unique_ptr<UdpAsker>> askers;
+  for (int i = 0; i < 6; ++i) {
+    askers.push_back(std::make_unique<UdpAsker>(w.port));
+    REQUIRE(askers.back()->send(edns_query("example.com.", kA, static_cast<uint16_t>(100 + i))));
+  }
+  int full = 0, truncated = 0, silent = 0;
+  for (auto& asker : askers) {
+    auto reply = asker->receive(full + truncated == 0 ? 2000ms : 300ms);
+    if (!reply) {
+      ++silent;
+    } else if (reply->flags & dns::flag::TC) {
+      ++truncated;
+      CHECK(reply->answer.empty());
+      CHECK(reply->qname == dns::Name::parse("example.com."));
+    } else {
+      ++full;
+      CHECK(addresses(*reply) == std::vector<std::string>{"198.51.100.7"});
+    }
+  }
+  CHECK(w.upstream.calls.load() == 1);
+  // One answer a second: one goes out whole; of the five over the limit,
+  // every second one slips (TC=1, so a real client retries over TCP).
+  CHECK(full == 1);
+  CHECK(truncated == 2);
+  CHECK(silent == 3);
+  // The batch path counts in the same table: the now cached answer is still
+  // over the limit (the sixth limited response slips).
+  UdpAsker later(w.port);
+  auto reply = later.ask("example.com.", kA, 1000ms);
+  REQUIRE(reply);
+  CHECK((reply->flags & dns::flag::TC) != 0);
+  CHECK(reply->answer.empty());
+  // TCP is never limited.
+  TcpClient tcp(w.port);
+  auto over_tcp = tcp_ask(tcp, "example.com.", kA, 1000ms);
+  REQUIRE(over_tcp);
+  CHECK(addresses(*over_tcp) == std::vector<std::string>{"198.51.100.7"});
 }
