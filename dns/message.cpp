@@ -103,18 +103,17 @@ void ResponseBuilder::start(const Query& q, std::size_t max_size) {
   has_ede_ = false;
   nsid_ = {};
   w_.set_limit(SIZE_MAX);
-  w_.u16(q.id);
-  w_.u16(0);
-  w_.u16(q.has_question ? 1 : 0);
-  w_.u16(0);
-  w_.u16(0);
-  w_.u16(0);
+  // The header in one write; flags and counts are filled in by finish().
+  const uint8_t header[kHeaderSize] = {static_cast<uint8_t>(q.id >> 8), static_cast<uint8_t>(q.id), 0, 0, 0,
+                                       q.has_question ? uint8_t{1} : uint8_t{0}, 0, 0, 0, 0, 0, 0};
+  w_.bytes(header);
   qname_ = {};
   if (q.has_question) {
     qname_ = q.qname.view();
-    w_.name(qname_);
-    w_.u16(q.qtype);
-    w_.u16(q.qclass);
+    w_.uncompressed_name(qname_);
+    const uint8_t type_class[4] = {static_cast<uint8_t>(q.qtype >> 8), static_cast<uint8_t>(q.qtype),
+                                   static_cast<uint8_t>(q.qclass >> 8), static_cast<uint8_t>(q.qclass)};
+    w_.bytes(type_class);
   }
   // Records must leave room for the OPT record written by finish().
   w_.set_limit(max_size_);
@@ -133,15 +132,18 @@ void ResponseBuilder::rollback(std::size_t mark, Section s, uint16_t count_befor
   counts_[static_cast<int>(s)] = count_before;
 }
 
+bool ResponseBuilder::is_qname(NameView owner) const {
+  return !qname_.empty() && owner.size() == qname_.size() &&
+         (owner.data() == qname_.data() || std::memcmp(owner.data(), qname_.data(), owner.size()) == 0);
+}
+
 bool ResponseBuilder::add(Section s, NameView owner, uint16_t type, uint16_t rclass, uint32_t ttl,
                           std::span<const uint8_t> rdata) {
   const std::size_t start = w_.size();
   const std::size_t reserve = opt_size();
   w_.set_limit(max_size_ > reserve ? max_size_ - reserve : 0);
   // Most owners are the question's name: point at it without searching.
-  const bool owner_is_qname =
-      !qname_.empty() && owner.size() == qname_.size() &&
-      (owner.data() == qname_.data() || std::memcmp(owner.data(), qname_.data(), owner.size()) == 0);
+  const bool owner_is_qname = is_qname(owner);
   bool ok = (owner_is_qname ? w_.pointer(kHeaderSize) : w_.name(owner)) && w_.u16(type) &&
             w_.u16(rclass) && w_.u32(ttl);
   std::size_t rdlength_at = w_.size();
@@ -152,6 +154,52 @@ bool ResponseBuilder::add(Section s, NameView owner, uint16_t type, uint16_t rcl
   }
   w_.put_u16_at(rdlength_at, static_cast<uint16_t>(w_.size() - rdlength_at - 2));
   ++counts_[static_cast<int>(s)];
+  return true;
+}
+
+bool ResponseBuilder::add_rrset(Section s, NameView owner, uint16_t type, uint32_t ttl,
+                                std::span<const uint8_t> records, uint16_t count) {
+  const std::size_t start = w_.size();
+  const uint16_t before = counts_[static_cast<int>(s)];
+  if (has_no_compressible_name(type) && is_qname(owner)) {
+    const std::size_t reserve = opt_size();
+    w_.set_limit(max_size_ > reserve ? max_size_ - reserve : 0);
+    // Each record adds the owner pointer, TYPE, CLASS and TTL to what is stored.
+    uint8_t* out = w_.claim(records.size() + std::size_t{10} * count);
+    if (!out) {
+      w_.rollback(start);
+      return false;
+    }
+    const uint8_t fixed[10] = {0xC0,
+                               static_cast<uint8_t>(kHeaderSize),
+                               static_cast<uint8_t>(type >> 8),
+                               static_cast<uint8_t>(type),
+                               0,
+                               static_cast<uint8_t>(rrclass::IN),
+                               static_cast<uint8_t>(ttl >> 24),
+                               static_cast<uint8_t>(ttl >> 16),
+                               static_cast<uint8_t>(ttl >> 8),
+                               static_cast<uint8_t>(ttl)};
+    const uint8_t* in = records.data();
+    for (uint16_t i = 0; i < count; ++i) {
+      const std::size_t stored = 2 + (static_cast<std::size_t>(in[0]) << 8 | in[1]);
+      std::memcpy(out, fixed, sizeof fixed);
+      std::memcpy(out + sizeof fixed, in, stored);
+      out += sizeof fixed + stored;
+      in += stored;
+    }
+    counts_[static_cast<int>(s)] = static_cast<uint16_t>(before + count);
+    return true;
+  }
+  std::size_t pos = 0;
+  for (uint16_t i = 0; i < count; ++i) {
+    const std::size_t length = static_cast<std::size_t>(records[pos]) << 8 | records[pos + 1];
+    if (!add(s, owner, type, rrclass::IN, ttl, records.subspan(pos + 2, length))) {
+      rollback(start, s, before);
+      return false;
+    }
+    pos += 2 + length;
+  }
   return true;
 }
 

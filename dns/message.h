@@ -110,11 +110,21 @@ class ResponseBuilder {
   [[nodiscard]] bool add(Section s, NameView owner, uint16_t type, uint16_t rclass, uint32_t ttl,
                          std::span<const uint8_t> rdata);
 
+  // Appends a whole RRset of class IN: `count` records stored back to back
+  // as RDLENGTH (two octets, network order) and RDATA, as on the wire. The
+  // same records as add() one by one; when one does not fit, what was
+  // written of the set is removed and the result is false. The common case
+  // (owner = the question's name, RDATA without compressible names) is a
+  // pointer, eight fixed octets and one copy per record.
+  [[nodiscard]] bool add_rrset(Section s, NameView owner, uint16_t type, uint32_t ttl,
+                               std::span<const uint8_t> records, uint16_t count);
+
   // Writes counts, flags, rcode and the OPT record; returns the length.
   std::size_t finish();
 
  private:
   void set_flag(uint16_t f, bool on) { flags_ = on ? (flags_ | f) : (flags_ & ~f); }
+  bool is_qname(NameView owner) const;
   std::size_t opt_size() const;
 
   WireWriter w_;
@@ -127,7 +137,7 @@ class ResponseBuilder {
   bool dnssec_ok_ = false;
   bool has_ede_ = false;
   ExtendedError ede_;
-  std::array<char, 255> ede_text_{};
+  std::array<char, 255> ede_text_;  // [0, ede_.text.size()) set; not zero-filled per message
   std::string_view nsid_;
 };
 

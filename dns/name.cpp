@@ -41,9 +41,9 @@ uint64_t load_word(const uint8_t* p) {
   return w;
 }
 
-// The last 1..7 octets, zero-padded (little-endian, as load_word), with
+// The last 1..8 octets, zero-padded (little-endian, as load_word), with
 // two overlapping loads rather than a loop: the overlap ORs equal octets.
-uint64_t load_tail(const uint8_t* p, std::size_t n) {
+[[gnu::always_inline]] inline uint64_t load_tail(const uint8_t* p, std::size_t n) {
   if (n >= 4) {
     uint32_t lo, hi;
     std::memcpy(&lo, p, 4);
@@ -135,24 +135,80 @@ void lowercase_name(std::span<uint8_t> name) {
   }
 }
 
-uint64_t name_hash(NameView name) {
-  // Lowercased words multiplied in, then a final mix so that the low bits
-  // (the table slot) depend on every octet. Good enough behind a table that
-  // compares names on hit.
-  const std::size_t n = name.size();
-  uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    h = (h ^ lower_word(load_word(name.data() + i))) * 0xFF51AFD7ED558CCDULL;
-    h ^= h >> 32;
+namespace {
+
+constexpr uint64_t kHashSeed = 0x9E3779B97F4A7C15ULL;
+
+// Case folding for hashing only: clearing bit 5 of every octet puts 'a'
+// and 'A' together, and also a few pairs of non-letters ('@' and '`', '1'
+// and 0x11...), which costs no more than a compare on a probe. Names that
+// name_equal accepts always hash alike.
+constexpr uint64_t kHashCaseBits = 0x20 * kOnes;
+
+[[gnu::always_inline]] inline uint64_t mix_word(uint64_t h, uint64_t w) {
+  h = (h ^ (w & ~kHashCaseBits)) * 0xFF51AFD7ED558CCDULL;
+  return h ^ (h >> 32);
+}
+
+// One label (its length octet and octets, 2..64 of them) mixed into the
+// state of its parent name. Only the label's own octets are read, so a
+// suffix's state does not depend on the labels in front of it.
+[[gnu::always_inline]] inline uint64_t absorb_label(uint64_t h, const uint8_t* p, std::size_t n) {
+  while (n > 8) {
+    h = mix_word(h, load_word(p));
+    p += 8;
+    n -= 8;
   }
-  if (i < n) {
-    h = (h ^ lower_word(load_tail(name.data() + i, n - i))) * 0xFF51AFD7ED558CCDULL;
-    h ^= h >> 32;
-  }
+  return mix_word(h, load_tail(p, n));
+}
+
+// A final mix so that the low bits (the table slot) depend on every octet.
+uint64_t finish_hash(uint64_t h) {
   h *= 0xC4CEB9FE1A85EC53ULL;
   h ^= h >> 29;
   return h;
+}
+
+// Offsets of the label length octets (root excluded); returns the count
+// and sets `end` to where the last label ends (the root octet).
+int label_starts(NameView name, uint16_t* offsets, std::size_t& end) {
+  int n = 0;
+  std::size_t pos = 0;
+  while (pos < name.size() && name[pos] != 0 && n < 128) {
+    offsets[n++] = static_cast<uint16_t>(pos);
+    pos += 1 + name[pos];
+  }
+  end = pos < name.size() ? pos : name.size();
+  return n;
+}
+
+}  // namespace
+
+uint64_t name_hash(NameView name) {
+  uint16_t offsets[128];
+  std::size_t end = 0;
+  const int n = label_starts(name, offsets, end);
+  uint64_t h = kHashSeed;
+  for (int i = n - 1; i >= 0; --i) {
+    h = absorb_label(h, name.data() + offsets[i], end - offsets[i]);
+    end = offsets[i];
+  }
+  return finish_hash(h);
+}
+
+void NameHashes::compute(NameView name) {
+  data_ = name.data();
+  size_ = name.size();
+  std::size_t end = 0;
+  labels_ = label_starts(name, offsets_, end);
+  offsets_[labels_] = static_cast<uint16_t>(end);
+  uint64_t h = kHashSeed;
+  hashes_[labels_] = finish_hash(h);
+  for (int i = labels_ - 1; i >= 0; --i) {
+    h = absorb_label(h, name.data() + offsets_[i], end - offsets_[i]);
+    end = offsets_[i];
+    hashes_[i] = finish_hash(h);
+  }
 }
 
 bool is_wildcard(NameView name) { return name.size() >= 2 && name[0] == 1 && name[1] == '*'; }

@@ -12,6 +12,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string>
 #include <string_view>
@@ -40,7 +41,9 @@ inline constexpr uint8_t ascii_lower(uint8_t c) {
 [[nodiscard]] NameView strip_labels(NameView name, int n);
 // Lowercases in place (wire form).
 void lowercase_name(std::span<uint8_t> name);
-// Hash of the lowercased name, for hash tables keyed by name.
+// Hash of the lowercased name, for hash tables keyed by name. Labels are
+// hashed from the root leftwards, each suffix's hash built on its parent's,
+// so NameHashes below gets the hash of every suffix of a name in one pass.
 [[nodiscard]] uint64_t name_hash(NameView name);
 // Presentation form with a trailing dot and RFC 1035 escapes (\. \\ \DDD).
 [[nodiscard]] std::string name_to_text(NameView name);
@@ -84,15 +87,43 @@ struct NameHash {
   std::size_t operator()(const Name& n) const { return name_hash(n.wire()); }
 };
 
-// A fixed-capacity wire name for the packet path (no heap).
+// A fixed-capacity wire name for the packet path (no heap). Only the first
+// `length` octets are meaningful; the rest is left uninitialised, since
+// zero-filling 255 octets per buffer cost more than the lookups it serves.
 struct NameBuffer {
-  std::array<uint8_t, kMaxNameLength> bytes{};
+  std::array<uint8_t, kMaxNameLength> bytes;
   uint8_t length = 0;
   NameView view() const { return {bytes.data(), length}; }
   void assign(NameView n) {
     length = static_cast<uint8_t>(n.size());
-    for (std::size_t i = 0; i < n.size(); ++i) bytes[i] = n[i];
+    if (!n.empty()) std::memcpy(bytes.data(), n.data(), n.size());
   }
+};
+
+// Every suffix of one wire name with its name_hash, computed in one pass:
+// the query path hashes the query name once and probes the zone set and
+// the zone's index with the same hashes (zones::ZoneSet::find,
+// zones::Zone::closest_encloser). Suffix 0 is the name, suffix labels()
+// the root. Not zero-filled; compute() writes what the accessors read.
+class NameHashes {
+ public:
+  void compute(NameView name);
+  int labels() const { return labels_; }
+  NameView name() const { return {data_, size_}; }
+  // The name after its first `strip` labels, 0 <= strip <= labels().
+  NameView suffix(int strip) const {
+    return {data_ + offsets_[strip], size_ - offsets_[strip]};
+  }
+  std::size_t suffix_size(int strip) const { return size_ - offsets_[strip]; }
+  uint64_t hash(int strip) const { return hashes_[strip]; }
+
+ private:
+  static constexpr int kMaxLabels = 128;  // 255 octets hold at most 127 labels and the root
+  const uint8_t* data_ = nullptr;
+  std::size_t size_ = 0;
+  int labels_ = 0;
+  uint16_t offsets_[kMaxLabels + 1];
+  uint64_t hashes_[kMaxLabels + 1];
 };
 
 }  // namespace flatns::dns

@@ -3,6 +3,25 @@
 namespace flatns::dns {
 
 bool WireReader::name(NameBuffer& out) {
+  // A name without compression pointers (every question a client sends)
+  // is found by its length octets and copied at once; anything else takes
+  // the label-by-label walk below, which also rejects what is malformed.
+  for (std::size_t p = pos_; p < msg_.size() && p - pos_ < kMaxNameLength;) {
+    const uint8_t len = msg_[p];
+    if (len == 0) {
+      const std::size_t n = p + 1 - pos_;
+      std::memcpy(out.bytes.data(), msg_.data() + pos_, n);
+      out.length = static_cast<uint8_t>(n);
+      pos_ = p + 1;
+      return true;
+    }
+    if (len & 0xC0) break;
+    p += 1 + len;
+  }
+  return name_with_pointers(out);
+}
+
+bool WireReader::name_with_pointers(NameBuffer& out) {
   std::size_t p = pos_;
   std::size_t chunk_start = p;  // a pointer must land strictly before this
   std::size_t resume = 0;
@@ -40,6 +59,17 @@ void WireWriter::rollback(std::size_t pos) {
   if (pos < pos_) pos_ = pos;
   while (ntargets_ > 0 && targets_[ntargets_ - 1] >= pos_) --ntargets_;
   overflow_ = false;
+}
+
+bool WireWriter::uncompressed_name(NameView n) {
+  if (!room(n.size())) return false;
+  std::memcpy(buf_.data() + pos_, n.data(), n.size());
+  for (std::size_t label = 0; label + 1 < n.size() && n[label] != 0; label += 1 + n[label]) {
+    const std::size_t at = pos_ + label;
+    if (at < 0x4000 && ntargets_ < kMaxTargets) targets_[ntargets_++] = static_cast<uint16_t>(at);
+  }
+  pos_ += n.size();
+  return true;
 }
 
 bool WireWriter::packet_name_equals(std::size_t at, NameView suffix) const {

@@ -59,6 +59,8 @@ class WireReader {
   [[nodiscard]] bool name(NameBuffer& out);
 
  private:
+  bool name_with_pointers(NameBuffer& out);
+
   std::span<const uint8_t> msg_;
   std::size_t pos_;
 };
@@ -105,6 +107,14 @@ class WireWriter {
     pos_ += b.size();
     return true;
   }
+  // Claims the next `n` octets for the caller to fill in; null (and
+  // overflowed, as with the writers above) when they do not fit.
+  uint8_t* claim(std::size_t n) {
+    if (!room(n)) return nullptr;
+    uint8_t* p = buf_.data() + pos_;
+    pos_ += n;
+    return p;
+  }
   void put_u16_at(std::size_t at, uint16_t v) {
     buf_[at] = static_cast<uint8_t>(v >> 8);
     buf_[at + 1] = static_cast<uint8_t>(v);
@@ -112,6 +122,9 @@ class WireWriter {
   // Writes `n`, compressed against names written earlier when `compress` is
   // set. Every label position written becomes a target for later names.
   bool name(NameView n, bool compress = true);
+  // Writes `n` (one well-formed uncompressed wire name) as it is, in one
+  // copy; its labels become compression targets as with name().
+  bool uncompressed_name(NameView n);
   // Writes a compression pointer to offset `at`, where a whole name was
   // written earlier (e.g. the question name at offset 12).
   bool pointer(uint16_t at) { return u16(static_cast<uint16_t>(0xC000 | at)); }
@@ -132,7 +145,7 @@ class WireWriter {
   std::size_t pos_ = 0;
   std::size_t limit_ = SIZE_MAX;
   bool overflow_ = false;
-  std::array<uint16_t, kMaxTargets> targets_{};
+  std::array<uint16_t, kMaxTargets> targets_;  // [0, ntargets_) set; not zero-filled per message
   std::size_t ntargets_ = 0;
 };
 

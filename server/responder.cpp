@@ -52,13 +52,19 @@ std::size_t answer_query(const zones::ZoneSet& zones, std::span<const uint8_t> q
     rb.set_rcode(dns::rcode::FORMERR);
     return rb.finish();
   }
-  const zones::Zone* zone =
-      q.qclass == dns::rrclass::IN ? zones.find(q.qname.view()) : nullptr;
+  if (q.qclass != dns::rrclass::IN) {
+    rb.set_rcode(dns::rcode::REFUSED);
+    return rb.finish();
+  }
+  // One hash of each suffix of the name serves the zone choice and the lookup in the zone.
+  dns::NameHashes qname_hashes;
+  qname_hashes.compute(q.qname.view());
+  const zones::Zone* zone = zones.find(qname_hashes);
   if (!zone) {
     rb.set_rcode(dns::rcode::REFUSED);
     return rb.finish();
   }
-  zones::answer_query(zones, *zone, q, rb, ctx.flatten, ctx.flatten_call);
+  zones::answer_query(zones, *zone, q, qname_hashes, rb, ctx.flatten, ctx.flatten_call);
   if (ctx.flatten_call && ctx.flatten_call->outcome == zones::FlattenCall::Outcome::Park) return 0;
   return rb.finish();
 }

@@ -21,9 +21,8 @@ constexpr int kMaxChainLength = 16;  // CNAMEs followed within served zones
 // Types held in zone files for flattening: never shown on the wire.
 bool hidden_type(uint16_t t) { return t == rrtype::ALIAS || t == rrtype::ANAME; }
 
-// A wire name buffer that is not zero-filled on construction: the Answerer
-// holds twenty of them, and dns::NameBuffer's zero fill of 255 octets each
-// was the largest single cost of answering a plain A query.
+// A wire name buffer (like dns::NameBuffer, not zero-filled): the Answerer
+// holds twenty of them.
 struct NameSlot {
   uint8_t bytes[dns::kMaxNameLength];
   uint8_t length;
@@ -41,12 +40,12 @@ class Answerer {
       : zones_(zones), q_(q), rb_(rb), dnssec_(q.edns.dnssec_ok), flatten_(flatten),
         flatten_call_(flatten_call) {}
 
-  void run(const Zone& zone);
+  void run(const Zone& zone, const dns::NameHashes& qname_hashes);
 
  private:
   enum class Step { Done, Follow };
 
-  Step answer_name(const Zone& z, NameView name);
+  Step answer_name(const Zone& z, const dns::NameHashes& name);
   Step follow_dname(const Zone& z, const Node* dname_node, NameView name);
   Step answer_at(const Zone& z, const Node* node, NameView owner, bool wildcard,
                  const Node* closest_encloser, NameView name);
@@ -74,6 +73,7 @@ class Answerer {
   // in the zone's rdata, or a DNAME synthesis in one of two buffers (the
   // next synthesis reads the previous one).
   NameView current_;
+  dns::NameHashes followed_;  // the suffix hashes of current_ after a CNAME or DNAME
   NameSlot synthesized_[2];
   int next_synthesized_ = 0;
   int chain_ = 0;
@@ -91,9 +91,10 @@ bool Answerer::put(const Zone& z, Section s, NameView owner, const RRset& set, b
   return emit_rrset(z, rb_, s, owner, set, dnssec_, required);
 }
 
-void Answerer::run(const Zone& zone) {
+void Answerer::run(const Zone& zone, const dns::NameHashes& qname_hashes) {
   rb_.set_aa(true);
   current_ = q_.qname.view();
+  const dns::NameHashes* hashes = &qname_hashes;
   const Zone* z = &zone;
   // RFC 4035 §3.1.4.1: DS lives in the parent; answer it there when we serve it.
   if (q_.qtype == rrtype::DS && dns::name_equal(current_, z->origin().wire())) {
@@ -103,11 +104,13 @@ void Answerer::run(const Zone& zone) {
     }
   }
   while (true) {
-    if (answer_name(*z, current_) == Step::Done) {
+    if (answer_name(*z, *hashes) == Step::Done) {
       flush_wildcard_proofs();
       return;
     }
-    const Zone* next = zones_.find(current_);
+    followed_.compute(current_);
+    hashes = &followed_;
+    const Zone* next = zones_.find(followed_);
     if (++chain_ > kMaxChainLength || !next) {  // outside our zones: the resolver's job
       flush_wildcard_proofs();
       return;
@@ -116,8 +119,9 @@ void Answerer::run(const Zone& zone) {
   }
 }
 
-Answerer::Step Answerer::answer_name(const Zone& z, NameView name) {
-  const Lookup found = lookup(z, name, q_.qtype);
+Answerer::Step Answerer::answer_name(const Zone& z, const dns::NameHashes& hashes) {
+  const NameView name = hashes.name();
+  const Lookup found = lookup(z, hashes, q_.qtype);
   switch (found.kind) {
     case Lookup::Kind::Dname:
       return follow_dname(z, found.node, name);
@@ -352,7 +356,15 @@ bool is_flattened(const Zone& zone, const Node* node) {
 void answer_query(const ZoneSet& zones, const Zone& zone, const dns::Query& q,
                   dns::ResponseBuilder& rb, const FlattenStage* flatten,
                   FlattenCall* flatten_call) {
-  Answerer(zones, q, rb, flatten, flatten_call).run(zone);
+  dns::NameHashes hashes;
+  hashes.compute(q.qname.view());
+  Answerer(zones, q, rb, flatten, flatten_call).run(zone, hashes);
+}
+
+void answer_query(const ZoneSet& zones, const Zone& zone, const dns::Query& q,
+                  const dns::NameHashes& qname_hashes, dns::ResponseBuilder& rb,
+                  const FlattenStage* flatten, FlattenCall* flatten_call) {
+  Answerer(zones, q, rb, flatten, flatten_call).run(zone, qname_hashes);
 }
 
 }  // namespace flatns::zones

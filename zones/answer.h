@@ -66,6 +66,11 @@ class FlattenStage {
 void answer_query(const ZoneSet& zones, const Zone& zone, const dns::Query& q,
                   dns::ResponseBuilder& rb, const FlattenStage* flatten = nullptr,
                   FlattenCall* flatten_call = nullptr);
+// The same with the hashes of q.qname's suffixes, already computed by the
+// caller to choose `zone` (ZoneSet::find), so the name is hashed once.
+void answer_query(const ZoneSet& zones, const Zone& zone, const dns::Query& q,
+                  const dns::NameHashes& qname_hashes, dns::ResponseBuilder& rb,
+                  const FlattenStage* flatten = nullptr, FlattenCall* flatten_call = nullptr);
 
 // Writes the negative-answer SOA (RFC 2308 §3 TTL) of `zone` into authority.
 void add_negative_soa(const Zone& zone, dns::ResponseBuilder& rb, bool dnssec);

@@ -6,27 +6,19 @@ namespace flatns::zones {
 
 namespace {
 
-bool emit_records(const Zone& z, dns::ResponseBuilder& rb, dns::Section s, dns::NameView owner,
-                  uint16_t type, uint32_t ttl, RRsetRecords records, bool required) {
+bool emit_records(dns::ResponseBuilder& rb, dns::Section s, dns::NameView owner, uint16_t type,
+                  uint32_t ttl, RRsetRecords records, bool required) {
   if (rb.truncated()) return false;
-  const std::size_t mark = rb.mark();
-  const uint16_t before = rb.count(s);
-  bool ok = true;
-  records.for_each([&](std::span<const uint8_t> rdata) {
-    if (ok) ok = rb.add(s, owner, type, dns::rrclass::IN, ttl, rdata);
-  });
-  if (!ok) {
-    rb.rollback(mark, s, before);
-    if (required) rb.set_tc();
-  }
-  return ok;
+  if (rb.add_rrset(s, owner, type, ttl, records.wire(), records.size())) return true;
+  if (required) rb.set_tc();
+  return false;
 }
 
 }  // namespace
 
 bool emit_rrset(const Zone& z, dns::ResponseBuilder& rb, dns::Section s, dns::NameView owner,
                 const RRset& set, bool dnssec, bool required, uint32_t sig_ttl_cap) {
-  if (!emit_records(z, rb, s, owner, set.type, set.ttl, z.records(set), required)) return false;
+  if (!emit_records(rb, s, owner, set.type, set.ttl, z.records(set), required)) return false;
   if (!dnssec || set.type == dns::rrtype::RRSIG) return true;
   const SigSet* sigs = z.sigs(set);
   if (!sigs) return true;
@@ -38,7 +30,7 @@ bool emit_rrset(const Zone& z, dns::ResponseBuilder& rb, dns::Section s, dns::Na
 
 bool emit_signatures(const Zone& z, dns::ResponseBuilder& rb, dns::Section s, dns::NameView owner,
                      const SigSet& sigs, bool required) {
-  return emit_records(z, rb, s, owner, dns::rrtype::RRSIG, sigs.ttl, z.records(sigs), required);
+  return emit_records(rb, s, owner, dns::rrtype::RRSIG, sigs.ttl, z.records(sigs), required);
 }
 
 bool emit_node_rrset(const Zone& z, dns::ResponseBuilder& rb, dns::Section s, const Node* node,

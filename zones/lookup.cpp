@@ -5,14 +5,21 @@
 namespace flatns::zones {
 
 Lookup lookup(const Zone& z, dns::NameView name, uint16_t qtype) {
+  dns::NameHashes hashes;
+  hashes.compute(name);
+  return lookup(z, hashes, qtype);
+}
+
+Lookup lookup(const Zone& z, const dns::NameHashes& hashes, uint16_t qtype) {
   Lookup result;
-  const Node* ce = z.closest_encloser(name);
+  const Node* ce = z.closest_encloser(hashes);
   if (!ce) return result;
   result.closest_encloser = ce;
-  const bool exact = ce->labels == dns::label_count(name);
+  const bool exact = ce->labels == hashes.labels();
   // Names below a DNAME are flagged occluded, so only those need the walk up.
   if (ce->cut == kNone && (!exact || (ce->flags & node_flag::kOccluded))) {
-    const Node* n = exact ? z.find(dns::strip_labels(name, 1)) : ce;
+    const int up = hashes.labels() > 0 ? 1 : 0;  // the root's parent is the root
+    const Node* n = exact ? z.find(hashes.suffix(up), hashes.hash(up)) : ce;
     while (n && n->cut == kNone) {
       if (z.rrset(n, dns::rrtype::DNAME)) {
         result.kind = Lookup::Kind::Dname;

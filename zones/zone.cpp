@@ -4,9 +4,11 @@
 
 namespace flatns::zones {
 
-const Node* Zone::find(dns::NameView name) const {
+const Node* Zone::find(dns::NameView name) const { return find(name, dns::name_hash(name)); }
+
+const Node* Zone::find(dns::NameView name, uint64_t hash) const {
   const std::size_t mask = index_.size() - 1;
-  std::size_t slot = dns::name_hash(name) & mask;
+  std::size_t slot = hash & mask;
   while (true) {
     const uint32_t i = index_[slot];
     if (i == kNone) return nullptr;
@@ -17,9 +19,15 @@ const Node* Zone::find(dns::NameView name) const {
 }
 
 const Node* Zone::closest_encloser(dns::NameView name) const {
-  const int extra = dns::label_count(name) - static_cast<int>(nodes_[apex_].labels);
+  dns::NameHashes hashes;
+  hashes.compute(name);
+  return closest_encloser(hashes);
+}
+
+const Node* Zone::closest_encloser(const dns::NameHashes& name) const {
+  const int extra = name.labels() - static_cast<int>(nodes_[apex_].labels);
   for (int strip = 0; strip <= extra; ++strip) {
-    if (const Node* n = find(dns::strip_labels(name, strip))) return n;
+    if (const Node* n = find(name.suffix(strip), name.hash(strip))) return n;
   }
   return nullptr;
 }
@@ -78,18 +86,26 @@ ZoneSet::ZoneSet(std::vector<std::shared_ptr<const Zone>> zones) : zones_(std::m
     std::size_t slot = dns::name_hash(zones_[i]->origin().wire()) & (cap - 1);
     while (index_[slot] != kNone) slot = (slot + 1) & (cap - 1);
     index_[slot] = i;
+    const std::size_t size = zones_[i]->origin().size();
+    origin_sizes_[size / 64] |= uint64_t{1} << (size % 64);
   }
 }
 
 const Zone* ZoneSet::find(dns::NameView qname) const {
+  dns::NameHashes hashes;
+  hashes.compute(qname);
+  return find(hashes);
+}
+
+const Zone* ZoneSet::find(const dns::NameHashes& qname) const {
   if (zones_.empty()) return nullptr;
   // Longest match first: probe the name, then each ancestor, by origin hash.
   const std::size_t mask = index_.size() - 1;
-  const int labels = dns::label_count(qname);
-  for (int strip = 0; strip <= labels; ++strip) {
-    const dns::NameView suffix = dns::strip_labels(qname, strip);
-    for (std::size_t slot = dns::name_hash(suffix) & mask; index_[slot] != kNone;
-         slot = (slot + 1) & mask) {
+  for (int strip = 0; strip <= qname.labels(); ++strip) {
+    const std::size_t size = qname.suffix_size(strip);
+    if (size > 255 || !(origin_sizes_[size / 64] >> (size % 64) & 1)) continue;
+    const dns::NameView suffix = qname.suffix(strip);
+    for (std::size_t slot = qname.hash(strip) & mask; index_[slot] != kNone; slot = (slot + 1) & mask) {
       const Zone* z = zones_[index_[slot]].get();
       if (dns::name_equal(z->origin().wire(), suffix)) return z;
     }

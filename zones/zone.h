@@ -77,6 +77,13 @@ class RRsetRecords {
     }
   }
   uint16_t size() const { return count_; }
+  // All records as stored: [u16 length][rdata] each, which is RDLENGTH and
+  // RDATA as on the wire (dns::ResponseBuilder::add_rrset copies them).
+  std::span<const uint8_t> wire() const {
+    std::size_t pos = offset_;
+    for (uint16_t i = 0; i < count_; ++i) pos += 2 + (static_cast<std::size_t>(arena_[pos]) << 8 | arena_[pos + 1]);
+    return arena_.subspan(offset_, pos - offset_);
+  }
 
  private:
   std::span<const uint8_t> arena_;
@@ -104,8 +111,12 @@ class Zone {
   const Node* apex() const { return &nodes_[apex_]; }
   // Exact match on a lowercased or mixed-case wire name; null when absent.
   [[nodiscard]] const Node* find(dns::NameView name) const;
+  // The same with the name's dns::name_hash already known.
+  [[nodiscard]] const Node* find(dns::NameView name, uint64_t hash) const;
   // The deepest existing node that is `name` or an ancestor of it.
   [[nodiscard]] const Node* closest_encloser(dns::NameView name) const;
+  // The same from the hashes of the name's suffixes (no hashing here).
+  [[nodiscard]] const Node* closest_encloser(const dns::NameHashes& name) const;
   // The node ordered just before `name` (canonical order, wrapping to the
   // last node) among nodes that own an NSEC record. Null when none.
   [[nodiscard]] const Node* nsec_predecessor(dns::NameView name) const;

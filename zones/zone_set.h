@@ -5,6 +5,7 @@
 // whose file fails to load keeps its previous snapshot.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -41,6 +42,8 @@ class ZoneSet {
   explicit ZoneSet(std::vector<std::shared_ptr<const Zone>> zones);
   // The zone with the longest origin that `qname` is in, or null.
   [[nodiscard]] const Zone* find(dns::NameView qname) const;
+  // The same from the hashes of the name's suffixes (no hashing here).
+  [[nodiscard]] const Zone* find(const dns::NameHashes& qname) const;
   // The zone with exactly this origin, or null.
   [[nodiscard]] std::shared_ptr<const Zone> find_exact(const dns::Name& origin) const;
   const std::vector<std::shared_ptr<const Zone>>& zones() const { return zones_; }
@@ -48,6 +51,9 @@ class ZoneSet {
  private:
   std::vector<std::shared_ptr<const Zone>> zones_;  // sorted, longest origin first
   std::vector<uint32_t> index_;  // open addressing by origin hash: indexes into zones_
+  // Bit n set when some origin is n octets long: suffixes of other lengths
+  // are not probed (with one zone, one probe per query).
+  std::array<uint64_t, 4> origin_sizes_{};
 };
 
 }  // namespace flatns::zones

@@ -1,0 +1,72 @@
+// Zone choice (longest matching origin) with origins of equal and different
+// lengths, the root zone among them: the zone set probes only the suffixes
+// of the query name whose length some origin has, from hashes computed once.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "dns/rrtype.h"
+#include "tests/support/temp_file.h"
+#include "tests/zones/response_reader.h"
+#include "zones/answer.h"
+#include "zones/zone.h"
+
+using namespace flatns;
+
+namespace {
+
+std::shared_ptr<const zones::Zone> load(const std::string& origin, const std::string& file) {
+  auto r = zones::load_zone({dns::Name::parse(origin), file, zones::FlattenMode::Apex});
+  for (auto& e : r.errors) FAIL(e.to_string());
+  REQUIRE(r.zone);
+  return r.zone;
+}
+
+std::string small_zone(const std::string& origin, const std::string& more = "") {
+  return "$ORIGIN " + origin + "\n$TTL 300\n@ SOA ns1 hostmaster 1 3600 600 86400 60\n@ NS ns1\n"
+         "ns1 A 192.0.2.1\n" + more;
+}
+
+}  // namespace
+
+TEST_CASE("the zone set picks the longest origin among equal-length and nested origins") {
+  testing::TempFile com(small_zone("example.com.", "www CNAME web.example.net.\n")),
+      net(small_zone("example.net.", "web CNAME host.sub.example.com.\n")),
+      sub(small_zone("sub.example.com.")), org(small_zone("example.org."));
+  zones::ZoneSet set({load(".", std::string(FLATNS_CORPUS_DIR) + "/root.zone"),
+                      load("example.com.", com.path()), load("example.net.", net.path()),
+                      load("sub.example.com.", sub.path()), load("example.org.", org.path())});
+  auto origin_of = [&](const char* name) -> std::string {
+    const zones::Zone* z = set.find(dns::Name::parse(name).wire());
+    return z ? z->origin().to_text() : "none";
+  };
+  CHECK(origin_of("www.example.com.") == "example.com.");
+  CHECK(origin_of("WWW.EXAMPLE.NET.") == "example.net.");
+  CHECK(origin_of("a.b.c.sub.example.com.") == "sub.example.com.");
+  CHECK(origin_of("example.org.") == "example.org.");
+  CHECK(origin_of("example.edu.") == ".");  // same length as example.com, but not an origin
+  CHECK(origin_of("com.") == ".");
+  CHECK(origin_of(".") == ".");
+  CHECK(origin_of("a.very.long.name.under.some.other.tld.") == ".");
+
+  // A CNAME chain through other served zones is chased there (each target's
+  // zone found from the target's own hashes), ending in sub.example.com.
+  auto query = testing::make_query("www.example.com.", dns::rrtype::A);
+  dns::Query q;
+  REQUIRE(dns::parse_query(query, q) == dns::QueryStatus::Ok);
+  std::vector<uint8_t> out(65535);
+  dns::ResponseBuilder rb(out);
+  rb.start(q, 65535);
+  const zones::Zone* z = set.find(q.qname.view());
+  REQUIRE(z);
+  zones::answer_query(set, *z, q, rb);
+  out.resize(rb.finish());
+  auto r = testing::read_response(out);
+  REQUIRE(r.ok);
+  CHECK(r.rcode == dns::rcode::NXDOMAIN);  // host.sub.example.com. does not exist
+  REQUIRE(r.sections[0].size() == 2);
+  CHECK(r.sections[0][0] == "www.example.com. 300 CNAME web.example.net.");
+  CHECK(r.sections[0][1] == "web.example.net. 300 CNAME host.sub.example.com.");
+  REQUIRE(r.sections[1].size() == 1);
+  CHECK(r.sections[1][0].rfind("sub.example.com. 60 SOA ", 0) == 0);
+}
