@@ -2,6 +2,8 @@
 // dns library's own codecs (integration tests cross-check with dig/kdig).
 #pragma once
 
+#include <catch2/catch.hpp>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -11,6 +13,8 @@
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
 #include "dns/wire.h"
+#include "zones/answer.h"
+#include "zones/zone.h"
 
 namespace flatns::testing {
 
@@ -80,6 +84,25 @@ inline ParsedResponse read_response(std::span<const uint8_t> msg) {
     }
   }
   r.ok = rd.remaining() == 0;
+  return r;
+}
+
+// Answers one query from a zone set, as the server's query path does, and
+// reads the response back.
+inline ParsedResponse ask_zone_set(const zones::ZoneSet& set, const std::string& name,
+                                   uint16_t type, bool dnssec_ok = false, bool edns = true) {
+  auto query = make_query(name, type, edns, dnssec_ok);
+  dns::Query q;
+  REQUIRE(dns::parse_query(query, q) == dns::QueryStatus::Ok);
+  std::vector<uint8_t> out(65535);
+  dns::ResponseBuilder rb(out);
+  rb.start(q, 65535);
+  const zones::Zone* z = set.find(q.qname.view());
+  REQUIRE(z);
+  zones::answer_query(set, *z, q, rb);
+  out.resize(rb.finish());
+  auto r = read_response(out);
+  REQUIRE(r.ok);
   return r;
 }
 

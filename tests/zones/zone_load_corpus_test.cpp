@@ -23,19 +23,7 @@ std::string corpus(const std::string& rel) { return std::string(FLATNS_CORPUS_DI
 
 testing::ParsedResponse ask(const zones::ZoneSet& set, const std::string& name, uint16_t type,
                             bool dnssec_ok = false) {
-  auto query = testing::make_query(name, type, true, dnssec_ok);
-  dns::Query q;
-  REQUIRE(dns::parse_query(query, q) == dns::QueryStatus::Ok);
-  std::vector<uint8_t> out(65535);
-  dns::ResponseBuilder rb(out);
-  rb.start(q, 65535);
-  const zones::Zone* z = set.find(q.qname.view());
-  REQUIRE(z);
-  zones::answer_query(set, *z, q, rb);
-  out.resize(rb.finish());
-  auto r = testing::read_response(out);
-  REQUIRE(r.ok);
-  return r;
+  return testing::ask_zone_set(set, name, type, dnssec_ok);
 }
 
 }  // namespace

@@ -51,18 +51,7 @@ TEST_CASE("the zone set picks the longest origin among equal-length and nested o
 
   // A CNAME chain through other served zones is chased there (each target's
   // zone found from the target's own hashes), ending in sub.example.com.
-  auto query = testing::make_query("www.example.com.", dns::rrtype::A);
-  dns::Query q;
-  REQUIRE(dns::parse_query(query, q) == dns::QueryStatus::Ok);
-  std::vector<uint8_t> out(65535);
-  dns::ResponseBuilder rb(out);
-  rb.start(q, 65535);
-  const zones::Zone* z = set.find(q.qname.view());
-  REQUIRE(z);
-  zones::answer_query(set, *z, q, rb);
-  out.resize(rb.finish());
-  auto r = testing::read_response(out);
-  REQUIRE(r.ok);
+  auto r = testing::ask_zone_set(set, "www.example.com.", dns::rrtype::A);
   CHECK(r.rcode == dns::rcode::NXDOMAIN);  // host.sub.example.com. does not exist
   REQUIRE(r.sections[0].size() == 2);
   CHECK(r.sections[0][0] == "www.example.com. 300 CNAME web.example.net.");
