@@ -66,15 +66,16 @@ class Text {
   std::size_t length_ = 0;
 };
 
-void fail(dns::ResponseBuilder& rb, uint16_t code, const Text& text) {
+zones::Found fail(dns::ResponseBuilder& rb, uint16_t code, const Text& text) {
   rb.set_rcode(dns::rcode::SERVFAIL);
   rb.set_extended_error({code, text.view()});
+  return zones::Found::Failed;
 }
 
-void fail(dns::ResponseBuilder& rb, uint16_t code, const char* what, NameView qname, NameView at) {
+zones::Found fail(dns::ResponseBuilder& rb, uint16_t code, const char* what, NameView qname, NameView at) {
   Text text;
   text.put("flattening ").put(qname).put(": ").put(what).put(" ").put(at);
-  fail(rb, code, text);
+  return fail(rb, code, text);
 }
 
 }  // namespace
@@ -84,35 +85,26 @@ uint32_t Flattener::clamp_ttl(uint32_t ttl) const {
   return std::max(ttl, settings_.min_ttl);
 }
 
-void Flattener::answer(const zones::ZoneSet& zones, const zones::Zone& zone,
-                       const zones::Node* node, const dns::Query& q,
-                       dns::ResponseBuilder& rb, zones::FlattenCall* call) const {
-  const bool dnssec = q.edns.dnssec_ok;
+zones::Found Flattener::answer(const zones::AnswerPoint& at, dns::ResponseBuilder& rb,
+                              FlattenCall* call) const {
+  using zones::Found;
+  const dns::Query& q = at.query;
+  if (q.qtype != rrtype::A && q.qtype != rrtype::AAAA) return Found::Begin;
   const NameView qname = q.qname.view();
   dns::NameBuffer name;
   uint32_t ttl = UINT32_MAX, link_ttl = 0;
-  if (!link_target(zone, node, name, link_ttl)) {
-    zones::add_negative_soa(zone, rb, dnssec);
-    return;
-  }
+  // A dangling target is NODATA, so the apex's other records keep working.
+  if (!link_target(at.zone, at.node, name, link_ttl)) return Found::NoData;
   ttl = std::min(ttl, link_ttl);
   for (int links = 1;; ++links) {
-    const zones::Zone* z = zones.find(name.view());
-    if (!z) {
-      answer_external(zone, q, name.view(), ttl, rb, call);
-      return;
-    }
+    const zones::Zone* z = at.zones.find(name.view());
+    if (!z) return answer_external(at.zone, q, name.view(), ttl, rb, call);
     const zones::Lookup found = zones::lookup(*z, name.view(), q.qtype);
     using Kind = zones::Lookup::Kind;
     if (found.kind == Kind::Delegation) {  // below a cut we serve: the resolver follows it
-      answer_external(zone, q, name.view(), ttl, rb, call);
-      return;
+      return answer_external(at.zone, q, name.view(), ttl, rb, call);
     }
-    if (found.kind == Kind::NxDomain || found.kind == Kind::Dname) {
-      // A dangling target is NODATA, so the apex's other records keep working.
-      zones::add_negative_soa(zone, rb, dnssec);
-      return;
-    }
+    if (found.kind == Kind::NxDomain || found.kind == Kind::Dname) return Found::NoData;
     if (const zones::RRset* set = z->rrset(found.node, q.qtype)) {
       const uint32_t final_ttl = clamp_ttl(std::min(ttl, set->ttl));
       bool ok = true;
@@ -120,36 +112,29 @@ void Flattener::answer(const zones::ZoneSet& zones, const zones::Zone& zone,
       z->records(*set).for_each([&](std::span<const uint8_t> rdata) {
         if (ok) ok = rb.add(dns::Section::Answer, qname, q.qtype, dns::rrclass::IN, final_ttl, rdata);
       });
-      if (!ok) {
-        rb.rollback(mark, dns::Section::Answer, 0);
-        rb.set_tc();
-      }
-      return;
+      if (ok) return Found::Hit;
+      rb.rollback(mark, dns::Section::Answer, 0);
+      rb.set_tc();
+      return Found::Truncated;
     }
     if (links >= settings_.max_chain) {
-      fail(rb, kEdeOther, "CNAME chain longer than the limit at", qname, name.view());
-      return;
+      return fail(rb, kEdeOther, "CNAME chain longer than the limit at", qname, name.view());
     }
     dns::NameBuffer next;
-    if (!link_target(*z, found.node, next, link_ttl)) {
-      zones::add_negative_soa(zone, rb, dnssec);
-      return;
-    }
+    if (!link_target(*z, found.node, next, link_ttl)) return Found::NoData;
     if (dns::name_equal(next.view(), qname) || dns::name_equal(next.view(), name.view())) {
-      fail(rb, kEdeOther, "CNAME loop through", qname, name.view());
-      return;
+      return fail(rb, kEdeOther, "CNAME loop through", qname, name.view());
     }
     ttl = std::min(ttl, link_ttl);
     name = next;
   }
 }
 
-void Flattener::answer_external(const zones::Zone& zone, const dns::Query& q, NameView target,
-                                uint32_t chain_ttl, dns::ResponseBuilder& rb,
-                                zones::FlattenCall* call) const {
+zones::Found Flattener::answer_external(const zones::Zone& zone, const dns::Query& q, NameView target,
+                                        uint32_t chain_ttl, dns::ResponseBuilder& rb,
+                                        FlattenCall* call) const {
   if (!cache_) {
-    fail(rb, kEdeNoReachableAuthority, "no resolver reaches target", q.qname.view(), target);
-    return;
+    return fail(rb, kEdeNoReachableAuthority, "no resolver reaches target", q.qname.view(), target);
   }
   const bool final = call == nullptr || call->final;
   const uint64_t now = time_.now_ms();
@@ -166,57 +151,52 @@ void Flattener::answer_external(const zones::Zone& zone, const dns::Query& q, Na
       call->zone = zone.origin().wire();
     }
     const auto remaining_s = static_cast<uint32_t>((remaining_ms + 999) / 1000);
-    add_cached(zone, q, entry, clamp_ttl(std::min(chain_ttl, remaining_s)), rb);
-    return;
+    return add_cached(q, entry, clamp_ttl(std::min(chain_ttl, remaining_s)), rb);
   }
   if (!final && !(hit && entry.failure_fresh(now))) {
-    call->outcome = zones::FlattenCall::Outcome::Park;
+    call->outcome = FlattenCall::Outcome::Park;
     call->target.assign(target);
     call->qtype = q.qtype;
     call->zone = zone.origin().wire();
-    return;
+    return zones::Found::Held;
   }
-  answer_final(zone, q, target, hit, entry, now, rb);
+  return answer_final(zone, q, target, hit, entry, now, rb);
 }
 
-void Flattener::answer_final(const zones::Zone& zone, const dns::Query& q, NameView target, bool hit,
-                             const CachedAnswer& entry, uint64_t now, dns::ResponseBuilder& rb) const {
+zones::Found Flattener::answer_final(const zones::Zone& zone, const dns::Query& q, NameView target,
+                                     bool hit, const CachedAnswer& entry, uint64_t now,
+                                     dns::ResponseBuilder& rb) const {
   const bool failed = hit && entry.failed;
   const bool stale_usable = settings_.serve_stale && hit && entry.kind != AnswerKind::None &&
                             now - entry.expires_ms() <= uint64_t{settings_.stale_max_s} * 1000;
   if (stale_usable) {
-    add_cached(zone, q, entry, kStaleTtl, rb);
+    const zones::Found state = add_cached(q, entry, kStaleTtl, rb);
     Text text;
     text.put("stale answer for ").put(target).put(": ");
     text.put(failed ? entry.failure() : std::string_view("no answer within the deadline"));
     rb.set_extended_error({kEdeStaleAnswer, text.view()});
-    return;
+    return state;
   }
   Text text;
   text.put("flattening ").put(q.qname.view()).put(": target ").put(target).put(": ");
-  if (failed) {
-    fail(rb, entry.failure_ede, text.put(entry.failure()));
-    return;
-  }
-  fail(rb, kEdeNoReachableAuthority, text.put("no answer within the deadline"));
+  if (failed) return fail(rb, entry.failure_ede, text.put(entry.failure()));
+  return fail(rb, kEdeNoReachableAuthority, text.put("no answer within the deadline"));
 }
 
-void Flattener::add_cached(const zones::Zone& zone, const dns::Query& q, const CachedAnswer& entry,
-                           uint32_t ttl, dns::ResponseBuilder& rb) const {
-  if (entry.kind != AnswerKind::Addresses || entry.address_count == 0) {
-    // The target does not exist or has no such type: NODATA, so MX/TXT at
-    // the apex keep working.
-    zones::add_negative_soa(zone, rb, q.edns.dnssec_ok);
-    return;
-  }
+zones::Found Flattener::add_cached(const dns::Query& q, const CachedAnswer& entry, uint32_t ttl,
+                                   dns::ResponseBuilder& rb) const {
+  // The target does not exist or has no such type: NODATA, so MX/TXT at the
+  // apex keep working.
+  if (entry.kind != AnswerKind::Addresses || entry.address_count == 0) return zones::Found::NoData;
   const std::size_t mark = rb.mark();
   for (std::size_t i = 0; i < entry.address_count; ++i) {
     if (!rb.add(dns::Section::Answer, q.qname.view(), q.qtype, dns::rrclass::IN, ttl, entry.address(i))) {
       rb.rollback(mark, dns::Section::Answer, 0);
       rb.set_tc();
-      return;
+      return zones::Found::Truncated;
     }
   }
+  return zones::Found::Hit;
 }
 
 }  // namespace flatns::flatten

@@ -13,7 +13,7 @@
 //                           once per entry);
 //   NODATA / NXDOMAIN       NODATA with the zone's SOA;
 //   recent failure          answered at once as in a final call (below);
-//   miss or expired         the query is parked (FlattenCall::Park).
+//   miss or expired         the query is parked (FlattenCall::Outcome::Park).
 // A final call (the target's resolution ended, or the deadline passed)
 // answers from whatever is cached: a fresh entry; else, with serve_stale, a
 // validated answer expired less than stale_max_s ago, with TTL 30 and EDE 3
@@ -21,15 +21,18 @@
 // 22 for unreachable servers) with the resolver's reason, zone and server;
 // else SERVFAIL with EDE 22 naming the target.
 // Without a cache (no resolver) external targets get SERVFAIL with EDE 22.
-// Nothing here allocates or locks.
+// It attaches to the answer at the pre-answer stage (zones/answer_hook.h)
+// through a FlattenHook the responder builds per query. Nothing here
+// allocates or locks.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 
 #include "flatten/answer_cache.h"
+#include "flatten/flatten_call.h"
 #include "flatten/time_source.h"
-#include "zones/answer.h"
+#include "zones/answer_hook.h"
 
 namespace flatns::flatten {
 
@@ -44,28 +47,46 @@ struct Settings {
 // RFC 8767 §4: stale answers carry a TTL of 30 seconds.
 inline constexpr uint32_t kStaleTtl = 30;
 
-class Flattener final : public zones::FlattenStage {
+class Flattener {
  public:
   explicit Flattener(Settings settings, std::shared_ptr<const FlattenCache> cache = nullptr,
                      const TimeSource& time = system_time())
       : settings_(settings), cache_(std::move(cache)), time_(time) {}
-  void answer(const zones::ZoneSet& zones, const zones::Zone& zone, const zones::Node* node,
-              const dns::Query& q, dns::ResponseBuilder& rb, zones::FlattenCall* call) const override;
+  // The pre-answer stage at a name that flattens: A and AAAA are answered
+  // here (Hit, NoData, Truncated, Failed with SERVFAIL and EDE, or Held
+  // when `call` is given and not final and the query is parked); other
+  // types are left to the zone (Begin). A null `call` is a final call.
+  [[nodiscard]] zones::Found answer(const zones::AnswerPoint& at, dns::ResponseBuilder& rb,
+                                    FlattenCall* call) const;
 
   [[nodiscard]] const Settings& settings() const { return settings_; }
 
  private:
-  void answer_external(const zones::Zone& zone, const dns::Query& q, dns::NameView target,
-                       uint32_t chain_ttl, dns::ResponseBuilder& rb, zones::FlattenCall* call) const;
-  void answer_final(const zones::Zone& zone, const dns::Query& q, dns::NameView target, bool hit,
-                    const CachedAnswer& entry, uint64_t now, dns::ResponseBuilder& rb) const;
-  void add_cached(const zones::Zone& zone, const dns::Query& q, const CachedAnswer& entry, uint32_t ttl,
-                  dns::ResponseBuilder& rb) const;
+  zones::Found answer_external(const zones::Zone& zone, const dns::Query& q, dns::NameView target,
+                               uint32_t chain_ttl, dns::ResponseBuilder& rb, FlattenCall* call) const;
+  zones::Found answer_final(const zones::Zone& zone, const dns::Query& q, dns::NameView target, bool hit,
+                            const CachedAnswer& entry, uint64_t now, dns::ResponseBuilder& rb) const;
+  zones::Found add_cached(const dns::Query& q, const CachedAnswer& entry, uint32_t ttl,
+                          dns::ResponseBuilder& rb) const;
   [[nodiscard]] uint32_t clamp_ttl(uint32_t ttl) const;
 
   Settings settings_;
   std::shared_ptr<const FlattenCache> cache_;
   const TimeSource& time_;
+};
+
+// The hook the answer calls (zones/answer_hook.h): one per query, on the
+// stack, joining the shared Flattener and the worker's FlattenCall.
+class FlattenHook final : public zones::AnswerHook {
+ public:
+  FlattenHook(const Flattener& flattener, FlattenCall* call) : flattener_(flattener), call_(call) {}
+  zones::Found pre_answer(const zones::AnswerPoint& at, dns::ResponseBuilder& rb) override {
+    return flattener_.answer(at, rb, call_);
+  }
+
+ private:
+  const Flattener& flattener_;
+  FlattenCall* call_;
 };
 
 }  // namespace flatns::flatten

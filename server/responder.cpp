@@ -64,8 +64,13 @@ std::size_t answer_query(const zones::ZoneSet& zones, std::span<const uint8_t> q
     rb.set_rcode(dns::rcode::REFUSED);
     return rb.finish();
   }
-  zones::answer_query(zones, *zone, q, qname_hashes, rb, ctx.flatten, ctx.flatten_call);
-  if (ctx.flatten_call && ctx.flatten_call->outcome == zones::FlattenCall::Outcome::Park) return 0;
+  if (ctx.flatten) {
+    flatten::FlattenHook hook(*ctx.flatten, ctx.flatten_call);
+    zones::answer_query(zones, *zone, q, qname_hashes, rb, &hook);
+    if (ctx.flatten_call && ctx.flatten_call->outcome == flatten::FlattenCall::Outcome::Park) return 0;
+  } else {
+    zones::answer_query(zones, *zone, q, qname_hashes, rb);
+  }
   return rb.finish();
 }
 

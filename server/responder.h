@@ -8,7 +8,7 @@
 #include <span>
 #include <string_view>
 
-#include "zones/answer.h"
+#include "flatten/flattener.h"
 #include "zones/zone_set.h"
 
 namespace flatns::server {
@@ -20,11 +20,11 @@ inline constexpr std::size_t kMaxUdpResponse = 1232;
 struct QueryContext {
   bool tcp = false;
   std::string_view nsid;  // answered to NSID requests when not empty (RFC 5001)
-  const zones::FlattenStage* flatten = nullptr;  // null: CNAMEs are never flattened
-  // In and out for flattened names (zones/answer.h); null: answer at once
-  // (a final call). When it comes back with Outcome::Park the returned
+  const flatten::Flattener* flatten = nullptr;  // null: CNAMEs are never flattened
+  // In and out for flattened names (flatten/flatten_call.h); null: answer at
+  // once (a final call). When it comes back with Outcome::Park the returned
   // length is 0 and the caller holds the query (server/query_parking.h).
-  zones::FlattenCall* flatten_call = nullptr;
+  flatten::FlattenCall* flatten_call = nullptr;
 };
 
 // Writes the response to `query` into `out` and returns its length, or 0

@@ -8,15 +8,15 @@
 #include <memory>
 #include <string>
 
+#include "flatten/flattener.h"
 #include "server/rrl.h"
-#include "zones/answer.h"
 #include "zones/zone_set.h"
 
 namespace flatns::server {
 
 struct WorkerState {
   std::shared_ptr<const zones::ZoneSet> zones;
-  std::shared_ptr<const zones::FlattenStage> flatten;  // answers A/AAAA at flattened names
+  std::shared_ptr<const flatten::Flattener> flatten;  // answers A/AAAA at flattened names
   std::string nsid;
   uint32_t tcp_idle_timeout_ms = 10000;
   uint32_t tcp_max_connections = 1024;

@@ -12,6 +12,15 @@ namespace flatns::zones {
                               dns::NameView owner, const RRset& set, bool dnssec,
                               bool required = true, uint32_t sig_ttl_cap = UINT32_MAX);
 
+// The records of `set` alone.
+[[nodiscard]] bool emit_records(const Zone& z, dns::ResponseBuilder& rb, dns::Section s,
+                                dns::NameView owner, const RRset& set, bool required = true);
+// The RRSIGs the zone holds for `set` (true when it holds none), with their
+// TTL capped at `sig_ttl_cap`.
+[[nodiscard]] bool emit_covering_signatures(const Zone& z, dns::ResponseBuilder& rb, dns::Section s,
+                                            dns::NameView owner, const RRset& set, bool required = true,
+                                            uint32_t sig_ttl_cap = UINT32_MAX);
+
 // Emits a set of RRSIG records under `owner`.
 bool emit_signatures(const Zone& z, dns::ResponseBuilder& rb, dns::Section s,
                      dns::NameView owner, const SigSet& sigs, bool required);

@@ -11,6 +11,7 @@
 #include "dns/message_parser.h"
 #include "dns/rrtype.h"
 #include "flatten/flattener.h"
+#include "zones/answer.h"
 #include "tests/support/temp_file.h"
 #include "zones/zone.h"
 
@@ -57,7 +58,8 @@ struct Setup {
     dns::ResponseBuilder rb(out);
     rb.start(q, 65535);
     flatten::Flattener stage(settings);
-    zones::answer_query(set, *set.find(q.qname.view()), q, rb, &stage);
+    flatten::FlattenHook hook(stage, nullptr);
+    zones::answer_query(set, *set.find(q.qname.view()), q, rb, &hook);
     out.resize(rb.finish());
     dns::Message m;
     std::string error;
