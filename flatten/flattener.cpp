@@ -99,8 +99,8 @@ zones::Found Flattener::answer(const zones::AnswerPoint& at, dns::ResponseBuilde
   for (int links = 1;; ++links) {
     const zones::Zone* z = at.zones.find(name.view());
     if (!z) return answer_external(at.zone, q, name.view(), ttl, rb, call);
-    const zones::Lookup found = zones::lookup(*z, name.view(), q.qtype);
-    using Kind = zones::Lookup::Kind;
+    const zones::NameMatch found = zones::lookup(*z, name.view(), q.qtype);
+    using Kind = zones::NameMatch::Kind;
     if (found.kind == Kind::Delegation) {  // below a cut we serve: the resolver follows it
       return answer_external(at.zone, q, name.view(), ttl, rb, call);
     }

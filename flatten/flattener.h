@@ -36,7 +36,7 @@
 
 namespace flatns::flatten {
 
-struct Settings {
+struct FlattenerSettings {
   uint32_t max_ttl = 3600;
   uint32_t min_ttl = 0;
   int max_chain = 12;  // CNAME/ALIAS links followed, as resolver-client's limit
@@ -49,7 +49,7 @@ inline constexpr uint32_t kStaleTtl = 30;
 
 class Flattener {
  public:
-  explicit Flattener(Settings settings, std::shared_ptr<const FlattenCache> cache = nullptr,
+  explicit Flattener(FlattenerSettings settings, std::shared_ptr<const FlattenCache> cache = nullptr,
                      const TimeSource& time = system_time())
       : settings_(settings), cache_(std::move(cache)), time_(time) {}
   // The pre-answer stage at a name that flattens: A and AAAA are answered
@@ -59,7 +59,7 @@ class Flattener {
   [[nodiscard]] zones::Found answer(const zones::AnswerPoint& at, dns::ResponseBuilder& rb,
                                     FlattenCall* call) const;
 
-  [[nodiscard]] const Settings& settings() const { return settings_; }
+  [[nodiscard]] const FlattenerSettings& settings() const { return settings_; }
 
  private:
   zones::Found answer_external(const zones::Zone& zone, const dns::Query& q, dns::NameView target,
@@ -70,7 +70,7 @@ class Flattener {
                           dns::ResponseBuilder& rb) const;
   [[nodiscard]] uint32_t clamp_ttl(uint32_t ttl) const;
 
-  Settings settings_;
+  FlattenerSettings settings_;
   std::shared_ptr<const FlattenCache> cache_;
   const TimeSource& time_;
 };

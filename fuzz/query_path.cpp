@@ -151,7 +151,7 @@ void answer_and_check(const zones::ZoneSet& zones, std::span<const uint8_t> pack
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const zones::ZoneSet zones = load_zones();
   static const FixedTime time;
-  static const flatten::Flattener flattener(flatten::Settings{}, fill_cache(), time);
+  static const flatten::Flattener flattener(flatten::FlattenerSettings{}, fill_cache(), time);
   static flatten::FlattenCall call;
   const std::span<const uint8_t> packet(data, size);
   server::QueryContext udp{.tcp = false, .nsid = "fuzz", .flatten = &flattener, .flatten_call = &call};

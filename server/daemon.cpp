@@ -59,7 +59,7 @@ std::shared_ptr<const WorkerState> Daemon::make_state(std::shared_ptr<const zone
   auto state = std::make_shared<WorkerState>();
   state->zones = std::move(zones);
   state->nsid = config_.server.nsid;
-  flatten::Settings flatten_settings;
+  flatten::FlattenerSettings flatten_settings;
   flatten_settings.max_ttl = config_.flatten.max_ttl;
   flatten_settings.min_ttl = config_.flatten.min_ttl;
   flatten_settings.serve_stale = config_.flatten.serve_stale;

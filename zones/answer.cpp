@@ -147,17 +147,17 @@ Found Answerer::solve_answer(const Zone& zone, const dns::NameHashes& qname_hash
 
 Found Answerer::answer_name(const Zone& z, const dns::NameHashes& hashes) {
   const NameView name = hashes.name();
-  const Lookup found = lookup(z, hashes, q_.qtype);
+  const NameMatch found = lookup(z, hashes, q_.qtype);
   switch (found.kind) {
-    case Lookup::Kind::Dname:
+    case NameMatch::Kind::Dname:
       return follow_dname(z, found.node, name);
-    case Lookup::Kind::Delegation:
+    case NameMatch::Kind::Delegation:
       return referral(z, found.node, name);
-    case Lookup::Kind::Exact:
+    case NameMatch::Kind::Exact:
       return answer_at(z, found.node, false, found.closest_encloser, name);
-    case Lookup::Kind::Wildcard:
+    case NameMatch::Kind::Wildcard:
       return answer_at(z, found.node, true, found.closest_encloser, name);
-    case Lookup::Kind::NxDomain:
+    case NameMatch::Kind::NxDomain:
       if (!found.closest_encloser) return Found::Failed;  // not in `z`: the zone choice prevents it
       return nxdomain(z, name, found.closest_encloser);
   }

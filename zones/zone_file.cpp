@@ -166,11 +166,11 @@ class Scanner {
     errors_.push_back({file, line, std::move(message)});
   }
 
-  void directive(FileContext& ctx, const ZoneEntry& e);
-  void include(FileContext& ctx, const ZoneEntry& e);
-  void generate(FileContext& ctx, const ZoneEntry& e);
-  void record(FileContext& ctx, const ZoneEntry& e);
-  bool parse_head(const FileContext& ctx, const ZoneEntry& e, std::size_t& i, RecordHead& head);
+  void directive(FileContext& ctx, const LexedEntry& e);
+  void include(FileContext& ctx, const LexedEntry& e);
+  void generate(FileContext& ctx, const LexedEntry& e);
+  void record(FileContext& ctx, const LexedEntry& e);
+  bool parse_head(const FileContext& ctx, const LexedEntry& e, std::size_t& i, RecordHead& head);
   bool finish_record(const FileContext& ctx, const dns::Name& owner, const RecordHead& head,
                      std::span<const dns::TextToken> rdata, std::size_t line, bool emit);
 
@@ -191,7 +191,7 @@ class Scanner {
 
 void Scanner::scan_text(std::string_view text, FileContext& ctx) {
   ZoneLexer lexer(text);
-  ZoneEntry entry;
+  LexedEntry entry;
   entry.tokens.reserve(16);
   std::string lex_error;
   std::size_t lex_line = 0;
@@ -240,7 +240,7 @@ void Scanner::scan_file(const std::string& path, const dns::Name& origin, int de
   include_stack_.pop_back();
 }
 
-void Scanner::directive(FileContext& ctx, const ZoneEntry& e) {
+void Scanner::directive(FileContext& ctx, const LexedEntry& e) {
   const std::string_view name = e.tokens[0].text;
   const std::size_t args = e.tokens.size() - 1;
   if (equals_nocase(name, "$ORIGIN")) {
@@ -280,7 +280,7 @@ void Scanner::directive(FileContext& ctx, const ZoneEntry& e) {
   }
 }
 
-void Scanner::include(FileContext& ctx, const ZoneEntry& e) {
+void Scanner::include(FileContext& ctx, const LexedEntry& e) {
   const std::size_t args = e.tokens.size() - 1;
   if (args < 1 || args > 2) {
     error(ctx.name, e.line, args == 0 ? "$INCLUDE needs a file name"
@@ -309,7 +309,7 @@ void Scanner::include(FileContext& ctx, const ZoneEntry& e) {
   scan_file(file.string(), origin, ctx.depth + 1, &ctx, e.line);
 }
 
-bool Scanner::parse_head(const FileContext& ctx, const ZoneEntry& e, std::size_t& i,
+bool Scanner::parse_head(const FileContext& ctx, const LexedEntry& e, std::size_t& i,
                          RecordHead& head) {
   bool have_class = false;
   const auto is_name_of_type_or_class = [](const ZoneToken& t) {
@@ -414,7 +414,7 @@ bool Scanner::finish_record(const FileContext& ctx, const dns::Name& owner,
   return true;
 }
 
-void Scanner::record(FileContext& ctx, const ZoneEntry& e) {
+void Scanner::record(FileContext& ctx, const LexedEntry& e) {
   std::size_t i = 0;
   if (e.owner_omitted) {
     const std::string_view first = e.tokens[0].text;
@@ -460,7 +460,7 @@ void Scanner::record(FileContext& ctx, const ZoneEntry& e) {
   finish_record(ctx, ctx.owner, head, rdata_tokens_, e.line, !ctx.owner_bad);
 }
 
-void Scanner::generate(FileContext& ctx, const ZoneEntry& e) {
+void Scanner::generate(FileContext& ctx, const LexedEntry& e) {
   // $GENERATE range lhs [ttl] [class] type rhs
   if (e.tokens.size() < 5) {
     error(ctx.name, e.line, "$GENERATE needs: range lhs [ttl] [class] type rhs");
@@ -508,7 +508,7 @@ void Scanner::generate(FileContext& ctx, const ZoneEntry& e) {
     }
   }
   std::string owner_text, rhs_text, lex_error;
-  ZoneEntry rhs_entry;
+  LexedEntry rhs_entry;
   dns::Name owner;
   for (uint64_t v = range.start; v <= range.stop && !stopped_; v += range.step) {
     const auto value = static_cast<uint32_t>(v);

@@ -40,7 +40,7 @@ struct Policy {
   zones::ZoneSet set;
   ManualTime time;
   std::shared_ptr<flatten::FlattenCache> cache = std::make_shared<flatten::FlattenCache>(64);
-  flatten::Settings settings;
+  flatten::FlattenerSettings settings;
   FlattenCall call;
 
   Policy() {

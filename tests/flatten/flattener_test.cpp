@@ -47,7 +47,7 @@ struct Setup {
     REQUIRE(b.zone);
     set = zones::ZoneSet({a.zone, b.zone});
   }
-  dns::Message ask(const std::string& name, uint16_t type, const flatten::Settings& settings = {}) {
+  dns::Message ask(const std::string& name, uint16_t type, const flatten::FlattenerSettings& settings = {}) {
     std::vector<uint8_t> query(512);
     dns::QueryOptions o;
     o.id = 9;
@@ -101,10 +101,10 @@ TEST_CASE("a flattened apex answers the target's addresses under the query name"
 
 TEST_CASE("the TTL is capped by max_ttl and floored by min_ttl") {
   Setup s;
-  flatten::Settings capped;
+  flatten::FlattenerSettings capped;
   capped.max_ttl = 60;
   CHECK(s.ask("example.com.", dns::rrtype::A, capped).answer.at(0).ttl == 60);
-  flatten::Settings floored;
+  flatten::FlattenerSettings floored;
   floored.min_ttl = 1000;
   CHECK(s.ask("example.com.", dns::rrtype::A, floored).answer.at(0).ttl == 1000);
 }
