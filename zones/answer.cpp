@@ -135,14 +135,16 @@ void Answerer::run(const Zone& zone, const dns::NameHashes& qname_hashes) {
 // --- answer ------------------------------------------------------------------
 
 Found Answerer::solve_answer(const Zone& zone, const dns::NameHashes& qname_hashes) {
-  Found state = answer_name(zone, qname_hashes);
-  while (state == Found::Follow) {
+  const Zone* z = &zone;
+  const dns::NameHashes* hashes = &qname_hashes;
+  while (true) {
+    const Found state = answer_name(*z, *hashes);
+    if (state != Found::Follow) return state;
     followed_.compute(current_);
-    const Zone* next = zones_.find(followed_);
-    if (++chain_ > kMaxCnameChain || !next) return Found::Hit;  // outside our zones: the resolver's job
-    state = answer_name(*next, followed_);
+    hashes = &followed_;
+    z = zones_.find(followed_);
+    if (++chain_ > kMaxCnameChain || !z) return Found::Hit;  // outside our zones: the resolver's job
   }
-  return state;
 }
 
 Found Answerer::answer_name(const Zone& z, const dns::NameHashes& hashes) {

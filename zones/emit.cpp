@@ -23,11 +23,6 @@ bool emit_rrset(const Zone& z, dns::ResponseBuilder& rb, dns::Section s, dns::Na
   return emit_covering_signatures(z, rb, s, owner, set, required, sig_ttl_cap);
 }
 
-bool emit_records(const Zone& z, dns::ResponseBuilder& rb, dns::Section s, dns::NameView owner,
-                  const RRset& set, bool required) {
-  return emit_wire(rb, s, owner, set.type, set.ttl, z.records(set), required);
-}
-
 bool emit_covering_signatures(const Zone& z, dns::ResponseBuilder& rb, dns::Section s,
                               dns::NameView owner, const RRset& set, bool required,
                               uint32_t sig_ttl_cap) {
