@@ -1,7 +1,10 @@
 #include "flatten/flattener.h"
 
 #include <algorithm>
+#include <array>
 
+#include "dns/ede.h"
+#include "dns/limits.h"
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
 #include "zones/lookup.h"
@@ -12,11 +15,6 @@ namespace {
 
 namespace rrtype = dns::rrtype;
 using dns::NameView;
-
-// EDE INFO-CODEs (RFC 8914 §4).
-constexpr uint16_t kEdeOther = 0;
-constexpr uint16_t kEdeStaleAnswer = 3;
-constexpr uint16_t kEdeNoReachableAuthority = 22;
 
 // The CNAME, ALIAS or ANAME target at `node`, if it has one.
 bool link_target(const zones::Zone& z, const zones::Node* node, dns::NameBuffer& target,
@@ -96,7 +94,12 @@ void Flattener::answer(const zones::ZoneSet& zones, const zones::Zone& zone,
     return;
   }
   ttl = std::min(ttl, link_ttl);
-  for (int links = 1;; ++links) {
+  // The nodes whose link was followed, to tell a loop (a node reached again)
+  // from a chain that is only long. A node is one name in one served zone,
+  // and the same name always lands on the same node.
+  std::array<const zones::Node*, dns::kMaxCnameChain + 1> followed;
+  followed[0] = node;
+  for (unsigned links = 1;; ++links) {
     const zones::Zone* z = zones.find(name.view());
     if (!z) {
       answer_external(zone, q, name.view(), ttl, rb, call);
@@ -126,17 +129,19 @@ void Flattener::answer(const zones::ZoneSet& zones, const zones::Zone& zone,
       }
       return;
     }
-    if (links >= settings_.max_chain) {
-      fail(rb, kEdeOther, "CNAME chain longer than the limit at", qname, name.view());
+    const auto followed_end = followed.begin() + links;
+    if (std::find(followed.begin(), followed_end, found.node) != followed_end) {
+      fail(rb, dns::ede::Other, "CNAME loop through", qname, name.view());
       return;
     }
+    if (links >= dns::kMaxCnameChain) {
+      fail(rb, dns::ede::Other, "CNAME chain longer than the limit at", qname, name.view());
+      return;
+    }
+    followed[links] = found.node;
     dns::NameBuffer next;
     if (!link_target(*z, found.node, next, link_ttl)) {
       zones::add_negative_soa(zone, rb, dnssec);
-      return;
-    }
-    if (dns::name_equal(next.view(), qname) || dns::name_equal(next.view(), name.view())) {
-      fail(rb, kEdeOther, "CNAME loop through", qname, name.view());
       return;
     }
     ttl = std::min(ttl, link_ttl);
@@ -148,7 +153,7 @@ void Flattener::answer_external(const zones::Zone& zone, const dns::Query& q, Na
                                 uint32_t chain_ttl, dns::ResponseBuilder& rb,
                                 zones::FlattenCall* call) const {
   if (!cache_) {
-    fail(rb, kEdeNoReachableAuthority, "no resolver reaches target", q.qname.view(), target);
+    fail(rb, dns::ede::NoReachableAuthority, "no resolver reaches target", q.qname.view(), target);
     return;
   }
   const bool final = call == nullptr || call->final;
@@ -189,7 +194,7 @@ void Flattener::answer_final(const zones::Zone& zone, const dns::Query& q, NameV
     Text text;
     text.put("stale answer for ").put(target).put(": ");
     text.put(failed ? entry.failure() : std::string_view("no answer within the deadline"));
-    rb.set_extended_error({kEdeStaleAnswer, text.view()});
+    rb.set_extended_error({dns::ede::StaleAnswer, text.view()});
     return;
   }
   Text text;
@@ -198,7 +203,7 @@ void Flattener::answer_final(const zones::Zone& zone, const dns::Query& q, NameV
     fail(rb, entry.failure_ede, text.put(entry.failure()));
     return;
   }
-  fail(rb, kEdeNoReachableAuthority, text.put("no answer within the deadline"));
+  fail(rb, dns::ede::NoReachableAuthority, text.put("no answer within the deadline"));
 }
 
 void Flattener::add_cached(const zones::Zone& zone, const dns::Query& q, const CachedAnswer& entry,

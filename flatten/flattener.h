@@ -36,7 +36,6 @@ namespace flatns::flatten {
 struct Settings {
   uint32_t max_ttl = 3600;
   uint32_t min_ttl = 0;
-  int max_chain = 12;  // CNAME/ALIAS links followed, as resolver-client's limit
   bool serve_stale = true;
   uint32_t stale_max_s = 86400;
 };

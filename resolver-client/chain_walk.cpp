@@ -166,7 +166,7 @@ void Lookup::on_ds(const ServerAddress& server, const dns::Message& msg) {
   Resolver& r = res_.resolver;
   uint64_t now = r.clock_.now_ms();
   if (msg.rcode() != dns::rcode::NOERROR && msg.rcode() != dns::rcode::NXDOMAIN) {
-    server_failed(server, "DS query for " + ds_name_.to_text() + " answered " + rcode_text(msg.rcode()));
+    server_failed(server, "DS query for " + ds_name_.to_text() + " answered " + dns::rcode_to_text(msg.rcode()));
     return;
   }
   ValidationContext ctx = res_.validation_context();

@@ -68,18 +68,6 @@ std::vector<dns::Name> chain_names(const std::vector<dns::ResourceRecord>& answe
 
 }  // namespace
 
-std::string rcode_text(uint16_t rc) {
-  switch (rc) {
-    case 0: return "NOERROR";
-    case 1: return "FORMERR";
-    case 2: return "SERVFAIL";
-    case 3: return "NXDOMAIN";
-    case 4: return "NOTIMP";
-    case 5: return "REFUSED";
-    default: return "rcode " + std::to_string(rc);
-  }
-}
-
 std::string server_label(const ServerAddress& a) {
   return a.port() == 53 ? a.host() : a.to_string();
 }
@@ -444,7 +432,7 @@ Verdict Lookup::zone_bogus_verdict() const {
 void Lookup::on_keys(const ServerAddress& server, const dns::Message& msg) {
   Resolver& r = res_.resolver;
   if (msg.rcode() != dns::rcode::NOERROR) {
-    server_failed(server, "DNSKEY query answered " + rcode_text(msg.rcode()));
+    server_failed(server, "DNSKEY query answered " + dns::rcode_to_text(msg.rcode()));
     return;
   }
   ValidationContext ctx = res_.validation_context();
@@ -513,7 +501,7 @@ void Lookup::on_response(const ServerAddress& server, const dns::Message& msg) {
     return;
   }
   if (vr.kind == ResponseKind::Unusable) {
-    server_failed(server, "unusable answer (" + rcode_text(msg.rcode()) +
+    server_failed(server, "unusable answer (" + dns::rcode_to_text(msg.rcode()) +
                               (msg.has_flag(dns::flag::AA) ? ", AA" : ", no AA") + ")");
     return;
   }

@@ -54,7 +54,7 @@ bool Lookup::on_minimised_response(const ServerAddress& server, const dns::Messa
     case ResponseKind::Unusable: {
       const uint16_t rc = msg.rcode();
       if (rc == dns::rcode::REFUSED || rc == dns::rcode::FORMERR || rc == dns::rcode::NOTIMP) {
-        return full_name_from_now_on(rcode_text(rc));
+        return full_name_from_now_on(dns::rcode_to_text(rc));
       }
       return false;  // SERVFAIL, lame: the next server, as for any query
     }

@@ -5,6 +5,7 @@
 
 #include "dns/dnssec.h"
 #include "dns/message.h"
+#include "dns/limits.h"
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
 #include "dns/type_bitmap.h"
@@ -27,7 +28,7 @@ const char* to_string(ResponseKind k) {
 
 namespace {
 
-constexpr int kMaxCnameChain = 12;
+using dns::kMaxCnameChain;
 
 // One validation of a response: the grouped sections, the zone's keys, the
 // verdict and TTL so far.
@@ -229,13 +230,7 @@ void take_soa_ttl(ResponseValidation& v) {
     const RrsetCheck c = v.check(set);
     (void)c;
     if (set.rdatas.empty()) continue;  // RRSIGs over SOA without the SOA itself
-    const auto& rdata = set.rdatas.front();
-    if (rdata.size() >= 4) {
-      const std::size_t p = rdata.size() - 4;
-      const uint32_t minimum = static_cast<uint32_t>(rdata[p] << 24 | rdata[p + 1] << 16 |
-                                                     rdata[p + 2] << 8 | rdata[p + 3]);
-      v.take_ttl(minimum);
-    }
+    if (const auto soa = dns::soa_numbers(set.rdatas.front())) v.take_ttl(soa->minimum);
   }
 }
 
@@ -300,7 +295,7 @@ ValidatedResponse validate_response(const dns::Message& response, const dns::Nam
 
   // Follow the answer section from qname through CNAMEs in this zone.
   dns::Name name = qname;
-  for (int step = 0; step <= kMaxCnameChain; ++step) {
+  for (unsigned step = 0; step <= kMaxCnameChain; ++step) {
     if (!name.is_subdomain_of(keys.zone)) {
       out.kind = ResponseKind::CnameExit;
       out.next_name = name;
