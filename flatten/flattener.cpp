@@ -1,7 +1,10 @@
 #include "flatten/flattener.h"
 
 #include <algorithm>
+#include <array>
 
+#include "dns/ede.h"
+#include "dns/limits.h"
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
 #include "zones/lookup.h"
@@ -13,10 +16,6 @@ namespace {
 namespace rrtype = dns::rrtype;
 using dns::NameView;
 
-// EDE INFO-CODEs (RFC 8914 §4).
-constexpr uint16_t kEdeOther = 0;
-constexpr uint16_t kEdeStaleAnswer = 3;
-constexpr uint16_t kEdeNoReachableAuthority = 22;
 
 // The CNAME, ALIAS or ANAME target at `node`, if it has one.
 bool link_target(const zones::Zone& z, const zones::Node* node, dns::NameBuffer& target,
@@ -96,7 +95,12 @@ zones::Found Flattener::answer(const zones::AnswerPoint& at, dns::ResponseBuilde
   // A dangling target is NODATA, so the apex's other records keep working.
   if (!link_target(at.zone, at.node, name, link_ttl)) return Found::NoData;
   ttl = std::min(ttl, link_ttl);
-  for (int links = 1;; ++links) {
+  // The nodes whose link was followed, to tell a loop (a node reached again)
+  // from a chain that is only long. A node is one name in one served zone,
+  // and the same name always lands on the same node.
+  std::array<const zones::Node*, dns::kMaxCnameChain + 1> followed;
+  followed[0] = at.node;
+  for (unsigned links = 1;; ++links) {
     const zones::Zone* z = at.zones.find(name.view());
     if (!z) return answer_external(at.zone, q, name.view(), ttl, rb, call);
     const zones::NameMatch found = zones::lookup(*z, name.view(), q.qtype);
@@ -117,14 +121,16 @@ zones::Found Flattener::answer(const zones::AnswerPoint& at, dns::ResponseBuilde
       rb.set_tc();
       return Found::Truncated;
     }
-    if (links >= settings_.max_chain) {
-      return fail(rb, kEdeOther, "CNAME chain longer than the limit at", qname, name.view());
+    const auto followed_end = followed.begin() + links;
+    if (std::find(followed.begin(), followed_end, found.node) != followed_end) {
+      return fail(rb, dns::ede::Other, "CNAME loop through", qname, name.view());
     }
+    if (links >= dns::kMaxCnameChain) {
+      return fail(rb, dns::ede::Other, "CNAME chain longer than the limit at", qname, name.view());
+    }
+    followed[links] = found.node;
     dns::NameBuffer next;
     if (!link_target(*z, found.node, next, link_ttl)) return Found::NoData;
-    if (dns::name_equal(next.view(), qname) || dns::name_equal(next.view(), name.view())) {
-      return fail(rb, kEdeOther, "CNAME loop through", qname, name.view());
-    }
     ttl = std::min(ttl, link_ttl);
     name = next;
   }
@@ -134,7 +140,7 @@ zones::Found Flattener::answer_external(const zones::Zone& zone, const dns::Quer
                                         uint32_t chain_ttl, dns::ResponseBuilder& rb,
                                         FlattenCall* call) const {
   if (!cache_) {
-    return fail(rb, kEdeNoReachableAuthority, "no resolver reaches target", q.qname.view(), target);
+    return fail(rb, dns::ede::NoReachableAuthority, "no resolver reaches target", q.qname.view(), target);
   }
   const bool final = call == nullptr || call->final;
   const uint64_t now = time_.now_ms();
@@ -174,13 +180,13 @@ zones::Found Flattener::answer_final(const zones::Zone& zone, const dns::Query& 
     Text text;
     text.put("stale answer for ").put(target).put(": ");
     text.put(failed ? entry.failure() : std::string_view("no answer within the deadline"));
-    rb.set_extended_error({kEdeStaleAnswer, text.view()});
+    rb.set_extended_error({dns::ede::StaleAnswer, text.view()});
     return state;
   }
   Text text;
   text.put("flattening ").put(q.qname.view()).put(": target ").put(target).put(": ");
   if (failed) return fail(rb, entry.failure_ede, text.put(entry.failure()));
-  return fail(rb, kEdeNoReachableAuthority, text.put("no answer within the deadline"));
+  return fail(rb, dns::ede::NoReachableAuthority, text.put("no answer within the deadline"));
 }
 
 zones::Found Flattener::add_cached(const dns::Query& q, const CachedAnswer& entry, uint32_t ttl,

@@ -39,7 +39,6 @@ namespace flatns::flatten {
 struct FlattenerSettings {
   uint32_t max_ttl = 3600;
   uint32_t min_ttl = 0;
-  int max_chain = 12;  // CNAME/ALIAS links followed, as resolver-client's limit
   bool serve_stale = true;
   uint32_t stale_max_s = 86400;
 };

@@ -3,13 +3,12 @@
 #include <algorithm>
 #include <cstring>
 
+#include "dns/ede.h"
 #include "dns/rrtype.h"
 
 namespace flatns::flatten {
 
 namespace {
-
-constexpr uint16_t kEdeNoReachableAuthority = 22;
 
 std::string flight_key(dns::NameView target, uint16_t qtype) {
   std::string key(target.size() + 2, '\0');
@@ -75,16 +74,16 @@ CachedAnswer entry_from_result(dns::NameView target, uint16_t qtype, const resol
     }
     return e;
   }
-  uint16_t ede = kEdeNoReachableAuthority;
+  uint16_t ede = dns::ede::NoReachableAuthority;
   std::string text;
   if (result.verdict.is_bogus()) {
-    ede = result.verdict.ede_code().value_or(6);
+    ede = result.verdict.ede_code().value_or(dns::ede::DnssecBogus);
     text = result.verdict.to_text();
   } else if (result.rcode == dns::rcode::SERVFAIL) {
     text = "no usable answer (" + std::string(resolver::to_string(result.verdict.security)) +
            "): " + (result.failure.empty() ? result.verdict.detail : result.failure);
   } else {
-    ede = result.verdict.ede_code().value_or(kEdeNoReachableAuthority);
+    ede = result.verdict.ede_code().value_or(dns::ede::NoReachableAuthority);
     text = result.verdict.to_text();
   }
   e.set_failure(ede, text, now_ms + uint64_t{failure_ttl_s} * 1000);

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dns/limits.h"
 #include "resolver-client/server_address.h"
 
 namespace flatns::resolver {
@@ -19,7 +20,7 @@ enum class LogLevel : uint8_t { Debug, Info, Warning, Error };
 using LogFunction = std::function<void(LogLevel, std::string_view)>;
 
 struct ResolverLimits {
-  unsigned max_cname_chain = 12;        // CNAMEs followed per resolution
+  unsigned max_cname_chain = dns::kMaxCnameChain;  // CNAMEs followed per resolution
   unsigned max_referrals = 24;          // zone cuts descended per name
   unsigned max_queries = 64;            // upstream queries per resolution (NXNS, CVE-2020-12662)
   unsigned max_ns_lookups = 8;          // NS names resolved for missing glue per resolution

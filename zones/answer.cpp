@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "dns/limits.h"
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
 #include "zones/denial.h"
@@ -101,8 +102,8 @@ class Answerer {
   dns::NameHashes followed_;  // the suffix hashes of current_ after a CNAME or DNAME
   NameSlot synthesized_[2];
   int next_synthesized_ = 0;
-  int chain_ = 0;
-  const Node* visited_[kMaxCnameChain + 1];  // CNAME owners, to stop at a loop; [0, chain_) set
+  unsigned chain_ = 0;
+  const Node* visited_[dns::kMaxCnameChain + 1];  // CNAME owners, to stop at a loop; [0, chain_) set
   // Wildcard answers along the chain, proven in authority once the whole
   // chain is in the answer section.
   struct PendingProof {
@@ -110,8 +111,8 @@ class Answerer {
     NameSlot name;
     const Node* closest_encloser;
   };
-  PendingProof pending_[kMaxCnameChain + 1];  // [0, pending_proofs_) set
-  int pending_proofs_ = 0;
+  PendingProof pending_[dns::kMaxCnameChain + 1];  // [0, pending_proofs_) set
+  unsigned pending_proofs_ = 0;
 };
 
 void Answerer::run(const Zone& zone, const dns::NameHashes& qname_hashes) {
@@ -143,7 +144,7 @@ Found Answerer::solve_answer(const Zone& zone, const dns::NameHashes& qname_hash
     followed_.compute(current_);
     hashes = &followed_;
     z = zones_.find(followed_);
-    if (++chain_ > kMaxCnameChain || !z) return Found::Hit;  // outside our zones: the resolver's job
+    if (++chain_ > dns::kMaxCnameChain || !z) return Found::Hit;  // outside our zones: the resolver's job
   }
 }
 
@@ -247,7 +248,7 @@ Found Answerer::answer_rrsigs(const Zone& z, const Node* node, bool wildcard, co
 
 Found Answerer::follow_cname(const Zone& z, const Node* node, const RRset& cname, bool wildcard,
                              const Node* ce, NameView name) {
-  for (int i = 0; i < chain_; ++i) {
+  for (unsigned i = 0; i < chain_; ++i) {
     if (visited_[i] == node) return hit(z, nullptr);  // a loop: each record is shown once
   }
   visited_[chain_] = node;
@@ -360,7 +361,7 @@ void Answerer::add_soa(const Zone& z) {
 }
 
 void Answerer::defer_wildcard_proof(const Zone& z, NameView name, const Node* ce) {
-  if (!dnssec_ || pending_proofs_ >= kMaxCnameChain + 1) return;
+  if (!dnssec_ || pending_proofs_ >= dns::kMaxCnameChain + 1) return;
   PendingProof& p = pending_[pending_proofs_++];
   p.zone = &z;
   p.name.assign(name);
@@ -368,7 +369,7 @@ void Answerer::defer_wildcard_proof(const Zone& z, NameView name, const Node* ce
 }
 
 void Answerer::prove_wildcards() {
-  for (int i = 0; i < pending_proofs_; ++i) {
+  for (unsigned i = 0; i < pending_proofs_; ++i) {
     const PendingProof& p = pending_[i];
     prove(DenialPoint::Kind::WildcardAnswer, *p.zone, p.name.view(), nullptr, nullptr,
           p.closest_encloser);

@@ -18,10 +18,6 @@
 
 namespace flatns::zones {
 
-// CNAME and DNAME links followed within the zones we serve before the answer
-// stops with the chain so far (a resolver follows the rest, RFC 1034 §3.6.2).
-inline constexpr int kMaxCnameChain = 16;
-
 // True when `node` of `zone` is a flattened name: it holds a CNAME, ALIAS or
 // ANAME where the zone's flatten mode applies (the apex, or every name with
 // `flatten: all`).

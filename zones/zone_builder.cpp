@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "dns/encoding.h"
+#include "dns/rdata.h"
 #include "dns/rrtype.h"
 #include "zones/zone.h"
 #include "zones/zone_builder_store.h"
@@ -288,10 +289,8 @@ void ZoneBuilder::add_node(Zone& zone, const Group& d, bool apex) {
     zone.rrsets_.push_back(rs);
     zone.records_ += j - i;
     const std::span<const uint8_t> rd = store_.rdata(first);
-    if (first.type == dns::rrtype::SOA && rd.size() >= 20) {
-      const std::size_t s = rd.size() - 20;
-      zone.serial_ = static_cast<uint32_t>(rd[s]) << 24 | static_cast<uint32_t>(rd[s + 1]) << 16 |
-                     static_cast<uint32_t>(rd[s + 2]) << 8 | rd[s + 3];
+    if (const auto soa = first.type == dns::rrtype::SOA ? dns::soa_numbers(rd) : std::nullopt) {
+      zone.serial_ = soa->serial;
     }
     if (first.type == dns::rrtype::NSEC3PARAM && apex && rd.size() >= 5) {
       zone.nsec3_.present = true;

@@ -392,9 +392,9 @@ bool Scanner::finish_record(const FileContext& ctx, const dns::Name& owner,
       ttl = dollar_ttl_;
     } else if (last_ttl_set_) {
       ttl = last_ttl_;
-    } else if (head.type == dns::rrtype::SOA && rdata_.size() >= 4) {
-      const uint8_t* m = rdata_.data() + rdata_.size() - 4;
-      ttl = (uint32_t{m[0]} << 24) | (uint32_t{m[1]} << 16) | (uint32_t{m[2]} << 8) | m[3];
+    } else if (const auto soa =
+                   head.type == dns::rrtype::SOA ? dns::soa_numbers(rdata_) : std::nullopt) {
+      ttl = soa->minimum;
     } else {
       ttl = options_.default_ttl;
     }
