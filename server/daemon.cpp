@@ -255,7 +255,7 @@ std::string outcome_message(const ZoneOutcome& o) {
     return "zone " + o.name + " loaded: serial " + std::to_string(o.serial) + ", " + std::to_string(o.records) +
            " records from " + o.file;
   }
-  if (o.unchanged) return "zone " + o.name + " unchanged: serial " + std::to_string(o.serial);
+  if (o.unchanged) return "zone " + o.zone->origin().to_text() + " unchanged: serial " + std::to_string(o.serial);
   std::string text;
   for (const auto& e : o.errors) text += "zone " + o.name + ": " + e.to_string() + "\n";
   return text + "zone " + o.name + " failed to load" +
