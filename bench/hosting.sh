@@ -33,6 +33,7 @@ servers="flatns nsd knot"
 do_queries=1
 keep=""
 zones_dir=""
+changed=""
 server_cpu=""
 client_cpu=""
 
@@ -47,6 +48,7 @@ usage: bench/hosting.sh [options]
   --servers "LIST"   of: flatns nsd knot (default "$servers")
   --no-queries       skip the dnsperf part
   --zones-dir DIR    keep the generated zones in DIR and reuse them when the count matches
+  --changed I        the zone changed for the reload (default: the middle one)
   --port-base P      ports P..P+2 (default $port_base)
   --keep DIR         work in DIR and keep it (configs, logs)
 EOF
@@ -61,6 +63,7 @@ while [ $# -gt 0 ]; do
     --servers) servers=$2; shift ;;
     --no-queries) do_queries=0 ;;
     --zones-dir) zones_dir=$2; shift ;;
+    --changed) changed=$2; shift ;;
     --port-base) port_base=$2; shift ;;
     --keep) keep=$2; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -152,7 +155,7 @@ else
   "$python" "$here/hosting_zones.py" write "$zones" "$zones_dir"
 fi
 last=$((zones - 1))
-changed=$((zones / 2))
+[ -n "$changed" ] || changed=$((zones / 2))
 read -r last_name last_ip < <("$python" "$here/hosting_zones.py" probe "$last")
 read -r changed_name _ < <("$python" "$here/hosting_zones.py" probe "$changed")
 "$python" "$here/hosting_zones.py" queries "$zones" 200000 "$work/queries"
