@@ -220,7 +220,8 @@ reload_server() {
   local server=$1 pid=$2 dir=$3
   case $server in
     flatns|nsd) kill -HUP "$pid" ;;
-    knot) knotc -s "$dir/knot.sock" reload >/dev/null ;;
+    # knotc waits for the reply, which comes once Knot has read the new configuration.
+    knot) knotc -t 3600 -s "$dir/knot.sock" reload >/dev/null || log "knotc reload failed" ;;
   esac
 }
 
