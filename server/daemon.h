@@ -2,8 +2,10 @@
 //   start   load the config (any error: exit 1), load every zone (a zone that
 //           fails is logged and left out), bind every listen address in every
 //           worker (any failure: exit 1), start the workers;
-//   SIGHUP  reload the config and every zone. A config with errors changes
-//           nothing; a zone that fails keeps its previous snapshot. The new
+//   SIGHUP  reload the config and the zones that changed (server/daemon_zones.h:
+//           a zone whose entry and files are as before keeps its snapshot
+//           object, unread). A config with errors changes nothing; a zone
+//           that fails keeps its previous snapshot. The new
 //           zone set is posted to each worker, which swaps it between packets.
 //           server.listen and server.workers need a restart (logged as such);
 //           nsid, log_level, the TCP limits and the flatten section apply at
@@ -22,6 +24,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "flatten/answer_cache.h"
@@ -31,6 +34,13 @@
 #include "server/worker_state.h"
 
 namespace flatns::server {
+
+// What a command on one zone did, for the operator (`flatns ctl`): `message`
+// is one line per problem (file:line) and a last line saying what is served.
+struct ZoneCommandResult {
+  bool ok = false;
+  std::string message;
+};
 
 class Daemon {
  public:
@@ -42,9 +52,20 @@ class Daemon {
   // Runs until SIGTERM or SIGINT; returns the process exit status.
   [[nodiscard]] int run();
 
+  // Reloads the zone `name` (as configured) alone, the others untouched:
+  // re-read when its files changed (or always with `force`), then served; a
+  // zone that fails keeps its previous version (ok false, errors in the
+  // message). Call it on the daemon's loop thread (where SIGHUP runs).
+  ZoneCommandResult reload_zone(std::string_view name, bool force = false);
+  // Parses the zone `name`'s file as configured and reports, serving nothing new.
+  [[nodiscard]] ZoneCommandResult check_zone(std::string_view name) const;
+
  private:
   [[nodiscard]] bool start();
   void reload();
+  // Makes `zones` the set every worker answers from (swapped between packets).
+  void publish_zones(std::shared_ptr<const zones::ZoneSet> zones);
+  [[nodiscard]] const ZoneEntry* zone_entry(std::string_view name, dns::Name& origin, std::string& error) const;
   void shutdown(int signum);
   static void on_signal(uv_signal_t* handle, int signum);
   [[nodiscard]] std::shared_ptr<const WorkerState> make_state(std::shared_ptr<const zones::ZoneSet> zones) const;

@@ -114,8 +114,10 @@ const Zone* ZoneSet::find(const dns::NameHashes& qname) const {
 }
 
 std::shared_ptr<const Zone> ZoneSet::find_exact(const dns::Name& origin) const {
-  for (const auto& z : zones_) {
-    if (z->origin() == origin) return z;
+  if (zones_.empty()) return nullptr;
+  const std::size_t mask = index_.size() - 1;
+  for (std::size_t slot = dns::name_hash(origin.wire()) & mask; index_[slot] != kNone; slot = (slot + 1) & mask) {
+    if (zones_[index_[slot]]->origin() == origin) return zones_[index_[slot]];
   }
   return nullptr;
 }

@@ -107,6 +107,8 @@ class Zone {
   FlattenMode flatten() const { return flatten_; }
   bool signed_zone() const { return signed_; }
   const Nsec3Params& nsec3() const { return nsec3_; }
+  // The files it was built from, as they were then (zones/zone_source.h).
+  const std::vector<SourceFile>& sources() const { return sources_; }
 
   const Node* apex() const { return &nodes_[apex_]; }
   // Exact match on a lowercased or mixed-case wire name; null when absent.
@@ -154,6 +156,7 @@ class Zone {
   FlattenMode flatten_ = FlattenMode::Apex;
   bool signed_ = false;
   Nsec3Params nsec3_;
+  std::vector<SourceFile> sources_;
 
   BigVector<Node> nodes_;  // canonical order; nodes_[apex_] is the apex
   uint32_t apex_ = 0;

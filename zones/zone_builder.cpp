@@ -339,6 +339,7 @@ std::shared_ptr<const Zone> ZoneBuilder::build() {
   auto zone = std::make_shared<Zone>();
   zone->origin_ = config_.origin;
   zone->file_ = config_.file;
+  zone->sources_ = result_.sources;
   zone->flatten_ = config_.flatten;
   zone->signed_ = has_dnskey;
   // Exact sizes where they are known, so that the snapshot holds no spare
@@ -431,6 +432,7 @@ ZoneLoadResult load_zone(const ZoneConfig& config) {
   }
   ZoneFileOptions options;
   options.origin = config.origin;
+  options.sources = &result.sources;
   const bool scanned = scan_zone_file_views(
       config.file, options, [&](const RecordView& rec) { builder.add(rec); }, result.errors);
   if (!scanned || !result.errors.empty()) return result;

@@ -13,6 +13,7 @@
 #include "zones/zone_generate.h"
 #include "zones/zone_lexer.h"
 #include "zones/zone_memory.h"
+#include "zones/zone_source.h"
 
 namespace flatns::zones {
 
@@ -85,7 +86,8 @@ std::string quote(const ZoneToken& t) {
   return out;
 }
 
-bool read_whole_file(const std::string& path, BigVector<char>& out, std::string& error) {
+bool read_whole_file(const std::string& path, BigVector<char>& out, std::string& error,
+                     std::vector<SourceFile>* sources) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     error = std::strerror(errno);
@@ -114,6 +116,11 @@ bool read_whole_file(const std::string& path, BigVector<char>& out, std::string&
   }
   ::close(fd);
   out.resize(done);
+  if (sources) {
+    sources->push_back({path, static_cast<uint64_t>(st.st_size),
+                        static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
+                        static_cast<uint64_t>(st.st_ino), content_hash(std::string_view(out.data(), out.size()))});
+  }
   return true;
 }
 
@@ -147,7 +154,7 @@ class Scanner {
   void scan_text(std::string_view text, FileContext& ctx);
   void scan_file(const std::string& path, const dns::Name& origin, int depth,
                  const FileContext* from, std::size_t from_line);
-  void push_top(const std::string& file_name) { include_stack_.push_back(canonical(file_name)); }
+  void push_top(const std::string& file_name) { include_stack_.push_back({file_name, {}}); }
 
  private:
   static std::string canonical(const std::string& path) {
@@ -179,7 +186,18 @@ class Scanner {
   std::vector<ZoneFileError>& errors_;
   const std::size_t first_error_;
   bool stopped_ = false;
-  std::vector<std::string> include_stack_;  // canonical paths of the files being read
+  // The files being read. Their canonical paths (for $INCLUDE loops) are
+  // resolved at the first $INCLUDE only: resolving costs a readlink per path
+  // component, which showed with 100,000 one-file zones (issue 16).
+  struct Reading {
+    std::string path;
+    std::string canonical;  // empty until needed
+  };
+  const std::string& canonical_of(Reading& r) {
+    if (r.canonical.empty()) r.canonical = canonical(r.path);
+    return r.canonical;
+  }
+  std::vector<Reading> include_stack_;
   bool dollar_ttl_set_ = false;
   uint32_t dollar_ttl_ = 0;
   bool last_ttl_set_ = false;
@@ -217,21 +235,24 @@ void Scanner::scan_text(std::string_view text, FileContext& ctx) {
 void Scanner::scan_file(const std::string& path, const dns::Name& origin, int depth,
                         const FileContext* from, std::size_t from_line) {
   const std::string where = from ? from->name : path;
-  const std::string key = canonical(path);
-  for (std::size_t k = 0; k < include_stack_.size(); ++k) {
-    if (include_stack_[k] != key) continue;
-    std::string chain;
-    for (std::size_t j = k; j < include_stack_.size(); ++j) chain += include_stack_[j] + " -> ";
-    error(where, from_line, "$INCLUDE loop: '" + path + "' is already being read (" + chain + key + ")");
-    return;
+  std::string key;
+  if (!include_stack_.empty()) {
+    key = canonical(path);
+    for (std::size_t k = 0; k < include_stack_.size(); ++k) {
+      if (canonical_of(include_stack_[k]) != key) continue;
+      std::string chain;
+      for (std::size_t j = k; j < include_stack_.size(); ++j) chain += canonical_of(include_stack_[j]) + " -> ";
+      error(where, from_line, "$INCLUDE loop: '" + path + "' is already being read (" + chain + key + ")");
+      return;
+    }
   }
   BigVector<char> text;
   std::string why;
-  if (!read_whole_file(path, text, why)) {
+  if (!read_whole_file(path, text, why, options_.sources)) {
     error(where, from_line, "cannot read zone file '" + path + "': " + why);
     return;
   }
-  include_stack_.push_back(key);
+  include_stack_.push_back({path, std::move(key)});
   FileContext ctx;
   ctx.name = path;
   ctx.origin = origin;

@@ -31,6 +31,7 @@ struct ZoneLoadResult {
   std::vector<ZoneFileError> errors;    // parse errors and zone check failures
   std::vector<ZoneFileError> warnings;  // loaded anyway (e.g. TTLs differ in an RRset)
   std::size_t records = 0;
+  std::vector<SourceFile> sources;      // the files read, as they were (zones/zone_source.h)
 };
 
 // Scans and checks the zone file, then builds the snapshot.
@@ -44,7 +45,7 @@ class ZoneSet {
   [[nodiscard]] const Zone* find(dns::NameView qname) const;
   // The same from the hashes of the name's suffixes (no hashing here).
   [[nodiscard]] const Zone* find(const dns::NameHashes& qname) const;
-  // The zone with exactly this origin, or null.
+  // The zone with exactly this origin, or null (one hash probe).
   [[nodiscard]] std::shared_ptr<const Zone> find_exact(const dns::Name& origin) const;
   const std::vector<std::shared_ptr<const Zone>>& zones() const { return zones_; }
 
