@@ -7,6 +7,7 @@
 
 #include "flatten/flattener.h"
 #include "server/daemon_zones.h"
+#include "server/transfer_glue.h"
 #include "server/listener_socket.h"
 #include "server/log.h"
 #include "server/resolve_cli.h"
@@ -69,6 +70,8 @@ std::shared_ptr<const WorkerState> Daemon::make_state(std::shared_ptr<const zone
   state->tcp_idle_timeout_ms = config_.server.tcp_idle_timeout_ms;
   state->tcp_max_connections = std::min(config_.server.tcp_max_connections, tcp_connections_possible(config_.server));
   state->rrl = config_.server.rrl;
+  state->transfer = make_transfer_policy(config_);
+  state->notify_target = secondaries_.get();
   return state;
 }
 
@@ -150,6 +153,10 @@ bool Daemon::start() {
   log_info("flatns " + version_ + " starting with " + config_path_);
 
   if (!start_flatten_service()) return false;
+  uv_async_init(&loop_, &zones_written_, [](uv_async_t* async) { static_cast<Daemon*>(async->data)->reload_zones(); });
+  zones_written_.data = this;
+  zones_written_open_ = true;
+  secondaries_ = std::make_unique<SecondaryService>([this] { uv_async_send(&zones_written_); });
   ZoneSetBuild build = build_zone_set(config_, nullptr);
   log_zone_outcomes(build);
   state_ = make_state(build.zone_set);
@@ -186,6 +193,9 @@ bool Daemon::start() {
   log_info("serving " + std::to_string(build.outcomes.size() - build.failed()) + " zones, " +
            std::to_string(build.total_records()) + " records" +
            (build.failed() ? "; " + std::to_string(build.failed()) + " zones failed to load" : ""));
+  notifier_ = std::make_unique<NotifySender>(&loop_);
+  notifier_->zones_loaded(config_, *state_->zones);
+  secondaries_->configure(config_, *state_->zones);
   return true;
 }
 
@@ -226,8 +236,22 @@ void Daemon::reload() {
   }
   state_ = make_state(build.zone_set);
   for (auto& worker : workers_) worker->publish(state_);
+  if (notifier_) notifier_->zones_loaded(config_, *state_->zones);
+  if (secondaries_) secondaries_->configure(config_, *state_->zones);
   log_info("reload done: " + std::to_string(build.zone_set->zones().size()) + " zones served" +
            (build.failed() ? ", " + std::to_string(build.failed()) + " failed to load" : ""));
+}
+
+// A secondary zone's file was replaced (server/transfer_secondary.h): every
+// zone is loaded again as on SIGHUP, the config stays as it is.
+void Daemon::reload_zones() {
+  if (stopping_) return;
+  ZoneSetBuild build = build_zone_set(config_, state_->zones.get());
+  log_zone_outcomes(build);
+  state_ = make_state(build.zone_set);
+  for (auto& worker : workers_) worker->publish(state_);
+  if (notifier_) notifier_->zones_loaded(config_, *state_->zones);
+  if (secondaries_) secondaries_->configure(config_, *state_->zones);
 }
 
 void Daemon::shutdown(int signum) {
@@ -236,6 +260,12 @@ void Daemon::shutdown(int signum) {
   log_info(std::string(signum == SIGINT ? "SIGINT" : "SIGTERM") +
            ": stopping; answering what is in flight");
   for (auto& worker : workers_) worker->stop();
+  if (notifier_) notifier_->stop();
+  if (secondaries_) secondaries_->stop();
+  if (zones_written_open_) {
+    zones_written_open_ = false;
+    uv_close(reinterpret_cast<uv_handle_t*>(&zones_written_), nullptr);
+  }
   for (uv_signal_t* s : {&sighup_, &sigterm_, &sigint_}) {
     uv_close(reinterpret_cast<uv_handle_t*>(s), nullptr);
   }
@@ -268,6 +298,12 @@ int Daemon::run() {
     status = 1;
     for (auto* h : handles) uv_close(reinterpret_cast<uv_handle_t*>(h), nullptr);
     for (auto& worker : workers_) worker->stop();
+    if (notifier_) notifier_->stop();
+    if (secondaries_) secondaries_->stop();
+    if (zones_written_open_) {
+      zones_written_open_ = false;
+      uv_close(reinterpret_cast<uv_handle_t*>(&zones_written_), nullptr);
+    }
     uv_run(&loop_, UV_RUN_DEFAULT);
   }
   for (auto& worker : workers_) worker->join();
