@@ -1,5 +1,7 @@
 #include "server/daemon_zones.h"
 
+#include <filesystem>
+
 #include "server/log.h"
 #include "zones/zone.h"
 
@@ -7,7 +9,7 @@ namespace flatns::server {
 
 std::size_t ZoneSetBuild::failed() const {
   std::size_t n = 0;
-  for (const auto& o : outcomes) n += o.loaded ? 0 : 1;
+  for (const auto& o : outcomes) n += (o.loaded || o.awaiting_transfer) ? 0 : 1;
   return n;
 }
 
@@ -24,6 +26,13 @@ ZoneSetBuild build_zone_set(const Config& config, const zones::ZoneSet* previous
     ZoneOutcome outcome;
     outcome.name = entry.config.origin.to_text();
     outcome.file = entry.config.file;
+    std::error_code ignored;
+    if (!entry.transfer.primaries.empty() && !std::filesystem::exists(entry.config.file, ignored) &&
+        !(previous && previous->find_exact(entry.config.origin))) {
+      outcome.awaiting_transfer = true;  // server/transfer_secondary.h fetches it
+      build.outcomes.push_back(std::move(outcome));
+      continue;
+    }
     zones::ZoneLoadResult result = zones::load_zone(entry.config);
     outcome.errors = std::move(result.errors);
     outcome.warnings = std::move(result.warnings);
@@ -52,7 +61,9 @@ void log_zone_outcomes(const ZoneSetBuild& build) {
   for (const auto& o : build.outcomes) {
     for (const auto& w : o.warnings) log_warn("zone " + o.name + ": " + w.to_string());
     for (const auto& e : o.errors) log_error("zone " + o.name + ": " + e.to_string());
-    if (o.loaded) {
+    if (o.awaiting_transfer) {
+      log_info("zone " + o.name + ": secondary with no copy in " + o.file + " yet; served after its first transfer");
+    } else if (o.loaded) {
       log_info("zone " + o.name + " loaded: serial " + std::to_string(o.serial) + ", " + std::to_string(o.records) +
                " records from " + o.file);
     } else if (o.kept_previous) {

@@ -20,6 +20,7 @@ struct ZoneOutcome {
   std::shared_ptr<const zones::Zone> zone;  // what will be served; null if nothing
   bool loaded = false;         // the file loaded now
   bool kept_previous = false;  // failed, and the previous snapshot is kept
+  bool awaiting_transfer = false;  // a secondary zone with no copy yet: its primaries will send it
   std::size_t records = 0;     // records loaded from the file (0 when it failed)
   uint32_t serial = 0;         // SOA serial of what is served (when zone is set)
   std::vector<zones::ZoneFileError> errors;

@@ -74,6 +74,10 @@ std::size_t answer_query(const zones::ZoneSet& zones, std::span<const uint8_t> q
     rb.set_rcode(dns::rcode::REFUSED);
     return rb.finish();
   }
+  if (ctx.transfer && !ctx.transfer->expired.empty() && ctx.transfer->is_expired(zone)) {
+    rb.set_rcode(dns::rcode::SERVFAIL);  // an expired secondary zone (server/transfer_secondary.h)
+    return rb.finish();
+  }
   zones::answer_query(zones, *zone, q, qname_hashes, rb, ctx.flatten, ctx.flatten_call);
   if (ctx.flatten_call && ctx.flatten_call->outcome == zones::FlattenCall::Outcome::Park) return 0;
   return rb.finish();

@@ -33,8 +33,12 @@ transfer::TransferAnswer answer(const zones::ZoneSet& zones, const transfer::Tra
 
 }  // namespace
 
-std::shared_ptr<const transfer::TransferPolicy> make_transfer_policy(const Config& config) {
+std::shared_ptr<const transfer::TransferPolicy> make_transfer_policy(const Config& config, const zones::ZoneSet& zones,
+                                                                     const std::vector<dns::Name>& expired) {
   auto policy = std::make_shared<transfer::TransferPolicy>();
+  for (const auto& origin : expired) {
+    if (const auto zone = zones.find_exact(origin)) policy->expired.push_back(zone.get());
+  }
   policy->keys = config.keys;
   for (const auto& zone : config.zones) {
     transfer::ZoneTransferPolicy z{zone.config.origin, zone.transfer.allow_transfer, {}};

@@ -16,7 +16,9 @@
 
 namespace flatns::server {
 
-[[nodiscard]] std::shared_ptr<const transfer::TransferPolicy> make_transfer_policy(const Config& config);
+// `expired`: secondary zones past their expire time (answered SERVFAIL).
+[[nodiscard]] std::shared_ptr<const transfer::TransferPolicy> make_transfer_policy(
+    const Config& config, const zones::ZoneSet& zones, const std::vector<dns::Name>& expired);
 
 // An AXFR/IXFR query over UDP: the single response written to `out`.
 [[nodiscard]] std::size_t answer_transfer_udp(const zones::ZoneSet& zones, const transfer::TransferPolicy& policy,

@@ -1,6 +1,8 @@
 #include "server/transfer_secondary.h"
 
+#include <cstdlib>
 #include <ctime>
+#include <fstream>
 #include <random>
 
 #include "dns/rrtype.h"
@@ -10,8 +12,8 @@
 namespace flatns::server {
 namespace {
 
-// Refresh and retry from SOA RDATA as stored (uncompressed).
-void soa_timers(std::span<const uint8_t> rdata, uint32_t& refresh, uint32_t& retry) {
+// Refresh, retry and expire from SOA RDATA as stored (uncompressed).
+void soa_timers(std::span<const uint8_t> rdata, uint32_t& refresh, uint32_t& retry, uint32_t& expire) {
   uint32_t serial;
   if (!transfer::soa_serial(rdata, serial)) return;
   const std::size_t at = rdata.size() - 16;
@@ -22,6 +24,20 @@ void soa_timers(std::span<const uint8_t> rdata, uint32_t& refresh, uint32_t& ret
   // Bounded like BIND's min/max-refresh-time and min/max-retry-time.
   refresh = std::clamp<uint32_t>(u32(at), 60, 2419200);
   retry = std::clamp<uint32_t>(u32(at + 4), 10, 1209600);
+  expire = std::max<uint32_t>(u32(at + 8), 1);
+}
+
+int64_t unix_now() { return static_cast<int64_t>(std::time(nullptr)); }
+
+// "refreshed at N" from the header write_zone_file gave the file; 0 if none.
+int64_t refreshed_at(const std::string& file) {
+  std::ifstream in(file);
+  std::string line;
+  for (int i = 0; i < 4 && std::getline(in, line); ++i) {
+    const auto at = line.find("refreshed at ");
+    if (line.rfind(";", 0) == 0 && at != std::string::npos) return std::atoll(line.c_str() + at + 13);
+  }
+  return 0;
 }
 
 }  // namespace
@@ -71,7 +87,9 @@ void SecondaryService::configure(const Config& config, const zones::ZoneSet& ser
         z.served = true;
         z.serial = zone->serial();
         zone->records(*zone->rrset(zone->apex(), dns::rrtype::SOA))
-            .for_each([&](std::span<const uint8_t> rdata) { soa_timers(rdata, z.refresh_s, z.retry_s); });
+            .for_each([&](std::span<const uint8_t> rdata) { soa_timers(rdata, z.refresh_s, z.retry_s, z.expire_s); });
+        z.last_ok = refreshed_at(z.file);
+        if (z.last_ok == 0) z.last_ok = unix_now();  // a file written by hand: counts from now
       }
       // A zone known before keeps its schedule; a new one is checked within a second.
       std::uniform_int_distribution<int> spread(0, 1000);
@@ -80,6 +98,8 @@ void SecondaryService::configure(const Config& config, const zones::ZoneSet& ser
         if (old.origin == z.origin) {
           z.next = old.next;
           z.busy = old.busy;
+          if (old.last_ok > z.last_ok) z.last_ok = old.last_ok;
+          z.expired = old.expired;
         }
       }
       next.push_back(std::move(z));
@@ -99,11 +119,44 @@ void SecondaryService::notified(const dns::Name& origin) {
   wake_.notify_all();
 }
 
+std::vector<dns::Name> SecondaryService::expired() const {
+  std::lock_guard lock(mutex_);
+  std::vector<dns::Name> out;
+  for (const auto& z : zones_) {
+    if (z.expired) out.push_back(z.origin);
+  }
+  return out;
+}
+
+bool SecondaryService::expire_due(Clock::time_point& soonest) {
+  bool changed = false;
+  const int64_t now = unix_now();
+  for (auto& z : zones_) {
+    if (!z.served || z.expired || z.last_ok == 0) continue;
+    const int64_t at = z.last_ok + z.expire_s;
+    if (now >= at) {
+      z.expired = true;
+      changed = true;
+      log_warn("secondary " + z.origin.to_text() + ": expired (no primary reached for " + std::to_string(z.expire_s) +
+               " s, the SOA expire time); answering SERVFAIL until a refresh succeeds");
+    } else {
+      soonest = std::min(soonest, Clock::now() + std::chrono::seconds(at - now));
+    }
+  }
+  return changed;
+}
+
 void SecondaryService::run() {
   std::unique_lock lock(mutex_);
   while (!stop_) {
     Zone* due = nullptr;
     Clock::time_point soonest = Clock::now() + std::chrono::hours(1);
+    if (expire_due(soonest)) {
+      lock.unlock();
+      zone_written_();  // the daemon republishes with the expired zone answering SERVFAIL
+      lock.lock();
+      continue;
+    }
     for (auto& z : zones_) {
       if (z.busy) continue;
       if (z.next <= Clock::now()) {
@@ -121,6 +174,7 @@ void SecondaryService::run() {
     lock.unlock();
     refresh(copy);
     lock.lock();
+    bool revived = false;
     for (auto& z : zones_) {
       if (z.origin == copy.origin) {
         z.busy = false;
@@ -130,7 +184,18 @@ void SecondaryService::run() {
           z.served = true;
           z.serial = copy.serial;
         }
+        if (copy.last_ok > z.last_ok) z.last_ok = copy.last_ok;
+        if (z.expired && !copy.expired) {
+          z.expired = false;
+          revived = true;
+        }
       }
+    }
+    if (revived) {
+      log_info("secondary " + copy.origin.to_text() + ": refreshed, answering again");
+      lock.unlock();
+      zone_written_();
+      lock.lock();
     }
   }
 }
@@ -149,6 +214,8 @@ void SecondaryService::refresh(Zone& zone) {
       log_info("secondary " + name + ": serial " + std::to_string(zone.serial) + " is current (primary " + from +
                " has " + std::to_string(serial) + ")");
       zone.next = Clock::now() + jittered(zone.refresh_s);
+      zone.last_ok = unix_now();
+      zone.expired = false;
       return;
     }
     std::vector<dns::ResourceRecord> records;
@@ -177,7 +244,9 @@ void SecondaryService::refresh(Zone& zone) {
              std::to_string(records.size()) + " records in " + std::to_string(ms) + " ms, written to " + zone.file);
     zone.served = true;
     zone.serial = received;
-    soa_timers(records.front().rdata, zone.refresh_s, zone.retry_s);
+    soa_timers(records.front().rdata, zone.refresh_s, zone.retry_s, zone.expire_s);
+    zone.last_ok = unix_now();
+    zone.expired = false;
     zone.next = Clock::now() + jittered(zone.refresh_s);
     zone_written_();
     return;

@@ -13,7 +13,10 @@
 //   random point, never all at once;
 // - a zone whose file is already there is served from it at once: the
 //   check at start is one SOA query, and a transfer only when the primary
-//   has a newer serial.
+//   has a newer serial;
+// - a zone that reaches no primary for its SOA expire time (counted from
+//   the last success, kept in the file's header across restarts) is
+//   answered SERVFAIL until a refresh succeeds (RFC 1035 §3.3.13).
 // A transfer that fails any check changes nothing: the zone keeps serving.
 #pragma once
 
@@ -53,6 +56,9 @@ class SecondaryService final : public NotifyTarget {
   void configure(const Config& config, const zones::ZoneSet& served);
   void notified(const dns::Name& origin) override;
   void stop();
+  // Thread-safe: the zones past their expire time (the daemon answers them
+  // SERVFAIL; `zone_written` runs when this list changes).
+  [[nodiscard]] std::vector<dns::Name> expired() const;
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -62,18 +68,22 @@ class SecondaryService final : public NotifyTarget {
     std::vector<PrimaryServer> primaries;
     bool served = false;
     uint32_t serial = 0;
-    uint32_t refresh_s = 3600, retry_s = 600;
+    uint32_t refresh_s = 3600, retry_s = 600, expire_s = 604800;
     Clock::time_point next;
+    int64_t last_ok = 0;  // Unix time of the last transfer or SOA check that succeeded
+    bool expired = false;
     bool busy = false;
   };
 
   void run();
+  // Marks zones whose expire time has passed; true when one changed.
+  bool expire_due(Clock::time_point& soonest);
   void refresh(Zone& zone);  // on a copy: runs without the lock
   Clock::duration jittered(uint32_t seconds);
 
   std::function<void()> zone_written_;
   TransferLimits limits_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::vector<Zone> zones_;
   bool stop_ = false;

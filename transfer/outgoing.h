@@ -50,7 +50,16 @@ struct ZoneTransferPolicy {
 struct TransferPolicy {
   std::vector<dns::TsigKey> keys;
   std::vector<ZoneTransferPolicy> zones;
+  // Secondary zones past their SOA expire time without reaching a primary:
+  // answered SERVFAIL (RFC 1035 §3.3.13) until a refresh succeeds.
+  std::vector<const zones::Zone*> expired;
   [[nodiscard]] const ZoneTransferPolicy* zone(dns::NameView origin) const;
+  [[nodiscard]] bool is_expired(const zones::Zone* zone) const {
+    for (const zones::Zone* z : expired) {
+      if (z == zone) return true;
+    }
+    return false;
+  }
 };
 
 // An answer that is sent as several messages, pulled as the socket drains.

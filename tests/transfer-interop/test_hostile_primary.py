@@ -6,7 +6,8 @@ Cases: a truncated stream (CVE-2022-27227), an SOA in the middle of an
 AXFR, a record outside the zone, a record of class CH, a first record that
 is not the SOA, a serial going backwards (RFC 1982, across the 2^32 wrap),
 an unsigned answer where TSIG is configured, an answer signed with another
-key, a stream without its closing SOA.
+key, a stream without its closing SOA; and a zone past its SOA expire time
+answers SERVFAIL until a refresh succeeds.
 
 Usage: test_hostile_primary.py --flatns BIN
 """
@@ -35,11 +36,13 @@ import peers
 
 ZONE = "hostile.example."
 SIGNED_ZONE = "signed.example."
+EXPIRE_ZONE = "expire.example."  # its SOA says expire after 3 s
 ARGS = None
 
 
 def soa(origin, serial):
-    return dns.rrset.from_text(origin, 300, "IN", "SOA", f"ns1.{origin} host.{origin} {serial} 60 30 86400 300")
+    expire = 3 if origin == EXPIRE_ZONE else 86400
+    return dns.rrset.from_text(origin, 300, "IN", "SOA", f"ns1.{origin} host.{origin} {serial} 60 30 {expire} 300")
 
 
 def records(origin, serial, n=20):
@@ -148,13 +151,16 @@ class HostilePrimary(unittest.TestCase):
             text = f.read()
         text = text.replace(f'"{peers.HOST}:{port}", key: {peers.KEY_NAME}}}', f'"{peers.HOST}:{port}"}}')
         text += (f"  - name: {SIGNED_ZONE}\n    file: secondary/{SIGNED_ZONE}zone\n"
-                 f'    primaries: [{{address: "{peers.HOST}:{port}", key: {peers.KEY_NAME}}}]\n')
+                 f'    primaries: [{{address: "{peers.HOST}:{port}", key: {peers.KEY_NAME}}}]\n'
+                 f"  - name: {EXPIRE_ZONE}\n    file: secondary/{EXPIRE_ZONE}zone\n"
+                 f'    primaries: [{{address: "{peers.HOST}:{port}"}}]\n')
         with open(cls.flatns.config, "w") as f:
             f.write(text)
         SCRIPT.keyring = peers.KEYRING
         cls.flatns.run()
         cls.flatns.wait_serial(ZONE, 1)
         cls.flatns.wait_serial(SIGNED_ZONE, 1)
+        cls.flatns.wait_serial(EXPIRE_ZONE, 1)
 
     @classmethod
     def tearDownClass(cls):
@@ -215,6 +221,27 @@ class HostilePrimary(unittest.TestCase):
     def test_answer_signed_with_another_key(self):
         other = dns.tsigkeyring.from_text({peers.KEY_NAME: ("hmac-sha256", "b3RoZXIgc2VjcmV0IGtleQ==")})
         self.refused("good", "TSIG", origin=SIGNED_ZONE, keyring=other)
+
+    def test_expire_then_servfail_until_a_refresh(self):
+        deadline = time.monotonic() + 10
+        rcode = None
+        while time.monotonic() < deadline:
+            r = dns.query.udp(dns.message.make_query(EXPIRE_ZONE, "SOA"), peers.HOST, port=self.flatns.port, timeout=3)
+            rcode = r.rcode()
+            if rcode == dns.rcode.SERVFAIL:
+                break
+            time.sleep(0.2)
+        self.assertEqual(rcode, dns.rcode.SERVFAIL)
+        self.assertIn(f"secondary {EXPIRE_ZONE}: expired", self.flatns.log())
+        SCRIPT.mode = "good"
+        self.notify(EXPIRE_ZONE)  # the primary answers again: the zone comes back
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            r = dns.query.udp(dns.message.make_query(EXPIRE_ZONE, "SOA"), peers.HOST, port=self.flatns.port, timeout=3)
+            if r.rcode() == dns.rcode.NOERROR:
+                break
+            time.sleep(0.2)
+        self.assertEqual(r.rcode(), dns.rcode.NOERROR)
 
     def test_z_a_good_transfer_still_goes_through(self):
         SCRIPT.mode = "good"
