@@ -54,9 +54,9 @@ def process_cpu(pid):
 def wait_soa(port, timeout=600):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        p = subprocess.run(["kdig", f"@{HOST}", "-p", str(port), ORIGIN, "SOA", "+short", "+time=1", "+tries=1"],
+        p = subprocess.run(["kdig", f"@{HOST}", "-p", str(port), ORIGIN, "SOA", "+short", "+timeout=1", "+retry=0"],
                            capture_output=True, text=True)
-        if p.stdout.strip():
+        if any(line and not line.startswith(";;") for line in p.stdout.splitlines()):
             return
         time.sleep(0.2)
     raise RuntimeError(f"nothing answers {ORIGIN} SOA on port {port}")
@@ -72,7 +72,7 @@ def main():
     ap.add_argument("--flatns", required=True)
     ap.add_argument("--records", type=int, default=1000000)
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--port-base", type=int, default=26900)
+    ap.add_argument("--port-base", type=int, default=27750)
     args = ap.parse_args()
     for tool in ("kdig", "nsd", "knotd"):
         if not (shutil.which(tool) or os.path.exists("/usr/sbin/" + tool)):
