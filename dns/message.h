@@ -52,6 +52,7 @@ struct Query {
   uint16_t qtype = 0;
   uint16_t qclass = 0;
   EdnsRequest edns;
+  bool tsig = false;  // a TSIG record ends the message (dns/tsig.h checks it)
 };
 
 enum class QueryStatus : uint8_t {

@@ -195,6 +195,12 @@ class Checker {
   }
 
   const std::string& file() const { return file_; }
+  // For parsers in other files (server/config_transfer.cpp).
+  ConfigProblem problem() {
+    return [this](std::size_t line, const std::string& key, std::string message) {
+      error(line, key, std::move(message));
+    };
+  }
 
  private:
   std::string file_;
@@ -257,7 +263,8 @@ void parse_server(Checker& c, const YAML::Node& node, const std::string& path, s
 using ZoneLines = std::unordered_map<dns::Name, std::size_t, dns::NameHash>;
 
 void parse_zone(Checker& c, const YAML::Node& node, const std::string& path, std::size_t line,
-                const std::filesystem::path& base, std::vector<ZoneEntry>& zones, ZoneLines& first_given) {
+                const std::filesystem::path& base, std::vector<ZoneEntry>& zones, ZoneLines& first_given,
+                std::vector<KeyReference>& key_references) {
   ZoneEntry entry;
   entry.line = line;
   bool has_name = false;
@@ -300,6 +307,18 @@ void parse_zone(Checker& c, const YAML::Node& node, const std::string& path, std
                    static constexpr zones::FlattenMode modes[] = {zones::FlattenMode::Apex, zones::FlattenMode::All,
                                                                   zones::FlattenMode::Off};
                    if (auto i = c.choice(v, p, l, {"apex", "all", "off"})) entry.config.flatten = modes[*i];
+                 }},
+                {"allow_transfer",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   parse_allow_transfer(v, p, l, c.problem(), entry.transfer.allow_transfer, key_references);
+                 }},
+                {"notify",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   parse_transfer_peers(v, p, l, c.problem(), entry.transfer.notify, key_references);
+                 }},
+                {"primaries",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   parse_transfer_peers(v, p, l, c.problem(), entry.transfer.primaries, key_references);
                  }},
             });
   if (!has_name) {
@@ -472,6 +491,7 @@ bool parse_config_text(std::string_view text, const std::string& file_name, Conf
   }
 
   Checker c(file_name, errors);
+  std::vector<KeyReference> key_references;  // checked once every key is read
   c.mapping(root, "", 1,
             {
                 {"server",
@@ -487,8 +507,12 @@ bool parse_config_text(std::string_view text, const std::string& file_name, Conf
                      first_given.reserve(v.size());
                    }
                    c.list(v, p, l, [&](const YAML::Node& z, const std::string& zp, std::size_t zl) {
-                     parse_zone(c, z, zp, zl, base, out.zones, first_given);
+                     parse_zone(c, z, zp, zl, base, out.zones, first_given, key_references);
                    });
+                 }},
+                {"keys",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   parse_tsig_keys(v, p, l, c.problem(), out.keys);
                  }},
                 {"resolver",
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {
@@ -503,6 +527,7 @@ bool parse_config_text(std::string_view text, const std::string& file_name, Conf
     out.zones = std::move(simple_zones->zones);
     for (auto& entry : out.zones) entry.config.file = relative_to(base, entry.config.file);
   }
+  check_transfer_keys(out.keys, key_references, c.problem());
   return errors.size() == errors_before;
 }
 

@@ -35,6 +35,7 @@
 #include <string_view>
 #include <vector>
 
+#include "server/config_transfer.h"
 #include "server/listener_address.h"
 #include "server/log.h"
 #include "server/rrl.h"
@@ -64,6 +65,7 @@ struct ServerSettings {
 struct ZoneEntry {
   zones::ZoneConfig config;  // file already relative to the working directory
   std::size_t line = 0;      // where the entry starts in the config file
+  ZoneTransferConfig transfer;  // allow_transfer, notify, primaries (server/config_transfer.h)
 };
 
 enum class ResolverMode { Recursive, Forward };
@@ -92,6 +94,7 @@ struct FlattenSettings {
 struct Config {
   std::string file;  // the path it was read from
   ServerSettings server;
+  std::vector<dns::TsigKey> keys;  // TSIG keys (server/config_transfer.h)
   std::vector<ZoneEntry> zones;
   ResolverSettings resolver;
   FlattenSettings flatten;

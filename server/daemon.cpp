@@ -8,6 +8,7 @@
 
 #include "flatten/flattener.h"
 #include "server/daemon_zones.h"
+#include "server/transfer_glue.h"
 #include "server/listener_socket.h"
 #include "server/log.h"
 #include "server/resolve_cli.h"
@@ -75,6 +76,9 @@ std::shared_ptr<const WorkerState> Daemon::make_state(std::shared_ptr<const zone
   state->tcp_idle_timeout_ms = config_.server.tcp_idle_timeout_ms;
   state->tcp_max_connections = std::min(config_.server.tcp_max_connections, tcp_connections_possible(config_.server));
   state->rrl = config_.server.rrl;
+  state->transfer =
+      make_transfer_policy(config_, *state->zones, secondaries_ ? secondaries_->expired() : std::vector<dns::Name>{});
+  state->notify_target = secondaries_.get();
   return state;
 }
 
@@ -156,6 +160,10 @@ bool Daemon::start() {
   log_info("flatns " + version_ + " starting with " + config_path_);
 
   if (!start_flatten_service()) return false;
+  uv_async_init(&loop_, &zones_written_, [](uv_async_t* async) { static_cast<Daemon*>(async->data)->reload_zones(); });
+  zones_written_.data = this;
+  zones_written_open_ = true;
+  secondaries_ = std::make_unique<SecondaryService>([this] { uv_async_send(&zones_written_); });
   ZoneSetBuild build = build_zone_set(config_, nullptr);
   log_zone_outcomes(build, "zones loaded");
   release_free_memory();
@@ -193,6 +201,9 @@ bool Daemon::start() {
   log_info("serving " + std::to_string(build.outcomes.size() - build.failed()) + " zones, " +
            std::to_string(build.total_records()) + " records" +
            (build.failed() ? "; " + std::to_string(build.failed()) + " zones failed to load" : ""));
+  notifier_ = std::make_unique<NotifySender>(&loop_);
+  notifier_->zones_loaded(config_, *state_->zones);
+  secondaries_->configure(config_, *state_->zones);
   return true;
 }
 
@@ -233,6 +244,8 @@ void Daemon::reload() {
 void Daemon::publish_zones(std::shared_ptr<const zones::ZoneSet> zones) {
   state_ = make_state(std::move(zones));
   for (auto& worker : workers_) worker->publish(state_);
+  if (notifier_) notifier_->zones_loaded(config_, *state_->zones);
+  if (secondaries_) secondaries_->configure(config_, *state_->zones);
 }
 
 const ZoneEntry* Daemon::zone_entry(std::string_view name, dns::Name& origin, std::string& error) const {
@@ -256,6 +269,7 @@ std::string outcome_message(const ZoneOutcome& o) {
            " records from " + o.file;
   }
   if (o.unchanged) return "zone " + o.zone->origin().to_text() + " unchanged: serial " + std::to_string(o.serial);
+  if (o.awaiting_transfer) return "zone " + o.name + ": secondary with no copy in " + o.file + " yet";
   std::string text;
   for (const auto& e : o.errors) text += "zone " + o.name + ": " + e.to_string() + "\n";
   return text + "zone " + o.name + " failed to load" +
@@ -287,12 +301,28 @@ ZoneCommandResult Daemon::check_zone(std::string_view name) const {
                     std::to_string(outcome.records) + " records in " + outcome.file};
 }
 
+// A secondary zone's file was replaced (server/transfer_secondary.h): every
+// zone is loaded again as on SIGHUP, the config stays as it is.
+void Daemon::reload_zones() {
+  if (stopping_) return;
+  // Only the transferred zone's file changed: the others are kept unread.
+  ZoneSetBuild build = build_zone_set(config_, state_->zones.get());
+  publish_zones(build.zone_set);
+  log_zone_outcomes(build, "zones reloaded after a transfer");
+}
+
 void Daemon::shutdown(int signum) {
   if (stopping_) return;
   stopping_ = true;
   log_info(std::string(signum == SIGINT ? "SIGINT" : "SIGTERM") +
            ": stopping; answering what is in flight");
   for (auto& worker : workers_) worker->stop();
+  if (notifier_) notifier_->stop();
+  if (secondaries_) secondaries_->stop();
+  if (zones_written_open_) {
+    zones_written_open_ = false;
+    uv_close(reinterpret_cast<uv_handle_t*>(&zones_written_), nullptr);
+  }
   for (uv_signal_t* s : {&sighup_, &sigterm_, &sigint_}) {
     uv_close(reinterpret_cast<uv_handle_t*>(s), nullptr);
   }
@@ -325,6 +355,12 @@ int Daemon::run() {
     status = 1;
     for (auto* h : handles) uv_close(reinterpret_cast<uv_handle_t*>(h), nullptr);
     for (auto& worker : workers_) worker->stop();
+    if (notifier_) notifier_->stop();
+    if (secondaries_) secondaries_->stop();
+    if (zones_written_open_) {
+      zones_written_open_ = false;
+      uv_close(reinterpret_cast<uv_handle_t*>(&zones_written_), nullptr);
+    }
     uv_run(&loop_, UV_RUN_DEFAULT);
   }
   for (auto& worker : workers_) worker->join();

@@ -30,6 +30,8 @@
 #include "flatten/answer_cache.h"
 #include "flatten/service.h"
 #include "server/config.h"
+#include "server/transfer_notify.h"
+#include "server/transfer_secondary.h"
 #include "server/worker.h"
 #include "server/worker_state.h"
 
@@ -80,6 +82,11 @@ class Daemon {
   std::shared_ptr<flatten::FlattenCache> flatten_cache_;
   std::unique_ptr<flatten::FlattenService> flatten_service_;  // outlives the workers
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<NotifySender> notifier_;  // NOTIFY to each zone's secondaries
+  std::unique_ptr<SecondaryService> secondaries_;  // refreshes zones with primaries:
+  uv_async_t zones_written_{};  // a secondary zone's file was replaced: reload zones
+  bool zones_written_open_ = false;
+  void reload_zones();
   uv_loop_t loop_{};
   uv_signal_t sighup_{}, sigterm_{}, sigint_{};
   bool stopping_ = false;

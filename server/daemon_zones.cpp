@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 
 #include "server/log.h"
@@ -48,7 +49,7 @@ std::string format_seconds(double seconds) {
 
 std::size_t ZoneSetBuild::failed() const {
   std::size_t n = 0;
-  for (const auto& o : outcomes) n += (o.loaded || o.unchanged) ? 0 : 1;
+  for (const auto& o : outcomes) n += (o.loaded || o.unchanged || o.awaiting_transfer) ? 0 : 1;
   return n;
 }
 
@@ -82,6 +83,11 @@ ZoneOutcome load_zone_entry(const ZoneEntry& entry, const zones::ZoneSet* curren
   }
   outcome.name = entry.config.origin.to_text();
   outcome.file = entry.config.file;
+  std::error_code ignored;
+  if (!before && !entry.transfer.primaries.empty() && !std::filesystem::exists(entry.config.file, ignored)) {
+    outcome.awaiting_transfer = true;  // server/transfer_secondary.h fetches it
+    return outcome;
+  }
   zones::ZoneLoadResult result = zones::load_zone(entry.config);
   outcome.errors = std::move(result.errors);
   outcome.warnings = std::move(result.warnings);
@@ -153,7 +159,9 @@ std::shared_ptr<const zones::ZoneSet> replace_zone(const zones::ZoneSet& current
 void log_zone_outcome(const ZoneOutcome& o, bool quiet) {
   for (const auto& w : o.warnings) log_warn("zone " + o.name + ": " + w.to_string());
   for (const auto& e : o.errors) log_error("zone " + o.name + ": " + e.to_string());
-  if (o.loaded) {
+  if (o.awaiting_transfer) {
+    log_info("zone " + o.name + ": secondary with no copy in " + o.file + " yet; served after its first transfer");
+  } else if (o.loaded) {
     const LogLevel level = quiet ? LogLevel::Debug : LogLevel::Info;
     if (log_enabled(level)) {
       log_message(level, "zone " + o.name + " loaded: serial " + std::to_string(o.serial) + ", " +

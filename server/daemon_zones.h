@@ -31,6 +31,7 @@ struct ZoneOutcome {
   bool unchanged = false;      // entry and files as before: the previous snapshot is kept, not reparsed
   bool kept_previous = false;  // failed, and the previous snapshot is kept
   bool was_served = false;     // the set it was loaded against served this zone
+  bool awaiting_transfer = false;  // a secondary zone with no copy yet: its primaries will send it
   std::size_t records = 0;     // records served (0 when nothing is)
   uint32_t serial = 0;         // SOA serial of what is served (when zone is set)
   std::vector<zones::ZoneFileError> errors;
@@ -43,7 +44,7 @@ struct ZoneSetBuild {
   std::vector<std::string> removed;   // zones of `previous` that are no longer configured
   double seconds = 0;                 // wall-clock time of the build
   unsigned threads = 1;               // threads that parsed zone files
-  [[nodiscard]] std::size_t failed() const;     // neither loaded nor unchanged
+  [[nodiscard]] std::size_t failed() const;     // neither loaded, unchanged nor awaiting a transfer
   [[nodiscard]] std::size_t loaded() const;     // parsed now
   [[nodiscard]] std::size_t unchanged() const;  // snapshot kept as it was
   [[nodiscard]] std::size_t total_records() const;

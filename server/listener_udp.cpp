@@ -121,12 +121,15 @@ std::size_t UdpListener::run_batch() {
   ctx.tcp = false;
   ctx.nsid = state.nsid;
   ctx.flatten = state.flatten.get();
+  ctx.transfer = state.transfer.get();
+  ctx.notify_target = state.notify_target;
   std::size_t answers = 0;
   for (std::size_t i = 0; i < static_cast<std::size_t>(received); ++i) {
     const msghdr& in = b.in[i].msg_hdr;
     if (in.msg_flags & MSG_TRUNC) continue;  // cannot happen with 64 KiB slots; never answer a part
     const std::span<const uint8_t> query(b.receive_slot(i).data(), b.in[i].msg_len);
     const std::span<uint8_t> slot = b.response_slot(i);
+    ctx.client = reinterpret_cast<const sockaddr*>(&b.peers[i]);
     bool parked = false;
     const UdpDestination* destination = nullptr;
     if (packet_info_) {

@@ -2,6 +2,7 @@
 
 #include "dns/message.h"
 #include "dns/rrtype.h"
+#include "server/transfer_glue.h"
 #include "zones/answer.h"
 
 namespace flatns::server {
@@ -26,6 +27,15 @@ std::size_t answer_query(const zones::ZoneSet& zones, std::span<const uint8_t> q
   const dns::QueryStatus status = dns::parse_query(query, q);
   if (status == dns::QueryStatus::Drop || out.size() < dns::kMinUdpPayload) return 0;
 
+  if (status == dns::QueryStatus::NotImp && q.opcode == dns::opcode::NOTIFY && ctx.transfer) {
+    return answer_notify_udp(*ctx.transfer, ctx.notify_target, query, ctx.client, out);
+  }
+  // A signed query (a secondary's SOA check, say) gets a signed answer.
+  if (q.tsig && ctx.transfer) return answer_signed_query(zones, *ctx.transfer, query, out, ctx);
+  // An IXFR query carries the client's SOA, which parse_query calls FORMERR.
+  if (q.has_question && q.opcode == dns::opcode::QUERY && (q.qtype == dns::rrtype::AXFR || q.qtype == dns::rrtype::IXFR) && ctx.transfer) {
+    return answer_transfer_udp(zones, *ctx.transfer, query, ctx.client, out);
+  }
   dns::ResponseBuilder rb(out);
   rb.start(q, response_limit(q, ctx, out.size()));
   if (q.edns.present && q.edns.nsid && !ctx.nsid.empty()) rb.set_nsid(ctx.nsid);
@@ -62,6 +72,10 @@ std::size_t answer_query(const zones::ZoneSet& zones, std::span<const uint8_t> q
   const zones::Zone* zone = zones.find(qname_hashes);
   if (!zone) {
     rb.set_rcode(dns::rcode::REFUSED);
+    return rb.finish();
+  }
+  if (ctx.transfer && !ctx.transfer->expired.empty() && ctx.transfer->is_expired(zone)) {
+    rb.set_rcode(dns::rcode::SERVFAIL);  // an expired secondary zone (server/transfer_secondary.h)
     return rb.finish();
   }
   if (ctx.flatten) {

@@ -8,7 +8,10 @@
 #include <span>
 #include <string_view>
 
+#include <sys/socket.h>
+
 #include "flatten/flattener.h"
+#include "transfer/outgoing.h"
 #include "zones/zone_set.h"
 
 namespace flatns::server {
@@ -25,6 +28,10 @@ struct QueryContext {
   // once (a final call). When it comes back with Outcome::Park the returned
   // length is 0 and the caller holds the query (server/query_parking.h).
   flatten::FlattenCall* flatten_call = nullptr;
+  // AXFR/IXFR over UDP go to transfer/ (server/transfer_glue.h); null: REFUSED.
+  const transfer::TransferPolicy* transfer = nullptr;
+  const sockaddr* client = nullptr;  // who asked (transfer ACLs)
+  class NotifyTarget* notify_target = nullptr;  // where a NOTIFY for a secondary zone goes
 };
 
 // Writes the response to `query` into `out` and returns its length, or 0

@@ -10,9 +10,12 @@
 
 #include "flatten/flattener.h"
 #include "server/rrl.h"
+#include "transfer/outgoing.h"
 #include "zones/zone_set.h"
 
 namespace flatns::server {
+
+class NotifyTarget;  // server/transfer_secondary.h
 
 struct WorkerState {
   std::shared_ptr<const zones::ZoneSet> zones;
@@ -22,6 +25,8 @@ struct WorkerState {
   uint32_t tcp_max_connections = 1024;
   RrlSettings rrl;  // each worker keeps its own table (server/rrl.h)
   uint32_t flatten_deadline_ms = 1200;  // a parked query is answered by then
+  std::shared_ptr<const transfer::TransferPolicy> transfer;  // null: AXFR/IXFR refused
+  NotifyTarget* notify_target = nullptr;  // accepted NOTIFYs go there (it outlives the workers)
 };
 
 }  // namespace flatns::server
