@@ -9,6 +9,7 @@
 #include "server/daemon_zones.h"
 #include "server/listener_socket.h"
 #include "server/log.h"
+#include "server/operations.h"
 #include "server/resolve_cli.h"
 #include "zones/zone.h"
 
@@ -55,6 +56,11 @@ uint32_t tcp_connections_possible(const ServerSettings& server) {
 
 }  // namespace
 
+Daemon::Daemon(std::string config_path, std::string version)
+    : config_path_(std::move(config_path)), version_(std::move(version)) {}
+
+Daemon::~Daemon() = default;
+
 std::shared_ptr<const WorkerState> Daemon::make_state(std::shared_ptr<const zones::ZoneSet> zones) const {
   auto state = std::make_shared<WorkerState>();
   state->zones = std::move(zones);
@@ -69,6 +75,7 @@ std::shared_ptr<const WorkerState> Daemon::make_state(std::shared_ptr<const zone
   state->tcp_idle_timeout_ms = config_.server.tcp_idle_timeout_ms;
   state->tcp_max_connections = std::min(config_.server.tcp_max_connections, tcp_connections_possible(config_.server));
   state->rrl = config_.server.rrl;
+  if (ops_) state->zone_slots = ops_->zone_slots(*state->zones);
   return state;
 }
 
@@ -150,8 +157,10 @@ bool Daemon::start() {
   log_info("flatns " + version_ + " starting with " + config_path_);
 
   if (!start_flatten_service()) return false;
+  ops_ = std::make_unique<Operations>(*this);
   ZoneSetBuild build = build_zone_set(config_, nullptr);
   log_zone_outcomes(build);
+  ops_->zones_loaded(build);
   state_ = make_state(build.zone_set);
 
   for (const auto& address : config_.server.listen) {
@@ -164,13 +173,18 @@ bool Daemon::start() {
     }
   }
   for (unsigned i = 0; i < config_.server.workers; ++i) {
-    auto worker = std::make_unique<Worker>(i, state_, flatten_service_.get(), config_.flatten.max_pending);
+    auto worker =
+        std::make_unique<Worker>(i, state_, flatten_service_.get(), config_.flatten.max_pending, ops_->observer(i));
     std::string error;
     if (!worker->bind(config_.server.listen, error)) {
       log_error("not started: cannot listen: " + error);
       return false;
     }
     workers_.push_back(std::move(worker));
+  }
+  if (std::string error; !ops_->start(error)) {
+    log_error("not started: " + error);
+    return false;
   }
   for (auto& worker : workers_) {
     std::string error;
@@ -186,15 +200,20 @@ bool Daemon::start() {
   log_info("serving " + std::to_string(build.outcomes.size() - build.failed()) + " zones, " +
            std::to_string(build.total_records()) + " records" +
            (build.failed() ? "; " + std::to_string(build.failed()) + " zones failed to load" : ""));
+  ops_->notify_ready();
   return true;
 }
 
 void Daemon::reload() {
   log_info("SIGHUP: reloading " + config_path_);
+  ops_->reload_started();
   Config next;
   std::vector<ConfigError> errors;
   if (!load_config_file(config_path_, next, errors)) {
     log_config_errors(errors, "reload: ");
+    std::vector<std::string> texts;
+    for (const auto& e : errors) texts.push_back(e.to_string());
+    ops_->reload_failed(texts);
     log_error("reload aborted: " + std::to_string(errors.size()) +
               " error(s) in the configuration; still serving the previous configuration and zones");
     return;
@@ -226,6 +245,7 @@ void Daemon::reload() {
   }
   state_ = make_state(build.zone_set);
   for (auto& worker : workers_) worker->publish(state_);
+  ops_->reload_done(build);
   log_info("reload done: " + std::to_string(build.zone_set->zones().size()) + " zones served" +
            (build.failed() ? ", " + std::to_string(build.failed()) + " failed to load" : ""));
 }
@@ -235,6 +255,7 @@ void Daemon::shutdown(int signum) {
   stopping_ = true;
   log_info(std::string(signum == SIGINT ? "SIGINT" : "SIGTERM") +
            ": stopping; answering what is in flight");
+  if (ops_) ops_->stop_listening();
   for (auto& worker : workers_) worker->stop();
   for (uv_signal_t* s : {&sighup_, &sigterm_, &sigint_}) {
     uv_close(reinterpret_cast<uv_handle_t*>(s), nullptr);
@@ -267,12 +288,14 @@ int Daemon::run() {
   } else {
     status = 1;
     for (auto* h : handles) uv_close(reinterpret_cast<uv_handle_t*>(h), nullptr);
+    if (ops_) ops_->stop_listening();
     for (auto& worker : workers_) worker->stop();
     uv_run(&loop_, UV_RUN_DEFAULT);
   }
   for (auto& worker : workers_) worker->join();
   workers_.clear();
   if (flatten_service_) flatten_service_->stop();
+  if (ops_) ops_->stop();
   uv_loop_close(&loop_);
   if (status == 0) log_info("stopped");
   return status;

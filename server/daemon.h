@@ -32,10 +32,12 @@
 
 namespace flatns::server {
 
+class Operations;
+
 class Daemon {
  public:
-  Daemon(std::string config_path, std::string version)
-      : config_path_(std::move(config_path)), version_(std::move(version)) {}
+  Daemon(std::string config_path, std::string version);
+  ~Daemon();
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
 
@@ -43,6 +45,7 @@ class Daemon {
   [[nodiscard]] int run();
 
  private:
+  friend class Operations;  // the control channel, metrics and dnstap (server/operations.h)
   [[nodiscard]] bool start();
   void reload();
   void shutdown(int signum);
@@ -58,6 +61,7 @@ class Daemon {
   std::shared_ptr<const WorkerState> state_;
   std::shared_ptr<flatten::FlattenCache> flatten_cache_;
   std::unique_ptr<flatten::FlattenService> flatten_service_;  // outlives the workers
+  std::unique_ptr<Operations> ops_;                           // outlives the workers too
   std::vector<std::unique_ptr<Worker>> workers_;
   uv_loop_t loop_{};
   uv_signal_t sighup_{}, sigterm_{}, sigint_{};

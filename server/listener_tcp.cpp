@@ -47,6 +47,7 @@ struct TcpServer::Connection {
   }
   uint64_t id = 0;
   unsigned parked = 0;  // queries waiting for a flattened answer
+  sockaddr_storage peer{};  // the client, for dnstap (family 0 unless someone observes)
   // Nothing left to send and nothing to wait for.
   bool settled() const { return !write_in_flight && pending.empty() && parked == 0; }
 };
@@ -156,6 +157,10 @@ void TcpServer::accept(uv_stream_t* listener) {
     return;
   }
   uv_tcp_nodelay(&c.tcp, 1);
+  if (buffers_.observer) {
+    int length = sizeof c.peer;
+    uv_tcp_getpeername(&c.tcp, reinterpret_cast<sockaddr*>(&c.peer), &length);
+  }
   if (uv_read_start(reinterpret_cast<uv_stream_t*>(&c.tcp), on_alloc, on_read) != 0) {
     close_connection(c);
     return;
@@ -200,6 +205,8 @@ void TcpServer::process_frames(Connection& c) {
   ctx.tcp = true;
   ctx.nsid = state.nsid;
   ctx.flatten = state.flatten.get();
+  ctx.observer = buffers_.observer;
+  ctx.peer = c.peer.ss_family != 0 ? reinterpret_cast<const sockaddr*>(&c.peer) : nullptr;
   std::size_t pos = 0;
   bool answered = false;
   while (c.input_used - pos >= 2 && c.queued_output() < kMaxPendingOutput) {

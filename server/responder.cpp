@@ -20,8 +20,27 @@ std::size_t response_limit(const dns::Query& q, const QueryContext& ctx, std::si
 
 }  // namespace
 
+namespace {
+
+std::size_t answer(const zones::ZoneSet& zones, std::span<const uint8_t> query, std::span<uint8_t> out,
+                   const QueryContext& ctx, const zones::Zone*& zone);
+
+}  // namespace
+
 std::size_t answer_query(const zones::ZoneSet& zones, std::span<const uint8_t> query,
                          std::span<uint8_t> out, const QueryContext& ctx) {
+  const zones::Zone* zone = nullptr;
+  const std::size_t length = answer(zones, query, out, ctx, zone);
+  if (ctx.observer && !(ctx.flatten_call && ctx.flatten_call->outcome == zones::FlattenCall::Outcome::Park)) {
+    ctx.observer->answered(ctx.tcp, ctx.peer, query, out.first(length), zone);
+  }
+  return length;
+}
+
+namespace {
+
+std::size_t answer(const zones::ZoneSet& zones, std::span<const uint8_t> query, std::span<uint8_t> out,
+                   const QueryContext& ctx, const zones::Zone*& zone_out) {
   dns::Query q;
   const dns::QueryStatus status = dns::parse_query(query, q);
   if (status == dns::QueryStatus::Drop || out.size() < dns::kMinUdpPayload) return 0;
@@ -60,6 +79,7 @@ std::size_t answer_query(const zones::ZoneSet& zones, std::span<const uint8_t> q
   dns::NameHashes qname_hashes;
   qname_hashes.compute(q.qname.view());
   const zones::Zone* zone = zones.find(qname_hashes);
+  zone_out = zone;
   if (!zone) {
     rb.set_rcode(dns::rcode::REFUSED);
     return rb.finish();
@@ -68,5 +88,7 @@ std::size_t answer_query(const zones::ZoneSet& zones, std::span<const uint8_t> q
   if (ctx.flatten_call && ctx.flatten_call->outcome == zones::FlattenCall::Outcome::Park) return 0;
   return rb.finish();
 }
+
+}  // namespace
 
 }  // namespace flatns::server

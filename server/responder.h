@@ -8,6 +8,7 @@
 #include <span>
 #include <string_view>
 
+#include "server/query_observer.h"
 #include "zones/answer.h"
 #include "zones/zone_set.h"
 
@@ -25,6 +26,10 @@ struct QueryContext {
   // (a final call). When it comes back with Outcome::Park the returned
   // length is 0 and the caller holds the query (server/query_parking.h).
   zones::FlattenCall* flatten_call = nullptr;
+  // Counts and logs the query with its final response (metrics, dnstap);
+  // null: nothing is recorded. `peer`: the client, when known.
+  QueryObserver* observer = nullptr;
+  const sockaddr* peer = nullptr;
 };
 
 // Writes the response to `query` into `out` and returns its length, or 0

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "server/query_observer.h"
 #include "server/rrl.h"
 #include "zones/answer.h"
 #include "zones/zone_set.h"
@@ -22,6 +23,7 @@ struct WorkerState {
   uint32_t tcp_max_connections = 1024;
   RrlSettings rrl;  // each worker keeps its own table (server/rrl.h)
   uint32_t flatten_deadline_ms = 1200;  // a parked query is answered by then
+  std::shared_ptr<const ZoneSlots> zone_slots;  // metric label per zone; null: no counting
 };
 
 }  // namespace flatns::server
