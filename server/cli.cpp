@@ -35,7 +35,7 @@ void general_help(std::ostream& out) {
          "  serve          run the server\n"
          "  check-config   check a configuration file and every zone it names\n"
          "  check-zone     check one zone file\n"
-         "  resolve        resolve a name with the embedded resolver\n"
+         "  resolve        resolve a name once with the embedded validating resolver\n"
          "  ctl            ask the running server (status, reload, upstreams, ...)\n"
          "\n"
          "Options:\n"
