@@ -57,12 +57,152 @@ const char* transport_name(std::size_t t) { return t == 0 ? "udp" : "tcp"; }
 
 namespace {
 
-std::vector<Family> collect(Operations& ops, const std::vector<std::unique_ptr<QueryObserver>>& observers,
-                            const std::vector<std::string>& slot_names, std::size_t other_slot,
-                            const std::optional<std::vector<UpstreamRow>>& upstreams,
-                            const flatten::FlattenService* service, const DnstapLog* dnstap,
-                            std::size_t zones_served, std::size_t zones_failed, uint64_t reloads,
-                            uint64_t reload_failures, double uptime_s);
+using Observers = std::vector<std::unique_ptr<QueryObserver>>;
+
+// Queries, responses and RRL, summed over the workers.
+void collect_queries(const Observers& observers, std::vector<Family>& out) {
+  auto sum = [&](auto&& get) {
+    uint64_t total = 0;
+    for (const auto& o : observers) total += get(o->stats());
+    return static_cast<double>(total);
+  };
+  Family queries{"flatns_queries_total", "counter", "DNS queries received, by transport and query type", {}};
+  Family responses{"flatns_responses_total", "counter", "DNS responses sent, by transport and rcode", {}};
+  Family dropped{"flatns_queries_dropped_total", "counter",
+                 "queries left unanswered (malformed beyond FORMERR, or QR=1), by transport", {}};
+  for (std::size_t t = 0; t < kTransports; ++t) {
+    for (std::size_t s = 0; s < kTypeSlots; ++s) {
+      queries.add({{"transport", transport_name(t)}, {"qtype", std::string(type_slot_name(s))}},
+                  sum([&](const QueryStats& q) { return q.queries[t][s].get(); }));
+    }
+    for (std::size_t rc = 0; rc < kRcodeSlots; ++rc) {
+      const double v = sum([&](const QueryStats& q) { return q.responses[t][rc].get(); });
+      // Every transport and the common rcodes always appear (so a rate
+      // starts at 0); the rare ones once they happen.
+      if (v > 0 || rc <= 5) responses.add({{"transport", transport_name(t)}, {"rcode", std::string(rcode_name(rc))}}, v);
+    }
+    dropped.add({{"transport", transport_name(t)}}, sum([&](const QueryStats& q) { return q.dropped[t].get(); }));
+  }
+  out.push_back(std::move(queries));
+  out.push_back(std::move(responses));
+  out.push_back(std::move(dropped));
+  out.push_back(Family{"flatns_responses_truncated_total", "counter", "UDP responses sent with TC=1", {}}.add(
+      {}, sum([](const QueryStats& q) { return q.truncated.get(); })));
+  out.push_back(Family{"flatns_rrl_dropped_total", "counter", "UDP responses dropped by response rate limiting", {}}.add(
+      {}, sum([](const QueryStats& q) { return q.rrl_dropped.get(); })));
+  out.push_back(Family{"flatns_rrl_slipped_total", "counter",
+                       "UDP responses sent truncated instead by response rate limiting (slip)", {}}
+                    .add({}, sum([](const QueryStats& q) { return q.rrl_slipped.get(); })));
+
+}
+
+// Per zone (sticky labels, then "other") and flattened answers by outcome.
+void collect_zones(const Observers& observers, const std::vector<std::string>& slot_names, std::size_t other_slot,
+                   std::vector<Family>& out) {
+  auto sum = [&](auto&& get) {
+    uint64_t total = 0;
+    for (const auto& o : observers) total += get(o->stats());
+    return static_cast<double>(total);
+  };
+  Family zone_queries{"flatns_zone_queries_total", "counter",
+                      "queries answered from each zone (the first metrics_max_zones zones; the rest as zone=\"other\")", {}};
+  Family zone_flattened{"flatns_zone_flattened_total", "counter", "flattened answers per zone (as flatns_zone_queries_total)", {}};
+  for (std::size_t slot = 0; slot <= slot_names.size(); ++slot) {
+    const std::size_t index = slot < slot_names.size() ? slot : other_slot;
+    const std::string name = slot < slot_names.size() ? slot_names[slot] : "other";
+    zone_queries.add({{"zone", name}}, sum([&](const QueryStats& q) { return q.zone_queries[index].get(); }));
+    zone_flattened.add({{"zone", name}}, sum([&](const QueryStats& q) { return q.zone_flattened[index].get(); }));
+  }
+  out.push_back(std::move(zone_queries));
+  out.push_back(std::move(zone_flattened));
+
+  Family flattened{"flatns_flattened_total", "counter",
+                   "flattened A/AAAA answers by outcome: cached (or a local target), resolved (after waiting), stale "
+                   "(RFC 8767), servfail",
+                   {}};
+  for (std::size_t o = 0; o < kFlattenOutcomes; ++o) {
+    flattened.add({{"outcome", std::string(flatten_outcome_name(o))}},
+                  sum([&](const QueryStats& q) { return q.flattened[o].get(); }));
+  }
+  out.push_back(std::move(flattened));
+  Family servfail{"flatns_flattened_servfail_total", "counter",
+                  "flattened answers that were SERVFAIL, by Extended DNS Error code (RFC 8914)", {}};
+  for (std::size_t e = 0; e < kEdeSlots; ++e) {
+    const double v = sum([&](const QueryStats& q) { return q.flattened_servfail_ede[e].get(); });
+    if (v > 0) servfail.add({{"ede", e + 1 < kEdeSlots ? std::to_string(e) : "other"}}, v);
+  }
+  if (!servfail.samples.empty()) out.push_back(std::move(servfail));
+
+}
+
+// The flatten service: resolutions and their latency histogram.
+void collect_service(const flatten::FlattenService& service, std::vector<Family>& out) {
+  const auto c = service.counters();
+  out.push_back(Family{"flatns_flatten_resolutions_total", "counter",
+                       "resolutions of external flattening targets started (prefetches included)", {}}
+                    .add({}, static_cast<double>(c.resolutions)));
+  out.push_back(Family{"flatns_flatten_coalesced_total", "counter",
+                       "requests that joined a resolution already in flight", {}}
+                    .add({}, static_cast<double>(c.coalesced)));
+  out.push_back(Family{"flatns_flatten_prefetches_total", "counter", "background refreshes of cached answers", {}}
+                    .add({}, static_cast<double>(c.prefetches)));
+  out.push_back(Family{"flatns_flatten_failures_total", "counter", "resolutions that ended in a failure", {}}
+                    .add({}, static_cast<double>(c.failures)));
+  const auto latency = service.latency();
+  Family histogram{"flatns_flatten_resolution_duration_seconds", "histogram",
+                   "time to resolve an external flattening target", {}};
+  uint64_t cumulative = 0;
+  for (std::size_t b = 0; b < flatten::kResolutionLatencyBuckets; ++b) {
+    cumulative += latency.buckets[b];
+    const std::string le =
+        b < std::size(flatten::kResolutionLatencyBoundsMs) ? number(flatten::kResolutionLatencyBoundsMs[b] / 1000.0) : "+Inf";
+    histogram.add({{"__suffix", "_bucket"}, {"le", le}}, static_cast<double>(cumulative));
+  }
+  histogram.add({{"__suffix", "_sum"}}, latency.sum_ms / 1000.0);
+  histogram.add({{"__suffix", "_count"}}, static_cast<double>(cumulative));
+  out.push_back(std::move(histogram));
+}
+
+// The resolver's upstream servers, the most queried with a label each.
+void collect_upstreams(const std::vector<UpstreamRow>& upstream_rows, std::vector<Family>& out) {
+  std::vector<const UpstreamRow*> rows;
+  for (const auto& r : upstream_rows) rows.push_back(&r);
+  std::stable_sort(rows.begin(), rows.end(), [](const UpstreamRow* a, const UpstreamRow* b) {
+    return a->record.answers + a->record.timeouts > b->record.answers + b->record.timeouts;
+  });
+  Family sent{"flatns_upstream_queries_total", "counter",
+              "queries the resolver sent to each upstream server (answered or timed out; the most queried "
+              "servers, the rest as server=\"other\")", {}};
+  Family timeouts{"flatns_upstream_timeouts_total", "counter", "upstream queries that timed out, by server", {}};
+  Family bogus{"flatns_upstream_bogus_total", "counter", "upstream answers that failed DNSSEC validation, by server", {}};
+  Family backed_off{"flatns_upstream_backed_off", "gauge", "1 while the resolver avoids the server", {}};
+  uint64_t other_sent = 0, other_timeouts = 0, other_bogus = 0, other_off = 0;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& r = rows[i]->record;
+    const bool off = r.backoff_until_ms > rows[i]->now_ms;
+    if (i < kMaxUpstreamLabels) {
+      Labels l = {{"server", rows[i]->server}};
+      sent.add(l, static_cast<double>(r.answers + r.timeouts));
+      timeouts.add(l, static_cast<double>(r.timeouts));
+      bogus.add(l, static_cast<double>(r.bogus));
+      backed_off.add(l, off ? 1 : 0);
+    } else {
+      other_sent += r.answers + r.timeouts;
+      other_timeouts += r.timeouts;
+      other_bogus += r.bogus;
+      other_off += off ? 1 : 0;
+    }
+  }
+  if (rows.size() > kMaxUpstreamLabels) {
+    sent.add({{"server", "other"}}, static_cast<double>(other_sent));
+    timeouts.add({{"server", "other"}}, static_cast<double>(other_timeouts));
+    bogus.add({{"server", "other"}}, static_cast<double>(other_bogus));
+    backed_off.add({{"server", "other"}}, static_cast<double>(other_off));
+  }
+  for (Family* f : {&sent, &timeouts, &bogus, &backed_off}) {
+    if (!f->samples.empty()) out.push_back(std::move(*f));
+  }
+}
 
 }  // namespace
 
@@ -82,8 +222,29 @@ std::string Operations::render_metrics() {
     failures = reload_failures_;
   }
   const double uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-  const auto families = collect(*this, observers_, names, max_zone_slots_, upstreams, daemon_.flatten_service_.get(),
-                                dnstap_.get(), served, failed, reloads, failures, uptime);
+  std::vector<Family> families;
+  collect_queries(observers_, families);
+  collect_zones(observers_, names, max_zone_slots_, families);
+  if (daemon_.flatten_service_) collect_service(*daemon_.flatten_service_, families);
+  if (upstreams) collect_upstreams(*upstreams, families);
+  families.push_back(Family{"flatns_zones_loaded", "gauge", "zones being served", {}}.add({}, static_cast<double>(served)));
+  families.push_back(Family{"flatns_zones_failed", "gauge", "configured zones whose last load failed", {}}.add(
+      {}, static_cast<double>(failed)));
+  families.push_back(Family{"flatns_reloads_total", "counter", "reloads (SIGHUP or flatns ctl reload)", {}}.add(
+      {}, static_cast<double>(reloads)));
+  families.push_back(Family{"flatns_reload_failures_total", "counter",
+                       "reloads with a bad configuration or a zone that failed to load", {}}
+                    .add({}, static_cast<double>(failures)));
+  if (dnstap_) {
+    const auto c = dnstap_->counters();
+    families.push_back(Family{"flatns_dnstap_messages_total", "counter", "dnstap messages written", {}}.add(
+        {}, static_cast<double>(c.written)));
+    families.push_back(Family{"flatns_dnstap_dropped_total", "counter",
+                         "dnstap messages dropped (queue full or message too large); answers never wait", {}}
+                      .add({}, static_cast<double>(c.dropped)));
+  }
+  families.push_back(Family{"flatns_uptime_seconds", "gauge", "seconds since flatns started", {}}.add({}, uptime));
+
   std::string out;
   out.reserve(16384);
   for (const auto& f : families) {
@@ -134,165 +295,5 @@ ControlReply Operations::stats() {
   }
   return reply;
 }
-
-namespace {
-
-std::vector<Family> collect(Operations&, const std::vector<std::unique_ptr<QueryObserver>>& observers,
-                            const std::vector<std::string>& slot_names, std::size_t other_slot,
-                            const std::optional<std::vector<UpstreamRow>>& upstreams,
-                            const flatten::FlattenService* service, const DnstapLog* dnstap,
-                            std::size_t zones_served, std::size_t zones_failed, uint64_t reloads,
-                            uint64_t reload_failures, double uptime_s) {
-  auto sum = [&](auto&& get) {
-    uint64_t total = 0;
-    for (const auto& o : observers) total += get(o->stats());
-    return static_cast<double>(total);
-  };
-  std::vector<Family> out;
-  Family queries{"flatns_queries_total", "counter", "DNS queries received, by transport and query type", {}};
-  Family responses{"flatns_responses_total", "counter", "DNS responses sent, by transport and rcode", {}};
-  Family dropped{"flatns_queries_dropped_total", "counter",
-                 "queries left unanswered (malformed beyond FORMERR, or QR=1), by transport", {}};
-  for (std::size_t t = 0; t < kTransports; ++t) {
-    for (std::size_t s = 0; s < kTypeSlots; ++s) {
-      queries.add({{"transport", transport_name(t)}, {"qtype", std::string(type_slot_name(s))}},
-                  sum([&](const QueryStats& q) { return q.queries[t][s].get(); }));
-    }
-    for (std::size_t rc = 0; rc < kRcodeSlots; ++rc) {
-      const double v = sum([&](const QueryStats& q) { return q.responses[t][rc].get(); });
-      // Every transport and the common rcodes always appear (so a rate
-      // starts at 0); the rare ones once they happen.
-      if (v > 0 || rc <= 5) responses.add({{"transport", transport_name(t)}, {"rcode", std::string(rcode_name(rc))}}, v);
-    }
-    dropped.add({{"transport", transport_name(t)}}, sum([&](const QueryStats& q) { return q.dropped[t].get(); }));
-  }
-  out.push_back(std::move(queries));
-  out.push_back(std::move(responses));
-  out.push_back(std::move(dropped));
-  out.push_back(Family{"flatns_responses_truncated_total", "counter", "UDP responses sent with TC=1", {}}.add(
-      {}, sum([](const QueryStats& q) { return q.truncated.get(); })));
-  out.push_back(Family{"flatns_rrl_dropped_total", "counter", "UDP responses dropped by response rate limiting", {}}.add(
-      {}, sum([](const QueryStats& q) { return q.rrl_dropped.get(); })));
-  out.push_back(Family{"flatns_rrl_slipped_total", "counter",
-                       "UDP responses sent truncated instead by response rate limiting (slip)", {}}
-                    .add({}, sum([](const QueryStats& q) { return q.rrl_slipped.get(); })));
-
-  Family zone_queries{"flatns_zone_queries_total", "counter",
-                      "queries answered from each zone (the first metrics_max_zones zones; the rest as zone=\"other\")", {}};
-  Family zone_flattened{"flatns_zone_flattened_total", "counter", "flattened answers per zone (as flatns_zone_queries_total)", {}};
-  for (std::size_t slot = 0; slot <= slot_names.size(); ++slot) {
-    const std::size_t index = slot < slot_names.size() ? slot : other_slot;
-    const std::string name = slot < slot_names.size() ? slot_names[slot] : "other";
-    zone_queries.add({{"zone", name}}, sum([&](const QueryStats& q) { return q.zone_queries[index].get(); }));
-    zone_flattened.add({{"zone", name}}, sum([&](const QueryStats& q) { return q.zone_flattened[index].get(); }));
-  }
-  out.push_back(std::move(zone_queries));
-  out.push_back(std::move(zone_flattened));
-
-  Family flattened{"flatns_flattened_total", "counter",
-                   "flattened A/AAAA answers by outcome: cached (or a local target), resolved (after waiting), stale "
-                   "(RFC 8767), servfail",
-                   {}};
-  for (std::size_t o = 0; o < kFlattenOutcomes; ++o) {
-    flattened.add({{"outcome", std::string(flatten_outcome_name(o))}},
-                  sum([&](const QueryStats& q) { return q.flattened[o].get(); }));
-  }
-  out.push_back(std::move(flattened));
-  Family servfail{"flatns_flattened_servfail_total", "counter",
-                  "flattened answers that were SERVFAIL, by Extended DNS Error code (RFC 8914)", {}};
-  for (std::size_t e = 0; e < kEdeSlots; ++e) {
-    const double v = sum([&](const QueryStats& q) { return q.flattened_servfail_ede[e].get(); });
-    if (v > 0) servfail.add({{"ede", e + 1 < kEdeSlots ? std::to_string(e) : "other"}}, v);
-  }
-  if (!servfail.samples.empty()) out.push_back(std::move(servfail));
-
-  if (service) {
-    const auto c = service->counters();
-    out.push_back(Family{"flatns_flatten_resolutions_total", "counter",
-                         "resolutions of external flattening targets started (prefetches included)", {}}
-                      .add({}, static_cast<double>(c.resolutions)));
-    out.push_back(Family{"flatns_flatten_coalesced_total", "counter",
-                         "requests that joined a resolution already in flight", {}}
-                      .add({}, static_cast<double>(c.coalesced)));
-    out.push_back(Family{"flatns_flatten_prefetches_total", "counter", "background refreshes of cached answers", {}}
-                      .add({}, static_cast<double>(c.prefetches)));
-    out.push_back(Family{"flatns_flatten_failures_total", "counter", "resolutions that ended in a failure", {}}
-                      .add({}, static_cast<double>(c.failures)));
-    const auto latency = service->latency();
-    Family histogram{"flatns_flatten_resolution_duration_seconds", "histogram",
-                     "time to resolve an external flattening target", {}};
-    uint64_t cumulative = 0;
-    for (std::size_t b = 0; b < flatten::kResolutionLatencyBuckets; ++b) {
-      cumulative += latency.buckets[b];
-      const std::string le =
-          b < std::size(flatten::kResolutionLatencyBoundsMs) ? number(flatten::kResolutionLatencyBoundsMs[b] / 1000.0) : "+Inf";
-      histogram.add({{"__suffix", "_bucket"}, {"le", le}}, static_cast<double>(cumulative));
-    }
-    histogram.add({{"__suffix", "_sum"}}, latency.sum_ms / 1000.0);
-    histogram.add({{"__suffix", "_count"}}, static_cast<double>(cumulative));
-    out.push_back(std::move(histogram));
-  }
-
-  if (upstreams) {
-    std::vector<const UpstreamRow*> rows;
-    for (const auto& r : *upstreams) rows.push_back(&r);
-    std::stable_sort(rows.begin(), rows.end(), [](const UpstreamRow* a, const UpstreamRow* b) {
-      return a->record.answers + a->record.timeouts > b->record.answers + b->record.timeouts;
-    });
-    Family sent{"flatns_upstream_queries_total", "counter",
-                "queries the resolver sent to each upstream server (answered or timed out; the most queried "
-                "servers, the rest as server=\"other\")", {}};
-    Family timeouts{"flatns_upstream_timeouts_total", "counter", "upstream queries that timed out, by server", {}};
-    Family bogus{"flatns_upstream_bogus_total", "counter", "upstream answers that failed DNSSEC validation, by server", {}};
-    Family backed_off{"flatns_upstream_backed_off", "gauge", "1 while the resolver avoids the server", {}};
-    uint64_t other_sent = 0, other_timeouts = 0, other_bogus = 0, other_off = 0;
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      const auto& r = rows[i]->record;
-      const bool off = r.backoff_until_ms > rows[i]->now_ms;
-      if (i < kMaxUpstreamLabels) {
-        Labels l = {{"server", rows[i]->server}};
-        sent.add(l, static_cast<double>(r.answers + r.timeouts));
-        timeouts.add(l, static_cast<double>(r.timeouts));
-        bogus.add(l, static_cast<double>(r.bogus));
-        backed_off.add(l, off ? 1 : 0);
-      } else {
-        other_sent += r.answers + r.timeouts;
-        other_timeouts += r.timeouts;
-        other_bogus += r.bogus;
-        other_off += off ? 1 : 0;
-      }
-    }
-    if (rows.size() > kMaxUpstreamLabels) {
-      sent.add({{"server", "other"}}, static_cast<double>(other_sent));
-      timeouts.add({{"server", "other"}}, static_cast<double>(other_timeouts));
-      bogus.add({{"server", "other"}}, static_cast<double>(other_bogus));
-      backed_off.add({{"server", "other"}}, static_cast<double>(other_off));
-    }
-    for (Family* f : {&sent, &timeouts, &bogus, &backed_off}) {
-      if (!f->samples.empty()) out.push_back(std::move(*f));
-    }
-  }
-
-  out.push_back(Family{"flatns_zones_loaded", "gauge", "zones being served", {}}.add({}, static_cast<double>(zones_served)));
-  out.push_back(Family{"flatns_zones_failed", "gauge", "configured zones whose last load failed", {}}.add(
-      {}, static_cast<double>(zones_failed)));
-  out.push_back(Family{"flatns_reloads_total", "counter", "reloads (SIGHUP or flatns ctl reload)", {}}.add(
-      {}, static_cast<double>(reloads)));
-  out.push_back(Family{"flatns_reload_failures_total", "counter",
-                       "reloads with a bad configuration or a zone that failed to load", {}}
-                    .add({}, static_cast<double>(reload_failures)));
-  if (dnstap) {
-    const auto c = dnstap->counters();
-    out.push_back(Family{"flatns_dnstap_messages_total", "counter", "dnstap messages written", {}}.add(
-        {}, static_cast<double>(c.written)));
-    out.push_back(Family{"flatns_dnstap_dropped_total", "counter",
-                         "dnstap messages dropped (queue full or message too large); answers never wait", {}}
-                      .add({}, static_cast<double>(c.dropped)));
-  }
-  out.push_back(Family{"flatns_uptime_seconds", "gauge", "seconds since flatns started", {}}.add({}, uptime_s));
-  return out;
-}
-
-}  // namespace
 
 }  // namespace flatns::server
