@@ -18,7 +18,10 @@ Operations::Operations(Daemon& daemon)
   if (ops.dnstap.sink != DnstapSettings::Sink::Off) {
     dnstap_ = std::make_unique<DnstapLog>(ops.dnstap, workers, daemon.config_.server.nsid, "flatns " + daemon.version_);
   }
-  for (unsigned i = 0; i < workers; ++i) {
+  // Nobody can read the counters without the endpoint or the control
+  // socket: then the packet path does not count at all.
+  const bool counted = ops.metrics || !ops.control.empty() || dnstap_;
+  for (unsigned i = 0; counted && i < workers; ++i) {
     observers_.push_back(std::make_unique<QueryObserver>(i, max_zone_slots_ + 1, dnstap_.get()));
   }
 }

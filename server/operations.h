@@ -60,8 +60,11 @@ class Operations {
   explicit Operations(Daemon& daemon);
   ~Operations();
 
-  // Before the workers exist: the observer each worker is given.
-  [[nodiscard]] QueryObserver* observer(unsigned worker) { return observers_.at(worker).get(); }
+  // Before the workers exist: the observer each worker is given (null when
+  // neither metrics, nor the control socket, nor dnstap is configured).
+  [[nodiscard]] QueryObserver* observer(unsigned worker) {
+    return worker < observers_.size() ? observers_[worker].get() : nullptr;
+  }
   // The metric slots of a new zone-set snapshot (first seen, first served).
   [[nodiscard]] std::shared_ptr<const ZoneSlots> zone_slots(const zones::ZoneSet& zone_set);
 
