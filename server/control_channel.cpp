@@ -82,6 +82,7 @@ struct ControlServer::Client {
   int open_handles = 0;
   bool answered = false;
   bool closing = false;
+  bool refused = false;  // another user: answered "permission denied" once its request is read
 };
 
 ControlServer::ControlServer(uv_loop_t* loop, Handler handler) : loop_(loop), handler_(std::move(handler)) {}
@@ -183,11 +184,10 @@ void ControlServer::on_connection(uv_stream_t* stream, int status) {
     self->drop(c);
     return;
   }
-  if (!peer_allowed(&c.pipe)) {
-    log_warn("control: a connection from another user refused");
-    self->finish(c, "error permission denied\n");
-    return;
-  }
+  // Another user is refused once its request is read: closing with the
+  // request unread would reset the connection and lose the answer.
+  c.refused = !peer_allowed(&c.pipe);
+  if (c.refused) log_warn("control: a connection from another user refused");
   if (self->clients_.size() > kMaxClients) {
     self->finish(c, "error busy: too many control clients\n");
     return;
@@ -217,6 +217,10 @@ void ControlServer::on_connection(uv_stream_t* stream, int status) {
         const auto end = client->request.find('\n');
         if (end == std::string::npos) {
           if (client->request.size() > kMaxRequest) server.finish(*client, "error request too long\n");
+          return;
+        }
+        if (client->refused) {
+          server.finish(*client, "error permission denied\n");
           return;
         }
         std::vector<std::string> words;
