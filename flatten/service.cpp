@@ -149,7 +149,34 @@ void FlattenService::on_wake(uv_async_t* handle) {
     return;
   }
   self->swap_backend();
+  self->run_posted();
   self->drain();
+}
+
+void FlattenService::post(std::function<void(ResolverBackend*)> task) {
+  {
+    std::lock_guard lock(replacement_mutex_);
+    posted_.push_back(std::move(task));
+  }
+  if (running_.load()) uv_async_send(&wake_);
+}
+
+void FlattenService::run_posted() {
+  std::vector<std::function<void(ResolverBackend*)>> tasks;
+  {
+    std::lock_guard lock(replacement_mutex_);
+    tasks.swap(posted_);
+  }
+  for (auto& task : tasks) task(backend_.get());
+}
+
+ResolutionLatency FlattenService::latency() const {
+  ResolutionLatency out;
+  for (std::size_t i = 0; i < kResolutionLatencyBuckets; ++i) {
+    out.buckets[i] = latency_buckets_[i].load(std::memory_order_relaxed);
+  }
+  out.sum_ms = latency_sum_ms_.load(std::memory_order_relaxed);
+  return out;
 }
 
 void FlattenService::replace_backend(BackendFactory make_backend) {
@@ -252,6 +279,7 @@ void FlattenService::take(unsigned worker, const FlattenRequest& request) {
   if (!dns::Name::from_wire(request.target.view(), name)) return;
   InFlight& flight = in_flight_[key];
   flight.first = request;
+  flight.started_ms = time_.now_ms();
   flight.waiting.assign(channels_.size(), 0);
   if (!request.prefetch) flight.waiting[worker] = 1;
   resolutions_.fetch_add(1, std::memory_order_relaxed);
@@ -269,6 +297,11 @@ void FlattenService::complete(const std::string& key, resolver::Result&& result)
   const CachedAnswer entry = entry_from_result(target, qtype, result, had ? &previous : nullptr,
                                                time_.now_ms(), failure_ttl_s_.load(std::memory_order_relaxed));
   cache_->store(entry);
+  const uint64_t took_ms = time_.now_ms() - it->second.started_ms;
+  std::size_t bucket = 0;
+  while (bucket < std::size(kResolutionLatencyBoundsMs) && took_ms > kResolutionLatencyBoundsMs[bucket]) ++bucket;
+  latency_buckets_[bucket].fetch_add(1, std::memory_order_relaxed);
+  latency_sum_ms_.fetch_add(took_ms, std::memory_order_relaxed);
   if (entry.failed) {
     failures_.fetch_add(1, std::memory_order_relaxed);
     log_failure(key, it->second, result, entry);

@@ -225,9 +225,19 @@ void parse_rrl(Checker& c, const YAML::Node& node, const std::string& path, std:
             });
 }
 
-void parse_server(Checker& c, const YAML::Node& node, const std::string& path, std::size_t line, ServerSettings& s) {
-  c.mapping(node, path, line,
-            {
+// The keys of server/config_ops.h, parsed there.
+Checker::Field ops_key(Checker& c, std::string_view name, const std::filesystem::path& base, OpsSettings& ops) {
+  return {name, [&c, name, base, &ops](const YAML::Node& v, const std::string& p, std::size_t l) {
+            parse_ops_key(name, v, p, l, base, ops,
+                          [&c](const YAML::Node& at, std::size_t line, const std::string& key, std::string message) {
+                            c.error(at, line, key, std::move(message));
+                          });
+          }};
+}
+
+void parse_server(Checker& c, const YAML::Node& node, const std::string& path, std::size_t line,
+                  const std::filesystem::path& base, ServerSettings& s) {
+  std::vector<Checker::Field> fields = {
                 {"listen",
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {
                    c.addresses(v, p, l, std::nullopt, s.listen);
@@ -255,7 +265,9 @@ void parse_server(Checker& c, const YAML::Node& node, const std::string& path, s
                  }},
                 {"rrl",
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) { parse_rrl(c, v, p, l, s.rrl); }},
-            });
+  };
+  for (std::string_view key : kOpsServerKeys) fields.push_back(ops_key(c, key, base, s.ops));
+  c.mapping(node, path, line, fields);
 }
 
 // Where each zone of the list was first given, by origin: the duplicate
@@ -496,7 +508,7 @@ bool parse_config_text(std::string_view text, const std::string& file_name, Conf
             {
                 {"server",
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {
-                   parse_server(c, v, p, l, out.server);
+                   parse_server(c, v, p, l, base, out.server);
                  }},
                 {"zones",
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "server/config_transfer.h"
+#include "server/config_ops.h"
 #include "server/listener_address.h"
 #include "server/log.h"
 #include "server/rrl.h"
@@ -60,6 +61,7 @@ struct ServerSettings {
   uint32_t tcp_max_connections = 1024;
   LogLevel log_level = LogLevel::Info;
   RrlSettings rrl;
+  OpsSettings ops;  // control, metrics, metrics_max_zones, dnstap (server/config_ops.h)
 };
 
 struct ZoneEntry {

@@ -11,6 +11,7 @@
 #include "server/transfer_glue.h"
 #include "server/listener_socket.h"
 #include "server/log.h"
+#include "server/operations.h"
 #include "server/resolve_cli.h"
 #include "zones/zone.h"
 
@@ -62,6 +63,11 @@ void release_free_memory() { malloc_trim(0); }
 
 }  // namespace
 
+Daemon::Daemon(std::string config_path, std::string version)
+    : config_path_(std::move(config_path)), version_(std::move(version)) {}
+
+Daemon::~Daemon() = default;
+
 std::shared_ptr<const WorkerState> Daemon::make_state(std::shared_ptr<const zones::ZoneSet> zones) const {
   auto state = std::make_shared<WorkerState>();
   state->zones = std::move(zones);
@@ -79,6 +85,7 @@ std::shared_ptr<const WorkerState> Daemon::make_state(std::shared_ptr<const zone
   state->transfer =
       make_transfer_policy(config_, *state->zones, secondaries_ ? secondaries_->expired() : std::vector<dns::Name>{});
   state->notify_target = secondaries_.get();
+  if (ops_) state->zone_slots = ops_->zone_slots(*state->zones);
   return state;
 }
 
@@ -160,12 +167,14 @@ bool Daemon::start() {
   log_info("flatns " + version_ + " starting with " + config_path_);
 
   if (!start_flatten_service()) return false;
+  ops_ = std::make_unique<Operations>(*this);
   uv_async_init(&loop_, &zones_written_, [](uv_async_t* async) { static_cast<Daemon*>(async->data)->reload_zones(); });
   zones_written_.data = this;
   zones_written_open_ = true;
   secondaries_ = std::make_unique<SecondaryService>([this] { uv_async_send(&zones_written_); });
   ZoneSetBuild build = build_zone_set(config_, nullptr);
   log_zone_outcomes(build, "zones loaded");
+  ops_->zones_loaded(build);
   release_free_memory();
   state_ = make_state(build.zone_set);
 
@@ -179,13 +188,18 @@ bool Daemon::start() {
     }
   }
   for (unsigned i = 0; i < config_.server.workers; ++i) {
-    auto worker = std::make_unique<Worker>(i, state_, flatten_service_.get(), config_.flatten.max_pending);
+    auto worker =
+        std::make_unique<Worker>(i, state_, flatten_service_.get(), config_.flatten.max_pending, ops_->observer(i));
     std::string error;
     if (!worker->bind(config_.server.listen, error)) {
       log_error("not started: cannot listen: " + error);
       return false;
     }
     workers_.push_back(std::move(worker));
+  }
+  if (std::string error; !ops_->start(error)) {
+    log_error("not started: " + error);
+    return false;
   }
   for (auto& worker : workers_) {
     std::string error;
@@ -204,15 +218,20 @@ bool Daemon::start() {
   notifier_ = std::make_unique<NotifySender>(&loop_);
   notifier_->zones_loaded(config_, *state_->zones);
   secondaries_->configure(config_, *state_->zones);
+  ops_->notify_ready();
   return true;
 }
 
 void Daemon::reload() {
   log_info("SIGHUP: reloading " + config_path_);
+  ops_->reload_started();
   Config next;
   std::vector<ConfigError> errors;
   if (!load_config_file(config_path_, next, errors)) {
     log_config_errors(errors, "reload: ");
+    std::vector<std::string> texts;
+    for (const auto& e : errors) texts.push_back(e.to_string());
+    ops_->reload_failed(texts);
     log_error("reload aborted: " + std::to_string(errors.size()) +
               " error(s) in the configuration; still serving the previous configuration and zones");
     return;
@@ -238,6 +257,7 @@ void Daemon::reload() {
   ZoneSetBuild build = build_zone_set(config_, state_->zones.get());
   publish_zones(build.zone_set);
   log_zone_outcomes(build, "reload done");
+  ops_->reload_done(build);
   release_free_memory();
 }
 
@@ -309,6 +329,7 @@ void Daemon::reload_zones() {
   ZoneSetBuild build = build_zone_set(config_, state_->zones.get());
   publish_zones(build.zone_set);
   log_zone_outcomes(build, "zones reloaded after a transfer");
+  ops_->zones_loaded(build);
 }
 
 void Daemon::shutdown(int signum) {
@@ -316,6 +337,7 @@ void Daemon::shutdown(int signum) {
   stopping_ = true;
   log_info(std::string(signum == SIGINT ? "SIGINT" : "SIGTERM") +
            ": stopping; answering what is in flight");
+  if (ops_) ops_->stop_listening();
   for (auto& worker : workers_) worker->stop();
   if (notifier_) notifier_->stop();
   if (secondaries_) secondaries_->stop();
@@ -354,6 +376,7 @@ int Daemon::run() {
   } else {
     status = 1;
     for (auto* h : handles) uv_close(reinterpret_cast<uv_handle_t*>(h), nullptr);
+    if (ops_) ops_->stop_listening();
     for (auto& worker : workers_) worker->stop();
     if (notifier_) notifier_->stop();
     if (secondaries_) secondaries_->stop();
@@ -366,6 +389,7 @@ int Daemon::run() {
   for (auto& worker : workers_) worker->join();
   workers_.clear();
   if (flatten_service_) flatten_service_->stop();
+  if (ops_) ops_->stop();
   uv_loop_close(&loop_);
   if (status == 0) log_info("stopped");
   return status;

@@ -43,11 +43,12 @@ struct ZoneCommandResult {
   bool ok = false;
   std::string message;
 };
+class Operations;
 
 class Daemon {
  public:
-  Daemon(std::string config_path, std::string version)
-      : config_path_(std::move(config_path)), version_(std::move(version)) {}
+  Daemon(std::string config_path, std::string version);
+  ~Daemon();
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
 
@@ -63,6 +64,7 @@ class Daemon {
   [[nodiscard]] ZoneCommandResult check_zone(std::string_view name) const;
 
  private:
+  friend class Operations;  // the control channel, metrics and dnstap (server/operations.h)
   [[nodiscard]] bool start();
   void reload();
   // Makes `zones` the set every worker answers from (swapped between packets).
@@ -81,6 +83,7 @@ class Daemon {
   std::shared_ptr<const WorkerState> state_;
   std::shared_ptr<flatten::FlattenCache> flatten_cache_;
   std::unique_ptr<flatten::FlattenService> flatten_service_;  // outlives the workers
+  std::unique_ptr<Operations> ops_;                           // outlives the workers too
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<NotifySender> notifier_;  // NOTIFY to each zone's secondaries
   std::unique_ptr<SecondaryService> secondaries_;  // refreshes zones with primaries:

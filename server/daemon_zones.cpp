@@ -49,7 +49,7 @@ std::string format_seconds(double seconds) {
 
 std::size_t ZoneSetBuild::failed() const {
   std::size_t n = 0;
-  for (const auto& o : outcomes) n += (o.loaded || o.unchanged || o.awaiting_transfer) ? 0 : 1;
+  for (const auto& o : outcomes) n += o.failed() ? 1 : 0;
   return n;
 }
 

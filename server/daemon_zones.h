@@ -36,6 +36,8 @@ struct ZoneOutcome {
   uint32_t serial = 0;         // SOA serial of what is served (when zone is set)
   std::vector<zones::ZoneFileError> errors;
   std::vector<zones::ZoneFileError> warnings;
+  // Neither loaded, unchanged nor awaiting its first transfer.
+  [[nodiscard]] bool failed() const { return !loaded && !unchanged && !awaiting_transfer; }
 };
 
 struct ZoneSetBuild {

@@ -51,7 +51,7 @@ struct TcpServer::Connection {
   }
   uint64_t id = 0;
   unsigned parked = 0;  // queries waiting for a flattened answer
-  sockaddr_storage peer{};  // the client, for transfer ACLs and NOTIFY checks
+  sockaddr_storage peer{};  // the client, for transfer ACLs, NOTIFY checks and dnstap
   bool peer_known = false;
   const sockaddr* client() const { return peer_known ? reinterpret_cast<const sockaddr*>(&peer) : nullptr; }
   // A zone transfer being sent; queries after it wait until it is done.
@@ -218,6 +218,7 @@ void TcpServer::process_frames(Connection& c) {
   ctx.transfer = state.transfer.get();  // signed queries and NOTIFY; transfers are taken below
   ctx.client = c.client();
   ctx.notify_target = state.notify_target;
+  ctx.observer = buffers_.observer;
   std::size_t pos = 0;
   bool answered = false;
   while (c.input_used - pos >= 2 && c.queued_output() < kMaxPendingOutput && !c.transfer) {

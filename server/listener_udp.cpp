@@ -65,7 +65,9 @@ bool UdpListener::send_later(const sockaddr* peer, const UdpDestination& destina
                              std::size_t length) {
   if (!open_ || length == 0) return false;
   if (buffers_.rrl) {
+    const std::size_t before = length;
     length = buffers_.rrl->filter(peer, response, length, uv_now(handle_.loop));
+    if (length != before && buffers_.observer) buffers_.observer->rrl(length != 0);
     if (length == 0) return false;
   }
   iovec iov{response.data(), length};
@@ -123,6 +125,7 @@ std::size_t UdpListener::run_batch() {
   ctx.flatten = state.flatten.get();
   ctx.transfer = state.transfer.get();
   ctx.notify_target = state.notify_target;
+  ctx.observer = buffers_.observer;
   std::size_t answers = 0;
   for (std::size_t i = 0; i < static_cast<std::size_t>(received); ++i) {
     const msghdr& in = b.in[i].msg_hdr;
@@ -142,8 +145,10 @@ std::size_t UdpListener::run_batch() {
                                     parked)
                  : answer_query(*state.zones, query, slot, ctx);
     if (length != 0 && buffers_.rrl) {
+      const std::size_t before = length;
       length = buffers_.rrl->filter(reinterpret_cast<const sockaddr*>(&b.peers[i]), slot, length,
                                     uv_now(handle_.loop));
+      if (length != before && buffers_.observer) buffers_.observer->rrl(length != 0);
     }
     if (length == 0) continue;  // dropped (or rate limited), or parked: answered later through send_later()
     b.out_iov[answers] = {slot.data(), length};

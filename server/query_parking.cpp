@@ -190,6 +190,8 @@ bool QueryParking::reanswer(ParkedQuery& entry, bool final) {
   ctx.tcp = entry.tcp;
   ctx.nsid = state.nsid;
   ctx.flatten = state.flatten.get();
+  ctx.observer = buffers_.observer;
+  if (!entry.tcp) ctx.client = reinterpret_cast<const sockaddr*>(&entry.peer);
   call_.reset(final);
   ctx.flatten_call = &call_;
   const std::size_t length = answer_query(*state.zones, entry.bytes(), buffers_.response, ctx);

@@ -21,8 +21,27 @@ std::size_t response_limit(const dns::Query& q, const QueryContext& ctx, std::si
 
 }  // namespace
 
+namespace {
+
+std::size_t answer(const zones::ZoneSet& zones, std::span<const uint8_t> query, std::span<uint8_t> out,
+                   const QueryContext& ctx, const zones::Zone*& zone);
+
+}  // namespace
+
 std::size_t answer_query(const zones::ZoneSet& zones, std::span<const uint8_t> query,
                          std::span<uint8_t> out, const QueryContext& ctx) {
+  const zones::Zone* zone = nullptr;
+  const std::size_t length = answer(zones, query, out, ctx, zone);
+  if (ctx.observer && !(ctx.flatten_call && ctx.flatten_call->outcome == flatten::FlattenCall::Outcome::Park)) {
+    ctx.observer->answered(ctx.tcp, ctx.client, query, out.first(length), zone);
+  }
+  return length;
+}
+
+namespace {
+
+std::size_t answer(const zones::ZoneSet& zones, std::span<const uint8_t> query, std::span<uint8_t> out,
+                   const QueryContext& ctx, const zones::Zone*& zone_out) {
   dns::Query q;
   const dns::QueryStatus status = dns::parse_query(query, q);
   if (status == dns::QueryStatus::Drop || out.size() < dns::kMinUdpPayload) return 0;
@@ -70,6 +89,7 @@ std::size_t answer_query(const zones::ZoneSet& zones, std::span<const uint8_t> q
   dns::NameHashes qname_hashes;
   qname_hashes.compute(q.qname.view());
   const zones::Zone* zone = zones.find(qname_hashes);
+  zone_out = zone;
   if (!zone) {
     rb.set_rcode(dns::rcode::REFUSED);
     return rb.finish();
@@ -78,7 +98,11 @@ std::size_t answer_query(const zones::ZoneSet& zones, std::span<const uint8_t> q
     rb.set_rcode(dns::rcode::SERVFAIL);  // an expired secondary zone (server/transfer_secondary.h)
     return rb.finish();
   }
-  if (ctx.flatten) {
+  if (ctx.flatten && ctx.observer) {
+    CountingFlattenHook hook(*ctx.flatten, ctx.flatten_call, *ctx.observer);
+    zones::answer_query(zones, *zone, q, qname_hashes, rb, &hook);
+    if (ctx.flatten_call && ctx.flatten_call->outcome == flatten::FlattenCall::Outcome::Park) return 0;
+  } else if (ctx.flatten) {
     flatten::FlattenHook hook(*ctx.flatten, ctx.flatten_call);
     zones::answer_query(zones, *zone, q, qname_hashes, rb, &hook);
     if (ctx.flatten_call && ctx.flatten_call->outcome == flatten::FlattenCall::Outcome::Park) return 0;
@@ -87,5 +111,7 @@ std::size_t answer_query(const zones::ZoneSet& zones, std::span<const uint8_t> q
   }
   return rb.finish();
 }
+
+}  // namespace
 
 }  // namespace flatns::server

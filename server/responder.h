@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "flatten/flattener.h"
+#include "server/query_observer.h"
 #include "transfer/outgoing.h"
 #include "zones/zone_set.h"
 
@@ -30,8 +31,11 @@ struct QueryContext {
   flatten::FlattenCall* flatten_call = nullptr;
   // AXFR/IXFR over UDP go to transfer/ (server/transfer_glue.h); null: REFUSED.
   const transfer::TransferPolicy* transfer = nullptr;
-  const sockaddr* client = nullptr;  // who asked (transfer ACLs)
+  const sockaddr* client = nullptr;  // who asked (transfer ACLs, dnstap); null: unknown
   class NotifyTarget* notify_target = nullptr;  // where a NOTIFY for a secondary zone goes
+  // Counts and logs the query with its final response (metrics, dnstap);
+  // null: nothing is recorded.
+  QueryObserver* observer = nullptr;
 };
 
 // Writes the response to `query` into `out` and returns its length, or 0

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "flatten/flattener.h"
+#include "server/query_observer.h"
 #include "server/rrl.h"
 #include "transfer/outgoing.h"
 #include "zones/zone_set.h"
@@ -27,6 +28,7 @@ struct WorkerState {
   uint32_t flatten_deadline_ms = 1200;  // a parked query is answered by then
   std::shared_ptr<const transfer::TransferPolicy> transfer;  // null: AXFR/IXFR refused
   NotifyTarget* notify_target = nullptr;  // accepted NOTIFYs go there (it outlives the workers)
+  std::shared_ptr<const ZoneSlots> zone_slots;  // metric label per zone; null: no counting
 };
 
 }  // namespace flatns::server

@@ -234,7 +234,7 @@ TEST_CASE("listen addresses are checked", "[config]") {
 TEST_CASE("unknown and duplicate keys are errors", "[config]") {
   CHECK(only_error("server:\n  worker: 2\n") ==
         "conf/flatns.yaml:2: server.worker: unknown key (expected one of listen, workers, nsid, "
-        "tcp_idle_timeout_ms, tcp_max_connections, log_level, rrl)");
+        "tcp_idle_timeout_ms, tcp_max_connections, log_level, rrl, control, metrics, metrics_max_zones, dnstap)");
   CHECK(only_error("servers:\n  workers: 2\n") ==
         "conf/flatns.yaml:1: servers: unknown key (expected one of server, zones, keys, resolver, flatten)");
   CHECK(only_error("zones:\n  - name: a.example\n    file: a.zone\n    flaten: all\n") ==
