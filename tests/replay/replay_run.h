@@ -1,0 +1,61 @@
+// Runs one testbound scenario through resolver::Resolver (iterator,
+// validator and caches) on the FakeNetwork of tests/support, with the moment
+// semantics of Unbound's testbound (testcode/replay.h, fake_event.c):
+//
+// - A query sent upstream is answered from the first RANGE whose step span
+//   holds the current moment and whose ADDRESS (if any) is the server, by the
+//   first entry whose MATCH keywords agree with the query.
+// - The current moment is the first STEP not yet done; a QUERY step is done
+//   before the resolver runs, so its upstream queries see the next step.
+// - A CHECK_OUT_QUERY moment is done by the first query that matches it; a
+//   query no range answers waits for a later REPLY / TIMEOUT / ERROR moment
+//   (the most recent waiting query takes it), or, when none is left in the
+//   scenario, times out (a silent server).
+// - TIME_PASSES moves the fake clock; time moves by 1 ms per upstream answer
+//   otherwise (testbound's clock stands still).
+//
+// CHECK_ANSWER compares what our Result carries: the rcode, the AD bit (set
+// when the answer is secure and the query had DO or AD, as Unbound does) and
+// the answer section as a set of records without RRSIGs (TTLs too with MATCH
+// ttl; names without case). The authority and additional sections are not
+// compared: the resolver API returns answers, not messages. With `ede: yes`,
+// MATCH ede=N compares our EDE code.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tests/replay/rpl_scenario.h"
+
+namespace flatns::replay {
+
+// A deliberate difference from Unbound: our expected answer at one
+// CHECK_ANSWER step (fields not given keep Unbound's expectation).
+struct Difference {
+  std::string file;  // scenario file name, without directories
+  int step = 0;
+  std::optional<uint16_t> rcode;
+  std::optional<bool> ad;
+  std::optional<bool> answer_empty;  // "answer=empty" replaces the expected answer section
+  std::optional<int> ede;            // -1: no EDE
+  std::string reason;
+  int line = 0;
+};
+
+// Reads the differences file: one per line,
+//   FILE.rpl STEP n: key=value[,key=value] -- reason
+// keys: rcode=NOERROR|SERVFAIL|NXDOMAIN, ad=0|1, answer=empty, ede=N|none.
+[[nodiscard]] bool read_differences(const std::string& path, std::vector<Difference>& out,
+                                    std::string& error);
+
+struct Outcome {
+  enum class Status { Pass, Fail, Skip } status = Status::Fail;
+  std::string text;  // FAIL: "STEP n: expected ... got ..."; SKIP: the reason
+  std::vector<int> differences_used;  // lines of the differences file applied
+};
+
+[[nodiscard]] Outcome run_scenario(const Scenario& s, const std::vector<Difference>& differences);
+
+}  // namespace flatns::replay
