@@ -16,8 +16,10 @@
 //
 // CHECK_ANSWER compares what our Result carries: the rcode, the AD bit (set
 // when the answer is secure and the query had DO or AD, as Unbound does) and
-// the answer section as a set of records without RRSIGs (TTLs too with MATCH
-// ttl; names without case). The authority and additional sections are not
+// the answer section as a set of records without RRSIGs and DNAMEs (the
+// Result holds the CNAMEs a DNAME synthesises; TTLs too with MATCH ttl; names
+// without case). FLATNS_REPLAY_TRACE=1 prints every upstream query and the
+// entry that answered it. The authority and additional sections are not
 // compared: the resolver API returns answers, not messages. With `ede: yes`,
 // MATCH ede=N compares our EDE code.
 #pragma once

@@ -3,7 +3,9 @@
 #include "tests/replay/rpl_scenario.h"
 
 #include <fstream>
+#include <cctype>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "dns/rrtype.h"
@@ -111,31 +113,59 @@ class Reader {
         }
         continue;
       }
-      // Strip a '#' comment outside quotes.
-      bool quote = false;
-      for (std::size_t i = 0; i < t.size(); ++i) {
-        if (t[i] == '"') quote = !quote;
-        if (t[i] == '#' && !quote) {
-          t = trim(t.substr(0, i));
-          break;
+      // Unbound's config is a stream of tokens: "key:" then its value, up
+      // to the next "key:" ("forward-zone: name: "." forward-addr: 1.2.3.4"
+      // is one line of three options); section names take no value.
+      std::vector<std::pair<std::string, bool>> toks;  // text, quoted
+      {
+        std::string cur;
+        bool quote = false, quoted = false, have = false;
+        for (char c : t) {
+          if (c == '"') {
+            quote = !quote;
+            quoted = have = true;
+            continue;
+          }
+          if (!quote && c == '#') break;
+          if (!quote && (c == ' ' || c == '\t')) {
+            if (have) toks.emplace_back(cur, quoted);
+            cur.clear();
+            have = quoted = false;
+            continue;
+          }
+          cur += c;
+          have = true;
         }
+        if (have) toks.emplace_back(cur, quoted);
       }
-      const auto colon = t.find(':');
-      if (colon == std::string::npos) {  // zone data of an auth-zone or local-zone block
+      auto is_key = [](const std::pair<std::string, bool>& tok) {
+        const std::string& k = tok.first;
+        return !tok.second && k.size() > 1 && k.back() == ':' && std::isalpha(static_cast<unsigned char>(k[0])) &&
+               k.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-:") == std::string::npos;
+      };
+      static const std::set<std::string> sections = {
+          "server", "stub-zone", "forward-zone", "auth-zone", "remote-control", "rpz", "view",
+          "python", "dynlib", "cachedb", "dnstap", "module-config-section"};
+      if (toks.empty() || !is_key(toks[0])) {  // zone data of an auth-zone or local-zone block
         unsupported("config data line in " + section);
         continue;
       }
-      std::string key = trim(t.substr(0, colon));
-      std::string value = trim(t.substr(colon + 1));
-      if (value.empty()) {
-        section = key;
-        ++blocks[section];
-        continue;
+      for (std::size_t i = 0; i < toks.size();) {
+        if (!is_key(toks[i])) throw std::runtime_error("config value without a key: " + toks[i].first);
+        const std::string key = toks[i].first.substr(0, toks[i].first.size() - 1);
+        ++i;
+        if (sections.count(key) != 0) {
+          section = key;
+          ++blocks[section];
+          continue;
+        }
+        std::string value;
+        while (i < toks.size() && !is_key(toks[i])) {
+          value += (value.empty() ? "" : " ") + toks[i].first;
+          ++i;
+        }
+        s_.config.push_back({section, blocks[section], key, value, static_cast<int>(pos_)});
       }
-      if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
-        value = value.substr(1, value.size() - 2);
-      }
-      s_.config.push_back({section, blocks[section], key, value, static_cast<int>(pos_)});
     }
     throw std::runtime_error("no CONFIG_END");
   }
