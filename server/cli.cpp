@@ -35,6 +35,7 @@ void general_help(std::ostream& out) {
          "  serve          run the server\n"
          "  check-config   check a configuration file and every zone it names\n"
          "  check-zone     check one zone file\n"
+         "  resolve        resolve a name once with the embedded validating resolver\n"
          "\n"
          "Options:\n"
          "  -h, --help     show this help (or `flatns COMMAND --help`)\n"
