@@ -97,6 +97,12 @@ class Run final : public resolver::Transport {
   }
 
   Outcome go() {
+    const std::string base = s_.file.substr(s_.file.find_last_of('/') + 1);
+    for (const auto& d : diffs_) {
+      if (d.file == base && d.not_run) {
+        return {Outcome::Status::Skip, "documented difference: " + d.reason, {d.line}};
+      }
+    }
     ReplayConfig cfg;
     std::string skip;
     if (!map_config(s_, cfg, skip)) return {Outcome::Status::Skip, skip, {}};
@@ -349,7 +355,7 @@ class Run final : public resolver::Transport {
   const Difference* difference_for(const Step& st) const {
     std::string base = s_.file.substr(s_.file.find_last_of('/') + 1);
     for (const auto& d : diffs_) {
-      if (d.file == base && d.step == st.number) return &d;
+      if (d.file == base && (d.step == st.number || d.step == -1)) return &d;
     }
     return nullptr;
   }
@@ -455,11 +461,12 @@ bool read_differences(const std::string& path, std::vector<Difference>& out, std
     std::string step_kw, number, fields;
     head >> d.file >> step_kw >> number >> fields;
     if (step_kw != "STEP" || number.empty() || number.back() != ':') return bad("expected 'FILE STEP n:'");
-    d.step = std::stoi(number.substr(0, number.size() - 1));
+    d.step = number == "*:" ? -1 : std::stoi(number.substr(0, number.size() - 1));
     std::istringstream fs(fields);
     std::string kv;
     while (std::getline(fs, kv, ',')) {
-      const auto eq = kv.find('=');
+      if (kv == "not-run") kv = "not-run=yes";
+    const auto eq = kv.find('=');
       if (eq == std::string::npos) return bad("field without '=': " + kv);
       const std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
       if (k == "rcode") {
@@ -470,6 +477,8 @@ bool read_differences(const std::string& path, std::vector<Difference>& out, std
         d.ad = v == "1";
       } else if (k == "answer" && v == "empty") {
         d.answer_empty = true;
+      } else if (k == "not-run" && v == "yes") {
+        d.not_run = true;
       } else if (k == "ede") {
         d.ede = v == "none" ? -1 : std::stoi(v);
       } else {

@@ -37,18 +37,21 @@ namespace flatns::replay {
 // CHECK_ANSWER step (fields not given keep Unbound's expectation).
 struct Difference {
   std::string file;  // scenario file name, without directories
-  int step = 0;
+  int step = 0;  // -1: every CHECK_ANSWER step
   std::optional<uint16_t> rcode;
   std::optional<bool> ad;
   std::optional<bool> answer_empty;  // "answer=empty" replaces the expected answer section
   std::optional<int> ede;            // -1: no EDE
+  bool not_run = false;  // "not-run": the scenario depends on a behaviour we do not
+                         // have by design (e.g. root priming); reported as SKIP
   std::string reason;
   int line = 0;
 };
 
 // Reads the differences file: one per line,
-//   FILE.rpl STEP n: key=value[,key=value] -- reason
-// keys: rcode=NOERROR|SERVFAIL|NXDOMAIN, ad=0|1, answer=empty, ede=N|none.
+//   FILE.rpl STEP n: key=value[,key=value] -- reason   (STEP *: every CHECK_ANSWER)
+// keys: rcode=NOERROR|SERVFAIL|NXDOMAIN, ad=0|1, answer=empty, ede=N|none,
+// or not-run (STEP 0) for a scenario that cannot run against our design.
 [[nodiscard]] bool read_differences(const std::string& path, std::vector<Difference>& out,
                                     std::string& error);
 
