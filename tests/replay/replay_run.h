@@ -44,6 +44,8 @@ struct Difference {
   std::optional<int> ede;            // -1: no EDE
   bool not_run = false;  // "not-run": the scenario depends on a behaviour we do not
                          // have by design (e.g. root priming); reported as SKIP
+  bool surplus_timeouts = false;  // "surplus-timeouts": TIMEOUT/ERROR moments after we
+                                  // gave up retrying find no query and are passed over
   std::string reason;
   int line = 0;
 };
@@ -51,7 +53,8 @@ struct Difference {
 // Reads the differences file: one per line,
 //   FILE.rpl STEP n: key=value[,key=value] -- reason   (STEP *: every CHECK_ANSWER)
 // keys: rcode=NOERROR|SERVFAIL|NXDOMAIN, ad=0|1, answer=empty, ede=N|none,
-// or not-run (STEP 0) for a scenario that cannot run against our design.
+// or not-run (STEP 0) for a scenario that cannot run against our design, or
+// surplus-timeouts (STEP 0) where we retry a silent server fewer times.
 [[nodiscard]] bool read_differences(const std::string& path, std::vector<Difference>& out,
                                     std::string& error);
 
