@@ -15,7 +15,7 @@ namespace {
 const std::map<std::string, const char*>& ignored_options() {
   static const std::map<std::string, const char*> m = {
       {"target-fetch-policy", "only which NS addresses are fetched ahead; the answer is the same"},
-      {"fake-sha1", "a switch of Unbound's test build allowing SHA-1; we always accept it"},
+      {"fake-sha1", "Unbound's test switch that skips SHA-1/DSA crypto; we verify it (accept_dsa)"},
       {"trust-anchor-signaling", "RFC 8145 key-tag queries upstream; answers unchanged"},
       {"minimal-responses", "shapes authority/additional, which the harness does not compare"},
       {"iter-scrub-promiscuous", "shapes authority/additional, which the harness does not compare"},
@@ -26,7 +26,6 @@ const std::map<std::string, const char*>& ignored_options() {
       {"log-replies", "logging"},
       {"verbosity", "logging"},
       {"val-log-level", "logging"},
-      {"do-ip6", "only which server addresses are tried; unanswered ones time out"},
       {"stub-prime", "we never prime a stub; the root stub is our root hints"},
       {"directory", "file locations"},
       {"chroot", "file locations"},
@@ -46,6 +45,7 @@ bool value_is_our_behaviour(const std::string& key, const std::string& v) {
       {"do-not-query-localhost", "no"},    {"prefetch", "no"},
       {"serve-expired", "no"},             {"aggressive-nsec", "no"},
       {"tcp-upstream", "no"},              {"do-ip4", "yes"},
+      {"do-ip6", "yes"},
       {"qname-minimisation-strict", "no"}, {"prefetch-key", "no"},
   };
   auto it = same.find(key);
@@ -85,6 +85,8 @@ bool parse_addr(const std::string& text, resolver::ServerAddress& a) {
 bool map_config(const Scenario& s, ReplayConfig& out, std::string& skip) {
   out = ReplayConfig{};
   out.settings.qname_minimisation = true;  // Unbound's default too
+  // Unbound validates DSA (its default build); the scenarios are DSA-signed.
+  out.settings.accept_dsa = true;
   // Zones of stub-zone / forward-zone blocks, by (section, block).
   std::map<std::pair<std::string, int>, std::string> zone_of;
   for (const auto& o : s.config) {

@@ -91,7 +91,9 @@ bool query_matches_entry(const Entry& e, const UpstreamQuery& q) {
 
 class Run final : public resolver::Transport {
  public:
-  Run(const Scenario& s, const std::vector<Difference>& diffs) : s_(s), diffs_(diffs) {
+  Run(const Scenario& s, const std::vector<Difference>& diffs,
+      const std::function<void(resolver::ResolverSettings&)>& adjust)
+      : s_(s), diffs_(diffs), adjust_(adjust) {
     net_.serve_others([this](const UpstreamQuery&) { return std::exchange(next_answer_, std::nullopt); },
                       kLatencyMs);
   }
@@ -116,6 +118,7 @@ class Run final : public resolver::Transport {
       if (m.qclass != dns::rrclass::IN) return {Outcome::Status::Skip, "qclass not IN", {}};
     }
     ede_ = cfg.ede;
+    if (adjust_) adjust_(cfg.settings);
     if (cfg.wall_seconds) net_.set_wall(*cfg.wall_seconds);
     resolver_ = std::make_unique<resolver::Resolver>(cfg.settings, *this, net_);
     std::string error;
@@ -422,6 +425,7 @@ class Run final : public resolver::Transport {
 
   const Scenario& s_;
   const std::vector<Difference>& diffs_;
+  const std::function<void(resolver::ResolverSettings&)>& adjust_;
   testutil::FakeNetwork net_;
   std::unique_ptr<resolver::Resolver> resolver_;
   std::size_t cur_ = 0;
@@ -502,8 +506,9 @@ bool read_differences(const std::string& path, std::vector<Difference>& out, std
   return true;
 }
 
-Outcome run_scenario(const Scenario& s, const std::vector<Difference>& differences) {
-  Run run(s, differences);
+Outcome run_scenario(const Scenario& s, const std::vector<Difference>& differences,
+                     const std::function<void(resolver::ResolverSettings&)>& adjust) {
+  Run run(s, differences, adjust);
   return run.go();
 }
 

@@ -24,11 +24,13 @@
 // MATCH ede=N compares our EDE code.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "resolver-client/resolver_settings.h"
 #include "tests/replay/rpl_scenario.h"
 
 namespace flatns::replay {
@@ -64,6 +66,10 @@ struct Outcome {
   std::vector<int> differences_used;  // lines of the differences file applied
 };
 
-[[nodiscard]] Outcome run_scenario(const Scenario& s, const std::vector<Difference>& differences);
+// `adjust`, when given, changes the settings mapped from the scenario (unit
+// tests show a fix by turning it off).
+[[nodiscard]] Outcome run_scenario(
+    const Scenario& s, const std::vector<Difference>& differences,
+    const std::function<void(resolver::ResolverSettings&)>& adjust = {});
 
 }  // namespace flatns::replay
