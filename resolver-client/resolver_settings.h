@@ -45,6 +45,10 @@ struct ResolverSettings {
   std::string trust_anchors_text;         // zone-file text, used instead of a file (tests)
   bool validate = true;                   // resolver.dnssec: validate | off
   bool qname_minimisation = true;         // RFC 9156, relaxed (recursive mode only)
+  // Validate DSA (algorithms 3, 6) instead of treating it as unsupported
+  // (RFC 8624 §3.1: MUST NOT validate). Not a config key: Unbound validates
+  // DSA and its test scenarios (tests/replay) are DSA-signed.
+  bool accept_dsa = false;
   std::size_t cache_max_bytes = 32u << 20;
   ResolverLimits limits;
   LogFunction log;  // may be empty (nothing logged)
