@@ -1,5 +1,7 @@
 #include "resolver-client/val_classify.h"
 
+#include <algorithm>
+
 #include "dns/dnssec.h"
 #include "dns/message.h"
 #include "dns/rrtype.h"
@@ -98,6 +100,16 @@ void classify_no_answer(const dns::Message& response, const ResponseSections& s,
     bool denial = false;
     for (const auto& set : s.authority) {
       denial = denial || set.type == dns::rrtype::NSEC || set.type == dns::rrtype::NSEC3;
+    }
+    const bool loops = std::any_of(c.links.begin(), c.links.end(),
+                                   [&](const ChainLink& l) { return l.name == c.name; });
+    if (!c.links.empty() && !denial && !loops) {
+      // A CNAME chain that stops at a name with neither data nor a denial
+      // (a forwarder's partial answer): the rest of the chain is asked on
+      // its own, as Unbound does, instead of reading NODATA into it.
+      c.exits = true;
+      c.cls = ResponseClass::Cname;
+      return;
     }
     if (qtype != dns::rrtype::DS && response.answer.empty() && !denial &&
         !response.has_flag(dns::flag::AA)) {

@@ -266,14 +266,21 @@ void validate_any_response(ResponseValidation& v, const dns::Name& qname) {
 void validate_nameerror_response(ResponseValidation& v, const Classification& c, uint16_t qtype) {
   v.out().kind = ResponseKind::NxDomain;
   take_soa_ttl(v);
+  bool empty_non_terminal = false;
   v.require_denial(
       "NXDOMAIN " + dns::type_to_text(qtype) + " " + c.name.to_text(),
       [&](std::span<const NsecRecord> nsecs, std::string& why) {
-        return nsec_proves_name_error(nsecs, c.name, v.zone(), why);
+        if (nsec_proves_name_error(nsecs, c.name, v.zone(), why)) return true;
+        // A server that says NXDOMAIN for an empty non-terminal: its own
+        // signed NSEC proves the name exists without data, so the answer is
+        // a secure NODATA (Unbound reads it the same way), not bogus.
+        empty_non_terminal = nsec_proves_empty_non_terminal(nsecs, c.name, v.zone());
+        return empty_non_terminal;
       },
       [&](const Nsec3Set& set, std::string& why) {
         return nsec3_proves_name_error(set, c.name, why);
       });
+  if (empty_non_terminal) v.out().kind = ResponseKind::NoData;
 }
 
 // NODATA: the name exists without the qtype (RFC 4035 §5.4; RFC 5155
@@ -301,10 +308,10 @@ void validate_nodata_response(ResponseValidation& v, const Classification& c, ui
     out.ds_denied_at_cut = v.denial_shows_cut(name);
   } else if (out.verdict.security == Security::Insecure && before.security == Security::Secure &&
              out.verdict.insecure_reason == InsecureReason::OptOut) {
-    // An opt-out DS denial: the parent's answer is fine, the child is unsigned.
+    // An opt-out DS denial: the child is unsigned, and the denial itself is
+    // insecure too (RFC 5155 §9.2: no AD for an opt-out proof).
     out.delegation.verdict = out.verdict;
     out.delegation.verdict.zone = name;
-    out.verdict = before;
   } else {
     out.delegation.verdict = out.verdict;
   }
