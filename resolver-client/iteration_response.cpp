@@ -221,6 +221,17 @@ void Iteration::accept_response(const dns::Message& msg, const ValidatedResponse
   Trust trust = msg.has_flag(dns::flag::AA) ? Trust::AuthAnswer : Trust::NonAuthAnswer;
   uint32_t ttl_cap = vr.verdict.is_secure() ? vr.ttl : 0;
   if (msg.has_flag(dns::flag::AA)) remember_child_ns(msg);
+  for (const auto& cut : vr.unsigned_cuts) {
+    // The signed NSEC proved the cut unsigned: the CNAME's target below it
+    // is insecure without asking for its DS (Unbound: its NSEC cache).
+    if (cache.find_ds(cut, now) != nullptr) continue;
+    DsSet ds;
+    ds.zone = cut;
+    ds.verdict = Verdict::insecure(cut, InsecureReason::UnsignedDelegation,
+                                   "no DS for " + cut.to_text() + " (NSEC in " + zone_.to_text() + ")");
+    ds.ttl = vr.ttl;
+    cache.store_ds(ds, now);
+  }
   // Cache the answer section's RRsets that this validation covered: in the
   // zone's bailiwick and the keys' zone, on the chain before any exit.
   const auto covered = chain_names(msg.answer, qname_, vr.kind == ResponseKind::CnameExit

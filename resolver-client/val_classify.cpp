@@ -111,7 +111,15 @@ void classify_no_answer(const dns::Message& response, const ResponseSections& s,
       c.cls = ResponseClass::Cname;
       return;
     }
-    if (qtype != dns::rrtype::DS && response.answer.empty() && !denial &&
+    // The SOA of a zone below this one that holds the name: the servers
+    // serve that child too and answer NODATA from it (Unbound's
+    // val_cnametonsec); the validation then finds the child's keys or its
+    // proven absence of DS.
+    const bool child_soa = std::any_of(s.authority.begin(), s.authority.end(), [&](const auto& set) {
+      return set.type == dns::rrtype::SOA && !set.rdatas.empty() && set.owner.is_subdomain_of(zone) &&
+             !(set.owner == zone) && c.name.is_subdomain_of(set.owner);
+    });
+    if (qtype != dns::rrtype::DS && response.answer.empty() && !denial && !child_soa &&
         !response.has_flag(dns::flag::AA)) {
       c.cls = ResponseClass::Unusable;
       c.unusable = UnusableShape::NoAnswerNoSoa;

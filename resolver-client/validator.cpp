@@ -98,6 +98,27 @@ class ResponseValidation {
     return false;
   }
 
+  // Unsigned cuts the authority section's signed NSECs show. Pure: an
+  // NSEC that does not verify is passed over, not held against the answer.
+  void note_unsigned_cuts() {
+    if (!secure_keys()) return;
+    for (const auto& set : authority()) {
+      if (set.type != dns::rrtype::NSEC || set.owner == keys_.zone ||
+          !set.owner.is_subdomain_of(keys_.zone) || signer_below_zone(set, keys_.zone)) {
+        continue;
+      }
+      if (verify_rrset(set, keys_, ctx_).verdict.security != Security::Secure) continue;
+      const SignedRrset* one[] = {&set};
+      for (const auto& n : nsec_records(one)) {
+        if (dns::type_bitmap_has(n.bitmap, dns::rrtype::NS) &&
+            !dns::type_bitmap_has(n.bitmap, dns::rrtype::SOA) &&
+            !dns::type_bitmap_has(n.bitmap, dns::rrtype::DS)) {
+          out_.unsigned_cuts.push_back(n.owner);
+        }
+      }
+    }
+  }
+
   // The authority section's NSEC/NSEC3 RRsets of this zone that validate.
   void collect_denial() {
     if (denial_collected_) return;
@@ -202,7 +223,15 @@ void require_wildcard_proof(ResponseValidation& v, const RrsetCheck& c, const dn
 void check_chain(ResponseValidation& v, const Classification& c) {
   for (const auto& link : c.links) {
     const RrsetCheck rc = v.check(*link.rrset);
-    if (link.type == ChainLink::Type::Cname) require_wildcard_proof(v, rc, link.name);
+    if (link.type == ChainLink::Type::Cname) {
+      require_wildcard_proof(v, rc, link.name);
+    } else if (rc.wildcard_expanded && v.secure_keys()) {
+      // A DNAME signed as expanded from *.<parent>: wildcards never
+      // synthesise a DNAME (RFC 4592 §4.4), so its substitution is forged
+      // or broken (Unbound: bogus, val_dnamewc).
+      v.bogus(BogusReason::Malformed, "DNAME " + link.rrset->owner.to_text() +
+                                          " is signed as a wildcard expansion");
+    }
   }
 }
 
@@ -416,6 +445,7 @@ ValidatedResponse validate_response(const dns::Message& response, const dns::Nam
     case ResponseClass::Referral: validate_referral_response(v, c); break;
     case ResponseClass::Unusable: validate_unusable_response(v, c, response, qname, qtype); break;
   }
+  if (c.cls == ResponseClass::Cname && c.exits && v.out().verdict.is_secure()) v.note_unsigned_cuts();
   return v.out();
 }
 

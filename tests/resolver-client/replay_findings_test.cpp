@@ -127,3 +127,23 @@ TEST_CASE("replay finding: NSEC3 opt-out spans make NODATA and DS denials insecu
     CHECK(o.status == Outcome::Status::Pass);
   }
 }
+
+TEST_CASE("replay finding: a DNAME signed as a wildcard expansion is bogus", "[replay][validator]") {
+  // sub.example.com. DNAME with an RRSIG of 2 labels (from *.example.com.):
+  // was followed as a secure substitution; wildcards never make a DNAME.
+  auto o = replay("val_dnamewc.rpl");
+  INFO(o.text);
+  CHECK(o.status == Outcome::Status::Pass);
+}
+
+TEST_CASE("replay finding: a CNAME into an unsigned child served by the same servers", "[replay][iterator][validator]") {
+  // www.example.com. CNAME www.sub.example.com. with the signed NSEC of
+  // sub.example.com. (NS, no DS) beside it; the same server answers the
+  // target from the unsigned child with only the child's SOA, no AA. That
+  // answer was "unusable (NOERROR, no AA)", and the DS walk then asked a
+  // DS question the NSEC had already answered: SERVFAIL, now an insecure
+  // NODATA after the CNAME.
+  auto o = replay("val_cnametonsec.rpl");
+  INFO(o.text);
+  CHECK(o.status == Outcome::Status::Pass);
+}
