@@ -9,12 +9,22 @@
 # instructions per answered query for the whole process (user space: libuv,
 # libc's system-call wrappers, flatns) and for answer_query alone, and the
 # functions that dominate. The kernel's share is not counted.
+#
+# The part outside answer_query has a cost per wake-up (the event loop,
+# epoll_wait, recvmmsg and sendmmsg) and a cost per datagram (the listener's
+# loop), and the number of datagrams per wake-up depends on how fast
+# callgrind runs, hence on the machine's load: so the script also prints the
+# datagrams per recvmmsg and splits the rest into per-wake-up and per-query
+# figures, which do not move with the load. --server knot profiles Knot
+# (knotd, one UDP worker) on the same zone and queries instead, for the
+# whole-process figure beside flatns's.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 
 flatns_bin="$root/build/server/flatns"
+server=flatns
 mix=static
 hosting_zones=0
 zones_dir=""
@@ -29,6 +39,7 @@ usage() {
   cat <<EOF
 usage: bench/profile.sh [options]
   --flatns PATH     flatns binary (default: build/server/flatns; Release with -g reads best)
+  --server flatns|knot  the server profiled (default $server)
   --mix static|do   static: the compare.sh static mix on an unsigned zone;
                     do: the same mix with DO=1 on an NSEC3-signed zone (default $mix)
   --records N       zone size (default $records)
@@ -47,6 +58,7 @@ EOF
 while [ $# -gt 0 ]; do
   case "$1" in
     --flatns) flatns_bin=$2; shift ;;
+    --server) server=$2; shift ;;
     --mix) mix=$2; shift ;;
     --records) records=$2; shift ;;
     --queries) queries=$2; shift ;;
@@ -123,14 +135,47 @@ if [ "$hosting_zones" -gt 0 ]; then
   awk -F'\t' '{ printf "  - name: %s\n    file: %s\n", $1, $2 }' "$zones_dir/zones.list" >>"$work/flatns.yaml"
 fi
 
-log "starting flatns under callgrind ($mix mix, $records records)"
+case $server in
+  flatns) command=("$flatns_bin" serve -c "$work/flatns.yaml") ;;
+  knot)
+    command -v knotd >/dev/null || { echo "profile.sh: knotd is not installed" >&2; exit 1; }
+    [ "$hosting_zones" = 0 ] || { echo "profile.sh: --hosting-zones is for flatns only" >&2; exit 2; }
+    mkdir -p "$work/knot"
+    cat >"$work/knot/knot.conf" <<EOF
+server:
+  rundir: "$work/knot"
+  listen: 127.0.0.1@$port
+  udp-workers: 1
+  tcp-workers: 1
+  background-workers: 1
+log:
+  - target: "$work/knot/knot.log"
+    any: warning
+database:
+  storage: "$work/knot"
+control:
+  listen: "$work/knot/knot.sock"
+template:
+  - id: default
+    storage: "$work/knot"
+    zonefile-sync: -1
+    zonefile-load: whole
+    journal-content: none
+zone:
+  - domain: $origin
+    file: "$work/$origin.zone"
+EOF
+    command=(knotd -c "$work/knot/knot.conf") ;;
+  *) echo "profile.sh: --server is flatns or knot" >&2; exit 2 ;;
+esac
+log "starting $server under callgrind ($mix mix, $records records)"
 valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$work/callgrind.out" \
-  "$flatns_bin" serve -c "$work/flatns.yaml" >"$work/server.log" 2>&1 &
+  "${command[@]}" >"$work/server.log" 2>&1 &
 server_pid=$!
 deadline=$(( $(date +%s) + 1800 ))
 until [ "$(kdig @127.0.0.1 -p "$port" +notcp +time=2 +retry=0 +short "$probe_name" A 2>/dev/null)" = "$probe_ip" ]; do
-  kill -0 "$server_pid" 2>/dev/null || { echo "profile.sh: flatns exited; its log:" >&2; cat "$work/server.log" >&2; exit 1; }
-  [ "$(date +%s)" -lt "$deadline" ] || { echo "profile.sh: flatns did not answer within 1800 s" >&2; exit 1; }
+  kill -0 "$server_pid" 2>/dev/null || { echo "profile.sh: $server exited; its log:" >&2; cat "$work/server.log" >&2; exit 1; }
+  [ "$(date +%s)" -lt "$deadline" ] || { echo "profile.sh: $server did not answer within 1800 s" >&2; exit 1; }
   sleep 1
 done
 callgrind_control -i on "$server_pid" >/dev/null
@@ -147,10 +192,37 @@ lost=$(sed -n 's/^ *Queries lost: *\([0-9]*\).*/\1/p' "$work/dnsperf.txt")
 callgrind_annotate "$work/callgrind.out" >"$work/exclusive.txt" 2>/dev/null
 callgrind_annotate --inclusive=yes "$work/callgrind.out" >"$work/inclusive.txt" 2>/dev/null
 total=$(sed -n 's/^ *\([0-9,]*\) *(100.0%) *PROGRAM TOTALS.*/\1/p' "$work/exclusive.txt" | tr -d ,)
-answer=$(grep -m1 'flatns::server::answer_query' "$work/inclusive.txt" | awk '{print $1}' | tr -d ,)
-echo "mix $mix, $records records, $hosting_zones other zones served, $completed queries answered ($lost lost) at $rate q/s"
-awk -v t="$total" -v a="${answer:-0}" -v n="$completed" 'BEGIN {
-  printf "instructions per query: %.0f whole process (user space), %.0f in answer_query\n", t / n, a / n }'
+answer=$( (grep -m1 'flatns::server::answer_query' "$work/inclusive.txt" || true) | awk '{print $1}' | tr -d ,)
+echo "$server: mix $mix, $records records, $hosting_zones other zones served, $completed queries answered ($lost lost) at $rate q/s"
+# Calls of the system-call wrappers, from the call records of the output.
+read -r receives waits < <("$python" - "$work/callgrind.out" <<'EOF'
+import re, sys
+names, calls, callee = {}, {}, None
+for line in open(sys.argv[1], errors="replace"):
+    m = re.match(r"^(c?fn)=\((\d+)\)(?: (.*))?$", line.rstrip("\n"))
+    if m:
+        if m.group(3):
+            names[m.group(2)] = m.group(3)
+        callee = m.group(2) if m.group(1) == "cfn" else callee
+        continue
+    m = re.match(r"^calls=(\d+)", line)
+    if m and callee is not None:
+        name = names.get(callee, "")
+        calls[name] = calls.get(name, 0) + int(m.group(1))
+count = lambda pattern: sum(v for k, v in calls.items() if re.fullmatch(pattern, k))
+print(count(r"recvmmsg|recvmsg|recvfrom"), count(r"epoll_wait|epoll_pwait|poll|ppoll"))
+EOF
+)
+inclusive() { (grep -m1 "$1" "$work/inclusive.txt" || true) | awk '{print $1}' | tr -d ,; }
+loop=$(inclusive 'UdpListener::on_readable')
+awk -v t="$total" -v a="${answer:-0}" -v n="$completed" -v r="$receives" -v w="$waits" -v l="${loop:-0}" 'BEGIN {
+  printf "instructions per query: %.0f whole process (user space), %.0f in answer_query\n", t / n, a / n
+  printf "datagrams per receive call: %.2f (%d receive calls, %d epoll/poll waits)\n", r ? n / r : 0, r, w
+  if (l > 0 && w > 0) {
+    printf "outside answer_query: %.0f per wake-up (event loop and epoll_wait), %.0f per query (UDP listener and parking)\n",
+      (t - l) / w, (l - a) / n
+  }
+}'
 echo "top functions (exclusive, per query):"
 sed -n '/^-* *$/,$p' "$work/exclusive.txt" | grep -E '^ *[0-9,]+ ' | head -"$top" |
   sed -E "s/^ *([0-9,]+) *\( *[0-9.]+%\) */\1 /" | awk -v n="$completed" '{ ir = $1; gsub(",", "", ir); $1 = ""; printf "%8.0f %s\n", ir / n, $0 }'
