@@ -34,6 +34,7 @@ rate=4000
 port=26050
 out=""
 top=25
+cache=""
 
 usage() {
   cat <<EOF
@@ -48,6 +49,8 @@ usage: bench/profile.sh [options]
                     size of the UDP listener depends on it
   --port P          UDP/TCP port on 127.0.0.1 (default $port)
   --top N           functions listed (default $top)
+  --cache           simulate the caches too (callgrind --cache-sim=yes, last level
+                    taken as 1 MiB 16-way, about an L2): data-read misses per query
   --out DIR         keep the zone, config and callgrind output in DIR
   --hosting-zones N also serve N small zones (bench/hosting_zones.py) beside the
                     queried one: zone choice must cost the same with many zones
@@ -65,6 +68,7 @@ while [ $# -gt 0 ]; do
     --rate) rate=$2; shift ;;
     --port) port=$2; shift ;;
     --top) top=$2; shift ;;
+    --cache) cache="--cache-sim=yes --LL=1048576,16,64" ;;
     --out) out=$2; shift ;;
     --hosting-zones) hosting_zones=$2; shift ;;
     --zones-dir) zones_dir=$2; shift ;;
@@ -169,7 +173,7 @@ EOF
   *) echo "profile.sh: --server is flatns or knot" >&2; exit 2 ;;
 esac
 log "starting $server under callgrind ($mix mix, $records records)"
-valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$work/callgrind.out" \
+valgrind --tool=callgrind --instr-atstart=no $cache --callgrind-out-file="$work/callgrind.out" \
   "${command[@]}" >"$work/server.log" 2>&1 &
 server_pid=$!
 deadline=$(( $(date +%s) + 1800 ))
@@ -191,7 +195,7 @@ completed=$(sed -n 's/^ *Queries completed: *\([0-9]*\).*/\1/p' "$work/dnsperf.t
 lost=$(sed -n 's/^ *Queries lost: *\([0-9]*\).*/\1/p' "$work/dnsperf.txt")
 callgrind_annotate "$work/callgrind.out" >"$work/exclusive.txt" 2>/dev/null
 callgrind_annotate --inclusive=yes "$work/callgrind.out" >"$work/inclusive.txt" 2>/dev/null
-total=$(sed -n 's/^ *\([0-9,]*\) *(100.0%) *PROGRAM TOTALS.*/\1/p' "$work/exclusive.txt" | tr -d ,)
+total=$(grep -m1 'PROGRAM TOTALS' "$work/exclusive.txt" | awk '{ gsub(",", "", $1); print $1 }')
 answer=$( (grep -m1 'flatns::server::answer_query' "$work/inclusive.txt" || true) | awk '{print $1}' | tr -d ,)
 echo "$server: mix $mix, $records records, $hosting_zones other zones served, $completed queries answered ($lost lost) at $rate q/s"
 # Calls of the system-call wrappers, from the call records of the output.
@@ -223,6 +227,15 @@ awk -v t="$total" -v a="${answer:-0}" -v n="$completed" -v r="$receives" -v w="$
       (t - l) / w, (l - a) / n
   }
 }'
+if [ -n "$cache" ]; then
+  # PROGRAM TOTALS and answer_query, inclusive: Ir Dr D1mr DLmr.
+  callgrind_annotate --inclusive=yes --show=Ir,Dr,D1mr,DLmr "$work/callgrind.out" >"$work/cache.txt" 2>/dev/null
+  for what in 'PROGRAM TOTALS' 'flatns::server::answer_query'; do
+    (grep -m1 "$what" "$work/cache.txt" || true) | awk -v n="$completed" -v w="$what" '{
+      gsub(/\([^)]*\)/, ""); gsub(",", ""); split($0, f, " ")
+      printf "%s: data reads %.0f, D1 read misses %.1f, last-level (1 MiB) read misses %.2f per query\n", w, f[2] / n, f[3] / n, f[4] / n }'
+  done
+fi
 echo "top functions (exclusive, per query):"
 sed -n '/^-* *$/,$p' "$work/exclusive.txt" | grep -E '^ *[0-9,]+ ' | head -"$top" |
   sed -E "s/^ *([0-9,]+) *\( *[0-9.]+%\) */\1 /" | awk -v n="$completed" '{ ir = $1; gsub(",", "", ir); $1 = ""; printf "%8.0f %s\n", ir / n, $0 }'
