@@ -36,8 +36,8 @@ def span(values):
 def verdict(mine, theirs):
     """'apart' when the min-max spreads of the rounds do not overlap."""
     (a_lo, a_hi), (b_lo, b_hi) = spread(mine), spread(theirs)
-    if not mine or not theirs:
-        return ""
+    if len(mine) < 2 or len(theirs) < 2:
+        return "1 round"  # a spread needs rounds
     return "apart" if a_lo > b_hi or a_hi < b_lo else "overlap"
 
 
