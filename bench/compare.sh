@@ -3,9 +3,11 @@
 # timing never decides pass or fail. Builds nothing; pass a Release flatns.
 #
 # Part 1: one zone set served by all three with one worker each, server
-# threads pinned to one CPU, dnsperf to the other; dnsperf runs for a fixed
-# time against each in turn (flatns NSD Knot flatns NSD Knot ...); each round
-# runs every mix, so all mixes share the same stretch of the machine:
+# threads pinned to one CPU, dnsperf to the other; two dnsperf processes
+# (--dnsperfs) run for a fixed time against each in turn (flatns NSD Knot
+# flatns NSD Knot ...), so that one client process is not the limit; each of
+# the five rounds runs every mix, so all mixes share the same stretch of the
+# machine, and the report gives each median with its min-max spread:
 #   static   70% existing A, 10% AAAA, 10% NXDOMAIN, 10% apex A (UDP)
 #   do       the same mix on an NSEC3-signed zone with DO=1
 #   tcp      the static mix over TCP
