@@ -106,6 +106,8 @@ class Zone {
   std::size_t record_count() const { return records_; }
   FlattenMode flatten() const { return flatten_; }
   bool signed_zone() const { return signed_; }
+  // Signed by flatns itself (ZoneConfig::online_signed).
+  bool online_signed() const { return online_signed_; }
   const Nsec3Params& nsec3() const { return nsec3_; }
 
   const Node* apex() const { return &nodes_[apex_]; }
@@ -153,6 +155,7 @@ class Zone {
   std::size_t records_ = 0;
   FlattenMode flatten_ = FlattenMode::Apex;
   bool signed_ = false;
+  bool online_signed_ = false;
   Nsec3Params nsec3_;
 
   BigVector<Node> nodes_;  // canonical order; nodes_[apex_] is the apex

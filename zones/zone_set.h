@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +23,10 @@ struct ZoneConfig {
   dns::Name origin;
   std::string file;
   FlattenMode flatten = FlattenMode::Apex;
+  // The zone is signed online (signing/): its keys are held, so names may
+  // flatten in it, and denial is compact (RFC 9824), synthesised by the
+  // signer rather than read from an NSEC chain.
+  bool online_signed = false;
 };
 
 class Zone;
@@ -35,6 +40,12 @@ struct ZoneLoadResult {
 
 // Scans and checks the zone file, then builds the snapshot.
 [[nodiscard]] ZoneLoadResult load_zone(const ZoneConfig& config);
+
+// Builds a zone from records held in memory (the online signer's output):
+// `produce` hands every record to the sink it is given; the same checks as
+// load_zone run, errors named by each record's file and line.
+[[nodiscard]] ZoneLoadResult build_zone(const ZoneConfig& config,
+                                        const std::function<void(const RecordViewSink&)>& produce);
 
 class ZoneSet {
  public:

@@ -1,0 +1,53 @@
+// The signer of one zone: its key set and policy, and RRSIG creation
+// through the signature cache (signature_cache.h), for the zone at load
+// (zone_signer.h) and for what is only known later — flattened addresses
+// as they enter the flattened-answer cache, compact-denial NSECs for names
+// that do not exist, answers synthesised from wildcards (signed as exact
+// matches, RFC 9824 §3.4 / RFC 4470).
+//
+// Validity (RFC 4034 §3.1.5): inception `inception_offset` in the past,
+// expiration `rrsig_lifetime` ahead less a pseudo-random part of
+// `rrsig_jitter` taken from the signed data's hash, so the expirations of
+// a large zone spread out and each RRset is re-signed at its own time. A
+// cached signature is reused while more than `rrsig_refresh` is left.
+// Thread-safe: workers and signing threads share one OnlineSigner.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "dns/dnssec.h"
+#include "signing/key_set.h"
+#include "signing/policy.h"
+#include "signing/signature_cache.h"
+
+namespace flatns::signing {
+
+class OnlineSigner {
+ public:
+  OnlineSigner(KeySet keys, SigningPolicy policy, std::shared_ptr<SignatureCache> cache);
+
+  const KeySet& keys() const { return keys_; }
+  const SigningPolicy& policy() const { return policy_; }
+  SignatureCache& cache() const { return *cache_; }
+
+  // Appends one RRSIG RDATA per signing key to `out`. `labels` -1: from the
+  // owner (wildcard owners not counted); DNSKEY, CDS and CDNSKEY are signed
+  // by the SEP keys, everything else by the zone signers. False when a
+  // signature could not be made.
+  [[nodiscard]] bool sign(const dns::RrsetRef& rrset, uint32_t ttl, int64_t now,
+                          std::vector<std::vector<uint8_t>>& out, int labels = -1) const;
+  // The earliest time any signature made now must be made again.
+  [[nodiscard]] int64_t refresh_due(int64_t signed_at) const;
+
+ private:
+  KeySet keys_;
+  SigningPolicy policy_;
+  std::shared_ptr<SignatureCache> cache_;
+  std::vector<const ZoneKey*> key_signers_;
+  std::vector<const ZoneKey*> zone_signers_;
+};
+
+}  // namespace flatns::signing
