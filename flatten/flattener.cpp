@@ -5,6 +5,7 @@
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
 #include "zones/lookup.h"
+#include "zones/online_answer.h"
 
 namespace flatns::flatten {
 
@@ -66,6 +67,29 @@ class Text {
   std::size_t length_ = 0;
 };
 
+// RDATA views of one flattened RRset (at most kMaxCachedAddresses records
+// are ever flattened from the cache; a local RRset beyond 64 is cut).
+struct Rdatas {
+  std::span<const uint8_t> items[64];
+  std::size_t n = 0;
+  void push(std::span<const uint8_t> s) {
+    if (n < 64) items[n++] = s;
+  }
+  std::span<const std::span<const uint8_t>> view() const { return {items, n}; }
+};
+
+// The original TTL flattened RRSIGs carry: at least any TTL served.
+uint32_t signature_ttl(uint32_t max_ttl) { return max_ttl ? max_ttl : 86400; }
+
+// The target has no such RRset: NODATA with the SOA, so MX/TXT at the apex
+// keep working; signed online, with the name's NSEC less the type asked.
+void flattened_nodata(const zones::Zone& zone, const dns::Query& q, dns::ResponseBuilder& rb) {
+  zones::add_negative_soa(zone, rb, q.edns.dnssec_ok);
+  if (q.edns.dnssec_ok && zone.online_answer() && !rb.truncated()) {
+    zone.online_answer()->flattened_nodata(zone, q.qname.view(), q.qtype, rb);
+  }
+}
+
 void fail(dns::ResponseBuilder& rb, uint16_t code, const Text& text) {
   rb.set_rcode(dns::rcode::SERVFAIL);
   rb.set_extended_error({code, text.view()});
@@ -92,7 +116,7 @@ void Flattener::answer(const zones::ZoneSet& zones, const zones::Zone& zone,
   dns::NameBuffer name;
   uint32_t ttl = UINT32_MAX, link_ttl = 0;
   if (!link_target(zone, node, name, link_ttl)) {
-    zones::add_negative_soa(zone, rb, dnssec);
+    flattened_nodata(zone, q, rb);
     return;
   }
   ttl = std::min(ttl, link_ttl);
@@ -110,7 +134,7 @@ void Flattener::answer(const zones::ZoneSet& zones, const zones::Zone& zone,
     }
     if (found.kind == Kind::NxDomain || found.kind == Kind::Dname) {
       // A dangling target is NODATA, so the apex's other records keep working.
-      zones::add_negative_soa(zone, rb, dnssec);
+      flattened_nodata(zone, q, rb);
       return;
     }
     if (const zones::RRset* set = z->rrset(found.node, q.qtype)) {
@@ -123,6 +147,13 @@ void Flattener::answer(const zones::ZoneSet& zones, const zones::Zone& zone,
       if (!ok) {
         rb.rollback(mark, dns::Section::Answer, 0);
         rb.set_tc();
+        return;
+      }
+      if (dnssec && zone.online_answer()) {
+        Rdatas rdatas;
+        z->records(*set).for_each([&](std::span<const uint8_t> rdata) { rdatas.push(rdata); });
+        zone.online_answer()->sign_flattened(zone, qname, q.qtype, signature_ttl(settings_.max_ttl), final_ttl,
+                                             rdatas.view(), rb);
       }
       return;
     }
@@ -132,7 +163,7 @@ void Flattener::answer(const zones::ZoneSet& zones, const zones::Zone& zone,
     }
     dns::NameBuffer next;
     if (!link_target(*z, found.node, next, link_ttl)) {
-      zones::add_negative_soa(zone, rb, dnssec);
+      flattened_nodata(zone, q, rb);
       return;
     }
     if (dns::name_equal(next.view(), qname) || dns::name_equal(next.view(), name.view())) {
@@ -206,7 +237,7 @@ void Flattener::add_cached(const zones::Zone& zone, const dns::Query& q, const C
   if (entry.kind != AnswerKind::Addresses || entry.address_count == 0) {
     // The target does not exist or has no such type: NODATA, so MX/TXT at
     // the apex keep working.
-    zones::add_negative_soa(zone, rb, q.edns.dnssec_ok);
+    flattened_nodata(zone, q, rb);
     return;
   }
   const std::size_t mark = rb.mark();
@@ -216,6 +247,12 @@ void Flattener::add_cached(const zones::Zone& zone, const dns::Query& q, const C
       rb.set_tc();
       return;
     }
+  }
+  if (q.edns.dnssec_ok && zone.online_answer()) {
+    Rdatas rdatas;
+    for (std::size_t i = 0; i < entry.address_count; ++i) rdatas.push(entry.address(i));
+    zone.online_answer()->sign_flattened(zone, q.qname.view(), q.qtype, signature_ttl(settings_.max_ttl),
+                                         ttl, rdatas.view(), rb);
   }
 }
 

@@ -8,6 +8,7 @@
 #include "server/config.h"
 #include "server/daemon.h"
 #include "server/daemon_zones.h"
+#include "server/keys_cli.h"
 #include "zones/zone_set.h"
 
 namespace flatns::server {
@@ -35,6 +36,8 @@ void general_help(std::ostream& out) {
          "  serve          run the server\n"
          "  check-config   check a configuration file and every zone it names\n"
          "  check-zone     check one zone file\n"
+         "  keygen         make a DNSSEC key pair for a zone (BIND format)\n"
+         "  ds             print the DS records of a zone signed online\n"
          "\n"
          "Options:\n"
          "  -h, --help     show this help (or `flatns COMMAND --help`)\n"
@@ -218,6 +221,8 @@ int run_cli(const std::vector<std::string>& args, std::string_view version, std:
   if (command == "serve") return serve(args, version, out, err);
   if (command == "check-config") return check_config(args, out, err);
   if (command == "check-zone") return check_zone(args, out, err);
+  if (command == "keygen") return keygen_command(args, out, err);
+  if (command == "ds") return ds_command(args, out, err);
   if (!command.empty() && command[0] == '-') {
     err << "flatns: unknown option '" << command << "' (see flatns --help)\n";
   } else {

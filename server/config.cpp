@@ -1,4 +1,5 @@
 #include "server/config.h"
+#include "server/config_dnssec.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -293,6 +294,14 @@ void parse_zone(Checker& c, const YAML::Node& node, const std::string& path, std
                    static constexpr zones::FlattenMode modes[] = {zones::FlattenMode::Apex, zones::FlattenMode::All,
                                                                   zones::FlattenMode::Off};
                    if (auto i = c.choice(v, p, l, {"apex", "all", "off"})) entry.config.flatten = modes[*i];
+                 }},
+                {"dnssec",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   parse_dnssec(v, p, l, base, entry.dnssec,
+                                [&](std::size_t el, const std::string& key, std::string message) {
+                                  c.error(el, key, std::move(message));
+                                });
+                   entry.config.online_signed = entry.dnssec.online;
                  }},
             });
   if (!has_name) {

@@ -152,7 +152,12 @@ bool Daemon::start() {
   if (!start_flatten_service()) return false;
   ZoneSetBuild build = build_zone_set(config_, nullptr);
   log_zone_outcomes(build);
+  signed_zones_.update(config_, build);
   state_ = make_state(build.zone_set);
+  uv_timer_init(&loop_, &resign_timer_);
+  resign_timer_.data = this;
+  const uint64_t pass_ms = signed_zones_.pass_interval() * 1000;
+  uv_timer_start(&resign_timer_, on_resign_timer, pass_ms, pass_ms);
 
   for (const auto& address : config_.server.listen) {
     for (Transport t : {Transport::Udp, Transport::Tcp}) {
@@ -219,6 +224,7 @@ void Daemon::reload() {
 
   ZoneSetBuild build = build_zone_set(config_, state_->zones.get());
   log_zone_outcomes(build);
+  signed_zones_.update(config_, build);
   for (const auto& old : state_->zones->zones()) {
     bool still_configured = false;
     for (const auto& entry : config_.zones) still_configured |= entry.config.origin == old->origin();
@@ -239,6 +245,16 @@ void Daemon::shutdown(int signum) {
   for (uv_signal_t* s : {&sighup_, &sigterm_, &sigint_}) {
     uv_close(reinterpret_cast<uv_handle_t*>(s), nullptr);
   }
+  uv_close(reinterpret_cast<uv_handle_t*>(&resign_timer_), nullptr);
+}
+
+void Daemon::on_resign_timer(uv_timer_t* timer) {
+  auto* self = static_cast<Daemon*>(timer->data);
+  if (self->stopping_) return;
+  auto zones = self->signed_zones_.resign_due(*self->state_->zones, ::time(nullptr));
+  if (!zones) return;
+  self->state_ = self->make_state(std::move(zones));
+  for (auto& worker : self->workers_) worker->publish(self->state_);
 }
 
 void Daemon::on_signal(uv_signal_t* handle, int signum) {
@@ -267,6 +283,7 @@ int Daemon::run() {
   } else {
     status = 1;
     for (auto* h : handles) uv_close(reinterpret_cast<uv_handle_t*>(h), nullptr);
+    if (resign_timer_.loop) uv_close(reinterpret_cast<uv_handle_t*>(&resign_timer_), nullptr);
     for (auto& worker : workers_) worker->stop();
     uv_run(&loop_, UV_RUN_DEFAULT);
   }

@@ -27,6 +27,7 @@
 #include "flatten/answer_cache.h"
 #include "flatten/service.h"
 #include "server/config.h"
+#include "server/daemon_signing.h"
 #include "server/worker.h"
 #include "server/worker_state.h"
 
@@ -61,6 +62,9 @@ class Daemon {
   std::vector<std::unique_ptr<Worker>> workers_;
   uv_loop_t loop_{};
   uv_signal_t sighup_{}, sigterm_{}, sigint_{};
+  SignedZones signed_zones_;
+  uv_timer_t resign_timer_{};
+  static void on_resign_timer(uv_timer_t* timer);
   bool stopping_ = false;
 };
 

@@ -36,11 +36,11 @@ KeySet KeySet::from_pairs(const dns::Name& zone, std::vector<ZoneKey> keys) {
 }
 
 bool KeySet::load(const dns::Name& zone, const SigningPolicy& policy, int64_t now, KeySet& out,
-                  std::string& error, std::string* made) {
+                  std::string& error, std::string* made, bool make_if_empty) {
   out = KeySet();
   out.zone_ = zone;
   const std::string& dir = policy.keys_dir;
-  if (!is_dir(dir) && ::mkdir(dir.c_str(), 0700) != 0) {
+  if (!is_dir(dir) && (!make_if_empty || ::mkdir(dir.c_str(), 0700) != 0)) {
     error = dir + ": the keys folder does not exist and cannot be made";
     return false;
   }
@@ -58,6 +58,10 @@ bool KeySet::load(const dns::Name& zone, const SigningPolicy& policy, int64_t no
     }
     key.has_private = true;
     out.keys_.push_back(std::move(key));
+  }
+  if (out.keys_.empty() && !make_if_empty) {
+    error = dir + ": no key pair for " + zone.to_text() + " (flatns keygen makes one)";
+    return false;
   }
   if (out.keys_.empty()) {
     ZoneKey key;

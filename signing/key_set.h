@@ -37,8 +37,10 @@ class KeySet {
  public:
   // Reads the keys of `zone` in policy.keys_dir; makes a CSK when the
   // folder holds none (`made` then names its file). Errors name the file.
+  // With `make_if_empty` false an empty folder is an error (flatns ds).
   [[nodiscard]] static bool load(const dns::Name& zone, const SigningPolicy& policy, int64_t now,
-                                 KeySet& out, std::string& error, std::string* made = nullptr);
+                                 KeySet& out, std::string& error, std::string* made = nullptr,
+                                 bool make_if_empty = true);
   // Builds a key set from pairs already in memory (tests, keygen).
   static KeySet from_pairs(const dns::Name& zone, std::vector<ZoneKey> keys);
 

@@ -32,6 +32,7 @@ class OnlineSigner {
   const KeySet& keys() const { return keys_; }
   const SigningPolicy& policy() const { return policy_; }
   SignatureCache& cache() const { return *cache_; }
+  const std::shared_ptr<SignatureCache>& shared_cache() const { return cache_; }
 
   // Appends one RRSIG RDATA per signing key to `out`. `labels` -1: from the
   // owner (wildcard owners not counted); DNSKEY, CDS and CDNSKEY are signed

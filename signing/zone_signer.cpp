@@ -100,6 +100,14 @@ class Collector {
       }
     }
     if (occluded) return;
+    // A name that flattens may answer A and AAAA: the static NSEC must not
+    // deny them (a resolver would then deny the flattened answer from its
+    // aggressive NSEC cache, RFC 8198).
+    if (flattened) {
+      for (uint16_t t : {rrtype::A, rrtype::AAAA}) {
+        if (std::find(types.begin(), types.end(), t) == types.end()) types.push_back(t);
+      }
+    }
     if (apex) add_key_rrsets(name, types);
     if (signer_.policy().denial == Denial::Compact) {
       dns::NameBuffer next;

@@ -7,6 +7,7 @@
 #include "zones/denial.h"
 #include "zones/emit.h"
 #include "zones/lookup.h"
+#include "zones/online_answer.h"
 
 namespace flatns::zones {
 
@@ -61,6 +62,9 @@ class Answerer {
   void flush_wildcard_proofs();
 
   bool put(const Zone& z, Section s, NameView owner, const RRset& set, bool required = true);
+  // An answer RRset; from a wildcard in a zone signed online, signed as an
+  // exact match of `owner` rather than with the wildcard's RRSIGs.
+  bool put_synthesised(const Zone& z, NameView owner, const RRset& set, bool wildcard);
   bool stopped() const { return rb_.truncated(); }
 
   const ZoneSet& zones_;
@@ -89,6 +93,14 @@ class Answerer {
 
 bool Answerer::put(const Zone& z, Section s, NameView owner, const RRset& set, bool required) {
   return emit_rrset(z, rb_, s, owner, set, dnssec_, required);
+}
+
+bool Answerer::put_synthesised(const Zone& z, NameView owner, const RRset& set, bool wildcard) {
+  const OnlineAnswer* online = z.online_answer();
+  if (!wildcard || !dnssec_ || !online) return put(z, Section::Answer, owner, set);
+  if (!emit_rrset(z, rb_, Section::Answer, owner, set, false, true)) return false;
+  online->sign_synthesised(z, set, owner, Section::Answer, rb_);
+  return !rb_.truncated();
 }
 
 void Answerer::run(const Zone& zone, const dns::NameHashes& qname_hashes) {
@@ -178,7 +190,7 @@ Answerer::Step Answerer::answer_at(const Zone& z, const Node* node, NameView own
     // RFC 8482 §4.1: answer with one RRset rather than all of them.
     for (const RRset& set : z.rrsets(node)) {
       if (hidden_type(set.type) || set.type == rrtype::RRSIG) continue;
-      put(z, Section::Answer, owner, set);
+      put_synthesised(z, owner, set, wildcard);
       if (wildcard) defer_wildcard_proof(z, name, ce);
       return Step::Done;
     }
@@ -203,7 +215,7 @@ Answerer::Step Answerer::answer_at(const Zone& z, const Node* node, NameView own
   }
   if (!hidden_type(qtype)) {
     if (const RRset* set = z.rrset(node, qtype)) {
-      if (!put(z, Section::Answer, owner, *set)) return Step::Done;
+      if (!put_synthesised(z, owner, *set, wildcard)) return Step::Done;
       if (wildcard) defer_wildcard_proof(z, name, ce);
       additional_for(z, qtype, *set);
       return Step::Done;
@@ -215,7 +227,7 @@ Answerer::Step Answerer::answer_at(const Zone& z, const Node* node, NameView own
         if (visited_[i] == node) return Step::Done;  // a loop: each record is shown once
       }
       visited_[chain_] = node;
-      if (!put(z, Section::Answer, owner, *cname)) return Step::Done;
+      if (!put_synthesised(z, owner, *cname, wildcard)) return Step::Done;
       if (wildcard) defer_wildcard_proof(z, name, ce);
       std::optional<NameView> target;
       z.records(*cname).for_each(
@@ -253,7 +265,8 @@ void Answerer::add_soa(const Zone& z) {
 }
 
 void Answerer::defer_wildcard_proof(const Zone& z, NameView name, const Node* ce) {
-  if (!dnssec_ || pending_proofs_ >= kMaxChainLength + 1) return;
+  // Signed online, a wildcard answer is signed as an exact match: no proof.
+  if (!dnssec_ || z.online_answer() || pending_proofs_ >= kMaxChainLength + 1) return;
   PendingProof& p = pending_[pending_proofs_++];
   p.zone = &z;
   p.name.assign(name);
@@ -275,14 +288,24 @@ void Answerer::nodata(const Zone& z, const Node* node, NameView name, const Node
                       const Node* ce) {
   if (rb_.count(Section::Answer) == 0) rb_.set_rcode(dns::rcode::NOERROR);
   add_soa(z);
-  if (dnssec_ && !stopped()) prove_nodata(z, rb_, name, node, wildcard, ce, q_.qtype);
+  if (!dnssec_ || stopped()) return;
+  if (const OnlineAnswer* online = z.online_answer()) {
+    online->nodata(z, wildcard ? wildcard : node, name, rb_);
+    return;
+  }
+  prove_nodata(z, rb_, name, node, wildcard, ce, q_.qtype);
 }
 
 void Answerer::nxdomain(const Zone& z, NameView name, const Node* ce) {
   // RFC 6604 §2.1: after a CNAME chain the rcode describes the last name.
   rb_.set_rcode(dns::rcode::NXDOMAIN);
   add_soa(z);
-  if (dnssec_ && !stopped()) prove_nxdomain(z, rb_, name, ce);
+  if (!dnssec_ || stopped()) return;
+  if (const OnlineAnswer* online = z.online_answer()) {
+    online->nxdomain(z, name, q_, rb_);  // RFC 9824: NODATA unless the query set CO
+    return;
+  }
+  prove_nxdomain(z, rb_, name, ce);
 }
 
 void Answerer::referral(const Zone& z, const Node* cut) {

@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -108,6 +109,8 @@ class Zone {
   bool signed_zone() const { return signed_; }
   // Signed by flatns itself (ZoneConfig::online_signed).
   bool online_signed() const { return online_signed_; }
+  // The signer's per-query part, when signed online (else null).
+  const OnlineAnswer* online_answer() const { return online_answer_.get(); }
   const Nsec3Params& nsec3() const { return nsec3_; }
 
   const Node* apex() const { return &nodes_[apex_]; }
@@ -156,6 +159,7 @@ class Zone {
   FlattenMode flatten_ = FlattenMode::Apex;
   bool signed_ = false;
   bool online_signed_ = false;
+  std::shared_ptr<const OnlineAnswer> online_answer_;
   Nsec3Params nsec3_;
 
   BigVector<Node> nodes_;  // canonical order; nodes_[apex_] is the apex

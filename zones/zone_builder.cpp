@@ -345,6 +345,7 @@ std::shared_ptr<const Zone> ZoneBuilder::build() {
   zone->flatten_ = config_.flatten;
   zone->signed_ = has_dnskey;
   zone->online_signed_ = config_.online_signed;
+  zone->online_answer_ = config_.online_answer;
   // Exact sizes where they are known, so that the snapshot holds no spare
   // capacity; room for empty non-terminals (a large reserve that stays
   // untouched costs address space, not memory).

@@ -17,6 +17,8 @@
 
 namespace flatns::zones {
 
+class OnlineAnswer;
+
 enum class FlattenMode { Off, Apex, All };
 
 struct ZoneConfig {
@@ -27,9 +29,12 @@ struct ZoneConfig {
   // flatten in it, and denial is compact (RFC 9824), synthesised by the
   // signer rather than read from an NSEC chain.
   bool online_signed = false;
+  // With online_signed: the per-query part of signing (zones/online_answer.h).
+  std::shared_ptr<const OnlineAnswer> online_answer;
 };
 
 class Zone;
+class OnlineAnswer;
 
 struct ZoneLoadResult {
   std::shared_ptr<const Zone> zone;     // null when errors is not empty

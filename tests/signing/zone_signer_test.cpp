@@ -93,12 +93,15 @@ std::string zone_text(const zones::Zone& z, const signing::OnlineSigner* signer 
       if (signer && set.type == rrtype::NSEC) {
         auto it = std::find(chain.begin(), chain.end(), &n);
         const zones::Node* next = (it + 1 == chain.end()) ? chain.front() : *(it + 1);
-        std::vector<uint8_t> rd;
-        z.records(set).for_each([&](std::span<const uint8_t> compact) {
-          const dns::NameView next_name = z.name(next);
-          rd.assign(next_name.begin(), next_name.end());
-          rd.insert(rd.end(), compact.begin() + z.name(&n).size() + 2, compact.end());
-        });
+        // The types the dump holds at the name (the flattened apex's A and
+        // AAAA, in the compact bitmap, are not in a static zone).
+        const dns::NameView next_name = z.name(next);
+        std::vector<uint8_t> rd(next_name.begin(), next_name.end());
+        std::vector<uint16_t> types{rrtype::RRSIG, rrtype::NSEC};
+        for (const zones::RRset& other : z.rrsets(&n)) {
+          if (other.type != rrtype::CNAME || !(n.flags & zones::node_flag::kApex)) types.push_back(other.type);
+        }
+        dns::type_bitmap_encode(types, rd);
         const std::span<const uint8_t> rds[] = {rd};
         std::vector<std::vector<uint8_t>> sigs;
         REQUIRE(signer->sign({z.name(&n), rrtype::NSEC, 1, rds}, set.ttl, ::time(nullptr), sigs));
@@ -205,7 +208,8 @@ TEST_CASE("what is signed and what is not", "[signing]") {
   CHECK_FALSE(z.rrset(z.find(dns::Name::parse("ns1.sub.example.com.").wire()), rrtype::NSEC));
 
   using T = std::set<uint16_t>;
-  CHECK(nsec_types(z, "example.com.") == T{rrtype::NS, rrtype::SOA, rrtype::MX, rrtype::TXT,
+  // The apex flattens: A and AAAA are not denied.
+  CHECK(nsec_types(z, "example.com.") == T{rrtype::A, rrtype::AAAA, rrtype::NS, rrtype::SOA, rrtype::MX, rrtype::TXT,
                                            rrtype::RRSIG, rrtype::NSEC, rrtype::DNSKEY,
                                            rrtype::CDS, rrtype::CDNSKEY});
   CHECK(nsec_types(z, "ent.example.com.") == T{rrtype::RRSIG, rrtype::NSEC});
