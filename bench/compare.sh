@@ -126,7 +126,7 @@ flatns_bin=$(cd "$(dirname "$flatns_bin")" && pwd)/$(basename "$flatns_bin")
 if [ -n "$keep" ]; then
   mkdir -p "$keep"; work=$(cd "$keep" && pwd)
 else
-  work=$(mktemp -d /tmp/flatns-bench.XXXXXX)
+  work=$(mktemp -d "${TMPDIR:-/tmp}/flatns-bench.XXXXXX")
 fi
 started_pids=()
 

@@ -65,7 +65,7 @@ python=python3
 if [ -n "$out" ]; then
   mkdir -p "$out"; work=$(cd "$out" && pwd)
 else
-  work=$(mktemp -d /tmp/flatns-profile.XXXXXX)
+  work=$(mktemp -d "${TMPDIR:-/tmp}/flatns-profile.XXXXXX")
 fi
 server_pid=""
 cleanup() {

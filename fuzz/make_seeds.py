@@ -3,7 +3,7 @@
 committed). Packets are made with dnspython: queries as clients send them, and
 responses built from the zones in fuzz/zones (with their RRSIGs and NSEC/NSEC3
 proofs, so the validator target starts from answers that validate). Zone and
-config seeds are snippets of real files: fuzz/zones, examples/ and the shared
+config seeds are snippets of real files: fuzz/zones, examples/ and the test
 corpus (IANA root zone, .gov, RFC 5155 and RFC 4592 zones). Query-path seeds
 cover every fixed zone (fuzz/zones) with DO=0/1, EDNS options (NSID, cookies,
 padding, client subnet, unknown) and payload sizes that force truncation,
@@ -27,9 +27,7 @@ import dns.zone
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-SHARED = os.path.join(ROOT, "..", "shared", "corpus")
-if not os.path.isdir(SHARED):
-    SHARED = "/work/shared/corpus"
+CORPUS = os.path.join(ROOT, "tests", "data", "corpus")
 
 
 def write(target, data):
@@ -290,15 +288,15 @@ def main(argv):
         write("validator", packet)
     zone_sources = [os.path.join(HERE, "zones", f) for f in sorted(os.listdir(os.path.join(HERE, "zones")))
                     if f.endswith(".zone") or f.endswith(".unsigned")]
-    zone_sources += [os.path.join(SHARED, "rfc", "rfc5155-appendixA.zone"),
-                     os.path.join(SHARED, "rfc", "rfc4592-wildcard.zone")]
+    zone_sources += [os.path.join(CORPUS, "rfc", "rfc5155-appendixA.zone"),
+                     os.path.join(CORPUS, "rfc", "rfc4592-wildcard.zone")]
     zone_sources += [os.path.join(ROOT, "examples", "zones", f)
                      for f in sorted(os.listdir(os.path.join(ROOT, "examples", "zones")))]
     for path in zone_sources:
         with open(path, "rb") as f:
             write("zone_file", f.read())
     for big, lines in (("root.zone", 120), ("gov.zone", 80), ("root.zone.2026082201-nosigs", 60)):
-        with open(os.path.join(SHARED, big), "rb") as f:
+        with open(os.path.join(CORPUS, big), "rb") as f:
             write("zone_file", b"".join(f.readline() for _ in range(lines)))
     write("zone_file", "$ORIGIN example.\n$TTL 1h\n@ SOA ns h ( 1 2 3\n 4 5 ) ; comment\n"
                        "$GENERATE 1-20/2 host-$ A 192.0.2.$\n$GENERATE 0-3 ${0,3,x} AAAA 2001:db8::${1,4,X}\n"

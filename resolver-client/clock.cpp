@@ -19,7 +19,7 @@ void on_closed(uv_handle_t* h) { std::unique_ptr<UvClock::Timer>(static_cast<UvC
 
 UvClock::~UvClock() {
   for (auto& [id, t] : timers_) {
-    uv_timer_stop(&t->handle);
+    (void)uv_timer_stop(&t->handle);  // always 0: it only unlinks the timer
     uv_close(reinterpret_cast<uv_handle_t*>(&t->handle), on_closed);
   }
 }
@@ -34,20 +34,23 @@ int64_t UvClock::wall_seconds() const { return static_cast<int64_t>(std::time(nu
 
 TimerId UvClock::start_timer(uint64_t delay_ms, std::function<void()> fn) {
   auto owned = std::make_unique<Timer>(Timer{{}, this, next_id_++, std::move(fn)});
+  // libuv documents uv_timer_init as unable to fail; if it does, the handle
+  // was never opened and is freed here.
+  if (uv_timer_init(loop_, &owned->handle) != 0) return kNoTimer;
   Timer* t = owned.release();  // owned again by on_closed
-  uv_timer_init(loop_, &t->handle);
   t->handle.data = t;
   timers_[t->id] = t;
   uv_update_time(loop_);
-  uv_timer_start(
-      &t->handle,
-      [](uv_timer_t* h) {
-        auto* timer = static_cast<Timer*>(h->data);
-        auto fn = std::move(timer->fn);
-        timer->owner->release(timer->id);
-        fn();
-      },
-      delay_ms, 0);
+  auto on_fired = [](uv_timer_t* h) {
+    auto* timer = static_cast<Timer*>(h->data);
+    auto fn = std::move(timer->fn);
+    timer->owner->release(timer->id);
+    fn();
+  };
+  if (uv_timer_start(&t->handle, on_fired, delay_ms, 0) != 0) {
+    release(t->id);
+    return kNoTimer;
+  }
   return t->id;
 }
 
@@ -56,7 +59,7 @@ void UvClock::release(TimerId id) {
   if (it == timers_.end()) return;
   Timer* t = it->second;
   timers_.erase(it);
-  uv_timer_stop(&t->handle);
+  (void)uv_timer_stop(&t->handle);  // always 0: it only unlinks the timer
   uv_close(reinterpret_cast<uv_handle_t*>(&t->handle), on_closed);
 }
 

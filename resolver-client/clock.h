@@ -15,6 +15,7 @@
 namespace flatns::resolver {
 
 using TimerId = uint64_t;
+inline constexpr TimerId kNoTimer = 0;
 
 class Clock {
  public:
@@ -23,7 +24,9 @@ class Clock {
   [[nodiscard]] virtual uint64_t now_ms() const = 0;
   // Seconds since the Unix epoch.
   [[nodiscard]] virtual int64_t wall_seconds() const = 0;
-  // Runs `fn` once, `delay_ms` from now, unless cancelled first.
+  // Runs `fn` once, `delay_ms` from now, unless cancelled first. kNoTimer
+  // when no timer could be armed (libuv documents that it cannot happen):
+  // `fn` never runs.
   virtual TimerId start_timer(uint64_t delay_ms, std::function<void()> fn) = 0;
   // Cancelling an unknown or already fired timer does nothing.
   virtual void cancel_timer(TimerId id) = 0;

@@ -1,20 +1,21 @@
-// The Lookup's referrals (RFC 1034 §4.3.2, glue within the bailiwick of the
-// zone that sent it only) and the lookups of NS names without glue; see
-// resolution.h for where they sit.
+// The Iteration's referrals (RFC 1034 §4.3.2, glue within the bailiwick of
+// the zone that sent it only) and the nested Iterations for NS names without
+// glue; see iteration.h for where they sit.
 #include <algorithm>
 
 #include "dns/message.h"
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
+#include "resolver-client/iteration.h"
 #include "resolver-client/resolution.h"
 
 namespace flatns::resolver {
 
-void Lookup::on_referral(const ServerAddress& server, const dns::Message& msg,
+void Iteration::on_referral(const ServerAddress& server, const dns::Message& msg,
                          ValidatedResponse& vr) {
-  Resolver& r = res_.resolver;
-  const ResolverLimits& lim = r.settings_.limits;
-  uint64_t now = r.clock_.now_ms();
+  ResolverCache& cache = resolver_.cache();
+  const ResolverLimits& lim = resolver_.settings().limits;
+  uint64_t now = resolver_.clock().now_ms();
   const dns::Name& child = vr.next_name;
   const dns::Name& below = (qtype_ == dns::rrtype::DS && !qname_.is_root()) ? qname_.parent() : qname_;
   if (child == zone_ || !child.is_subdomain_of(zone_) || !below.is_subdomain_of(child)) {
@@ -23,16 +24,16 @@ void Lookup::on_referral(const ServerAddress& server, const dns::Message& msg,
     return;
   }
   if (++referrals_ > lim.max_referrals) {
-    LookupOutcome o;
-    o.kind = LookupOutcome::Kind::Failed;
+    IterationOutcome o;
+    o.kind = IterationOutcome::Kind::Failed;
     o.failure = "more than " + std::to_string(lim.max_referrals) + " referrals for " +
                 qname_.to_text();
     o.verdict = Verdict::indeterminate(o.failure);
     finish(std::move(o));
     return;
   }
-  if (r.settings_.validate && vr.delegation.verdict.security == Security::Indeterminate &&
-      keys_.verdict.is_secure()) {
+  if (resolver_.settings().validate && vr.delegation.verdict.security == Security::Indeterminate &&
+      key_finder_.keys().verdict.is_secure()) {
     server_failed(server, "referral to " + child.to_text() + " without a usable DS answer: " +
                               vr.delegation.verdict.detail);
     return;
@@ -59,7 +60,7 @@ void Lookup::on_referral(const ServerAddress& server, const dns::Message& msg,
     for (const auto& rr : msg.additional) {
       if ((rr.type != dns::rrtype::A && rr.type != dns::rrtype::AAAA) || !(rr.owner == s.name)) continue;
       if (!rr.owner.is_subdomain_of(zone_)) {
-        r.log(LogLevel::Debug, "resolver: ignoring out-of-bailiwick glue " + rr.owner.to_text() +
+        resolver_.log(LogLevel::Debug, "resolver: ignoring out-of-bailiwick glue " + rr.owner.to_text() +
                                    " from " + server_label(server) + " (zone " + zone_.to_text() + ")");
         continue;
       }
@@ -70,13 +71,13 @@ void Lookup::on_referral(const ServerAddress& server, const dns::Message& msg,
       if (g.empty()) continue;
       uint32_t ttl = g.front().ttl;
       uint16_t type = g.front().type;
-      r.cache_.store_rrset(s.name, type, std::move(g), ttl, Trust::Additional,
+      cache.store_rrset(s.name, type, std::move(g), ttl, Trust::Additional,
                            Verdict::indeterminate("glue"), now);
     }
     if (s.addresses.empty()) {
       // Addresses learnt earlier (e.g. from an authoritative answer).
       for (uint16_t t : {dns::rrtype::A, dns::rrtype::AAAA}) {
-        if (const CachedRrset* a = r.cache_.find_rrset(s.name, t, Trust::Additional, now)) {
+        if (const CachedRrset* a = cache.find_rrset(s.name, t, Trust::Additional, now)) {
           for (const auto& arr : a->records) {
             if (arr.type == t) s.addresses.push_back(ServerAddress::from_rdata(arr.rdata, 53));
           }
@@ -84,31 +85,31 @@ void Lookup::on_referral(const ServerAddress& server, const dns::Message& msg,
       }
     }
   }
-  r.cache_.store_rrset(child, dns::rrtype::NS, std::move(ns_records), ns_ttl,
+  cache.store_rrset(child, dns::rrtype::NS, std::move(ns_records), ns_ttl,
                        Trust::ReferralAuthority, Verdict::indeterminate("referral"), now);
   DsSet ds = vr.delegation;
   ds.zone = child;
-  if (const DsSet* anchor = r.anchors_.find(child)) ds = *anchor;
-  if (r.settings_.validate) r.cache_.store_ds(ds, now);
+  if (const DsSet* anchor = resolver_.anchors().find(child)) ds = *anchor;
+  if (resolver_.settings().validate) cache.store_ds(ds, now);
   enter_zone(child, std::move(servers), &ds);
   next_server();
 }
 
-void Lookup::lookup_ns_address(NameServer& ns) {
-  Resolver& r = res_.resolver;
+void Iteration::lookup_ns_address(NameServer& ns) {
+  const ResolverLimits& lim = resolver_.settings().limits;
   ns.looked_up = true;
   // A name inside the zone it serves cannot be found without glue.
-  if (res_.ns_lookups >= r.settings_.limits.max_ns_lookups ||
-      depth_ >= r.settings_.limits.max_sub_depth || ns.name.is_subdomain_of(zone_)) {
+  if (res_.ns_lookups >= lim.max_ns_lookups || depth_ >= lim.max_sub_depth ||
+      ns.name.is_subdomain_of(zone_)) {
     next_server();
     return;
   }
   ++res_.ns_lookups;
   std::size_t index = static_cast<std::size_t>(&ns - servers_.data());
   dns::Name name = ns.name;
-  Lookup* sub = res_.make_lookup(name, dns::rrtype::A, depth_ + 1, [this, index](LookupOutcome&& o) {
-    if (finished_ || !res_.running()) return;
-    if (o.kind == LookupOutcome::Kind::Answer) {
+  Iteration* sub = res_.make_iteration(name, dns::rrtype::A, depth_ + 1, [this, index](IterationOutcome&& o) {
+    if (state_ == State::Done || !res_.running()) return;
+    if (o.kind == IterationOutcome::Kind::Answer) {
       for (const auto& rr : o.answer) {
         if (rr.type == dns::rrtype::A && rr.owner == servers_[index].name) {
           servers_[index].addresses.push_back(ServerAddress::from_rdata(rr.rdata, 53));

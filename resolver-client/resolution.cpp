@@ -54,17 +54,28 @@ void Resolver::resolve(const dns::Name& name, uint16_t qtype, uint32_t deadline_
 void Resolver::resolve(const dns::Name& name, uint16_t qtype, uint32_t deadline_ms,
                        ResolveOptions options, ResultCallback done) {
   uint64_t id = next_id_++;
-  auto r = std::make_shared<Resolution>(*this, id, name, qtype, deadline_ms, std::move(done));
+  // The resolution leaves active_ just before its caller hears of it.
+  ResultCallback finished = [this, id, done = std::move(done)](Result&& result) {
+    active_.erase(id);
+    if (done) done(std::move(result));
+  };
+  auto r = std::make_shared<Resolution>(*this, name, qtype, deadline_ms, std::move(finished));
   r->options = options;
   active_[id] = r;
   // Started from a zero-delay timer so the callback never runs inside resolve().
   std::weak_ptr<Resolution> weak = r;
-  clock_.start_timer(0, [weak] {
+  const TimerId started = clock_.start_timer(0, [weak] {
     if (auto res = weak.lock()) res->start();
   });
+  if (started == kNoTimer) {
+    // Nothing could call back later, and calling back now would run the
+    // callback inside resolve(): the resolution is dropped, loudly (libuv
+    // documents that a timer cannot fail to arm).
+    active_.erase(id);
+    log(LogLevel::Error, "resolver: no timer could be armed; the resolution of " +
+                             name.to_text() + " " + dns::type_to_text(qtype) + " is dropped");
+  }
 }
-
-void Resolver::finished(uint64_t id) { active_.erase(id); }
 
 // ---- Resolution ----
 
@@ -74,13 +85,13 @@ namespace {
 constexpr uint64_t kDeadlineMarginMs = 10;
 }  // namespace
 
-Resolution::Resolution(Resolver& r, uint64_t id, dns::Name qname, uint16_t qtype,
-                       uint32_t deadline_ms, ResultCallback done)
-    : resolver(r), id_(id), deadline_ms_(deadline_ms), done_(std::move(done)) {
+Resolution::Resolution(Resolver& r, dns::Name qname, uint16_t qtype, uint32_t deadline_ms,
+                       ResultCallback done)
+    : resolver(r), deadline_ms_(deadline_ms), done_(std::move(done)) {
   result.qname = std::move(qname);
   result.qtype = qtype;
   result.final_name = result.qname;
-  started_ms_ = r.clock_.now_ms();
+  started_ms_ = r.clock().now_ms();
   deadline_at_ms_ = started_ms_ + deadline_ms;
 }
 
@@ -88,19 +99,24 @@ void Resolution::start() {
   if (finished_) return;
   std::weak_ptr<Resolution> weak = weak_from_this();
   uint64_t fire_in = remaining_ms() > kDeadlineMarginMs ? remaining_ms() - kDeadlineMarginMs : 0;
-  deadline_timer_ = resolver.clock_.start_timer(fire_in, [weak] {
+  deadline_timer_ = resolver.clock().start_timer(fire_in, [weak] {
     if (auto res = weak.lock()) res->on_deadline();
   });
+  if (deadline_timer_ == kNoTimer) {
+    resolver.log(LogLevel::Error, "resolver: no deadline timer could be armed for " +
+                                      result.qname.to_text() +
+                                      "; only the upstream timeouts and limits bound it");
+  }
   step(result.qname);
 }
 
 uint64_t Resolution::remaining_ms() const {
-  uint64_t now = resolver.clock_.now_ms();
+  uint64_t now = resolver.clock().now_ms();
   return now >= deadline_at_ms_ ? 0 : deadline_at_ms_ - now;
 }
 
 ValidationContext Resolution::validation_context() {
-  return ValidationContext{resolver.clock_.wall_seconds(), budget_, {}};
+  return ValidationContext{resolver.clock().wall_seconds(), budget_, {}};
 }
 
 void Resolution::note_server(const ServerAddress& a) {
@@ -112,15 +128,15 @@ void Resolution::note_server(const ServerAddress& a) {
 QueryHandle Resolution::send(const UpstreamQuery& q, ReplyCallback cb) {
   ++result.stats.queries_sent;
   note_server(q.server);
-  QueryHandle h = resolver.transport_.send(q, std::move(cb));
-  outstanding_.insert(h);
+  QueryHandle h = resolver.transport().send(q, std::move(cb));
+  if (h != kQueryNotStarted) outstanding_.insert(h);
   return h;
 }
 
-Lookup* Resolution::make_lookup(const dns::Name& qname, uint16_t qtype, unsigned depth,
-                                Lookup::Done done) {
-  lookups_.push_back(std::make_unique<Lookup>(*this, qname, qtype, depth, std::move(done)));
-  return lookups_.back().get();
+Iteration* Resolution::make_iteration(const dns::Name& qname, uint16_t qtype, unsigned depth,
+                                      Iteration::Done done) {
+  iterations_.push_back(std::make_unique<Iteration>(*this, qname, qtype, depth, std::move(done)));
+  return iterations_.back().get();
 }
 
 void Resolution::step(const dns::Name& name) {
@@ -133,14 +149,14 @@ void Resolution::step(const dns::Name& name) {
     return;
   }
   result.final_name = name;
-  Lookup* l = make_lookup(name, result.qtype, 0,
-                          [this](LookupOutcome&& o) { on_outcome(std::move(o)); });
-  l->start();
+  Iteration* it = make_iteration(name, result.qtype, 0,
+                                 [this](IterationOutcome&& o) { on_outcome(std::move(o)); });
+  it->start();
 }
 
-void Resolution::on_outcome(LookupOutcome&& o) {
+void Resolution::on_outcome(IterationOutcome&& o) {
   if (finished_) return;
-  using Kind = LookupOutcome::Kind;
+  using Kind = IterationOutcome::Kind;
   auto take_ttl = [&](uint32_t ttl) {
     result.ttl = ttl_set_ ? std::min(result.ttl, ttl) : ttl;
     ttl_set_ = true;
@@ -165,12 +181,12 @@ void Resolution::on_outcome(LookupOutcome&& o) {
       }
     }
   }
-  if (result.cname_chain.size() > resolver.settings_.limits.max_cname_chain) {
+  if (result.cname_chain.size() > resolver.settings().limits.max_cname_chain) {
     result.rcode = dns::rcode::SERVFAIL;
     result.verdict = Verdict::indeterminate("CNAME chain longer than " +
-                                            std::to_string(resolver.settings_.limits.max_cname_chain));
+                                            std::to_string(resolver.settings().limits.max_cname_chain));
     result.failure = "CNAME chain from " + result.qname.to_text() + " is longer than " +
-                     std::to_string(resolver.settings_.limits.max_cname_chain) + " links";
+                     std::to_string(resolver.settings().limits.max_cname_chain) + " links";
     finish(std::move(result));
     return;
   }
@@ -205,7 +221,7 @@ void Resolution::on_outcome(LookupOutcome&& o) {
 }
 
 void Resolution::on_deadline() {
-  deadline_timer_ = 0;
+  deadline_timer_ = kNoTimer;
   if (finished_) return;
   Result r = std::move(result);
   r.rcode = dns::rcode::SERVFAIL;
@@ -229,12 +245,11 @@ void Resolution::abandon() {
 void Resolution::finish(Result&& r) {
   if (finished_) return;
   finished_ = true;
-  if (deadline_timer_ != 0) resolver.clock_.cancel_timer(deadline_timer_);
-  for (QueryHandle h : outstanding_) resolver.transport_.cancel(h);
+  if (deadline_timer_ != kNoTimer) resolver.clock().cancel_timer(deadline_timer_);
+  for (QueryHandle h : outstanding_) resolver.transport().cancel(h);
   outstanding_.clear();
-  r.stats.elapsed_ms = static_cast<uint32_t>(resolver.clock_.now_ms() - started_ms_);
+  r.stats.elapsed_ms = static_cast<uint32_t>(resolver.clock().now_ms() - started_ms_);
   auto self = shared_from_this();  // keep alive while the callback runs
-  resolver.finished(id_);
   if (done_) {
     auto done = std::move(done_);
     done(std::move(r));

@@ -91,11 +91,15 @@ class Resolver {
   [[nodiscard]] const ResolverSettings& settings() const { return settings_; }
   [[nodiscard]] std::size_t active() const { return active_.size(); }
 
- private:
-  friend class Resolution;
-  friend class Lookup;
+  // What the resolutions share (resolution.h, iteration.h, key_finder.h).
+  [[nodiscard]] Clock& clock() { return clock_; }
+  [[nodiscard]] Transport& transport() { return transport_; }
+  [[nodiscard]] const TrustAnchors& anchors() const { return anchors_; }
+  [[nodiscard]] const std::vector<ServerAddress>& root_servers() const { return root_servers_; }
+  // To settings().log, when set.
   void log(LogLevel level, const std::string& text) const;
-  void finished(uint64_t id);
+
+ private:
 
   ResolverSettings settings_;
   Transport& transport_;

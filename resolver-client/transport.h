@@ -53,11 +53,15 @@ struct UpstreamReply {
 using QueryHandle = uint64_t;
 using ReplyCallback = std::function<void(UpstreamReply&&)>;
 
+// What send() returns when the query could not even be set up (no timer
+// could be made to report it later): `done` never runs.
+inline constexpr QueryHandle kQueryNotStarted = 0;
+
 class Transport {
  public:
   virtual ~Transport() = default;
   // `done` runs exactly once, later (never from inside send), unless the
-  // query is cancelled first.
+  // query is cancelled first or send() returns kQueryNotStarted.
   virtual QueryHandle send(const UpstreamQuery& query, ReplyCallback done) = 0;
   virtual void cancel(QueryHandle handle) = 0;
 };

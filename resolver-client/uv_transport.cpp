@@ -8,7 +8,8 @@
 
 namespace flatns::resolver {
 
-// Owns its uv handles; freed when the last of them (timer, socket) has closed.
+// Owns its uv handles; freed when the last one opened (timer, socket) has
+// closed, or at once when none could be opened.
 struct UvTransport::Pending {
   UvTransport* owner = nullptr;
   QueryHandle handle = 0;
@@ -20,7 +21,11 @@ struct UvTransport::Pending {
   std::array<uint8_t, 4096> chunk{};  // one TCP read
   uint64_t started_ns = 0;
   bool finished = false;
+  bool timer_open = false;
+  bool socket_open = false;
   int open_handles = 0;
+  // Why the query failed before anything was sent, reported from the timer.
+  UpstreamReply setup_error;
   uv_timer_t timer{};
   uv_udp_t udp{};
   uv_tcp_t tcp{};
@@ -33,8 +38,10 @@ namespace {
 
 using Pending = UvTransport::Pending;
 
+Pending* pending_of(const void* data) { return static_cast<Pending*>(const_cast<void*>(data)); }
+
 void on_handle_closed(uv_handle_t* h) {
-  auto* p = static_cast<Pending*>(h->data);
+  auto* p = pending_of(h->data);
   if (--p->open_handles == 0) std::unique_ptr<Pending> free_it(p);
 }
 
@@ -47,6 +54,99 @@ UpstreamReply error_reply(std::string what, int uv_status) {
   r.status = ReplyStatus::NetworkError;
   r.error = what + ": " + uv_strerror(uv_status);
   return r;
+}
+
+uv_buf_t wire_buffer(Pending* p) {
+  return uv_buf_init(reinterpret_cast<char*>(p->wire.data()), static_cast<unsigned>(p->wire.size()));
+}
+
+// ---- timer ----
+
+void on_timeout(uv_timer_t* t) {
+  Pending* p = pending_of(t->data);
+  UpstreamReply r;
+  r.status = ReplyStatus::Timeout;
+  p->owner->finish(p, std::move(r), true);
+}
+
+void on_setup_failed(uv_timer_t* t) {
+  Pending* p = pending_of(t->data);
+  p->owner->finish(p, std::move(p->setup_error), true);
+}
+
+// ---- UDP ----
+
+void on_udp_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
+  Pending* p = pending_of(h->data);
+  *buf = uv_buf_init(reinterpret_cast<char*>(p->buffer.data()), static_cast<unsigned>(p->buffer.size()));
+}
+
+void on_udp_read(uv_udp_t* h, ssize_t nread, const uv_buf_t* buf, const sockaddr* from,
+                 unsigned flags) {
+  Pending* p = pending_of(h->data);
+  if (nread <= 0 || from == nullptr || (flags & UV_UDP_PARTIAL)) return;
+  p->owner->on_datagram(p, {reinterpret_cast<const uint8_t*>(buf->base), static_cast<size_t>(nread)},
+                        from);
+}
+
+void on_udp_sent(uv_udp_send_t* req, int status) {
+  Pending* p = pending_of(req->data);
+  if (status != 0 && status != UV_ECANCELED && !p->finished) {
+    p->owner->finish(p, error_reply("UDP send", status), true);
+  }
+}
+
+// ---- TCP ----
+
+void on_tcp_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
+  Pending* p = pending_of(h->data);
+  *buf = uv_buf_init(reinterpret_cast<char*>(p->chunk.data()), static_cast<unsigned>(p->chunk.size()));
+}
+
+void on_tcp_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
+  Pending* p = pending_of(s->data);
+  if (p->finished) return;
+  if (nread < 0) {
+    p->owner->finish(p, error_reply("TCP read", static_cast<int>(nread)), true);
+    return;
+  }
+  p->buffer.insert(p->buffer.end(), reinterpret_cast<const uint8_t*>(buf->base),
+                   reinterpret_cast<const uint8_t*>(buf->base) + nread);
+  // Several messages may arrive in one read; a mismatching one is skipped
+  // and the next examined (RFC 7766 §8 framing).
+  while (!p->finished && p->buffer.size() >= 2) {
+    std::size_t len = static_cast<std::size_t>(p->buffer[0] << 8 | p->buffer[1]);
+    if (p->buffer.size() < 2 + len) return;
+    std::vector<uint8_t> message(p->buffer.begin() + 2, p->buffer.begin() + 2 + len);
+    p->buffer.erase(p->buffer.begin(), p->buffer.begin() + 2 + len);
+    p->owner->on_datagram(p, message, nullptr);
+  }
+}
+
+void on_tcp_written(uv_write_t* w, int status) {
+  Pending* p = pending_of(w->data);
+  if (status != 0 && status != UV_ECANCELED && !p->finished) {
+    p->owner->finish(p, error_reply("TCP write", status), true);
+  }
+}
+
+void on_tcp_connected(uv_connect_t* c, int status) {
+  Pending* p = pending_of(c->data);
+  if (p->finished) return;
+  if (status != 0) {
+    p->owner->finish(p, error_reply("TCP connect to " + p->query.server.to_string(), status), true);
+    return;
+  }
+  auto* stream = reinterpret_cast<uv_stream_t*>(&p->tcp);
+  uv_buf_t buf = wire_buffer(p);
+  p->write.data = p;
+  int rc = uv_write(&p->write, stream, &buf, 1, on_tcp_written);
+  if (rc != 0) {
+    p->owner->finish(p, error_reply("TCP write", rc), true);
+    return;
+  }
+  rc = uv_read_start(stream, on_tcp_alloc, on_tcp_read);
+  if (rc != 0) p->owner->finish(p, error_reply("TCP read", rc), true);
 }
 
 }  // namespace
@@ -67,15 +167,19 @@ void UvTransport::finish(Pending* p, UpstreamReply&& reply, bool notify) {
   if (p->finished) return;
   p->finished = true;
   pending_.erase(p->handle);
-  uv_timer_stop(&p->timer);
   ReplyCallback done = std::move(p->done);
   reply.rtt_ms = elapsed_ms(p);
-  uv_close(reinterpret_cast<uv_handle_t*>(&p->timer), on_handle_closed);
-  if (p->query.protocol == Protocol::Udp) {
-    uv_udp_recv_stop(&p->udp);
-    uv_close(reinterpret_cast<uv_handle_t*>(&p->udp), on_handle_closed);
-  } else {
-    uv_close(reinterpret_cast<uv_handle_t*>(&p->tcp), on_handle_closed);
+  if (p->timer_open) {
+    (void)uv_timer_stop(&p->timer);  // always 0: it only unlinks the timer
+    uv_close(reinterpret_cast<uv_handle_t*>(&p->timer), on_handle_closed);
+  }
+  if (p->socket_open) {
+    if (p->query.protocol == Protocol::Udp) {
+      (void)uv_udp_recv_stop(&p->udp);  // always 0 on an open handle
+      uv_close(reinterpret_cast<uv_handle_t*>(&p->udp), on_handle_closed);
+    } else {
+      uv_close(reinterpret_cast<uv_handle_t*>(&p->tcp), on_handle_closed);
+    }
   }
   if (notify && done) done(std::move(reply));
 }
@@ -105,18 +209,8 @@ void UvTransport::on_datagram(Pending* p, std::span<const uint8_t> data, const s
   finish(p, std::move(reply), true);
 }
 
-QueryHandle UvTransport::send(const UpstreamQuery& query, ReplyCallback done) {
-  auto owned = std::make_unique<Pending>();
-  Pending* p = owned.release();  // owned again by on_handle_closed
-  p->owner = this;
-  p->handle = next_handle_++;
-  p->query = query;
-  p->done = std::move(done);
-  p->id = random_query_id();
-  p->started_ns = uv_hrtime();
-  pending_[p->handle] = p;
-  ++counters_.sent;
-
+void UvTransport::encode_query(Pending* p) {
+  const UpstreamQuery& query = p->query;
   dns::QueryOptions opts;
   opts.id = p->id;
   opts.flags = static_cast<uint16_t>((query.recursion_desired ? dns::flag::RD : 0) |
@@ -124,139 +218,91 @@ QueryHandle UvTransport::send(const UpstreamQuery& query, ReplyCallback done) {
   opts.edns = true;
   opts.udp_size = kEdnsPayloadSize;
   opts.dnssec_ok = true;
-  bool tcp = query.protocol == Protocol::Tcp;
+  const bool tcp = query.protocol == Protocol::Tcp;
   p->wire.resize(dns::kMaxNameLength + 64);
-  std::size_t offset = tcp ? 2 : 0;
-  std::size_t n = dns::write_query(std::span<uint8_t>(p->wire).subspan(offset), query.qname.wire(),
-                                   query.qtype, opts);
+  const std::size_t offset = tcp ? 2 : 0;
+  const std::size_t n = dns::write_query(std::span<uint8_t>(p->wire).subspan(offset),
+                                         query.qname.wire(), query.qtype, opts);
   p->wire.resize(offset + n);
   if (tcp) {
     p->wire[0] = static_cast<uint8_t>(n >> 8);
     p->wire[1] = static_cast<uint8_t>(n);
   }
+}
 
-  uv_timer_init(loop_, &p->timer);
+QueryHandle UvTransport::send(const UpstreamQuery& query, ReplyCallback done) {
+  auto owned = std::make_unique<Pending>();
+  owned->owner = this;
+  owned->query = query;
+  owned->done = std::move(done);
+  owned->id = random_query_id();
+  owned->started_ns = uv_hrtime();
+  encode_query(owned.get());
+  // libuv documents uv_timer_init as unable to fail; if it ever does, no
+  // handle is open, nothing can report later, and the caller hears at once.
+  if (uv_timer_init(loop_, &owned->timer) != 0) return kQueryNotStarted;
+  Pending* p = owned.release();  // owned again by on_handle_closed
   p->timer.data = p;
-  p->open_handles = 2;
-  uv_timer_start(
-      &p->timer,
-      [](uv_timer_t* t) {
-        auto* pend = static_cast<Pending*>(t->data);
-        UpstreamReply r;
-        r.status = ReplyStatus::Timeout;
-        pend->owner->finish(pend, std::move(r), true);
-      },
-      query.timeout_ms, 0);
-
-  if (!tcp) {
-    uv_udp_init(loop_, &p->udp);
-    p->udp.data = p;
-    sockaddr_storage any{};
-    any.ss_family = static_cast<sa_family_t>(query.server.family());
-    int rc = uv_udp_bind(&p->udp, reinterpret_cast<const sockaddr*>(&any), 0);
-    if (rc == 0) {
-      p->buffer.resize(max_response_size_ < 65535 ? max_response_size_ + 1 : 65536);
-      rc = uv_udp_recv_start(
-          &p->udp,
-          [](uv_handle_t* h, size_t, uv_buf_t* buf) {
-            auto* pend = static_cast<Pending*>(h->data);
-            *buf = uv_buf_init(reinterpret_cast<char*>(pend->buffer.data()),
-                               static_cast<unsigned>(pend->buffer.size()));
-          },
-          [](uv_udp_t* h, ssize_t nread, const uv_buf_t* buf, const sockaddr* from,
-             unsigned flags) {
-            auto* pend = static_cast<Pending*>(h->data);
-            if (nread <= 0 || from == nullptr || (flags & UV_UDP_PARTIAL)) return;
-            pend->owner->on_datagram(
-                pend, {reinterpret_cast<const uint8_t*>(buf->base), static_cast<size_t>(nread)},
-                from);
-          });
-    }
-    if (rc == 0) {
-      uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(p->wire.data()),
-                                 static_cast<unsigned>(p->wire.size()));
-      p->udp_send.data = p;
-      rc = uv_udp_send(&p->udp_send, &p->udp, &buf, 1, query.server.sockaddr_ptr(),
-                       [](uv_udp_send_t* req, int status) {
-                         auto* pend = static_cast<Pending*>(req->data);
-                         if (status != 0 && status != UV_ECANCELED && !pend->finished) {
-                           pend->owner->finish(pend, error_reply("UDP send", status), true);
-                         }
-                       });
-    }
-    if (rc != 0) {
-      // Reported on the next loop turn so `done` never runs inside send().
-      uv_timer_start(
-          &p->timer,
-          [](uv_timer_t* t) {
-            auto* pend = static_cast<Pending*>(t->data);
-            pend->owner->finish(pend, error_reply("UDP socket", UV_EIO), true);
-          },
-          0, 0);
-    }
-    return p->handle;
+  p->timer_open = true;
+  p->open_handles = 1;
+  p->handle = next_handle_++;
+  pending_[p->handle] = p;
+  ++counters_.sent;
+  int rc = uv_timer_start(&p->timer, on_timeout, query.timeout_ms, 0);
+  if (rc == 0) {
+    rc = query.protocol == Protocol::Tcp ? send_tcp(p) : send_udp(p);
+  } else {
+    p->setup_error = error_reply("query timer", rc);
   }
-
-  uv_tcp_init(loop_, &p->tcp);
-  p->tcp.data = p;
-  p->connect.data = p;
-  int rc = uv_tcp_connect(&p->connect, &p->tcp, query.server.sockaddr_ptr(), [](uv_connect_t* c,
-                                                                               int status) {
-    auto* pend = static_cast<Pending*>(c->data);
-    if (pend->finished) return;
-    if (status != 0) {
-      pend->owner->finish(pend, error_reply("TCP connect to " + pend->query.server.to_string(),
-                                            status),
-                          true);
-      return;
-    }
-    uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(pend->wire.data()),
-                               static_cast<unsigned>(pend->wire.size()));
-    pend->write.data = pend;
-    uv_write(&pend->write, reinterpret_cast<uv_stream_t*>(&pend->tcp), &buf, 1,
-             [](uv_write_t* w, int st) {
-               auto* pw = static_cast<Pending*>(w->data);
-               if (st != 0 && st != UV_ECANCELED && !pw->finished) {
-                 pw->owner->finish(pw, error_reply("TCP write", st), true);
-               }
-             });
-    uv_read_start(
-        reinterpret_cast<uv_stream_t*>(&pend->tcp),
-        [](uv_handle_t* h, size_t, uv_buf_t* buf) {
-          auto* pr = static_cast<Pending*>(h->data);
-          *buf = uv_buf_init(reinterpret_cast<char*>(pr->chunk.data()),
-                             static_cast<unsigned>(pr->chunk.size()));
-        },
-        [](uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
-          auto* pr = static_cast<Pending*>(s->data);
-          if (pr->finished) return;
-          if (nread < 0) {
-            pr->owner->finish(pr, error_reply("TCP read", static_cast<int>(nread)), true);
-            return;
-          }
-          pr->buffer.insert(pr->buffer.end(), reinterpret_cast<const uint8_t*>(buf->base),
-                            reinterpret_cast<const uint8_t*>(buf->base) + nread);
-          // Several messages may arrive in one read; a mismatching one is
-          // skipped and the next examined.
-          while (!pr->finished && pr->buffer.size() >= 2) {
-            std::size_t len = static_cast<std::size_t>(pr->buffer[0] << 8 | pr->buffer[1]);
-            if (pr->buffer.size() < 2 + len) return;
-            std::vector<uint8_t> message(pr->buffer.begin() + 2, pr->buffer.begin() + 2 + len);
-            pr->buffer.erase(pr->buffer.begin(), pr->buffer.begin() + 2 + len);
-            pr->owner->on_datagram(pr, message, nullptr);
-          }
-        });
-  });
-  if (rc != 0) {
-    uv_timer_start(
-        &p->timer,
-        [](uv_timer_t* t) {
-          auto* pend = static_cast<Pending*>(t->data);
-          pend->owner->finish(pend, error_reply("TCP connect", UV_EIO), true);
-        },
-        0, 0);
+  if (rc != 0 && uv_timer_start(&p->timer, on_setup_failed, 0, 0) != 0) {
+    // Reported on the next loop turn so `done` never runs inside send();
+    // without a timer it cannot be, and the caller hears at once.
+    finish(p, UpstreamReply{}, false);
+    return kQueryNotStarted;
   }
   return p->handle;
+}
+
+// A socket of its own bound to port 0 (a random source port, RFC 5452 §4.5).
+int UvTransport::send_udp(Pending* p) {
+  int rc = uv_udp_init(loop_, &p->udp);
+  if (rc != 0) {
+    p->setup_error = error_reply("UDP socket", rc);
+    return rc;
+  }
+  p->udp.data = p;
+  p->socket_open = true;
+  ++p->open_handles;
+  sockaddr_storage any{};
+  any.ss_family = static_cast<sa_family_t>(p->query.server.family());
+  rc = uv_udp_bind(&p->udp, reinterpret_cast<const sockaddr*>(&any), 0);
+  if (rc == 0) {
+    p->buffer.resize(max_response_size_ < 65535 ? max_response_size_ + 1 : 65536);
+    rc = uv_udp_recv_start(&p->udp, on_udp_alloc, on_udp_read);
+  }
+  if (rc == 0) {
+    uv_buf_t buf = wire_buffer(p);
+    p->udp_send.data = p;
+    rc = uv_udp_send(&p->udp_send, &p->udp, &buf, 1, p->query.server.sockaddr_ptr(), on_udp_sent);
+  }
+  if (rc != 0) p->setup_error = error_reply("UDP socket", rc);
+  return rc;
+}
+
+// A connection of its own; the query is written once it is up.
+int UvTransport::send_tcp(Pending* p) {
+  int rc = uv_tcp_init(loop_, &p->tcp);
+  if (rc != 0) {
+    p->setup_error = error_reply("TCP socket", rc);
+    return rc;
+  }
+  p->tcp.data = p;
+  p->socket_open = true;
+  ++p->open_handles;
+  p->connect.data = p;
+  rc = uv_tcp_connect(&p->connect, &p->tcp, p->query.server.sockaddr_ptr(), on_tcp_connected);
+  if (rc != 0) p->setup_error = error_reply("TCP connect to " + p->query.server.to_string(), rc);
+  return rc;
 }
 
 }  // namespace flatns::resolver

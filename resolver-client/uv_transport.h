@@ -39,6 +39,12 @@ class UvTransport final : public Transport {
   TransportCounters counters_;
 
  private:
+  void encode_query(Pending* p);
+  // Open the socket and send (UDP) or connect (TCP, written once connected);
+  // a libuv error code with p->setup_error set, or 0.
+  int send_udp(Pending* p);
+  int send_tcp(Pending* p);
+
   uv_loop_t* loop_;
   std::size_t max_response_size_;
   QueryHandle next_handle_ = 1;

@@ -8,6 +8,7 @@
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
 #include "dns/type_bitmap.h"
+#include "resolver-client/val_classify.h"
 #include "resolver-client/val_nsec.h"
 #include "resolver-client/val_nsec3.h"
 
@@ -27,22 +28,19 @@ const char* to_string(ResponseKind k) {
 
 namespace {
 
-constexpr int kMaxCnameChain = 12;
-
 // One validation of a response: the grouped sections, the zone's keys, the
 // verdict and TTL so far.
 class ResponseValidation {
  public:
-  ResponseValidation(const dns::Message& msg, const ZoneKeys& keys, ValidationContext& ctx)
-      : keys_(keys), ctx_(ctx), answer_(group_rrsets(msg.answer)),
-        authority_(group_rrsets(msg.authority)) {
+  ResponseValidation(const ResponseSections& sections, const ZoneKeys& keys, ValidationContext& ctx)
+      : keys_(keys), ctx_(ctx), sections_(sections) {
     out_.verdict = keys.verdict.security == Security::Secure ? Verdict::secure(keys.zone)
                                                              : keys.verdict;
   }
 
   bool secure_keys() const { return keys_.verdict.security == Security::Secure; }
-  const std::vector<SignedRrset>& answer() const { return answer_; }
-  const std::vector<SignedRrset>& authority() const { return authority_; }
+  const std::vector<SignedRrset>& answer() const { return sections_.answer; }
+  const std::vector<SignedRrset>& authority() const { return sections_.authority; }
   ValidatedResponse& out() { return out_; }
   const dns::Name& zone() const { return keys_.zone; }
 
@@ -59,7 +57,7 @@ class ResponseValidation {
   // verdict has been updated).
   RrsetCheck check(const SignedRrset& rrset) {
     if (secure_keys()) {
-      if (auto below = signer_below_zone(rrset)) {
+      if (auto below = signer_below_zone(rrset, keys_.zone)) {
         RrsetCheck c;
         c.verdict = Verdict::indeterminate(dns::type_to_text(rrset.type) + " " +
                                            rrset.owner.to_text() + " is signed by " +
@@ -84,25 +82,6 @@ class ResponseValidation {
     return c;
   }
 
-  // The signer of `rrset` when every RRSIG names the same zone strictly below
-  // this one and above the owner.
-  std::optional<dns::Name> signer_below_zone(const SignedRrset& rrset) const {
-    std::optional<dns::Name> signer;
-    for (const auto& sig_rdata : rrset.rrsigs) {
-      dns::RrsigRdata sig;
-      dns::Name name;
-      if (!dns::parse_rrsig(sig_rdata, sig) || !dns::Name::from_wire(sig.signer, name)) {
-        return std::nullopt;
-      }
-      if (name == keys_.zone || !name.is_subdomain_of(keys_.zone) ||
-          !rrset.owner.is_subdomain_of(name) || (signer && !(*signer == name))) {
-        return std::nullopt;
-      }
-      signer = name;
-    }
-    return signer;
-  }
-
   // The validated denial records show `name` as a delegation point: NS set,
   // SOA clear, at the NSEC or matching NSEC3 of the name itself.
   bool denial_shows_cut(const dns::Name& name) {
@@ -123,7 +102,7 @@ class ResponseValidation {
   void collect_denial() {
     if (denial_collected_) return;
     denial_collected_ = true;
-    for (const auto& set : authority_) {
+    for (const auto& set : authority()) {
       if ((set.type != dns::rrtype::NSEC && set.type != dns::rrtype::NSEC3) ||
           !set.owner.is_subdomain_of(keys_.zone)) {
         continue;
@@ -140,53 +119,60 @@ class ResponseValidation {
 
   // Applies a denial proof; `nsec_ok` for NSEC and `nsec3` for NSEC3.
   template <typename NsecProof, typename Nsec3Proof>
-  void require_denial(const std::string& what, NsecProof nsec_ok, Nsec3Proof nsec3,
-                      InsecureReason opt_out_reason = InsecureReason::OptOut) {
+  void require_denial(const std::string& what, NsecProof nsec_ok, Nsec3Proof nsec3) {
     if (!secure_keys()) return;
     collect_denial();
     if (out_.needs_keys_for) return;  // the denial is the child's to prove
     std::string why;
     if (!nsecs_.empty()) {
       if (nsec_ok(nsecs_, why)) return;
-    } else {
-      switch (nsec3_.usability) {
-        case Nsec3Usability::IterationsTooHigh:
-          insecure(InsecureReason::Nsec3IterationsTooHigh,
-                   what + ": NSEC3 iterations " +
-                       std::to_string(nsec3_.records.front().iterations) + " above " +
-                       std::to_string(ctx_.options.max_nsec3_iterations));
-          return;
-        case Nsec3Usability::UnknownHash:
-          insecure(InsecureReason::UnknownNsec3Hash, what + ": unknown NSEC3 hash algorithm");
-          return;
-        case Nsec3Usability::Usable:
-          switch (nsec3(nsec3_, why)) {
-            case DenialResult::Proven: return;
-            case DenialResult::OptOut: insecure(opt_out_reason, what + ": NSEC3 opt-out"); return;
-            case DenialResult::NotProven:
-              if (ctx_.budget.nsec3_hashes_exhausted()) {
-                bogus(BogusReason::TooMuchWork,
-                      what + ": more than " + std::to_string(ctx_.budget.max_nsec3_hashes) +
-                          " NSEC3 hashes in this resolution");
-                return;
-              }
-              break;
-          }
-          break;
-        case Nsec3Usability::NoRecords:
-          if (out_.verdict.security == Security::Bogus) return;  // the NSECs failed already
-          bogus(BogusReason::MissingDenial, what + ": no NSEC or NSEC3 records");
-          return;
-      }
+    } else if (!nsec3_denial(what, nsec3, why)) {
+      return;
     }
     if (out_.verdict.security == Security::Bogus) return;
     bogus(BogusReason::BadDenial, what + ": " + why);
   }
 
  private:
+  // The NSEC3 half of require_denial(): false when it settled the verdict
+  // (proven, opt-out, unusable NSEC3 or no records), true when the proof
+  // failed with `why`.
+  template <typename Nsec3Proof>
+  bool nsec3_denial(const std::string& what, Nsec3Proof nsec3, std::string& why) {
+    switch (nsec3_.usability) {
+      case Nsec3Usability::IterationsTooHigh:
+        insecure(InsecureReason::Nsec3IterationsTooHigh,
+                 what + ": NSEC3 iterations " + std::to_string(nsec3_.records.front().iterations) +
+                     " above " + std::to_string(ctx_.options.max_nsec3_iterations));
+        return false;
+      case Nsec3Usability::UnknownHash:
+        insecure(InsecureReason::UnknownNsec3Hash, what + ": unknown NSEC3 hash algorithm");
+        return false;
+      case Nsec3Usability::Usable:
+        switch (nsec3(nsec3_, why)) {
+          case DenialResult::Proven: return false;
+          case DenialResult::OptOut: insecure(InsecureReason::OptOut, what + ": NSEC3 opt-out"); return false;
+          case DenialResult::NotProven:
+            if (ctx_.budget.nsec3_hashes_exhausted()) {
+              bogus(BogusReason::TooMuchWork, what + ": more than " +
+                                                  std::to_string(ctx_.budget.max_nsec3_hashes) +
+                                                  " NSEC3 hashes in this resolution");
+              return false;
+            }
+            return true;
+        }
+        return true;
+      case Nsec3Usability::NoRecords:
+        if (out_.verdict.security == Security::Bogus) return false;  // the NSECs failed already
+        bogus(BogusReason::MissingDenial, what + ": no NSEC or NSEC3 records");
+        return false;
+    }
+    return true;
+  }
+
   const ZoneKeys& keys_;
   ValidationContext& ctx_;
-  std::vector<SignedRrset> answer_, authority_;
+  const ResponseSections& sections_;
   ValidatedResponse out_;
   bool have_ttl_ = false;
   bool denial_collected_ = false;
@@ -195,31 +181,29 @@ class ResponseValidation {
   Nsec3Set nsec3_;
 };
 
-// The CNAME target of a one-record CNAME RRset.
-bool cname_target(const SignedRrset& set, dns::Name& out) {
-  if (set.rdatas.size() != 1) return false;
-  return dns::Name::from_wire(set.rdatas.front(), out);
+// RFC 4035 §5.3.4: an RRset expanded from a wildcard needs the proof that
+// no closer name exists.
+void require_wildcard_proof(ResponseValidation& v, const RrsetCheck& c, const dns::Name& name) {
+  if (!c.wildcard_expanded || !v.secure_keys()) return;
+  v.out().wildcard_answer = true;
+  v.require_denial(
+      "wildcard answer " + name.to_text(),
+      [&](std::span<const NsecRecord> nsecs, std::string& why) {
+        return nsec_proves_wildcard_answer(nsecs, name, c.wildcard_parent, v.zone(), why);
+      },
+      [&](const Nsec3Set& set, std::string& why) {
+        return nsec3_proves_wildcard_answer(set, name, c.wildcard_parent, why);
+      });
 }
 
-// A DNAME RRset in `answer` owned by a proper ancestor of `name` inside `zone`.
-const SignedRrset* dname_above(const std::vector<SignedRrset>& answer, const dns::Name& name,
-                               const dns::Name& zone) {
-  for (const auto& set : answer) {
-    if (set.type == dns::rrtype::DNAME && !set.rdatas.empty() && !(set.owner == name) &&
-        name.is_subdomain_of(set.owner) && set.owner.is_subdomain_of(zone)) {
-      return &set;
-    }
+// The CNAME and DNAME links from the query name, in order. The DNAME is
+// what validates a substitution (RFC 6672 §5.3.3); the synthesised CNAME is
+// unsigned and ignored.
+void check_chain(ResponseValidation& v, const Classification& c) {
+  for (const auto& link : c.links) {
+    const RrsetCheck rc = v.check(*link.rrset);
+    if (link.type == ChainLink::Type::Cname) require_wildcard_proof(v, rc, link.name);
   }
-  return nullptr;
-}
-
-// `name` with the DNAME owner suffix replaced by its target.
-bool dname_substitute(const dns::Name& name, const SignedRrset& dname, dns::Name& out) {
-  const auto wire = name.wire();
-  std::vector<uint8_t> joined(wire.begin(), wire.end() - static_cast<std::ptrdiff_t>(dname.owner.size()));
-  const auto& target = dname.rdatas.front();
-  joined.insert(joined.end(), target.begin(), target.end());
-  return dns::Name::from_wire(joined, out);
 }
 
 // RFC 2308 §5: a negative answer lives as long as the SOA's TTL and MINIMUM allow.
@@ -239,15 +223,102 @@ void take_soa_ttl(ResponseValidation& v) {
   }
 }
 
-// A referral from this zone: NS RRset at a child name in the authority
-// section, no SOA; the DS RRset (signed by this zone) or a proof of its absence.
-void validate_referral(ResponseValidation& v, const SignedRrset& ns) {
+// The qtype RRset at the end of the chain (RFC 4035 §5.3); for qtype DS it
+// is also the child's DS set.
+void validate_positive_response(ResponseValidation& v, const Classification& c, uint16_t qtype) {
   auto& out = v.out();
+  const RrsetCheck rc = v.check(*c.answer);
+  require_wildcard_proof(v, rc, c.name);
+  out.kind = ResponseKind::Answer;
+  if (qtype == dns::rrtype::DS) {
+    out.delegation.zone = c.name;
+    out.delegation.verdict = rc.verdict;
+    if (rc.verdict.security == Security::Secure) {
+      out.delegation.ds = c.answer->rdatas;
+      out.delegation.ttl = rc.ttl;
+    }
+  }
+}
+
+// A chain whose links check_chain() validated: it ends in the answer, or
+// leaves the zone (or enters one below it) at the name resolved next.
+void validate_cname_response(ResponseValidation& v, const Classification& c, uint16_t qtype) {
+  if (!c.exits) {
+    validate_positive_response(v, c, qtype);
+    return;
+  }
+  v.out().kind = ResponseKind::CnameExit;
+  v.out().next_name = c.name;
+}
+
+// qtype ANY (RFC 8482 allows any subset): every RRset at the query name.
+void validate_any_response(ResponseValidation& v, const dns::Name& qname) {
+  for (const auto& set : v.answer()) {
+    if (!(set.owner == qname) || set.rdatas.empty()) continue;
+    const RrsetCheck rc = v.check(set);
+    require_wildcard_proof(v, rc, qname);
+  }
+  v.out().kind = ResponseKind::Answer;
+}
+
+// NXDOMAIN: the name at the end of the chain does not exist (RFC 4035
+// §5.4; RFC 5155 §8.4).
+void validate_nameerror_response(ResponseValidation& v, const Classification& c, uint16_t qtype) {
+  v.out().kind = ResponseKind::NxDomain;
+  take_soa_ttl(v);
+  v.require_denial(
+      "NXDOMAIN " + dns::type_to_text(qtype) + " " + c.name.to_text(),
+      [&](std::span<const NsecRecord> nsecs, std::string& why) {
+        return nsec_proves_name_error(nsecs, c.name, v.zone(), why);
+      },
+      [&](const Nsec3Set& set, std::string& why) {
+        return nsec3_proves_name_error(set, c.name, why);
+      });
+}
+
+// NODATA: the name exists without the qtype (RFC 4035 §5.4; RFC 5155
+// §8.5-8.7). For qtype DS the denial also says whether the child is an
+// unsigned delegation (or one in an opt-out span).
+void validate_nodata_response(ResponseValidation& v, const Classification& c, uint16_t qtype) {
+  auto& out = v.out();
+  const dns::Name& name = c.name;
+  out.kind = ResponseKind::NoData;
+  take_soa_ttl(v);
+  const Verdict before = out.verdict;
+  v.require_denial(
+      "NODATA " + dns::type_to_text(qtype) + " " + name.to_text(),
+      [&](std::span<const NsecRecord> nsecs, std::string& why) {
+        return nsec_proves_nodata(nsecs, name, qtype, v.zone(), why);
+      },
+      [&](const Nsec3Set& set, std::string& why) {
+        return nsec3_proves_nodata(set, name, qtype, why);
+      });
+  if (qtype != dns::rrtype::DS) return;
+  out.delegation.zone = name;
+  if (out.verdict.security == Security::Secure) {
+    out.delegation.verdict = Verdict::insecure(name, InsecureReason::UnsignedDelegation,
+                                               "no DS for " + name.to_text());
+    out.ds_denied_at_cut = v.denial_shows_cut(name);
+  } else if (out.verdict.security == Security::Insecure && before.security == Security::Secure &&
+             out.verdict.insecure_reason == InsecureReason::OptOut) {
+    // An opt-out DS denial: the parent's answer is fine, the child is unsigned.
+    out.delegation.verdict = out.verdict;
+    out.delegation.verdict.zone = name;
+    out.verdict = before;
+  } else {
+    out.delegation.verdict = out.verdict;
+  }
+}
+
+// A referral from this zone: NS RRset at a child name in the authority
+// section, no SOA; the DS RRset (signed by this zone) or a proof of its
+// absence (RFC 4035 §5.2).
+void validate_referral_response(ResponseValidation& v, const Classification& cls) {
+  auto& out = v.out();
+  const dns::Name& child = cls.referral->owner;
   out.kind = ResponseKind::Referral;
-  out.next_name = ns.owner;
-  const dns::Name& child = ns.owner;
+  out.next_name = child;
   out.delegation.zone = child;
-  const std::string what = "referral to " + child.to_text();
   if (const SignedRrset* ds = find_rrset(v.authority(), child, dns::rrtype::DS)) {
     const RrsetCheck c = v.check(*ds);
     out.delegation.verdict = c.verdict;
@@ -263,7 +334,7 @@ void validate_referral(ResponseValidation& v, const SignedRrset& ns) {
   }
   const Verdict before = out.verdict;
   v.require_denial(
-      what,
+      "referral to " + child.to_text(),
       [&](std::span<const NsecRecord> nsecs, std::string& why) {
         return nsec_proves_no_ds(nsecs, child, why);
       },
@@ -283,174 +354,62 @@ void validate_referral(ResponseValidation& v, const SignedRrset& ns) {
   }
 }
 
+// A response that answers nothing: its verdict says why.
+void validate_unusable_response(ResponseValidation& v, const Classification& c,
+                                const dns::Message& response, const dns::Name& qname,
+                                uint16_t qtype) {
+  auto& out = v.out();
+  out.kind = ResponseKind::Unusable;
+  switch (c.unusable) {
+    case UnusableShape::Rcode:
+      out.verdict = Verdict::indeterminate("rcode " + std::to_string(response.rcode()) + " from " +
+                                           v.zone().to_text());
+      break;
+    case UnusableShape::MalformedDname:
+      v.bogus(BogusReason::Malformed, "DNAME " + c.malformed->owner.to_text() + " has not one target");
+      break;
+    case UnusableShape::DnameTooLong:
+      v.fail(Verdict::indeterminate("DNAME substitution of " + c.name.to_text() +
+                                    " is longer than 255 octets"));
+      break;
+    case UnusableShape::MalformedCname:
+      v.bogus(BogusReason::Malformed, "CNAME " + c.name.to_text() + " has not exactly one target");
+      break;
+    case UnusableShape::ChainTooLong:
+      v.fail(Verdict::indeterminate("CNAME chain from " + qname.to_text() + " longer than " +
+                                    std::to_string(kMaxValidatedCnameLinks)));
+      break;
+    case UnusableShape::NoAnswerNoSoa:
+      out.verdict = Verdict::indeterminate("neither answer, referral nor SOA for " +
+                                           dns::type_to_text(qtype) + " " + c.name.to_text() +
+                                           " from " + v.zone().to_text());
+      break;
+    case UnusableShape::None:
+      break;
+  }
+}
+
 }  // namespace
 
 ValidatedResponse validate_response(const dns::Message& response, const dns::Name& qname,
                                     uint16_t qtype, const ZoneKeys& keys,
                                     ValidationContext& ctx) {
-  ResponseValidation v(response, keys, ctx);
-  auto& out = v.out();
-  const uint16_t rcode = response.rcode();
-  if (rcode != dns::rcode::NOERROR && rcode != dns::rcode::NXDOMAIN) {
-    out.kind = ResponseKind::Unusable;
-    out.verdict = Verdict::indeterminate("rcode " + std::to_string(rcode) + " from " +
-                                         keys.zone.to_text());
-    return out;
+  const ResponseSections sections(response);
+  const Classification c = classify_response(response, sections, qname, qtype, keys);
+  ResponseValidation v(sections, keys, ctx);
+  // Every class but Positive and Any may follow links first; they are
+  // validated in the order followed, before the end of the chain.
+  check_chain(v, c);
+  switch (c.cls) {
+    case ResponseClass::Positive: validate_positive_response(v, c, qtype); break;
+    case ResponseClass::Cname: validate_cname_response(v, c, qtype); break;
+    case ResponseClass::Any: validate_any_response(v, qname); break;
+    case ResponseClass::NameError: validate_nameerror_response(v, c, qtype); break;
+    case ResponseClass::NoData: validate_nodata_response(v, c, qtype); break;
+    case ResponseClass::Referral: validate_referral_response(v, c); break;
+    case ResponseClass::Unusable: validate_unusable_response(v, c, response, qname, qtype); break;
   }
-
-  // Follow the answer section from qname through CNAMEs in this zone.
-  dns::Name name = qname;
-  for (int step = 0; step <= kMaxCnameChain; ++step) {
-    if (!name.is_subdomain_of(keys.zone)) {
-      out.kind = ResponseKind::CnameExit;
-      out.next_name = name;
-      return out;
-    }
-    if (const SignedRrset* dname = dname_above(v.answer(), name, keys.zone)) {
-      // RFC 6672 §5.3.3: the synthesised CNAME is unsigned; the DNAME is what
-      // validates, and the substitution gives the next name.
-      if (dname->rdatas.size() != 1) {
-        v.bogus(BogusReason::Malformed, "DNAME " + dname->owner.to_text() + " has not one target");
-        out.kind = ResponseKind::Unusable;
-        return out;
-      }
-      (void)v.check(*dname);
-      dns::Name target;
-      if (!dname_substitute(name, *dname, target)) {
-        out.kind = ResponseKind::Unusable;
-        out.verdict = combine(out.verdict, Verdict::indeterminate(
-                                               "DNAME substitution of " + name.to_text() +
-                                               " is longer than 255 octets"));
-        return out;
-      }
-      name = target;
-      continue;
-    }
-    const SignedRrset* hit = find_rrset(v.answer(), name, qtype);
-    const SignedRrset* cname =
-        qtype == dns::rrtype::CNAME ? nullptr : find_rrset(v.answer(), name, dns::rrtype::CNAME);
-    const SignedRrset* rrset = hit != nullptr && !hit->rdatas.empty() ? hit : cname;
-    // After a CNAME, data this zone does not vouch for (signed by a zone
-    // below, unsigned, or absent without this zone's SOA) means the target
-    // lies below a cut: resolve the rest there, trusting none of it here.
-    const bool elsewhere =
-        step > 0 && v.secure_keys() &&
-        (rrset == nullptr || rrset->rdatas.empty()
-             ? rcode == dns::rcode::NOERROR &&
-                   find_rrset(v.authority(), keys.zone, dns::rrtype::SOA) == nullptr
-             : rrset->rrsigs.empty() || v.signer_below_zone(*rrset).has_value());
-    if (elsewhere) {
-      out.kind = ResponseKind::CnameExit;
-      out.next_name = name;
-      return out;
-    }
-    if (rrset == nullptr || rrset->rdatas.empty()) break;
-    const RrsetCheck c = v.check(*rrset);
-    if (c.wildcard_expanded && v.secure_keys()) {
-      out.wildcard_answer = true;
-      const std::string what = "wildcard answer " + name.to_text();
-      v.require_denial(
-          what,
-          [&](std::span<const NsecRecord> nsecs, std::string& why) {
-            return nsec_proves_wildcard_answer(nsecs, name, c.wildcard_parent, keys.zone, why);
-          },
-          [&](const Nsec3Set& set, std::string& why) {
-            return nsec3_proves_wildcard_answer(set, name, c.wildcard_parent, why);
-          });
-    }
-    if (rrset == hit) {
-      out.kind = ResponseKind::Answer;
-      if (qtype == dns::rrtype::DS) {
-        out.delegation.zone = name;
-        out.delegation.verdict = c.verdict;
-        if (c.verdict.security == Security::Secure) {
-          out.delegation.ds = hit->rdatas;
-          out.delegation.ttl = c.ttl;
-        }
-      }
-      return out;
-    }
-    dns::Name target;
-    if (!cname_target(*rrset, target)) {
-      v.bogus(BogusReason::Malformed, "CNAME " + name.to_text() + " has not exactly one target");
-      out.kind = ResponseKind::Unusable;
-      return out;
-    }
-    name = target;
-    if (step == kMaxCnameChain) {
-      out.kind = ResponseKind::Unusable;
-      out.verdict = combine(out.verdict,
-                            Verdict::indeterminate("CNAME chain from " + qname.to_text() +
-                                                   " longer than " +
-                                                   std::to_string(kMaxCnameChain)));
-      return out;
-    }
-  }
-  if (!name.is_subdomain_of(keys.zone)) {
-    out.kind = ResponseKind::CnameExit;
-    out.next_name = name;
-    return out;
-  }
-
-  // No answer RRset for `name`: a name error, a referral or no data.
-  const std::string what = dns::type_to_text(qtype) + " " + name.to_text();
-  if (rcode == dns::rcode::NXDOMAIN) {
-    out.kind = ResponseKind::NxDomain;
-    take_soa_ttl(v);
-    v.require_denial(
-        "NXDOMAIN " + what,
-        [&](std::span<const NsecRecord> nsecs, std::string& why) {
-          return nsec_proves_name_error(nsecs, name, keys.zone, why);
-        },
-        [&](const Nsec3Set& set, std::string& why) {
-          return nsec3_proves_name_error(set, name, why);
-        });
-    return out;
-  }
-  const bool has_soa = find_rrset(v.authority(), keys.zone, dns::rrtype::SOA) != nullptr;
-  if (!has_soa && qtype != dns::rrtype::DS) {
-    for (const auto& set : v.authority()) {
-      if (set.type == dns::rrtype::NS && !set.rdatas.empty() && !(set.owner == keys.zone) &&
-          set.owner.is_subdomain_of(keys.zone) && name.is_subdomain_of(set.owner)) {
-        validate_referral(v, set);
-        return out;
-      }
-    }
-    if (response.answer.empty() && !response.has_flag(dns::flag::AA)) {
-      out.kind = ResponseKind::Unusable;
-      out.verdict = Verdict::indeterminate("neither answer, referral nor SOA for " + what +
-                                           " from " + keys.zone.to_text());
-      return out;
-    }
-  }
-  out.kind = ResponseKind::NoData;
-  take_soa_ttl(v);
-  const Verdict before = out.verdict;
-  v.require_denial(
-      "NODATA " + what,
-      [&](std::span<const NsecRecord> nsecs, std::string& why) {
-        return nsec_proves_nodata(nsecs, name, qtype, keys.zone, why);
-      },
-      [&](const Nsec3Set& set, std::string& why) {
-        return nsec3_proves_nodata(set, name, qtype, why);
-      });
-  if (qtype == dns::rrtype::DS) {
-    out.delegation.zone = name;
-    if (out.verdict.security == Security::Secure) {
-      out.delegation.verdict = Verdict::insecure(name, InsecureReason::UnsignedDelegation,
-                                                 "no DS for " + name.to_text());
-      out.ds_denied_at_cut = v.denial_shows_cut(name);
-    } else if (out.verdict.security == Security::Insecure && before.security == Security::Secure &&
-               out.verdict.insecure_reason == InsecureReason::OptOut) {
-      // An opt-out DS denial: the parent's answer is fine, the child is unsigned.
-      out.delegation.verdict = out.verdict;
-      out.delegation.verdict.zone = name;
-      out.verdict = before;
-    } else {
-      out.delegation.verdict = out.verdict;
-    }
-  }
-  return out;
+  return v.out();
 }
 
 ZoneKeys validate_dnskey_response(const dns::Message& response, const DsSet& ds,

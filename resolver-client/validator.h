@@ -9,7 +9,10 @@
 //     validate_response() with the ZoneKeys; the result says what kind of
 //     answer it is, its verdict, the TTL to cache it with, and for
 //     referrals the child's DsSet (validated DS, or proof of an unsigned
-//     delegation: RFC 4035 §5.2).
+//     delegation: RFC 4035 §5.2). As in Unbound, the response is first
+//     classified from its shape alone (val_classify.h: positive, CNAME,
+//     NODATA, name error, referral, ANY, unusable), then validated by the
+//     function for its class.
 //
 // Positive answers, CNAME and DNAME chains (RFC 4035 §5.3, RFC 6672 §5.3.3:
 // the synthesised CNAME is unsigned and is replaced by the validated DNAME's

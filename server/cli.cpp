@@ -36,6 +36,7 @@ void general_help(std::ostream& out) {
          "  serve          run the server\n"
          "  check-config   check a configuration file and every zone it names\n"
          "  check-zone     check one zone file\n"
+         "  resolve        resolve a name once with the embedded validating resolver\n"
          "  keygen         make a DNSSEC key pair for a zone (BIND format)\n"
          "  ds             print the DS records of a zone signed online\n"
          "\n"

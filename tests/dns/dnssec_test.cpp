@@ -1,6 +1,6 @@
 // DNSSEC primitives against outside vectors: RFC 4034 / 5155 / 5702 / 6605 /
 // 8080 examples and the signed IANA root zone of 2023-04-20 (see
-// ../shared/corpus/SOURCES.md for where each file comes from).
+// tests/data/SOURCES.md for where each file comes from).
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cctype>

@@ -41,7 +41,7 @@ SUITES = {
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("flatns", help="path of the flatns binary")
-    parser.add_argument("corpus", help="the shared corpus folder (root.zone)")
+    parser.add_argument("corpus", help="the test corpus folder (tests/data/corpus, with root.zone)")
     parser.add_argument("suite", choices=sorted(SUITES))
     parser.add_argument("--server", choices=["nsd", "flatns"], default="flatns",
                         help="server under test for oracle, no-do and tc-1232")

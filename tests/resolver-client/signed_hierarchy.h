@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/temp_file.h"
 #include "validator_test_util.h"
 
 namespace flatns::testutil {
@@ -61,9 +62,7 @@ inline const SignedHierarchy& signed_hierarchy() {
     };
     const std::map<std::string, std::string> parent = {{"sub.example.", "example."},
                                                        {"example.", "."}};
-    char tmpl[] = "/tmp/flatns-hierarchy-XXXXXX";
-    if (mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed for " + std::string(tmpl));
-    const std::string dir = tmpl;
+    const std::string dir = flatns::testing::make_temp_dir("flatns-hierarchy");
     auto run = [&](const std::string& cmd) {
       const std::string full = "cd " + dir + " && " + cmd + " > cmd.out 2>&1";
       if (std::system(full.c_str()) != 0) {

@@ -1,6 +1,6 @@
 // The signature examples of RFC 5702 (RSA/SHA-256, RSA/SHA-512), RFC 6605
 // (ECDSA P-256, P-384) and RFC 8080 (Ed25519, Ed448) from
-// ../shared/corpus/rfc, each RRSIG checked through verify_rrset with the
+// tests/data/corpus/rfc, each RRSIG checked through verify_rrset with the
 // example's DNSKEYs: secure inside the window, bogus with the right reason
 // when a signature bit flips or the clock leaves the window. The DNSKEY
 // examples as trust anchors give the examples' own DS records.

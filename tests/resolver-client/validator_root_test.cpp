@@ -1,4 +1,4 @@
-// The signed IANA root zone (serial 2023042001, ../shared/corpus/root.zone)
+// The signed IANA root zone (serial 2023042001, tests/data/corpus/root.zone)
 // with a fixed clock of 2023-04-21: the chain from the built-in anchor to the
 // root DNSKEY, TLD referrals with and without DS, NSEC denials, TTL clamping
 // and the KeyTrap limits.

@@ -13,6 +13,7 @@
 #include "dns/dnssec.h"
 #include "dns/encoding.h"
 #include "resolver-client/validator.h"
+#include "tests/support/temp_file.h"
 #include "validator_test_util.h"
 
 using namespace flatns;
@@ -43,8 +44,7 @@ const SignedZone& signed_zone(const std::string& flags, const dns::Name& origin 
   static std::map<std::string, SignedZone> cache;
   const std::string key = flags + "|" + file;
   if (auto it = cache.find(key); it != cache.end()) return it->second;
-  char tmpl[] = "/tmp/flatns-validator-XXXXXX";
-  REQUIRE(mkdtemp(tmpl) != nullptr);
+  const std::string tmpl = flatns::testing::make_temp_dir("flatns-validator");
   const auto old = std::filesystem::current_path();
   std::filesystem::current_path(tmpl);
   const std::string o = origin.to_text();

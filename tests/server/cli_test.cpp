@@ -29,9 +29,11 @@ TEST_CASE("flatns --version and --help", "[cli]") {
 
   auto help = run_flatns({"--help"}, dir.file("out"));
   CHECK(help.exit_status == 0);
-  for (const char* command : {"serve", "check-config", "check-zone"}) CHECK(contains(help.output, command));
+  for (const char* command : {"serve", "check-config", "check-zone", "resolve"}) {
+    CHECK(contains(help.output, std::string("  ") + command + " "));
+  }
 
-  for (const char* command : {"serve", "check-config", "check-zone"}) {
+  for (const char* command : {"serve", "check-config", "check-zone", "resolve"}) {
     auto sub = run_flatns({command, "--help"}, dir.file("out"));
     CHECK(sub.exit_status == 0);
     CHECK(contains(sub.output, std::string("Usage: flatns ") + command));
@@ -121,7 +123,7 @@ TEST_CASE("check-zone prints the record count or each error with file:line", "[c
 
 TEST_CASE("check-zone loads the real root zone", "[cli]") {
   TempDir dir;
-  // IANA root zone, serial 2023042001: 24,816 records (../shared/corpus/SOURCES.md).
+  // IANA root zone, serial 2023042001: 24,816 records (tests/data/SOURCES.md).
   auto result = run_flatns({"check-zone", ".", FLATNS_CORPUS_DIR "/root.zone"}, dir.file("out"));
   INFO(result.output);
   CHECK(result.exit_status == 0);

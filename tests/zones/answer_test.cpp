@@ -1,5 +1,5 @@
 // The lookup algorithm against the RFC 4592 §2.2.1 example zone and the
-// answers BIND's system test expects (shared/corpus/rfc/rfc4592-expected.txt).
+// answers BIND's system test expects (tests/data/corpus/rfc/rfc4592-expected.txt).
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -59,7 +59,7 @@ TEST_CASE("RFC 4592 §2.2.1 wildcard examples answer as BIND's system test expec
     std::stringstream ss(line);
     std::string col;
     while (std::getline(ss, col, '|')) cols.push_back(trim(col));
-    REQUIRE(cols.size() >= 3);
+    REQUIRE(cols.size() >= 4);  // the checks column (3) may be empty, never missing
     std::stringstream q(cols[0]);
     std::string qname, qtype_text;
     q >> qname >> qtype_text;

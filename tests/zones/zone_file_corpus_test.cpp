@@ -1,4 +1,4 @@
-// Real zone files (../shared/corpus, see SOURCES.md) and a one-million-record
+// Real zone files (tests/data/corpus, see SOURCES.md) and a one-million-record
 // zone. Record counts are those ldns-read-zone prints for the same files.
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-// Real zones from shared/corpus load and answer; a generated one-million-record
+// Real zones from tests/data/corpus load and answer; a generated one-million-record
 // zone loads (its time is printed, never asserted).
 #include <catch2/catch.hpp>
 

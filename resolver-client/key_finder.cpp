@@ -1,8 +1,5 @@
-// The Lookup's chain walk: keys for a zone no referral revealed (a child
-// served by its parent's servers, or anything behind forwarders), built label
-// by label from the keys held down to the zone that signed a response
-// (RFC 4035 §5: the DS at each cut, then its DNSKEY; an unsigned delegation
-// ends the chain as insecure). See resolution.h for where it sits.
+#include "resolver-client/key_finder.h"
+
 #include <algorithm>
 
 #include "dns/dnssec.h"
@@ -14,8 +11,8 @@ namespace flatns::resolver {
 
 namespace {
 
-// A walk per signer seen is plenty: a CNAME chain's later links get a Lookup
-// of their own.
+// A walk per signer seen is plenty: a CNAME chain's later links get an
+// Iteration of their own.
 constexpr unsigned kMaxWalks = 3;
 
 dns::Name ancestor_with_labels(const dns::Name& name, int labels) {
@@ -66,25 +63,101 @@ dns::Name response_zone(const dns::Message& response, const dns::Name& qname) {
   return soa_owner ? *soa_owner : qname;
 }
 
-void Lookup::start_walk(const ServerAddress& server, const dns::Message& msg,
-                        const dns::Name& target) {
-  Resolver& r = res_.resolver;
-  uint64_t now = r.clock_.now_ms();
-  const bool forward = r.settings_.mode == ResolverMode::Forward;
-  if ((walk_done_for_ && target == *walk_done_for_) || ++walks_ > kMaxWalks ||
+void KeyFinder::enter_zone(const dns::Name& zone, const DsSet* ds) {
+  const Resolver& r = resolver_;
+  state_ = State::Ready;
+  if (!r.settings().validate) {
+    keys_ = insecure_keys(zone, InsecureReason::NoTrustAnchor, "validation is off");
+    return;
+  }
+  if (const ZoneKeys* k = resolver_.cache().find_keys(zone, resolver_.clock().now_ms())) {
+    keys_ = *k;
+    return;
+  }
+  if (ds == nullptr) {
+    keys_ = insecure_keys(zone, InsecureReason::NoTrustAnchor,
+                          "no trust anchor or DS covers " + zone.to_text());
+    return;
+  }
+  ds_ = *ds;
+  if (ds_.verdict.is_secure()) {
+    state_ = State::FetchDnskey;
+    return;
+  }
+  keys_ = insecure_keys(zone, ds_.verdict.insecure_reason, ds_.verdict.detail);
+  keys_.verdict = ds_.verdict;
+}
+
+const dns::Name& KeyFinder::question_name() const {
+  return state_ == State::FetchDs ? ds_name_ : ds_.zone;
+}
+
+uint16_t KeyFinder::question_type() const {
+  return state_ == State::FetchDs ? dns::rrtype::DS : dns::rrtype::DNSKEY;
+}
+
+KeyFinder::Step KeyFinder::ask(State state) {
+  state_ = state;
+  return Step{};
+}
+
+KeyFinder::Step KeyFinder::failed(std::string why) {
+  Step s;
+  s.kind = Step::Kind::ServerFailed;
+  s.why = std::move(why);
+  return s;
+}
+
+KeyFinder::Step KeyFinder::bogus(Verdict verdict) {
+  Step s;
+  s.kind = Step::Kind::Bogus;
+  s.verdict = std::move(verdict);
+  return s;
+}
+
+KeyFinder::Step KeyFinder::on_reply(const dns::Message& msg, ValidationContext ctx) {
+  switch (state_) {
+    case State::FetchDnskey: return on_dnskey(msg, ctx);
+    case State::FetchDs: return on_ds(msg, ctx);
+    case State::Ready: break;
+  }
+  return failed("reply to a key query no longer asked");
+}
+
+KeyFinder::Step KeyFinder::on_dnskey(const dns::Message& msg, ValidationContext& ctx) {
+  if (msg.rcode() != dns::rcode::NOERROR) {
+    return failed("DNSKEY query answered " + rcode_text(msg.rcode()));
+  }
+  ZoneKeys keys = validate_dnskey_response(msg, ds_, ctx);
+  if (keys.verdict.is_bogus()) return bogus(keys.verdict);
+  if (keys.verdict.security == Security::Indeterminate) {
+    return failed("DNSKEY answer unusable: " + keys.verdict.detail);
+  }
+  keys_ = std::move(keys);
+  resolver_.cache().store_keys(keys_, resolver_.clock().now_ms());
+  if (walk_target_) {
+    walk_at_ = keys_.zone;
+    return walk_step();
+  }
+  state_ = State::Ready;
+  Step s;
+  s.kind = Step::Kind::KeysReady;
+  return s;
+}
+
+KeyFinder::Step KeyFinder::start_walk(const dns::Name& target) {
+  ResolverCache& cache = resolver_.cache();
+  uint64_t now = resolver_.clock().now_ms();
+  const bool forward = resolver_.settings().mode == ResolverMode::Forward;
+  if (walked_to(target) || ++walks_ > kMaxWalks ||
       (!forward && !target.is_subdomain_of(keys_.zone))) {
     // The keys are as far down as the DS records lead: data signed by a
     // zone below them has no chain of trust.
-    on_bogus(server, Verdict::bogus(target, BogusReason::NoDnskey,
-                                    "signed by " + target.to_text() +
-                                        ", but no chain of trust from " + keys_.zone.to_text() +
-                                        " leads to its keys"));
-    return;
+    return bogus(Verdict::bogus(target, BogusReason::NoDnskey,
+                                "signed by " + target.to_text() + ", but no chain of trust from " +
+                                    keys_.zone.to_text() + " leads to its keys"));
   }
-  pending_ = msg;
-  pending_server_ = server;
   walk_target_ = target;
-  query_tried_ = tried_;
   // Start at the deepest zone on the way whose keys (or insecurity) are
   // known: the keys held (recursive mode), cached keys, a cached insecure
   // cut, or a trust anchor (forward mode starts from the anchors each time).
@@ -93,25 +166,22 @@ void Lookup::start_walk(const ServerAddress& server, const dns::Message& msg,
       walk_at_ = n;
       break;
     }
-    if (const ZoneKeys* k = r.cache_.find_keys(n, now)) {
+    if (const ZoneKeys* k = cache.find_keys(n, now)) {
       keys_ = *k;
       walk_at_ = n;
       break;
     }
-    const DsSet* ds = r.cache_.find_ds(n, now);
+    const DsSet* ds = cache.find_ds(n, now);
     if (ds != nullptr && ds->verdict.is_insecure()) {
       keys_ = insecure_keys(n, ds->verdict.insecure_reason, ds->verdict.detail);
       keys_.verdict = ds->verdict;
       walk_at_ = n;
       break;
     }
-    if (const DsSet* anchor = r.anchors_.find(n)) {
+    if (const DsSet* anchor = resolver_.anchors().find(n)) {
       ds_ = *anchor;
       walk_at_ = n;
-      phase_ = Phase::Keys;
-      tried_.clear();
-      next_server();
-      return;
+      return ask(State::FetchDnskey);
     }
     if (n.is_root()) {
       keys_ = insecure_keys(target, InsecureReason::NoTrustAnchor,
@@ -120,26 +190,23 @@ void Lookup::start_walk(const ServerAddress& server, const dns::Message& msg,
       break;
     }
   }
-  walk_step();
+  return walk_step();
 }
 
-void Lookup::walk_step() {
-  Resolver& r = res_.resolver;
-  uint64_t now = r.clock_.now_ms();
+KeyFinder::Step KeyFinder::walk_step() {
+  ResolverCache& cache = resolver_.cache();
+  uint64_t now = resolver_.clock().now_ms();
   while (keys_.verdict.is_secure() && !(walk_at_ == *walk_target_)) {
     dns::Name next = ancestor_with_labels(*walk_target_, walk_at_.labels() + 1);
-    if (const ZoneKeys* k = r.cache_.find_keys(next, now)) {
+    if (const ZoneKeys* k = cache.find_keys(next, now)) {
       keys_ = *k;
       walk_at_ = next;
       continue;
     }
-    if (const DsSet* ds = r.cache_.find_ds(next, now)) {
+    if (const DsSet* ds = cache.find_ds(next, now)) {
       if (ds->verdict.is_secure()) {
         ds_ = *ds;
-        phase_ = Phase::Keys;
-        tried_.clear();
-        next_server();
-        return;
+        return ask(State::FetchDnskey);
       }
       if (ds->verdict.is_insecure()) {
         keys_ = insecure_keys(next, ds->verdict.insecure_reason, ds->verdict.detail);
@@ -148,42 +215,31 @@ void Lookup::walk_step() {
         break;
       }
     }
-    const CachedNegative* no_cut = r.cache_.find_negative(next, dns::rrtype::DS, now);
+    const CachedNegative* no_cut = cache.find_negative(next, dns::rrtype::DS, now);
     if (no_cut != nullptr && no_cut->rcode == dns::rcode::NOERROR && no_cut->verdict.is_secure()) {
       walk_at_ = next;
       continue;
     }
     ds_name_ = next;
-    phase_ = Phase::Ds;
-    tried_.clear();
-    next_server();
-    return;
+    return ask(State::FetchDs);
   }
-  end_walk();
+  return end_walk();
 }
 
-void Lookup::on_ds(const ServerAddress& server, const dns::Message& msg) {
-  Resolver& r = res_.resolver;
-  uint64_t now = r.clock_.now_ms();
+KeyFinder::Step KeyFinder::on_ds(const dns::Message& msg, ValidationContext& ctx) {
+  ResolverCache& cache = resolver_.cache();
+  uint64_t now = resolver_.clock().now_ms();
   if (msg.rcode() != dns::rcode::NOERROR && msg.rcode() != dns::rcode::NXDOMAIN) {
-    server_failed(server, "DS query for " + ds_name_.to_text() + " answered " + rcode_text(msg.rcode()));
-    return;
+    return failed("DS query for " + ds_name_.to_text() + " answered " + rcode_text(msg.rcode()));
   }
-  ValidationContext ctx = res_.validation_context();
   ValidatedResponse vr = validate_response(msg, ds_name_, dns::rrtype::DS, keys_, ctx);
-  if (vr.verdict.is_bogus()) {
-    on_bogus(server, vr.verdict);
-    return;
-  }
+  if (vr.verdict.is_bogus()) return bogus(vr.verdict);
   const Verdict& cut = vr.delegation.verdict;
   if (vr.kind == ResponseKind::Answer && cut.is_secure() && !vr.delegation.ds.empty()) {
     ds_ = vr.delegation;
     ds_.zone = ds_name_;
-    r.cache_.store_ds(ds_, now);
-    phase_ = Phase::Keys;
-    tried_.clear();
-    next_server();
-    return;
+    cache.store_ds(ds_, now);
+    return ask(State::FetchDnskey);
   }
   const bool proven = vr.verdict.is_secure();
   if (vr.kind == ResponseKind::NoData && proven && !vr.ds_denied_at_cut) {
@@ -192,10 +248,9 @@ void Lookup::on_ds(const ServerAddress& server, const dns::Message& msg) {
     neg.rcode = dns::rcode::NOERROR;
     neg.authority = msg.authority;
     neg.verdict = vr.verdict;
-    if (vr.ttl > 0) r.cache_.store_negative(ds_name_, dns::rrtype::DS, neg, vr.ttl, now);
+    if (vr.ttl > 0) cache.store_negative(ds_name_, dns::rrtype::DS, neg, vr.ttl, now);
     walk_at_ = ds_name_;
-    walk_step();
-    return;
+    return walk_step();
   }
   if (vr.kind == ResponseKind::NoData && (proven || vr.verdict.is_insecure()) &&
       cut.is_insecure()) {
@@ -203,37 +258,28 @@ void Lookup::on_ds(const ServerAddress& server, const dns::Message& msg) {
     // below it is insecure.
     DsSet ds = vr.delegation;
     ds.zone = ds_name_;
-    r.cache_.store_ds(ds, now);
+    cache.store_ds(ds, now);
     keys_ = insecure_keys(ds_name_, cut.insecure_reason, cut.detail);
     keys_.verdict = cut;
     walk_at_ = ds_name_;
-    end_walk();
-    return;
+    return end_walk();
   }
   if (vr.kind == ResponseKind::NxDomain && proven) {
-    on_bogus(server, Verdict::bogus(*walk_target_, BogusReason::BadDenial,
-                                    ds_name_.to_text() + " does not exist (NXDOMAIN from " +
-                                        keys_.zone.to_text() + "), yet data is signed below it"));
-    return;
+    return bogus(Verdict::bogus(*walk_target_, BogusReason::BadDenial,
+                                ds_name_.to_text() + " does not exist (NXDOMAIN from " +
+                                    keys_.zone.to_text() + "), yet data is signed below it"));
   }
-  server_failed(server, "DS answer for " + ds_name_.to_text() + " unusable (" +
-                            std::string(to_string(vr.kind)) + ", " + vr.verdict.to_text() + ")");
+  return failed("DS answer for " + ds_name_.to_text() + " unusable (" +
+                std::string(to_string(vr.kind)) + ", " + vr.verdict.to_text() + ")");
 }
 
-void Lookup::end_walk() {
-  Resolver& r = res_.resolver;
+KeyFinder::Step KeyFinder::end_walk() {
   walk_done_for_ = walk_target_;
   walk_target_.reset();
-  phase_ = Phase::Query;
-  tried_ = query_tried_;
-  if (r.settings_.mode == ResolverMode::Recursive && keys_.zone.is_subdomain_of(zone_)) {
-    // The servers that sent the response serve the child too: we are in it now.
-    zone_ = keys_.zone;
-    known_labels_ = std::max<unsigned>(known_labels_, static_cast<unsigned>(zone_.labels()));
-  }
-  dns::Message msg = std::move(*pending_);
-  pending_.reset();
-  on_response(pending_server_, msg);
+  state_ = State::Ready;
+  Step s;
+  s.kind = Step::Kind::WalkEnded;
+  return s;
 }
 
 }  // namespace flatns::resolver

@@ -1,0 +1,339 @@
+// The Iteration's zone, servers, queries and replies; see iteration.h for the
+// states. Responses to the question are in iteration_response.cpp,
+// referrals in referral.cpp, key finding in key_finder.cpp and QNAME
+// minimisation in qname_minimiser.cpp.
+#include "resolver-client/iteration.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "dns/message.h"
+#include "dns/rdata.h"
+#include "dns/rrtype.h"
+#include "resolver-client/resolution.h"
+
+namespace flatns::resolver {
+
+namespace {
+
+// Extra rounds over a zone's servers after timeouts, before giving up.
+constexpr unsigned kTimeoutRetryRounds = 2;
+
+bool minimisation_wanted(const ResolverSettings& s) {
+  return s.qname_minimisation && s.mode == ResolverMode::Recursive;
+}
+
+}  // namespace
+
+std::string rcode_text(uint16_t rc) {
+  switch (rc) {
+    case 0: return "NOERROR";
+    case 1: return "FORMERR";
+    case 2: return "SERVFAIL";
+    case 3: return "NXDOMAIN";
+    case 4: return "NOTIMP";
+    case 5: return "REFUSED";
+    default: return "rcode " + std::to_string(rc);
+  }
+}
+
+std::string server_label(const ServerAddress& a) {
+  return a.port() == 53 ? a.host() : a.to_string();
+}
+
+Iteration::Iteration(Resolution& res, dns::Name qname, uint16_t qtype, unsigned depth, Done done)
+    : res_(res),
+      resolver_(res.resolver),
+      qname_(std::move(qname)),
+      qtype_(qtype),
+      depth_(depth),
+      done_(std::move(done)),
+      key_finder_(res.resolver),
+      minimiser_(minimisation_wanted(res.resolver.settings()), qname_, qtype_) {}
+
+void Iteration::start() {
+  if (from_cache()) return;
+  find_cut();
+  next_server();
+}
+
+void Iteration::finish(IterationOutcome&& outcome) {
+  if (state_ == State::Done) return;
+  state_ = State::Done;
+  done_(std::move(outcome));
+}
+
+std::vector<Iteration::NameServer> Iteration::cached_servers(const dns::Name& zone) {
+  ResolverCache& cache = resolver_.cache();
+  uint64_t now = resolver_.clock().now_ms();
+  std::vector<NameServer> out;
+  const CachedRrset* ns = cache.find_rrset(zone, dns::rrtype::NS, Trust::ReferralAuthority, now);
+  if (ns == nullptr) return out;
+  for (const auto& rr : ns->records) {
+    if (rr.type != dns::rrtype::NS) continue;
+    auto target = dns::rdata_target_name(rr.type, rr.rdata);
+    NameServer s;
+    if (!target || !dns::Name::from_wire(*target, s.name)) continue;
+    for (uint16_t t : {dns::rrtype::A, dns::rrtype::AAAA}) {
+      if (const CachedRrset* a = cache.find_rrset(s.name, t, Trust::Additional, now)) {
+        for (const auto& arr : a->records) {
+          if (arr.type == t) s.addresses.push_back(ServerAddress::from_rdata(arr.rdata, 53));
+        }
+      }
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+void Iteration::find_cut() {
+  ResolverCache& cache = resolver_.cache();
+  const ResolverSettings& settings = resolver_.settings();
+  uint64_t now = resolver_.clock().now_ms();
+  if (settings.mode == ResolverMode::Recursive) {
+    dns::Name n = (qtype_ == dns::rrtype::DS && !qname_.is_root()) ? qname_.parent() : qname_;
+    for (; !n.is_root(); n = n.parent()) {
+      if (cache.find_rrset(n, dns::rrtype::NS, Trust::ReferralAuthority, now) == nullptr) continue;
+      const DsSet* ds = resolver_.anchors().find(n);
+      if (ds == nullptr) ds = cache.find_ds(n, now);
+      if (settings.validate && ds == nullptr && cache.find_keys(n, now) == nullptr) continue;
+      auto servers = cached_servers(n);
+      if (servers.empty()) continue;
+      enter_zone(n, std::move(servers), ds);
+      return;
+    }
+  }
+  // The root from its hints (no priming query: the hints are addresses), or
+  // the forwarders, which answer for every zone.
+  std::vector<NameServer> servers;
+  NameServer hints;
+  hints.name = dns::Name::root();
+  hints.addresses = resolver_.root_servers();
+  hints.looked_up = true;
+  servers.push_back(std::move(hints));
+  enter_zone(dns::Name::root(), std::move(servers), resolver_.anchors().find(dns::Name::root()));
+}
+
+void Iteration::enter_zone(const dns::Name& zone, std::vector<NameServer> servers,
+                           const DsSet* ds) {
+  zone_ = zone;
+  servers_ = std::move(servers);
+  tried_.clear();
+  minimiser_.enter_zone(zone_);
+  timeouts_in_zone_ = false;
+  retry_rounds_ = 0;
+  bogus_in_zone_ = 0;
+  first_bogus_.reset();
+  bogus_servers_.clear();
+  failures_.clear();
+  key_finder_.enter_zone(zone_, ds);
+  state_ = key_finder_.state() == KeyFinder::State::Ready ? State::Querying : State::FindingKeys;
+}
+
+void Iteration::next_server() {
+  if (state_ == State::Done || !res_.running()) return;
+  ServerHealth& health = resolver_.health();
+  const ResolverLimits& lim = resolver_.settings().limits;
+  uint64_t now = resolver_.clock().now_ms();
+  if (res_.result.stats.queries_sent >= lim.max_queries) {
+    IterationOutcome o;
+    o.kind = IterationOutcome::Kind::Failed;
+    o.verdict = Verdict::indeterminate("upstream query limit reached");
+    o.failure = "upstream query limit (" + std::to_string(lim.max_queries) +
+                ") reached while resolving " + qname_.to_text() + " at zone " + zone_.to_text();
+    finish(std::move(o));
+    return;
+  }
+  std::vector<ServerAddress> fresh, avoided;
+  for (const auto& ns : servers_) {
+    for (const auto& a : ns.addresses) {
+      if (!a.valid() || std::find(tried_.begin(), tried_.end(), a) != tried_.end()) continue;
+      auto& list = health.backed_off(a, now) ? avoided : fresh;
+      if (std::find(list.begin(), list.end(), a) == list.end()) list.push_back(a);
+    }
+  }
+  auto best = [&](std::vector<ServerAddress>& list) {
+    // Lowest expected RTT; a random pick among those within 20% of it
+    // spreads load and keeps the estimates of similar servers fresh.
+    double low = 1e18;
+    for (const auto& a : list) low = std::min(low, health.expected_rtt_ms(a));
+    std::vector<ServerAddress> close;
+    for (const auto& a : list) {
+      if (health.expected_rtt_ms(a) <= low * 1.2 + 1) close.push_back(a);
+    }
+    return close[random_query_id() % close.size()];
+  };
+  if (!fresh.empty()) {
+    send(best(fresh), Protocol::Udp);
+    return;
+  }
+  for (auto& ns : servers_) {
+    if (!ns.looked_up && ns.addresses.empty()) {
+      lookup_ns_address(ns);
+      return;
+    }
+  }
+  if (!avoided.empty()) {
+    send(best(avoided), Protocol::Udp);
+    return;
+  }
+  give_up();
+}
+
+// Every server of the zone was asked.
+void Iteration::give_up() {
+  if (!first_bogus_ && timeouts_in_zone_ && retry_rounds_ < kTimeoutRetryRounds && !tried_.empty()) {
+    // Every server was tried and some timed out: a lost packet or a busy
+    // server. Ask again, with the doubled timeouts their health now gives,
+    // while the deadline allows (Unbound retries the same way).
+    ++retry_rounds_;
+    timeouts_in_zone_ = false;
+    tried_.clear();
+    next_server();
+    return;
+  }
+  IterationOutcome o;
+  std::string tried;
+  for (const auto& f : failures_) tried += (tried.empty() ? "" : "; ") + f;
+  if (first_bogus_) {
+    o.kind = IterationOutcome::Kind::Bogus;
+    o.verdict = zone_bogus_verdict();
+    o.failure = "every server of zone " + zone_.to_text() + " sent data that fails validation: " +
+                tried;
+  } else {
+    o.kind = IterationOutcome::Kind::Failed;
+    o.failure = "no server of zone " + zone_.to_text() + " gave a usable answer for " +
+                qname_.to_text() + " " + dns::type_to_text(qtype_) + ": " +
+                (tried.empty() ? "no server address known" : tried);
+    o.verdict = Verdict::indeterminate(o.failure);
+  }
+  finish(std::move(o));
+}
+
+void Iteration::send(const ServerAddress& server, Protocol protocol) {
+  const ResolverSettings& settings = resolver_.settings();
+  if (std::find(tried_.begin(), tried_.end(), server) == tried_.end()) tried_.push_back(server);
+  UpstreamQuery q;
+  q.server = server;
+  q.protocol = protocol;
+  if (state_ == State::FindingKeys) {
+    q.qname = key_finder_.question_name();
+    q.qtype = key_finder_.question_type();
+  } else {
+    minimiser_.prepare_query(zone_, protocol);
+    q.qname = minimiser_.asked_name(zone_);
+    q.qtype = minimiser_.asked_type();
+  }
+  if (settings.mode == ResolverMode::Forward) {
+    // We validate ourselves from the trust anchor (key_finder.h): the
+    // forwarder must hand over the data as it got it, bogus or not, with
+    // its signatures (DO=1 is always set).
+    q.recursion_desired = true;
+    q.checking_disabled = true;
+  }
+  uint64_t left = std::max<uint64_t>(res_.remaining_ms(), 1);
+  uint32_t timeout = resolver_.health().timeout_ms(server);
+  if (protocol == Protocol::Tcp) timeout = std::max(timeout * 2, settings.limits.max_timeout_ms);
+  q.timeout_ms = static_cast<uint32_t>(std::min<uint64_t>(timeout, left));
+  auto handle = std::make_shared<QueryHandle>(0);
+  std::weak_ptr<Resolution> weak = res_.weak_from_this();
+  *handle = res_.send(q, [this, weak, handle, server, protocol](UpstreamReply&& reply) {
+    auto alive = weak.lock();
+    if (!alive || !alive->running()) return;
+    alive->forget(*handle);
+    on_reply(server, protocol, std::move(reply));
+  });
+  if (*handle == kQueryNotStarted) server_failed(server, "the query could not be started");
+}
+
+void Iteration::on_reply(const ServerAddress& server, Protocol protocol, UpstreamReply&& reply) {
+  if (state_ == State::Done) return;
+  ServerHealth& health = resolver_.health();
+  uint64_t now = resolver_.clock().now_ms();
+  if (reply.status == ReplyStatus::Timeout) {
+    if (health.record_timeout(server, now)) {
+      resolver_.log(LogLevel::Info, "resolver: server " + server_label(server) + " (zone " +
+                                        zone_.to_text() + ") does not answer; avoiding it for a while");
+    }
+    timeouts_in_zone_ = true;
+    server_failed(server, "timeout");
+    return;
+  }
+  if (reply.status == ReplyStatus::NetworkError) {
+    health.record_timeout(server, now);
+    server_failed(server, reply.error);
+    return;
+  }
+  health.record_answer(server, reply.rtt_ms);
+  const dns::Message& msg = reply.message;
+  if (msg.has_flag(dns::flag::TC)) {
+    // The TCP retry is one more upstream query: it counts against the limit
+    // like any other (next_server() ends the iteration when the limit is hit).
+    if (protocol == Protocol::Udp &&
+        res_.result.stats.queries_sent < resolver_.settings().limits.max_queries) {
+      send(server, Protocol::Tcp);
+      return;
+    }
+    if (protocol == Protocol::Udp) {
+      next_server();
+      return;
+    }
+    server_failed(server, "truncated answer over TCP");
+    return;
+  }
+  if (state_ == State::FindingKeys) {
+    on_key_step(server, key_finder_.on_reply(msg, res_.validation_context()));
+  } else {
+    on_response(server, msg);
+  }
+}
+
+void Iteration::server_failed(const ServerAddress& server, const std::string& why) {
+  std::string text = server_label(server) + " (zone " + zone_.to_text() + "): " + why;
+  failures_.push_back(text);
+  res_.all_failures.push_back(text);
+  next_server();
+}
+
+void Iteration::on_bogus(const ServerAddress& server, Verdict verdict) {
+  ServerHealth& health = resolver_.health();
+  uint64_t now = resolver_.clock().now_ms();
+  verdict.server = server_label(server);
+  std::string reason = to_string(verdict.reason);
+  health.record_bogus(server, "bogus data for zone " + zone_.to_text() + ": " + reason, now);
+  const ServerRecord* rec = health.find(server);
+  uint64_t for_s = rec ? (rec->backoff_until_ms - now) / 1000 : 0;
+  resolver_.log(LogLevel::Warning, "resolver: server " + server_label(server) +
+                                       " sent bogus data for zone " + zone_.to_text() + " (" +
+                                       reason + ": " + verdict.detail +
+                                       "); asking other servers, avoiding it for " +
+                                       std::to_string(for_s) + " s");
+  if (!first_bogus_) first_bogus_ = verdict;
+  if (std::find(bogus_servers_.begin(), bogus_servers_.end(), verdict.server) == bogus_servers_.end()) {
+    bogus_servers_.push_back(verdict.server);
+  }
+  ++bogus_in_zone_;
+  std::string text = server_label(server) + " (zone " + zone_.to_text() + "): bogus, " + reason;
+  failures_.push_back(text);
+  res_.all_failures.push_back(text);
+  if (bogus_in_zone_ > resolver_.settings().limits.bogus_retries) {
+    IterationOutcome o;
+    o.kind = IterationOutcome::Kind::Bogus;
+    o.verdict = zone_bogus_verdict();
+    o.failure = std::to_string(bogus_in_zone_) + " servers of zone " + zone_.to_text() +
+                " sent data that fails validation";
+    finish(std::move(o));
+    return;
+  }
+  next_server();
+}
+
+Verdict Iteration::zone_bogus_verdict() const {
+  Verdict v = *first_bogus_;
+  std::string all;
+  for (const auto& s : bogus_servers_) all += (all.empty() ? "" : ", ") + s;
+  if (!all.empty()) v.server = all;
+  return v;
+}
+
+}  // namespace flatns::resolver

@@ -1,0 +1,135 @@
+// The iterator: one Iteration per (name, type) inside a Resolution
+// (resolution.h), as Unbound's iterator module runs one per query:
+//
+//   Idle ──cache hit──────────────────────────────────────────────▶ Done
+//     │miss: the closest cached zone cut (or the root hints / forwarders)
+//     ▼
+//   FindingKeys ─ the zone's DNSKEY, or a chain walk (key_finder.h) ─┐
+//     │ keys known                                                   │
+//     ▼                                                              │
+//   Querying ── pick the best server not yet tried (health: not      │
+//     │         backed off, lowest smoothed RTT), ask the question   │
+//     │         (minimised: qname_minimiser.h); TC=1 ─▶ TCP          │
+//     │ reply ─ validate_response ─▶ answer / CNAME exit / NXDOMAIN / NODATA ─▶ Done
+//     │   referral: follow it (referral.cpp; glue only within the bailiwick
+//     │             of the zone that sent it; NS names without glue
+//     │             resolved by a nested Iteration), DS set decides the
+//     │             child's keys ─▶ FindingKeys or Querying
+//     │   signed below the keys held: hold it, FindingKeys (walk) ───────┘
+//     │   timeout, lame, unusable: next server of the zone
+//     │   bogus: back the server off, log it with the zone, re-ask up to
+//     │          bogus_retries other servers, then the verdict is bogus
+//     ▼
+//   Done (the outcome is handed to the Resolution once)
+//
+// Forward mode sends every query to the forwarders with RD=1, CD=1 and DO=1
+// and validates exactly as above, starting from the trust anchor: the
+// forwarders' own validation is not trusted. A bogus answer is re-asked at
+// the other forwarders before the verdict is bogus.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "resolver-client/key_finder.h"
+#include "resolver-client/qname_minimiser.h"
+#include "resolver-client/resolver.h"
+#include "resolver-client/validator.h"
+
+namespace flatns::resolver {
+
+struct IterationOutcome {
+  enum class Kind { Answer, CnameExit, NxDomain, NoData, Bogus, Failed } kind = Kind::Failed;
+  std::vector<dns::ResourceRecord> answer;  // answer-section records (RRSIGs excluded)
+  dns::Name next_name;                      // CnameExit: the target
+  Verdict verdict;
+  uint32_t ttl = 0;
+  std::string failure;
+};
+
+class Resolution;
+
+class Iteration {
+ public:
+  enum class State : uint8_t {
+    Idle,         // not started
+    FindingKeys,  // the zone's servers are asked for DNSKEY or DS (key_finder_)
+    Querying,     // the zone's servers are asked the question
+    Done,         // the outcome has been handed over
+  };
+  using Done = std::function<void(IterationOutcome&&)>;
+
+  Iteration(Resolution& res, dns::Name qname, uint16_t qtype, unsigned depth, Done done);
+  void start();
+  [[nodiscard]] State state() const { return state_; }
+
+ private:
+  struct NameServer {
+    dns::Name name;
+    std::vector<ServerAddress> addresses;
+    bool looked_up = false;
+  };
+
+  // iteration.cpp: the zone's servers, queries and replies.
+  bool from_cache();
+  void find_cut();
+  void enter_zone(const dns::Name& zone, std::vector<NameServer> servers, const DsSet* ds);
+  std::vector<NameServer> cached_servers(const dns::Name& zone);
+  void next_server();
+  void give_up();
+  void send(const ServerAddress& server, Protocol protocol);
+  void on_reply(const ServerAddress& server, Protocol protocol, UpstreamReply&& reply);
+  void server_failed(const ServerAddress& server, const std::string& why);
+  void on_bogus(const ServerAddress& server, Verdict verdict);
+  // The verdict when every server asked sent bogus data: the first one's
+  // reason, naming all of them (EDE EXTRA-TEXT shows who broke).
+  [[nodiscard]] Verdict zone_bogus_verdict() const;
+  void finish(IterationOutcome&& outcome);
+
+  // iteration_response.cpp: a response to the question.
+  void on_response(const ServerAddress& server, const dns::Message& msg);
+  bool on_minimised_response(const ServerAddress& server, const dns::Message& msg,
+                             const ValidatedResponse& vr);
+  void accept_response(const dns::Message& msg, const ValidatedResponse& vr);
+  // Keys for the zone that signed `msg` (key_finder.h): `msg` is held and
+  // validated again when the walk ends.
+  void start_walk(const ServerAddress& server, const dns::Message& msg, const dns::Name& target);
+  void on_key_step(const ServerAddress& server, KeyFinder::Step step);
+  void resume_held_response();
+
+  // referral.cpp
+  void on_referral(const ServerAddress& server, const dns::Message& msg, ValidatedResponse& vr);
+  void lookup_ns_address(NameServer& ns);
+
+  Resolution& res_;
+  Resolver& resolver_;
+  dns::Name qname_;
+  uint16_t qtype_;
+  unsigned depth_;
+  Done done_;
+  State state_ = State::Idle;
+
+  // The zone whose servers are asked.
+  dns::Name zone_;
+  std::vector<NameServer> servers_;
+  std::vector<ServerAddress> tried_;  // in this zone and state
+  unsigned bogus_in_zone_ = 0;
+  std::optional<Verdict> first_bogus_;
+  std::vector<std::string> bogus_servers_;  // of this zone, in the order asked
+  std::vector<std::string> failures_;       // "192.0.2.1: timeout" for this zone
+  unsigned referrals_ = 0;
+  bool timeouts_in_zone_ = false;
+  unsigned retry_rounds_ = 0;  // rounds over the zone's servers again after timeouts
+
+  // The response held while the key finder walks to its signer.
+  std::optional<dns::Message> held_;
+  ServerAddress held_server_;
+  std::vector<ServerAddress> held_tried_;
+
+  KeyFinder key_finder_;
+  QnameMinimiser minimiser_;
+};
+
+}  // namespace flatns::resolver

@@ -1,0 +1,303 @@
+// The Iteration's outcomes: from the cache, or from a response to the
+// question (validated, minimised or not, held while its signer's keys are
+// found); see iteration.h for the states.
+#include <algorithm>
+#include <optional>
+
+#include "dns/message.h"
+#include "dns/rdata.h"
+#include "dns/rrtype.h"
+#include "resolver-client/iteration.h"
+#include "resolver-client/resolution.h"
+
+namespace flatns::resolver {
+
+namespace {
+
+std::vector<dns::ResourceRecord> without_rrsigs(const std::vector<dns::ResourceRecord>& in,
+                                                uint32_t ttl_cap) {
+  std::vector<dns::ResourceRecord> out;
+  for (const auto& rr : in) {
+    if (rr.type == dns::rrtype::RRSIG) continue;
+    out.push_back(rr);
+    if (ttl_cap > 0 && out.back().ttl > ttl_cap) out.back().ttl = ttl_cap;
+  }
+  return out;
+}
+
+// The target of the (first readable) CNAME owned by `owner` in `answer`.
+std::optional<dns::Name> cname_target(const std::vector<dns::ResourceRecord>& answer, const dns::Name& owner) {
+  for (const auto& rr : answer) {
+    if (rr.type != dns::rrtype::CNAME || !(rr.owner == owner)) continue;
+    auto target = dns::rdata_target_name(rr.type, rr.rdata);
+    dns::Name t;
+    if (target && dns::Name::from_wire(*target, t)) return t;
+  }
+  return std::nullopt;
+}
+
+// Where the CNAMEs of an answer section starting at `qname` lead.
+dns::Name chain_end(const std::vector<dns::ResourceRecord>& answer, const dns::Name& qname) {
+  dns::Name at = qname;
+  for (std::size_t hops = 0; hops <= answer.size(); ++hops) {
+    auto next = cname_target(answer, at);
+    if (!next) break;
+    at = std::move(*next);
+  }
+  return at;
+}
+
+// The owners along the CNAME chain from `qname` in `answer`, stopping
+// before `exit` when given.
+std::vector<dns::Name> chain_names(const std::vector<dns::ResourceRecord>& answer,
+                                   const dns::Name& qname, const std::optional<dns::Name>& exit) {
+  std::vector<dns::Name> out;
+  dns::Name at = qname;
+  for (std::size_t hops = 0; hops <= answer.size(); ++hops) {
+    if (exit && at == *exit) break;
+    if (std::find(out.begin(), out.end(), at) != out.end()) break;
+    out.push_back(at);
+    auto next = cname_target(answer, at);
+    if (!next) break;
+    at = std::move(*next);
+  }
+  return out;
+}
+
+}  // namespace
+
+bool Iteration::from_cache() {
+  // A refresh asks the servers for every step of the chain (depth 0); the
+  // iterations for server addresses below it may still be answered from the cache.
+  if (res_.options.refresh && depth_ == 0) return false;
+  ResolverCache& cache = resolver_.cache();
+  uint64_t now = resolver_.clock().now_ms();
+  auto hit = [&](const CachedRrset& e, IterationOutcome::Kind kind) {
+    IterationOutcome o;
+    o.kind = kind;
+    o.ttl = e.ttl_left(now);
+    o.answer = without_rrsigs(e.records, std::max<uint32_t>(o.ttl, 1));
+    for (auto& rr : o.answer) rr.ttl = o.ttl;
+    o.verdict = e.verdict;
+    ++res_.result.stats.cache_hits;
+    return o;
+  };
+  // Data with less than a second left is asked again rather than given out
+  // with TTL 0, which a caller would round up and keep past its expiry.
+  if (const CachedRrset* e = cache.find_rrset(qname_, qtype_, Trust::NonAuthAnswer, now);
+      e && e->ttl_left(now) > 0) {
+    finish(hit(*e, IterationOutcome::Kind::Answer));
+    return true;
+  }
+  if (qtype_ != dns::rrtype::CNAME) {
+    if (const CachedRrset* e = cache.find_rrset(qname_, dns::rrtype::CNAME, Trust::NonAuthAnswer, now);
+        e && e->ttl_left(now) > 0) {
+      IterationOutcome o = hit(*e, IterationOutcome::Kind::CnameExit);
+      o.next_name = chain_end(o.answer, qname_);
+      finish(std::move(o));
+      return true;
+    }
+  }
+  if (const CachedNegative* n = cache.find_negative(qname_, qtype_, now);
+      n && n->ttl_left(now) > 0) {
+    IterationOutcome o;
+    o.kind = n->rcode == dns::rcode::NXDOMAIN ? IterationOutcome::Kind::NxDomain
+                                              : IterationOutcome::Kind::NoData;
+    o.ttl = n->ttl_left(now);
+    o.verdict = n->verdict;
+    ++res_.result.stats.cache_hits;
+    finish(std::move(o));
+    return true;
+  }
+  return false;
+}
+
+void Iteration::on_response(const ServerAddress& server, const dns::Message& msg) {
+  const ResolverSettings& settings = resolver_.settings();
+  const ZoneKeys& keys = key_finder_.keys();
+  const bool minimised = minimiser_.asked_minimised();
+  const dns::Name asked = minimiser_.asked_name(zone_);
+  if (settings.mode == ResolverMode::Forward && settings.validate) {
+    // Forwarders never refer: the signer names which keys validate this.
+    dns::Name target = response_zone(msg, asked);
+    if (!(target == keys.zone) && !key_finder_.walked_to(target)) {
+      start_walk(server, msg, target);
+      return;
+    }
+  }
+  ValidationContext ctx = res_.validation_context();
+  ValidatedResponse vr = validate_response(msg, asked, minimiser_.asked_type(), keys, ctx);
+  // Only a referral is used from a minimised query (followed below, with
+  // its DS validated); any other answer just says "no cut here", and is
+  // not validated, as in Unbound.
+  if (minimised && on_minimised_response(server, msg, vr)) return;
+  if (vr.verdict.is_bogus() &&
+      (vr.verdict.reason == BogusReason::MissingRrsig ||
+       vr.verdict.reason == BogusReason::MissingDenial) &&
+      settings.mode == ResolverMode::Recursive && !minimised) {
+    // Unsigned data from a zone's servers may come from an unsigned child
+    // they serve too (no referral showed the cut): the DS records between
+    // decide, as for a signer below the zone.
+    dns::Name owner_zone = response_zone(msg, asked);
+    if (!(owner_zone == keys.zone) && owner_zone.is_subdomain_of(keys.zone) &&
+        !key_finder_.walked_to(owner_zone)) {
+      start_walk(server, msg, owner_zone);
+      return;
+    }
+  }
+  if (vr.verdict.is_bogus()) {
+    on_bogus(server, vr.verdict);
+    return;
+  }
+  if (!minimised && vr.needs_keys_for && vr.kind != ResponseKind::Unusable) {
+    start_walk(server, msg, *vr.needs_keys_for);
+    return;
+  }
+  if (vr.kind == ResponseKind::Unusable) {
+    server_failed(server, "unusable answer (" + rcode_text(msg.rcode()) +
+                              (msg.has_flag(dns::flag::AA) ? ", AA" : ", no AA") + ")");
+    return;
+  }
+  if (vr.kind == ResponseKind::Referral) {
+    on_referral(server, msg, vr);
+    return;
+  }
+  accept_response(msg, vr);
+}
+
+bool Iteration::on_minimised_response(const ServerAddress& server, const dns::Message& msg,
+                                      const ValidatedResponse& vr) {
+  const dns::Name asked = minimiser_.asked_name(zone_);
+  switch (minimiser_.on_response(vr, msg.rcode(), asked)) {
+    case QnameMinimiser::Reaction::UseAsUsual:
+      return false;
+    case QnameMinimiser::Reaction::NxDomain: {
+      IterationOutcome o;
+      o.kind = IterationOutcome::Kind::NxDomain;
+      o.verdict = vr.verdict;
+      o.ttl = vr.ttl;
+      finish(std::move(o));
+      return true;
+    }
+    case QnameMinimiser::Reaction::FullName: {
+      const std::string why =
+          vr.kind == ResponseKind::NxDomain ? std::string("NXDOMAIN") : rcode_text(msg.rcode());
+      resolver_.log(LogLevel::Debug, "resolver: " + server_label(server) + " (zone " +
+                                         zone_.to_text() + ") answered the minimised query " +
+                                         asked.to_text() + " with " + why +
+                                         "; asking the full name " + qname_.to_text());
+      break;
+    }
+    case QnameMinimiser::Reaction::NextLabel:
+      break;
+  }
+  tried_.clear();
+  next_server();
+  return true;
+}
+
+// An answer, CNAME exit, NXDOMAIN or NODATA: cached, and the outcome.
+void Iteration::accept_response(const dns::Message& msg, const ValidatedResponse& vr) {
+  ResolverCache& cache = resolver_.cache();
+  const ZoneKeys& keys = key_finder_.keys();
+  uint64_t now = resolver_.clock().now_ms();
+  Trust trust = msg.has_flag(dns::flag::AA) ? Trust::AuthAnswer : Trust::NonAuthAnswer;
+  uint32_t ttl_cap = vr.verdict.is_secure() ? vr.ttl : 0;
+  // Cache the answer section's RRsets that this validation covered: in the
+  // zone's bailiwick and the keys' zone, on the chain before any exit.
+  const auto covered = chain_names(msg.answer, qname_, vr.kind == ResponseKind::CnameExit
+                                                           ? std::optional<dns::Name>(vr.next_name)
+                                                           : std::nullopt);
+  for (const auto& set : group_rrsets(msg.answer)) {
+    if (set.rdatas.empty() || !set.owner.is_subdomain_of(zone_) ||
+        !set.owner.is_subdomain_of(keys.zone)) {
+      continue;
+    }
+    if (set.type != dns::rrtype::DNAME &&
+        std::find(covered.begin(), covered.end(), set.owner) == covered.end()) {
+      continue;
+    }
+    std::vector<dns::ResourceRecord> records;
+    append_records(set, records);
+    uint32_t ttl = ttl_cap > 0 ? std::min(set.ttl, ttl_cap) : set.ttl;
+    cache.store_rrset(set.owner, set.type, std::move(records), ttl, trust, vr.verdict, now);
+  }
+  IterationOutcome o;
+  o.verdict = vr.verdict;
+  o.ttl = vr.ttl;
+  o.answer = without_rrsigs(msg.answer, ttl_cap);
+  switch (vr.kind) {
+    case ResponseKind::Answer: o.kind = IterationOutcome::Kind::Answer; break;
+    case ResponseKind::CnameExit:
+      o.kind = IterationOutcome::Kind::CnameExit;
+      o.next_name = vr.next_name;
+      break;
+    default: {
+      o.kind = vr.kind == ResponseKind::NxDomain ? IterationOutcome::Kind::NxDomain
+                                                 : IterationOutcome::Kind::NoData;
+      CachedNegative neg;
+      neg.rcode = vr.kind == ResponseKind::NxDomain ? dns::rcode::NXDOMAIN : dns::rcode::NOERROR;
+      neg.authority = msg.authority;
+      neg.verdict = vr.verdict;
+      // Stored even with TTL 0: the positive data it denies goes either way.
+      cache.store_negative(chain_end(msg.answer, qname_), qtype_, neg, vr.ttl, now);
+      break;
+    }
+  }
+  finish(std::move(o));
+}
+
+void Iteration::start_walk(const ServerAddress& server, const dns::Message& msg,
+                           const dns::Name& target) {
+  KeyFinder::Step step = key_finder_.start_walk(target);
+  if (step.kind == KeyFinder::Step::Kind::Bogus) {
+    on_bogus(server, std::move(step.verdict));
+    return;
+  }
+  held_ = msg;
+  held_server_ = server;
+  held_tried_ = tried_;
+  on_key_step(server, std::move(step));
+}
+
+void Iteration::on_key_step(const ServerAddress& server, KeyFinder::Step step) {
+  switch (step.kind) {
+    case KeyFinder::Step::Kind::Ask:
+      state_ = State::FindingKeys;
+      tried_.clear();
+      next_server();
+      return;
+    case KeyFinder::Step::Kind::KeysReady:
+      state_ = State::Querying;
+      tried_.clear();
+      next_server();
+      return;
+    case KeyFinder::Step::Kind::WalkEnded:
+      state_ = State::Querying;
+      resume_held_response();
+      return;
+    case KeyFinder::Step::Kind::ServerFailed:
+      server_failed(server, step.why);
+      return;
+    case KeyFinder::Step::Kind::Bogus:
+      on_bogus(server, std::move(step.verdict));
+      return;
+  }
+}
+
+// The walk found the keys of the zone that signed the held response: it is
+// validated again with them.
+void Iteration::resume_held_response() {
+  tried_ = held_tried_;
+  const dns::Name& keys_zone = key_finder_.keys().zone;
+  if (resolver_.settings().mode == ResolverMode::Recursive && keys_zone.is_subdomain_of(zone_)) {
+    // The servers that sent the response serve the child too: we are in it now.
+    zone_ = keys_zone;
+    minimiser_.zone_moved_down(zone_);
+  }
+  dns::Message msg = std::move(*held_);
+  held_.reset();
+  on_response(held_server_, msg);
+}
+
+}  // namespace flatns::resolver

@@ -1,0 +1,184 @@
+#include "resolver-client/val_classify.h"
+
+#include "dns/dnssec.h"
+#include "dns/message.h"
+#include "dns/rrtype.h"
+
+namespace flatns::resolver {
+
+const char* to_string(ResponseClass c) {
+  switch (c) {
+    case ResponseClass::Positive: return "positive";
+    case ResponseClass::Cname: return "cname";
+    case ResponseClass::NoData: return "nodata";
+    case ResponseClass::NameError: return "nameerror";
+    case ResponseClass::Referral: return "referral";
+    case ResponseClass::Any: return "any";
+    case ResponseClass::Unusable: return "unusable";
+  }
+  return "unusable";
+}
+
+ResponseSections::ResponseSections(const dns::Message& msg)
+    : answer(group_rrsets(msg.answer)), authority(group_rrsets(msg.authority)) {}
+
+std::optional<dns::Name> signer_below_zone(const SignedRrset& rrset, const dns::Name& zone) {
+  std::optional<dns::Name> signer;
+  for (const auto& sig_rdata : rrset.rrsigs) {
+    dns::RrsigRdata sig;
+    dns::Name name;
+    if (!dns::parse_rrsig(sig_rdata, sig) || !dns::Name::from_wire(sig.signer, name)) {
+      return std::nullopt;
+    }
+    if (name == zone || !name.is_subdomain_of(zone) || !rrset.owner.is_subdomain_of(name) ||
+        (signer && !(*signer == name))) {
+      return std::nullopt;
+    }
+    signer = name;
+  }
+  return signer;
+}
+
+namespace {
+
+// A DNAME RRset in `answer` owned by a proper ancestor of `name` inside `zone`.
+const SignedRrset* dname_above(const std::vector<SignedRrset>& answer, const dns::Name& name,
+                               const dns::Name& zone) {
+  for (const auto& set : answer) {
+    if (set.type == dns::rrtype::DNAME && !set.rdatas.empty() && !(set.owner == name) &&
+        name.is_subdomain_of(set.owner) && set.owner.is_subdomain_of(zone)) {
+      return &set;
+    }
+  }
+  return nullptr;
+}
+
+// `name` with the DNAME owner suffix replaced by its target.
+bool dname_substitute(const dns::Name& name, const SignedRrset& dname, dns::Name& out) {
+  const auto wire = name.wire();
+  std::vector<uint8_t> joined(wire.begin(), wire.end() - static_cast<std::ptrdiff_t>(dname.owner.size()));
+  const auto& target = dname.rdatas.front();
+  joined.insert(joined.end(), target.begin(), target.end());
+  return dns::Name::from_wire(joined, out);
+}
+
+// The CNAME target of a one-record CNAME RRset.
+bool cname_target(const SignedRrset& set, dns::Name& out) {
+  if (set.rdatas.size() != 1) return false;
+  return dns::Name::from_wire(set.rdatas.front(), out);
+}
+
+bool has_zone_soa(const ResponseSections& s, const dns::Name& zone) {
+  return find_rrset(s.authority, zone, dns::rrtype::SOA) != nullptr;
+}
+
+// The class of a response with no answer RRset at `c.name` (the end of the
+// chain): a name error, a referral, no data, or nothing usable.
+void classify_no_answer(const dns::Message& response, const ResponseSections& s, uint16_t qtype,
+                        const dns::Name& zone, Classification& c) {
+  if (response.rcode() == dns::rcode::NXDOMAIN) {
+    c.cls = ResponseClass::NameError;
+    return;
+  }
+  if (!has_zone_soa(s, zone) && qtype != dns::rrtype::DS) {
+    for (const auto& set : s.authority) {
+      if (set.type == dns::rrtype::NS && !set.rdatas.empty() && !(set.owner == zone) &&
+          set.owner.is_subdomain_of(zone) && c.name.is_subdomain_of(set.owner)) {
+        c.cls = ResponseClass::Referral;
+        c.referral = &set;
+        return;
+      }
+    }
+    if (response.answer.empty() && !response.has_flag(dns::flag::AA)) {
+      c.cls = ResponseClass::Unusable;
+      c.unusable = UnusableShape::NoAnswerNoSoa;
+      return;
+    }
+  }
+  c.cls = ResponseClass::NoData;
+}
+
+Classification unusable(Classification c, UnusableShape shape) {
+  c.cls = ResponseClass::Unusable;
+  c.unusable = shape;
+  return c;
+}
+
+Classification chain_exit(Classification c) {
+  c.cls = ResponseClass::Cname;
+  c.exits = true;
+  return c;
+}
+
+// After a link, data this zone does not vouch for (signed by a zone below,
+// unsigned, or absent without this zone's SOA) means the target lies below
+// a cut: the rest is resolved there, and none of it is trusted here.
+bool vouched_elsewhere(const dns::Message& response, const ResponseSections& s,
+                       const SignedRrset* rrset, const dns::Name& zone) {
+  if (rrset == nullptr || rrset->rdatas.empty()) {
+    return response.rcode() == dns::rcode::NOERROR && !has_zone_soa(s, zone);
+  }
+  return rrset->rrsigs.empty() || signer_below_zone(*rrset, zone).has_value();
+}
+
+}  // namespace
+
+Classification classify_response(const dns::Message& response, const ResponseSections& s,
+                                  const dns::Name& qname, uint16_t qtype, const ZoneKeys& keys) {
+  Classification c;
+  c.name = qname;
+  const uint16_t rcode = response.rcode();
+  if (rcode != dns::rcode::NOERROR && rcode != dns::rcode::NXDOMAIN) {
+    return unusable(std::move(c), UnusableShape::Rcode);
+  }
+  const dns::Name& zone = keys.zone;
+  const bool secure = keys.verdict.security == Security::Secure;
+  if (qtype == dns::rrtype::ANY && rcode == dns::rcode::NOERROR && qname.is_subdomain_of(zone)) {
+    for (const auto& set : s.answer) {
+      if (set.owner == qname && !set.rdatas.empty()) {
+        c.cls = ResponseClass::Any;
+        return c;
+      }
+    }
+  }
+  for (int step = 0; step <= kMaxValidatedCnameLinks; ++step) {
+    if (!c.name.is_subdomain_of(zone)) return chain_exit(std::move(c));
+    if (const SignedRrset* dname = dname_above(s.answer, c.name, zone)) {
+      if (dname->rdatas.size() != 1) {
+        c.malformed = dname;
+        return unusable(std::move(c), UnusableShape::MalformedDname);
+      }
+      c.links.push_back({ChainLink::Type::Dname, dname, c.name});
+      dns::Name target;
+      if (!dname_substitute(c.name, *dname, target)) {
+        return unusable(std::move(c), UnusableShape::DnameTooLong);
+      }
+      c.name = std::move(target);
+      continue;
+    }
+    const SignedRrset* hit = find_rrset(s.answer, c.name, qtype);
+    const SignedRrset* cname =
+        qtype == dns::rrtype::CNAME ? nullptr : find_rrset(s.answer, c.name, dns::rrtype::CNAME);
+    const SignedRrset* rrset = hit != nullptr && !hit->rdatas.empty() ? hit : cname;
+    if (step > 0 && secure && vouched_elsewhere(response, s, rrset, zone)) {
+      return chain_exit(std::move(c));
+    }
+    if (rrset == nullptr || rrset->rdatas.empty()) break;
+    if (rrset == hit) {
+      c.cls = c.links.empty() ? ResponseClass::Positive : ResponseClass::Cname;
+      c.answer = hit;
+      return c;
+    }
+    c.links.push_back({ChainLink::Type::Cname, rrset, c.name});
+    dns::Name target;
+    if (!cname_target(*rrset, target)) return unusable(std::move(c), UnusableShape::MalformedCname);
+    if (step == kMaxValidatedCnameLinks) return unusable(std::move(c), UnusableShape::ChainTooLong);
+    c.name = std::move(target);
+  }
+  // A DNAME as the last link allowed may lead out of the zone.
+  if (!c.name.is_subdomain_of(zone)) return chain_exit(std::move(c));
+  classify_no_answer(response, s, qtype, zone, c);
+  return c;
+}
+
+}  // namespace flatns::resolver
