@@ -17,6 +17,9 @@
 #            only; skipped with a note while flatns cannot flatten them)
 # Part 2: loading a large zone: time from start until the first correct
 # answer, and resident memory summed over all the server's processes.
+# Part 3 (bench/hosting.sh): hosting scale, --hosting-zones small zones:
+# time to answer the last zone, memory, reload time for one changed zone,
+# queries over all the zones.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -40,6 +43,7 @@ flatten_zones=200
 mixes="static do tcp flatten flatten-cached"
 servers="flatns nsd knot"
 do_load=1
+hosting_zones=100000
 keep=""
 smoke=0
 
@@ -67,6 +71,7 @@ usage: bench/compare.sh [options]
                          and dnsperf threads (-T); N > 1 is the issue's report-only row where
                          servers and dnsperf share the machine (default 1)
   --no-load              skip part 2 (loading)
+  --hosting-zones N      zones for part 3, bench/hosting.sh (default $hosting_zones; 0 skips it)
   --keep DIR             work in DIR and keep it (zones, configs, logs, raw dnsperf output)
   --smoke                small sizes, 2 s per server, 1 round: checks that everything works
 EOF
@@ -92,6 +97,7 @@ while [ $# -gt 0 ]; do
     --client-cpu) client_cpu=$2; shift ;;
     --workers) workers=$2; shift ;;
     --no-load) do_load=0 ;;
+    --hosting-zones) hosting_zones=$2; shift ;;
     --keep) keep=$2; shift ;;
     --smoke) smoke=1 ;;
     -h|--help) usage; exit 0 ;;
@@ -102,7 +108,7 @@ done
 
 if [ "$smoke" = 1 ]; then
   records=2000 signed_records=1000 load_records=20000 load_rounds=1 query_lines=5000
-  duration=2 rounds=1 flatten_zones=20
+  duration=2 rounds=1 flatten_zones=20 hosting_zones=2000
 fi
 
 # A pyenv shim can take seconds to start on a loaded machine: prefer the
@@ -493,3 +499,11 @@ echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min; $
 echo "zone: $records records (static, tcp), $signed_records NSEC3-signed (do), $flatten_zones apex-CNAME zones (flatten);" \
   "dnsperf -l $duration -c $clients -q $outstanding -T $workers on CPU $client_cpu, servers ($workers worker(s)) on CPU $server_cpu, $rounds round(s), medians"
 "$python" "$here/report.py" "$runs" "$load"
+
+if [ "$hosting_zones" -gt 0 ]; then
+  echo
+  hosting_args=(--flatns "$flatns_bin" --zones "$hosting_zones" --workers "$workers" --servers "$servers"
+                --duration "$duration" --port-base $((port_base + 20)))
+  [ -n "$keep" ] && hosting_args+=(--keep "$work/hosting")
+  "$here/hosting.sh" "${hosting_args[@]}"
+fi

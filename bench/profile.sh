@@ -16,6 +16,8 @@ root=$(cd "$here/.." && pwd)
 
 flatns_bin="$root/build/server/flatns"
 mix=static
+hosting_zones=0
+zones_dir=""
 records=20000
 queries=20000
 rate=4000
@@ -36,6 +38,9 @@ usage: bench/profile.sh [options]
   --port P          UDP/TCP port on 127.0.0.1 (default $port)
   --top N           functions listed (default $top)
   --out DIR         keep the zone, config and callgrind output in DIR
+  --hosting-zones N also serve N small zones (bench/hosting_zones.py) beside the
+                    queried one: zone choice must cost the same with many zones
+  --zones-dir DIR   where the hosting zones are (or are written); default the work dir
 EOF
 }
 
@@ -49,6 +54,8 @@ while [ $# -gt 0 ]; do
     --port) port=$2; shift ;;
     --top) top=$2; shift ;;
     --out) out=$2; shift ;;
+    --hosting-zones) hosting_zones=$2; shift ;;
+    --zones-dir) zones_dir=$2; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "profile.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
   esac
@@ -106,15 +113,24 @@ zones:
   - name: $origin
     file: $origin.zone
 EOF
+if [ "$hosting_zones" -gt 0 ]; then
+  [ -n "$zones_dir" ] || zones_dir="$work/hosting"
+  mkdir -p "$zones_dir"
+  if ! [ -f "$zones_dir/zones.list" ] || [ "$(wc -l <"$zones_dir/zones.list")" != "$hosting_zones" ]; then
+    rm -rf "$zones_dir/zones" "$zones_dir/zones.list"
+    "$python" "$here/hosting_zones.py" write "$hosting_zones" "$zones_dir"
+  fi
+  awk -F'\t' '{ printf "  - name: %s\n    file: %s\n", $1, $2 }' "$zones_dir/zones.list" >>"$work/flatns.yaml"
+fi
 
 log "starting flatns under callgrind ($mix mix, $records records)"
 valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$work/callgrind.out" \
   "$flatns_bin" serve -c "$work/flatns.yaml" >"$work/server.log" 2>&1 &
 server_pid=$!
-deadline=$(( $(date +%s) + 600 ))
+deadline=$(( $(date +%s) + 1800 ))
 until [ "$(kdig @127.0.0.1 -p "$port" +notcp +time=2 +retry=0 +short "$probe_name" A 2>/dev/null)" = "$probe_ip" ]; do
   kill -0 "$server_pid" 2>/dev/null || { echo "profile.sh: flatns exited; its log:" >&2; cat "$work/server.log" >&2; exit 1; }
-  [ "$(date +%s)" -lt "$deadline" ] || { echo "profile.sh: flatns did not answer within 600 s" >&2; exit 1; }
+  [ "$(date +%s)" -lt "$deadline" ] || { echo "profile.sh: flatns did not answer within 1800 s" >&2; exit 1; }
   sleep 1
 done
 callgrind_control -i on "$server_pid" >/dev/null
@@ -132,7 +148,7 @@ callgrind_annotate "$work/callgrind.out" >"$work/exclusive.txt" 2>/dev/null
 callgrind_annotate --inclusive=yes "$work/callgrind.out" >"$work/inclusive.txt" 2>/dev/null
 total=$(sed -n 's/^ *\([0-9,]*\) *(100.0%) *PROGRAM TOTALS.*/\1/p' "$work/exclusive.txt" | tr -d ,)
 answer=$(grep -m1 'flatns::server::answer_query' "$work/inclusive.txt" | awk '{print $1}' | tr -d ,)
-echo "mix $mix, $records records, $completed queries answered ($lost lost) at $rate q/s"
+echo "mix $mix, $records records, $hosting_zones other zones served, $completed queries answered ($lost lost) at $rate q/s"
 awk -v t="$total" -v a="${answer:-0}" -v n="$completed" 'BEGIN {
   printf "instructions per query: %.0f whole process (user space), %.0f in answer_query\n", t / n, a / n }'
 echo "top functions (exclusive, per query):"

@@ -10,7 +10,9 @@
 //    wildcard when the RRSIG label count is smaller (RFC 4035 §5.3.2).
 //  - RRSIG verification (RFC 4035 §5.3.1 field checks, then the signature) for
 //    RSA/SHA-1 5 and 7, RSA/SHA-256 8, RSA/SHA-512 10 (RFC 3110, RFC 5702),
-//    ECDSA P-256 13 and P-384 14 (RFC 6605), Ed25519 15 and Ed448 16 (RFC 8080).
+//    ECDSA P-256 13 and P-384 14 (RFC 6605), Ed25519 15 and Ed448 16 (RFC 8080),
+//    and DSA 3 and 6 (RFC 2536), which the validator accepts only on request
+//    (RFC 8624 §3.1: MUST NOT validate).
 //  - Signature validity windows in serial number arithmetic (RFC 4034 §3.1.5,
 //    RFC 1982).
 //  - NSEC3 owner hashing (RFC 5155 §5).
@@ -119,7 +121,7 @@ struct RrsetRef {
 
 enum class VerifyResult {
   ok,
-  unsupported_algorithm,  // not one of 5, 7, 8, 10, 13, 14, 15, 16
+  unsupported_algorithm,  // not one of 3, 5, 6, 7, 8, 10, 13, 14, 15, 16
   bad_key,                // public key does not decode for its algorithm
   bad_signature,          // signature wrong length/encoding, or does not verify
   malformed_rrsig,        // RRSIG RDATA does not parse

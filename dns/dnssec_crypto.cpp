@@ -8,6 +8,10 @@
 //    curve size; OpenSSL wants an uncompressed point 04 | x | y and a DER
 //    ECDSA-Sig-Value, so both are rebuilt.
 //  - EdDSA (RFC 8080 §3, §4): raw public key and signature, used as they are.
+//  - DSA (RFC 2536 §2, §3): key is T | Q | P | G | Y, signature T | R | S;
+//    OpenSSL wants the FFC parameters and a DER DSA-Sig-Value (the same
+//    SEQUENCE of two INTEGERs as ECDSA's). Whether DSA is accepted at all is
+//    the validator's policy (RFC 8624 §3.1: MUST NOT validate).
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
@@ -118,6 +122,22 @@ PkeyPtr ec_key(Bytes key, const char* group, std::size_t coordinate_size) {
   return pkey_from_params("EC", bld.get());
 }
 
+// RFC 2536 §2 key: T, then Q (20 octets), P, G and Y (64 + 8T octets each).
+PkeyPtr dsa_key(Bytes key) {
+  if (key.empty() || key[0] > 8) return nullptr;
+  const std::size_t width = 64 + 8 * static_cast<std::size_t>(key[0]);
+  if (key.size() != 1 + 20 + 3 * width) return nullptr;
+  BnPtr q = bignum(key.subspan(1, 20)), p = bignum(key.subspan(21, width)),
+        g = bignum(key.subspan(21 + width, width)), y = bignum(key.subspan(21 + 2 * width, width));
+  ParamBldPtr bld(OSSL_PARAM_BLD_new());
+  if (!q || !p || !g || !y || !bld || !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_FFC_P, p.get()) ||
+      !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_FFC_Q, q.get()) ||
+      !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_FFC_G, g.get()) ||
+      !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, y.get())) {
+    return nullptr;
+  }
+  return pkey_from_params("DSA", bld.get());
+}
 PkeyPtr raw_key(Bytes key, const char* type, std::size_t size) {
   if (key.size() != size) return nullptr;
   return PkeyPtr(EVP_PKEY_new_raw_public_key_ex(nullptr, type, nullptr, key.data(), key.size()));
@@ -179,6 +199,20 @@ VerifyResult verify_signature(uint8_t algorithm, Bytes public_key, Bytes data, B
       sig = der;
       break;
     }
+    case dnssec_alg::DSA:
+    case dnssec_alg::DSA_NSEC3_SHA1:
+      md = "SHA1";
+      key = dsa_key(public_key);
+      // RFC 2536 §3: T | R | S, R and S 20 octets each. Old ldns signers
+      // wrote the DER DSA-Sig-Value instead (Unbound's test zones have them);
+      // like Unbound, a signature of another length is taken as DER.
+      if (key && signature.size() == 41) {
+        if (!ecdsa_der(signature.subspan(1), 20, der)) return VerifyResult::bad_signature;
+        sig = der;
+      } else if (key && (signature.size() < 8 || signature.size() > 48)) {
+        return VerifyResult::bad_signature;
+      }
+      break;
     case dnssec_alg::ED25519:
       key = raw_key(public_key, "ED25519", 32);
       if (key && signature.size() != 64) return VerifyResult::bad_signature;

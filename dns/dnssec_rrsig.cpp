@@ -16,15 +16,6 @@ using dnssec_detail::lowercase_copy;
 
 constexpr std::size_t kRrsigFixedFields = 18;  // type covered .. key tag
 
-void put_u16(std::vector<uint8_t>& out, uint16_t v) {
-  out.push_back(static_cast<uint8_t>(v >> 8));
-  out.push_back(static_cast<uint8_t>(v));
-}
-void put_u32(std::vector<uint8_t>& out, uint32_t v) {
-  put_u16(out, static_cast<uint16_t>(v >> 16));
-  put_u16(out, static_cast<uint16_t>(v));
-}
-
 }  // namespace
 
 bool rrsig_signed_data(const RrsetRef& rrset, Bytes rrsig_rdata, std::vector<uint8_t>& out) {

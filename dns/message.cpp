@@ -20,6 +20,7 @@ bool read_additional_record(WireReader& r, Query& q, bool& seen_opt) {
   }
   std::span<const uint8_t> rdata;
   if (!r.bytes(rdlength, rdata)) return false;
+  if (type == 250) q.tsig = true;  // TSIG (RFC 8945); verified by whoever answers signed queries
   if (type != rrtype::OPT) return true;
   // RFC 6891 §6.1.1: one OPT, owned by the root.
   if (seen_opt || owner.length != 1) return false;
@@ -70,6 +71,7 @@ QueryStatus parse_query(std::span<const uint8_t> packet, Query& q) {
   q.qtype = 0;
   q.qclass = 0;
   q.edns = EdnsRequest{};
+  q.tsig = false;
   WireReader r(packet);
   uint16_t qdcount, ancount, nscount, arcount;
   if (!r.u16(q.id) || !r.u16(q.flags) || !r.u16(qdcount) || !r.u16(ancount) || !r.u16(nscount) ||

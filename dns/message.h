@@ -13,14 +13,11 @@
 #include <string_view>
 
 #include "dns/name.h"
+#include "dns/rcode.h"
 #include "dns/wire.h"
 
 namespace flatns::dns {
 
-namespace rcode {
-inline constexpr uint16_t NOERROR = 0, FORMERR = 1, SERVFAIL = 2, NXDOMAIN = 3, NOTIMP = 4,
-                          REFUSED = 5, YXDOMAIN = 6, BADVERS = 16;
-}
 namespace opcode {
 inline constexpr uint8_t QUERY = 0, IQUERY = 1, STATUS = 2, NOTIFY = 4, UPDATE = 5;
 }
@@ -56,6 +53,7 @@ struct Query {
   uint16_t qtype = 0;
   uint16_t qclass = 0;
   EdnsRequest edns;
+  bool tsig = false;  // a TSIG record ends the message (dns/tsig.h checks it)
 };
 
 enum class QueryStatus : uint8_t {

@@ -63,4 +63,18 @@ void rdata_canonicalize(uint16_t type, std::span<uint8_t> rdata);
 [[nodiscard]] std::optional<NameView> rdata_target_name(uint16_t type,
                                                         std::span<const uint8_t> rdata);
 
+// The five numbers that end SOA RDATA (RFC 1035 §3.3.13), after MNAME and
+// RNAME.
+struct SoaNumbers {
+  uint32_t serial = 0, refresh = 0, retry = 0, expire = 0, minimum = 0;
+};
+// Read from stored (uncompressed) SOA RDATA; nothing when it is too short to
+// hold them. Allocates nothing (used on the answer path for negative TTLs).
+[[nodiscard]] constexpr std::optional<SoaNumbers> soa_numbers(std::span<const uint8_t> rdata) {
+  if (rdata.size() < 20) return std::nullopt;
+  const std::size_t at = rdata.size() - 20;
+  return SoaNumbers{read_u32(rdata, at), read_u32(rdata, at + 4), read_u32(rdata, at + 8),
+                    read_u32(rdata, at + 12), read_u32(rdata, at + 16)};
+}
+
 }  // namespace flatns::dns

@@ -15,15 +15,6 @@ namespace {
 constexpr uint32_t kEquator = 1u << 31;          // LOC latitude/longitude origin
 constexpr int64_t kAltitudeBase = 10000000;      // LOC altitude origin: 100 km below, in cm
 
-uint32_t get_u32(std::span<const uint8_t> f, std::size_t at) {
-  return static_cast<uint32_t>(f[at]) << 24 | static_cast<uint32_t>(f[at + 1]) << 16 |
-         static_cast<uint32_t>(f[at + 2]) << 8 | f[at + 3];
-}
-
-void put_u32(std::vector<uint8_t>& out, uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(v >> shift));
-}
-
 // Digits 0-9 each; zero only as 0x00 so that every valid value has one text form.
 bool loc_size_valid(uint8_t v) { return (v >> 4) <= 9 && (v & 15) <= 9 && (v == 0 || v >> 4 != 0); }
 
@@ -188,9 +179,9 @@ bool loc_from_text(const std::string& w, std::span<const TextToken> tokens, std:
 }
 
 std::string loc_to_text(std::span<const uint8_t> f) {
-  std::string out = angle_to_text(get_u32(f, 4), 'N', 'S') + " " +
-                    angle_to_text(get_u32(f, 8), 'E', 'W') + " ";
-  const int64_t altitude = static_cast<int64_t>(get_u32(f, 12)) - kAltitudeBase;
+  std::string out = angle_to_text(read_u32(f, 4), 'N', 'S') + " " +
+                    angle_to_text(read_u32(f, 8), 'E', 'W') + " ";
+  const int64_t altitude = static_cast<int64_t>(read_u32(f, 12)) - kAltitudeBase;
   const uint64_t magnitude = static_cast<uint64_t>(altitude < 0 ? -altitude : altitude);
   char buf[48];
   std::snprintf(buf, sizeof buf, "%s%llu.%02llum", altitude < 0 ? "-" : "",
@@ -333,7 +324,7 @@ bool misc_field_length(Field kind, std::span<const uint8_t> rdata, std::size_t p
       }
       // RFC 1876 §2: latitudes beyond 90 degrees and longitudes beyond 180 are invalid.
       const auto off_origin = [&](std::size_t at) {
-        const int64_t v = static_cast<int64_t>(get_u32(rdata, pos + at)) - kEquator;
+        const int64_t v = static_cast<int64_t>(read_u32(rdata, pos + at)) - kEquator;
         return v < 0 ? -v : v;
       };
       return off_origin(4) <= 90LL * 3600 * 1000 && off_origin(8) <= 180LL * 3600 * 1000;

@@ -14,20 +14,6 @@ namespace flatns::dns::rdata_detail {
 
 namespace {
 
-void put_u16(std::vector<uint8_t>& out, uint16_t v) {
-  out.push_back(static_cast<uint8_t>(v >> 8));
-  out.push_back(static_cast<uint8_t>(v));
-}
-
-void put_u32(std::vector<uint8_t>& out, uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(v >> shift));
-}
-
-uint32_t get_u32(std::span<const uint8_t> f) {
-  return static_cast<uint32_t>(f[0]) << 24 | static_cast<uint32_t>(f[1]) << 16 |
-         static_cast<uint32_t>(f[2]) << 8 | f[3];
-}
-
 bool all_digits(std::string_view s) {
   if (s.empty()) return false;
   for (char c : s) {
@@ -496,10 +482,10 @@ void field_to_text(Field kind, std::span<const uint8_t> f, std::string& out) {
       return;
     case Field::kU32:
     case Field::kPeriod:
-      out += std::to_string(get_u32(f));
+      out += std::to_string(read_u32(f));
       return;
     case Field::kTime:
-      out += time_to_text(get_u32(f));
+      out += time_to_text(read_u32(f));
       return;
     case Field::kIPv4:
     case Field::kIPv6: {

@@ -10,10 +10,28 @@
 #include <cstdint>
 #include <cstring>
 #include <span>
+#include <vector>
 
 #include "dns/name.h"
 
 namespace flatns::dns {
+
+// The 32-bit value in network order (RFC 1035 §2.3.2) at bytes[at, at + 4);
+// the caller has checked that those octets exist.
+[[nodiscard]] constexpr uint32_t read_u32(std::span<const uint8_t> bytes, std::size_t at = 0) {
+  return static_cast<uint32_t>(bytes[at]) << 24 | static_cast<uint32_t>(bytes[at + 1]) << 16 |
+         static_cast<uint32_t>(bytes[at + 2]) << 8 | bytes[at + 3];
+}
+
+// Appends `v` in network order (building RDATA or signed data in a vector).
+inline void put_u16(std::vector<uint8_t>& out, uint16_t v) {
+  out.push_back(static_cast<uint8_t>(v >> 8));
+  out.push_back(static_cast<uint8_t>(v));
+}
+inline void put_u32(std::vector<uint8_t>& out, uint32_t v) {
+  put_u16(out, static_cast<uint16_t>(v >> 16));
+  put_u16(out, static_cast<uint16_t>(v));
+}
 
 class WireReader {
  public:
@@ -38,8 +56,7 @@ class WireReader {
   }
   [[nodiscard]] bool u32(uint32_t& v) {
     if (remaining() < 4) return false;
-    v = static_cast<uint32_t>(msg_[pos_]) << 24 | static_cast<uint32_t>(msg_[pos_ + 1]) << 16 |
-        static_cast<uint32_t>(msg_[pos_ + 2]) << 8 | msg_[pos_ + 3];
+    v = read_u32(msg_, pos_);
     pos_ += 4;
     return true;
   }

@@ -134,4 +134,33 @@ void FlattenCache::store(const CachedAnswer& entry) {
   if (was_empty) size_.fetch_add(1, std::memory_order_relaxed);
 }
 
+void FlattenCache::for_each(const std::function<void(const CachedAnswer&)>& visit) const {
+  CachedAnswer entry;
+  for (std::size_t i = 0; i < capacity(); ++i) {
+    const Slot& slot = slots_[i];
+    if (slot.key_hash.load(std::memory_order_relaxed) == 0) continue;
+    uint32_t sequence = 0;
+    if (read_slot(slot, entry, sequence) && entry.name_length != 0) visit(entry);
+  }
+}
+
+std::size_t FlattenCache::erase_below(dns::NameView name) {
+  std::size_t erased = 0;
+  CachedAnswer entry;
+  for (std::size_t i = 0; i < capacity(); ++i) {
+    Slot& slot = slots_[i];
+    if (slot.key_hash.load(std::memory_order_relaxed) == 0) continue;
+    uint32_t sequence = 0;
+    if (!read_slot(slot, entry, sequence) || !dns::is_subdomain(entry.target(), name)) continue;
+    slot.sequence.store(sequence + 1, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);
+    slot.key_hash.store(0, std::memory_order_relaxed);
+    for (auto& w : slot.words) w.store(0, std::memory_order_relaxed);
+    slot.sequence.store(sequence + 2, std::memory_order_release);
+    size_.fetch_sub(1, std::memory_order_relaxed);
+    ++erased;
+  }
+  return erased;
+}
+
 }  // namespace flatns::flatten

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string_view>
@@ -95,6 +96,13 @@ class FlattenCache {
 
   // The writer thread only: inserts or replaces the entry with `entry`'s key.
   void store(const CachedAnswer& entry);
+
+  // For the control channel (`flatns ctl flatten-status`), never the packet
+  // path. Any thread, no lock: calls `visit` with a copy of every entry.
+  void for_each(const std::function<void(const CachedAnswer&)>& visit) const;
+  // The writer thread only (`flatns ctl flush`): drops every entry whose
+  // target is `name` or below it; returns how many were dropped.
+  std::size_t erase_below(dns::NameView name);
 
  private:
   static constexpr std::size_t kWords = (sizeof(CachedAnswer) + 7) / 8;

@@ -1,11 +1,14 @@
 #include "flatten/flattener.h"
 
 #include <algorithm>
+#include <array>
+#include <optional>
 
+#include "dns/ede.h"
+#include "dns/limits.h"
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
 #include "zones/lookup.h"
-#include "zones/online_answer.h"
 
 namespace flatns::flatten {
 
@@ -14,10 +17,6 @@ namespace {
 namespace rrtype = dns::rrtype;
 using dns::NameView;
 
-// EDE INFO-CODEs (RFC 8914 §4).
-constexpr uint16_t kEdeOther = 0;
-constexpr uint16_t kEdeStaleAnswer = 3;
-constexpr uint16_t kEdeNoReachableAuthority = 22;
 
 // The CNAME, ALIAS or ANAME target at `node`, if it has one.
 bool link_target(const zones::Zone& z, const zones::Node* node, dns::NameBuffer& target,
@@ -67,38 +66,16 @@ class Text {
   std::size_t length_ = 0;
 };
 
-// RDATA views of one flattened RRset (at most kMaxCachedAddresses records
-// are ever flattened from the cache; a local RRset beyond 64 is cut).
-struct Rdatas {
-  std::span<const uint8_t> items[64];
-  std::size_t n = 0;
-  void push(std::span<const uint8_t> s) {
-    if (n < 64) items[n++] = s;
-  }
-  std::span<const std::span<const uint8_t>> view() const { return {items, n}; }
-};
-
-// The original TTL flattened RRSIGs carry: at least any TTL served.
-uint32_t signature_ttl(uint32_t max_ttl) { return max_ttl ? max_ttl : 86400; }
-
-// The target has no such RRset: NODATA with the SOA, so MX/TXT at the apex
-// keep working; signed online, with the name's NSEC less the type asked.
-void flattened_nodata(const zones::Zone& zone, const dns::Query& q, dns::ResponseBuilder& rb) {
-  zones::add_negative_soa(zone, rb, q.edns.dnssec_ok);
-  if (q.edns.dnssec_ok && zone.online_answer() && !rb.truncated()) {
-    zone.online_answer()->flattened_nodata(zone, q.qname.view(), q.qtype, rb);
-  }
-}
-
-void fail(dns::ResponseBuilder& rb, uint16_t code, const Text& text) {
+zones::Found fail(dns::ResponseBuilder& rb, uint16_t code, const Text& text) {
   rb.set_rcode(dns::rcode::SERVFAIL);
   rb.set_extended_error({code, text.view()});
+  return zones::Found::Failed;
 }
 
-void fail(dns::ResponseBuilder& rb, uint16_t code, const char* what, NameView qname, NameView at) {
+zones::Found fail(dns::ResponseBuilder& rb, uint16_t code, const char* what, NameView qname, NameView at) {
   Text text;
   text.put("flattening ").put(qname).put(": ").put(what).put(" ").put(at);
-  fail(rb, code, text);
+  return fail(rb, code, text);
 }
 
 }  // namespace
@@ -108,79 +85,113 @@ uint32_t Flattener::clamp_ttl(uint32_t ttl) const {
   return std::max(ttl, settings_.min_ttl);
 }
 
-void Flattener::answer(const zones::ZoneSet& zones, const zones::Zone& zone,
-                       const zones::Node* node, const dns::Query& q,
-                       dns::ResponseBuilder& rb, zones::FlattenCall* call) const {
-  const bool dnssec = q.edns.dnssec_ok;
+zones::Found Flattener::answer(const zones::AnswerPoint& at, dns::ResponseBuilder& rb, FlattenCall* call,
+                              signing::AnswerSigning* signing) const {
+  if (!at.query.edns.dnssec_ok || !signing::OnlineSigner::of(at.zone)) signing = nullptr;
+  return answer_unsigned(at, rb, call, signing);
+}
+
+std::optional<bool> Flattener::target_has(const zones::AnswerPoint& at, uint16_t type) const {
+  dns::Query q = at.query;
+  q.qtype = type;
+  q.edns.dnssec_ok = false;
+  std::array<uint8_t, 1232> scratch;
+  dns::ResponseBuilder rb(scratch);
+  rb.start(q, scratch.size());
+  // No call: nothing is parked or prefetched; a miss is a failure here.
+  const zones::Found found = answer_unsigned(zones::AnswerPoint{at.zones, at.zone, at.node, q}, rb, nullptr, nullptr);
+  if (found == zones::Found::Hit || found == zones::Found::Truncated) return true;
+  if (found == zones::Found::NoData) return false;
+  return std::nullopt;
+}
+
+bool FlattenHook::deny(const zones::DenialPoint& what, dns::ResponseBuilder& rb) {
+  if (what.kind == zones::DenialPoint::Kind::NoData && at_ && what.node == at_->node && !what.wildcard) {
+    // Unknown (not cached, failed) counts as present: a listed type only
+    // makes a resolver ask for it.
+    signing_->flattened_target(what.node, flattener_.target_has(*at_, rrtype::A).value_or(true),
+                               flattener_.target_has(*at_, rrtype::AAAA).value_or(true));
+  }
+  return signing_->deny(what, rb);
+}
+
+// The address set just written at a flattened name, signed with original
+// TTL max_ttl (which bounds every TTL served), so that each address set has
+// one signature while it is fresh.
+zones::Found Flattener::sign_written(const zones::Zone& zone, const dns::Query& q,
+                                     std::span<const std::span<const uint8_t>> rdatas, uint32_t ttl,
+                                     dns::ResponseBuilder& rb, signing::AnswerSigning* signing) const {
+  if (signing) {
+    signing->sign_flattened(zone, q.qname.view(), q.qtype, settings_.max_ttl ? settings_.max_ttl : kUnboundedSignatureTtl,
+                            ttl, rdatas, rb);
+  }
+  return rb.truncated() ? zones::Found::Truncated : zones::Found::Hit;
+}
+
+zones::Found Flattener::answer_unsigned(const zones::AnswerPoint& at, dns::ResponseBuilder& rb,
+                                        FlattenCall* call, signing::AnswerSigning* signing) const {
+  using zones::Found;
+  const dns::Query& q = at.query;
+  if (q.qtype != rrtype::A && q.qtype != rrtype::AAAA) return Found::Begin;
   const NameView qname = q.qname.view();
   dns::NameBuffer name;
   uint32_t ttl = UINT32_MAX, link_ttl = 0;
-  if (!link_target(zone, node, name, link_ttl)) {
-    flattened_nodata(zone, q, rb);
-    return;
-  }
+  // A dangling target is NODATA, so the apex's other records keep working.
+  if (!link_target(at.zone, at.node, name, link_ttl)) return Found::NoData;
   ttl = std::min(ttl, link_ttl);
-  for (int links = 1;; ++links) {
-    const zones::Zone* z = zones.find(name.view());
-    if (!z) {
-      answer_external(zone, q, name.view(), ttl, rb, call);
-      return;
-    }
-    const zones::Lookup found = zones::lookup(*z, name.view(), q.qtype);
-    using Kind = zones::Lookup::Kind;
+  // The nodes whose link was followed, to tell a loop (a node reached again)
+  // from a chain that is only long. A node is one name in one served zone,
+  // and the same name always lands on the same node.
+  std::array<const zones::Node*, dns::kMaxCnameChain + 1> followed;
+  followed[0] = at.node;
+  for (unsigned links = 1;; ++links) {
+    const zones::Zone* z = at.zones.find(name.view());
+    if (!z) return answer_external(at.zone, q, name.view(), ttl, rb, call, signing);
+    const zones::NameMatch found = zones::lookup(*z, name.view(), q.qtype);
+    using Kind = zones::NameMatch::Kind;
     if (found.kind == Kind::Delegation) {  // below a cut we serve: the resolver follows it
-      answer_external(zone, q, name.view(), ttl, rb, call);
-      return;
+      return answer_external(at.zone, q, name.view(), ttl, rb, call, signing);
     }
-    if (found.kind == Kind::NxDomain || found.kind == Kind::Dname) {
-      // A dangling target is NODATA, so the apex's other records keep working.
-      flattened_nodata(zone, q, rb);
-      return;
-    }
+    if (found.kind == Kind::NxDomain || found.kind == Kind::Dname) return Found::NoData;
     if (const zones::RRset* set = z->rrset(found.node, q.qtype)) {
       const uint32_t final_ttl = clamp_ttl(std::min(ttl, set->ttl));
       bool ok = true;
       const std::size_t mark = rb.mark();
+      std::span<const uint8_t> rdatas[kMaxSignedAddresses];
+      std::size_t n = 0;
       z->records(*set).for_each([&](std::span<const uint8_t> rdata) {
         if (ok) ok = rb.add(dns::Section::Answer, qname, q.qtype, dns::rrclass::IN, final_ttl, rdata);
+        if (n < kMaxSignedAddresses) rdatas[n] = rdata;
+        ++n;  // a larger set is not signed (a resolver would find it bogus)
       });
-      if (!ok) {
-        rb.rollback(mark, dns::Section::Answer, 0);
-        rb.set_tc();
-        return;
+      if (ok) {
+        return sign_written(at.zone, q, {rdatas, std::min(n, kMaxSignedAddresses)}, final_ttl, rb,
+                            n <= kMaxSignedAddresses ? signing : nullptr);
       }
-      if (dnssec && zone.online_answer()) {
-        Rdatas rdatas;
-        z->records(*set).for_each([&](std::span<const uint8_t> rdata) { rdatas.push(rdata); });
-        zone.online_answer()->sign_flattened(zone, qname, q.qtype, signature_ttl(settings_.max_ttl), final_ttl,
-                                             rdatas.view(), rb);
-      }
-      return;
+      rb.rollback(mark, dns::Section::Answer, 0);
+      rb.set_tc();
+      return Found::Truncated;
     }
-    if (links >= settings_.max_chain) {
-      fail(rb, kEdeOther, "CNAME chain longer than the limit at", qname, name.view());
-      return;
+    const auto followed_end = followed.begin() + links;
+    if (std::find(followed.begin(), followed_end, found.node) != followed_end) {
+      return fail(rb, dns::ede::Other, "CNAME loop through", qname, name.view());
     }
+    if (links >= dns::kMaxCnameChain) {
+      return fail(rb, dns::ede::Other, "CNAME chain longer than the limit at", qname, name.view());
+    }
+    followed[links] = found.node;
     dns::NameBuffer next;
-    if (!link_target(*z, found.node, next, link_ttl)) {
-      flattened_nodata(zone, q, rb);
-      return;
-    }
-    if (dns::name_equal(next.view(), qname) || dns::name_equal(next.view(), name.view())) {
-      fail(rb, kEdeOther, "CNAME loop through", qname, name.view());
-      return;
-    }
+    if (!link_target(*z, found.node, next, link_ttl)) return Found::NoData;
     ttl = std::min(ttl, link_ttl);
     name = next;
   }
 }
 
-void Flattener::answer_external(const zones::Zone& zone, const dns::Query& q, NameView target,
-                                uint32_t chain_ttl, dns::ResponseBuilder& rb,
-                                zones::FlattenCall* call) const {
+zones::Found Flattener::answer_external(const zones::Zone& zone, const dns::Query& q, NameView target,
+                                        uint32_t chain_ttl, dns::ResponseBuilder& rb,
+                                        FlattenCall* call, signing::AnswerSigning* signing) const {
   if (!cache_) {
-    fail(rb, kEdeNoReachableAuthority, "no resolver reaches target", q.qname.view(), target);
-    return;
+    return fail(rb, dns::ede::NoReachableAuthority, "no resolver reaches target", q.qname.view(), target);
   }
   const bool final = call == nullptr || call->final;
   const uint64_t now = time_.now_ms();
@@ -197,63 +208,54 @@ void Flattener::answer_external(const zones::Zone& zone, const dns::Query& q, Na
       call->zone = zone.origin().wire();
     }
     const auto remaining_s = static_cast<uint32_t>((remaining_ms + 999) / 1000);
-    add_cached(zone, q, entry, clamp_ttl(std::min(chain_ttl, remaining_s)), rb);
-    return;
+    return add_cached(zone, q, entry, clamp_ttl(std::min(chain_ttl, remaining_s)), rb, signing);
   }
   if (!final && !(hit && entry.failure_fresh(now))) {
-    call->outcome = zones::FlattenCall::Outcome::Park;
+    call->outcome = FlattenCall::Outcome::Park;
     call->target.assign(target);
     call->qtype = q.qtype;
     call->zone = zone.origin().wire();
-    return;
+    return zones::Found::Held;
   }
-  answer_final(zone, q, target, hit, entry, now, rb);
+  return answer_final(zone, q, target, hit, entry, now, rb, signing);
 }
 
-void Flattener::answer_final(const zones::Zone& zone, const dns::Query& q, NameView target, bool hit,
-                             const CachedAnswer& entry, uint64_t now, dns::ResponseBuilder& rb) const {
+zones::Found Flattener::answer_final(const zones::Zone& zone, const dns::Query& q, NameView target,
+                                     bool hit, const CachedAnswer& entry, uint64_t now,
+                                     dns::ResponseBuilder& rb, signing::AnswerSigning* signing) const {
   const bool failed = hit && entry.failed;
   const bool stale_usable = settings_.serve_stale && hit && entry.kind != AnswerKind::None &&
                             now - entry.expires_ms() <= uint64_t{settings_.stale_max_s} * 1000;
   if (stale_usable) {
-    add_cached(zone, q, entry, kStaleTtl, rb);
+    const zones::Found state = add_cached(zone, q, entry, kStaleTtl, rb, signing);
     Text text;
     text.put("stale answer for ").put(target).put(": ");
     text.put(failed ? entry.failure() : std::string_view("no answer within the deadline"));
-    rb.set_extended_error({kEdeStaleAnswer, text.view()});
-    return;
+    rb.set_extended_error({dns::ede::StaleAnswer, text.view()});
+    return state;
   }
   Text text;
   text.put("flattening ").put(q.qname.view()).put(": target ").put(target).put(": ");
-  if (failed) {
-    fail(rb, entry.failure_ede, text.put(entry.failure()));
-    return;
-  }
-  fail(rb, kEdeNoReachableAuthority, text.put("no answer within the deadline"));
+  if (failed) return fail(rb, entry.failure_ede, text.put(entry.failure()));
+  return fail(rb, dns::ede::NoReachableAuthority, text.put("no answer within the deadline"));
 }
 
-void Flattener::add_cached(const zones::Zone& zone, const dns::Query& q, const CachedAnswer& entry,
-                           uint32_t ttl, dns::ResponseBuilder& rb) const {
-  if (entry.kind != AnswerKind::Addresses || entry.address_count == 0) {
-    // The target does not exist or has no such type: NODATA, so MX/TXT at
-    // the apex keep working.
-    flattened_nodata(zone, q, rb);
-    return;
-  }
+zones::Found Flattener::add_cached(const zones::Zone& zone, const dns::Query& q, const CachedAnswer& entry,
+                                   uint32_t ttl, dns::ResponseBuilder& rb, signing::AnswerSigning* signing) const {
+  // The target does not exist or has no such type: NODATA, so MX/TXT at the
+  // apex keep working.
+  if (entry.kind != AnswerKind::Addresses || entry.address_count == 0) return zones::Found::NoData;
   const std::size_t mark = rb.mark();
+  std::span<const uint8_t> rdatas[kMaxCachedAddresses];
   for (std::size_t i = 0; i < entry.address_count; ++i) {
-    if (!rb.add(dns::Section::Answer, q.qname.view(), q.qtype, dns::rrclass::IN, ttl, entry.address(i))) {
+    rdatas[i] = entry.address(i);
+    if (!rb.add(dns::Section::Answer, q.qname.view(), q.qtype, dns::rrclass::IN, ttl, rdatas[i])) {
       rb.rollback(mark, dns::Section::Answer, 0);
       rb.set_tc();
-      return;
+      return zones::Found::Truncated;
     }
   }
-  if (q.edns.dnssec_ok && zone.online_answer()) {
-    Rdatas rdatas;
-    for (std::size_t i = 0; i < entry.address_count; ++i) rdatas.push(entry.address(i));
-    zone.online_answer()->sign_flattened(zone, q.qname.view(), q.qtype, signature_ttl(settings_.max_ttl),
-                                         ttl, rdatas.view(), rb);
-  }
+  return sign_written(zone, q, {rdatas, entry.address_count}, ttl, rb, signing);
 }
 
 }  // namespace flatns::flatten

@@ -30,6 +30,8 @@ class EmbeddedResolver final : public ResolverBackend {
     resolver_.resolve(name, qtype, deadline_ms, resolver::ResolveOptions{.refresh = true}, std::move(done));
   }
 
+  resolver::Resolver* resolver() override { return &resolver_; }
+
  private:
   // Destroyed in reverse order: the resolver first, then the transport and
   // the clock, whose handles close on the loop.

@@ -3,13 +3,12 @@
 #include <algorithm>
 #include <cstring>
 
+#include "dns/ede.h"
 #include "dns/rrtype.h"
 
 namespace flatns::flatten {
 
 namespace {
-
-constexpr uint16_t kEdeNoReachableAuthority = 22;
 
 std::string flight_key(dns::NameView target, uint16_t qtype) {
   std::string key(target.size() + 2, '\0');
@@ -75,16 +74,16 @@ CachedAnswer entry_from_result(dns::NameView target, uint16_t qtype, const resol
     }
     return e;
   }
-  uint16_t ede = kEdeNoReachableAuthority;
+  uint16_t ede = dns::ede::NoReachableAuthority;
   std::string text;
   if (result.verdict.is_bogus()) {
-    ede = result.verdict.ede_code().value_or(6);
+    ede = result.verdict.ede_code().value_or(dns::ede::DnssecBogus);
     text = result.verdict.to_text();
   } else if (result.rcode == dns::rcode::SERVFAIL) {
     text = "no usable answer (" + std::string(resolver::to_string(result.verdict.security)) +
            "): " + (result.failure.empty() ? result.verdict.detail : result.failure);
   } else {
-    ede = result.verdict.ede_code().value_or(kEdeNoReachableAuthority);
+    ede = result.verdict.ede_code().value_or(dns::ede::NoReachableAuthority);
     text = result.verdict.to_text();
   }
   e.set_failure(ede, text, now_ms + uint64_t{failure_ttl_s} * 1000);
@@ -150,7 +149,34 @@ void FlattenService::on_wake(uv_async_t* handle) {
     return;
   }
   self->swap_backend();
+  self->run_posted();
   self->drain();
+}
+
+void FlattenService::post(std::function<void(ResolverBackend*)> task) {
+  {
+    std::lock_guard lock(replacement_mutex_);
+    posted_.push_back(std::move(task));
+  }
+  if (running_.load()) uv_async_send(&wake_);
+}
+
+void FlattenService::run_posted() {
+  std::vector<std::function<void(ResolverBackend*)>> tasks;
+  {
+    std::lock_guard lock(replacement_mutex_);
+    tasks.swap(posted_);
+  }
+  for (auto& task : tasks) task(backend_.get());
+}
+
+ResolutionLatency FlattenService::latency() const {
+  ResolutionLatency out;
+  for (std::size_t i = 0; i < kResolutionLatencyBuckets; ++i) {
+    out.buckets[i] = latency_buckets_[i].load(std::memory_order_relaxed);
+  }
+  out.sum_ms = latency_sum_ms_.load(std::memory_order_relaxed);
+  return out;
 }
 
 void FlattenService::replace_backend(BackendFactory make_backend) {
@@ -253,6 +279,7 @@ void FlattenService::take(unsigned worker, const FlattenRequest& request) {
   if (!dns::Name::from_wire(request.target.view(), name)) return;
   InFlight& flight = in_flight_[key];
   flight.first = request;
+  flight.started_ms = time_.now_ms();
   flight.waiting.assign(channels_.size(), 0);
   if (!request.prefetch) flight.waiting[worker] = 1;
   resolutions_.fetch_add(1, std::memory_order_relaxed);
@@ -270,6 +297,11 @@ void FlattenService::complete(const std::string& key, resolver::Result&& result)
   const CachedAnswer entry = entry_from_result(target, qtype, result, had ? &previous : nullptr,
                                                time_.now_ms(), failure_ttl_s_.load(std::memory_order_relaxed));
   cache_->store(entry);
+  const uint64_t took_ms = time_.now_ms() - it->second.started_ms;
+  std::size_t bucket = 0;
+  while (bucket < std::size(kResolutionLatencyBoundsMs) && took_ms > kResolutionLatencyBoundsMs[bucket]) ++bucket;
+  latency_buckets_[bucket].fetch_add(1, std::memory_order_relaxed);
+  latency_sum_ms_.fetch_add(took_ms, std::memory_order_relaxed);
   if (entry.failed) {
     failures_.fetch_add(1, std::memory_order_relaxed);
     log_failure(key, it->second, result, entry);

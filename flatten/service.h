@@ -26,6 +26,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -64,6 +65,9 @@ class ResolverBackend {
                        resolver::ResultCallback done) {
     resolve(name, qtype, deadline_ms, std::move(done));
   }
+  // The embedded resolver, for the control channel's read-only views and
+  // flushes (on the service thread only); null for other backends.
+  virtual resolver::Resolver* resolver() { return nullptr; }
 };
 
 // The embedded resolver on `loop` (resolver::UvClock, UvTransport, Resolver).
@@ -81,6 +85,17 @@ struct ServiceSettings {
   std::size_t request_queue = 256;   // per worker
   std::size_t completion_queue = 1024;
   uint32_t log_interval_ms = 10000;  // one failure line per target per interval
+};
+
+// Upper bounds (ms) of the flattened-resolution latency histogram's buckets
+// (the last bucket, +Inf, is implied): from a cached-delegation answer to the
+// default deadline.
+inline constexpr uint32_t kResolutionLatencyBoundsMs[] = {5, 10, 25, 50, 100, 250, 500, 1000, 2500};
+inline constexpr std::size_t kResolutionLatencyBuckets = std::size(kResolutionLatencyBoundsMs) + 1;
+
+struct ResolutionLatency {
+  uint64_t buckets[kResolutionLatencyBuckets] = {};  // not cumulative
+  uint64_t sum_ms = 0;
 };
 
 struct ServiceCounters {
@@ -134,6 +149,11 @@ class FlattenService {
   [[nodiscard]] const std::shared_ptr<FlattenCache>& cache() const { return cache_; }
   [[nodiscard]] unsigned workers() const { return static_cast<unsigned>(channels_.size()); }
   [[nodiscard]] ServiceCounters counters() const;
+  [[nodiscard]] ResolutionLatency latency() const;
+
+  // Any thread (the control channel): runs `task` soon on the service
+  // thread with the current backend (null if there is none).
+  void post(std::function<void(ResolverBackend*)> task);
 
   // --- Worker side. `worker` < workers(); each index is used by one thread.
   // Registers the async handle (on the worker's loop) woken after a target
@@ -161,6 +181,7 @@ class FlattenService {
   };
   struct InFlight {
     FlattenRequest first;
+    uint64_t started_ms = 0;
     std::vector<uint8_t> waiting;  // per worker
   };
   struct LogState {
@@ -172,6 +193,7 @@ class FlattenService {
   static void on_wake(uv_async_t* handle);
   void drain();
   void swap_backend();
+  void run_posted();
   void start_resolution(const std::string& key);
   void take(unsigned worker, const FlattenRequest& request);
   void complete(const std::string& key, resolver::Result&& result);
@@ -188,6 +210,7 @@ class FlattenService {
 
   std::mutex replacement_mutex_;  // reload thread against the service thread
   BackendFactory replacement_;
+  std::vector<std::function<void(ResolverBackend*)>> posted_;  // guarded by replacement_mutex_
 
   std::atomic<bool> running_{false};
   std::atomic<bool> stop_requested_{false};
@@ -201,6 +224,8 @@ class FlattenService {
   std::unordered_map<std::string, LogState> log_state_;
 
   std::atomic<uint64_t> requests_{0}, resolutions_{0}, coalesced_{0}, prefetches_{0}, failures_{0};
+  std::atomic<uint64_t> latency_buckets_[kResolutionLatencyBuckets] = {};
+  std::atomic<uint64_t> latency_sum_ms_{0};
 };
 
 }  // namespace flatns::flatten

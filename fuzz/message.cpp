@@ -27,7 +27,7 @@ void check_text_round_trip(const dns::ResourceRecord& rr) {
   if (!dns::rdata_is_valid(rr.type, rr.rdata)) fail(rr, "", "parsed RDATA is not valid");
   const std::string text = dns::rdata_to_text(rr.type, rr.rdata);
   zones::ZoneLexer lexer(text);
-  zones::ZoneEntry entry;
+  zones::LexedEntry entry;
   std::string error;
   std::size_t error_line = 0;
   std::vector<dns::TextToken> tokens;

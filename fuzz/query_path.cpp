@@ -110,7 +110,7 @@ void answer_and_check(const zones::ZoneSet& zones, std::span<const uint8_t> pack
   static std::vector<uint8_t> out(65535);
   if (ctx.flatten_call) ctx.flatten_call->reset(tcp);  // UDP: a first call; TCP: a final call
   const std::size_t length = server::answer_query(zones, packet, out, ctx);
-  if (ctx.flatten_call && ctx.flatten_call->outcome == zones::FlattenCall::Outcome::Park) {
+  if (ctx.flatten_call && ctx.flatten_call->outcome == flatten::FlattenCall::Outcome::Park) {
     if (ctx.flatten_call->final) fail(transport, "a final call parked the query");
     if (length != 0) fail(transport, "a parked query was answered");
     return;
@@ -151,8 +151,8 @@ void answer_and_check(const zones::ZoneSet& zones, std::span<const uint8_t> pack
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const zones::ZoneSet zones = load_zones();
   static const FixedTime time;
-  static const flatten::Flattener flattener(flatten::Settings{}, fill_cache(), time);
-  static zones::FlattenCall call;
+  static const flatten::Flattener flattener(flatten::FlattenerSettings{}, fill_cache(), time);
+  static flatten::FlattenCall call;
   const std::span<const uint8_t> packet(data, size);
   server::QueryContext udp{.tcp = false, .nsid = "fuzz", .flatten = &flattener, .flatten_call = &call};
   server::QueryContext tcp{.tcp = true, .nsid = "fuzz", .flatten = &flattener, .flatten_call = &call};

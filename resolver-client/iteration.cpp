@@ -25,18 +25,6 @@ bool minimisation_wanted(const ResolverSettings& s) {
 
 }  // namespace
 
-std::string rcode_text(uint16_t rc) {
-  switch (rc) {
-    case 0: return "NOERROR";
-    case 1: return "FORMERR";
-    case 2: return "SERVFAIL";
-    case 3: return "NXDOMAIN";
-    case 4: return "NOTIMP";
-    case 5: return "REFUSED";
-    default: return "rcode " + std::to_string(rc);
-  }
-}
-
 std::string server_label(const ServerAddress& a) {
   return a.port() == 53 ? a.host() : a.to_string();
 }

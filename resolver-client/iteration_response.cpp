@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "dns/rcode.h"
 #include "dns/message.h"
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
@@ -154,7 +155,7 @@ void Iteration::on_response(const ServerAddress& server, const dns::Message& msg
     return;
   }
   if (vr.kind == ResponseKind::Unusable) {
-    server_failed(server, "unusable answer (" + rcode_text(msg.rcode()) +
+    server_failed(server, "unusable answer (" + dns::rcode_to_text(msg.rcode()) +
                               (msg.has_flag(dns::flag::AA) ? ", AA" : ", no AA") + ")");
     return;
   }
@@ -181,7 +182,7 @@ bool Iteration::on_minimised_response(const ServerAddress& server, const dns::Me
     }
     case QnameMinimiser::Reaction::FullName: {
       const std::string why =
-          vr.kind == ResponseKind::NxDomain ? std::string("NXDOMAIN") : rcode_text(msg.rcode());
+          vr.kind == ResponseKind::NxDomain ? std::string("NXDOMAIN") : dns::rcode_to_text(msg.rcode());
       resolver_.log(LogLevel::Debug, "resolver: " + server_label(server) + " (zone " +
                                          zone_.to_text() + ") answered the minimised query " +
                                          asked.to_text() + " with " + why +

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "dns/rcode.h"
 #include "dns/dnssec.h"
 #include "dns/message.h"
 #include "dns/rrtype.h"
@@ -126,7 +127,7 @@ KeyFinder::Step KeyFinder::on_reply(const dns::Message& msg, ValidationContext c
 
 KeyFinder::Step KeyFinder::on_dnskey(const dns::Message& msg, ValidationContext& ctx) {
   if (msg.rcode() != dns::rcode::NOERROR) {
-    return failed("DNSKEY query answered " + rcode_text(msg.rcode()));
+    return failed("DNSKEY query answered " + dns::rcode_to_text(msg.rcode()));
   }
   ZoneKeys keys = validate_dnskey_response(msg, ds_, ctx);
   if (keys.verdict.is_bogus()) return bogus(keys.verdict);
@@ -230,7 +231,7 @@ KeyFinder::Step KeyFinder::on_ds(const dns::Message& msg, ValidationContext& ctx
   ResolverCache& cache = resolver_.cache();
   uint64_t now = resolver_.clock().now_ms();
   if (msg.rcode() != dns::rcode::NOERROR && msg.rcode() != dns::rcode::NXDOMAIN) {
-    return failed("DS query for " + ds_name_.to_text() + " answered " + rcode_text(msg.rcode()));
+    return failed("DS query for " + ds_name_.to_text() + " answered " + dns::rcode_to_text(msg.rcode()));
   }
   ValidatedResponse vr = validate_response(msg, ds_name_, dns::rrtype::DS, keys_, ctx);
   if (vr.verdict.is_bogus()) return bogus(vr.verdict);

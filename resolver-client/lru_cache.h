@@ -53,6 +53,12 @@ class LruCache {
     order_.clear();
     bytes_ = 0;
   }
+  // Calls f(key, value) for every entry, most recently used first; does not
+  // change the order (read-only views such as `flatns ctl upstreams`).
+  template <typename F>
+  void for_each(F&& f) const {
+    for (const Key& key : order_) f(key, map_.at(key).value);
+  }
   [[nodiscard]] std::size_t size() const { return map_.size(); }
   [[nodiscard]] std::size_t bytes() const { return bytes_; }
   [[nodiscard]] std::size_t max_bytes() const { return max_bytes_; }

@@ -116,7 +116,9 @@ uint64_t Resolution::remaining_ms() const {
 }
 
 ValidationContext Resolution::validation_context() {
-  return ValidationContext{resolver.clock().wall_seconds(), budget_, {}};
+  ValidatorOptions options;
+  options.accept_dsa = resolver.settings().accept_dsa;
+  return ValidationContext{resolver.clock().wall_seconds(), budget_, options};
 }
 
 void Resolution::note_server(const ServerAddress& a) {

@@ -24,8 +24,6 @@
 
 namespace flatns::resolver {
 
-// "NOERROR", "REFUSED", ... for messages.
-[[nodiscard]] std::string rcode_text(uint16_t rcode);
 // How a server is named in verdicts and logs: the address, with the port
 // only when it is not 53.
 [[nodiscard]] std::string server_label(const ServerAddress& a);

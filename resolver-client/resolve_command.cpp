@@ -15,20 +15,10 @@ namespace flatns::resolver {
 
 namespace {
 
-const char* rcode_name(uint16_t rc) {
-  switch (rc) {
-    case dns::rcode::NOERROR: return "NOERROR";
-    case dns::rcode::SERVFAIL: return "SERVFAIL";
-    case dns::rcode::NXDOMAIN: return "NXDOMAIN";
-    default: return "SERVFAIL";
-  }
-}
-
 void print(const Result& r, std::ostream& out) {
   for (const auto& rr : r.cname_chain) out << rr.to_text() << "\n";
   for (const auto& rr : r.answer) out << rr.to_text() << "\n";
-  const char* status = rcode_name(r.rcode);
-  out << ";; status: " << status;
+  out << ";; status: " << dns::rcode_to_text(r.rcode);
   if (r.rcode == dns::rcode::NOERROR && r.answer.empty()) out << " (NODATA)";
   out << ", ttl " << r.ttl << "\n";
   out << ";; verdict: " << to_string(r.verdict.security) << "\n";

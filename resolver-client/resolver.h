@@ -20,6 +20,7 @@
 
 #include "dns/message_parser.h"
 #include "dns/name.h"
+#include "dns/rcode.h"
 #include "resolver-client/clock.h"
 #include "resolver-client/resolver_cache.h"
 #include "resolver-client/resolver_settings.h"
@@ -40,7 +41,7 @@ struct ResolutionStats {
 struct Result {
   dns::Name qname;
   uint16_t qtype = 0;
-  uint16_t rcode = 2;  // NOERROR (answer or NODATA), NXDOMAIN, or SERVFAIL
+  uint16_t rcode = dns::rcode::SERVFAIL;  // NOERROR (answer or NODATA), NXDOMAIN, or SERVFAIL
   // The CNAMEs followed from qname, in order (RFC 1034 §3.6.2), then the
   // final RRset of qtype at final_name (empty for NXDOMAIN / NODATA).
   std::vector<dns::ResourceRecord> cname_chain;
@@ -54,8 +55,8 @@ struct Result {
   std::string failure;  // for SERVFAIL: what went wrong, naming servers
   ResolutionStats stats;
 
-  [[nodiscard]] bool nxdomain() const { return rcode == 3; }
-  [[nodiscard]] bool nodata() const { return rcode == 0 && answer.empty(); }
+  [[nodiscard]] bool nxdomain() const { return rcode == dns::rcode::NXDOMAIN; }
+  [[nodiscard]] bool nodata() const { return rcode == dns::rcode::NOERROR && answer.empty(); }
 };
 
 using ResultCallback = std::function<void(Result&&)>;

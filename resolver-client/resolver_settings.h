@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dns/limits.h"
 #include "resolver-client/server_address.h"
 
 namespace flatns::resolver {
@@ -19,7 +20,7 @@ enum class LogLevel : uint8_t { Debug, Info, Warning, Error };
 using LogFunction = std::function<void(LogLevel, std::string_view)>;
 
 struct ResolverLimits {
-  unsigned max_cname_chain = 12;        // CNAMEs followed per resolution
+  unsigned max_cname_chain = dns::kMaxCnameChain;  // CNAMEs followed per resolution
   unsigned max_referrals = 24;          // zone cuts descended per name
   unsigned max_queries = 64;            // upstream queries per resolution (NXNS, CVE-2020-12662)
   unsigned max_ns_lookups = 8;          // NS names resolved for missing glue per resolution
@@ -44,6 +45,10 @@ struct ResolverSettings {
   std::string trust_anchors_text;         // zone-file text, used instead of a file (tests)
   bool validate = true;                   // resolver.dnssec: validate | off
   bool qname_minimisation = true;         // RFC 9156, relaxed (recursive mode only)
+  // Validate DSA (algorithms 3, 6) instead of treating it as unsupported
+  // (RFC 8624 §3.1: MUST NOT validate). Not a config key: Unbound validates
+  // DSA and its test scenarios (tests/replay) are DSA-signed.
+  bool accept_dsa = false;
   std::size_t cache_max_bytes = 32u << 20;
   ResolverLimits limits;
   LogFunction log;  // may be empty (nothing logged)

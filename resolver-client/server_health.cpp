@@ -19,6 +19,13 @@ const ServerRecord* ServerHealth::find(const ServerAddress& server) {
   return servers_.get(server.to_string());
 }
 
+std::vector<std::pair<std::string, ServerRecord>> ServerHealth::snapshot() const {
+  std::vector<std::pair<std::string, ServerRecord>> out;
+  out.reserve(servers_.size());
+  servers_.for_each([&](const std::string& key, const ServerRecord& r) { out.emplace_back(key, r); });
+  return out;
+}
+
 uint32_t ServerHealth::timeout_ms(const ServerAddress& server) {
   const ServerRecord& r = at(server);
   if (!r.measured) return limits_.unknown_server_timeout_ms;

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "resolver-client/lru_cache.h"
@@ -49,6 +50,9 @@ class ServerHealth {
   void record_bogus(const ServerAddress& server, const std::string& reason, uint64_t now_ms);
 
   [[nodiscard]] const ServerRecord* find(const ServerAddress& server);
+  // A copy of every record with its server's address text, most recently
+  // used first (the control channel's `upstreams`, the metrics endpoint).
+  [[nodiscard]] std::vector<std::pair<std::string, ServerRecord>> snapshot() const;
 
  private:
   ServerRecord& at(const ServerAddress& server);

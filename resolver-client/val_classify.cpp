@@ -20,7 +20,7 @@ const char* to_string(ResponseClass c) {
 }
 
 ResponseSections::ResponseSections(const dns::Message& msg)
-    : answer(group_rrsets(msg.answer)), authority(group_rrsets(msg.authority)) {}
+    : answer(group_answer_rrsets(msg)), authority(group_rrsets(msg.authority)) {}
 
 std::optional<dns::Name> signer_below_zone(const SignedRrset& rrset, const dns::Name& zone) {
   std::optional<dns::Name> signer;
@@ -80,16 +80,27 @@ void classify_no_answer(const dns::Message& response, const ResponseSections& s,
     c.cls = ResponseClass::NameError;
     return;
   }
-  if (!has_zone_soa(s, zone) && qtype != dns::rrtype::DS) {
+  if (!has_zone_soa(s, zone)) {
     for (const auto& set : s.authority) {
+      // A DS question is answered by the parent: NS at the name itself is no
+      // referral for it, NS above it is (the root refers "DS sub.example.com."
+      // to com., as in Unbound's val_qds_* scenarios).
       if (set.type == dns::rrtype::NS && !set.rdatas.empty() && !(set.owner == zone) &&
-          set.owner.is_subdomain_of(zone) && c.name.is_subdomain_of(set.owner)) {
+          set.owner.is_subdomain_of(zone) && c.name.is_subdomain_of(set.owner) &&
+          !(qtype == dns::rrtype::DS && set.owner == c.name)) {
         c.cls = ResponseClass::Referral;
         c.referral = &set;
         return;
       }
     }
-    if (response.answer.empty() && !response.has_flag(dns::flag::AA)) {
+    // NSEC/NSEC3 in the authority section make it a NODATA whose denial is
+    // then checked, even without AA and SOA (as Unbound reads it).
+    bool denial = false;
+    for (const auto& set : s.authority) {
+      denial = denial || set.type == dns::rrtype::NSEC || set.type == dns::rrtype::NSEC3;
+    }
+    if (qtype != dns::rrtype::DS && response.answer.empty() && !denial &&
+        !response.has_flag(dns::flag::AA)) {
       c.cls = ResponseClass::Unusable;
       c.unusable = UnusableShape::NoAnswerNoSoa;
       return;

@@ -54,6 +54,9 @@ struct ValidatorOptions {
   bool accept_sha1_algorithms = true;
   // DS digest type 1 (SHA-1): RFC 8624 §3.3, MUST validate.
   bool accept_sha1_digest = true;
+  // DSA (algorithms 3 and 6): RFC 8624 §3.1 says MUST NOT validate, so DSA
+  // signed zones are insecure; ResolverSettings::accept_dsa (tests only).
+  bool accept_dsa = false;
 };
 
 struct ValidationContext {

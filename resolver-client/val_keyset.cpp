@@ -11,6 +11,8 @@ namespace flatns::resolver {
 bool algorithm_supported(uint8_t algorithm, const ValidatorOptions& options) {
   using namespace dns::dnssec_alg;
   switch (algorithm) {
+    case DSA:
+    case DSA_NSEC3_SHA1: return options.accept_dsa;
     case RSASHA1:
     case RSASHA1_NSEC3_SHA1: return options.accept_sha1_algorithms;
     case RSASHA256:

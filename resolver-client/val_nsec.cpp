@@ -91,6 +91,10 @@ bool nsec_covers(const NsecRecord& n, const dns::Name& name, const dns::Name& zo
   if (name.is_subdomain_of(n.owner) && !(name == n.owner) && is_cut(n)) return false;
   const int after_owner = dns::canonical_compare(n.owner.wire(), name.wire());
   if (after_owner >= 0) return false;  // name <= owner
+  // RFC 4034 §4.1.1: the next owner name is in the zone (the last NSEC's is
+  // the apex). One outside would deny names of other zones (Unbound's
+  // val_nx_overreach): it covers nothing.
+  if (!n.next.is_subdomain_of(zone)) return false;
   const bool last = dns::canonical_compare(n.next.wire(), n.owner.wire()) <= 0;
   if (last) return true;  // the last NSEC of the zone: next is the apex
   return dns::canonical_compare(name.wire(), n.next.wire()) < 0;

@@ -46,6 +46,21 @@ std::vector<SignedRrset> group_rrsets(std::span<const dns::ResourceRecord> recor
   return sets;
 }
 
+std::vector<SignedRrset> group_answer_rrsets(const dns::Message& msg) {
+  std::vector<SignedRrset> sets = group_rrsets(msg.answer);
+  for (const auto* section : {&msg.authority, &msg.additional}) {
+    for (const auto& rr : *section) {
+      if (rr.type != dns::rrtype::RRSIG) continue;
+      SignedRrset* set = find_mutable(sets, rr.owner, covered_type(rr.rdata), rr.rclass);
+      if (set == nullptr || set->rdatas.empty()) continue;
+      if (std::find(set->rrsigs.begin(), set->rrsigs.end(), rr.rdata) == set->rrsigs.end()) {
+        set->rrsigs.push_back(rr.rdata);
+      }
+    }
+  }
+  return sets;
+}
+
 const SignedRrset* find_rrset(std::span<const SignedRrset> rrsets, const dns::Name& owner,
                               uint16_t type) {
   for (const auto& s : rrsets) {

@@ -26,6 +26,12 @@ struct SignedRrset {
 // RRset yields an RRset with no rdatas (so callers can see it).
 [[nodiscard]] std::vector<SignedRrset> group_rrsets(std::span<const dns::ResourceRecord> records);
 
+// The answer section grouped as above, with the RRSIGs that cover one of its
+// RRsets but were put in the authority or additional section (RFC 4035
+// §3.1.1 wants them beside their RRset; Unbound accepts them anywhere, and
+// a stray signature still has to verify).
+[[nodiscard]] std::vector<SignedRrset> group_answer_rrsets(const dns::Message& msg);
+
 // The RRset with this owner and type in `rrsets`, or nullptr.
 [[nodiscard]] const SignedRrset* find_rrset(std::span<const SignedRrset> rrsets,
                                             const dns::Name& owner, uint16_t type);

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "dns/ede.h"
+
 namespace flatns::resolver {
 
 const char* to_string(Security s) {
@@ -81,24 +83,25 @@ Verdict Verdict::indeterminate(std::string detail) {
 std::optional<uint16_t> Verdict::ede_code() const {
   switch (security) {
     case Security::Secure: return std::nullopt;
-    case Security::Indeterminate: return uint16_t{5};  // DNSSEC Indeterminate
+    case Security::Indeterminate: return dns::ede::DnssecIndeterminate;
     case Security::Insecure:
       switch (insecure_reason) {
-        case InsecureReason::UnsupportedAlgorithm: return uint16_t{1};
-        case InsecureReason::UnsupportedDigest: return uint16_t{2};
-        case InsecureReason::Nsec3IterationsTooHigh: return uint16_t{27};
+        case InsecureReason::UnsupportedAlgorithm: return dns::ede::UnsupportedDnskeyAlgorithm;
+        case InsecureReason::UnsupportedDigest: return dns::ede::UnsupportedDsDigestType;
+        case InsecureReason::Nsec3IterationsTooHigh:
+          return dns::ede::UnsupportedNsec3IterationsValue;
         default: return std::nullopt;
       }
     case Security::Bogus:
       switch (reason) {
-        case BogusReason::SignatureExpired: return uint16_t{7};
-        case BogusReason::SignatureNotYetValid: return uint16_t{8};
+        case BogusReason::SignatureExpired: return dns::ede::SignatureExpired;
+        case BogusReason::SignatureNotYetValid: return dns::ede::SignatureNotYetValid;
         case BogusReason::NoMatchingKey:
         case BogusReason::DsDnskeyMismatch:
-        case BogusReason::NoDnskey: return uint16_t{9};
-        case BogusReason::MissingRrsig: return uint16_t{10};
-        case BogusReason::MissingDenial: return uint16_t{12};
-        default: return uint16_t{6};
+        case BogusReason::NoDnskey: return dns::ede::DnskeyMissing;
+        case BogusReason::MissingRrsig: return dns::ede::RrsigsMissing;
+        case BogusReason::MissingDenial: return dns::ede::NsecMissing;
+        default: return dns::ede::DnssecBogus;
       }
   }
   return std::nullopt;

@@ -39,6 +39,7 @@ void general_help(std::ostream& out) {
          "  resolve        resolve a name once with the embedded validating resolver\n"
          "  keygen         make a DNSSEC key pair for a zone (BIND format)\n"
          "  ds             print the DS records of a zone signed online\n"
+         "  ctl            ask the running server (status, reload, upstreams, ...)\n"
          "\n"
          "Options:\n"
          "  -h, --help     show this help (or `flatns COMMAND --help`)\n"

@@ -1,6 +1,8 @@
 #include "server/config.h"
 #include "server/config_dnssec.h"
 
+#include "server/config_zone_list.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
@@ -13,6 +15,7 @@
 #include <optional>
 #include <sstream>
 #include <thread>
+#include <unordered_map>
 
 namespace flatns::server {
 namespace {
@@ -193,6 +196,12 @@ class Checker {
   }
 
   const std::string& file() const { return file_; }
+  // For parsers in other files (server/config_transfer.cpp).
+  ConfigProblem problem() {
+    return [this](std::size_t line, const std::string& key, std::string message) {
+      error(line, key, std::move(message));
+    };
+  }
 
  private:
   std::string file_;
@@ -217,9 +226,19 @@ void parse_rrl(Checker& c, const YAML::Node& node, const std::string& path, std:
             });
 }
 
-void parse_server(Checker& c, const YAML::Node& node, const std::string& path, std::size_t line, ServerSettings& s) {
-  c.mapping(node, path, line,
-            {
+// The keys of server/config_ops.h, parsed there.
+Checker::Field ops_key(Checker& c, std::string_view name, const std::filesystem::path& base, OpsSettings& ops) {
+  return {name, [&c, name, base, &ops](const YAML::Node& v, const std::string& p, std::size_t l) {
+            parse_ops_key(name, v, p, l, base, ops,
+                          [&c](const YAML::Node& at, std::size_t line, const std::string& key, std::string message) {
+                            c.error(at, line, key, std::move(message));
+                          });
+          }};
+}
+
+void parse_server(Checker& c, const YAML::Node& node, const std::string& path, std::size_t line,
+                  const std::filesystem::path& base, ServerSettings& s) {
+  std::vector<Checker::Field> fields = {
                 {"listen",
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {
                    c.addresses(v, p, l, std::nullopt, s.listen);
@@ -247,11 +266,18 @@ void parse_server(Checker& c, const YAML::Node& node, const std::string& path, s
                  }},
                 {"rrl",
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) { parse_rrl(c, v, p, l, s.rrl); }},
-            });
+  };
+  for (std::string_view key : kOpsServerKeys) fields.push_back(ops_key(c, key, base, s.ops));
+  c.mapping(node, path, line, fields);
 }
 
+// Where each zone of the list was first given, by origin: the duplicate
+// check stays linear with 100,000 zones (issue 16).
+using ZoneLines = std::unordered_map<dns::Name, std::size_t, dns::NameHash>;
+
 void parse_zone(Checker& c, const YAML::Node& node, const std::string& path, std::size_t line,
-                const std::filesystem::path& base, std::vector<ZoneEntry>& zones) {
+                const std::filesystem::path& base, std::vector<ZoneEntry>& zones, ZoneLines& first_given,
+                std::vector<KeyReference>& key_references) {
   ZoneEntry entry;
   entry.line = line;
   bool has_name = false;
@@ -295,6 +321,18 @@ void parse_zone(Checker& c, const YAML::Node& node, const std::string& path, std
                                                                   zones::FlattenMode::Off};
                    if (auto i = c.choice(v, p, l, {"apex", "all", "off"})) entry.config.flatten = modes[*i];
                  }},
+                {"allow_transfer",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   parse_allow_transfer(v, p, l, c.problem(), entry.transfer.allow_transfer, key_references);
+                 }},
+                {"notify",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   parse_transfer_peers(v, p, l, c.problem(), entry.transfer.notify, key_references);
+                 }},
+                {"primaries",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   parse_transfer_peers(v, p, l, c.problem(), entry.transfer.primaries, key_references);
+                 }},
                 {"dnssec",
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {
                    parse_dnssec(v, p, l, base, entry.dnssec,
@@ -313,13 +351,12 @@ void parse_zone(Checker& c, const YAML::Node& node, const std::string& path, std
     ok = false;
   }
   if (!ok) return;
-  for (const auto& earlier : zones) {
-    if (earlier.config.origin == entry.config.origin) {
-      c.error(line, path + ".name",
-              "duplicate zone " + entry.config.origin.to_text() + " (first given on line " +
-                  std::to_string(earlier.line) + ")");
-      return;
-    }
+  auto [earlier, inserted] = first_given.emplace(entry.config.origin, line);
+  if (!inserted) {
+    c.error(line, path + ".name",
+            "duplicate zone " + entry.config.origin.to_text() + " (first given on line " +
+                std::to_string(earlier->second) + ")");
+    return;
   }
   zones.push_back(std::move(entry));
 }
@@ -464,27 +501,39 @@ bool parse_config_text(std::string_view text, const std::string& file_name, Conf
   out.file = file_name;
   std::filesystem::path base = std::filesystem::path(file_name).parent_path();
 
+  // A long zone list in the plain shape is read without yaml-cpp (issue 16).
+  std::optional<SimpleZoneList> simple_zones = read_simple_zone_list(text);
   YAML::Node root;
   try {
-    root = YAML::Load(std::string(text));
+    root = YAML::Load(simple_zones ? simple_zones->rest : std::string(text));
   } catch (const YAML::ParserException& e) {
     errors.push_back({file_name, line_of(e.mark), "", "YAML syntax error: " + e.msg});
     return false;
   }
 
   Checker c(file_name, errors);
+  std::vector<KeyReference> key_references;  // checked once every key is read
   c.mapping(root, "", 1,
             {
                 {"server",
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {
-                   parse_server(c, v, p, l, out.server);
+                   parse_server(c, v, p, l, base, out.server);
                  }},
                 {"zones",
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {
                    if (v.IsNull()) return;  // "zones:" with nothing: no zones
+                   ZoneLines first_given;
+                   if (v.IsSequence()) {
+                     out.zones.reserve(v.size());
+                     first_given.reserve(v.size());
+                   }
                    c.list(v, p, l, [&](const YAML::Node& z, const std::string& zp, std::size_t zl) {
-                     parse_zone(c, z, zp, zl, base, out.zones);
+                     parse_zone(c, z, zp, zl, base, out.zones, first_given, key_references);
                    });
+                 }},
+                {"keys",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   parse_tsig_keys(v, p, l, c.problem(), out.keys);
                  }},
                 {"resolver",
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {
@@ -495,6 +544,11 @@ bool parse_config_text(std::string_view text, const std::string& file_name, Conf
                    parse_flatten(c, v, p, l, out.flatten);
                  }},
             });
+  if (simple_zones) {
+    out.zones = std::move(simple_zones->zones);
+    for (auto& entry : out.zones) entry.config.file = relative_to(base, entry.config.file);
+  }
+  check_transfer_keys(out.keys, key_references, c.problem());
   return errors.size() == errors_before;
 }
 

@@ -35,6 +35,8 @@
 #include <string_view>
 #include <vector>
 
+#include "server/config_transfer.h"
+#include "server/config_ops.h"
 #include "server/listener_address.h"
 #include "server/log.h"
 #include "server/rrl.h"
@@ -60,12 +62,14 @@ struct ServerSettings {
   uint32_t tcp_max_connections = 1024;
   LogLevel log_level = LogLevel::Info;
   RrlSettings rrl;
+  OpsSettings ops;  // control, metrics, metrics_max_zones, dnstap (server/config_ops.h)
 };
 
 struct ZoneEntry {
   zones::ZoneConfig config;  // file already relative to the working directory
   signing::SigningPolicy dnssec;  // zones[].dnssec (server/config_dnssec.cpp)
   std::size_t line = 0;      // where the entry starts in the config file
+  ZoneTransferConfig transfer;  // allow_transfer, notify, primaries (server/config_transfer.h)
 };
 
 enum class ResolverMode { Recursive, Forward };
@@ -94,6 +98,7 @@ struct FlattenSettings {
 struct Config {
   std::string file;  // the path it was read from
   ServerSettings server;
+  std::vector<dns::TsigKey> keys;  // TSIG keys (server/config_transfer.h)
   std::vector<ZoneEntry> zones;
   ResolverSettings resolver;
   FlattenSettings flatten;

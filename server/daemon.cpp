@@ -1,14 +1,18 @@
 #include "server/daemon.h"
 
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <csignal>
+#include <ctime>
 
 #include "flatten/flattener.h"
 #include "server/daemon_zones.h"
+#include "server/transfer_glue.h"
 #include "server/listener_socket.h"
 #include "server/log.h"
+#include "server/operations.h"
 #include "server/resolve_cli.h"
 #include "zones/zone.h"
 
@@ -53,13 +57,23 @@ uint32_t tcp_connections_possible(const ServerSettings& server) {
   return possible;
 }
 
+// Loading many zones leaves freed parse buffers, the YAML tree and the old
+// snapshots in malloc's free lists; give those pages back so that RSS shows
+// what is served (glibc keeps them otherwise).
+void release_free_memory() { malloc_trim(0); }
+
 }  // namespace
+
+Daemon::Daemon(std::string config_path, std::string version)
+    : config_path_(std::move(config_path)), version_(std::move(version)) {}
+
+Daemon::~Daemon() = default;
 
 std::shared_ptr<const WorkerState> Daemon::make_state(std::shared_ptr<const zones::ZoneSet> zones) const {
   auto state = std::make_shared<WorkerState>();
   state->zones = std::move(zones);
   state->nsid = config_.server.nsid;
-  flatten::Settings flatten_settings;
+  flatten::FlattenerSettings flatten_settings;
   flatten_settings.max_ttl = config_.flatten.max_ttl;
   flatten_settings.min_ttl = config_.flatten.min_ttl;
   flatten_settings.serve_stale = config_.flatten.serve_stale;
@@ -69,6 +83,10 @@ std::shared_ptr<const WorkerState> Daemon::make_state(std::shared_ptr<const zone
   state->tcp_idle_timeout_ms = config_.server.tcp_idle_timeout_ms;
   state->tcp_max_connections = std::min(config_.server.tcp_max_connections, tcp_connections_possible(config_.server));
   state->rrl = config_.server.rrl;
+  state->transfer =
+      make_transfer_policy(config_, *state->zones, secondaries_ ? secondaries_->expired() : std::vector<dns::Name>{});
+  state->notify_target = secondaries_.get();
+  if (ops_) state->zone_slots = ops_->zone_slots(*state->zones);
   return state;
 }
 
@@ -150,10 +168,17 @@ bool Daemon::start() {
   log_info("flatns " + version_ + " starting with " + config_path_);
 
   if (!start_flatten_service()) return false;
+  ops_ = std::make_unique<Operations>(*this);
+  uv_async_init(&loop_, &zones_written_, [](uv_async_t* async) { static_cast<Daemon*>(async->data)->reload_zones(); });
+  zones_written_.data = this;
+  zones_written_open_ = true;
+  secondaries_ = std::make_unique<SecondaryService>([this] { uv_async_send(&zones_written_); });
   ZoneSetBuild build = build_zone_set(config_, nullptr);
-  log_zone_outcomes(build);
-  signed_zones_.update(config_, build);
+  log_zone_outcomes(build, "zones loaded");
+  ops_->zones_loaded(build);
+  release_free_memory();
   state_ = make_state(build.zone_set);
+  signed_zones_.update(config_, *state_->zones, ::time(nullptr));
   uv_timer_init(&loop_, &resign_timer_);
   resign_timer_.data = this;
   const uint64_t pass_ms = signed_zones_.pass_interval() * 1000;
@@ -169,13 +194,18 @@ bool Daemon::start() {
     }
   }
   for (unsigned i = 0; i < config_.server.workers; ++i) {
-    auto worker = std::make_unique<Worker>(i, state_, flatten_service_.get(), config_.flatten.max_pending);
+    auto worker =
+        std::make_unique<Worker>(i, state_, flatten_service_.get(), config_.flatten.max_pending, ops_->observer(i));
     std::string error;
     if (!worker->bind(config_.server.listen, error)) {
       log_error("not started: cannot listen: " + error);
       return false;
     }
     workers_.push_back(std::move(worker));
+  }
+  if (std::string error; !ops_->start(error)) {
+    log_error("not started: " + error);
+    return false;
   }
   for (auto& worker : workers_) {
     std::string error;
@@ -191,15 +221,23 @@ bool Daemon::start() {
   log_info("serving " + std::to_string(build.outcomes.size() - build.failed()) + " zones, " +
            std::to_string(build.total_records()) + " records" +
            (build.failed() ? "; " + std::to_string(build.failed()) + " zones failed to load" : ""));
+  notifier_ = std::make_unique<NotifySender>(&loop_);
+  notifier_->zones_loaded(config_, *state_->zones);
+  secondaries_->configure(config_, *state_->zones);
+  ops_->notify_ready();
   return true;
 }
 
 void Daemon::reload() {
   log_info("SIGHUP: reloading " + config_path_);
+  ops_->reload_started();
   Config next;
   std::vector<ConfigError> errors;
   if (!load_config_file(config_path_, next, errors)) {
     log_config_errors(errors, "reload: ");
+    std::vector<std::string> texts;
+    for (const auto& e : errors) texts.push_back(e.to_string());
+    ops_->reload_failed(texts);
     log_error("reload aborted: " + std::to_string(errors.size()) +
               " error(s) in the configuration; still serving the previous configuration and zones");
     return;
@@ -223,17 +261,82 @@ void Daemon::reload() {
   flatten_service_->set_failure_ttl_s(config_.flatten.failure_ttl_s);
 
   ZoneSetBuild build = build_zone_set(config_, state_->zones.get());
-  log_zone_outcomes(build);
-  signed_zones_.update(config_, build);
-  for (const auto& old : state_->zones->zones()) {
-    bool still_configured = false;
-    for (const auto& entry : config_.zones) still_configured |= entry.config.origin == old->origin();
-    if (!still_configured) log_info("zone " + old->origin().to_text() + " removed from the configuration; no longer served");
-  }
-  state_ = make_state(build.zone_set);
+  publish_zones(build.zone_set);
+  log_zone_outcomes(build, "reload done");
+  ops_->reload_done(build);
+  release_free_memory();
+}
+
+void Daemon::publish_zones(std::shared_ptr<const zones::ZoneSet> zones) {
+  state_ = make_state(std::move(zones));
+  signed_zones_.update(config_, *state_->zones, ::time(nullptr));
   for (auto& worker : workers_) worker->publish(state_);
-  log_info("reload done: " + std::to_string(build.zone_set->zones().size()) + " zones served" +
-           (build.failed() ? ", " + std::to_string(build.failed()) + " failed to load" : ""));
+  if (notifier_) notifier_->zones_loaded(config_, *state_->zones);
+  if (secondaries_) secondaries_->configure(config_, *state_->zones);
+}
+
+const ZoneEntry* Daemon::zone_entry(std::string_view name, dns::Name& origin, std::string& error) const {
+  dns::Name root;
+  if (name.empty() || !dns::Name::from_text(name, &root, origin, error)) {
+    error = "'" + std::string(name) + "' is not a domain name" + (error.empty() ? "" : ": " + error);
+    return nullptr;
+  }
+  for (const auto& entry : config_.zones) {
+    if (entry.config.origin == origin) return &entry;
+  }
+  error = "zone " + origin.to_text() + " is not in the configuration (" + config_path_ + ")";
+  return nullptr;
+}
+
+namespace {
+
+std::string outcome_message(const ZoneOutcome& o) {
+  if (o.loaded) {
+    return "zone " + o.name + " loaded: serial " + std::to_string(o.serial) + ", " + std::to_string(o.records) +
+           " records from " + o.file;
+  }
+  if (o.unchanged) return "zone " + o.zone->origin().to_text() + " unchanged: serial " + std::to_string(o.serial);
+  if (o.awaiting_transfer) return "zone " + o.name + ": secondary with no copy in " + o.file + " yet";
+  std::string text;
+  for (const auto& e : o.errors) text += "zone " + o.name + ": " + e.to_string() + "\n";
+  return text + "zone " + o.name + " failed to load" +
+         (o.kept_previous ? "; still serving its previous version (serial " + std::to_string(o.serial) + ")"
+                          : "; it is not served");
+}
+
+}  // namespace
+
+ZoneCommandResult Daemon::reload_zone(std::string_view name, bool force) {
+  dns::Name origin;
+  std::string error;
+  const ZoneEntry* entry = zone_entry(name, origin, error);
+  if (!entry) return {false, error};
+  ZoneOutcome outcome = load_zone_entry(*entry, state_->zones.get(), force);
+  log_zone_outcome(outcome, false);
+  if (outcome.loaded) publish_zones(replace_zone(*state_->zones, outcome.zone));
+  return {outcome.loaded || outcome.unchanged, outcome_message(outcome)};
+}
+
+ZoneCommandResult Daemon::check_zone(std::string_view name) const {
+  dns::Name origin;
+  std::string error;
+  const ZoneEntry* entry = zone_entry(name, origin, error);
+  if (!entry) return {false, error};
+  ZoneOutcome outcome = load_zone_entry(*entry, nullptr, true);
+  if (!outcome.loaded) return {false, outcome_message(outcome)};
+  return {true, "zone " + outcome.name + " OK: serial " + std::to_string(outcome.serial) + ", " +
+                    std::to_string(outcome.records) + " records in " + outcome.file};
+}
+
+// A secondary zone's file was replaced (server/transfer_secondary.h): every
+// zone is loaded again as on SIGHUP, the config stays as it is.
+void Daemon::reload_zones() {
+  if (stopping_) return;
+  // Only the transferred zone's file changed: the others are kept unread.
+  ZoneSetBuild build = build_zone_set(config_, state_->zones.get());
+  publish_zones(build.zone_set);
+  log_zone_outcomes(build, "zones reloaded after a transfer");
+  ops_->zones_loaded(build);
 }
 
 void Daemon::shutdown(int signum) {
@@ -241,7 +344,14 @@ void Daemon::shutdown(int signum) {
   stopping_ = true;
   log_info(std::string(signum == SIGINT ? "SIGINT" : "SIGTERM") +
            ": stopping; answering what is in flight");
+  if (ops_) ops_->stop_listening();
   for (auto& worker : workers_) worker->stop();
+  if (notifier_) notifier_->stop();
+  if (secondaries_) secondaries_->stop();
+  if (zones_written_open_) {
+    zones_written_open_ = false;
+    uv_close(reinterpret_cast<uv_handle_t*>(&zones_written_), nullptr);
+  }
   for (uv_signal_t* s : {&sighup_, &sigterm_, &sigint_}) {
     uv_close(reinterpret_cast<uv_handle_t*>(s), nullptr);
   }
@@ -252,9 +362,7 @@ void Daemon::on_resign_timer(uv_timer_t* timer) {
   auto* self = static_cast<Daemon*>(timer->data);
   if (self->stopping_) return;
   auto zones = self->signed_zones_.resign_due(*self->state_->zones, ::time(nullptr));
-  if (!zones) return;
-  self->state_ = self->make_state(std::move(zones));
-  for (auto& worker : self->workers_) worker->publish(self->state_);
+  if (zones) self->publish_zones(std::move(zones));
 }
 
 void Daemon::on_signal(uv_signal_t* handle, int signum) {
@@ -284,12 +392,20 @@ int Daemon::run() {
     status = 1;
     for (auto* h : handles) uv_close(reinterpret_cast<uv_handle_t*>(h), nullptr);
     if (resign_timer_.loop) uv_close(reinterpret_cast<uv_handle_t*>(&resign_timer_), nullptr);
+    if (ops_) ops_->stop_listening();
     for (auto& worker : workers_) worker->stop();
+    if (notifier_) notifier_->stop();
+    if (secondaries_) secondaries_->stop();
+    if (zones_written_open_) {
+      zones_written_open_ = false;
+      uv_close(reinterpret_cast<uv_handle_t*>(&zones_written_), nullptr);
+    }
     uv_run(&loop_, UV_RUN_DEFAULT);
   }
   for (auto& worker : workers_) worker->join();
   workers_.clear();
   if (flatten_service_) flatten_service_->stop();
+  if (ops_) ops_->stop();
   uv_loop_close(&loop_);
   if (status == 0) log_info("stopped");
   return status;

@@ -2,8 +2,10 @@
 //   start   load the config (any error: exit 1), load every zone (a zone that
 //           fails is logged and left out), bind every listen address in every
 //           worker (any failure: exit 1), start the workers;
-//   SIGHUP  reload the config and every zone. A config with errors changes
-//           nothing; a zone that fails keeps its previous snapshot. The new
+//   SIGHUP  reload the config and the zones that changed (server/daemon_zones.h:
+//           a zone whose entry and files are as before keeps its snapshot
+//           object, unread). A config with errors changes nothing; a zone
+//           that fails keeps its previous snapshot. The new
 //           zone set is posted to each worker, which swaps it between packets.
 //           server.listen and server.workers need a restart (logged as such);
 //           nsid, log_level, the TCP limits and the flatten section apply at
@@ -22,30 +24,53 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "flatten/answer_cache.h"
 #include "flatten/service.h"
 #include "server/config.h"
 #include "server/daemon_signing.h"
+#include "server/transfer_notify.h"
+#include "server/transfer_secondary.h"
 #include "server/worker.h"
 #include "server/worker_state.h"
 
 namespace flatns::server {
 
+// What a command on one zone did, for the operator (`flatns ctl`): `message`
+// is one line per problem (file:line) and a last line saying what is served.
+struct ZoneCommandResult {
+  bool ok = false;
+  std::string message;
+};
+class Operations;
+
 class Daemon {
  public:
-  Daemon(std::string config_path, std::string version)
-      : config_path_(std::move(config_path)), version_(std::move(version)) {}
+  Daemon(std::string config_path, std::string version);
+  ~Daemon();
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
 
   // Runs until SIGTERM or SIGINT; returns the process exit status.
   [[nodiscard]] int run();
 
+  // Reloads the zone `name` (as configured) alone, the others untouched:
+  // re-read when its files changed (or always with `force`), then served; a
+  // zone that fails keeps its previous version (ok false, errors in the
+  // message). Call it on the daemon's loop thread (where SIGHUP runs).
+  ZoneCommandResult reload_zone(std::string_view name, bool force = false);
+  // Parses the zone `name`'s file as configured and reports, serving nothing new.
+  [[nodiscard]] ZoneCommandResult check_zone(std::string_view name) const;
+
  private:
+  friend class Operations;  // the control channel, metrics and dnstap (server/operations.h)
   [[nodiscard]] bool start();
   void reload();
+  // Makes `zones` the set every worker answers from (swapped between packets).
+  void publish_zones(std::shared_ptr<const zones::ZoneSet> zones);
+  [[nodiscard]] const ZoneEntry* zone_entry(std::string_view name, dns::Name& origin, std::string& error) const;
   void shutdown(int signum);
   static void on_signal(uv_signal_t* handle, int signum);
   [[nodiscard]] std::shared_ptr<const WorkerState> make_state(std::shared_ptr<const zones::ZoneSet> zones) const;
@@ -59,7 +84,13 @@ class Daemon {
   std::shared_ptr<const WorkerState> state_;
   std::shared_ptr<flatten::FlattenCache> flatten_cache_;
   std::unique_ptr<flatten::FlattenService> flatten_service_;  // outlives the workers
+  std::unique_ptr<Operations> ops_;                           // outlives the workers too
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<NotifySender> notifier_;  // NOTIFY to each zone's secondaries
+  std::unique_ptr<SecondaryService> secondaries_;  // refreshes zones with primaries:
+  uv_async_t zones_written_{};  // a secondary zone's file was replaced: reload zones
+  bool zones_written_open_ = false;
+  void reload_zones();
   uv_loop_t loop_{};
   uv_signal_t sighup_{}, sigterm_{}, sigint_{};
   SignedZones signed_zones_;

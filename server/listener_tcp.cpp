@@ -7,6 +7,7 @@
 #include "server/log.h"
 #include "server/query_parking.h"
 #include "server/responder.h"
+#include "server/transfer_glue.h"
 
 namespace flatns::server {
 namespace {
@@ -19,6 +20,9 @@ constexpr std::size_t kMaxFrame = 2 + 65535;
 // at most this plus one answer (and the input buffer), never a whole read's
 // worth of answers.
 constexpr std::size_t kMaxPendingOutput = 64 * 1024;
+// A zone transfer's messages are made as the socket drains, about this many
+// octets at a time (NSD and Knot also write an AXFR message by message).
+constexpr std::size_t kTransferChunk = 32 * 1024;
 
 }  // namespace
 
@@ -47,8 +51,17 @@ struct TcpServer::Connection {
   }
   uint64_t id = 0;
   unsigned parked = 0;  // queries waiting for a flattened answer
+  sockaddr_storage peer{};  // the client, for transfer ACLs, NOTIFY checks and dnstap
+  bool peer_known = false;
+  const sockaddr* client() const { return peer_known ? reinterpret_cast<const sockaddr*>(&peer) : nullptr; }
+  // A zone transfer being sent; queries after it wait until it is done.
+  std::unique_ptr<transfer::TransferStream> transfer;
   // Nothing left to send and nothing to wait for.
-  bool settled() const { return !write_in_flight && pending.empty() && parked == 0; }
+  bool settled() const { return !write_in_flight && pending.empty() && parked == 0 && !transfer; }
+  // Appends the transfer's next messages; drops the stream once it is sent.
+  void pump_transfer() {
+    if (transfer && !transfer->next(pending, kTransferChunk)) transfer.reset();
+  }
 };
 
 TcpServer::TcpServer(uv_loop_t* loop, const std::shared_ptr<const WorkerState>& state, WorkerBuffers& buffers)
@@ -156,6 +169,8 @@ void TcpServer::accept(uv_stream_t* listener) {
     return;
   }
   uv_tcp_nodelay(&c.tcp, 1);
+  int peer_length = sizeof c.peer;
+  c.peer_known = uv_tcp_getpeername(&c.tcp, reinterpret_cast<sockaddr*>(&c.peer), &peer_length) == 0;
   if (uv_read_start(reinterpret_cast<uv_stream_t*>(&c.tcp), on_alloc, on_read) != 0) {
     close_connection(c);
     return;
@@ -200,9 +215,13 @@ void TcpServer::process_frames(Connection& c) {
   ctx.tcp = true;
   ctx.nsid = state.nsid;
   ctx.flatten = state.flatten.get();
+  ctx.transfer = state.transfer.get();  // signed queries and NOTIFY; transfers are taken below
+  ctx.client = c.client();
+  ctx.notify_target = state.notify_target;
+  ctx.observer = buffers_.observer;
   std::size_t pos = 0;
   bool answered = false;
-  while (c.input_used - pos >= 2 && c.queued_output() < kMaxPendingOutput) {
+  while (c.input_used - pos >= 2 && c.queued_output() < kMaxPendingOutput && !c.transfer) {
     std::size_t length = static_cast<std::size_t>(c.input[pos]) << 8 | c.input[pos + 1];
     if (length == 0) {  // no DNS message is empty: the stream is out of sync
       close_connection(c);
@@ -219,8 +238,13 @@ void TcpServer::process_frames(Connection& c) {
     }
     std::span<const uint8_t> query(c.input.data() + pos + 2, length);
     bool parked = false;
-    std::size_t n = parking_ ? parking_->answer(query, buffers_.response, ctx, ReplyRoute{nullptr, nullptr, c.id}, parked)
-                             : answer_query(*state.zones, query, buffers_.response, ctx);
+    std::size_t n = 0;
+    if (state.transfer && transfer::is_transfer_query(query)) {
+      n = answer_transfer_tcp(*state.zones, *state.transfer, query, c.client(), buffers_.response, c.transfer);
+    } else {
+      n = parking_ ? parking_->answer(query, buffers_.response, ctx, ReplyRoute{nullptr, nullptr, c.id}, parked)
+                   : answer_query(*state.zones, query, buffers_.response, ctx);
+    }
     if (parked) ++c.parked;
     if (n > 0) {
       c.pending.push_back(static_cast<uint8_t>(n >> 8));
@@ -235,7 +259,8 @@ void TcpServer::process_frames(Connection& c) {
     c.input_used -= pos;
   }
   if (answered) touch(c);
-  if (c.queued_output() >= kMaxPendingOutput && c.reading) {
+  if (c.transfer && c.pending.size() < kMaxPendingOutput) c.pump_transfer();
+  if ((c.queued_output() >= kMaxPendingOutput || c.transfer) && c.reading) {
     uv_read_stop(reinterpret_cast<uv_stream_t*>(&c.tcp));
     c.reading = false;
   }
@@ -266,6 +291,7 @@ void TcpServer::on_write(uv_write_t* req, int status) {
     return;
   }
   self->touch(*c);
+  if (c->pending.empty()) c->pump_transfer();
   if (!c->pending.empty()) {
     self->flush(*c);
     return;

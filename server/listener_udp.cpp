@@ -65,7 +65,9 @@ bool UdpListener::send_later(const sockaddr* peer, const UdpDestination& destina
                              std::size_t length) {
   if (!open_ || length == 0) return false;
   if (buffers_.rrl) {
+    const std::size_t before = length;
     length = buffers_.rrl->filter(peer, response, length, uv_now(handle_.loop));
+    if (length != before && buffers_.observer) buffers_.observer->rrl(length != 0);
     if (length == 0) return false;
   }
   iovec iov{response.data(), length};
@@ -121,12 +123,16 @@ std::size_t UdpListener::run_batch() {
   ctx.tcp = false;
   ctx.nsid = state.nsid;
   ctx.flatten = state.flatten.get();
+  ctx.transfer = state.transfer.get();
+  ctx.notify_target = state.notify_target;
+  ctx.observer = buffers_.observer;
   std::size_t answers = 0;
   for (std::size_t i = 0; i < static_cast<std::size_t>(received); ++i) {
     const msghdr& in = b.in[i].msg_hdr;
     if (in.msg_flags & MSG_TRUNC) continue;  // cannot happen with 64 KiB slots; never answer a part
     const std::span<const uint8_t> query(b.receive_slot(i).data(), b.in[i].msg_len);
     const std::span<uint8_t> slot = b.response_slot(i);
+    ctx.client = reinterpret_cast<const sockaddr*>(&b.peers[i]);
     bool parked = false;
     const UdpDestination* destination = nullptr;
     if (packet_info_) {
@@ -139,8 +145,10 @@ std::size_t UdpListener::run_batch() {
                                     parked)
                  : answer_query(*state.zones, query, slot, ctx);
     if (length != 0 && buffers_.rrl) {
+      const std::size_t before = length;
       length = buffers_.rrl->filter(reinterpret_cast<const sockaddr*>(&b.peers[i]), slot, length,
                                     uv_now(handle_.loop));
+      if (length != before && buffers_.observer) buffers_.observer->rrl(length != 0);
     }
     if (length == 0) continue;  // dropped (or rate limited), or parked: answered later through send_later()
     b.out_iov[answers] = {slot.data(), length};

@@ -76,6 +76,8 @@ struct WorkerBuffers {
   UdpBatch udp;
   // This worker's response rate limiting table; null when RRL is off.
   std::unique_ptr<RateLimiter> rrl;
+  // Counts and logs each query (server/query_observer.h); null: nobody asked.
+  QueryObserver* observer = nullptr;
 };
 
 class QueryParking;

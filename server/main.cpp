@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "server/cli.h"
+#include "server/ctl_cli.h"
 #include "server/resolve_cli.h"
 
 int main(int argc, char** argv) {
@@ -12,5 +13,6 @@ int main(int argc, char** argv) {
   if (!args.empty() && args[0] == "resolve") {
     return flatns::server::run_resolve_cli(args, std::cout, std::cerr);
   }
+  if (!args.empty() && args[0] == "ctl") return flatns::server::run_ctl_cli(args, std::cout, std::cerr);
   return flatns::server::run_cli(args, FLATNS_VERSION, std::cout, std::cerr);
 }

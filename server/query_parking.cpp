@@ -74,7 +74,7 @@ std::size_t QueryParking::answer(std::span<const uint8_t> query, std::span<uint8
   call_.reset(!open_ || service_ == nullptr);
   ctx.flatten_call = &call_;
   const std::size_t length = answer_query(*state_->zones, query, out, ctx);
-  if (call_.outcome != zones::FlattenCall::Outcome::Park) {
+  if (call_.outcome != flatten::FlattenCall::Outcome::Park) {
     if (call_.refresh && service_) {
       request_.target = call_.target;
       request_.qtype = call_.qtype;
@@ -190,10 +190,12 @@ bool QueryParking::reanswer(ParkedQuery& entry, bool final) {
   ctx.tcp = entry.tcp;
   ctx.nsid = state.nsid;
   ctx.flatten = state.flatten.get();
+  ctx.observer = buffers_.observer;
+  if (!entry.tcp) ctx.client = reinterpret_cast<const sockaddr*>(&entry.peer);
   call_.reset(final);
   ctx.flatten_call = &call_;
   const std::size_t length = answer_query(*state.zones, entry.bytes(), buffers_.response, ctx);
-  if (call_.outcome == zones::FlattenCall::Outcome::Park) return false;
+  if (call_.outcome == flatten::FlattenCall::Outcome::Park) return false;
   send(entry, buffers_.response, length);
   table_.release(entry);
   return true;

@@ -31,7 +31,6 @@
 #include "server/requested_targets.h"
 #include "server/responder.h"
 #include "server/worker_state.h"
-#include "zones/answer.h"
 
 namespace flatns::server {
 
@@ -100,7 +99,7 @@ class QueryParking {
   uint64_t last_full_log_ms_ = 0;
   uint64_t unlogged_full_ = 0;
   TcpServer* tcp_ = nullptr;
-  zones::FlattenCall call_;  // one per worker: reset per query, not rebuilt
+  flatten::FlattenCall call_;  // one per worker: reset per query, not rebuilt
   flatten::FlattenRequest request_;
   uv_async_t completed_{};
   uv_timer_t timer_{};

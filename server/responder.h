@@ -8,7 +8,11 @@
 #include <span>
 #include <string_view>
 
-#include "zones/answer.h"
+#include <sys/socket.h>
+
+#include "flatten/flattener.h"
+#include "server/query_observer.h"
+#include "transfer/outgoing.h"
 #include "zones/zone_set.h"
 
 namespace flatns::server {
@@ -20,11 +24,18 @@ inline constexpr std::size_t kMaxUdpResponse = 1232;
 struct QueryContext {
   bool tcp = false;
   std::string_view nsid;  // answered to NSID requests when not empty (RFC 5001)
-  const zones::FlattenStage* flatten = nullptr;  // null: CNAMEs are never flattened
-  // In and out for flattened names (zones/answer.h); null: answer at once
-  // (a final call). When it comes back with Outcome::Park the returned
+  const flatten::Flattener* flatten = nullptr;  // null: CNAMEs are never flattened
+  // In and out for flattened names (flatten/flatten_call.h); null: answer at
+  // once (a final call). When it comes back with Outcome::Park the returned
   // length is 0 and the caller holds the query (server/query_parking.h).
-  zones::FlattenCall* flatten_call = nullptr;
+  flatten::FlattenCall* flatten_call = nullptr;
+  // AXFR/IXFR over UDP go to transfer/ (server/transfer_glue.h); null: REFUSED.
+  const transfer::TransferPolicy* transfer = nullptr;
+  const sockaddr* client = nullptr;  // who asked (transfer ACLs, dnstap); null: unknown
+  class NotifyTarget* notify_target = nullptr;  // where a NOTIFY for a secondary zone goes
+  // Counts and logs the query with its final response (metrics, dnstap);
+  // null: nothing is recorded.
+  QueryObserver* observer = nullptr;
 };
 
 // Writes the response to `query` into `out` and returns its length, or 0

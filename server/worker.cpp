@@ -7,12 +7,20 @@
 namespace flatns::server {
 
 Worker::Worker(unsigned index, std::shared_ptr<const WorkerState> state,
-               flatten::FlattenService* flatten_service, std::size_t max_parked)
+               flatten::FlattenService* flatten_service, std::size_t max_parked, QueryObserver* observer)
     : index_(index),
-      state_(std::move(state)),
       buffers_(std::make_unique<WorkerBuffers>()),
       flatten_service_(flatten_service),
-      max_parked_(max_parked) {}
+      max_parked_(max_parked),
+      observer_(observer) {
+  buffers_->observer = observer;
+  state_ = observed(std::move(state));
+}
+
+std::shared_ptr<const WorkerState> Worker::observed(std::shared_ptr<const WorkerState> state) {
+  if (observer_ && state) observer_->set_zone_slots(state->zone_slots.get());
+  return state;
+}
 
 Worker::~Worker() {
   stop();
@@ -115,7 +123,7 @@ void Worker::on_wake(uv_async_t* async) {
   // The old snapshot is released here, between packets; the listeners hold
   // a reference to state_, so they see the new one from the next callback.
   if (next) {
-    self->state_ = std::move(next);
+    self->state_ = self->observed(std::move(next));
     update_rate_limiter(self->buffers_->rrl, self->state_->rrl);
   }
   if (stop && !self->stopping_) self->begin_stop();

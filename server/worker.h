@@ -30,7 +30,8 @@ class Worker {
   // `flatten_service` (may be null) resolves external flattening targets;
   // `max_parked` bounds this worker's parked queries (flatten.max_pending).
   Worker(unsigned index, std::shared_ptr<const WorkerState> state,
-         flatten::FlattenService* flatten_service = nullptr, std::size_t max_parked = 1024);
+         flatten::FlattenService* flatten_service = nullptr, std::size_t max_parked = 1024,
+         QueryObserver* observer = nullptr);
   ~Worker();  // stops and joins
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -50,6 +51,8 @@ class Worker {
   void run();
   static void on_wake(uv_async_t* async);
   void begin_stop();
+  // With an observer: a copy of `state` whose flatten stage counts outcomes.
+  [[nodiscard]] std::shared_ptr<const WorkerState> observed(std::shared_ptr<const WorkerState> state);
 
   unsigned index_;
   std::vector<SocketFd> udp_fds_;
@@ -71,6 +74,7 @@ class Worker {
   std::unique_ptr<QueryParking> parking_;
   flatten::FlattenService* flatten_service_;
   std::size_t max_parked_;
+  QueryObserver* observer_;
   bool stopping_ = false;
   std::thread thread_;
   std::string start_error_;

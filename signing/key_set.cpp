@@ -138,3 +138,33 @@ std::vector<const ZoneKey*> KeySet::zone_signers() const {
 }
 
 }  // namespace flatns::signing
+
+namespace flatns::signing {
+
+uint64_t key_folder_stamp(const dns::Name& zone, const std::string& dir) {
+  std::vector<std::string> privates;
+  std::string error;
+  if (!dns::list_key_files(dir, privates, error)) return 0;
+  std::sort(privates.begin(), privates.end());
+  const std::string prefix = dns::key_file_base(zone, 0, 0).substr(0, 1 + zone.lowercased().to_text().size() + 1);
+  uint64_t h = 14695981039346656037ULL;  // FNV-1a
+  auto mix = [&](const void* data, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) h = (h ^ static_cast<const uint8_t*>(data)[i]) * 1099511628211ULL;
+  };
+  for (const std::string& path : privates) {
+    const std::string file = path.substr(path.rfind('/') + 1);
+    if (file.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string public_path = path.substr(0, path.size() - std::string(".private").size()) + ".key";
+    for (const std::string& p : {path, public_path}) {
+      struct stat st {};
+      if (::stat(p.c_str(), &st) != 0) continue;
+      const int64_t fields[] = {static_cast<int64_t>(st.st_size), static_cast<int64_t>(st.st_mtim.tv_sec),
+                                static_cast<int64_t>(st.st_mtim.tv_nsec), static_cast<int64_t>(st.st_ino)};
+      mix(p.data(), p.size());
+      mix(fields, sizeof fields);
+    }
+  }
+  return h;
+}
+
+}  // namespace flatns::signing

@@ -33,6 +33,11 @@ struct ZoneKey {
   bool active = false;
 };
 
+// A stamp of the key files of `zone` in `dir` (their names, sizes,
+// modification times and inodes): a key added, removed or edited (timing
+// fields changed by `dnssec-settime`) changes it. 0 when `dir` cannot be read.
+[[nodiscard]] uint64_t key_folder_stamp(const dns::Name& zone, const std::string& dir);
+
 class KeySet {
  public:
   // Reads the keys of `zone` in policy.keys_dir; makes a CSK when the

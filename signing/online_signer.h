@@ -19,15 +19,22 @@
 #include <vector>
 
 #include "dns/dnssec.h"
+#include "signing/answer_memo.h"
 #include "signing/key_set.h"
 #include "signing/policy.h"
 #include "signing/signature_cache.h"
+#include "zones/zone_set.h"
 
 namespace flatns::signing {
 
-class OnlineSigner {
+class OnlineSigner final : public zones::ZoneSigner {
  public:
-  OnlineSigner(KeySet keys, SigningPolicy policy, std::shared_ptr<SignatureCache> cache);
+  // `keys_stamp` tells the key folder's state when the keys were read
+  // (server/daemon_zones.cpp compares it on reload).
+  OnlineSigner(KeySet keys, SigningPolicy policy, std::shared_ptr<SignatureCache> cache,
+               uint64_t keys_stamp = 0);
+  // The signer of `zone`, or null when it is not signed online.
+  [[nodiscard]] static const OnlineSigner* of(const zones::Zone& zone);
 
   const KeySet& keys() const { return keys_; }
   const SigningPolicy& policy() const { return policy_; }
@@ -40,6 +47,12 @@ class OnlineSigner {
   // signature could not be made.
   [[nodiscard]] bool sign(const dns::RrsetRef& rrset, uint32_t ttl, int64_t now,
                           std::vector<std::vector<uint8_t>>& out, int labels = -1) const;
+  // The packet path's signing (answer_memo.h): the RRSIGs from this
+  // thread's memo without a lock or an allocation, else through sign().
+  // False when a signature could not be made or there is no signing key.
+  [[nodiscard]] bool sign_answer(const dns::RrsetRef& rrset, uint32_t ttl, int64_t now, int labels,
+                                 AnswerSignatures& out) const;
+  [[nodiscard]] uint64_t keys_stamp() const { return keys_stamp_; }
   // The earliest time any signature made now must be made again.
   [[nodiscard]] int64_t refresh_due(int64_t signed_at) const;
 
@@ -49,6 +62,8 @@ class OnlineSigner {
   std::shared_ptr<SignatureCache> cache_;
   std::vector<const ZoneKey*> key_signers_;
   std::vector<const ZoneKey*> zone_signers_;
+  std::vector<uint64_t> key_signer_ids_, zone_signer_ids_;  // key_identity() of each
+  uint64_t keys_stamp_ = 0;
 };
 
 }  // namespace flatns::signing

@@ -208,7 +208,7 @@ zones::ZoneLoadResult sign_zone(const zones::Zone& zone, zones::ZoneConfig confi
         sink(v);
       }
     }
-  });
+  }, zone.sources());
   if (stats) *stats = counted;
   return result;
 }

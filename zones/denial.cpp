@@ -93,6 +93,23 @@ int closest_encloser_proof(const Zone& z, ProofWriter& w, NameView name, const N
 
 }  // namespace
 
+void prove(const DenialPoint& what, dns::ResponseBuilder& rb) {
+  switch (what.kind) {
+    case DenialPoint::Kind::NxDomain:
+      prove_nxdomain(what.zone, rb, what.name, what.closest_encloser);
+      return;
+    case DenialPoint::Kind::NoData:
+      prove_nodata(what.zone, rb, what.name, what.node, what.wildcard, what.closest_encloser, what.qtype);
+      return;
+    case DenialPoint::Kind::NoDs:
+      prove_no_ds(what.zone, rb, what.node);
+      return;
+    case DenialPoint::Kind::WildcardAnswer:
+      prove_wildcard_answer(what.zone, rb, what.name, what.closest_encloser);
+      return;
+  }
+}
+
 void prove_nxdomain(const Zone& z, dns::ResponseBuilder& rb, NameView name, const Node* ce) {
   ProofWriter w(z, rb);
   if (uses_nsec3(z)) {

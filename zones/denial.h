@@ -7,9 +7,13 @@
 #include <cstdint>
 
 #include "dns/message.h"
+#include "zones/answer_hook.h"
 #include "zones/zone.h"
 
 namespace flatns::zones {
+
+// The zone's stored proof for `what` (one of the four below).
+void prove(const DenialPoint& what, dns::ResponseBuilder& rb);
 
 // NXDOMAIN: `name` does not exist and no wildcard at its closest encloser.
 void prove_nxdomain(const Zone& z, dns::ResponseBuilder& rb, dns::NameView name,

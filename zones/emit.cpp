@@ -6,8 +6,8 @@ namespace flatns::zones {
 
 namespace {
 
-bool emit_records(dns::ResponseBuilder& rb, dns::Section s, dns::NameView owner, uint16_t type,
-                  uint32_t ttl, RRsetRecords records, bool required) {
+bool emit_wire(dns::ResponseBuilder& rb, dns::Section s, dns::NameView owner, uint16_t type,
+               uint32_t ttl, RRsetRecords records, bool required) {
   if (rb.truncated()) return false;
   if (rb.add_rrset(s, owner, type, ttl, records.wire(), records.size())) return true;
   if (required) rb.set_tc();
@@ -18,8 +18,15 @@ bool emit_records(dns::ResponseBuilder& rb, dns::Section s, dns::NameView owner,
 
 bool emit_rrset(const Zone& z, dns::ResponseBuilder& rb, dns::Section s, dns::NameView owner,
                 const RRset& set, bool dnssec, bool required, uint32_t sig_ttl_cap) {
-  if (!emit_records(rb, s, owner, set.type, set.ttl, z.records(set), required)) return false;
-  if (!dnssec || set.type == dns::rrtype::RRSIG) return true;
+  if (!emit_records(z, rb, s, owner, set, required)) return false;
+  if (!dnssec) return true;
+  return emit_covering_signatures(z, rb, s, owner, set, required, sig_ttl_cap);
+}
+
+bool emit_covering_signatures(const Zone& z, dns::ResponseBuilder& rb, dns::Section s,
+                              dns::NameView owner, const RRset& set, bool required,
+                              uint32_t sig_ttl_cap) {
+  if (set.type == dns::rrtype::RRSIG) return true;
   const SigSet* sigs = z.sigs(set);
   if (!sigs) return true;
   if (sigs->ttl <= sig_ttl_cap) return emit_signatures(z, rb, s, owner, *sigs, required);
@@ -30,7 +37,7 @@ bool emit_rrset(const Zone& z, dns::ResponseBuilder& rb, dns::Section s, dns::Na
 
 bool emit_signatures(const Zone& z, dns::ResponseBuilder& rb, dns::Section s, dns::NameView owner,
                      const SigSet& sigs, bool required) {
-  return emit_records(rb, s, owner, dns::rrtype::RRSIG, sigs.ttl, z.records(sigs), required);
+  return emit_wire(rb, s, owner, dns::rrtype::RRSIG, sigs.ttl, z.records(sigs), required);
 }
 
 bool emit_node_rrset(const Zone& z, dns::ResponseBuilder& rb, dns::Section s, const Node* node,

@@ -12,6 +12,21 @@ namespace flatns::zones {
                               dns::NameView owner, const RRset& set, bool dnssec,
                               bool required = true, uint32_t sig_ttl_cap = UINT32_MAX);
 
+// The records of `set` alone (inline: the answer path writes most sets through it).
+[[nodiscard]] inline bool emit_records(const Zone& z, dns::ResponseBuilder& rb, dns::Section s,
+                                       dns::NameView owner, const RRset& set, bool required = true) {
+  if (rb.truncated()) return false;
+  const RRsetRecords records = z.records(set);
+  if (rb.add_rrset(s, owner, set.type, set.ttl, records.wire(), records.size())) return true;
+  if (required) rb.set_tc();
+  return false;
+}
+// The RRSIGs the zone holds for `set` (true when it holds none), with their
+// TTL capped at `sig_ttl_cap`.
+[[nodiscard]] bool emit_covering_signatures(const Zone& z, dns::ResponseBuilder& rb, dns::Section s,
+                                            dns::NameView owner, const RRset& set, bool required = true,
+                                            uint32_t sig_ttl_cap = UINT32_MAX);
+
 // Emits a set of RRSIG records under `owner`.
 bool emit_signatures(const Zone& z, dns::ResponseBuilder& rb, dns::Section s,
                      dns::NameView owner, const SigSet& sigs, bool required);

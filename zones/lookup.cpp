@@ -4,14 +4,14 @@
 
 namespace flatns::zones {
 
-Lookup lookup(const Zone& z, dns::NameView name, uint16_t qtype) {
+NameMatch lookup(const Zone& z, dns::NameView name, uint16_t qtype) {
   dns::NameHashes hashes;
   hashes.compute(name);
   return lookup(z, hashes, qtype);
 }
 
-Lookup lookup(const Zone& z, const dns::NameHashes& hashes, uint16_t qtype) {
-  Lookup result;
+NameMatch lookup(const Zone& z, const dns::NameHashes& hashes, uint16_t qtype) {
+  NameMatch result;
   const Node* ce = z.closest_encloser(hashes);
   if (!ce) return result;
   result.closest_encloser = ce;
@@ -22,7 +22,7 @@ Lookup lookup(const Zone& z, const dns::NameHashes& hashes, uint16_t qtype) {
     const Node* n = exact ? z.find(hashes.suffix(up), hashes.hash(up)) : ce;
     while (n && n->cut == kNone) {
       if (z.rrset(n, dns::rrtype::DNAME)) {
-        result.kind = Lookup::Kind::Dname;
+        result.kind = NameMatch::Kind::Dname;
         result.node = n;
         return result;
       }
@@ -33,13 +33,13 @@ Lookup lookup(const Zone& z, const dns::NameHashes& hashes, uint16_t qtype) {
   if (ce->cut != kNone) {
     const Node* cut = z.node(ce->cut);
     if (!(exact && cut == ce && qtype == dns::rrtype::DS)) {
-      result.kind = Lookup::Kind::Delegation;
+      result.kind = NameMatch::Kind::Delegation;
       result.node = cut;
       return result;
     }
   }
   if (exact) {
-    result.kind = Lookup::Kind::Exact;
+    result.kind = NameMatch::Kind::Exact;
     result.node = ce;
     return result;
   }
@@ -51,7 +51,7 @@ Lookup lookup(const Zone& z, const dns::NameHashes& hashes, uint16_t qtype) {
     for (std::size_t i = 0; i < ce_name.size(); ++i) star.bytes[2 + i] = ce_name[i];
     star.length = static_cast<uint8_t>(2 + ce_name.size());
     if (const Node* wild = z.find(star.view())) {
-      result.kind = Lookup::Kind::Wildcard;
+      result.kind = NameMatch::Kind::Wildcard;
       result.node = wild;
       return result;
     }

@@ -11,7 +11,7 @@
 
 namespace flatns::zones {
 
-struct Lookup {
+struct NameMatch {
   enum class Kind : uint8_t {
     Exact,       // node is the name's own node
     Wildcard,    // node is the "*" node that synthesizes the name
@@ -26,9 +26,9 @@ struct Lookup {
 
 // `qtype` matters only for DS, which is answered from the parent side of a
 // zone cut (RFC 4035 §3.1.4.1).
-[[nodiscard]] Lookup lookup(const Zone& z, dns::NameView name, uint16_t qtype);
+[[nodiscard]] NameMatch lookup(const Zone& z, dns::NameView name, uint16_t qtype);
 // The same from the hashes of the name's suffixes (the query path hashes
 // each name it answers once).
-[[nodiscard]] Lookup lookup(const Zone& z, const dns::NameHashes& name, uint16_t qtype);
+[[nodiscard]] NameMatch lookup(const Zone& z, const dns::NameHashes& name, uint16_t qtype);
 
 }  // namespace flatns::zones

@@ -88,6 +88,7 @@ ZoneSet::ZoneSet(std::vector<std::shared_ptr<const Zone>> zones) : zones_(std::m
     index_[slot] = i;
     const std::size_t size = zones_[i]->origin().size();
     origin_sizes_[size / 64] |= uint64_t{1} << (size % 64);
+    any_online_signed_ |= zones_[i]->signer() != nullptr;
   }
 }
 
@@ -114,8 +115,10 @@ const Zone* ZoneSet::find(const dns::NameHashes& qname) const {
 }
 
 std::shared_ptr<const Zone> ZoneSet::find_exact(const dns::Name& origin) const {
-  for (const auto& z : zones_) {
-    if (z->origin() == origin) return z;
+  if (zones_.empty()) return nullptr;
+  const std::size_t mask = index_.size() - 1;
+  for (std::size_t slot = dns::name_hash(origin.wire()) & mask; index_[slot] != kNone; slot = (slot + 1) & mask) {
+    if (zones_[index_[slot]]->origin() == origin) return zones_[index_[slot]];
   }
   return nullptr;
 }

@@ -109,9 +109,11 @@ class Zone {
   bool signed_zone() const { return signed_; }
   // Signed by flatns itself (ZoneConfig::online_signed).
   bool online_signed() const { return online_signed_; }
-  // The signer's per-query part, when signed online (else null).
-  const OnlineAnswer* online_answer() const { return online_answer_.get(); }
+  // The signer, when signed online (else null): zones/zone_set.h ZoneSigner.
+  const ZoneSigner* signer() const { return signer_.get(); }
   const Nsec3Params& nsec3() const { return nsec3_; }
+  // The files it was built from, as they were then (zones/zone_source.h).
+  const std::vector<SourceFile>& sources() const { return sources_; }
 
   const Node* apex() const { return &nodes_[apex_]; }
   // Exact match on a lowercased or mixed-case wire name; null when absent.
@@ -159,8 +161,9 @@ class Zone {
   FlattenMode flatten_ = FlattenMode::Apex;
   bool signed_ = false;
   bool online_signed_ = false;
-  std::shared_ptr<const OnlineAnswer> online_answer_;
+  std::shared_ptr<const ZoneSigner> signer_;
   Nsec3Params nsec3_;
+  std::vector<SourceFile> sources_;
 
   BigVector<Node> nodes_;  // canonical order; nodes_[apex_] is the apex
   uint32_t apex_ = 0;

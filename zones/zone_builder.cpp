@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "dns/encoding.h"
+#include "dns/rdata.h"
 #include "dns/rrtype.h"
 #include "zones/zone.h"
 #include "zones/zone_builder_store.h"
@@ -290,10 +291,8 @@ void ZoneBuilder::add_node(Zone& zone, const Group& d, bool apex) {
     zone.rrsets_.push_back(rs);
     zone.records_ += j - i;
     const std::span<const uint8_t> rd = store_.rdata(first);
-    if (first.type == dns::rrtype::SOA && rd.size() >= 20) {
-      const std::size_t s = rd.size() - 20;
-      zone.serial_ = static_cast<uint32_t>(rd[s]) << 24 | static_cast<uint32_t>(rd[s + 1]) << 16 |
-                     static_cast<uint32_t>(rd[s + 2]) << 8 | rd[s + 3];
+    if (const auto soa = first.type == dns::rrtype::SOA ? dns::soa_numbers(rd) : std::nullopt) {
+      zone.serial_ = soa->serial;
     }
     if (first.type == dns::rrtype::NSEC3PARAM && apex && rd.size() >= 5) {
       zone.nsec3_.present = true;
@@ -342,10 +341,11 @@ std::shared_ptr<const Zone> ZoneBuilder::build() {
   auto zone = std::make_shared<Zone>();
   zone->origin_ = config_.origin;
   zone->file_ = config_.file;
+  zone->sources_ = result_.sources;
   zone->flatten_ = config_.flatten;
   zone->signed_ = has_dnskey;
   zone->online_signed_ = config_.online_signed;
-  zone->online_answer_ = config_.online_answer;
+  zone->signer_ = config_.signer;
   // Exact sizes where they are known, so that the snapshot holds no spare
   // capacity; room for empty non-terminals (a large reserve that stays
   // untouched costs address space, not memory).
@@ -436,6 +436,7 @@ ZoneLoadResult load_zone(const ZoneConfig& config) {
   }
   ZoneFileOptions options;
   options.origin = config.origin;
+  options.sources = &result.sources;
   const bool scanned = scan_zone_file_views(
       config.file, options, [&](const RecordView& rec) { builder.add(rec); }, result.errors);
   if (!scanned || !result.errors.empty()) return result;
@@ -445,8 +446,10 @@ ZoneLoadResult load_zone(const ZoneConfig& config) {
 }
 
 ZoneLoadResult build_zone(const ZoneConfig& config,
-                          const std::function<void(const RecordViewSink&)>& produce) {
+                          const std::function<void(const RecordViewSink&)>& produce,
+                          std::vector<SourceFile> sources) {
   ZoneLoadResult result;
+  result.sources = std::move(sources);
   ZoneBuilder builder(config, result);
   produce([&](const RecordView& rec) { builder.add(rec); });
   if (!result.errors.empty()) return result;

@@ -13,6 +13,7 @@
 #include "zones/zone_generate.h"
 #include "zones/zone_lexer.h"
 #include "zones/zone_memory.h"
+#include "zones/zone_source.h"
 
 namespace flatns::zones {
 
@@ -85,7 +86,8 @@ std::string quote(const ZoneToken& t) {
   return out;
 }
 
-bool read_whole_file(const std::string& path, BigVector<char>& out, std::string& error) {
+bool read_whole_file(const std::string& path, BigVector<char>& out, std::string& error,
+                     std::vector<SourceFile>* sources) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     error = std::strerror(errno);
@@ -114,6 +116,11 @@ bool read_whole_file(const std::string& path, BigVector<char>& out, std::string&
   }
   ::close(fd);
   out.resize(done);
+  if (sources) {
+    sources->push_back({path, static_cast<uint64_t>(st.st_size),
+                        static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
+                        static_cast<uint64_t>(st.st_ino), content_hash(std::string_view(out.data(), out.size()))});
+  }
   return true;
 }
 
@@ -147,7 +154,7 @@ class Scanner {
   void scan_text(std::string_view text, FileContext& ctx);
   void scan_file(const std::string& path, const dns::Name& origin, int depth,
                  const FileContext* from, std::size_t from_line);
-  void push_top(const std::string& file_name) { include_stack_.push_back(canonical(file_name)); }
+  void push_top(const std::string& file_name) { include_stack_.push_back({file_name, {}}); }
 
  private:
   static std::string canonical(const std::string& path) {
@@ -166,11 +173,11 @@ class Scanner {
     errors_.push_back({file, line, std::move(message)});
   }
 
-  void directive(FileContext& ctx, const ZoneEntry& e);
-  void include(FileContext& ctx, const ZoneEntry& e);
-  void generate(FileContext& ctx, const ZoneEntry& e);
-  void record(FileContext& ctx, const ZoneEntry& e);
-  bool parse_head(const FileContext& ctx, const ZoneEntry& e, std::size_t& i, RecordHead& head);
+  void directive(FileContext& ctx, const LexedEntry& e);
+  void include(FileContext& ctx, const LexedEntry& e);
+  void generate(FileContext& ctx, const LexedEntry& e);
+  void record(FileContext& ctx, const LexedEntry& e);
+  bool parse_head(const FileContext& ctx, const LexedEntry& e, std::size_t& i, RecordHead& head);
   bool finish_record(const FileContext& ctx, const dns::Name& owner, const RecordHead& head,
                      std::span<const dns::TextToken> rdata, std::size_t line, bool emit);
 
@@ -179,7 +186,18 @@ class Scanner {
   std::vector<ZoneFileError>& errors_;
   const std::size_t first_error_;
   bool stopped_ = false;
-  std::vector<std::string> include_stack_;  // canonical paths of the files being read
+  // The files being read. Their canonical paths (for $INCLUDE loops) are
+  // resolved at the first $INCLUDE only: resolving costs a readlink per path
+  // component, which showed with 100,000 one-file zones (issue 16).
+  struct Reading {
+    std::string path;
+    std::string canonical;  // empty until needed
+  };
+  const std::string& canonical_of(Reading& r) {
+    if (r.canonical.empty()) r.canonical = canonical(r.path);
+    return r.canonical;
+  }
+  std::vector<Reading> include_stack_;
   bool dollar_ttl_set_ = false;
   uint32_t dollar_ttl_ = 0;
   bool last_ttl_set_ = false;
@@ -191,7 +209,7 @@ class Scanner {
 
 void Scanner::scan_text(std::string_view text, FileContext& ctx) {
   ZoneLexer lexer(text);
-  ZoneEntry entry;
+  LexedEntry entry;
   entry.tokens.reserve(16);
   std::string lex_error;
   std::size_t lex_line = 0;
@@ -217,21 +235,24 @@ void Scanner::scan_text(std::string_view text, FileContext& ctx) {
 void Scanner::scan_file(const std::string& path, const dns::Name& origin, int depth,
                         const FileContext* from, std::size_t from_line) {
   const std::string where = from ? from->name : path;
-  const std::string key = canonical(path);
-  for (std::size_t k = 0; k < include_stack_.size(); ++k) {
-    if (include_stack_[k] != key) continue;
-    std::string chain;
-    for (std::size_t j = k; j < include_stack_.size(); ++j) chain += include_stack_[j] + " -> ";
-    error(where, from_line, "$INCLUDE loop: '" + path + "' is already being read (" + chain + key + ")");
-    return;
+  std::string key;
+  if (!include_stack_.empty()) {
+    key = canonical(path);
+    for (std::size_t k = 0; k < include_stack_.size(); ++k) {
+      if (canonical_of(include_stack_[k]) != key) continue;
+      std::string chain;
+      for (std::size_t j = k; j < include_stack_.size(); ++j) chain += canonical_of(include_stack_[j]) + " -> ";
+      error(where, from_line, "$INCLUDE loop: '" + path + "' is already being read (" + chain + key + ")");
+      return;
+    }
   }
   BigVector<char> text;
   std::string why;
-  if (!read_whole_file(path, text, why)) {
+  if (!read_whole_file(path, text, why, options_.sources)) {
     error(where, from_line, "cannot read zone file '" + path + "': " + why);
     return;
   }
-  include_stack_.push_back(key);
+  include_stack_.push_back({path, std::move(key)});
   FileContext ctx;
   ctx.name = path;
   ctx.origin = origin;
@@ -240,7 +261,7 @@ void Scanner::scan_file(const std::string& path, const dns::Name& origin, int de
   include_stack_.pop_back();
 }
 
-void Scanner::directive(FileContext& ctx, const ZoneEntry& e) {
+void Scanner::directive(FileContext& ctx, const LexedEntry& e) {
   const std::string_view name = e.tokens[0].text;
   const std::size_t args = e.tokens.size() - 1;
   if (equals_nocase(name, "$ORIGIN")) {
@@ -280,7 +301,7 @@ void Scanner::directive(FileContext& ctx, const ZoneEntry& e) {
   }
 }
 
-void Scanner::include(FileContext& ctx, const ZoneEntry& e) {
+void Scanner::include(FileContext& ctx, const LexedEntry& e) {
   const std::size_t args = e.tokens.size() - 1;
   if (args < 1 || args > 2) {
     error(ctx.name, e.line, args == 0 ? "$INCLUDE needs a file name"
@@ -309,7 +330,7 @@ void Scanner::include(FileContext& ctx, const ZoneEntry& e) {
   scan_file(file.string(), origin, ctx.depth + 1, &ctx, e.line);
 }
 
-bool Scanner::parse_head(const FileContext& ctx, const ZoneEntry& e, std::size_t& i,
+bool Scanner::parse_head(const FileContext& ctx, const LexedEntry& e, std::size_t& i,
                          RecordHead& head) {
   bool have_class = false;
   const auto is_name_of_type_or_class = [](const ZoneToken& t) {
@@ -392,9 +413,9 @@ bool Scanner::finish_record(const FileContext& ctx, const dns::Name& owner,
       ttl = dollar_ttl_;
     } else if (last_ttl_set_) {
       ttl = last_ttl_;
-    } else if (head.type == dns::rrtype::SOA && rdata_.size() >= 4) {
-      const uint8_t* m = rdata_.data() + rdata_.size() - 4;
-      ttl = (uint32_t{m[0]} << 24) | (uint32_t{m[1]} << 16) | (uint32_t{m[2]} << 8) | m[3];
+    } else if (const auto soa =
+                   head.type == dns::rrtype::SOA ? dns::soa_numbers(rdata_) : std::nullopt) {
+      ttl = soa->minimum;
     } else {
       ttl = options_.default_ttl;
     }
@@ -414,7 +435,7 @@ bool Scanner::finish_record(const FileContext& ctx, const dns::Name& owner,
   return true;
 }
 
-void Scanner::record(FileContext& ctx, const ZoneEntry& e) {
+void Scanner::record(FileContext& ctx, const LexedEntry& e) {
   std::size_t i = 0;
   if (e.owner_omitted) {
     const std::string_view first = e.tokens[0].text;
@@ -460,7 +481,7 @@ void Scanner::record(FileContext& ctx, const ZoneEntry& e) {
   finish_record(ctx, ctx.owner, head, rdata_tokens_, e.line, !ctx.owner_bad);
 }
 
-void Scanner::generate(FileContext& ctx, const ZoneEntry& e) {
+void Scanner::generate(FileContext& ctx, const LexedEntry& e) {
   // $GENERATE range lhs [ttl] [class] type rhs
   if (e.tokens.size() < 5) {
     error(ctx.name, e.line, "$GENERATE needs: range lhs [ttl] [class] type rhs");
@@ -508,7 +529,7 @@ void Scanner::generate(FileContext& ctx, const ZoneEntry& e) {
     }
   }
   std::string owner_text, rhs_text, lex_error;
-  ZoneEntry rhs_entry;
+  LexedEntry rhs_entry;
   dns::Name owner;
   for (uint64_t v = range.start; v <= range.stop && !stopped_; v += range.step) {
     const auto value = static_cast<uint32_t>(v);

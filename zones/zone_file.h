@@ -47,11 +47,22 @@ struct ZoneFileError {
   std::string to_string() const;
 };
 
+// One file a zone was read from, as it was when read. A reload compares it
+// with the file on disk (zones/zone_source.h) to skip zones that did not change.
+struct SourceFile {
+  std::string path;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;       // st_mtim in nanoseconds
+  uint64_t inode = 0;         // a file renamed into place is another file
+  uint64_t content_hash = 0;  // zones::content_hash of the octets read
+};
+
 struct ZoneFileOptions {
   dns::Name origin;              // initial $ORIGIN, also the zone apex
   uint32_t default_ttl = 3600;   // used until $TTL or the SOA sets one
   int max_include_depth = 10;
   std::size_t max_errors = 1000;  // scanning stops after this many errors
+  std::vector<SourceFile>* sources = nullptr;  // when set, each file read ($INCLUDEs too) is added
 };
 
 // TTL in seconds or with units (RFC 1035 numbers; BIND's "1w2d3h4m5s",

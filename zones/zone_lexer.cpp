@@ -30,7 +30,7 @@ void ZoneLexer::skip_rest_of_line() {
   }
 }
 
-ZoneLexer::Result ZoneLexer::next(ZoneEntry& entry, std::string& error, std::size_t& error_line) {
+ZoneLexer::Result ZoneLexer::next(LexedEntry& entry, std::string& error, std::size_t& error_line) {
   entry.tokens.clear();
   // Local copies: the buffer is char, which may alias the members, so the
   // compiler would otherwise store and reload them at every octet.

@@ -20,7 +20,7 @@ struct ZoneToken {
   std::size_t line = 0;
 };
 
-struct ZoneEntry {
+struct LexedEntry {
   std::vector<ZoneToken> tokens;
   std::size_t line = 0;         // line of the first token
   bool owner_omitted = false;   // the entry's first line starts with a blank
@@ -35,7 +35,7 @@ class ZoneLexer {
   // Reads the next entry. On kError, `error` and `error_line` say what was
   // wrong; the lexer has skipped to the start of the next line so the caller
   // can go on.
-  Result next(ZoneEntry& entry, std::string& error, std::size_t& error_line);
+  Result next(LexedEntry& entry, std::string& error, std::size_t& error_line);
 
  private:
   void skip_rest_of_line();

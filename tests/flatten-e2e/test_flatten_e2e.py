@@ -371,6 +371,7 @@ class Flattening(unittest.TestCase):
         bad = RELAYS[world.BAD_TLD1]
         combos = [("dnspython", False), ("dnspython", True), ("kdig", False), ("dig", True)]
         asked_bad, logs_missing = [], []
+        upstreams_checked = False
         for i, port in enumerate(INCIDENT_PORTS):
             client, tcp = combos[i % len(combos)]
             with FlatnsServe(port, ["incident.example."]) as serve:   # a new process: cold caches
@@ -378,6 +379,9 @@ class Flattening(unittest.TestCase):
                 reply = clients.ask(client, port, "incident.example.", "A", tcp)
                 time.sleep(0.05)  # the relay's bookkeeping of a late query
                 log = serve.log_text()
+                if bad.received(start) and not upstreams_checked:
+                    self.assert_upstreams_names_bad_server(serve.config)
+                    upstreams_checked = True
             self.assert_flattened(reply, "incident.example.", "A", ["192.0.2.1", "192.0.2.11"],
                                   world.MAX_TTL, start)
             got = bad.received(start)
@@ -396,6 +400,25 @@ class Flattening(unittest.TestCase):
         self.assertGreater(len(asked_bad), 0, "the bad TLD server was never asked in 20 runs")
         self.assertEqual(logs_missing, [], f"runs whose flatns log does not name {world.BAD_TLD1}, "
                                            "which sent bogus data")
+
+    def assert_upstreams_names_bad_server(self, config):
+        """Issue 17: one `flatns ctl upstreams` finds the incident's server: the
+        first record is the bad tld1. server, backed off for bogus data."""
+        p = subprocess.run([FLATNS, "ctl", "-c", config, "upstreams"], capture_output=True, text=True,
+                           timeout=10)
+        print(f"\nflatns ctl upstreams (incident):\n{p.stdout}", file=sys.stderr)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        first = p.stdout.splitlines()[0]
+        self.assertTrue(first.startswith(f"server={world.BAD_TLD1}:53 zone=tld1. state=backed-off "), first)
+        self.assertRegex(first, r" bogus=[1-9]")
+        self.assertIn("bogus data for zone tld1.", first)
+        p = subprocess.run([FLATNS, "ctl", "-c", config, "--json", "upstreams"], capture_output=True,
+                           text=True, timeout=10)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        import json
+        rows = [json.loads(line) for line in p.stdout.splitlines()]
+        self.assertEqual((rows[0]["server"], rows[0]["state"]), (f"{world.BAD_TLD1}:53", "backed-off"))
+        self.assertGreaterEqual(rows[0]["bogus"], 1)
 
     def test_incident_then_both_tld_servers_expired(self):
         """The incident's second act: the other tld1. server serves the expired

@@ -126,12 +126,18 @@ mail 3600 IN A 198.51.100.25
 """
 
 
+def control_socket(workdir, port):
+    """The control socket (`flatns ctl`) of the flatns instance on `port`."""
+    return os.path.join(workdir, f"control-{port}.sock")
+
+
 def flatns_config(workdir, port, zones, **flatten):
     """Writes the zone files of `zones` (customer origins) and a config that
     resolves through the hierarchy; returns the config's path. `flatten`
     overrides or adds flatten.* settings (deadline_ms, failure_ttl_s, ...)."""
     flatten = {"deadline_ms": DEADLINE_MS, "serve_stale": "true", "max_ttl": MAX_TTL, **flatten}
     lines = ["server:", f'  listen: ["127.0.0.1:{port}"]', "  workers: 2",
+             f"  control: {control_socket(workdir, port)}",
              "zones:" if zones else "zones: []"]
     for origin in zones:
         path = os.path.join(workdir, f"customer-{origin.rstrip('.')}.zone")

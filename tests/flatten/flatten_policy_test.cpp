@@ -7,6 +7,7 @@
 #include "dns/message_parser.h"
 #include "dns/rrtype.h"
 #include "flatten/flattener.h"
+#include "zones/answer.h"
 #include "flatten_test_util.h"
 #include "tests/support/temp_file.h"
 #include "zones/zone.h"
@@ -16,7 +17,7 @@ using flatten::AnswerKind;
 using flatten::CachedAnswer;
 using testing::ManualTime;
 using testing::TempFile;
-using zones::FlattenCall;
+using flatten::FlattenCall;
 
 namespace {
 
@@ -39,7 +40,7 @@ struct Policy {
   zones::ZoneSet set;
   ManualTime time;
   std::shared_ptr<flatten::FlattenCache> cache = std::make_shared<flatten::FlattenCache>(64);
-  flatten::Settings settings;
+  flatten::FlattenerSettings settings;
   FlattenCall call;
 
   Policy() {
@@ -64,7 +65,8 @@ struct Policy {
     rb.start(q, 65535);
     flatten::Flattener stage(settings, cache, time);
     call.reset(final);
-    zones::answer_query(set, *set.find(q.qname.view()), q, rb, &stage, &call);
+    flatten::FlattenHook hook(stage, &call);
+    zones::answer_query(set, *set.find(q.qname.view()), q, rb, &hook);
     if (call.outcome == FlattenCall::Outcome::Park) return {};
     out.resize(rb.finish());
     dns::Message m;

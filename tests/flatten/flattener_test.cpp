@@ -8,9 +8,12 @@
 #include <cstdio>
 #include <fstream>
 
+#include "dns/ede.h"
+#include "dns/limits.h"
 #include "dns/message_parser.h"
 #include "dns/rrtype.h"
 #include "flatten/flattener.h"
+#include "zones/answer.h"
 #include "tests/support/temp_file.h"
 #include "zones/zone.h"
 
@@ -27,6 +30,11 @@ const char* kCustomer =
     "@ 600 CNAME www.example.net.\n"
     "dangling 3600 CNAME nowhere.example.net.\n"
     "loop CNAME loop2\nloop2 CNAME loop\n"
+    "a CNAME b\nb CNAME c\nc CNAME b\n"
+    // l0 -> l1 -> ... -> l13 A: one link more than dns::kMaxCnameChain.
+    "l0 CNAME l1\nl1 CNAME l2\nl2 CNAME l3\nl3 CNAME l4\nl4 CNAME l5\nl5 CNAME l6\n"
+    "l6 CNAME l7\nl7 CNAME l8\nl8 CNAME l9\nl9 CNAME l10\nl10 CNAME l11\nl11 CNAME l12\n"
+    "l12 CNAME l13\nl13 A 192.0.2.13\n"
     "ext CNAME www.elsewhere.test.\n";
 
 const char* kTarget =
@@ -46,7 +54,7 @@ struct Setup {
     REQUIRE(b.zone);
     set = zones::ZoneSet({a.zone, b.zone});
   }
-  dns::Message ask(const std::string& name, uint16_t type, const flatten::Settings& settings = {}) {
+  dns::Message ask(const std::string& name, uint16_t type, const flatten::FlattenerSettings& settings = {}) {
     std::vector<uint8_t> query(512);
     dns::QueryOptions o;
     o.id = 9;
@@ -57,7 +65,8 @@ struct Setup {
     dns::ResponseBuilder rb(out);
     rb.start(q, 65535);
     flatten::Flattener stage(settings);
-    zones::answer_query(set, *set.find(q.qname.view()), q, rb, &stage);
+    flatten::FlattenHook hook(stage, nullptr);
+    zones::answer_query(set, *set.find(q.qname.view()), q, rb, &hook);
     out.resize(rb.finish());
     dns::Message m;
     std::string error;
@@ -99,10 +108,10 @@ TEST_CASE("a flattened apex answers the target's addresses under the query name"
 
 TEST_CASE("the TTL is capped by max_ttl and floored by min_ttl") {
   Setup s;
-  flatten::Settings capped;
+  flatten::FlattenerSettings capped;
   capped.max_ttl = 60;
   CHECK(s.ask("example.com.", dns::rrtype::A, capped).answer.at(0).ttl == 60);
-  flatten::Settings floored;
+  flatten::FlattenerSettings floored;
   floored.min_ttl = 1000;
   CHECK(s.ask("example.com.", dns::rrtype::A, floored).answer.at(0).ttl == 1000);
 }
@@ -126,6 +135,25 @@ TEST_CASE("a CNAME loop is SERVFAIL with an EDE that names the loop") {
   CHECK(m.rcode() == dns::rcode::SERVFAIL);
   CHECK(ede_code(m) == 0);
   CHECK(ede_text(m).find("CNAME loop") != std::string::npos);
+}
+
+TEST_CASE("a loop that does not pass the query name again (a -> b -> c -> b) is a loop, not a long chain") {
+  Setup s;
+  auto m = s.ask("a.example.com.", dns::rrtype::A);
+  CHECK(m.rcode() == dns::rcode::SERVFAIL);
+  CHECK(ede_code(m) == dns::ede::Other);
+  CHECK(ede_text(m) == "flattening a.example.com.: CNAME loop through b.example.com.");
+}
+
+TEST_CASE("a chain one link longer than the limit is SERVFAIL naming where it stopped") {
+  Setup s;
+  auto m = s.ask("l0.example.com.", dns::rrtype::A);
+  CHECK(m.rcode() == dns::rcode::SERVFAIL);
+  CHECK(ede_code(m) == dns::ede::Other);
+  CHECK(ede_text(m) == "flattening l0.example.com.: CNAME chain longer than the limit at l12.example.com.");
+  auto shorter = s.ask("l1.example.com.", dns::rrtype::A);
+  CHECK(shorter.rcode() == dns::rcode::NOERROR);
+  CHECK(shorter.answer.size() == 1);
 }
 
 TEST_CASE("a target outside the served zones is SERVFAIL with EDE 22 naming it") {

@@ -87,8 +87,9 @@ inline std::vector<LogicalLine> logical_lines(const std::string& text) {
       } else if (c == ' ' || c == '\t' || c == '\r') {
         flush();
       } else {
-        if (c == '\\' && i + 1 < line.size()) tok += line[i++];
+        // An escape keeps its backslash and the escaped character ("\\#", "\\.").
         tok += c;
+        if (c == '\\' && i + 1 < line.size()) tok += line[++i];
         have_tok = true;
       }
     }

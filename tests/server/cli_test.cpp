@@ -29,11 +29,11 @@ TEST_CASE("flatns --version and --help", "[cli]") {
 
   auto help = run_flatns({"--help"}, dir.file("out"));
   CHECK(help.exit_status == 0);
-  for (const char* command : {"serve", "check-config", "check-zone", "resolve"}) {
+  for (const char* command : {"serve", "check-config", "check-zone", "resolve", "ctl"}) {
     CHECK(contains(help.output, std::string("  ") + command + " "));
   }
 
-  for (const char* command : {"serve", "check-config", "check-zone", "resolve"}) {
+  for (const char* command : {"serve", "check-config", "check-zone", "resolve", "ctl"}) {
     auto sub = run_flatns({command, "--help"}, dir.file("out"));
     CHECK(sub.exit_status == 0);
     CHECK(contains(sub.output, std::string("Usage: flatns ") + command));

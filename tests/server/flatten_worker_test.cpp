@@ -98,7 +98,7 @@ struct FlatteningWorker {
       : port(p) {
     upstream.delay_ms = upstream_delay_ms;
     auto state = example_com_state(dir, 3600, "@ IN CNAME edge.cdn.test.\n");
-    state->flatten = std::make_shared<flatten::Flattener>(flatten::Settings{}, cache);
+    state->flatten = std::make_shared<flatten::Flattener>(flatten::FlattenerSettings{}, cache);
     state->flatten_deadline_ms = deadline_ms;
     state->rrl = rrl;
     flatten::ServiceSettings settings;

@@ -169,7 +169,7 @@ TEST_CASE("a worker allocates nothing per cached flattened answer", "[worker]") 
   entry.validated_ms = flatten::system_time().now_ms();
   cache->store(entry);
   auto state = example_com_state(dir, 300, "@ IN CNAME edge.cdn.test.\n");
-  state->flatten = std::make_shared<flatten::Flattener>(flatten::Settings{}, cache);
+  state->flatten = std::make_shared<flatten::Flattener>(flatten::FlattenerSettings{}, cache);
   flatten::FlattenService service(flatten::ServiceSettings{}, cache);  // not started: never asked
   Worker worker(0, state, &service, 16);
   std::string error;

@@ -25,6 +25,7 @@ import time
 
 import dns.flags
 import dns.message
+import dns.name
 import dns.query
 import dns.rcode
 import dns.rdatatype
@@ -184,10 +185,62 @@ def check_unbound(port):
     return failures
 
 
-def check_delv(port, anchor_conf):
+CO = 0x4000  # EDNS header flag "compact answers OK" (RFC 9824 §4)
+
+
+def nsec_types(r, owner):
+    """The types in the bitmap of the NSEC at `owner` in authority, or None."""
+    for rrset in r.authority:
+        if rrset.rdtype == dns.rdatatype.NSEC and rrset.name == dns.name.from_text(owner):
+            # dnspython before 2.5 writes NXNAME (128) as TYPE128
+            return {"NXNAME" if t == "TYPE128" else t for t in rrset[0].to_text().split()[1:]}
+    return None
+
+
+def check_direct(port):
+    """RFC 9824 details asked of flatns itself: NXNAME queries, the CO flag,
+    and the bitmap at a flattened name (A/AAAA as the target has them,
+    whatever the type asked)."""
+    failures = []
+
+    def expect(ok, line):
+        print(("ok   " if ok else "FAIL ") + line)
+        if not ok:
+            failures.append(line)
+
+    def direct(name, qtype, compact_ok=False):
+        q = dns.message.make_query(name, qtype, want_dnssec=True, payload=1232)
+        if compact_ok:
+            q.ednsflags |= CO
+        return dns.query.udp(q, "127.0.0.1", port=port, timeout=5)
+
+    r = direct("signed.test.", 128)
+    expect(r.rcode() == dns.rcode.FORMERR, f"NXNAME query: {dns.rcode.to_text(r.rcode())} (want FORMERR)")
+    r = direct("nope.signed.test.", "A")
+    types = nsec_types(r, "nope.signed.test.")
+    expect(r.rcode() == dns.rcode.NOERROR and types == {"RRSIG", "NSEC", "NXNAME"},
+           f"compact NXDOMAIN without CO: {dns.rcode.to_text(r.rcode())} NSEC types {types}")
+    r = direct("nope.signed.test.", "A", compact_ok=True)
+    types = nsec_types(r, "nope.signed.test.")
+    expect(r.rcode() == dns.rcode.NXDOMAIN and types == {"RRSIG", "NSEC", "NXNAME"},
+           f"compact NXDOMAIN with CO: {dns.rcode.to_text(r.rcode())} NSEC types {types}")
+    for qtype in ("AAAA", "MX", "TXT", "CNAME"):
+        r = direct("four.signed.test.", qtype)
+        types = nsec_types(r, "four.signed.test.")
+        expect(types == {"A", "RRSIG", "NSEC"},
+               f"flattened four.signed.test. (target A only) {qtype} NODATA: NSEC types {types} (want A RRSIG NSEC)")
+    for qtype in ("CNAME", "SRV"):
+        r = direct("signed.test.", qtype)
+        types = nsec_types(r, "signed.test.")
+        expect(types is not None and {"A", "AAAA"} <= types,
+               f"flattened apex (target A and AAAA) {qtype} NODATA: NSEC types {types}")
+    return failures
+
+
+def check_delv(port, anchor_conf, root="signed.test"):
     failures = []
     for name, qtype, want in CASES:
-        res = subprocess.run(["delv", "-a", anchor_conf, "+root=signed.test", "@127.0.0.1", "-p", str(port),
+        res = subprocess.run(["delv", "-a", anchor_conf, f"+root={root}", "@127.0.0.1", "-p", str(port),
                               name, qtype], capture_output=True, text=True, timeout=30)
         out = res.stdout + res.stderr
         ok = "fully validated" in out
@@ -229,6 +282,7 @@ def main():
         procs.append(start_unbound(work, "unbound", unbound_port, flatns_port, anchor))
         failures += check_unbound(unbound_port)
         failures += check_delv(flatns_port, anchor_conf)
+        failures += check_direct(flatns_port)
 
         # A signer with other keys: the DS does not match, Unbound must SERVFAIL.
         os.makedirs(os.path.join(work, "wrong"), exist_ok=True)

@@ -125,6 +125,12 @@ class FakeNetwork final : public resolver::Transport, public resolver::Clock {
       fn();
     }
   }
+  // The virtual time of the next event, or nullopt when nothing is scheduled
+  // (lets a driver run one moment at a time, as the replay harness does).
+  [[nodiscard]] std::optional<uint64_t> next_event_ms() const {
+    if (events_.empty()) return std::nullopt;
+    return events_.begin()->first.first;
+  }
   void advance(uint64_t ms) { now_ += ms; }
   void set_wall(int64_t seconds) { wall_base_ = seconds - static_cast<int64_t>(now_ / 1000); }
 

@@ -90,7 +90,8 @@ inline ParsedResponse read_response(std::span<const uint8_t> msg) {
 // Answers one query from a zone set, as the server's query path does, and
 // reads the response back.
 inline ParsedResponse ask_zone_set(const zones::ZoneSet& set, const std::string& name,
-                                   uint16_t type, bool dnssec_ok = false, bool edns = true) {
+                                   uint16_t type, bool dnssec_ok = false, bool edns = true,
+                                   zones::AnswerHook* hook = nullptr) {
   auto query = make_query(name, type, edns, dnssec_ok);
   dns::Query q;
   REQUIRE(dns::parse_query(query, q) == dns::QueryStatus::Ok);
@@ -99,7 +100,7 @@ inline ParsedResponse ask_zone_set(const zones::ZoneSet& set, const std::string&
   rb.start(q, 65535);
   const zones::Zone* z = set.find(q.qname.view());
   REQUIRE(z);
-  zones::answer_query(set, *z, q, rb);
+  zones::answer_query(set, *z, q, rb, hook);
   out.resize(rb.finish());
   auto r = read_response(out);
   REQUIRE(r.ok);

@@ -1,0 +1,71 @@
+// Configuration of zone transfers: TSIG `keys:` (RFC 8945) and, per zone,
+// `allow_transfer`, `notify` and `primaries` (DESIGN.md "Configuration").
+// Parsed here rather than in config.cpp so that transfer settings grow in
+// their own file; config.cpp hands the YAML nodes over.
+//
+//   keys:
+//     - name: xfr                       # a domain name
+//       algorithm: hmac-sha256          # (default) hmac-sha384, hmac-sha512, hmac-sha1
+//       secret: "base64..."             # never logged or printed
+//   zones:
+//     - name: example.com
+//       allow_transfer: [{address: 127.0.0.0/8, key: xfr}, {address: 192.0.2.7, expand: true}]
+//       notify: [{address: "127.0.0.2:53", key: xfr}]
+//       primaries: [{address: "127.0.0.1:53", key: xfr}]
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dns/name.h"
+#include "dns/tsig.h"
+#include "server/listener_address.h"
+#include "transfer/acl.h"
+
+namespace YAML {
+class Node;
+}
+
+namespace flatns::server {
+
+// A server flatns talks to about a zone: a secondary to NOTIFY, a primary
+// to transfer from.
+struct TransferPeer {
+  SocketAddress address;         // port 53 unless written
+  std::optional<dns::Name> key;  // TSIG key to sign with
+};
+
+// A key named in the config, where it is named (checked against `keys:`).
+struct KeyReference {
+  dns::Name name;
+  std::string path;  // "zones[0].notify[1].key"
+  std::size_t line = 0;
+};
+
+struct ZoneTransferConfig {
+  std::vector<transfer::AclEntry> allow_transfer;
+  std::vector<TransferPeer> notify;
+  std::vector<TransferPeer> primaries;
+  std::vector<KeyReference> key_references;
+};
+
+// Reports one problem: line, key path, message.
+using ConfigProblem = std::function<void(std::size_t line, const std::string& key, std::string message)>;
+
+void parse_tsig_keys(const YAML::Node& node, const std::string& path, std::size_t line, const ConfigProblem& problem,
+                     std::vector<dns::TsigKey>& out);
+void parse_allow_transfer(const YAML::Node& node, const std::string& path, std::size_t line,
+                          const ConfigProblem& problem, std::vector<transfer::AclEntry>& out,
+                          std::vector<KeyReference>& references);
+void parse_transfer_peers(const YAML::Node& node, const std::string& path, std::size_t line,
+                          const ConfigProblem& problem, std::vector<TransferPeer>& out,
+                          std::vector<KeyReference>& references);
+
+// Every key a zone names must be defined under `keys:`.
+void check_transfer_keys(const std::vector<dns::TsigKey>& keys, const std::vector<KeyReference>& references,
+                         const ConfigProblem& problem);
+
+}  // namespace flatns::server

@@ -1,0 +1,94 @@
+// dnstap (https://dnstap.info), the query log NSD, Knot, Unbound and BIND
+// write: each query and response as an AUTH_QUERY / AUTH_RESPONSE protobuf
+// message in a Frame Streams file or socket (libfstrm, content type
+// "protobuf:dnstap.Dnstap"; the schema is server/dnstap/dnstap.proto, its C
+// code generated at build time by protoc-c).
+//
+// Off the packet path: a worker copies the message into its own bounded
+// single-producer ring (no lock, no allocation, no system call); when the
+// ring is full the entry is dropped and counted, and the answer is never
+// delayed. One writer thread empties the rings, encodes the protobuf and
+// hands the frame to libfstrm's I/O thread (fstrm_iothr), which writes the
+// file or the socket and reconnects to a collector that went away; when its
+// queue is full the frame is dropped and counted too.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "server/config_ops.h"
+#include "server/query_stats.h"
+
+struct fstrm_iothr;
+struct fstrm_iothr_queue;
+
+namespace flatns::server {
+
+struct DnstapCounters {
+  uint64_t written = 0;  // frames handed to the writer
+  uint64_t dropped = 0;  // ring full, fstrm queue full, or a message larger than kMaxMessage
+};
+
+class DnstapLog {
+ public:
+  // Messages longer than this are not logged (counted as dropped).
+  static constexpr std::size_t kMaxMessage = 4096;
+
+  DnstapLog(const DnstapSettings& settings, unsigned workers, std::string identity, std::string version);
+  ~DnstapLog();
+  DnstapLog(const DnstapLog&) = delete;
+  DnstapLog& operator=(const DnstapLog&) = delete;
+
+  // Opens the file (truncating it) or prepares the socket, starts the threads.
+  [[nodiscard]] bool start(std::string& error);
+  // Writes what is queued, then closes the file or socket.
+  void stop();
+
+  // Worker `worker` only: logs one query and its response (empty: none).
+  void log_exchange(unsigned worker, bool tcp, const sockaddr* peer, std::span<const uint8_t> query,
+                    std::span<const uint8_t> response);
+
+  [[nodiscard]] DnstapCounters counters() const;
+
+ private:
+  struct Record {
+    uint8_t type = 0;  // dnstap Message.Type: AUTH_QUERY 1, AUTH_RESPONSE 2
+    bool tcp = false;
+    uint8_t family = 0;  // 0 unknown, AF_INET, AF_INET6
+    uint16_t port = 0;
+    uint8_t address[16] = {};
+    uint64_t sec = 0;
+    uint32_t nsec = 0;
+    uint16_t length = 0;
+    uint8_t message[kMaxMessage];
+  };
+  class Ring;
+  struct alignas(64) WorkerSide {
+    std::unique_ptr<Ring> ring;
+    Counter dropped;
+  };
+
+  void push(unsigned worker, uint8_t type, bool tcp, const sockaddr* peer, const timespec& now,
+            std::span<const uint8_t> message);
+  void run();
+  bool write(const Record& record);
+
+  DnstapSettings settings_;
+  std::string identity_, version_;
+  std::vector<std::unique_ptr<WorkerSide>> workers_;
+  fstrm_iothr* iothr_ = nullptr;
+  fstrm_iothr_queue* queue_ = nullptr;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> written_{0}, writer_dropped_{0};
+};
+
+}  // namespace flatns::server

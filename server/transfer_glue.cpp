@@ -1,0 +1,122 @@
+#include "server/transfer_glue.h"
+
+#include <netinet/in.h>
+
+#include <cstring>
+#include <ctime>
+
+#include "server/log.h"
+#include "server/transfer_secondary.h"
+#include "transfer/notify.h"
+
+namespace flatns::server {
+namespace {
+
+transfer::TransferAnswer answer(const zones::ZoneSet& zones, const transfer::TransferPolicy& policy,
+                                std::span<const uint8_t> query, const sockaddr* client, bool tcp,
+                                std::span<uint8_t> out) {
+  const std::string client_text = client ? SocketAddress::from_sockaddr(client).to_string() : "?";
+  transfer::TransferRequest request;
+  request.query = query;
+  request.client = client;
+  request.client_text = client_text;
+  request.tcp = tcp;
+  request.now = static_cast<uint64_t>(std::time(nullptr));
+  transfer::TransferAnswer a = transfer::answer_transfer(zones, policy, request, out);
+  switch (a.log_level) {
+    case transfer::TransferAnswer::LogLevel::Info: log_info("transfer: " + a.log); break;
+    case transfer::TransferAnswer::LogLevel::Warn: log_warn("transfer: " + a.log); break;
+    case transfer::TransferAnswer::LogLevel::None: break;
+  }
+  return a;
+}
+
+}  // namespace
+
+std::shared_ptr<const transfer::TransferPolicy> make_transfer_policy(const Config& config, const zones::ZoneSet& zones,
+                                                                     const std::vector<dns::Name>& expired) {
+  auto policy = std::make_shared<transfer::TransferPolicy>();
+  for (const auto& origin : expired) {
+    if (const auto zone = zones.find_exact(origin)) policy->expired.push_back(zone.get());
+  }
+  policy->keys = config.keys;
+  for (const auto& zone : config.zones) {
+    transfer::ZoneTransferPolicy z{zone.config.origin, zone.transfer.allow_transfer, {}};
+    for (const auto& primary : zone.transfer.primaries) {
+      transfer::AclEntry from;  // the primary's address alone, any port
+      from.prefix.family = primary.address.family();
+      if (from.prefix.family == AF_INET) {
+        const auto* sin = reinterpret_cast<const sockaddr_in*>(primary.address.sockaddr_ptr());
+        std::memcpy(from.prefix.bytes.data(), &sin->sin_addr, 4);
+        from.prefix.length = 32;
+      } else {
+        const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(primary.address.sockaddr_ptr());
+        std::memcpy(from.prefix.bytes.data(), &sin6->sin6_addr, 16);
+        from.prefix.length = 128;
+      }
+      from.key = primary.key;
+      z.notify_from.push_back(std::move(from));
+    }
+    policy->zones.push_back(std::move(z));
+  }
+  return policy;
+}
+
+std::size_t answer_transfer_udp(const zones::ZoneSet& zones, const transfer::TransferPolicy& policy,
+                                std::span<const uint8_t> query, const sockaddr* client, std::span<uint8_t> out) {
+  return answer(zones, policy, query, client, false, out).length;
+}
+
+std::size_t answer_transfer_tcp(const zones::ZoneSet& zones, const transfer::TransferPolicy& policy,
+                                std::span<const uint8_t> query, const sockaddr* client, std::span<uint8_t> out,
+                                std::unique_ptr<transfer::TransferStream>& stream) {
+  transfer::TransferAnswer a = answer(zones, policy, query, client, true, out);
+  stream = std::move(a.stream);
+  return stream ? 0 : a.length;
+}
+
+std::size_t answer_signed_query(const zones::ZoneSet& zones, const transfer::TransferPolicy& policy,
+                                std::span<const uint8_t> query, std::span<uint8_t> out, const QueryContext& ctx) {
+  const uint64_t now = static_cast<uint64_t>(std::time(nullptr));
+  const dns::TsigRequestCheck check = dns::verify_tsig_request(query, policy.keys, now);
+  std::size_t n = 0;
+  if (check.status == dns::TsigStatus::Ok) {
+    QueryContext inner = ctx;
+    inner.transfer = nullptr;  // answered as an unsigned query, then signed here
+    n = answer_query(zones, query, out, inner);
+    if (n == 0) return 0;
+  } else {
+    dns::Query q;
+    if (dns::parse_query(query, q) == dns::QueryStatus::Drop) return 0;
+    dns::ResponseBuilder rb(out);
+    rb.start(q, 512);
+    rb.set_rcode(check.status == dns::TsigStatus::FormErr ? dns::rcode::FORMERR : dns::kRcodeNotAuth);
+    n = rb.finish();
+    const std::string client = ctx.client ? SocketAddress::from_sockaddr(ctx.client).to_string() : "a TCP client";
+    log_warn("signed query from " + client + " refused: " + std::string(dns::tsig_status_text(check.status)) +
+             (check.status == dns::TsigStatus::FormErr ? "" : " (key " + dns::name_to_text(check.record.key_name) + ")"));
+  }
+  return transfer::finish_signed_response(out, n, check, now);
+}
+
+std::size_t answer_notify_udp(const transfer::TransferPolicy& policy, NotifyTarget* target,
+                              std::span<const uint8_t> query, const sockaddr* client, std::span<uint8_t> out) {
+  const std::string client_text = client ? SocketAddress::from_sockaddr(client).to_string() : "?";
+  transfer::TransferRequest request;
+  request.query = query;
+  request.client = client;
+  request.client_text = client_text;
+  request.now = static_cast<uint64_t>(std::time(nullptr));
+  transfer::NotifyAnswer a = transfer::answer_notify(policy, request, out);
+  if (!a.log.empty()) {
+    if (a.warn) {
+      log_warn(a.log);
+    } else {
+      log_info(a.log);
+    }
+  }
+  if (a.accepted && target) target->notified(a.zone);
+  return a.length;
+}
+
+}  // namespace flatns::server

@@ -1,0 +1,49 @@
+// Where the daemon meets transfer/: the transfer policy built from the
+// config (TSIG keys and each zone's allow_transfer), and AXFR/IXFR queries
+// handed over by the UDP and TCP listeners, with a log line for each.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "server/config.h"
+#include "server/responder.h"
+#include "transfer/outgoing.h"
+#include "zones/zone_set.h"
+
+namespace flatns::server {
+
+// `expired`: secondary zones past their expire time (answered SERVFAIL).
+[[nodiscard]] std::shared_ptr<const transfer::TransferPolicy> make_transfer_policy(
+    const Config& config, const zones::ZoneSet& zones, const std::vector<dns::Name>& expired);
+
+// An AXFR/IXFR query over UDP: the single response written to `out`.
+[[nodiscard]] std::size_t answer_transfer_udp(const zones::ZoneSet& zones, const transfer::TransferPolicy& policy,
+                                              std::span<const uint8_t> query, const sockaddr* client,
+                                              std::span<uint8_t> out);
+
+// An AXFR/IXFR query over TCP: a single response written to `out` (its
+// length returned) or, for a transfer, `stream` set and 0 returned.
+[[nodiscard]] std::size_t answer_transfer_tcp(const zones::ZoneSet& zones, const transfer::TransferPolicy& policy,
+                                              std::span<const uint8_t> query, const sockaddr* client,
+                                              std::span<uint8_t> out,
+                                              std::unique_ptr<transfer::TransferStream>& stream);
+
+class NotifyTarget;
+
+// A query with a TSIG record (RFC 8945): answered as usual and signed when
+// the signature verifies; NOTAUTH with the TSIG error when it does not.
+[[nodiscard]] std::size_t answer_signed_query(const zones::ZoneSet& zones, const transfer::TransferPolicy& policy,
+                                              std::span<const uint8_t> query, std::span<uint8_t> out,
+                                              const QueryContext& ctx);
+
+// A NOTIFY (RFC 1996), over UDP or TCP: answered, and when it comes from one of the
+// zone's primaries handed to `target` (the secondary service).
+[[nodiscard]] std::size_t answer_notify_udp(const transfer::TransferPolicy& policy, NotifyTarget* target,
+                                            std::span<const uint8_t> query, const sockaddr* client,
+                                            std::span<uint8_t> out);
+
+}  // namespace flatns::server

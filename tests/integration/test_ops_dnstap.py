@@ -1,0 +1,103 @@
+"""dnstap (issue 17): `dnstap-ldns -r FILE` reads the log of a known batch
+of queries and shows each query (AUTH_QUERY) and response (AUTH_RESPONSE);
+with a dnstap socket whose reader never reads, entries are dropped and
+counted and answers are not slowed. Exit 77 (skipped) without dnstap-ldns.
+
+Usage: test_ops_dnstap.py --flatns BIN --corpus DIR --examples DIR
+"""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+
+import harness
+from ops_server import ORIGIN, OpsServer
+
+ARGS = None
+
+
+class Dnstap(unittest.TestCase):
+    def test_dnstap_ldns_reads_a_known_batch(self):
+        with tempfile.TemporaryDirectory(prefix="flatns-it-dnstap-") as tmp:
+            log = os.path.join(tmp, "dnstap.fstrm")
+            server = OpsServer(ARGS.flatns, tmp, dnstap=f"{{file: {log}}}")
+            with server:
+                names = [f"q{i}.{ORIGIN}" for i in range(5)]
+                for name in names:
+                    server.query(name, "A")                    # NXDOMAIN over UDP
+                server.query(f"www.{ORIGIN}", "AAAA", tcp=True)
+                server_port = server.port
+                server.proc.send_signal(15)
+                self.assertEqual(server.proc.wait(timeout=10), 0)
+            quiet = subprocess.run(["dnstap-ldns", "-r", log], capture_output=True, text=True, timeout=30)
+            self.assertEqual(quiet.returncode, 0, quiet.stderr)
+            yaml = subprocess.run(["dnstap-ldns", "-y", "-r", log], capture_output=True, text=True, timeout=30)
+            self.assertEqual(yaml.returncode, 0, yaml.stderr)
+        lines = quiet.stdout.splitlines()
+        print("\n" + "\n".join(lines[-4:]), file=sys.stderr)
+        # The readiness probes of the harness (SOA over UDP and TCP) come first.
+        batch = [l for l in lines if "SOA" not in l]
+        self.assertEqual(len(batch), 12, quiet.stdout)
+        for name in names:
+            self.assertEqual(len([l for l in batch if f'"{name}." IN A' in l]), 2, quiet.stdout)
+            self.assertEqual(len([l for l in batch if l.split()[2] == "AQ" and f'"{name}." IN A' in l]), 1)
+            self.assertEqual(len([l for l in batch if l.split()[2] == "AR" and f'"{name}." IN A' in l]), 1)
+        tcp = [l for l in batch if f'"www.{ORIGIN}." IN AAAA' in l]
+        self.assertEqual([l.split()[2] for l in tcp], ["AQ", "AR"], quiet.stdout)
+        self.assertTrue(all(" TCP " in l for l in tcp), tcp)
+        self.assertTrue(all("127.0.0.1" in l for l in batch), batch)
+        # The whole messages are there: the responses' rcodes and the query address.
+        self.assertEqual(len(re.findall(r"type: AUTH_RESPONSE", yaml.stdout)), 8, yaml.stdout[-2000:])
+        self.assertEqual(len(re.findall(r"opcode: QUERY, rcode: NXDOMAIN", yaml.stdout)), 5)
+        self.assertIn("query_address: \"127.0.0.1\"", yaml.stdout)
+
+    def test_a_full_socket_drops_entries_without_slowing_answers(self):
+        with tempfile.TemporaryDirectory(prefix="flatns-it-dnstap-") as tmp:
+            path = os.path.join(tmp, "collector.sock")
+            collector = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            collector.bind(path)
+            collector.listen(1)  # accepts (the kernel does), never reads
+            try:
+                server = OpsServer(ARGS.flatns, tmp, metrics=True,
+                                   dnstap=f"{{socket: {path}, queue: 16}}")
+                with server:
+                    flood = os.path.join(tmp, "names.txt")
+                    with open(flood, "w") as f:
+                        f.write(f"www.{ORIGIN} A\n" * 100)
+                    perf = subprocess.run(["dnsperf", "-s", harness.HOST, "-p", str(server.port), "-d", flood,
+                                           "-l", "3", "-Q", "4000", "-c", "2", "-t", "2"],
+                                          capture_output=True, text=True, timeout=30)
+                    start = time.monotonic()
+                    reply = server.query(f"www.{ORIGIN}", "A")
+                    elapsed = time.monotonic() - start
+                    with urllib.request.urlopen(f"http://{harness.HOST}:{server.metrics_port}/metrics",
+                                                timeout=5) as r:
+                        text = r.read().decode()
+            finally:
+                collector.close()
+        lost = int(re.search(r"Queries lost:\s+(\d+)", perf.stdout).group(1))
+        completed = int(re.search(r"Queries completed:\s+(\d+)", perf.stdout).group(1))
+        dropped = float(re.search(r"^flatns_dnstap_dropped_total (\S+)$", text, re.M).group(1))
+        print(f"\nfull dnstap socket: {completed} answered, {lost} lost, {dropped:.0f} dnstap entries dropped",
+              file=sys.stderr)
+        self.assertEqual(reply.rcode(), 0)
+        self.assertLess(elapsed, 1.0)
+        self.assertEqual(lost, 0, perf.stdout)
+        self.assertGreater(dropped, 0)
+
+
+if __name__ == "__main__":
+    ARGS, argv = harness.parse_args()
+    for tool in ("dnstap-ldns", "dnsperf"):
+        if not shutil.which(tool):
+            print(f"SKIP: {tool} is not installed (Debian: dnstap-ldns, dnsperf)", file=sys.stderr)
+            sys.exit(77)
+    harness.die_after(150)
+    unittest.main(argv=argv, verbosity=2)

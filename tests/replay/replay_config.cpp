@@ -1,0 +1,153 @@
+// Unbound options of the scenarios, mapped to our resolver settings or
+// classified (see replay_config.h).
+#include "tests/replay/replay_config.h"
+
+#include <ctime>
+#include <map>
+#include <set>
+
+namespace flatns::replay {
+
+namespace {
+
+// Options that cannot change what the harness compares (rcode, AD, the
+// answer section, EDE), with the reason.
+const std::map<std::string, const char*>& ignored_options() {
+  static const std::map<std::string, const char*> m = {
+      {"target-fetch-policy", "only which NS addresses are fetched ahead; the answer is the same"},
+      {"fake-sha1", "Unbound's test switch that skips SHA-1/DSA crypto; we verify it (accept_dsa)"},
+      {"trust-anchor-signaling", "RFC 8145 key-tag queries upstream; answers unchanged"},
+      {"minimal-responses", "shapes authority/additional, which the harness does not compare"},
+      {"iter-scrub-promiscuous", "shapes authority/additional, which the harness does not compare"},
+      {"rrset-roundrobin", "record order; answers are compared as sets"},
+      {"access-control", "client access rules; the harness has no client"},
+      {"log-servfail", "logging"},
+      {"log-queries", "logging"},
+      {"log-replies", "logging"},
+      {"verbosity", "logging"},
+      {"val-log-level", "logging"},
+      {"stub-prime", "we never prime a stub; the root stub is our root hints"},
+      {"directory", "file locations"},
+      {"chroot", "file locations"},
+      {"use-syslog", "logging"},
+      {"num-threads", "one loop here"},
+      {"ede", "compared when the scenario sets it: EDE codes are then checked"},
+  };
+  return m;
+}
+
+// Options whose value equals what our resolver does anyway.
+bool value_is_our_behaviour(const std::string& key, const std::string& v) {
+  static const std::map<std::string, std::string> same = {
+      {"harden-referral-path", "no"},      {"harden-glue", "yes"},
+      {"harden-unverified-glue", "no"},    {"harden-dnssec-stripped", "yes"},
+      {"harden-algo-downgrade", "no"},     {"harden-unknown-additional", "no"},
+      {"do-not-query-localhost", "no"},    {"prefetch", "no"},
+      {"serve-expired", "no"},             {"aggressive-nsec", "no"},
+      {"tcp-upstream", "no"},              {"do-ip4", "yes"},
+      {"do-ip6", "yes"},
+      {"qname-minimisation-strict", "no"}, {"prefetch-key", "no"},
+  };
+  auto it = same.find(key);
+  return it != same.end() && it->second == v;
+}
+
+bool parse_date(const std::string& text, int64_t& out) {
+  if (text.size() != 14) return false;
+  std::tm tm{};
+  try {
+    tm.tm_year = std::stoi(text.substr(0, 4)) - 1900;
+    tm.tm_mon = std::stoi(text.substr(4, 2)) - 1;
+    tm.tm_mday = std::stoi(text.substr(6, 2));
+    tm.tm_hour = std::stoi(text.substr(8, 2));
+    tm.tm_min = std::stoi(text.substr(10, 2));
+    tm.tm_sec = std::stoi(text.substr(12, 2));
+  } catch (const std::exception&) {
+    return false;
+  }
+  out = static_cast<int64_t>(timegm(&tm));
+  return true;
+}
+
+bool parse_addr(const std::string& text, resolver::ServerAddress& a) {
+  std::string t = text;
+  if (auto at = t.find('@'); at != std::string::npos) {
+    const std::string port = t.substr(at + 1);
+    t = t.substr(0, at);
+    t = t.find(':') != std::string::npos ? "[" + t + "]:" + port : t + ":" + port;
+  }
+  std::string error;
+  return resolver::ServerAddress::parse(t, 53, a, error);
+}
+
+}  // namespace
+
+bool map_config(const Scenario& s, ReplayConfig& out, std::string& skip) {
+  out = ReplayConfig{};
+  out.settings.qname_minimisation = true;  // Unbound's default too
+  // Unbound validates DSA (its default build); the scenarios are DSA-signed.
+  out.settings.accept_dsa = true;
+  // Zones of stub-zone / forward-zone blocks, by (section, block).
+  std::map<std::pair<std::string, int>, std::string> zone_of;
+  for (const auto& o : s.config) {
+    if (o.key == "name") zone_of[{o.section, o.block}] = o.value;
+  }
+  auto unsupported = [&](const ConfigOption& o) {
+    skip = (o.section == "server" ? "" : o.section + " ") + o.key + ": " + o.value;
+    return false;
+  };
+  for (const auto& o : s.config) {
+    const std::string& k = o.key;
+    if (o.section == "server") {
+      if (k == "trust-anchor") {
+        out.settings.trust_anchors_text += o.value + "\n";
+      } else if (k == "val-override-date") {
+        int64_t t = 0;
+        if (!parse_date(o.value, t)) return unsupported(o);  // "-1": no signature times
+        out.wall_seconds = t;
+      } else if (k == "qname-minimisation") {
+        out.settings.qname_minimisation = o.value == "yes";
+      } else if (k == "module-config") {
+        if (o.value == "iterator") {
+          out.settings.validate = false;
+        } else if (o.value != "validator iterator") {
+          return unsupported(o);
+        }
+      } else if (k == "ede") {
+        out.ede = o.value == "yes";
+      } else if (ignored_options().count(k) == 0 && !value_is_our_behaviour(k, o.value)) {
+        return unsupported(o);
+      }
+      continue;
+    }
+    const std::string zone = zone_of[{o.section, o.block}];
+    if (o.section == "stub-zone" || o.section == "forward-zone") {
+      if (k == "name") {
+        if (o.value != "." && o.value != "") return unsupported(o);
+        continue;
+      }
+      resolver::ServerAddress a;
+      if (o.section == "stub-zone" && k == "stub-addr" && parse_addr(o.value, a)) {
+        out.settings.root_hints.push_back(a);
+      } else if (o.section == "forward-zone" && k == "forward-addr" && parse_addr(o.value, a)) {
+        out.settings.mode = resolver::ResolverMode::Forward;
+        out.settings.forwarders.push_back(a);
+      } else if (k == "stub-prime") {
+      } else if ((k == "forward-first" || k == "stub-first") && o.value == "no") {
+      } else {
+        return unsupported(o);
+      }
+      continue;
+    }
+    return unsupported(o);
+  }
+  // Unbound has no built-in anchor: without trust-anchor nothing is validated.
+  if (out.settings.trust_anchors_text.empty()) out.settings.validate = false;
+  if (!s.unsupported.empty()) {
+    skip = s.unsupported.front();
+    return false;
+  }
+  return true;
+}
+
+}  // namespace flatns::replay

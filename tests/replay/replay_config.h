@@ -1,0 +1,27 @@
+// The config block of a testbound scenario mapped onto ResolverSettings.
+// Each Unbound option is either mapped (trust-anchor, val-override-date,
+// qname-minimisation, module-config, stub-zone and forward-zone for the
+// root), ignored because it cannot change what the harness compares (listed
+// with the reason in replay_config.cpp), or unsupported: the scenario is then
+// skipped with the option named.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "resolver-client/resolver_settings.h"
+#include "tests/replay/rpl_scenario.h"
+
+namespace flatns::replay {
+
+struct ReplayConfig {
+  resolver::ResolverSettings settings;
+  std::optional<int64_t> wall_seconds;  // val-override-date
+  bool ede = false;                     // `ede: yes`: answers carry EDE codes to compare
+};
+
+// False with `skip` naming the first unsupported option ("serve-expired: yes").
+[[nodiscard]] bool map_config(const Scenario& s, ReplayConfig& out, std::string& skip);
+
+}  // namespace flatns::replay

@@ -1,0 +1,515 @@
+// The replay driver (see replay_run.h).
+#include "tests/replay/replay_run.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <memory>
+#include <sstream>
+#include <unordered_map>
+
+#include "dns/rdata.h"
+#include "dns/rrtype.h"
+#include "resolver-client/resolver.h"
+#include "tests/replay/replay_config.h"
+#include "tests/support/fake_network.h"
+
+namespace flatns::replay {
+
+namespace {
+
+using resolver::Protocol;
+using resolver::QueryHandle;
+using resolver::ReplyCallback;
+using resolver::UpstreamQuery;
+using resolver::UpstreamReply;
+
+constexpr uint32_t kDeadlineMs = 20000;  // per STEP QUERY; testbound has none
+constexpr uint32_t kLatencyMs = 0;  // testbound answers at once, its clock stands still
+constexpr int kMaxRounds = 20000;
+
+const char* rcode_name(uint16_t rc) {
+  static const char* names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMPL", "REFUSED"};
+  return rc < 6 ? names[rc] : "RCODE?";
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// A record as compared: "owner TYPE rdata" (+ TTL), names without case.
+std::string record_key(const dns::ResourceRecord& rr, bool with_ttl) {
+  std::string s = lower(rr.owner.to_text()) + " " + dns::type_to_text(rr.type) + " " +
+                  lower(dns::rdata_to_text(rr.type, rr.rdata));
+  if (with_ttl) s += " ttl=" + std::to_string(rr.ttl);
+  return s;
+}
+
+std::vector<std::string> answer_keys(const std::vector<dns::ResourceRecord>& rrs, bool with_ttl) {
+  std::vector<std::string> out;
+  for (const auto& rr : rrs) {
+    // Our Result carries the CNAMEs a DNAME synthesises, not the DNAME itself.
+    if (rr.type != dns::rrtype::RRSIG && rr.type != dns::rrtype::DNAME) {
+      out.push_back(record_key(rr, with_ttl));
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+struct View {
+  uint16_t rcode = 0;
+  bool ad = false;
+  std::vector<std::string> answer;
+  std::optional<uint16_t> ede;
+};
+
+std::string view_text(const View& v, bool show_ede) {
+  std::string s = std::string(rcode_name(v.rcode)) + (v.ad ? " AD" : "");
+  if (show_ede) s += v.ede ? " ede=" + std::to_string(*v.ede) : " no-ede";
+  s += " {";
+  for (std::size_t i = 0; i < v.answer.size(); ++i) s += (i ? "; " : "") + v.answer[i];
+  return s + "}";
+}
+
+bool query_matches_entry(const Entry& e, const UpstreamQuery& q) {
+  const dns::Message& m = e.message;
+  if (e.match_all || e.match_noedns || e.match_ede) return false;  // never true of our queries
+  if ((e.match_qtype || e.match_question) && (!m.has_question || m.qtype != q.qtype)) return false;
+  if ((e.match_qname || e.match_question) && (!m.has_question || !(m.qname == q.qname))) return false;
+  if (e.match_subdomain && (!m.has_question || !q.qname.is_subdomain_of(m.qname))) return false;
+  if (e.match_rcode && (e.flags & 0xF) != 0) return false;
+  if (e.match_answer && !m.answer.empty()) return false;
+  if (e.match_tcp && q.protocol != Protocol::Tcp) return false;
+  if (e.match_udp && q.protocol != Protocol::Udp) return false;
+  return true;  // opcode: always QUERY; DO: always set by our transport
+}
+
+class Run final : public resolver::Transport {
+ public:
+  Run(const Scenario& s, const std::vector<Difference>& diffs,
+      const std::function<void(resolver::ResolverSettings&)>& adjust)
+      : s_(s), diffs_(diffs), adjust_(adjust) {
+    net_.serve_others([this](const UpstreamQuery&) { return std::exchange(next_answer_, std::nullopt); },
+                      kLatencyMs);
+  }
+
+  Outcome go() {
+    const std::string base = s_.file.substr(s_.file.find_last_of('/') + 1);
+    for (const auto& d : diffs_) {
+      if (d.file == base && d.not_run) {
+        return {Outcome::Status::Skip, "documented difference: " + d.reason, {d.line}};
+      }
+    }
+    ReplayConfig cfg;
+    std::string skip;
+    if (!map_config(s_, cfg, skip)) return {Outcome::Status::Skip, skip, {}};
+    for (const auto& st : s_.steps) {
+      if (st.kind != Step::Kind::Query) continue;
+      const auto& m = st.entry->message;
+      if (m.flags & dns::flag::CD) return {Outcome::Status::Skip, "query with CD=1", {}};
+      if (m.qtype == dns::rrtype::ANY || m.qtype == dns::rrtype::RRSIG) {
+        return {Outcome::Status::Skip, "qtype " + dns::type_to_text(m.qtype), {}};
+      }
+      if (m.qclass != dns::rrclass::IN) return {Outcome::Status::Skip, "qclass not IN", {}};
+    }
+    ede_ = cfg.ede;
+    if (adjust_) adjust_(cfg.settings);
+    if (cfg.wall_seconds) net_.set_wall(*cfg.wall_seconds);
+    resolver_ = std::make_unique<resolver::Resolver>(cfg.settings, *this, net_);
+    std::string error;
+    if (!resolver_->init(error)) return {Outcome::Status::Fail, "init: " + error, {}};
+    drive();
+    Outcome o;
+    o.differences_used = used_;
+    if (!failure_.empty()) {
+      o.status = Outcome::Status::Fail;
+      o.text = failure_;
+    } else {
+      o.status = Outcome::Status::Pass;
+    }
+    resolver_.reset();
+    return o;
+  }
+
+  QueryHandle send(const UpstreamQuery& q, ReplyCallback done) override {
+    const QueryHandle h = next_handle_++;
+    if (trace_) {
+      std::cerr << "  step " << step_number() << ": " << q.server.to_string() << " "
+                << (q.protocol == Protocol::Tcp ? "TCP " : "") << q.qname.to_text() << " "
+                << dns::type_to_text(q.qtype) << " -> "
+                << (range_entry(q) ? "entry line " + std::to_string(range_entry(q)->line) : "no match")
+                << "\n";
+    }
+    if (cur_ < s_.steps.size() && s_.steps[cur_].kind == Step::Kind::CheckOutQuery &&
+        out_query_matches(s_.steps[cur_], q)) {
+      ++cur_;
+    }
+    const Entry* e = range_entry(q);
+    if (e != nullptr || !may_wait()) {
+      to_network(h, q, e ? std::optional<dns::Message>(e->message) : std::nullopt, std::move(done));
+    } else {
+      waiting_.push_back({h, q, std::move(done)});
+    }
+    return h;
+  }
+
+  void cancel(QueryHandle h) override {
+    if (auto it = on_net_.find(h); it != on_net_.end()) {
+      net_.cancel(it->second);
+      on_net_.erase(it);
+      return;
+    }
+    std::erase_if(waiting_, [h](const Waiting& w) { return w.handle == h; });
+  }
+
+ private:
+  struct Waiting {
+    QueryHandle handle;
+    UpstreamQuery query;
+    ReplyCallback done;
+  };
+  struct Answer {
+    dns::Name qname;
+    uint16_t qtype;
+    bool dnssec_ok, ad_asked;
+    resolver::Result result;
+  };
+
+  int step_number() const {
+    if (cur_ < s_.steps.size()) return s_.steps[cur_].number;
+    return s_.steps.empty() ? 0 : s_.steps.back().number;
+  }
+
+  // A later REPLY, TIMEOUT or ERROR moment can still answer a waiting query.
+  bool may_wait() const {
+    for (std::size_t i = cur_; i < s_.steps.size(); ++i) {
+      auto k = s_.steps[i].kind;
+      if (k == Step::Kind::Reply || k == Step::Kind::Timeout || k == Step::Kind::Error) return true;
+    }
+    return false;
+  }
+
+  const Entry* range_entry(const UpstreamQuery& q) const {
+    const int now = step_number();
+    // testbound keeps its ranges in reverse file order: the last one wins.
+    for (auto it = s_.ranges.rbegin(); it != s_.ranges.rend(); ++it) {
+      const Range& r = *it;
+      if (now < r.start || now > r.end) continue;
+      if (r.address && !(*r.address == q.server)) continue;
+      for (const auto& e : r.entries) {
+        if (query_matches_entry(e, q)) return &e;
+      }
+    }
+    return nullptr;
+  }
+
+  static bool out_query_matches(const Step& st, const UpstreamQuery& q) {
+    if (st.address && !(*st.address == q.server)) return false;
+    return query_matches_entry(*st.entry, q);
+  }
+
+  void to_network(QueryHandle h, const UpstreamQuery& q, std::optional<dns::Message> answer,
+                  ReplyCallback done) {
+    next_answer_ = std::move(answer);
+    on_net_[h] = net_.send(q, [this, h, done = std::move(done)](UpstreamReply&& r) {
+      on_net_.erase(h);
+      done(std::move(r));
+    });
+  }
+
+  // Runs the event loop until only a script moment can make progress.
+  void settle() {
+    for (;;) {
+      while (auto t = net_.next_event_ms()) {
+        if (!waiting_.empty() && on_net_.empty()) break;
+        net_.run(*t);
+      }
+      // Waiting queries a range answers now (the moment may have moved).
+      bool moved = false;
+      for (std::size_t i = 0; i < waiting_.size(); ++i) {
+        if (const Entry* e = range_entry(waiting_[i].query)) {
+          Waiting w = std::move(waiting_[i]);
+          waiting_.erase(waiting_.begin() + static_cast<std::ptrdiff_t>(i));
+          to_network(w.handle, w.query, e->message, std::move(w.done));
+          moved = true;
+          break;
+        }
+      }
+      if (!moved) return;
+    }
+  }
+
+  void fail(const Step& st, const std::string& what) {
+    if (failure_.empty()) failure_ = "STEP " + std::to_string(st.number) + " " + st.kind_text + ": " + what;
+  }
+
+  void drive() {
+    int rounds = 0;
+    while (cur_ < s_.steps.size() && failure_.empty()) {
+      if (++rounds > kMaxRounds) {
+        fail(s_.steps[cur_], "the scenario loops");
+        return;
+      }
+      settle();
+      if (cur_ >= s_.steps.size()) break;
+      const Step& st = s_.steps[cur_];
+      switch (st.kind) {
+        case Step::Kind::Nothing:
+        case Step::Kind::Traffic:
+        case Step::Kind::Other:
+          ++cur_;
+          break;
+        case Step::Kind::Query:
+          ++cur_;
+          ask(st);
+          break;
+        case Step::Kind::CheckAnswer:
+          check_answer(st);
+          ++cur_;
+          break;
+        case Step::Kind::CheckOutQuery:
+          check_out_query(st);
+          break;
+        case Step::Kind::Reply:
+        case Step::Kind::Timeout:
+        case Step::Kind::Error:
+          reply(st);
+          ++cur_;
+          break;
+        case Step::Kind::TimePasses: {
+          const uint64_t target = net_.now_ms() + static_cast<uint64_t>(st.elapse_s * 1000 + 0.5);
+          net_.run(target);
+          if (net_.now_ms() < target) net_.advance(target - net_.now_ms());
+          ++cur_;
+          break;
+        }
+      }
+    }
+    if (failure_.empty()) settle();
+  }
+
+  void ask(const Step& st) {
+    const dns::Message& m = st.entry->message;
+    Answer a{m.qname, m.qtype, st.entry->do_bit, (m.flags & dns::flag::AD) != 0, {}};
+    resolver_->resolve(m.qname, m.qtype, kDeadlineMs, [this, a](resolver::Result&& r) mutable {
+      a.result = std::move(r);
+      answers_.push_back(std::move(a));
+    });
+  }
+
+  void check_out_query(const Step& st) {
+    for (std::size_t i = 0; i < waiting_.size(); ++i) {
+      if (!out_query_matches(st, waiting_[i].query)) continue;
+      ++cur_;
+      if (st.entry->copy_id) {
+        Waiting w = std::move(waiting_[i]);
+        waiting_.erase(waiting_.begin() + static_cast<std::ptrdiff_t>(i));
+        to_network(w.handle, w.query, st.entry->message, std::move(w.done));
+      }
+      return;
+    }
+    std::string sent;
+    for (const auto& w : waiting_) sent += " " + w.query.qname.to_text() + "/" + dns::type_to_text(w.query.qtype);
+    const auto& m = st.entry->message;
+    fail(st, "no query for " + m.qname.to_text() + " " + dns::type_to_text(m.qtype) +
+                 " was sent (waiting:" + (sent.empty() ? " none" : sent) + ")");
+  }
+
+  void reply(const Step& st) {
+    if (waiting_.empty() && st.kind != Step::Kind::Reply) {
+      const std::string base = s_.file.substr(s_.file.find_last_of('/') + 1);
+      for (const auto& d : diffs_) {
+        if (d.file == base && d.surplus_timeouts) {
+          if (std::find(used_.begin(), used_.end(), d.line) == used_.end()) used_.push_back(d.line);
+          return;
+        }
+      }
+    }
+    if (waiting_.empty()) {
+      fail(st, "no query is waiting for this moment");
+      return;
+    }
+    Waiting w = std::move(waiting_.back());
+    waiting_.pop_back();
+    if (st.kind == Step::Kind::Reply) {
+      to_network(w.handle, w.query, st.entry->message, std::move(w.done));
+    } else if (st.kind == Step::Kind::Timeout) {
+      to_network(w.handle, w.query, std::nullopt, std::move(w.done));
+    } else {
+      auto done = std::move(w.done);
+      net_.start_timer(0, [done] {
+        UpstreamReply r;
+        r.status = resolver::ReplyStatus::NetworkError;
+        r.error = "connection closed (STEP ERROR)";
+        done(std::move(r));
+      });
+    }
+  }
+
+  static View got_view(const Answer& a, bool with_ttl) {
+    View v;
+    v.rcode = a.result.rcode;
+    if (v.rcode != dns::rcode::SERVFAIL) {
+      v.ad = a.result.verdict.is_secure() && (a.dnssec_ok || a.ad_asked);
+      std::vector<dns::ResourceRecord> all = a.result.cname_chain;
+      all.insert(all.end(), a.result.answer.begin(), a.result.answer.end());
+      v.answer = answer_keys(all, with_ttl);
+    }
+    v.ede = a.result.verdict.ede_code();
+    return v;
+  }
+
+  const Difference* difference_for(const Step& st) const {
+    std::string base = s_.file.substr(s_.file.find_last_of('/') + 1);
+    for (const auto& d : diffs_) {
+      if (d.file == base && (d.step == st.number || d.step == -1)) return &d;
+    }
+    return nullptr;
+  }
+
+  void check_answer(const Step& st) {
+    const Entry& e = *st.entry;
+    const bool whole = e.match_all;
+    const bool with_ttl = e.match_ttl;
+    View want;
+    want.rcode = e.flags & 0xF;
+    want.ad = (e.flags & dns::flag::AD) != 0;
+    want.answer = answer_keys(e.message.answer, with_ttl);
+    const bool check_rcode = whole || e.match_rcode;
+    const bool check_answer = whole || e.match_answer;
+    bool check_ede = ede_ && e.match_ede.has_value();
+    if (check_ede && *e.match_ede >= 0) want.ede = static_cast<uint16_t>(*e.match_ede);
+    bool any_ede = check_ede && *e.match_ede < 0;
+    if (const Difference* d = difference_for(st)) {
+      if (d->rcode) want.rcode = *d->rcode;
+      if (d->ad) want.ad = *d->ad;
+      if (d->answer_empty) want.answer.clear();
+      if (d->ede) {
+        check_ede = true;
+        any_ede = false;
+        want.ede = *d->ede < 0 ? std::nullopt : std::optional<uint16_t>(*d->ede);
+      }
+      used_.push_back(d->line);
+    }
+    std::string first_got;
+    for (std::size_t i = 0; i < answers_.size(); ++i) {
+      const Answer& a = answers_[i];
+      if (e.message.has_question &&
+          (!(a.qname == e.message.qname) || a.qtype != e.message.qtype)) {
+        continue;
+      }
+      const View got = got_view(a, with_ttl);
+      bool ok = true;
+      if (check_rcode && got.rcode != want.rcode) ok = false;
+      if (whole && got.ad != want.ad) ok = false;
+      if (check_answer && got.answer != want.answer) ok = false;
+      if (check_ede && (any_ede ? !got.ede.has_value() : got.ede != want.ede)) ok = false;
+      if (ok) {
+        answers_.erase(answers_.begin() + static_cast<std::ptrdiff_t>(i));
+        return;
+      }
+      if (first_got.empty()) {
+        first_got = view_text(got, check_ede);
+        first_got += " [" + a.result.verdict.to_text() +
+                     (a.result.failure.empty() ? "" : "; " + a.result.failure) + "]";
+      }
+    }
+    fail(st, "expected " + view_text(want, check_ede) + " got " +
+                 (first_got.empty() ? std::string("no answer") : first_got));
+  }
+
+  const Scenario& s_;
+  const std::vector<Difference>& diffs_;
+  const std::function<void(resolver::ResolverSettings&)>& adjust_;
+  testutil::FakeNetwork net_;
+  std::unique_ptr<resolver::Resolver> resolver_;
+  std::size_t cur_ = 0;
+  QueryHandle next_handle_ = 1;
+  std::optional<dns::Message> next_answer_;
+  std::unordered_map<QueryHandle, QueryHandle> on_net_;  // ours -> the FakeNetwork's
+  std::vector<Waiting> waiting_;                          // back: the most recent
+  std::vector<Answer> answers_;
+  std::string failure_;
+  std::vector<int> used_;
+  bool ede_ = false;
+  bool trace_ = std::getenv("FLATNS_REPLAY_TRACE") != nullptr;
+};
+
+bool parse_rcode(const std::string& t, uint16_t& out) {
+  static const std::map<std::string, uint16_t> m = {{"NOERROR", 0}, {"SERVFAIL", 2}, {"NXDOMAIN", 3}, {"REFUSED", 5}};
+  auto it = m.find(t);
+  if (it == m.end()) return false;
+  out = it->second;
+  return true;
+}
+
+}  // namespace
+
+bool read_differences(const std::string& path, std::vector<Difference>& out, std::string& error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = path + ": cannot open";
+    return false;
+  }
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (line.empty() || line[0] == '#') continue;
+    auto bad = [&](const std::string& why) {
+      error = path + ":" + std::to_string(n) + ": " + why;
+      return false;
+    };
+    Difference d;
+    d.line = n;
+    const auto dash = line.find(" -- ");
+    if (dash == std::string::npos) return bad("no ' -- reason'");
+    d.reason = line.substr(dash + 4);
+    std::istringstream head(line.substr(0, dash));
+    std::string step_kw, number, fields;
+    head >> d.file >> step_kw >> number >> fields;
+    if (step_kw != "STEP" || number.empty() || number.back() != ':') return bad("expected 'FILE STEP n:'");
+    d.step = number == "*:" ? -1 : std::stoi(number.substr(0, number.size() - 1));
+    std::istringstream fs(fields);
+    std::string kv;
+    while (std::getline(fs, kv, ',')) {
+      if (kv == "not-run" || kv == "surplus-timeouts") kv += "=yes";
+    const auto eq = kv.find('=');
+      if (eq == std::string::npos) return bad("field without '=': " + kv);
+      const std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
+      if (k == "rcode") {
+        uint16_t rc;
+        if (!parse_rcode(v, rc)) return bad("unknown rcode " + v);
+        d.rcode = rc;
+      } else if (k == "ad") {
+        d.ad = v == "1";
+      } else if (k == "answer" && v == "empty") {
+        d.answer_empty = true;
+      } else if (k == "not-run" && v == "yes") {
+        d.not_run = true;
+      } else if (k == "surplus-timeouts" && v == "yes") {
+        d.surplus_timeouts = true;
+      } else if (k == "ede") {
+        d.ede = v == "none" ? -1 : std::stoi(v);
+      } else {
+        return bad("unknown field " + kv);
+      }
+    }
+    if (d.reason.empty()) return bad("empty reason");
+    out.push_back(std::move(d));
+  }
+  return true;
+}
+
+Outcome run_scenario(const Scenario& s, const std::vector<Difference>& differences,
+                     const std::function<void(resolver::ResolverSettings&)>& adjust) {
+  Run run(s, differences, adjust);
+  return run.go();
+}
+
+}  // namespace flatns::replay

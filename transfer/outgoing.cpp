@@ -1,0 +1,358 @@
+#include "transfer/outgoing.h"
+
+#include "dns/message.h"
+#include "dns/message_parser.h"
+#include "dns/rrtype.h"
+#include "dns/wire.h"
+#include "zones/zone.h"
+
+namespace flatns::transfer {
+namespace {
+
+// Room kept in every signed message for its TSIG record: owner and
+// algorithm names, fixed fields, a 64-octet MAC and 6 octets of other data.
+constexpr std::size_t kTsigRoom = 255 + 10 + 13 + 16 + 64 + 6 + 16;
+
+dns::Query query_of(const dns::Message& m) {
+  dns::Query q;
+  q.id = m.id;
+  q.flags = m.flags;
+  q.opcode = static_cast<uint8_t>((m.flags >> 11) & 0xF);
+  q.has_question = m.has_question;
+  q.qname.assign(m.qname.wire());
+  q.qtype = m.qtype;
+  q.qclass = m.qclass;
+  q.edns.present = m.has_edns;
+  q.edns.udp_size = m.edns_udp_size;
+  q.edns.version = m.edns_version;
+  q.edns.dnssec_ok = m.dnssec_ok;
+  return q;
+}
+
+std::string rcode_text(uint16_t rcode) {
+  switch (rcode) {
+    case dns::rcode::FORMERR: return "FORMERR";
+    case dns::rcode::REFUSED: return "REFUSED";
+    case dns::kRcodeNotAuth: return "NOTAUTH";
+    default: return "rcode " + std::to_string(rcode);
+  }
+}
+
+// RFC 1982: is `a` at or after `b`?
+bool serial_at_or_after(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b) >= 0; }
+
+const zones::RRset* apex_soa(const zones::Zone& zone) { return zone.rrset(zone.apex(), dns::rrtype::SOA); }
+
+std::span<const uint8_t> first_record(const zones::Zone& zone, const zones::RRset& set) {
+  std::span<const uint8_t> wire = zone.records(set).wire();
+  const std::size_t length = static_cast<std::size_t>(wire[0]) << 8 | wire[1];
+  return wire.subspan(2, length);
+}
+
+// Walks every record of a zone in canonical node order: RRsets, then the
+// RRSIGs covering each. The apex SOA is left out (it opens and closes the
+// transfer).
+class RecordCursor {
+ public:
+  explicit RecordCursor(const zones::Zone& zone) : zone_(zone) { settle(); }
+
+  bool done() const { return node_ >= zone_.nodes().size(); }
+  dns::NameView owner() const { return zone_.name(zone_.node(static_cast<uint32_t>(node_))); }
+  uint16_t type() const { return in_sigs_ ? dns::rrtype::RRSIG : set().type; }
+  uint32_t ttl() const { return in_sigs_ ? zone_.sigs(set())->ttl : set().ttl; }
+  std::span<const uint8_t> rdata() const {
+    const std::span<const uint8_t> w = wire();
+    const std::size_t length = static_cast<std::size_t>(w[offset_]) << 8 | w[offset_ + 1];
+    return w.subspan(offset_ + 2, length);
+  }
+  void advance() {
+    offset_ += 2 + rdata().size();
+    if (offset_ < wire().size()) return;
+    offset_ = 0;
+    if (!in_sigs_ && zone_.sigs(set())) {
+      in_sigs_ = true;
+      return;
+    }
+    in_sigs_ = false;
+    ++set_;
+    settle();
+  }
+
+ private:
+  const zones::RRset& set() const { return zone_.rrsets(zone_.node(static_cast<uint32_t>(node_)))[set_]; }
+  std::span<const uint8_t> wire() const {
+    return in_sigs_ ? zone_.records(*zone_.sigs(set())).wire() : zone_.records(set()).wire();
+  }
+  // Moves to the next RRset that holds records to send.
+  void settle() {
+    while (node_ < zone_.nodes().size()) {
+      const zones::Node* node = zone_.node(static_cast<uint32_t>(node_));
+      const auto sets = zone_.rrsets(node);
+      if (set_ < sets.size()) {
+        const zones::RRset& s = sets[set_];
+        const bool skip = (node == zone_.apex() && s.type == dns::rrtype::SOA) || s.count == 0;
+        if (!skip) return;
+        if (s.count != 0 && zone_.sigs(s)) {  // the apex SOA's RRSIGs still go out
+          in_sigs_ = true;
+          return;
+        }
+        ++set_;
+        continue;
+      }
+      ++node_;
+      set_ = 0;
+    }
+  }
+
+  const zones::Zone& zone_;
+  std::size_t node_ = 0;
+  std::size_t set_ = 0;
+  std::size_t offset_ = 0;
+  bool in_sigs_ = false;
+};
+
+class AxfrStream final : public TransferStream {
+ public:
+  AxfrStream(std::shared_ptr<const zones::Zone> zone, const dns::Query& query, const dns::TsigKey* key,
+             std::span<const uint8_t> request_mac, uint64_t now)
+      : zone_(std::move(zone)), query_(query), cursor_(*zone_), now_(now), buffer_(kMaxMessage) {
+    if (key) {
+      key_ = *key;
+      signer_ = std::make_unique<dns::TsigSigner>(key_, request_mac);
+    }
+  }
+
+  bool next(std::vector<uint8_t>& out, std::size_t budget) override {
+    std::size_t added = 0;
+    while (phase_ != Phase::Done && added < budget) {
+      const std::size_t n = build_message();
+      if (n == 0) {  // cannot happen with a well-formed zone; end rather than loop
+        phase_ = Phase::Done;
+        break;
+      }
+      out.push_back(static_cast<uint8_t>(n >> 8));
+      out.push_back(static_cast<uint8_t>(n));
+      out.insert(out.end(), buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(n));
+      added += 2 + n;
+    }
+    return phase_ != Phase::Done;
+  }
+
+ private:
+  enum class Phase : uint8_t { LeadingSoa, Body, TrailingSoa, Done };
+
+  bool add_soa(dns::ResponseBuilder& rb) {
+    const zones::RRset* soa = apex_soa(*zone_);
+    return rb.add(dns::Section::Answer, zone_->name(zone_->apex()), dns::rrtype::SOA, dns::rrclass::IN, soa->ttl,
+                  first_record(*zone_, *soa));
+  }
+
+  std::size_t build_message() {
+    dns::Query q = query_;
+    q.has_question = first_message_;  // RFC 5936 §2.2.1: the question in the first message
+    const std::size_t room = signer_ ? kTsigRoom : 0;
+    // A record too big for kMaxMessage gets a message of its own, up to 64 KiB.
+    std::size_t limit = kMaxMessage - room;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if (buffer_.size() < limit + room) buffer_.resize(limit + room);
+      dns::ResponseBuilder rb(buffer_);
+      rb.start(q, limit);
+      rb.set_aa(true);
+      const Phase phase_before = phase_;
+      const bool filled = fill(rb);
+      if (rb.count(dns::Section::Answer) == 0 && !filled) {
+        phase_ = phase_before;
+        limit = 65535 - room;
+        continue;
+      }
+      std::size_t n = rb.finish();
+      if (signer_) n = signer_->sign(buffer_, n, now_);
+      first_message_ = false;
+      return n;
+    }
+    return 0;
+  }
+
+  // Adds records until the message is full or the zone is sent; false when
+  // not even one record fitted.
+  bool fill(dns::ResponseBuilder& rb) {
+    bool any = false;
+    while (phase_ != Phase::Done) {
+      if (phase_ == Phase::LeadingSoa || phase_ == Phase::TrailingSoa) {
+        if (!add_soa(rb)) return any;
+        phase_ = phase_ == Phase::LeadingSoa ? Phase::Body : Phase::Done;
+      } else if (cursor_.done()) {
+        phase_ = Phase::TrailingSoa;
+        continue;
+      } else {
+        if (!rb.add(dns::Section::Answer, cursor_.owner(), cursor_.type(), dns::rrclass::IN, cursor_.ttl(),
+                    cursor_.rdata())) {
+          return any;
+        }
+        cursor_.advance();
+      }
+      any = true;
+    }
+    return true;
+  }
+
+  std::shared_ptr<const zones::Zone> zone_;
+  dns::Query query_;
+  RecordCursor cursor_;
+  uint64_t now_;
+  dns::TsigKey key_;
+  std::unique_ptr<dns::TsigSigner> signer_;
+  std::vector<uint8_t> buffer_;
+  Phase phase_ = Phase::LeadingSoa;
+  bool first_message_ = true;
+};
+
+struct Context {
+  const TransferRequest& request;
+  std::span<uint8_t> out;
+  dns::Query query;
+  dns::TsigRequestCheck tsig;
+  std::string what;  // "AXFR example.com. from 192.0.2.1:5353"
+};
+
+// A single response (rcode and optionally the SOA), signed when the request was.
+std::size_t single_response(Context& c, uint16_t rcode, const zones::Zone* soa_of) {
+  dns::ResponseBuilder rb(c.out);
+  const std::size_t room = c.tsig.key ? kTsigRoom : 0;
+  rb.start(c.query, (c.request.tcp ? 65535 : 512) - room);
+  rb.set_rcode(rcode);
+  if (soa_of) {
+    rb.set_aa(true);
+    const zones::RRset* soa = apex_soa(*soa_of);
+    (void)rb.add(dns::Section::Answer, soa_of->name(soa_of->apex()), dns::rrtype::SOA, dns::rrclass::IN, soa->ttl,
+                 first_record(*soa_of, *soa));
+  }
+  return finish_signed_response(c.out, rb.finish(), c.tsig, c.request.now);
+}
+
+TransferAnswer refuse(Context& c, uint16_t rcode, std::string reason) {
+  TransferAnswer a;
+  a.length = single_response(c, rcode, nullptr);
+  a.log_level = TransferAnswer::LogLevel::Warn;
+  a.log = c.what + " refused (" + rcode_text(rcode) + "): " + std::move(reason);
+  return a;
+}
+
+}  // namespace
+
+std::size_t finish_signed_response(std::span<uint8_t> out, std::size_t n, const dns::TsigRequestCheck& check,
+                                   uint64_t now) {
+  switch (check.status) {
+    case dns::TsigStatus::Ok: {
+      dns::TsigSigner signer(*check.key, check.record.mac);
+      return signer.sign(out, n, now);
+    }
+    case dns::TsigStatus::BadTime: {  // signed, with our time as other data
+      const uint8_t now48[6] = {static_cast<uint8_t>(now >> 40), static_cast<uint8_t>(now >> 32),
+                                static_cast<uint8_t>(now >> 24), static_cast<uint8_t>(now >> 16),
+                                static_cast<uint8_t>(now >> 8),  static_cast<uint8_t>(now)};
+      dns::TsigSigner signer(*check.key, check.record.mac);
+      return signer.sign(out, n, check.record.time_signed, dns::tsig_error::BADTIME, now48);
+    }
+    case dns::TsigStatus::BadKey:
+    case dns::TsigStatus::BadSig:
+    case dns::TsigStatus::BadTrunc:
+      return dns::append_tsig_error(out, n, check.record, dns::tsig_error_code(check.status));
+    default:
+      return n;
+  }
+}
+
+const ZoneTransferPolicy* TransferPolicy::zone(dns::NameView origin) const {
+  for (const auto& z : zones) {
+    if (dns::name_equal(z.origin.wire(), origin)) return &z;
+  }
+  return nullptr;
+}
+
+bool is_transfer_query(std::span<const uint8_t> query) {
+  dns::WireReader r(query);
+  uint16_t id, flags, qdcount;
+  if (!r.u16(id) || !r.u16(flags) || !r.u16(qdcount) || !r.skip(6) || qdcount != 1) return false;
+  if (flags & dns::flag::QR) return false;
+  dns::NameBuffer name;
+  uint16_t qtype;
+  if (!r.name(name) || !r.u16(qtype)) return false;
+  return qtype == dns::rrtype::AXFR || qtype == dns::rrtype::IXFR;
+}
+
+TransferAnswer answer_transfer(const zones::ZoneSet& zones, const TransferPolicy& policy,
+                               const TransferRequest& request, std::span<uint8_t> out) {
+  dns::Message message;
+  std::string problem;
+  Context c{request, out, {}, {}, {}};
+  if (!dns::parse_message(request.query, message, problem) || !message.has_question) {
+    // Echo what can be read: the header (ID, opcode) and no question.
+    dns::Query q;
+    if (dns::parse_query(request.query, q) == dns::QueryStatus::Drop) return {};
+    q.has_question = false;
+    c.query = q;
+    c.what = "transfer query from " + std::string(request.client_text);
+    c.tsig.status = dns::TsigStatus::Unsigned;
+    return refuse(c, dns::rcode::FORMERR, "malformed: " + (problem.empty() ? "no question" : problem));
+  }
+  c.query = query_of(message);
+  c.what = dns::type_to_text(message.qtype) + " " + message.qname.to_text() + " from " +
+           std::string(request.client_text);
+  c.tsig = dns::verify_tsig_request(request.query, policy.keys, request.now);
+  switch (c.tsig.status) {
+    case dns::TsigStatus::FormErr:
+      c.tsig.status = dns::TsigStatus::Unsigned;
+      return refuse(c, dns::rcode::FORMERR, "malformed TSIG record");
+    case dns::TsigStatus::BadKey:
+    case dns::TsigStatus::BadSig:
+    case dns::TsigStatus::BadTime:
+    case dns::TsigStatus::BadTrunc:
+      return refuse(c, dns::kRcodeNotAuth,
+                    "TSIG key " + dns::name_to_text(c.tsig.record.key_name) + ": " +
+                        std::string(dns::tsig_status_text(c.tsig.status)));
+    default:
+      break;
+  }
+  const std::string signed_with = c.tsig.key ? " (TSIG key " + c.tsig.key->name.to_text() + ")" : " (unsigned)";
+  if (message.qclass != dns::rrclass::IN) return refuse(c, dns::rcode::REFUSED, "class is not IN");
+  const std::shared_ptr<const zones::Zone> zone = zones.find_exact(message.qname);
+  if (!zone) return refuse(c, dns::rcode::REFUSED, "not a zone served here");
+  const ZoneTransferPolicy* zone_policy = policy.zone(zone->origin().wire());
+  const AclEntry* allowed = zone_policy ? match_acl(zone_policy->allow_transfer, request.client,
+                                                    c.tsig.key ? &c.tsig.key->name : nullptr)
+                                        : nullptr;
+  if (!allowed) return refuse(c, dns::rcode::REFUSED, "no allow_transfer entry matches" + signed_with);
+  const bool ixfr = message.qtype == dns::rrtype::IXFR;
+  if (!ixfr && !request.tcp) return refuse(c, dns::rcode::REFUSED, "AXFR over UDP (RFC 5936 4.2)");
+
+  TransferAnswer a;
+  a.log_level = TransferAnswer::LogLevel::Info;
+  if (ixfr) {
+    // RFC 1995 §3: the client's SOA is in the authority section.
+    const dns::ResourceRecord* client_soa = nullptr;
+    for (const auto& rr : message.authority) {
+      if (rr.type == dns::rrtype::SOA) client_soa = &rr;
+    }
+    if (!client_soa || client_soa->rdata.size() < 20 || !(client_soa->owner == zone->origin())) {
+      return refuse(c, dns::rcode::FORMERR, "IXFR without the zone's SOA in the authority section");
+    }
+    const std::size_t s = client_soa->rdata.size() - 20;
+    const uint32_t client_serial = static_cast<uint32_t>(client_soa->rdata[s]) << 24 |
+                                   static_cast<uint32_t>(client_soa->rdata[s + 1]) << 16 |
+                                   static_cast<uint32_t>(client_soa->rdata[s + 2]) << 8 | client_soa->rdata[s + 3];
+    if (serial_at_or_after(client_serial, zone->serial()) || !request.tcp) {
+      a.length = single_response(c, dns::rcode::NOERROR, zone.get());
+      a.log = c.what + signed_with + ": serial " + std::to_string(client_serial) + ", ours " +
+              std::to_string(zone->serial()) +
+              (request.tcp ? ": up to date, SOA only" : ": SOA only over UDP (ask over TCP)");
+      return a;
+    }
+  }
+  a.stream = std::make_unique<AxfrStream>(zone, c.query, c.tsig.key, c.tsig.record.mac, request.now);
+  a.log = c.what + signed_with + ": " + (ixfr ? "whole zone (no history), " : "") + "serial " +
+          std::to_string(zone->serial()) + ", " + std::to_string(zone->record_count()) + " records";
+  return a;
+}
+
+}  // namespace flatns::transfer
