@@ -24,7 +24,13 @@ void KeySet::classify(int64_t now) {
     const dns::KeyTiming& t = k.pair.timing;
     // A key without timing fields (ldns-keygen writes none) is published and active.
     k.published = in_window(t.publish ? t.publish : t.activate, t.remove, now);
-    k.active = k.has_private && k.published && in_window(t.activate, t.inactive, now);
+    // An explicit Activate time rules on its own, so a key can sign before
+    // its DNSKEY is published and after it is withdrawn: RFC 6781 §4.1.4's
+    // algorithm rollover ("new RRSIGs" first, "DNSKEY removal" before
+    // "RRSIG removal"). A key deleted without an Inactive time stops then.
+    const int64_t until = t.inactive ? t.inactive : t.remove;
+    k.active = k.has_private && (t.activate ? in_window(t.activate, until, now)
+                                            : k.published && in_window(0, t.inactive, now));
   }
 }
 
@@ -93,7 +99,7 @@ std::vector<std::vector<uint8_t>> KeySet::dnskeys() const {
 std::vector<std::vector<uint8_t>> KeySet::cdnskeys() const {
   std::vector<std::vector<uint8_t>> out;
   for (const ZoneKey& k : keys_) {
-    if (k.active && k.pair.sep()) out.push_back(k.pair.dnskey);
+    if (k.active && k.published && k.pair.sep()) out.push_back(k.pair.dnskey);
   }
   return out;
 }
@@ -101,7 +107,7 @@ std::vector<std::vector<uint8_t>> KeySet::cdnskeys() const {
 std::vector<std::vector<uint8_t>> KeySet::cds(uint8_t digest_type) const {
   std::vector<std::vector<uint8_t>> out;
   for (const ZoneKey& k : keys_) {
-    if (!k.active || !k.pair.sep()) continue;
+    if (!k.active || !k.published || !k.pair.sep()) continue;
     dns::Digest d;
     if (!dns::ds_digest(zone_.wire(), k.pair.dnskey, digest_type, d)) continue;
     std::vector<uint8_t> rd{static_cast<uint8_t>(k.pair.tag >> 8), static_cast<uint8_t>(k.pair.tag),

@@ -4,12 +4,16 @@
 // Inactive, Delete; RFC 6781 §4.1 pre-publication):
 //
 //  - published: Publish <= now < Delete; the DNSKEY RRset holds these;
-//  - active: Activate <= now < Inactive; only active keys sign;
+//  - active: Activate <= now < Inactive (Delete when no Inactive); only
+//    active keys sign, published or not, so an algorithm rollover can run
+//    in RFC 6781 §4.1.4's order (signatures before the DNSKEY, the DNSKEY
+//    withdrawn before the signatures); a key without an Activate time is
+//    active while published;
 //  - a SEP key (flags 257: KSK or CSK) signs DNSKEY, CDS and CDNSKEY; a
 //    non-SEP key (ZSK) signs the rest; an algorithm with an active SEP key
 //    and no active ZSK signs the rest with its SEP key (a CSK), so every
 //    algorithm of the DNSKEY RRset signs every RRset (RFC 6840 §5.11);
-//  - CDS (SHA-256) and CDNSKEY are published for the active SEP keys
+//  - CDS (SHA-256) and CDNSKEY are published for the active, published SEP keys
 //    (RFC 7344 §4, RFC 8078).
 //
 // A keys folder with no key file at all gets one new CSK of the policy's

@@ -262,7 +262,7 @@ def main():
     procs = []
     failures = []
     try:
-        flatns_port, unbound_port, wrong_port, unbound2_port = free_ports(4)
+        flatns_port, unbound_port, wrong_port, unbound2_port = free_ports(4, 25400, 25440)
         proc, cfg = start_flatns(args.flatns, work, "flatns", flatns_port, "keys")
         procs.append(proc)
         keys = os.listdir(os.path.join(work, "keys"))
