@@ -29,6 +29,7 @@ bool read_additional_record(WireReader& r, Query& q, bool& seen_opt) {
   q.edns.udp_size = rclass < kMinUdpPayload ? kMinUdpPayload : rclass;
   q.edns.version = static_cast<uint8_t>(ttl >> 16);
   q.edns.dnssec_ok = (ttl & 0x8000) != 0;
+  q.edns.compact_ok = (ttl & 0x4000) != 0;
   WireReader opts(rdata);
   while (opts.remaining() > 0) {
     uint16_t code, len;

@@ -39,6 +39,7 @@ struct EdnsRequest {
   uint16_t udp_size = 0;  // as sent by the client (values below 512 are treated as 512)
   uint8_t version = 0;
   bool dnssec_ok = false;
+  bool compact_ok = false;  // CO: compact answers OK (RFC 9824 §4)
   bool nsid = false;  // the client asked for our NSID
 };
 

@@ -13,7 +13,9 @@ inline constexpr uint16_t A = 1, NS = 2, CNAME = 5, SOA = 6, PTR = 12, HINFO = 1
                           TXT = 16, AAAA = 28, SRV = 33, NAPTR = 35, DNAME = 39, OPT = 41,
                           DS = 43, SSHFP = 44, RRSIG = 46, NSEC = 47, DNSKEY = 48, NSEC3 = 50,
                           NSEC3PARAM = 51, TLSA = 52, CDS = 59, CDNSKEY = 60, ZONEMD = 63,
-                          SVCB = 64, HTTPS = 65, IXFR = 251, AXFR = 252, ANY = 255, CAA = 257;
+                          SVCB = 64, HTTPS = 65,
+                          NXNAME = 128,  // RFC 9824 §2: meta type, only in compact-denial NSEC bitmaps
+                          IXFR = 251, AXFR = 252, ANY = 255, CAA = 257;
 // Flattening records: accepted in zone files, never sent on the wire.
 // ALIAS uses the private-use number PowerDNS uses; ANAME the number of
 // draft-ietf-dnsop-aname.

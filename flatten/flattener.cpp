@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 
 #include "dns/ede.h"
 #include "dns/limits.h"
@@ -84,8 +85,51 @@ uint32_t Flattener::clamp_ttl(uint32_t ttl) const {
   return std::max(ttl, settings_.min_ttl);
 }
 
-zones::Found Flattener::answer(const zones::AnswerPoint& at, dns::ResponseBuilder& rb,
-                              FlattenCall* call) const {
+zones::Found Flattener::answer(const zones::AnswerPoint& at, dns::ResponseBuilder& rb, FlattenCall* call,
+                              signing::AnswerSigning* signing) const {
+  if (!at.query.edns.dnssec_ok || !signing::OnlineSigner::of(at.zone)) signing = nullptr;
+  return answer_unsigned(at, rb, call, signing);
+}
+
+std::optional<bool> Flattener::target_has(const zones::AnswerPoint& at, uint16_t type) const {
+  dns::Query q = at.query;
+  q.qtype = type;
+  q.edns.dnssec_ok = false;
+  std::array<uint8_t, 1232> scratch;
+  dns::ResponseBuilder rb(scratch);
+  rb.start(q, scratch.size());
+  // No call: nothing is parked or prefetched; a miss is a failure here.
+  const zones::Found found = answer_unsigned(zones::AnswerPoint{at.zones, at.zone, at.node, q}, rb, nullptr, nullptr);
+  if (found == zones::Found::Hit || found == zones::Found::Truncated) return true;
+  if (found == zones::Found::NoData) return false;
+  return std::nullopt;
+}
+
+bool FlattenHook::deny(const zones::DenialPoint& what, dns::ResponseBuilder& rb) {
+  if (what.kind == zones::DenialPoint::Kind::NoData && at_ && what.node == at_->node && !what.wildcard) {
+    // Unknown (not cached, failed) counts as present: a listed type only
+    // makes a resolver ask for it.
+    signing_->flattened_target(what.node, flattener_.target_has(*at_, rrtype::A).value_or(true),
+                               flattener_.target_has(*at_, rrtype::AAAA).value_or(true));
+  }
+  return signing_->deny(what, rb);
+}
+
+// The address set just written at a flattened name, signed with original
+// TTL max_ttl (which bounds every TTL served), so that each address set has
+// one signature while it is fresh.
+zones::Found Flattener::sign_written(const zones::Zone& zone, const dns::Query& q,
+                                     std::span<const std::span<const uint8_t>> rdatas, uint32_t ttl,
+                                     dns::ResponseBuilder& rb, signing::AnswerSigning* signing) const {
+  if (signing) {
+    signing->sign_flattened(zone, q.qname.view(), q.qtype, settings_.max_ttl ? settings_.max_ttl : kUnboundedSignatureTtl,
+                            ttl, rdatas, rb);
+  }
+  return rb.truncated() ? zones::Found::Truncated : zones::Found::Hit;
+}
+
+zones::Found Flattener::answer_unsigned(const zones::AnswerPoint& at, dns::ResponseBuilder& rb,
+                                        FlattenCall* call, signing::AnswerSigning* signing) const {
   using zones::Found;
   const dns::Query& q = at.query;
   if (q.qtype != rrtype::A && q.qtype != rrtype::AAAA) return Found::Begin;
@@ -102,21 +146,28 @@ zones::Found Flattener::answer(const zones::AnswerPoint& at, dns::ResponseBuilde
   followed[0] = at.node;
   for (unsigned links = 1;; ++links) {
     const zones::Zone* z = at.zones.find(name.view());
-    if (!z) return answer_external(at.zone, q, name.view(), ttl, rb, call);
+    if (!z) return answer_external(at.zone, q, name.view(), ttl, rb, call, signing);
     const zones::NameMatch found = zones::lookup(*z, name.view(), q.qtype);
     using Kind = zones::NameMatch::Kind;
     if (found.kind == Kind::Delegation) {  // below a cut we serve: the resolver follows it
-      return answer_external(at.zone, q, name.view(), ttl, rb, call);
+      return answer_external(at.zone, q, name.view(), ttl, rb, call, signing);
     }
     if (found.kind == Kind::NxDomain || found.kind == Kind::Dname) return Found::NoData;
     if (const zones::RRset* set = z->rrset(found.node, q.qtype)) {
       const uint32_t final_ttl = clamp_ttl(std::min(ttl, set->ttl));
       bool ok = true;
       const std::size_t mark = rb.mark();
+      std::span<const uint8_t> rdatas[kMaxSignedAddresses];
+      std::size_t n = 0;
       z->records(*set).for_each([&](std::span<const uint8_t> rdata) {
         if (ok) ok = rb.add(dns::Section::Answer, qname, q.qtype, dns::rrclass::IN, final_ttl, rdata);
+        if (n < kMaxSignedAddresses) rdatas[n] = rdata;
+        ++n;  // a larger set is not signed (a resolver would find it bogus)
       });
-      if (ok) return Found::Hit;
+      if (ok) {
+        return sign_written(at.zone, q, {rdatas, std::min(n, kMaxSignedAddresses)}, final_ttl, rb,
+                            n <= kMaxSignedAddresses ? signing : nullptr);
+      }
       rb.rollback(mark, dns::Section::Answer, 0);
       rb.set_tc();
       return Found::Truncated;
@@ -138,7 +189,7 @@ zones::Found Flattener::answer(const zones::AnswerPoint& at, dns::ResponseBuilde
 
 zones::Found Flattener::answer_external(const zones::Zone& zone, const dns::Query& q, NameView target,
                                         uint32_t chain_ttl, dns::ResponseBuilder& rb,
-                                        FlattenCall* call) const {
+                                        FlattenCall* call, signing::AnswerSigning* signing) const {
   if (!cache_) {
     return fail(rb, dns::ede::NoReachableAuthority, "no resolver reaches target", q.qname.view(), target);
   }
@@ -157,7 +208,7 @@ zones::Found Flattener::answer_external(const zones::Zone& zone, const dns::Quer
       call->zone = zone.origin().wire();
     }
     const auto remaining_s = static_cast<uint32_t>((remaining_ms + 999) / 1000);
-    return add_cached(q, entry, clamp_ttl(std::min(chain_ttl, remaining_s)), rb);
+    return add_cached(zone, q, entry, clamp_ttl(std::min(chain_ttl, remaining_s)), rb, signing);
   }
   if (!final && !(hit && entry.failure_fresh(now))) {
     call->outcome = FlattenCall::Outcome::Park;
@@ -166,17 +217,17 @@ zones::Found Flattener::answer_external(const zones::Zone& zone, const dns::Quer
     call->zone = zone.origin().wire();
     return zones::Found::Held;
   }
-  return answer_final(zone, q, target, hit, entry, now, rb);
+  return answer_final(zone, q, target, hit, entry, now, rb, signing);
 }
 
 zones::Found Flattener::answer_final(const zones::Zone& zone, const dns::Query& q, NameView target,
                                      bool hit, const CachedAnswer& entry, uint64_t now,
-                                     dns::ResponseBuilder& rb) const {
+                                     dns::ResponseBuilder& rb, signing::AnswerSigning* signing) const {
   const bool failed = hit && entry.failed;
   const bool stale_usable = settings_.serve_stale && hit && entry.kind != AnswerKind::None &&
                             now - entry.expires_ms() <= uint64_t{settings_.stale_max_s} * 1000;
   if (stale_usable) {
-    const zones::Found state = add_cached(q, entry, kStaleTtl, rb);
+    const zones::Found state = add_cached(zone, q, entry, kStaleTtl, rb, signing);
     Text text;
     text.put("stale answer for ").put(target).put(": ");
     text.put(failed ? entry.failure() : std::string_view("no answer within the deadline"));
@@ -189,20 +240,22 @@ zones::Found Flattener::answer_final(const zones::Zone& zone, const dns::Query& 
   return fail(rb, dns::ede::NoReachableAuthority, text.put("no answer within the deadline"));
 }
 
-zones::Found Flattener::add_cached(const dns::Query& q, const CachedAnswer& entry, uint32_t ttl,
-                                   dns::ResponseBuilder& rb) const {
+zones::Found Flattener::add_cached(const zones::Zone& zone, const dns::Query& q, const CachedAnswer& entry,
+                                   uint32_t ttl, dns::ResponseBuilder& rb, signing::AnswerSigning* signing) const {
   // The target does not exist or has no such type: NODATA, so MX/TXT at the
   // apex keep working.
   if (entry.kind != AnswerKind::Addresses || entry.address_count == 0) return zones::Found::NoData;
   const std::size_t mark = rb.mark();
+  std::span<const uint8_t> rdatas[kMaxCachedAddresses];
   for (std::size_t i = 0; i < entry.address_count; ++i) {
-    if (!rb.add(dns::Section::Answer, q.qname.view(), q.qtype, dns::rrclass::IN, ttl, entry.address(i))) {
+    rdatas[i] = entry.address(i);
+    if (!rb.add(dns::Section::Answer, q.qname.view(), q.qtype, dns::rrclass::IN, ttl, rdatas[i])) {
       rb.rollback(mark, dns::Section::Answer, 0);
       rb.set_tc();
       return zones::Found::Truncated;
     }
   }
-  return zones::Found::Hit;
+  return sign_written(zone, q, {rdatas, entry.address_count}, ttl, rb, signing);
 }
 
 }  // namespace flatns::flatten

@@ -28,10 +28,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "flatten/answer_cache.h"
 #include "flatten/flatten_call.h"
 #include "flatten/time_source.h"
+#include "signing/answer_signing.h"
 #include "zones/answer_hook.h"
 
 namespace flatns::flatten {
@@ -45,6 +47,11 @@ struct FlattenerSettings {
 
 // RFC 8767 §4: stale answers carry a TTL of 30 seconds.
 inline constexpr uint32_t kStaleTtl = 30;
+// A zone's own address set at a flattened target beyond this many records
+// is answered unsigned (a validating resolver then finds it bogus).
+inline constexpr std::size_t kMaxSignedAddresses = 64;
+// The original TTL of flattened RRSIGs when flatten.max_ttl is 0 (no cap).
+inline constexpr uint32_t kUnboundedSignatureTtl = 86400;
 
 class Flattener {
  public:
@@ -55,18 +62,32 @@ class Flattener {
   // here (Hit, NoData, Truncated, Failed with SERVFAIL and EDE, or Held
   // when `call` is given and not final and the query is parked); other
   // types are left to the zone (Begin). A null `call` is a final call.
+  // With `signing` and DO=1 in a zone signed online, the addresses written
+  // carry RRSIGs, and a NODATA is noted for the denial stage.
   [[nodiscard]] zones::Found answer(const zones::AnswerPoint& at, dns::ResponseBuilder& rb,
-                                    FlattenCall* call) const;
+                                    FlattenCall* call, signing::AnswerSigning* signing = nullptr) const;
+
+  // Whether the target of the flattened name `at` has a `type` RRset, from
+  // the zones served and the flattened-answer cache only (nothing is asked
+  // or parked): nullopt when that is not known (not cached, or failed).
+  [[nodiscard]] std::optional<bool> target_has(const zones::AnswerPoint& at, uint16_t type) const;
 
   [[nodiscard]] const FlattenerSettings& settings() const { return settings_; }
 
  private:
+  zones::Found answer_unsigned(const zones::AnswerPoint& at, dns::ResponseBuilder& rb, FlattenCall* call,
+                               signing::AnswerSigning* signing) const;
   zones::Found answer_external(const zones::Zone& zone, const dns::Query& q, dns::NameView target,
-                               uint32_t chain_ttl, dns::ResponseBuilder& rb, FlattenCall* call) const;
+                               uint32_t chain_ttl, dns::ResponseBuilder& rb, FlattenCall* call,
+                               signing::AnswerSigning* signing) const;
   zones::Found answer_final(const zones::Zone& zone, const dns::Query& q, dns::NameView target, bool hit,
-                            const CachedAnswer& entry, uint64_t now, dns::ResponseBuilder& rb) const;
-  zones::Found add_cached(const dns::Query& q, const CachedAnswer& entry, uint32_t ttl,
-                          dns::ResponseBuilder& rb) const;
+                            const CachedAnswer& entry, uint64_t now, dns::ResponseBuilder& rb,
+                            signing::AnswerSigning* signing) const;
+  zones::Found add_cached(const zones::Zone& zone, const dns::Query& q, const CachedAnswer& entry, uint32_t ttl,
+                          dns::ResponseBuilder& rb, signing::AnswerSigning* signing) const;
+  zones::Found sign_written(const zones::Zone& zone, const dns::Query& q,
+                            std::span<const std::span<const uint8_t>> rdatas, uint32_t ttl,
+                            dns::ResponseBuilder& rb, signing::AnswerSigning* signing) const;
   [[nodiscard]] uint32_t clamp_ttl(uint32_t ttl) const;
 
   FlattenerSettings settings_;
@@ -75,17 +96,30 @@ class Flattener {
 };
 
 // The hook the answer calls (zones/answer_hook.h): one per query, on the
-// stack, joining the shared Flattener and the worker's FlattenCall.
-class FlattenHook final : public zones::AnswerHook {
+// stack, joining the shared Flattener and the worker's FlattenCall. With
+// `signing` (some served zone is signed online) it also takes the `signs`
+// and `denies` stages and hands them to it (signing/answer_signing.h), so
+// one hook flattens and signs, the flattened addresses included.
+class FlattenHook : public zones::AnswerHook {
  public:
-  FlattenHook(const Flattener& flattener, FlattenCall* call) : flattener_(flattener), call_(call) {}
+  FlattenHook(const Flattener& flattener, FlattenCall* call, signing::AnswerSigning* signing = nullptr)
+      : zones::AnswerHook(zones::HookStages{signing != nullptr, signing != nullptr}),
+        flattener_(flattener),
+        call_(call),
+        signing_(signing) {}
   zones::Found pre_answer(const zones::AnswerPoint& at, dns::ResponseBuilder& rb) override {
-    return flattener_.answer(at, rb, call_);
+    at_.emplace(at);
+    return flattener_.answer(at, rb, call_, signing_);
   }
+  bool sign(const zones::RRsetWrite& w, dns::ResponseBuilder& rb) final { return signing_->sign(w, rb); }
+  // At a flattened name, the NODATA's NSEC lists A and AAAA as its target has them.
+  bool deny(const zones::DenialPoint& what, dns::ResponseBuilder& rb) final;
 
- private:
+ protected:
   const Flattener& flattener_;
   FlattenCall* call_;
+  signing::AnswerSigning* signing_;
+  std::optional<zones::AnswerPoint> at_;  // the flattened name asked, once pre_answer ran
 };
 
 }  // namespace flatns::flatten

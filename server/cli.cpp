@@ -8,6 +8,7 @@
 #include "server/config.h"
 #include "server/daemon.h"
 #include "server/daemon_zones.h"
+#include "server/keys_cli.h"
 #include "zones/zone_set.h"
 
 namespace flatns::server {
@@ -36,6 +37,8 @@ void general_help(std::ostream& out) {
          "  check-config   check a configuration file and every zone it names\n"
          "  check-zone     check one zone file\n"
          "  resolve        resolve a name once with the embedded validating resolver\n"
+         "  keygen         make a DNSSEC key pair for a zone (BIND format)\n"
+         "  ds             print the DS records of a zone signed online\n"
          "  ctl            ask the running server (status, reload, upstreams, ...)\n"
          "\n"
          "Options:\n"
@@ -220,6 +223,8 @@ int run_cli(const std::vector<std::string>& args, std::string_view version, std:
   if (command == "serve") return serve(args, version, out, err);
   if (command == "check-config") return check_config(args, out, err);
   if (command == "check-zone") return check_zone(args, out, err);
+  if (command == "keygen") return keygen_command(args, out, err);
+  if (command == "ds") return ds_command(args, out, err);
   if (!command.empty() && command[0] == '-') {
     err << "flatns: unknown option '" << command << "' (see flatns --help)\n";
   } else {

@@ -1,4 +1,5 @@
 #include "server/config.h"
+#include "server/config_dnssec.h"
 
 #include "server/config_zone_list.h"
 
@@ -331,6 +332,14 @@ void parse_zone(Checker& c, const YAML::Node& node, const std::string& path, std
                 {"primaries",
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {
                    parse_transfer_peers(v, p, l, c.problem(), entry.transfer.primaries, key_references);
+                 }},
+                {"dnssec",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   parse_dnssec(v, p, l, base, entry.dnssec,
+                                [&](std::size_t el, const std::string& key, std::string message) {
+                                  c.error(el, key, std::move(message));
+                                });
+                   entry.config.online_signed = entry.dnssec.online;
                  }},
             });
   if (!has_name) {

@@ -40,6 +40,7 @@
 #include "server/listener_address.h"
 #include "server/log.h"
 #include "server/rrl.h"
+#include "signing/policy.h"
 #include "zones/zone_set.h"
 
 namespace flatns::server {
@@ -66,6 +67,7 @@ struct ServerSettings {
 
 struct ZoneEntry {
   zones::ZoneConfig config;  // file already relative to the working directory
+  signing::SigningPolicy dnssec;  // zones[].dnssec (server/config_dnssec.cpp)
   std::size_t line = 0;      // where the entry starts in the config file
   ZoneTransferConfig transfer;  // allow_transfer, notify, primaries (server/config_transfer.h)
 };

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <ctime>
 
 #include "flatten/flattener.h"
 #include "server/daemon_zones.h"
@@ -177,6 +178,11 @@ bool Daemon::start() {
   ops_->zones_loaded(build);
   release_free_memory();
   state_ = make_state(build.zone_set);
+  signed_zones_.update(config_, *state_->zones, ::time(nullptr));
+  uv_timer_init(&loop_, &resign_timer_);
+  resign_timer_.data = this;
+  const uint64_t pass_ms = signed_zones_.pass_interval() * 1000;
+  uv_timer_start(&resign_timer_, on_resign_timer, pass_ms, pass_ms);
 
   for (const auto& address : config_.server.listen) {
     for (Transport t : {Transport::Udp, Transport::Tcp}) {
@@ -263,6 +269,7 @@ void Daemon::reload() {
 
 void Daemon::publish_zones(std::shared_ptr<const zones::ZoneSet> zones) {
   state_ = make_state(std::move(zones));
+  signed_zones_.update(config_, *state_->zones, ::time(nullptr));
   for (auto& worker : workers_) worker->publish(state_);
   if (notifier_) notifier_->zones_loaded(config_, *state_->zones);
   if (secondaries_) secondaries_->configure(config_, *state_->zones);
@@ -348,6 +355,14 @@ void Daemon::shutdown(int signum) {
   for (uv_signal_t* s : {&sighup_, &sigterm_, &sigint_}) {
     uv_close(reinterpret_cast<uv_handle_t*>(s), nullptr);
   }
+  uv_close(reinterpret_cast<uv_handle_t*>(&resign_timer_), nullptr);
+}
+
+void Daemon::on_resign_timer(uv_timer_t* timer) {
+  auto* self = static_cast<Daemon*>(timer->data);
+  if (self->stopping_) return;
+  auto zones = self->signed_zones_.resign_due(*self->state_->zones, ::time(nullptr));
+  if (zones) self->publish_zones(std::move(zones));
 }
 
 void Daemon::on_signal(uv_signal_t* handle, int signum) {
@@ -376,6 +391,7 @@ int Daemon::run() {
   } else {
     status = 1;
     for (auto* h : handles) uv_close(reinterpret_cast<uv_handle_t*>(h), nullptr);
+    if (resign_timer_.loop) uv_close(reinterpret_cast<uv_handle_t*>(&resign_timer_), nullptr);
     if (ops_) ops_->stop_listening();
     for (auto& worker : workers_) worker->stop();
     if (notifier_) notifier_->stop();

@@ -30,6 +30,7 @@
 #include "flatten/answer_cache.h"
 #include "flatten/service.h"
 #include "server/config.h"
+#include "server/daemon_signing.h"
 #include "server/transfer_notify.h"
 #include "server/transfer_secondary.h"
 #include "server/worker.h"
@@ -92,6 +93,9 @@ class Daemon {
   void reload_zones();
   uv_loop_t loop_{};
   uv_signal_t sighup_{}, sigterm_{}, sigint_{};
+  SignedZones signed_zones_;
+  uv_timer_t resign_timer_{};
+  static void on_resign_timer(uv_timer_t* timer);
   bool stopping_ = false;
 };
 

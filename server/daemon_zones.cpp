@@ -4,10 +4,12 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <thread>
 
 #include "server/log.h"
+#include "signing/zone_signer.h"
 #include "zones/zone.h"
 #include "zones/zone_source.h"
 
@@ -29,8 +31,23 @@ unsigned parse_threads(std::size_t zones, unsigned wanted, bool reload) {
   return static_cast<unsigned>(std::max<std::size_t>(1, std::min<std::size_t>(wanted, useful)));
 }
 
+bool same_policy(const signing::SigningPolicy& a, const signing::SigningPolicy& b) {
+  return a.keys_dir == b.keys_dir && a.algorithm == b.algorithm && a.denial == b.denial &&
+         a.rrsig_lifetime == b.rrsig_lifetime && a.rrsig_refresh == b.rrsig_refresh &&
+         a.rrsig_jitter == b.rrsig_jitter && a.inception_offset == b.inception_offset &&
+         a.dnskey_ttl == b.dnskey_ttl;
+}
+
+// Signed online: the same settings and the same key files as when signed.
+bool same_signing(const zones::Zone& zone, const ZoneEntry& entry) {
+  const signing::OnlineSigner* signer = signing::OnlineSigner::of(zone);
+  if (!entry.dnssec.online) return signer == nullptr;
+  return signer && same_policy(signer->policy(), entry.dnssec) &&
+         signer->keys_stamp() == signing::key_folder_stamp(entry.config.origin, entry.dnssec.keys_dir);
+}
+
 bool same_entry(const zones::Zone& zone, const ZoneEntry& entry) {
-  return zone.file() == entry.config.file && zone.flatten() == entry.config.flatten;
+  return zone.file() == entry.config.file && zone.flatten() == entry.config.flatten && same_signing(zone, entry);
 }
 
 void serve(ZoneOutcome& outcome, std::shared_ptr<const zones::Zone> zone) {
@@ -91,7 +108,12 @@ ZoneOutcome load_zone_entry(const ZoneEntry& entry, const zones::ZoneSet* curren
   zones::ZoneLoadResult result = zones::load_zone(entry.config);
   outcome.errors = std::move(result.errors);
   outcome.warnings = std::move(result.warnings);
-  if (result.zone && outcome.errors.empty()) {
+  if (result.zone && outcome.errors.empty() && entry.dnssec.online) {
+    // Signatures still fresh in the served version's cache are reused.
+    const signing::OnlineSigner* was = before ? signing::OnlineSigner::of(*before) : nullptr;
+    sign_outcome(entry, *result.zone, ::time(nullptr), outcome, was ? was->shared_cache() : nullptr);
+    if (outcome.zone) return outcome;
+  } else if (result.zone && outcome.errors.empty()) {
     outcome.loaded = true;
     serve(outcome, std::move(result.zone));
     return outcome;
@@ -145,6 +167,38 @@ ZoneSetBuild build_zone_set(const Config& config, const zones::ZoneSet* previous
   return build;
 }
 
+void sign_outcome(const ZoneEntry& entry, const zones::Zone& plain, int64_t now, ZoneOutcome& outcome,
+                  std::shared_ptr<signing::SignatureCache> cache) {
+  const std::string key = "zones[" + entry.config.origin.to_text() + "].dnssec: ";
+  signing::KeySet keys;
+  std::string error, made;
+  if (!signing::KeySet::load(entry.config.origin, entry.dnssec, now, keys, error, &made)) {
+    outcome.errors.push_back({entry.config.file, 0, key + error});
+    return;
+  }
+  // Read after a CSK was made, so that the next reload sees the folder unchanged.
+  const uint64_t stamp = signing::key_folder_stamp(entry.config.origin, entry.dnssec.keys_dir);
+  outcome.signing_note = made.empty() ? "" : "made a new CSK " + made + "; ";
+  // Room for every static signature twice over (each key), plus dynamic ones.
+  const std::size_t capacity = plain.record_count() * 2 * keys.keys().size() + 100000;
+  if (!cache || cache->capacity() < capacity) cache = std::make_shared<signing::SignatureCache>(capacity);
+  auto signer = std::make_shared<const signing::OnlineSigner>(std::move(keys), entry.dnssec, std::move(cache), stamp);
+  signing::SignStats stats;
+  zones::ZoneConfig config = entry.config;
+  config.signer = signer;
+  zones::ZoneLoadResult result = signing::sign_zone(plain, config, *signer, now,
+                                                    std::max(1u, std::thread::hardware_concurrency()), &stats);
+  for (auto& e : result.errors) outcome.errors.push_back(std::move(e));
+  if (!result.zone) {
+    if (outcome.errors.empty()) outcome.errors.push_back({entry.config.file, 0, key + "signing failed"});
+    return;
+  }
+  outcome.loaded = true;
+  serve(outcome, std::move(result.zone));
+  outcome.signing_note += std::to_string(stats.rrsets) + " RRsets signed (" + std::to_string(stats.signatures) +
+                          " RRSIGs, " + std::to_string(stats.nsec) + " NSECs)";
+}
+
 std::shared_ptr<const zones::ZoneSet> replace_zone(const zones::ZoneSet& current,
                                                    std::shared_ptr<const zones::Zone> zone) {
   std::vector<std::shared_ptr<const zones::Zone>> served;
@@ -163,6 +217,9 @@ void log_zone_outcome(const ZoneOutcome& o, bool quiet) {
     log_info("zone " + o.name + ": secondary with no copy in " + o.file + " yet; served after its first transfer");
   } else if (o.loaded) {
     const LogLevel level = quiet ? LogLevel::Debug : LogLevel::Info;
+    if (!o.signing_note.empty() && log_enabled(level)) {
+      log_message(level, "zone " + o.name + " signed online: " + o.signing_note);
+    }
     if (log_enabled(level)) {
       log_message(level, "zone " + o.name + " loaded: serial " + std::to_string(o.serial) + ", " +
                              std::to_string(o.records) + " records from " + o.file);

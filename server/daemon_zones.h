@@ -10,6 +10,12 @@
 // without reading the file; a zone that fails to load keeps the snapshot it
 // had (DESIGN.md: "a zone that fails to load keeps its previous version and
 // the error is logged").
+//
+// A zone with `dnssec: {signing: online}` is signed once loaded, before it
+// is served (signing/zone_signer.h). It counts as unchanged on reload only
+// when its key folder is too (the names, sizes, times and inodes of its key
+// files, signing::key_folder_stamp) and its dnssec settings are the same:
+// an unchanged signed zone is neither read nor signed again.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +25,7 @@
 #include <vector>
 
 #include "server/config.h"
+#include "signing/online_signer.h"
 #include "zones/zone_set.h"
 
 namespace flatns::server {
@@ -36,6 +43,7 @@ struct ZoneOutcome {
   uint32_t serial = 0;         // SOA serial of what is served (when zone is set)
   std::vector<zones::ZoneFileError> errors;
   std::vector<zones::ZoneFileError> warnings;
+  std::string signing_note;    // signed online: what signing did (RRsets signed, a CSK made)
   // Neither loaded, unchanged nor awaiting its first transfer.
   [[nodiscard]] bool failed() const { return !loaded && !unchanged && !awaiting_transfer; }
 };
@@ -61,6 +69,15 @@ struct ZoneSetBuild {
 // One zone: loads the entry's file unless it is unchanged in `current`
 // (`force` loads it anyway), without touching the other zones.
 [[nodiscard]] ZoneOutcome load_zone_entry(const ZoneEntry& entry, const zones::ZoneSet* current, bool force);
+
+// Signs `plain` for `entry` (keys from its dnssec.keys folder, a CSK made
+// when it is empty) and serves the result through `outcome`; on failure the
+// outcome gets the error and no zone. `plain` may be a signed snapshot (a
+// re-sign pass): its DNSSEC records are made anew. With `cache`, signatures
+// still fresh there are reused, so only what changed or is near its
+// refresh time is signed.
+void sign_outcome(const ZoneEntry& entry, const zones::Zone& plain, int64_t now, ZoneOutcome& outcome,
+                  std::shared_ptr<signing::SignatureCache> cache = nullptr);
 
 // `current` with `zone` in place of the zone of the same origin (or added).
 [[nodiscard]] std::shared_ptr<const zones::ZoneSet> replace_zone(const zones::ZoneSet& current,

@@ -28,7 +28,7 @@ void QueryObserver::flattened(FlattenOutcome outcome, uint16_t ede, const zones:
 }
 
 zones::Found CountingFlattenHook::pre_answer(const zones::AnswerPoint& at, dns::ResponseBuilder& rb) {
-  const zones::Found found = flattener_.answer(at, rb, call_);
+  const zones::Found found = flatten::FlattenHook::pre_answer(at, rb);
   if (found == zones::Found::Begin || found == zones::Found::Held) return found;
   const bool has_ede = rb.has_extended_error();
   const uint16_t ede = has_ede ? rb.extended_error().code : 0;

@@ -64,15 +64,14 @@ class QueryObserver {
 // counted by outcome (cached, resolved after waiting, stale, SERVFAIL by EDE
 // code) and zone; the responder uses it when an observer is set. A parked
 // query is counted when it is finally answered.
-class CountingFlattenHook final : public zones::AnswerHook {
+class CountingFlattenHook final : public flatten::FlattenHook {
  public:
-  CountingFlattenHook(const flatten::Flattener& flattener, flatten::FlattenCall* call, QueryObserver& observer)
-      : flattener_(flattener), call_(call), observer_(observer) {}
+  CountingFlattenHook(const flatten::Flattener& flattener, flatten::FlattenCall* call, QueryObserver& observer,
+                      signing::AnswerSigning* signing = nullptr)
+      : flatten::FlattenHook(flattener, call, signing), observer_(observer) {}
   zones::Found pre_answer(const zones::AnswerPoint& at, dns::ResponseBuilder& rb) override;
 
  private:
-  const flatten::Flattener& flattener_;
-  flatten::FlattenCall* call_;
   QueryObserver& observer_;
 };
 

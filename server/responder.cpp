@@ -1,8 +1,12 @@
 #include "server/responder.h"
 
+#include <ctime>
+#include <optional>
+
 #include "dns/message.h"
 #include "dns/rrtype.h"
 #include "server/transfer_glue.h"
+#include "signing/answer_signing.h"
 #include "zones/answer.h"
 
 namespace flatns::server {
@@ -98,12 +102,16 @@ std::size_t answer(const zones::ZoneSet& zones, std::span<const uint8_t> query, 
     rb.set_rcode(dns::rcode::SERVFAIL);  // an expired secondary zone (server/transfer_secondary.h)
     return rb.finish();
   }
+  // Zones signed online sign and deny per query (signing/answer_signing.h).
+  std::optional<signing::AnswerSigning> signing;
+  if (q.edns.dnssec_ok && zones.any_online_signed()) signing.emplace(q.edns.compact_ok, ::time(nullptr));
+  signing::AnswerSigning* signs = signing ? &*signing : nullptr;
   if (ctx.flatten && ctx.observer) {
-    CountingFlattenHook hook(*ctx.flatten, ctx.flatten_call, *ctx.observer);
+    CountingFlattenHook hook(*ctx.flatten, ctx.flatten_call, *ctx.observer, signs);
     zones::answer_query(zones, *zone, q, qname_hashes, rb, &hook);
     if (ctx.flatten_call && ctx.flatten_call->outcome == flatten::FlattenCall::Outcome::Park) return 0;
   } else if (ctx.flatten) {
-    flatten::FlattenHook hook(*ctx.flatten, ctx.flatten_call);
+    flatten::FlattenHook hook(*ctx.flatten, ctx.flatten_call, signs);
     zones::answer_query(zones, *zone, q, qname_hashes, rb, &hook);
     if (ctx.flatten_call && ctx.flatten_call->outcome == flatten::FlattenCall::Outcome::Park) return 0;
   } else {

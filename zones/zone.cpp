@@ -91,6 +91,7 @@ ZoneSet::ZoneSet(std::vector<std::shared_ptr<const Zone>> zones) : zones_(std::m
     index_[slot] = i;
     const std::size_t size = zones_[i]->origin().size();
     origin_sizes_[size / 64] |= uint64_t{1} << (size % 64);
+    any_online_signed_ |= zones_[i]->signer() != nullptr;
   }
 }
 

@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -106,6 +107,10 @@ class Zone {
   std::size_t record_count() const { return records_; }
   FlattenMode flatten() const { return flatten_; }
   bool signed_zone() const { return signed_; }
+  // Signed by flatns itself (ZoneConfig::online_signed).
+  bool online_signed() const { return online_signed_; }
+  // The signer, when signed online (else null): zones/zone_set.h ZoneSigner.
+  const ZoneSigner* signer() const { return signer_.get(); }
   const Nsec3Params& nsec3() const { return nsec3_; }
   // The files it was built from, as they were then (zones/zone_source.h).
   const std::vector<SourceFile>& sources() const { return sources_; }
@@ -155,6 +160,8 @@ class Zone {
   std::size_t records_ = 0;
   FlattenMode flatten_ = FlattenMode::Apex;
   bool signed_ = false;
+  bool online_signed_ = false;
+  std::shared_ptr<const ZoneSigner> signer_;
   Nsec3Params nsec3_;
   std::vector<SourceFile> sources_;
 

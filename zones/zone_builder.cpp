@@ -172,8 +172,9 @@ bool ZoneBuilder::check_zone(bool& has_dnskey) {
       }
     }
   }
-  // A pre-signed zone cannot carry flattened answers until online signing exists.
-  if (has_dnskey && config_.flatten != FlattenMode::Off) {
+  // A pre-signed zone cannot carry flattened answers: without the private
+  // keys nothing can sign the addresses a flattened name answers with.
+  if (has_dnskey && !config_.online_signed && config_.flatten != FlattenMode::Off) {
     for (std::size_t g = 0; g < groups(); ++g) {
       if (!is_flattened_name(g == 0)) continue;
       const Group d = group(g);
@@ -185,8 +186,9 @@ bool ZoneBuilder::check_zone(bool& has_dnskey) {
       if (flattened) {
         error(rec(d.begin), "zone " + zone_text + " is DNSSEC-signed (DNSKEY at the apex) and " +
                                 dns::name_to_text(d.name) +
-                                " would be flattened; flattened answers cannot be signed yet: set flatten: "
-                                "off for this zone or serve it unsigned");
+                                " would be flattened; a pre-signed zone has no private keys to sign flattened "
+                                "answers with: sign it online (dnssec: {signing: online, keys: DIR}), set "
+                                "flatten: off for this zone or serve it unsigned");
         break;
       }
     }
@@ -342,6 +344,8 @@ std::shared_ptr<const Zone> ZoneBuilder::build() {
   zone->sources_ = result_.sources;
   zone->flatten_ = config_.flatten;
   zone->signed_ = has_dnskey;
+  zone->online_signed_ = config_.online_signed;
+  zone->signer_ = config_.signer;
   // Exact sizes where they are known, so that the snapshot holds no spare
   // capacity; room for empty non-terminals (a large reserve that stays
   // untouched costs address space, not memory).
@@ -437,6 +441,19 @@ ZoneLoadResult load_zone(const ZoneConfig& config) {
   const bool scanned = scan_zone_file_views(
       config.file, options, [&](const RecordView& rec) { builder.add(rec); }, result.errors);
   if (!scanned || !result.errors.empty()) return result;
+  result.zone = builder.build();
+  if (!result.errors.empty()) result.zone.reset();
+  return result;
+}
+
+ZoneLoadResult build_zone(const ZoneConfig& config,
+                          const std::function<void(const RecordViewSink&)>& produce,
+                          std::vector<SourceFile> sources) {
+  ZoneLoadResult result;
+  result.sources = std::move(sources);
+  ZoneBuilder builder(config, result);
+  produce([&](const RecordView& rec) { builder.add(rec); });
+  if (!result.errors.empty()) return result;
   result.zone = builder.build();
   if (!result.errors.empty()) result.zone.reset();
   return result;

@@ -238,7 +238,7 @@ TEST_CASE("unknown and duplicate keys are errors", "[config]") {
   CHECK(only_error("servers:\n  workers: 2\n") ==
         "conf/flatns.yaml:1: servers: unknown key (expected one of server, zones, keys, resolver, flatten)");
   CHECK(only_error("zones:\n  - name: a.example\n    file: a.zone\n    flaten: all\n") ==
-        "conf/flatns.yaml:4: zones[0].flaten: unknown key (expected one of name, file, flatten, allow_transfer, notify, primaries)");
+        "conf/flatns.yaml:4: zones[0].flaten: unknown key (expected one of name, file, flatten, allow_transfer, notify, primaries, dnssec)");
   CHECK(only_error("server:\n  workers: 2\n  workers: 3\n") ==
         "conf/flatns.yaml:3: server.workers: duplicate key (first given on line 2)");
   CHECK(only_error("- a\n- b\n") == "conf/flatns.yaml:1: (top level): expected a mapping, found a list");
@@ -335,4 +335,33 @@ TEST_CASE("resolver.cache_size and resolver.qname_minimisation", "[config]") {
         "k, m, g), found 'lots'");
   CHECK(only_error("resolver:\n  qname_minimisation: yes\n") ==
         "conf/flatns.yaml:2: resolver.qname_minimisation: expected true or false, found 'yes'");
+}
+
+TEST_CASE("zones[].dnssec: online signing settings", "[config][dnssec]") {
+  const std::string zone = "zones:\n  - name: a.example\n    file: a.zone\n    dnssec:\n";
+  Parsed p = parse(zone + "      signing: online\n      keys: keys/a\n      algorithm: ed25519\n"
+                          "      rrsig_lifetime: 10d\n");
+  INFO(joined(p.messages));
+  REQUIRE(p.ok);
+  const auto& d = p.config.zones[0].dnssec;
+  CHECK(d.online);
+  CHECK(p.config.zones[0].config.online_signed);
+  CHECK(d.keys_dir == "conf/keys/a");
+  CHECK(d.algorithm == 15);
+  CHECK(d.rrsig_lifetime == 10 * 86400);
+  CHECK(d.rrsig_refresh == 5 * 86400);
+  CHECK(only_error(zone + "      signing: online\n") ==
+        "conf/flatns.yaml:4: zones[0].dnssec.keys: missing (signing: online needs a keys folder)");
+  CHECK(only_error(zone + "      keys: k\n      algorithm: rsasha256\n") ==
+        "conf/flatns.yaml:6: zones[0].dnssec.algorithm: expected one of ecdsap256sha256, ecdsap384sha384, "
+        "ed25519, ed448, found 'rsasha256'");
+  CHECK(only_error(zone + "      keys: k\n      denial: nsec3\n") ==
+        "conf/flatns.yaml:6: zones[0].dnssec.denial: nsec3 white lies are not implemented yet; use compact "
+        "(RFC 9824)");
+  CHECK(only_error(zone + "      keys: k\n      rrsig_lifetime: 2d\n      rrsig_refresh: 3d\n") ==
+        "conf/flatns.yaml:4: zones[0].dnssec.rrsig_refresh: must be well below rrsig_lifetime (259200 s vs "
+        "172800 s)");
+  CHECK(only_error(zone + "      keys: k\n      signin: online\n") ==
+        "conf/flatns.yaml:6: zones[0].dnssec.signin: unknown key (expected one of signing, keys, algorithm, "
+        "denial, rrsig_lifetime, rrsig_refresh)");
 }

@@ -13,7 +13,9 @@
 
 #include "daemon_test_support.h"
 #include "server/config.h"
+#include "dns/key_file.h"
 #include "server/daemon_zones.h"
+#include "signing/online_signer.h"
 #include "zones/zone.h"
 #include "zones/zone_source.h"
 
@@ -170,4 +172,41 @@ TEST_CASE("duplicate zones in a long list are errors naming the first line", "[d
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].to_string() == "flatns.yaml:40002: zones[20000].name: duplicate zone D123.Hosting.Test. "
                                  "(first given on line 248)");
+}
+
+TEST_CASE("a signed zone is signed at load and not again when nothing changed", "[daemon_zones][dnssec]") {
+  TempDir dir;
+  dir.write(origin(1) + ".zone", zone_text(1, 1));
+  const std::string yaml = "server:\n  listen: [\"127.0.0.1:5353\"]\nzones:\n  - name: " + origin(1) + "\n    file: " +
+                           origin(1) + ".zone\n    dnssec:\n      signing: online\n      keys: keys\n";
+  Config config;
+  std::vector<ConfigError> errors;
+  REQUIRE(parse_config_text(yaml, dir.file("flatns.yaml"), config, errors));
+  ZoneSetBuild first = build_zone_set(config, nullptr, 1);
+  REQUIRE(first.loaded() == 1);
+  const zones::Zone* signed_zone = served(first, 1);
+  REQUIRE(signing::OnlineSigner::of(*signed_zone) != nullptr);
+  CHECK(first.outcomes[0].signing_note.find("made a new CSK") != std::string::npos);
+
+  // The CSK made at load is in the folder now: the folder counts as unchanged.
+  ZoneSetBuild second = build_zone_set(config, first.zone_set.get(), 1);
+  CHECK(second.unchanged() == 1);
+  CHECK(served(second, 1) == signed_zone);
+
+  // A key file changed (dnssec-settime, a new key): signed again.
+  std::vector<std::string> keys;
+  std::string error;
+  REQUIRE(dns::list_key_files(dir.file("keys"), keys, error));
+  REQUIRE(keys.size() == 1);
+  set_mtime(keys[0], 1000000);
+  ZoneSetBuild third = build_zone_set(config, second.zone_set.get(), 1);
+  CHECK(third.loaded() == 1);
+  CHECK(served(third, 1) != signed_zone);
+  CHECK(signing::OnlineSigner::of(*served(third, 1)) != nullptr);
+
+  // The zone file changed: read and signed again.
+  dir.write(origin(1) + ".zone", zone_text(1, 2));
+  ZoneSetBuild fourth = build_zone_set(config, third.zone_set.get(), 1);
+  CHECK(fourth.loaded() == 1);
+  CHECK(served(fourth, 1)->serial() == 2);
 }

@@ -1,0 +1,71 @@
+// What the answer signs per query in a zone signed online (issue 14): the
+// `signs` and `denies` stages of zones/answer_hook.h, and the RRSIGs of
+// flattened addresses. A per-query object on the stack, built by the
+// responder when some served zone is signed online; flatten's FlattenHook
+// hands it those stages (flatten/flattener.h). For a zone not signed
+// online every call returns false and the zone's stored records are used.
+//
+//  - sign(): RRsets from the zone keep the RRSIGs made at load (the zone's
+//    stored ones); an RRset synthesised from a wildcard is signed as an
+//    exact match of the name asked (labels = QNAME's), so no proof that
+//    QNAME does not exist is needed (RFC 9824 §3.4; RFC 4470);
+//  - deny(): compact denial (RFC 9824): a name that does not exist gets
+//    NOERROR (NXDOMAIN when the query set CO, §4) and one NSEC owner =
+//    the name, next = its immediate successor, types RRSIG NSEC NXNAME
+//    (§3.2); NODATA the NSEC stored at the name (its true types, §3.1), or
+//    at a name synthesised from a wildcard an NSEC at the name with the
+//    wildcard's types; at a flattened name whose target lacks the type
+//    asked, the name's NSEC without it (a signed NODATA); an unsigned
+//    delegation the cut's NSEC (NS, no DS: RFC 4035 §3.1.4.1); a wildcard
+//    answer needs nothing;
+//  - sign_flattened(): the RRSIGs of the address set just written.
+//
+// Signatures come from the worker's memo (answer_memo.h) without a lock or
+// an allocation; a miss goes to the shared cache or signs.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "dns/message.h"
+#include "signing/online_signer.h"
+#include "zones/answer_hook.h"
+
+namespace flatns::signing {
+
+class AnswerSigning {
+ public:
+  AnswerSigning(bool compact_ok, int64_t now) : compact_ok_(compact_ok), now_(now) {}
+
+  // The hook stages (zones/answer_hook.h).
+  [[nodiscard]] bool sign(const zones::RRsetWrite& w, dns::ResponseBuilder& rb);
+  [[nodiscard]] bool deny(const zones::DenialPoint& what, dns::ResponseBuilder& rb);
+
+  // RRSIGs for the flattened `type` RRset (`rdatas`) just written at
+  // `owner` with TTL `ttl`, signed with original TTL `original_ttl` (at
+  // least any TTL served). Sets TC when they do not fit.
+  void sign_flattened(const zones::Zone& zone, dns::NameView owner, uint16_t type, uint32_t original_ttl,
+                      uint32_t ttl, std::span<const std::span<const uint8_t>> rdatas, dns::ResponseBuilder& rb);
+  // What the target of the flattened name at `node` has: a NODATA there
+  // lists A and AAAA in its NSEC only when the target has them, whatever
+  // type was asked (the zone's stored NSEC lists both, so that aggressive
+  // NSEC caching never denies a flattened answer).
+  void flattened_target(const zones::Node* node, bool has_a, bool has_aaaa) {
+    flattened_at_ = node;
+    target_has_a_ = has_a;
+    target_has_aaaa_ = has_aaaa;
+  }
+
+ private:
+  bool write_nsec(const zones::Zone& zone, const OnlineSigner& signer, dns::NameView owner,
+                  std::span<const uint8_t> rdata, dns::ResponseBuilder& rb);
+  bool write_stored_nsec(const zones::Zone& zone, const zones::Node* node, dns::ResponseBuilder& rb);
+  bool nodata(const zones::DenialPoint& what, const OnlineSigner& signer, dns::ResponseBuilder& rb);
+
+  bool compact_ok_;
+  int64_t now_;
+  const zones::Node* flattened_at_ = nullptr;
+  bool target_has_a_ = true, target_has_aaaa_ = true;
+};
+
+}  // namespace flatns::signing
