@@ -1,5 +1,7 @@
 #include "flatten/answer_cache.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <type_traits>
 
@@ -117,7 +119,28 @@ std::size_t FlattenCache::choose_slot(uint64_t hash, dns::NameView target, uint1
   return base + hand;
 }
 
+void FlattenCache::claim_writer() {
+#ifndef NDEBUG
+  writer_.store(std::this_thread::get_id());
+#endif
+}
+
+void FlattenCache::release_writer() {
+#ifndef NDEBUG
+  writer_.store(std::thread::id{});
+#endif
+}
+
 void FlattenCache::store(const CachedAnswer& entry) {
+#ifndef NDEBUG
+  std::thread::id expected{};
+  if (!writer_.compare_exchange_strong(expected, std::this_thread::get_id()) &&
+      expected != std::this_thread::get_id()) {
+    std::fputs("FlattenCache::store: a second writer thread (the cache has one writer, the flatten service)\n",
+               stderr);
+    std::abort();
+  }
+#endif
   const uint64_t hash = target_key_hash(entry.target(), entry.qtype);
   const std::size_t index = choose_slot(hash, entry.target(), entry.qtype);
   Slot& slot = slots_[index];

@@ -133,7 +133,9 @@ class FlattenService {
 
   // Makes the backend on the service loop and starts the thread.
   [[nodiscard]] bool start(const BackendFactory& make_backend, std::string& error);
-  // Abandons resolutions in flight and joins the thread.
+  // Abandons resolutions in flight and joins the thread. Safe against
+  // request() and replace_backend() on other threads at the same moment:
+  // they return false (or do nothing) once stop() has begun.
   void stop();
 
   // Any thread (SIGHUP reload): the service thread makes a new backend with
@@ -190,6 +192,7 @@ class FlattenService {
   };
 
   void run();
+  void close_loop();
   static void on_wake(uv_async_t* handle);
   void drain();
   void swap_backend();
@@ -214,6 +217,11 @@ class FlattenService {
 
   std::atomic<bool> running_{false};
   std::atomic<bool> stop_requested_{false};
+  // Threads that may touch wake_ (request(), replace_backend()). Each counts
+  // itself in before it reads running_; stop() clears running_ and then
+  // waits for the count to drain, so no uv_async_send ever reaches wake_
+  // after the service loop closed it (both sides sequentially consistent).
+  std::atomic<unsigned> waking_{0};
   uv_loop_t loop_{};
   uv_async_t wake_{};
   std::thread thread_;

@@ -359,23 +359,43 @@ void Daemon::on_signal(uv_signal_t* handle, int signum) {
   }
 }
 
+// Watches SIGHUP, SIGTERM and SIGINT on the main loop; false (logged) when
+// libuv refuses. `opened` counts the handles initialised, which must be
+// closed whatever happens.
+bool Daemon::watch_signals(int& opened) {
+  const int signals[] = {SIGHUP, SIGTERM, SIGINT};
+  const char* names[] = {"SIGHUP", "SIGTERM", "SIGINT"};
+  uv_signal_t* handles[] = {&sighup_, &sigterm_, &sigint_};
+  for (int i = 0; i < 3; ++i) {
+    int rc = uv_signal_init(&loop_, handles[i]);
+    if (rc == 0) {
+      ++opened;
+      handles[i]->data = this;
+      rc = uv_signal_start(handles[i], on_signal, signals[i]);
+    }
+    if (rc != 0) {
+      log_error(std::string("not started: cannot watch ") + names[i] + ": " + uv_strerror(rc));
+      return false;
+    }
+  }
+  return true;
+}
+
 int Daemon::run() {
   // A client closing its TCP connection while we write must not kill us.
   std::signal(SIGPIPE, SIG_IGN);
-  uv_loop_init(&loop_);
-  int signals[] = {SIGHUP, SIGTERM, SIGINT};
-  uv_signal_t* handles[] = {&sighup_, &sigterm_, &sigint_};
-  for (int i = 0; i < 3; ++i) {
-    uv_signal_init(&loop_, handles[i]);
-    handles[i]->data = this;
-    uv_signal_start(handles[i], on_signal, signals[i]);
+  if (const int rc = uv_loop_init(&loop_); rc != 0) {
+    log_error(std::string("not started: cannot make the main event loop: ") + uv_strerror(rc));
+    return 1;
   }
+  int opened = 0;
   int status = 0;
-  if (start()) {
+  if (watch_signals(opened) && start()) {
     uv_run(&loop_, UV_RUN_DEFAULT);
   } else {
     status = 1;
-    for (auto* h : handles) uv_close(reinterpret_cast<uv_handle_t*>(h), nullptr);
+    uv_signal_t* handles[] = {&sighup_, &sigterm_, &sigint_};
+    for (int i = 0; i < opened; ++i) uv_close(reinterpret_cast<uv_handle_t*>(handles[i]), nullptr);
     if (ops_) ops_->stop_listening();
     for (auto& worker : workers_) worker->stop();
     if (notifier_) notifier_->stop();
@@ -390,7 +410,9 @@ int Daemon::run() {
   workers_.clear();
   if (flatten_service_) flatten_service_->stop();
   if (ops_) ops_->stop();
-  uv_loop_close(&loop_);
+  if (const int rc = uv_loop_close(&loop_); rc != 0) {
+    log_warn(std::string("the main event loop did not close: ") + uv_strerror(rc));
+  }
   if (status == 0) log_info("stopped");
   return status;
 }
