@@ -125,6 +125,7 @@ class FlattenCache {
 
   bool read_slot(const Slot& slot, CachedAnswer& out, uint32_t& sequence) const;
   std::size_t choose_slot(uint64_t hash, dns::NameView target, uint16_t qtype);
+  void check_writer(const char* operation);
 
   std::size_t sets_;
   std::unique_ptr<Slot[]> slots_;

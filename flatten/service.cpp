@@ -156,7 +156,7 @@ void FlattenService::stop() {
 
 void FlattenService::run() {
   cache_->claim_writer();  // this thread is the cache's one writer from now on
-  uv_run(&loop_, UV_RUN_DEFAULT);
+  (void)uv_run(&loop_, UV_RUN_DEFAULT);
   uv_walk(&loop_, [](uv_handle_t* h, void*) { if (!uv_is_closing(h)) uv_close(h, nullptr); }, nullptr);
   close_loop();
   cache_->release_writer();
@@ -188,7 +188,11 @@ void FlattenService::post(std::function<void(ResolverBackend*)> task) {
     std::lock_guard lock(replacement_mutex_);
     posted_.push_back(std::move(task));
   }
-  if (running_.load()) uv_async_send(&wake_);
+  WakeScope scope(waking_);
+  if (!running_.load()) return;  // not running: the task waits for nothing
+  if (const int rc = uv_async_send(&wake_); rc != 0 && log_) {
+    log_(std::string("flatten service: cannot wake the service thread for a control request: ") + uv_strerror(rc));
+  }
 }
 
 void FlattenService::run_posted() {

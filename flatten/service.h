@@ -217,10 +217,11 @@ class FlattenService {
 
   std::atomic<bool> running_{false};
   std::atomic<bool> stop_requested_{false};
-  // Threads that may touch wake_ (request(), replace_backend()). Each counts
-  // itself in before it reads running_; stop() clears running_ and then
-  // waits for the count to drain, so no uv_async_send ever reaches wake_
-  // after the service loop closed it (both sides sequentially consistent).
+  // Threads that may touch wake_ (request(), replace_backend(), post()).
+  // Each counts itself in before it reads running_; stop() clears running_
+  // and then waits for the count to drain, so no uv_async_send ever reaches
+  // wake_ after the service loop closed it (both sides sequentially
+  // consistent).
   std::atomic<unsigned> waking_{0};
   uv_loop_t loop_{};
   uv_async_t wake_{};

@@ -168,10 +168,20 @@ bool Daemon::start() {
 
   if (!start_flatten_service()) return false;
   ops_ = std::make_unique<Operations>(*this);
-  uv_async_init(&loop_, &zones_written_, [](uv_async_t* async) { static_cast<Daemon*>(async->data)->reload_zones(); });
+  if (const int rc = uv_async_init(&loop_, &zones_written_,
+                                    [](uv_async_t* async) { static_cast<Daemon*>(async->data)->reload_zones(); });
+      rc != 0) {
+    log_error(std::string("not started: cannot make the zone-transfer wake-up handle: ") + uv_strerror(rc));
+    return false;
+  }
   zones_written_.data = this;
   zones_written_open_ = true;
-  secondaries_ = std::make_unique<SecondaryService>([this] { uv_async_send(&zones_written_); });
+  secondaries_ = std::make_unique<SecondaryService>([this] {
+    if (const int rc = uv_async_send(&zones_written_); rc != 0) {
+      log_warn(std::string("a transferred zone is not served until the next reload: cannot wake the main loop: ") +
+               uv_strerror(rc));
+    }
+  });
   ZoneSetBuild build = build_zone_set(config_, nullptr);
   log_zone_outcomes(build, "zones loaded");
   ops_->zones_loaded(build);
@@ -391,7 +401,7 @@ int Daemon::run() {
   int opened = 0;
   int status = 0;
   if (watch_signals(opened) && start()) {
-    uv_run(&loop_, UV_RUN_DEFAULT);
+    (void)uv_run(&loop_, UV_RUN_DEFAULT);
   } else {
     status = 1;
     uv_signal_t* handles[] = {&sighup_, &sigterm_, &sigint_};
@@ -404,7 +414,7 @@ int Daemon::run() {
       zones_written_open_ = false;
       uv_close(reinterpret_cast<uv_handle_t*>(&zones_written_), nullptr);
     }
-    uv_run(&loop_, UV_RUN_DEFAULT);
+    (void)uv_run(&loop_, UV_RUN_DEFAULT);
   }
   for (auto& worker : workers_) worker->join();
   workers_.clear();

@@ -45,7 +45,7 @@ void QueryParking::close() {
     if (entry.used) reanswer(entry, true);
   }
   open_ = false;
-  uv_timer_stop(&timer_);
+  (void)uv_timer_stop(&timer_);
   uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&completed_), nullptr);
 }
@@ -137,7 +137,12 @@ void QueryParking::arm_timer(uint64_t deadline_ms) {
   if (timer_due_ms_ <= deadline_ms) return;
   const uint64_t now = time_.now_ms();
   timer_due_ms_ = deadline_ms;
-  uv_timer_start(&timer_, on_deadline, deadline_ms > now ? deadline_ms - now : 0, 0);
+  if (const int rc = uv_timer_start(&timer_, on_deadline, deadline_ms > now ? deadline_ms - now : 0, 0); rc != 0) {
+    // Only a closing handle fails here (the worker is stopping, and close()
+    // answers every parked query); the next arm_timer tries again.
+    timer_due_ms_ = UINT64_MAX;
+    log_warn("worker " + std::to_string(worker_) + ": no deadline timer for parked queries: " + uv_strerror(rc));
+  }
 }
 
 void QueryParking::on_completed(uv_async_t* handle) {

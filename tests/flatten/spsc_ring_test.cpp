@@ -11,9 +11,9 @@
 
 using flatns::flatten::SpscRing;
 
-TEST_CASE("spsc ring: a producer and a consumer thread hand over every item in order") {
+TEST_CASE("spsc ring: a producer and a consumer thread hand over every item in order", "[threads]") {
   SpscRing<uint64_t> ring(8);  // small, so the producer often finds it full
-  constexpr uint64_t kItems = 200000;
+  constexpr uint64_t kItems = 50000;
   std::atomic<uint64_t> refused{0};
   std::thread producer([&] {
     for (uint64_t i = 1; i <= kItems;) {
