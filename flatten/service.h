@@ -37,6 +37,7 @@
 
 #include "dns/name.h"
 #include "flatten/answer_cache.h"
+#include "flatten/defaults.h"
 #include "flatten/spsc_ring.h"
 #include "flatten/time_source.h"
 #include "resolver-client/resolver.h"
@@ -80,8 +81,8 @@ using BackendFactory = std::function<std::unique_ptr<ResolverBackend>(uv_loop_t*
 
 struct ServiceSettings {
   unsigned workers = 1;
-  uint32_t deadline_ms = 1200;       // flatten.deadline_ms: the parked queries' bound
-  uint32_t failure_ttl_s = 5;        // flatten.failure_ttl_s
+  uint32_t deadline_ms = kDefaultDeadlineMs;     // flatten.deadline_ms: the parked queries' bound
+  uint32_t failure_ttl_s = kDefaultFailureTtlS;  // flatten.failure_ttl_s
   std::size_t request_queue = 256;   // per worker
   std::size_t completion_queue = 1024;
   uint32_t log_interval_ms = 10000;  // one failure line per target per interval

@@ -63,7 +63,7 @@ int run_resolve_command(const ResolverSettings& settings_in, const std::string& 
   ResolverSettings settings = settings_in;
   if (!settings.log) {
     settings.log = [&err](LogLevel level, std::string_view text) {
-      if (level >= LogLevel::Warning) err << ";; " << text << "\n";
+      if (level <= LogLevel::Warn) err << ";; " << text << "\n";
     };
   }
 

@@ -92,20 +92,13 @@ std::shared_ptr<const WorkerState> Daemon::make_state(std::shared_ptr<const zone
 namespace {
 
 // The resolver's lines already say "resolver: " (flatns resolve prints them as they are).
-void log_from_resolver(resolver::LogLevel level, std::string_view text) {
-  const std::string line(text);
-  switch (level) {
-    case resolver::LogLevel::Debug: log_debug(line); break;
-    case resolver::LogLevel::Info: log_info(line); break;
-    case resolver::LogLevel::Warning: log_warn(line); break;
-    case resolver::LogLevel::Error: log_error(line); break;
-  }
-}
+void log_from_resolver(LogLevel level, std::string_view text) { log_message(level, text); }
 
-bool same_resolver(const ResolverSettings& a, const ResolverSettings& b) {
+// The settings the configuration sets (the limits and the log hook are not).
+bool same_resolver(const resolver::ResolverSettings& a, const resolver::ResolverSettings& b) {
   return a.mode == b.mode && a.root_hints == b.root_hints && a.forwarders == b.forwarders &&
-         a.trust_anchors == b.trust_anchors && a.dnssec_validate == b.dnssec_validate &&
-         a.cache_size == b.cache_size && a.qname_minimisation == b.qname_minimisation;
+         a.trust_anchors_file == b.trust_anchors_file && a.validate == b.validate &&
+         a.cache_max_bytes == b.cache_max_bytes && a.qname_minimisation == b.qname_minimisation;
 }
 
 }  // namespace
@@ -120,7 +113,7 @@ bool Daemon::start_flatten_service() {
   settings.failure_ttl_s = config_.flatten.failure_ttl_s;
   flatten_service_ = std::make_unique<flatten::FlattenService>(
       settings, flatten_cache_, [](std::string_view line) { log_warn(line); });
-  resolver::ResolverSettings resolver_settings = to_resolver_settings(config_.resolver);
+  resolver::ResolverSettings resolver_settings = config_.resolver;
   resolver_settings.log = log_from_resolver;
   std::string error;
   const bool started = flatten_service_->start(
@@ -149,7 +142,7 @@ void Daemon::apply_resolver_change(const Config& next) {
   if (same_resolver(next.resolver, config_.resolver)) return;
   log_info("reload: the resolver section changed; rebuilding the resolver (its caches start empty, "
            "cached flattened answers stay)");
-  resolver::ResolverSettings settings = to_resolver_settings(next.resolver);
+  resolver::ResolverSettings settings = next.resolver;
   settings.log = log_from_resolver;
   flatten_service_->replace_backend([settings](uv_loop_t* loop, std::string& error) {
     return flatten::make_resolver_backend(loop, settings, error);

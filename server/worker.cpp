@@ -27,7 +27,7 @@ Worker::~Worker() {
   join();
 }
 
-bool Worker::bind(const std::vector<SocketAddress>& listen, std::string& error) {
+bool Worker::bind(const std::vector<dns::ServerAddress>& listen, std::string& error) {
   for (const auto& address : listen) {
     int udp = open_bound_socket(address, Transport::Udp, error);
     if (udp < 0) return false;
