@@ -214,7 +214,7 @@ std::size_t ResponseBuilder::finish() {
     if (w_.size() + opt_size() > max_size_) nsid_ = {};
     const std::size_t opt_start = w_.size();
     std::size_t rdlen = opt_size() - 11;
-    bool ok = w_.u8(0) && w_.u16(rrtype::OPT) && w_.u16(1232) &&
+    bool ok = w_.u8(0) && w_.u16(rrtype::OPT) && w_.u16(kEdnsPayloadSize) &&
               w_.u8(static_cast<uint8_t>(rcode_ >> 4)) && w_.u8(0) &&
               w_.u16(dnssec_ok_ ? 0x8000 : 0) && w_.u16(static_cast<uint16_t>(rdlen));
     if (ok && !nsid_.empty()) {

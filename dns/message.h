@@ -31,6 +31,11 @@ inline constexpr uint16_t NSID = 3, COOKIE = 10, EDE = 15;
 
 inline constexpr std::size_t kHeaderSize = 12;
 inline constexpr uint16_t kMinUdpPayload = 512;
+// The EDNS(0) UDP payload size flatns advertises, in its answers and in the
+// resolver's queries (DNS flag day 2020: no IP fragmentation).
+inline constexpr uint16_t kEdnsPayloadSize = 1232;
+// The largest DNS message: a TCP frame's 16-bit length (RFC 1035 §4.2.2).
+inline constexpr std::size_t kMaxMessageSize = 65535;
 
 enum class Section : uint8_t { Answer = 0, Authority = 1, Additional = 2 };
 

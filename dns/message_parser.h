@@ -59,7 +59,7 @@ struct QueryOptions {
   uint16_t id = 0;
   uint16_t flags = 0;        // e.g. flag::RD, flag::CD
   bool edns = true;
-  uint16_t udp_size = 1232;  // advertised EDNS payload size
+  uint16_t udp_size = kEdnsPayloadSize;  // advertised EDNS payload size
   bool dnssec_ok = false;
 };
 

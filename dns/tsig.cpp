@@ -190,9 +190,9 @@ bool within_fudge(uint64_t now, const TsigRecord& rec) {
 
 TsigStatus status_of_error(uint16_t error) {
   switch (error) {
-    case tsig_error::BADKEY: return TsigStatus::BadKey;
-    case tsig_error::BADTIME: return TsigStatus::BadTime;
-    case tsig_error::BADTRUNC: return TsigStatus::BadTrunc;
+    case rcode::BADKEY: return TsigStatus::BadKey;
+    case rcode::BADTIME: return TsigStatus::BadTime;
+    case rcode::BADTRUNC: return TsigStatus::BadTrunc;
     default: return TsigStatus::BadSig;
   }
 }
@@ -268,10 +268,10 @@ std::string_view tsig_status_text(TsigStatus s) {
 
 uint16_t tsig_error_code(TsigStatus s) {
   switch (s) {
-    case TsigStatus::BadKey: return tsig_error::BADKEY;
-    case TsigStatus::BadSig: return tsig_error::BADSIG;
-    case TsigStatus::BadTime: return tsig_error::BADTIME;
-    case TsigStatus::BadTrunc: return tsig_error::BADTRUNC;
+    case TsigStatus::BadKey: return rcode::BADKEY;
+    case TsigStatus::BadSig: return rcode::BADSIG;
+    case TsigStatus::BadTime: return rcode::BADTIME;
+    case TsigStatus::BadTrunc: return rcode::BADTRUNC;
     default: return 0;
   }
 }

@@ -28,16 +28,13 @@
 #include <vector>
 
 #include "dns/name.h"
+#include "dns/rcode.h"
 
 namespace flatns::dns {
 
 inline constexpr uint16_t kTsigType = 250;
-inline constexpr uint16_t kRcodeNotAuth = 9;   // RFC 8945 §5.3.2 answers with NOTAUTH
 inline constexpr uint16_t kTsigDefaultFudge = 300;  // seconds (RFC 8945 §10)
 
-namespace tsig_error {
-inline constexpr uint16_t BADSIG = 16, BADKEY = 17, BADTIME = 18, BADTRUNC = 22;
-}
 
 enum class TsigAlgorithm : uint8_t { HmacSha256, HmacSha384, HmacSha512, HmacSha1 };
 

@@ -8,7 +8,8 @@
 // Readers (the worker threads, on the packet path) take no lock and allocate
 // nothing: every slot is a sequence lock over inline storage. A reader copies
 // the slot and retries when the writer changed it meanwhile. There is one
-// writer, the flatten service thread. Capacity is fixed at construction;
+// writer, the flatten service thread; debug builds check it (store() from a
+// second thread aborts). Capacity is fixed at construction;
 // slots are grouped in sets of four ways and a full set evicts by the clock
 // (second-chance) rule, so the cache never grows.
 #pragma once
@@ -20,6 +21,7 @@
 #include <memory>
 #include <span>
 #include <string_view>
+#include <thread>
 
 #include "dns/name.h"
 
@@ -104,6 +106,13 @@ class FlattenCache {
   // target is `name` or below it; returns how many were dropped.
   std::size_t erase_below(dns::NameView name);
 
+  // The single-writer rule, checked in debug builds: the writer is the
+  // thread that last called claim_writer() or, when none holds the role,
+  // the first thread that stores. release_writer() gives the role up (the
+  // flatten service does when its thread ends). No-ops with NDEBUG.
+  void claim_writer();
+  void release_writer();
+
  private:
   static constexpr std::size_t kWords = (sizeof(CachedAnswer) + 7) / 8;
   struct alignas(64) Slot {
@@ -116,11 +125,15 @@ class FlattenCache {
 
   bool read_slot(const Slot& slot, CachedAnswer& out, uint32_t& sequence) const;
   std::size_t choose_slot(uint64_t hash, dns::NameView target, uint16_t qtype);
+  void check_writer(const char* operation);
 
   std::size_t sets_;
   std::unique_ptr<Slot[]> slots_;
   std::unique_ptr<uint8_t[]> hands_;  // per set: where the clock hand is (writer only)
   std::atomic<std::size_t> size_{0};
+#ifndef NDEBUG
+  std::atomic<std::thread::id> writer_{};
+#endif
 };
 
 }  // namespace flatns::flatten

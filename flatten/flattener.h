@@ -31,6 +31,7 @@
 #include <optional>
 
 #include "flatten/answer_cache.h"
+#include "flatten/defaults.h"
 #include "flatten/flatten_call.h"
 #include "flatten/time_source.h"
 #include "signing/answer_signing.h"
@@ -39,10 +40,10 @@
 namespace flatns::flatten {
 
 struct FlattenerSettings {
-  uint32_t max_ttl = 3600;
-  uint32_t min_ttl = 0;
-  bool serve_stale = true;
-  uint32_t stale_max_s = 86400;
+  uint32_t max_ttl = kDefaultMaxTtl;
+  uint32_t min_ttl = kDefaultMinTtl;
+  bool serve_stale = kDefaultServeStale;
+  uint32_t stale_max_s = kDefaultStaleMaxS;
 };
 
 // RFC 8767 §4: stale answers carry a TTL of 30 seconds.

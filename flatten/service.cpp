@@ -27,6 +27,19 @@ uint16_t key_type(const std::string& key) {
                                static_cast<uint8_t>(key[key.size() - 1]));
 }
 
+// Counts a thread in FlattenService::waking_ for as long as it may touch the
+// service's async handle.
+class WakeScope {
+ public:
+  explicit WakeScope(std::atomic<unsigned>& count) : count_(count) { count_.fetch_add(1); }
+  ~WakeScope() { count_.fetch_sub(1); }
+  WakeScope(const WakeScope&) = delete;
+  WakeScope& operator=(const WakeScope&) = delete;
+
+ private:
+  std::atomic<unsigned>& count_;
+};
+
 std::string servers_of(const resolver::Result& result) {
   if (!result.verdict.server.empty()) return result.verdict.server;
   std::string out;
@@ -108,17 +121,20 @@ FlattenService::~FlattenService() { stop(); }
 
 bool FlattenService::start(const BackendFactory& make_backend, std::string& error) {
   if (running_.load()) return true;
-  if (uv_loop_init(&loop_) != 0) {
-    error = "flatten service: cannot make an event loop";
+  if (const int rc = uv_loop_init(&loop_); rc != 0) {
+    error = std::string("flatten service: cannot make an event loop: ") + uv_strerror(rc);
     return false;
   }
-  uv_async_init(&loop_, &wake_, on_wake);
+  if (const int rc = uv_async_init(&loop_, &wake_, on_wake); rc != 0) {
+    error = std::string("flatten service: cannot make its wake-up handle: ") + uv_strerror(rc);
+    (void)uv_loop_close(&loop_);  // nothing was opened on it
+    return false;
+  }
   wake_.data = this;
   backend_ = make_backend(&loop_, error);
   if (!backend_) {
     uv_close(reinterpret_cast<uv_handle_t*>(&wake_), nullptr);
-    uv_run(&loop_, UV_RUN_DEFAULT);
-    uv_loop_close(&loop_);
+    close_loop();
     return false;
   }
   running_.store(true);
@@ -128,16 +144,30 @@ bool FlattenService::start(const BackendFactory& make_backend, std::string& erro
 
 void FlattenService::stop() {
   if (!running_.exchange(false)) return;
+  while (waking_.load() != 0) std::this_thread::yield();  // see waking_
   stop_requested_.store(true);
-  uv_async_send(&wake_);
+  if (const int rc = uv_async_send(&wake_); rc != 0) {
+    // Cannot happen with an open async handle; without the wake-up the
+    // thread would never end, so say why before waiting for it.
+    if (log_) log_(std::string("flatten service: cannot wake the service thread to stop: ") + uv_strerror(rc));
+  }
   thread_.join();
 }
 
 void FlattenService::run() {
-  uv_run(&loop_, UV_RUN_DEFAULT);
+  cache_->claim_writer();  // this thread is the cache's one writer from now on
+  (void)uv_run(&loop_, UV_RUN_DEFAULT);
   uv_walk(&loop_, [](uv_handle_t* h, void*) { if (!uv_is_closing(h)) uv_close(h, nullptr); }, nullptr);
-  uv_run(&loop_, UV_RUN_DEFAULT);
-  uv_loop_close(&loop_);
+  close_loop();
+  cache_->release_writer();
+}
+
+// Runs the loop until the handles closed on it are gone, then closes it.
+void FlattenService::close_loop() {
+  (void)uv_run(&loop_, UV_RUN_DEFAULT);  // returns once no handle is active
+  if (const int rc = uv_loop_close(&loop_); rc != 0 && log_) {
+    log_(std::string("flatten service: the event loop did not close: ") + uv_strerror(rc));
+  }
 }
 
 void FlattenService::on_wake(uv_async_t* handle) {
@@ -158,7 +188,11 @@ void FlattenService::post(std::function<void(ResolverBackend*)> task) {
     std::lock_guard lock(replacement_mutex_);
     posted_.push_back(std::move(task));
   }
-  if (running_.load()) uv_async_send(&wake_);
+  WakeScope scope(waking_);
+  if (!running_.load()) return;  // not running: the task waits for nothing
+  if (const int rc = uv_async_send(&wake_); rc != 0 && log_) {
+    log_(std::string("flatten service: cannot wake the service thread for a control request: ") + uv_strerror(rc));
+  }
 }
 
 void FlattenService::run_posted() {
@@ -184,7 +218,11 @@ void FlattenService::replace_backend(BackendFactory make_backend) {
     std::lock_guard lock(replacement_mutex_);
     replacement_ = std::move(make_backend);
   }
-  if (running_.load()) uv_async_send(&wake_);
+  WakeScope scope(waking_);
+  if (!running_.load()) return;  // not running: nothing to wake
+  if (const int rc = uv_async_send(&wake_); rc != 0 && log_) {
+    log_(std::string("flatten service: cannot wake the service thread for the new resolver: ") + uv_strerror(rc));
+  }
 }
 
 void FlattenService::swap_backend() {
@@ -245,10 +283,13 @@ void FlattenService::detach(unsigned worker) {
 }
 
 bool FlattenService::request(unsigned worker, const FlattenRequest& request) {
-  if (worker >= channels_.size() || !running_.load(std::memory_order_relaxed)) return false;
+  if (worker >= channels_.size()) return false;
+  WakeScope scope(waking_);
+  if (!running_.load()) return false;
   if (!channels_[worker]->requests.push(request)) return false;
-  uv_async_send(&wake_);
-  return true;
+  // A failed wake-up leaves the request queued for the next one; the worker
+  // answers this query at once instead of waiting for nothing.
+  return uv_async_send(&wake_) == 0;
 }
 
 bool FlattenService::next_completed(unsigned worker, uint64_t& key_hash) {
@@ -312,7 +353,9 @@ void FlattenService::complete(const std::string& key, resolver::Result&& result)
     Channel& c = *channels_[w];
     if (!c.completions.push(hash)) c.missed.store(true);
     std::lock_guard lock(c.notify_mutex);
-    if (c.notify) uv_async_send(c.notify);
+    // A failed wake-up is a missed completion: the worker looks at every
+    // parked query on its next one (or answers them at their deadline).
+    if (c.notify && uv_async_send(c.notify) != 0) c.missed.store(true);
   }
   in_flight_.erase(it);
 }

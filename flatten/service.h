@@ -37,6 +37,7 @@
 
 #include "dns/name.h"
 #include "flatten/answer_cache.h"
+#include "flatten/defaults.h"
 #include "flatten/spsc_ring.h"
 #include "flatten/time_source.h"
 #include "resolver-client/resolver.h"
@@ -80,8 +81,8 @@ using BackendFactory = std::function<std::unique_ptr<ResolverBackend>(uv_loop_t*
 
 struct ServiceSettings {
   unsigned workers = 1;
-  uint32_t deadline_ms = 1200;       // flatten.deadline_ms: the parked queries' bound
-  uint32_t failure_ttl_s = 5;        // flatten.failure_ttl_s
+  uint32_t deadline_ms = kDefaultDeadlineMs;     // flatten.deadline_ms: the parked queries' bound
+  uint32_t failure_ttl_s = kDefaultFailureTtlS;  // flatten.failure_ttl_s
   std::size_t request_queue = 256;   // per worker
   std::size_t completion_queue = 1024;
   uint32_t log_interval_ms = 10000;  // one failure line per target per interval
@@ -133,7 +134,9 @@ class FlattenService {
 
   // Makes the backend on the service loop and starts the thread.
   [[nodiscard]] bool start(const BackendFactory& make_backend, std::string& error);
-  // Abandons resolutions in flight and joins the thread.
+  // Abandons resolutions in flight and joins the thread. Safe against
+  // request() and replace_backend() on other threads at the same moment:
+  // they return false (or do nothing) once stop() has begun.
   void stop();
 
   // Any thread (SIGHUP reload): the service thread makes a new backend with
@@ -190,6 +193,7 @@ class FlattenService {
   };
 
   void run();
+  void close_loop();
   static void on_wake(uv_async_t* handle);
   void drain();
   void swap_backend();
@@ -214,6 +218,12 @@ class FlattenService {
 
   std::atomic<bool> running_{false};
   std::atomic<bool> stop_requested_{false};
+  // Threads that may touch wake_ (request(), replace_backend(), post()).
+  // Each counts itself in before it reads running_; stop() clears running_
+  // and then waits for the count to drain, so no uv_async_send ever reaches
+  // wake_ after the service loop closed it (both sides sequentially
+  // consistent).
+  std::atomic<unsigned> waking_{0};
   uv_loop_t loop_{};
   uv_async_t wake_{};
   std::thread thread_;

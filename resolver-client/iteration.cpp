@@ -25,7 +25,7 @@ bool minimisation_wanted(const ResolverSettings& s) {
 
 }  // namespace
 
-std::string server_label(const ServerAddress& a) {
+std::string server_label(const dns::ServerAddress& a) {
   return a.port() == 53 ? a.host() : a.to_string();
 }
 
@@ -65,7 +65,7 @@ std::vector<Iteration::NameServer> Iteration::cached_servers(const dns::Name& zo
     for (uint16_t t : {dns::rrtype::A, dns::rrtype::AAAA}) {
       if (const CachedRrset* a = cache.find_rrset(s.name, t, Trust::Additional, now)) {
         for (const auto& arr : a->records) {
-          if (arr.type == t) s.addresses.push_back(ServerAddress::from_rdata(arr.rdata, 53));
+          if (arr.type == t) s.addresses.push_back(dns::ServerAddress::from_rdata(arr.rdata, 53));
         }
       }
     }
@@ -132,7 +132,7 @@ void Iteration::next_server() {
     finish(std::move(o));
     return;
   }
-  std::vector<ServerAddress> fresh, avoided;
+  std::vector<dns::ServerAddress> fresh, avoided;
   for (const auto& ns : servers_) {
     for (const auto& a : ns.addresses) {
       if (!a.valid() || std::find(tried_.begin(), tried_.end(), a) != tried_.end()) continue;
@@ -140,12 +140,12 @@ void Iteration::next_server() {
       if (std::find(list.begin(), list.end(), a) == list.end()) list.push_back(a);
     }
   }
-  auto best = [&](std::vector<ServerAddress>& list) {
+  auto best = [&](std::vector<dns::ServerAddress>& list) {
     // Lowest expected RTT; a random pick among those within 20% of it
     // spreads load and keeps the estimates of similar servers fresh.
     double low = 1e18;
     for (const auto& a : list) low = std::min(low, health.expected_rtt_ms(a));
-    std::vector<ServerAddress> close;
+    std::vector<dns::ServerAddress> close;
     for (const auto& a : list) {
       if (health.expected_rtt_ms(a) <= low * 1.2 + 1) close.push_back(a);
     }
@@ -220,7 +220,7 @@ bool Iteration::widen_to_other_side() {
       for (uint16_t t : {dns::rrtype::A, dns::rrtype::AAAA}) {
         if (const CachedRrset* a = cache.find_rrset(s.name, t, Trust::Additional, now)) {
           for (const auto& arr : a->records) {
-            if (arr.type == t) s.addresses.push_back(ServerAddress::from_rdata(arr.rdata, 53));
+            if (arr.type == t) s.addresses.push_back(dns::ServerAddress::from_rdata(arr.rdata, 53));
           }
         }
       }
@@ -234,7 +234,7 @@ bool Iteration::widen_to_other_side() {
       if (glue == nullptr) continue;
       for (const auto& rr : *glue) {
         if (rr.type != t) continue;
-        ServerAddress a = ServerAddress::from_rdata(rr.rdata, 53);
+        dns::ServerAddress a = dns::ServerAddress::from_rdata(rr.rdata, 53);
         if (std::find(s.addresses.begin(), s.addresses.end(), a) != s.addresses.end()) continue;
         s.addresses.push_back(a);
         added = true;
@@ -244,7 +244,7 @@ bool Iteration::widen_to_other_side() {
   return added;
 }
 
-void Iteration::send(const ServerAddress& server, Protocol protocol) {
+void Iteration::send(const dns::ServerAddress& server, Protocol protocol) {
   const ResolverSettings& settings = resolver_.settings();
   if (std::find(tried_.begin(), tried_.end(), server) == tried_.end()) tried_.push_back(server);
   UpstreamQuery q;
@@ -280,7 +280,7 @@ void Iteration::send(const ServerAddress& server, Protocol protocol) {
   if (*handle == kQueryNotStarted) server_failed(server, "the query could not be started");
 }
 
-void Iteration::on_reply(const ServerAddress& server, Protocol protocol, UpstreamReply&& reply) {
+void Iteration::on_reply(const dns::ServerAddress& server, Protocol protocol, UpstreamReply&& reply) {
   if (state_ == State::Done) return;
   ServerHealth& health = resolver_.health();
   uint64_t now = resolver_.clock().now_ms();
@@ -322,14 +322,14 @@ void Iteration::on_reply(const ServerAddress& server, Protocol protocol, Upstrea
   }
 }
 
-void Iteration::server_failed(const ServerAddress& server, const std::string& why) {
+void Iteration::server_failed(const dns::ServerAddress& server, const std::string& why) {
   std::string text = server_label(server) + " (zone " + zone_.to_text() + "): " + why;
   failures_.push_back(text);
   res_.all_failures.push_back(text);
   next_server();
 }
 
-void Iteration::on_bogus(const ServerAddress& server, Verdict verdict) {
+void Iteration::on_bogus(const dns::ServerAddress& server, Verdict verdict) {
   ServerHealth& health = resolver_.health();
   uint64_t now = resolver_.clock().now_ms();
   verdict.server = server_label(server);
@@ -337,7 +337,7 @@ void Iteration::on_bogus(const ServerAddress& server, Verdict verdict) {
   health.record_bogus(server, "bogus data for zone " + zone_.to_text() + ": " + reason, now);
   const ServerRecord* rec = health.find(server);
   uint64_t for_s = rec ? (rec->backoff_until_ms - now) / 1000 : 0;
-  resolver_.log(LogLevel::Warning, "resolver: server " + server_label(server) +
+  resolver_.log(LogLevel::Warn, "resolver: server " + server_label(server) +
                                        " sent bogus data for zone " + zone_.to_text() + " (" +
                                        reason + ": " + verdict.detail +
                                        "); asking other servers, avoiding it for " +

@@ -68,7 +68,7 @@ class Iteration {
  private:
   struct NameServer {
     dns::Name name;
-    std::vector<ServerAddress> addresses;
+    std::vector<dns::ServerAddress> addresses;
     bool looked_up = false;
   };
 
@@ -83,29 +83,29 @@ class Iteration {
   // the zone's own servers gave and the glue the parent gave for the NS
   // names. True when there is something new to try.
   bool widen_to_other_side();
-  void send(const ServerAddress& server, Protocol protocol);
-  void on_reply(const ServerAddress& server, Protocol protocol, UpstreamReply&& reply);
-  void server_failed(const ServerAddress& server, const std::string& why);
-  void on_bogus(const ServerAddress& server, Verdict verdict);
+  void send(const dns::ServerAddress& server, Protocol protocol);
+  void on_reply(const dns::ServerAddress& server, Protocol protocol, UpstreamReply&& reply);
+  void server_failed(const dns::ServerAddress& server, const std::string& why);
+  void on_bogus(const dns::ServerAddress& server, Verdict verdict);
   // The verdict when every server asked sent bogus data: the first one's
   // reason, naming all of them (EDE EXTRA-TEXT shows who broke).
   [[nodiscard]] Verdict zone_bogus_verdict() const;
   void finish(IterationOutcome&& outcome);
 
   // iteration_response.cpp: a response to the question.
-  void on_response(const ServerAddress& server, const dns::Message& msg);
-  bool on_minimised_response(const ServerAddress& server, const dns::Message& msg,
+  void on_response(const dns::ServerAddress& server, const dns::Message& msg);
+  bool on_minimised_response(const dns::ServerAddress& server, const dns::Message& msg,
                              const ValidatedResponse& vr);
   void accept_response(const dns::Message& msg, const ValidatedResponse& vr);
   void remember_child_ns(const dns::Message& msg);
   // Keys for the zone that signed `msg` (key_finder.h): `msg` is held and
   // validated again when the walk ends.
-  void start_walk(const ServerAddress& server, const dns::Message& msg, const dns::Name& target);
-  void on_key_step(const ServerAddress& server, KeyFinder::Step step);
+  void start_walk(const dns::ServerAddress& server, const dns::Message& msg, const dns::Name& target);
+  void on_key_step(const dns::ServerAddress& server, KeyFinder::Step step);
   void resume_held_response();
 
   // referral.cpp
-  void on_referral(const ServerAddress& server, const dns::Message& msg, ValidatedResponse& vr);
+  void on_referral(const dns::ServerAddress& server, const dns::Message& msg, ValidatedResponse& vr);
   void lookup_ns_address(NameServer& ns);
 
   Resolution& res_;
@@ -119,7 +119,7 @@ class Iteration {
   // The zone whose servers are asked.
   dns::Name zone_;
   std::vector<NameServer> servers_;
-  std::vector<ServerAddress> tried_;  // in this zone and state
+  std::vector<dns::ServerAddress> tried_;  // in this zone and state
   unsigned bogus_in_zone_ = 0;
   std::optional<Verdict> first_bogus_;
   std::vector<std::string> bogus_servers_;  // of this zone, in the order asked
@@ -130,8 +130,8 @@ class Iteration {
 
   // The response held while the key finder walks to its signer.
   std::optional<dns::Message> held_;
-  ServerAddress held_server_;
-  std::vector<ServerAddress> held_tried_;
+  dns::ServerAddress held_server_;
+  std::vector<dns::ServerAddress> held_tried_;
 
   KeyFinder key_finder_;
   QnameMinimiser minimiser_;

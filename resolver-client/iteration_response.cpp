@@ -129,7 +129,7 @@ bool Iteration::from_cache() {
   return false;
 }
 
-void Iteration::on_response(const ServerAddress& server, const dns::Message& msg) {
+void Iteration::on_response(const dns::ServerAddress& server, const dns::Message& msg) {
   const ResolverSettings& settings = resolver_.settings();
   const ZoneKeys& keys = key_finder_.keys();
   const bool minimised = minimiser_.asked_minimised();
@@ -182,7 +182,7 @@ void Iteration::on_response(const ServerAddress& server, const dns::Message& msg
   accept_response(msg, vr);
 }
 
-bool Iteration::on_minimised_response(const ServerAddress& server, const dns::Message& msg,
+bool Iteration::on_minimised_response(const dns::ServerAddress& server, const dns::Message& msg,
                                       const ValidatedResponse& vr) {
   const dns::Name asked = minimiser_.asked_name(zone_);
   switch (minimiser_.on_response(vr, msg.rcode(), asked)) {
@@ -290,7 +290,7 @@ void Iteration::remember_child_ns(const dns::Message& msg) {
                                                       resolver_.clock().now_ms());
 }
 
-void Iteration::start_walk(const ServerAddress& server, const dns::Message& msg,
+void Iteration::start_walk(const dns::ServerAddress& server, const dns::Message& msg,
                            const dns::Name& target) {
   KeyFinder::Step step = key_finder_.start_walk(target);
   if (step.kind == KeyFinder::Step::Kind::Bogus) {
@@ -303,7 +303,7 @@ void Iteration::start_walk(const ServerAddress& server, const dns::Message& msg,
   on_key_step(server, std::move(step));
 }
 
-void Iteration::on_key_step(const ServerAddress& server, KeyFinder::Step step) {
+void Iteration::on_key_step(const dns::ServerAddress& server, KeyFinder::Step step) {
   switch (step.kind) {
     case KeyFinder::Step::Kind::Ask:
       state_ = State::FindingKeys;

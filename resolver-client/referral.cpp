@@ -11,7 +11,7 @@
 
 namespace flatns::resolver {
 
-void Iteration::on_referral(const ServerAddress& server, const dns::Message& msg,
+void Iteration::on_referral(const dns::ServerAddress& server, const dns::Message& msg,
                          ValidatedResponse& vr) {
   ResolverCache& cache = resolver_.cache();
   const ResolverLimits& lim = resolver_.settings().limits;
@@ -64,7 +64,7 @@ void Iteration::on_referral(const ServerAddress& server, const dns::Message& msg
                                    " from " + server_label(server) + " (zone " + zone_.to_text() + ")");
         continue;
       }
-      s.addresses.push_back(ServerAddress::from_rdata(rr.rdata, 53));
+      s.addresses.push_back(dns::ServerAddress::from_rdata(rr.rdata, 53));
       glue[rr.type == dns::rrtype::A ? 0 : 1].push_back(rr);
     }
     for (auto& g : glue) {
@@ -80,7 +80,7 @@ void Iteration::on_referral(const ServerAddress& server, const dns::Message& msg
       for (uint16_t t : {dns::rrtype::A, dns::rrtype::AAAA}) {
         if (const CachedRrset* a = cache.find_rrset(s.name, t, Trust::Additional, now)) {
           for (const auto& arr : a->records) {
-            if (arr.type == t) s.addresses.push_back(ServerAddress::from_rdata(arr.rdata, 53));
+            if (arr.type == t) s.addresses.push_back(dns::ServerAddress::from_rdata(arr.rdata, 53));
           }
         }
       }
@@ -113,7 +113,7 @@ void Iteration::lookup_ns_address(NameServer& ns) {
     if (o.kind == IterationOutcome::Kind::Answer) {
       for (const auto& rr : o.answer) {
         if (rr.type == dns::rrtype::A && rr.owner == servers_[index].name) {
-          servers_[index].addresses.push_back(ServerAddress::from_rdata(rr.rdata, 53));
+          servers_[index].addresses.push_back(dns::ServerAddress::from_rdata(rr.rdata, 53));
         }
       }
     }

@@ -121,7 +121,7 @@ ValidationContext Resolution::validation_context() {
   return ValidationContext{resolver.clock().wall_seconds(), budget_, options};
 }
 
-void Resolution::note_server(const ServerAddress& a) {
+void Resolution::note_server(const dns::ServerAddress& a) {
   auto text = a.to_string();
   auto& tried = result.stats.servers_tried;
   if (std::find(tried.begin(), tried.end(), text) == tried.end()) tried.push_back(text);

@@ -26,7 +26,7 @@ namespace flatns::resolver {
 
 // How a server is named in verdicts and logs: the address, with the port
 // only when it is not 53.
-[[nodiscard]] std::string server_label(const ServerAddress& a);
+[[nodiscard]] std::string server_label(const dns::ServerAddress& a);
 
 class Resolution : public std::enable_shared_from_this<Resolution> {
  public:
@@ -42,7 +42,7 @@ class Resolution : public std::enable_shared_from_this<Resolution> {
   [[nodiscard]] bool running() const { return !finished_; }
   [[nodiscard]] uint64_t remaining_ms() const;
   [[nodiscard]] ValidationContext validation_context();
-  void note_server(const ServerAddress& a);
+  void note_server(const dns::ServerAddress& a);
   QueryHandle send(const UpstreamQuery& q, ReplyCallback cb);
   void forget(QueryHandle h) { outstanding_.erase(h); }
   // Iterations live as long as the resolution (at most chain + NS lookups),

@@ -63,12 +63,15 @@ int run_resolve_command(const ResolverSettings& settings_in, const std::string& 
   ResolverSettings settings = settings_in;
   if (!settings.log) {
     settings.log = [&err](LogLevel level, std::string_view text) {
-      if (level >= LogLevel::Warning) err << ";; " << text << "\n";
+      if (level <= LogLevel::Warn) err << ";; " << text << "\n";
     };
   }
 
   uv_loop_t loop;
-  uv_loop_init(&loop);
+  if (const int rc = uv_loop_init(&loop); rc != 0) {
+    err << "flatns resolve: cannot make an event loop: " << uv_strerror(rc) << "\n";
+    return 1;
+  }
   std::optional<Result> result;
   {
     UvClock clock(&loop);
@@ -83,11 +86,13 @@ int run_resolve_command(const ResolverSettings& settings_in, const std::string& 
         result = std::move(r);
         uv_stop(&loop);
       });
-      uv_run(&loop, UV_RUN_DEFAULT);
+      (void)uv_run(&loop, UV_RUN_DEFAULT);
     }
   }
-  uv_run(&loop, UV_RUN_DEFAULT);  // let the closed handles finish
-  uv_loop_close(&loop);
+  (void)uv_run(&loop, UV_RUN_DEFAULT);  // lets the closed handles finish; nothing else is left
+  if (const int rc = uv_loop_close(&loop); rc != 0) {
+    err << ";; the event loop did not close: " << uv_strerror(rc) << "\n";
+  }
   if (!result) return 1;
   print(*result, out);
   bool ok = result->verdict.usable() &&

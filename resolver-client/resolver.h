@@ -96,7 +96,7 @@ class Resolver {
   [[nodiscard]] Clock& clock() { return clock_; }
   [[nodiscard]] Transport& transport() { return transport_; }
   [[nodiscard]] const TrustAnchors& anchors() const { return anchors_; }
-  [[nodiscard]] const std::vector<ServerAddress>& root_servers() const { return root_servers_; }
+  [[nodiscard]] const std::vector<dns::ServerAddress>& root_servers() const { return root_servers_; }
   // To settings().log, when set.
   void log(LogLevel level, const std::string& text) const;
 
@@ -108,7 +108,7 @@ class Resolver {
   ResolverCache cache_;
   ServerHealth health_;
   TrustAnchors anchors_;
-  std::vector<ServerAddress> root_servers_;
+  std::vector<dns::ServerAddress> root_servers_;
   uint64_t next_id_ = 1;
   std::unordered_map<uint64_t, std::shared_ptr<Resolution>> active_;
 };

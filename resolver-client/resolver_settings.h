@@ -11,12 +11,14 @@
 #include <vector>
 
 #include "dns/limits.h"
-#include "resolver-client/server_address.h"
+#include "dns/log_level.h"
+#include "dns/message.h"
+#include "dns/server_address.h"
 
 namespace flatns::resolver {
 
 enum class ResolverMode : uint8_t { Recursive, Forward };
-enum class LogLevel : uint8_t { Debug, Info, Warning, Error };
+using dns::LogLevel;
 using LogFunction = std::function<void(LogLevel, std::string_view)>;
 
 struct ResolverLimits {
@@ -26,7 +28,7 @@ struct ResolverLimits {
   unsigned max_ns_lookups = 8;          // NS names resolved for missing glue per resolution
   unsigned max_sub_depth = 3;           // nesting of NS-address lookups
   unsigned bogus_retries = 4;           // other servers re-asked after a bogus answer
-  std::size_t max_response_size = 65535;
+  std::size_t max_response_size = dns::kMaxMessageSize;
   uint32_t min_timeout_ms = 50;         // adaptive per-server timeout bounds
   uint32_t max_timeout_ms = 1500;
   uint32_t unknown_server_timeout_ms = 400;  // before any RTT is measured
@@ -39,8 +41,8 @@ struct ResolverLimits {
 
 struct ResolverSettings {
   ResolverMode mode = ResolverMode::Recursive;
-  std::vector<ServerAddress> root_hints;  // empty: the IANA root servers (root_hints.h)
-  std::vector<ServerAddress> forwarders;  // forward mode
+  std::vector<dns::ServerAddress> root_hints;  // empty: the IANA root servers (root_hints.h)
+  std::vector<dns::ServerAddress> forwarders;  // forward mode
   std::string trust_anchors_file;         // empty: the built-in IANA root anchors
   std::string trust_anchors_text;         // zone-file text, used instead of a file (tests)
   bool validate = true;                   // resolver.dnssec: validate | off

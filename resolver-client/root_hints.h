@@ -4,10 +4,10 @@
 
 #include <vector>
 
-#include "resolver-client/server_address.h"
+#include "dns/server_address.h"
 
 namespace flatns::resolver {
 
-[[nodiscard]] std::vector<ServerAddress> builtin_root_hints();
+[[nodiscard]] std::vector<dns::ServerAddress> builtin_root_hints();
 
 }  // namespace flatns::resolver

@@ -8,14 +8,14 @@ namespace flatns::resolver {
 ServerHealth::ServerHealth(const ResolverLimits& limits, std::size_t max_servers)
     : limits_(limits), servers_(max_servers * sizeof(ServerRecord)) {}
 
-ServerRecord& ServerHealth::at(const ServerAddress& server) {
+ServerRecord& ServerHealth::at(const dns::ServerAddress& server) {
   auto key = server.to_string();
   if (ServerRecord* r = servers_.get(key)) return *r;
   servers_.put(key, ServerRecord{}, sizeof(ServerRecord));
   return *servers_.get(key);
 }
 
-const ServerRecord* ServerHealth::find(const ServerAddress& server) {
+const ServerRecord* ServerHealth::find(const dns::ServerAddress& server) {
   return servers_.get(server.to_string());
 }
 
@@ -26,7 +26,7 @@ std::vector<std::pair<std::string, ServerRecord>> ServerHealth::snapshot() const
   return out;
 }
 
-uint32_t ServerHealth::timeout_ms(const ServerAddress& server) {
+uint32_t ServerHealth::timeout_ms(const dns::ServerAddress& server) {
   const ServerRecord& r = at(server);
   if (!r.measured) return limits_.unknown_server_timeout_ms;
   double t = r.srtt_ms + 4 * r.rttvar_ms;
@@ -35,18 +35,18 @@ uint32_t ServerHealth::timeout_ms(const ServerAddress& server) {
   return static_cast<uint32_t>(std::clamp<double>(t, limits_.min_timeout_ms, limits_.max_timeout_ms));
 }
 
-double ServerHealth::expected_rtt_ms(const ServerAddress& server) {
+double ServerHealth::expected_rtt_ms(const dns::ServerAddress& server) {
   const ServerRecord& r = at(server);
   double base = r.measured ? r.srtt_ms : limits_.unknown_server_timeout_ms / 2.0;
   return base + r.consecutive_timeouts * static_cast<double>(limits_.max_timeout_ms);
 }
 
-bool ServerHealth::backed_off(const ServerAddress& server, uint64_t now_ms) {
+bool ServerHealth::backed_off(const dns::ServerAddress& server, uint64_t now_ms) {
   const ServerRecord* r = find(server);
   return r != nullptr && r->backoff_until_ms > now_ms;
 }
 
-void ServerHealth::record_answer(const ServerAddress& server, uint32_t rtt_ms) {
+void ServerHealth::record_answer(const dns::ServerAddress& server, uint32_t rtt_ms) {
   ServerRecord& r = at(server);
   double rtt = std::max<double>(rtt_ms, 1.0);
   if (!r.measured) {
@@ -68,7 +68,7 @@ void ServerHealth::back_off(ServerRecord& r, uint32_t base_s, uint64_t now_ms) {
   ++r.backoffs;
 }
 
-bool ServerHealth::record_timeout(const ServerAddress& server, uint64_t now_ms) {
+bool ServerHealth::record_timeout(const dns::ServerAddress& server, uint64_t now_ms) {
   ServerRecord& r = at(server);
   ++r.timeouts;
   ++r.consecutive_timeouts;
@@ -80,7 +80,7 @@ bool ServerHealth::record_timeout(const ServerAddress& server, uint64_t now_ms) 
   return false;
 }
 
-void ServerHealth::record_bogus(const ServerAddress& server, const std::string& reason,
+void ServerHealth::record_bogus(const dns::ServerAddress& server, const std::string& reason,
                                 uint64_t now_ms) {
   ServerRecord& r = at(server);
   ++r.bogus;

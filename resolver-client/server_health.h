@@ -15,7 +15,7 @@
 
 #include "resolver-client/lru_cache.h"
 #include "resolver-client/resolver_settings.h"
-#include "resolver-client/server_address.h"
+#include "dns/server_address.h"
 
 namespace flatns::resolver {
 
@@ -38,24 +38,24 @@ class ServerHealth {
 
   // The timeout for the next query to `server`: srtt + 4 * rttvar, within
   // the configured bounds; a fixed guess for servers never measured.
-  [[nodiscard]] uint32_t timeout_ms(const ServerAddress& server);
+  [[nodiscard]] uint32_t timeout_ms(const dns::ServerAddress& server);
   // Expected RTT for ranking servers (unmeasured servers rank as the guess).
-  [[nodiscard]] double expected_rtt_ms(const ServerAddress& server);
-  [[nodiscard]] bool backed_off(const ServerAddress& server, uint64_t now_ms);
+  [[nodiscard]] double expected_rtt_ms(const dns::ServerAddress& server);
+  [[nodiscard]] bool backed_off(const dns::ServerAddress& server, uint64_t now_ms);
 
-  void record_answer(const ServerAddress& server, uint32_t rtt_ms);
+  void record_answer(const dns::ServerAddress& server, uint32_t rtt_ms);
   // Returns true when this timeout put the server into back-off.
-  bool record_timeout(const ServerAddress& server, uint64_t now_ms);
+  bool record_timeout(const dns::ServerAddress& server, uint64_t now_ms);
   // The server answered with data that failed validation: back off now.
-  void record_bogus(const ServerAddress& server, const std::string& reason, uint64_t now_ms);
+  void record_bogus(const dns::ServerAddress& server, const std::string& reason, uint64_t now_ms);
 
-  [[nodiscard]] const ServerRecord* find(const ServerAddress& server);
+  [[nodiscard]] const ServerRecord* find(const dns::ServerAddress& server);
   // A copy of every record with its server's address text, most recently
   // used first (the control channel's `upstreams`, the metrics endpoint).
   [[nodiscard]] std::vector<std::pair<std::string, ServerRecord>> snapshot() const;
 
  private:
-  ServerRecord& at(const ServerAddress& server);
+  ServerRecord& at(const dns::ServerAddress& server);
   void back_off(ServerRecord& r, uint32_t base_s, uint64_t now_ms);
   ResolverLimits limits_;
   LruCache<std::string, ServerRecord> servers_;

@@ -5,7 +5,7 @@
 // everywhere: a 16-bit ID from a CSPRNG and a fresh random source port per
 // query, and a response is accepted only from the queried address and port
 // with the same ID and question (anything else is ignored, not an error).
-// Queries carry EDNS(0) with a 1232-octet payload (DNS flag day 2020) and
+// Queries carry EDNS(0) with a dns::kEdnsPayloadSize payload (DNS flag day) and
 // DO=1 (RFC 4035 §3.2.1); RD (and CD) are set by the caller for forwarding.
 // TC=1 handling (retry over TCP) is the iterator's decision, not the
 // transport's, so it is visible in tests.
@@ -18,16 +18,14 @@
 
 #include "dns/message_parser.h"
 #include "dns/name.h"
-#include "resolver-client/server_address.h"
+#include "dns/server_address.h"
 
 namespace flatns::resolver {
 
 enum class Protocol : uint8_t { Udp, Tcp };
 
-inline constexpr uint16_t kEdnsPayloadSize = 1232;
-
 struct UpstreamQuery {
-  ServerAddress server;
+  dns::ServerAddress server;
   Protocol protocol = Protocol::Udp;
   dns::Name qname;
   uint16_t qtype = 0;

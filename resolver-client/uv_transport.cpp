@@ -186,7 +186,7 @@ void UvTransport::finish(Pending* p, UpstreamReply&& reply, bool notify) {
 
 void UvTransport::on_datagram(Pending* p, std::span<const uint8_t> data, const sockaddr* from) {
   if (p->finished) return;
-  if (from != nullptr && !(ServerAddress::from_sockaddr(from) == p->query.server)) {
+  if (from != nullptr && !(dns::ServerAddress::from_sockaddr(from) == p->query.server)) {
     ++counters_.ignored_mismatch;
     return;
   }
@@ -216,7 +216,7 @@ void UvTransport::encode_query(Pending* p) {
   opts.flags = static_cast<uint16_t>((query.recursion_desired ? dns::flag::RD : 0) |
                                      (query.checking_disabled ? dns::flag::CD : 0));
   opts.edns = true;
-  opts.udp_size = kEdnsPayloadSize;
+  opts.udp_size = dns::kEdnsPayloadSize;
   opts.dnssec_ok = true;
   const bool tcp = query.protocol == Protocol::Tcp;
   p->wire.resize(dns::kMaxNameLength + 64);
@@ -277,7 +277,7 @@ int UvTransport::send_udp(Pending* p) {
   any.ss_family = static_cast<sa_family_t>(p->query.server.family());
   rc = uv_udp_bind(&p->udp, reinterpret_cast<const sockaddr*>(&any), 0);
   if (rc == 0) {
-    p->buffer.resize(max_response_size_ < 65535 ? max_response_size_ + 1 : 65536);
+    p->buffer.resize(max_response_size_ < dns::kMaxMessageSize ? max_response_size_ + 1 : dns::kMaxMessageSize + 1);
     rc = uv_udp_recv_start(&p->udp, on_udp_alloc, on_udp_read);
   }
   if (rc == 0) {

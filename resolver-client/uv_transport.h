@@ -23,7 +23,7 @@ struct TransportCounters {
 class UvTransport final : public Transport {
  public:
   // `max_response_size` bounds accepted responses (UDP and TCP).
-  explicit UvTransport(uv_loop_t* loop, std::size_t max_response_size = 65535);
+  explicit UvTransport(uv_loop_t* loop, std::size_t max_response_size = dns::kMaxMessageSize);
   ~UvTransport() override;
   UvTransport(const UvTransport&) = delete;
   UvTransport& operator=(const UvTransport&) = delete;

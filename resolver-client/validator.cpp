@@ -243,12 +243,7 @@ void take_soa_ttl(ResponseValidation& v) {
     (void)c;
     if (set.rdatas.empty()) continue;  // RRSIGs over SOA without the SOA itself
     const auto& rdata = set.rdatas.front();
-    if (rdata.size() >= 4) {
-      const std::size_t p = rdata.size() - 4;
-      const uint32_t minimum = static_cast<uint32_t>(rdata[p] << 24 | rdata[p + 1] << 16 |
-                                                     rdata[p + 2] << 8 | rdata[p + 3]);
-      v.take_ttl(minimum);
-    }
+    if (const auto numbers = dns::soa_numbers(rdata)) v.take_ttl(numbers->minimum);
   }
 }
 

@@ -131,11 +131,11 @@ int check_config(const std::vector<std::string>& args, std::ostream& out, std::o
   ZoneSetBuild build = build_zone_set(config, nullptr);
   std::size_t errors = config_errors.size();
   for (const auto& o : build.outcomes) print_zone_problems(o, err, errors);
-  if (!config.resolver.trust_anchors.empty()) {
-    std::ifstream anchors(config.resolver.trust_anchors);
+  if (!config.resolver.trust_anchors_file.empty()) {
+    std::ifstream anchors(config.resolver.trust_anchors_file);
     if (!anchors) {
-      err << options->config_path << ": resolver.trust_anchors: cannot open " << config.resolver.trust_anchors << ": "
-          << std::strerror(errno) << "\n";
+      err << options->config_path << ": resolver.trust_anchors: cannot open "
+          << config.resolver.trust_anchors_file << ": " << std::strerror(errno) << "\n";
       ++errors;
     }
   }

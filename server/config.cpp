@@ -174,14 +174,14 @@ class Checker {
   }
 
   void addresses(const YAML::Node& node, const std::string& path, std::size_t line,
-                 std::optional<uint16_t> default_port, std::vector<SocketAddress>& out) {
+                 std::optional<uint16_t> default_port, std::vector<dns::ServerAddress>& out) {
     out.clear();
     list(node, path, line, [&](const YAML::Node& element, const std::string& element_path, std::size_t element_line) {
       auto text = string(element, element_path, element_line);
       if (!text) return;
-      SocketAddress address;
+      dns::ServerAddress address;
       std::string problem;
-      if (!parse_socket_address(*text, default_port, address, problem)) {
+      if (!dns::ServerAddress::parse(*text, default_port, address, problem)) {
         error(element_line, element_path, problem);
         return;
       }
@@ -260,9 +260,14 @@ void parse_server(Checker& c, const YAML::Node& node, const std::string& path, s
                 c.number("tcp_max_connections", 1, 1000000, s.tcp_max_connections),
                 {"log_level",
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {
-                   if (auto i = c.choice(v, p, l, {"error", "warn", "info", "debug"})) {
-                     s.log_level = static_cast<LogLevel>(*i);
+                   const auto level = v.IsScalar() ? dns::parse_log_level(v.Scalar()) : std::nullopt;
+                   if (!level) {
+                     std::string names;
+                     for (auto name : dns::kLogLevelNames) names += (names.empty() ? "" : ", ") + std::string(name);
+                     c.error(v, l, p, "expected one of " + names + ", found " + describe(v));
+                     return;
                    }
+                   s.log_level = *level;
                  }},
                 {"rrl",
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) { parse_rrl(c, v, p, l, s.rrl); }},
@@ -391,7 +396,7 @@ std::optional<std::size_t> byte_size(Checker& c, const YAML::Node& v, const std:
 }
 
 void parse_resolver(Checker& c, const YAML::Node& node, const std::string& path, std::size_t line,
-                    const std::filesystem::path& base, ResolverSettings& r) {
+                    const std::filesystem::path& base, resolver::ResolverSettings& r) {
   std::size_t mode_line = line;
   c.mapping(node, path, line,
             {
@@ -399,7 +404,7 @@ void parse_resolver(Checker& c, const YAML::Node& node, const std::string& path,
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {
                    mode_line = l;
                    if (auto i = c.choice(v, p, l, {"recursive", "forward"})) {
-                     r.mode = *i == 0 ? ResolverMode::Recursive : ResolverMode::Forward;
+                     r.mode = *i == 0 ? resolver::ResolverMode::Recursive : resolver::ResolverMode::Forward;
                    }
                  }},
                 {"root_hints",
@@ -418,22 +423,22 @@ void parse_resolver(Checker& c, const YAML::Node& node, const std::string& path,
                      c.error(v, l, p, "expected a file name, found ''");
                      return;
                    }
-                   r.trust_anchors = relative_to(base, *text);
+                   r.trust_anchors_file = relative_to(base, *text);
                  }},
                 {"dnssec",
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {
-                   if (auto i = c.choice(v, p, l, {"validate", "off"})) r.dnssec_validate = *i == 0;
+                   if (auto i = c.choice(v, p, l, {"validate", "off"})) r.validate = *i == 0;
                  }},
                 {"cache_size",
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {
-                   if (auto bytes = byte_size(c, v, p, l)) r.cache_size = *bytes;
+                   if (auto bytes = byte_size(c, v, p, l)) r.cache_max_bytes = *bytes;
                  }},
                 {"qname_minimisation",
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {
                    if (auto b = c.boolean(v, p, l)) r.qname_minimisation = *b;
                  }},
             });
-  if (r.mode == ResolverMode::Forward && r.forwarders.empty()) {
+  if (r.mode == resolver::ResolverMode::Forward && r.forwarders.empty()) {
     c.error(mode_line, path.empty() ? "resolver.forwarders" : path + ".forwarders",
             "mode is forward but no forwarders are given");
   }
@@ -486,8 +491,8 @@ Config default_config() {
   Config config;
   std::string ignored;
   for (const char* text : {"0.0.0.0:53", "[::]:53"}) {
-    SocketAddress address;
-    if (parse_socket_address(text, std::nullopt, address, ignored)) config.server.listen.push_back(address);
+    dns::ServerAddress address;
+    if (dns::ServerAddress::parse(text, std::nullopt, address, ignored)) config.server.listen.push_back(address);
   }
   unsigned cpus = std::thread::hardware_concurrency();
   config.server.workers = cpus ? cpus : 1;

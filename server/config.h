@@ -6,28 +6,14 @@
 // Unknown keys, duplicate keys and duplicate zones are errors. Relative paths
 // (zone files, trust anchors) are taken relative to the config file's folder.
 //
-// Defaults, chosen the way NSD and Knot do:
-//   server.listen              ["0.0.0.0:53", "[::]:53"]   (all addresses, like NSD;
-//                              the IPv6 socket is IPv6-only so both can bind)
-//   server.workers             number of CPUs (like NSD's server-count / Knot's udp-workers)
-//   server.nsid                none (no NSID option is sent)
-//   server.tcp_idle_timeout_ms 10000 (Knot's tcp-idle-timeout is 10 s; RFC 7766 §6.2.3)
-//   server.tcp_max_connections 1024 per worker thread (Knot: tcp-max-clients)
-//   server.log_level           info
-//   server.rrl                 off (responses_per_second 0, as Knot and NSD ship it:
-//                              a limit right for one deployment drops a busy
-//                              resolver's answers in another); when on: slip 2,
-//                              window_s 15 (BIND's), ipv4_prefix 24, ipv6_prefix 56,
-//                              table_size 65536 buckets per worker
-//   zones[].flatten            apex
-//   resolver.mode              recursive; root_hints empty = the built-in IANA root
-//                              servers; trust_anchors empty = the built-in root anchors
-//   resolver.dnssec            validate
-//   resolver.cache_size        32m (bytes; k, m, g suffixes), like Unbound's rrset-cache-size
-//   resolver.qname_minimisation true (relaxed, like Unbound's default)
-//   flatten.deadline_ms 1200, serve_stale true, stale_max_s 86400, max_ttl 3600,
-//   min_ttl 0 (no floor), cache_entries 10000, max_pending 1024 (per worker),
-//   failure_ttl_s 5 (RFC 9520 §3.2: failures are cached briefly)
+// Each default is written once: in the initialisers of the settings types
+// below (or of the library types they are: resolver::ResolverSettings, the
+// constants of flatten/defaults.h, RrlSettings, OpsSettings), collected by
+// default_config(). The README's tables document them and
+// tests/server/readme_defaults_test.cpp fails when the two disagree. The
+// listen addresses default to every address (like NSD; the IPv6 socket is
+// IPv6-only so both can bind) and workers to the number of CPUs (like NSD's
+// server-count and Knot's udp-workers).
 #pragma once
 
 #include <cstdint>
@@ -35,9 +21,11 @@
 #include <string_view>
 #include <vector>
 
-#include "server/config_transfer.h"
+#include "dns/server_address.h"
+#include "flatten/defaults.h"
+#include "resolver-client/resolver_settings.h"
 #include "server/config_ops.h"
-#include "server/listener_address.h"
+#include "server/config_transfer.h"
 #include "server/log.h"
 #include "server/rrl.h"
 #include "signing/policy.h"
@@ -55,7 +43,7 @@ struct ConfigError {
 };
 
 struct ServerSettings {
-  std::vector<SocketAddress> listen;
+  std::vector<dns::ServerAddress> listen;
   unsigned workers = 1;
   std::string nsid;
   uint32_t tcp_idle_timeout_ms = 10000;
@@ -72,27 +60,15 @@ struct ZoneEntry {
   ZoneTransferConfig transfer;  // allow_transfer, notify, primaries (server/config_transfer.h)
 };
 
-enum class ResolverMode { Recursive, Forward };
-
-struct ResolverSettings {
-  ResolverMode mode = ResolverMode::Recursive;
-  std::vector<SocketAddress> root_hints;  // port 53 unless written; empty = built in
-  std::vector<SocketAddress> forwarders;  // required (non-empty) in forward mode
-  std::string trust_anchors;              // path; empty = built-in root trust anchors
-  bool dnssec_validate = true;
-  std::size_t cache_size = 32u << 20;  // bytes for the embedded resolver's caches
-  bool qname_minimisation = true;      // RFC 9156, relaxed
-};
-
 struct FlattenSettings {
-  uint32_t deadline_ms = 1200;
-  bool serve_stale = true;
-  uint32_t stale_max_s = 86400;
-  uint32_t max_ttl = 3600;
-  uint32_t min_ttl = 0;
-  uint32_t cache_entries = 10000;  // flattened answers kept (shared by the workers)
-  uint32_t max_pending = 1024;     // parked queries per worker
-  uint32_t failure_ttl_s = 5;      // how long a failed resolution is answered from the cache
+  uint32_t deadline_ms = flatten::kDefaultDeadlineMs;
+  bool serve_stale = flatten::kDefaultServeStale;
+  uint32_t stale_max_s = flatten::kDefaultStaleMaxS;
+  uint32_t max_ttl = flatten::kDefaultMaxTtl;
+  uint32_t min_ttl = flatten::kDefaultMinTtl;
+  uint32_t cache_entries = flatten::kDefaultCacheEntries;  // flattened answers kept (shared by the workers)
+  uint32_t max_pending = flatten::kDefaultMaxPending;      // parked queries per worker
+  uint32_t failure_ttl_s = flatten::kDefaultFailureTtlS;   // how long a failed resolution is answered from the cache
 };
 
 struct Config {
@@ -100,7 +76,10 @@ struct Config {
   ServerSettings server;
   std::vector<dns::TsigKey> keys;  // TSIG keys (server/config_transfer.h)
   std::vector<ZoneEntry> zones;
-  ResolverSettings resolver;
+  // The resolver client's own settings type: `resolver:` sets mode,
+  // root_hints, forwarders, trust_anchors_file, validate, cache_max_bytes and
+  // qname_minimisation; limits and the log hook keep their defaults.
+  flatns::resolver::ResolverSettings resolver;
   FlattenSettings flatten;
 };
 

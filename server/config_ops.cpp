@@ -106,9 +106,9 @@ void parse_ops_key(std::string_view key, const YAML::Node& value, const std::str
       error(value, line, path, "expected an address such as \"127.0.0.1:9153\"");
       return;
     }
-    SocketAddress address;
+    dns::ServerAddress address;
     std::string problem;
-    if (!parse_socket_address(value.Scalar(), std::nullopt, address, problem)) {
+    if (!dns::ServerAddress::parse(value.Scalar(), std::nullopt, address, problem)) {
       error(value, line, path, problem);
       return;
     }

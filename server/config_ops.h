@@ -19,7 +19,7 @@
 #include <string>
 #include <string_view>
 
-#include "server/listener_address.h"
+#include "dns/server_address.h"
 
 namespace YAML {
 class Node;
@@ -40,7 +40,7 @@ struct DnstapSettings {
 
 struct OpsSettings {
   std::string control;                   // Unix socket path; empty: no control channel
-  std::optional<SocketAddress> metrics;  // HTTP listen address; none: off
+  std::optional<dns::ServerAddress> metrics;  // HTTP listen address; none: off
   uint32_t metrics_max_zones = 20;
   DnstapSettings dnstap;
 };

@@ -152,7 +152,7 @@ void parse_transfer_peers(const YAML::Node& node, const std::string& path, std::
                  if (field == "address") {
                    has_address = true;
                    std::string why;
-                   if (!v.IsScalar() || !parse_socket_address(v.Scalar(), uint16_t{53}, peer.address, why)) {
+                   if (!v.IsScalar() || !dns::ServerAddress::parse(v.Scalar(), uint16_t{53}, peer.address, why)) {
                      problem(l, p, why.empty() ? "expected an address such as \"192.0.2.1:53\"" : why);
                      ok = false;
                    }

@@ -22,7 +22,7 @@
 
 #include "dns/name.h"
 #include "dns/tsig.h"
-#include "server/listener_address.h"
+#include "dns/server_address.h"
 #include "transfer/acl.h"
 
 namespace YAML {
@@ -34,7 +34,7 @@ namespace flatns::server {
 // A server flatns talks to about a zone: a secondary to NOTIFY, a primary
 // to transfer from.
 struct TransferPeer {
-  SocketAddress address;         // port 53 unless written
+  dns::ServerAddress address;         // port 53 unless written
   std::optional<dns::Name> key;  // TSIG key to sign with
 };
 

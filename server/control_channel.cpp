@@ -128,7 +128,10 @@ bool peer_allowed(uv_pipe_t* pipe) {
 
 bool ControlServer::open(const std::string& path, std::string& error) {
   if (!clear_stale_socket(path, error)) return false;
-  uv_pipe_init(loop_, &pipe_, 0);
+  if (const int rc = uv_pipe_init(loop_, &pipe_, 0); rc != 0) {
+    error = "server.control: cannot listen on " + path + ": " + uv_strerror(rc);
+    return false;
+  }
   pipe_.data = this;
   open_ = true;
   // Created 0600 from the start (no window in which others could connect).
@@ -173,8 +176,9 @@ void ControlServer::on_connection(uv_stream_t* stream, int status) {
   auto owned = std::make_unique<Client>();
   Client& c = *owned;
   c.server = self;
-  uv_pipe_init(self->loop_, &c.pipe, 0);
-  uv_timer_init(self->loop_, &c.timer);
+  // Both always succeed on Unix (they only initialise the structures).
+  (void)uv_pipe_init(self->loop_, &c.pipe, 0);
+  (void)uv_timer_init(self->loop_, &c.timer);
   c.pipe.data = &c;
   c.timer.data = &c;
   c.open_handles = 2;
@@ -192,14 +196,14 @@ void ControlServer::on_connection(uv_stream_t* stream, int status) {
     self->finish(c, "error busy: too many control clients\n");
     return;
   }
-  uv_timer_start(
+  int rc = uv_timer_start(
       &c.timer,
       [](uv_timer_t* t) {
         auto* client = static_cast<Client*>(t->data);
         client->server->drop(*client);  // said nothing (or not a whole line) in time
       },
       kRequestTimeoutMs, 0);
-  uv_read_start(
+  if (rc == 0) rc = uv_read_start(
       reinterpret_cast<uv_stream_t*>(&c.pipe),
       [](uv_handle_t* h, std::size_t, uv_buf_t* buf) {
         auto* client = static_cast<Client*>(h->data);
@@ -244,19 +248,26 @@ void ControlServer::on_connection(uv_stream_t* stream, int status) {
         for (const auto& record : reply.records) out += format_record(record, json) + "\n";
         server.finish(*client, out);
       });
+  if (rc != 0) {
+    log_warn(std::string("control: cannot read from a client: ") + uv_strerror(rc));
+    self->drop(c);
+  }
 }
 
 void ControlServer::finish(Client& c, const std::string& response) {
   c.answered = true;
-  uv_read_stop(reinterpret_cast<uv_stream_t*>(&c.pipe));
+  (void)uv_read_stop(reinterpret_cast<uv_stream_t*>(&c.pipe));
   c.response = response;
   c.write.data = &c;
   uv_buf_t buf = uv_buf_init(c.response.data(), static_cast<unsigned>(c.response.size()));
   // The timer still bounds a client that does not read its answer.
-  uv_timer_stop(&c.timer);
-  uv_timer_start(
-      &c.timer, [](uv_timer_t* t) { static_cast<Client*>(t->data)->server->drop(*static_cast<Client*>(t->data)); },
-      kRequestTimeoutMs, 0);
+  (void)uv_timer_stop(&c.timer);  // always 0: it only unlinks the timer
+  if (uv_timer_start(
+          &c.timer, [](uv_timer_t* t) { static_cast<Client*>(t->data)->server->drop(*static_cast<Client*>(t->data)); },
+          kRequestTimeoutMs, 0) != 0) {
+    drop(c);  // a closing client: nothing to answer
+    return;
+  }
   const int rc = uv_write(&c.write, reinterpret_cast<uv_stream_t*>(&c.pipe), &buf, 1, [](uv_write_t* w, int) {
     auto* client = static_cast<Client*>(w->data);
     client->server->drop(*client);

@@ -93,20 +93,13 @@ std::shared_ptr<const WorkerState> Daemon::make_state(std::shared_ptr<const zone
 namespace {
 
 // The resolver's lines already say "resolver: " (flatns resolve prints them as they are).
-void log_from_resolver(resolver::LogLevel level, std::string_view text) {
-  const std::string line(text);
-  switch (level) {
-    case resolver::LogLevel::Debug: log_debug(line); break;
-    case resolver::LogLevel::Info: log_info(line); break;
-    case resolver::LogLevel::Warning: log_warn(line); break;
-    case resolver::LogLevel::Error: log_error(line); break;
-  }
-}
+void log_from_resolver(LogLevel level, std::string_view text) { log_message(level, text); }
 
-bool same_resolver(const ResolverSettings& a, const ResolverSettings& b) {
+// The settings the configuration sets (the limits and the log hook are not).
+bool same_resolver(const resolver::ResolverSettings& a, const resolver::ResolverSettings& b) {
   return a.mode == b.mode && a.root_hints == b.root_hints && a.forwarders == b.forwarders &&
-         a.trust_anchors == b.trust_anchors && a.dnssec_validate == b.dnssec_validate &&
-         a.cache_size == b.cache_size && a.qname_minimisation == b.qname_minimisation;
+         a.trust_anchors_file == b.trust_anchors_file && a.validate == b.validate &&
+         a.cache_max_bytes == b.cache_max_bytes && a.qname_minimisation == b.qname_minimisation;
 }
 
 }  // namespace
@@ -121,7 +114,7 @@ bool Daemon::start_flatten_service() {
   settings.failure_ttl_s = config_.flatten.failure_ttl_s;
   flatten_service_ = std::make_unique<flatten::FlattenService>(
       settings, flatten_cache_, [](std::string_view line) { log_warn(line); });
-  resolver::ResolverSettings resolver_settings = to_resolver_settings(config_.resolver);
+  resolver::ResolverSettings resolver_settings = config_.resolver;
   resolver_settings.log = log_from_resolver;
   std::string error;
   const bool started = flatten_service_->start(
@@ -150,7 +143,7 @@ void Daemon::apply_resolver_change(const Config& next) {
   if (same_resolver(next.resolver, config_.resolver)) return;
   log_info("reload: the resolver section changed; rebuilding the resolver (its caches start empty, "
            "cached flattened answers stay)");
-  resolver::ResolverSettings settings = to_resolver_settings(next.resolver);
+  resolver::ResolverSettings settings = next.resolver;
   settings.log = log_from_resolver;
   flatten_service_->replace_backend([settings](uv_loop_t* loop, std::string& error) {
     return flatten::make_resolver_backend(loop, settings, error);
@@ -169,10 +162,20 @@ bool Daemon::start() {
 
   if (!start_flatten_service()) return false;
   ops_ = std::make_unique<Operations>(*this);
-  uv_async_init(&loop_, &zones_written_, [](uv_async_t* async) { static_cast<Daemon*>(async->data)->reload_zones(); });
+  if (const int rc = uv_async_init(&loop_, &zones_written_,
+                                    [](uv_async_t* async) { static_cast<Daemon*>(async->data)->reload_zones(); });
+      rc != 0) {
+    log_error(std::string("not started: cannot make the zone-transfer wake-up handle: ") + uv_strerror(rc));
+    return false;
+  }
   zones_written_.data = this;
   zones_written_open_ = true;
-  secondaries_ = std::make_unique<SecondaryService>([this] { uv_async_send(&zones_written_); });
+  secondaries_ = std::make_unique<SecondaryService>([this] {
+    if (const int rc = uv_async_send(&zones_written_); rc != 0) {
+      log_warn(std::string("a transferred zone is not served until the next reload: cannot wake the main loop: ") +
+               uv_strerror(rc));
+    }
+  });
   ZoneSetBuild build = build_zone_set(config_, nullptr);
   log_zone_outcomes(build, "zones loaded");
   ops_->zones_loaded(build);
@@ -374,23 +377,43 @@ void Daemon::on_signal(uv_signal_t* handle, int signum) {
   }
 }
 
+// Watches SIGHUP, SIGTERM and SIGINT on the main loop; false (logged) when
+// libuv refuses. `opened` counts the handles initialised, which must be
+// closed whatever happens.
+bool Daemon::watch_signals(int& opened) {
+  const int signals[] = {SIGHUP, SIGTERM, SIGINT};
+  const char* names[] = {"SIGHUP", "SIGTERM", "SIGINT"};
+  uv_signal_t* handles[] = {&sighup_, &sigterm_, &sigint_};
+  for (int i = 0; i < 3; ++i) {
+    int rc = uv_signal_init(&loop_, handles[i]);
+    if (rc == 0) {
+      ++opened;
+      handles[i]->data = this;
+      rc = uv_signal_start(handles[i], on_signal, signals[i]);
+    }
+    if (rc != 0) {
+      log_error(std::string("not started: cannot watch ") + names[i] + ": " + uv_strerror(rc));
+      return false;
+    }
+  }
+  return true;
+}
+
 int Daemon::run() {
   // A client closing its TCP connection while we write must not kill us.
   std::signal(SIGPIPE, SIG_IGN);
-  uv_loop_init(&loop_);
-  int signals[] = {SIGHUP, SIGTERM, SIGINT};
-  uv_signal_t* handles[] = {&sighup_, &sigterm_, &sigint_};
-  for (int i = 0; i < 3; ++i) {
-    uv_signal_init(&loop_, handles[i]);
-    handles[i]->data = this;
-    uv_signal_start(handles[i], on_signal, signals[i]);
+  if (const int rc = uv_loop_init(&loop_); rc != 0) {
+    log_error(std::string("not started: cannot make the main event loop: ") + uv_strerror(rc));
+    return 1;
   }
+  int opened = 0;
   int status = 0;
-  if (start()) {
-    uv_run(&loop_, UV_RUN_DEFAULT);
+  if (watch_signals(opened) && start()) {
+    (void)uv_run(&loop_, UV_RUN_DEFAULT);
   } else {
     status = 1;
-    for (auto* h : handles) uv_close(reinterpret_cast<uv_handle_t*>(h), nullptr);
+    uv_signal_t* handles[] = {&sighup_, &sigterm_, &sigint_};
+    for (int i = 0; i < opened; ++i) uv_close(reinterpret_cast<uv_handle_t*>(handles[i]), nullptr);
     if (resign_timer_.loop) uv_close(reinterpret_cast<uv_handle_t*>(&resign_timer_), nullptr);
     if (ops_) ops_->stop_listening();
     for (auto& worker : workers_) worker->stop();
@@ -400,13 +423,15 @@ int Daemon::run() {
       zones_written_open_ = false;
       uv_close(reinterpret_cast<uv_handle_t*>(&zones_written_), nullptr);
     }
-    uv_run(&loop_, UV_RUN_DEFAULT);
+    (void)uv_run(&loop_, UV_RUN_DEFAULT);
   }
   for (auto& worker : workers_) worker->join();
   workers_.clear();
   if (flatten_service_) flatten_service_->stop();
   if (ops_) ops_->stop();
-  uv_loop_close(&loop_);
+  if (const int rc = uv_loop_close(&loop_); rc != 0) {
+    log_warn(std::string("the main event loop did not close: ") + uv_strerror(rc));
+  }
   if (status == 0) log_info("stopped");
   return status;
 }

@@ -73,6 +73,7 @@ class Daemon {
   [[nodiscard]] const ZoneEntry* zone_entry(std::string_view name, dns::Name& origin, std::string& error) const;
   void shutdown(int signum);
   static void on_signal(uv_signal_t* handle, int signum);
+  [[nodiscard]] bool watch_signals(int& opened);
   [[nodiscard]] std::shared_ptr<const WorkerState> make_state(std::shared_ptr<const zones::ZoneSet> zones) const;
   [[nodiscard]] bool start_flatten_service();
   void warn_restart_needed(const Config& next) const;

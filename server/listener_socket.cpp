@@ -22,7 +22,7 @@ SocketFd::~SocketFd() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-int open_bound_socket(const SocketAddress& address, Transport transport, std::string& error) {
+int open_bound_socket(const dns::ServerAddress& address, Transport transport, std::string& error) {
   const char* proto = transport == Transport::Udp ? "UDP" : "TCP";
   auto fail = [&](const char* what, int fd) {
     error = std::string(proto) + " " + address.to_string() + ": " + what + ": " + std::strerror(errno);
@@ -60,7 +60,7 @@ int open_bound_socket(const SocketAddress& address, Transport transport, std::st
   return fd;
 }
 
-bool is_wildcard(const SocketAddress& address) {
+bool is_wildcard(const dns::ServerAddress& address) {
   if (address.family() == AF_INET) {
     return reinterpret_cast<const sockaddr_in*>(&address.storage)->sin_addr.s_addr == htonl(INADDR_ANY);
   }
@@ -164,7 +164,7 @@ int omit_path_mtu(int fd, int family) {
   return -1;
 }
 
-bool check_address_free(const SocketAddress& address, Transport transport, std::string& error) {
+bool check_address_free(const dns::ServerAddress& address, Transport transport, std::string& error) {
   const char* proto = transport == Transport::Udp ? "UDP" : "TCP";
   int type = (transport == Transport::Udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC;
   SocketFd probe(::socket(address.family(), type, 0));

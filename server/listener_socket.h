@@ -14,7 +14,7 @@
 #include <span>
 #include <string>
 
-#include "server/listener_address.h"
+#include "dns/server_address.h"
 
 namespace flatns::server {
 
@@ -41,7 +41,7 @@ struct alignas(cmsghdr) PacketInfoBuffer {
   uint8_t bytes[kPacketInfoSpace];
 };
 
-[[nodiscard]] bool is_wildcard(const SocketAddress& address);
+[[nodiscard]] bool is_wildcard(const dns::ServerAddress& address);
 // Whether the kernel gives `fd` (a UDP socket) each datagram's destination.
 [[nodiscard]] bool packet_info_enabled(int fd);
 // The destination read from a received message's control messages (family 0
@@ -55,7 +55,7 @@ void set_source(msghdr& message, const UdpDestination& destination, PacketInfoBu
 // Returns a bound, non-blocking socket (TCP: not yet listening), or -1 with
 // `error` naming the address and the system error. UDP sockets on a wildcard
 // address deliver each datagram's destination (UdpDestination).
-[[nodiscard]] int open_bound_socket(const SocketAddress& address, Transport transport, std::string& error);
+[[nodiscard]] int open_bound_socket(const dns::ServerAddress& address, Transport transport, std::string& error);
 
 // Sets IP_MTU_DISCOVER / IPV6_MTU_DISCOVER on a UDP socket of `family` to
 // PMTUDISC_OMIT, or PMTUDISC_DONT where the kernel lacks OMIT: the value set,
@@ -67,7 +67,7 @@ int omit_path_mtu(int fd, int family);
 // user) share the port and silently take part of the traffic. This binds a
 // probe socket without SO_REUSEPORT first: it fails with "Address already in
 // use" when anyone already listens there. Returns false with `error` then.
-[[nodiscard]] bool check_address_free(const SocketAddress& address, Transport transport, std::string& error);
+[[nodiscard]] bool check_address_free(const dns::ServerAddress& address, Transport transport, std::string& error);
 
 // Owns one file descriptor until it is released to libuv.
 class SocketFd {

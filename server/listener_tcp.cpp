@@ -101,7 +101,7 @@ void TcpServer::stop(std::function<void()> on_drained) {
     Connection& c = *it++;
     if (c.closing) continue;
     if (c.reading) {
-      uv_read_stop(reinterpret_cast<uv_stream_t*>(&c.tcp));
+      (void)uv_read_stop(reinterpret_cast<uv_stream_t*>(&c.tcp));
       c.reading = false;
     }
     if (c.settled()) close_connection(c);
@@ -156,10 +156,11 @@ void TcpServer::accept(uv_stream_t* listener) {
   c.self = std::prev(connections_.end());
   c.id = next_id_++;
   by_id_[c.id] = &c;
-  uv_tcp_init(loop_, &c.tcp);
+  // Both always succeed here: without a family uv_tcp_init opens no socket.
+  (void)uv_tcp_init(loop_, &c.tcp);
   c.tcp.data = &c;
   ++c.open_handles;
-  uv_timer_init(loop_, &c.idle);
+  (void)uv_timer_init(loop_, &c.idle);
   c.idle.data = &c;
   ++c.open_handles;
   if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&c.tcp)) != 0 || !room) {
@@ -168,7 +169,8 @@ void TcpServer::accept(uv_stream_t* listener) {
     close_connection(c);
     return;
   }
-  uv_tcp_nodelay(&c.tcp, 1);
+  // Only latency depends on it: a connection without TCP_NODELAY still works.
+  if (const int rc = uv_tcp_nodelay(&c.tcp, 1); rc != 0) log_debug(std::string("TCP_NODELAY: ") + uv_strerror(rc));
   int peer_length = sizeof c.peer;
   c.peer_known = uv_tcp_getpeername(&c.tcp, reinterpret_cast<sockaddr*>(&c.peer), &peer_length) == 0;
   if (uv_read_start(reinterpret_cast<uv_stream_t*>(&c.tcp), on_alloc, on_read) != 0) {
@@ -176,7 +178,7 @@ void TcpServer::accept(uv_stream_t* listener) {
     return;
   }
   c.reading = true;
-  uv_timer_start(&c.idle, on_idle_timeout, state_->tcp_idle_timeout_ms, 0);
+  touch_timer(c);
 }
 
 void TcpServer::on_alloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
@@ -195,7 +197,7 @@ void TcpServer::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
   if (nread < 0) {
     // EOF or error: answers already produced are still written (a client may
     // half-close after its last query), then the connection closes.
-    uv_read_stop(stream);
+    (void)uv_read_stop(stream);
     c->reading = false;
     c->peer_closed = true;
     if (c->settled()) self->close_connection(*c);
@@ -261,7 +263,7 @@ void TcpServer::process_frames(Connection& c) {
   if (answered) touch(c);
   if (c.transfer && c.pending.size() < kMaxPendingOutput) c.pump_transfer();
   if ((c.queued_output() >= kMaxPendingOutput || c.transfer) && c.reading) {
-    uv_read_stop(reinterpret_cast<uv_stream_t*>(&c.tcp));
+    (void)uv_read_stop(reinterpret_cast<uv_stream_t*>(&c.tcp));
     c.reading = false;
   }
   flush(c);
@@ -317,7 +319,13 @@ void TcpServer::on_write(uv_write_t* req, int status) {
 
 void TcpServer::touch(Connection& c) {
   connections_.splice(connections_.end(), connections_, c.self);
-  uv_timer_start(&c.idle, on_idle_timeout, state_->tcp_idle_timeout_ms, 0);
+  touch_timer(c);
+}
+
+// (Re)arms the idle timer. It fails only on a closing handle, and a
+// connection without one would stay open for ever: close it.
+void TcpServer::touch_timer(Connection& c) {
+  if (uv_timer_start(&c.idle, on_idle_timeout, state_->tcp_idle_timeout_ms, 0) != 0) close_connection(c);
 }
 
 void TcpServer::on_idle_timeout(uv_timer_t* timer) {
@@ -329,7 +337,7 @@ void TcpServer::on_idle_timeout(uv_timer_t* timer) {
 void TcpServer::close_connection(Connection& c) {
   if (c.closing) return;
   c.closing = true;
-  uv_timer_stop(&c.idle);
+  (void)uv_timer_stop(&c.idle);
   uv_close(reinterpret_cast<uv_handle_t*>(&c.idle), on_handle_closed);
   uv_close(reinterpret_cast<uv_handle_t*>(&c.tcp), on_handle_closed);
 }

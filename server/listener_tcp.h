@@ -79,6 +79,7 @@ class TcpServer {
   void process_frames(Connection& c);
   void flush(Connection& c);
   void touch(Connection& c);
+  void touch_timer(Connection& c);
   void close_connection(Connection& c);
   void check_drained();
 

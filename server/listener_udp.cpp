@@ -54,7 +54,7 @@ void UdpListener::close() {
   if (!open_) return;
   drain();
   open_ = false;
-  uv_poll_stop(&handle_);
+  (void)uv_poll_stop(&handle_);
   uv_close(reinterpret_cast<uv_handle_t*>(&handle_), nullptr);
   // The poll handle is stopped, so libuv no longer watches the descriptor.
   ::close(fd_);

@@ -28,23 +28,6 @@ void write_all(int fd, const char* data, std::size_t size) {
 
 }  // namespace
 
-std::string_view log_level_name(LogLevel level) {
-  switch (level) {
-    case LogLevel::Error: return "error";
-    case LogLevel::Warn: return "warn";
-    case LogLevel::Info: return "info";
-    case LogLevel::Debug: return "debug";
-  }
-  return "info";
-}
-
-std::optional<LogLevel> parse_log_level(std::string_view text) {
-  for (LogLevel l : {LogLevel::Error, LogLevel::Warn, LogLevel::Info, LogLevel::Debug}) {
-    if (text == log_level_name(l)) return l;
-  }
-  return std::nullopt;
-}
-
 void set_log_level(LogLevel level) { g_level.store(static_cast<int>(level), std::memory_order_relaxed); }
 
 LogLevel log_level() { return static_cast<LogLevel>(g_level.load(std::memory_order_relaxed)); }

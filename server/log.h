@@ -6,17 +6,14 @@
 // messages below it cost one relaxed atomic load.
 #pragma once
 
-#include <optional>
 #include <string>
 #include <string_view>
 
+#include "dns/log_level.h"
+
 namespace flatns::server {
 
-enum class LogLevel { Error = 0, Warn = 1, Info = 2, Debug = 3 };
-
-// "error", "warn", "info", "debug"
-[[nodiscard]] std::string_view log_level_name(LogLevel level);
-[[nodiscard]] std::optional<LogLevel> parse_log_level(std::string_view text);
+using dns::LogLevel;  // the levels and their names: dns/log_level.h
 
 void set_log_level(LogLevel level);
 [[nodiscard]] LogLevel log_level();

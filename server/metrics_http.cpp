@@ -44,7 +44,7 @@ MHD_Result on_request(void* context, MHD_Connection* connection, const char* url
 
 MetricsHttp::~MetricsHttp() { stop(); }
 
-bool MetricsHttp::start(const SocketAddress& address, std::string& error) {
+bool MetricsHttp::start(const dns::ServerAddress& address, std::string& error) {
   unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO;
   if (address.family() == AF_INET6) flags |= MHD_USE_IPv6;
   daemon_ = MHD_start_daemon(

@@ -13,7 +13,7 @@
 #include <functional>
 #include <string>
 
-#include "server/listener_address.h"
+#include "dns/server_address.h"
 
 struct MHD_Daemon;
 
@@ -33,7 +33,7 @@ class MetricsHttp {
   MetricsHttp(const MetricsHttp&) = delete;
   MetricsHttp& operator=(const MetricsHttp&) = delete;
 
-  [[nodiscard]] bool start(const SocketAddress& address, std::string& error);
+  [[nodiscard]] bool start(const dns::ServerAddress& address, std::string& error);
   void stop();
 
  private:

@@ -29,7 +29,7 @@ struct ParkedQuery {
   bool tcp = false;
   uint16_t length = 0;
   uint64_t key_hash = 0;     // flatten::target_key_hash of the target waited for
-  uint64_t deadline_ms = 0;  // monotonic (flatten::system_time())
+  uint64_t deadline_ms = 0;  // monotonic (QueryParking's TimeSource)
   UdpListener* udp = nullptr;  // UDP: the listener it came in on ...
   sockaddr_storage peer{};     // ... the client ...
   UdpDestination destination;  // ... and the address it asked (wildcard sockets)

@@ -12,9 +12,10 @@ namespace flatns::server {
 
 QueryParking::QueryParking(unsigned worker, flatten::FlattenService* service,
                            const std::shared_ptr<const WorkerState>& state, WorkerBuffers& buffers,
-                           std::size_t capacity)
+                           std::size_t capacity, const flatten::TimeSource& time)
     : worker_(worker),
       service_(service),
+      time_(time),
       state_(state),
       buffers_(buffers),
       table_(capacity),
@@ -44,7 +45,7 @@ void QueryParking::close() {
     if (entry.used) reanswer(entry, true);
   }
   open_ = false;
-  uv_timer_stop(&timer_);
+  (void)uv_timer_stop(&timer_);
   uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&completed_), nullptr);
 }
@@ -52,7 +53,7 @@ void QueryParking::close() {
 std::size_t QueryParking::answer_now(std::span<const uint8_t> query, std::span<uint8_t> out,
                                      const QueryContext& context, const char* why) {
   ++counters_.answered_at_once;
-  const uint64_t now = flatten::system_time().now_ms();
+  const uint64_t now = time_.now_ms();
   if (last_full_log_ms_ == 0 || now - last_full_log_ms_ >= 10000) {
     log_warn("worker " + std::to_string(worker_) + ": a flattened query was answered without waiting: " + why +
              (unlogged_full_ ? " (and " + std::to_string(unlogged_full_) + " more since the last line)" : ""));
@@ -85,7 +86,7 @@ std::size_t QueryParking::answer(std::span<const uint8_t> query, std::span<uint8
     }
     return length;
   }
-  const uint64_t now = flatten::system_time().now_ms();
+  const uint64_t now = time_.now_ms();
   if (query.size() > ParkedQuery::kMaxQuery) return answer_now(query, out, context, "query too large to hold");
   ParkedQuery* entry = table_.add();
   if (!entry) return answer_now(query, out, context, "the parked-query table is full (flatten.max_pending)");
@@ -134,9 +135,14 @@ void QueryParking::set_request_qname(std::span<const uint8_t> query) {
 
 void QueryParking::arm_timer(uint64_t deadline_ms) {
   if (timer_due_ms_ <= deadline_ms) return;
-  const uint64_t now = flatten::system_time().now_ms();
+  const uint64_t now = time_.now_ms();
   timer_due_ms_ = deadline_ms;
-  uv_timer_start(&timer_, on_deadline, deadline_ms > now ? deadline_ms - now : 0, 0);
+  if (const int rc = uv_timer_start(&timer_, on_deadline, deadline_ms > now ? deadline_ms - now : 0, 0); rc != 0) {
+    // Only a closing handle fails here (the worker is stopping, and close()
+    // answers every parked query); the next arm_timer tries again.
+    timer_due_ms_ = UINT64_MAX;
+    log_warn("worker " + std::to_string(worker_) + ": no deadline timer for parked queries: " + uv_strerror(rc));
+  }
 }
 
 void QueryParking::on_completed(uv_async_t* handle) {
@@ -173,7 +179,7 @@ void QueryParking::answer_completed() {
 }
 
 void QueryParking::answer_due() {
-  const uint64_t now = flatten::system_time().now_ms();
+  const uint64_t now = time_.now_ms();
   for (std::size_t i = 0; i < table_.capacity(); ++i) {
     ParkedQuery& entry = table_.at(i);
     if (!entry.used || entry.deadline_ms > now) continue;

@@ -26,6 +26,7 @@
 #include <string>
 
 #include "flatten/service.h"
+#include "flatten/time_source.h"
 #include "server/listener_udp.h"
 #include "server/parked_queries.h"
 #include "server/requested_targets.h"
@@ -56,9 +57,11 @@ struct ParkingCounters {
 class QueryParking {
  public:
   // `service` may be null: flattened queries are then answered at once.
+  // `time` gives the deadlines; it must be the clock the flatten cache and
+  // service use (tests inject a manual one).
   QueryParking(unsigned worker, flatten::FlattenService* service,
                const std::shared_ptr<const WorkerState>& state, WorkerBuffers& buffers,
-               std::size_t capacity);
+               std::size_t capacity, const flatten::TimeSource& time = flatten::system_time());
   QueryParking(const QueryParking&) = delete;
   QueryParking& operator=(const QueryParking&) = delete;
 
@@ -92,6 +95,7 @@ class QueryParking {
 
   unsigned worker_;
   flatten::FlattenService* service_;
+  const flatten::TimeSource& time_;
   const std::shared_ptr<const WorkerState>& state_;
   WorkerBuffers& buffers_;
   ParkedQueries table_;

@@ -22,19 +22,6 @@ void resolve_help(std::ostream& out) {
 
 }  // namespace
 
-resolver::ResolverSettings to_resolver_settings(const ResolverSettings& s) {
-  resolver::ResolverSettings out;
-  out.mode = s.mode == ResolverMode::Forward ? resolver::ResolverMode::Forward
-                                             : resolver::ResolverMode::Recursive;
-  out.root_hints = s.root_hints;  // server::SocketAddress is resolver::ServerAddress
-  out.forwarders = s.forwarders;
-  out.trust_anchors_file = s.trust_anchors;
-  out.validate = s.dnssec_validate;
-  out.cache_max_bytes = s.cache_size;
-  out.qname_minimisation = s.qname_minimisation;
-  return out;
-}
-
 int run_resolve_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   std::string config_path{kDefaultConfigPath};
   std::vector<std::string> positional;
@@ -70,7 +57,7 @@ int run_resolve_cli(const std::vector<std::string>& args, std::ostream& out, std
     for (const auto& e : errors) err << e.to_string() << "\n";
     return 1;
   }
-  return resolver::run_resolve_command(to_resolver_settings(config.resolver), positional[0],
+  return resolver::run_resolve_command(config.resolver, positional[0],
                                        positional.size() > 1 ? positional[1] : "A",
                                        config.flatten.deadline_ms, out, err);
 }

@@ -1,5 +1,5 @@
-// `flatns resolve -c FILE NAME [TYPE]`: reads the configuration, turns its
-// `resolver:` section into resolver-client settings and runs one resolution
+// `flatns resolve -c FILE NAME [TYPE]`: reads the configuration (its
+// `resolver:` section is resolver-client's settings) and runs one resolution
 // within `flatten.deadline_ms` (resolver-client/resolve_command.h prints it).
 #pragma once
 
@@ -7,13 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "resolver-client/resolver_settings.h"
 #include "server/config.h"
 
 namespace flatns::server {
-
-// The resolver-client view of the config's resolver section.
-[[nodiscard]] resolver::ResolverSettings to_resolver_settings(const ResolverSettings& settings);
 
 // args[0] is "resolve". Exit status as run_resolve_command; 2 for usage errors.
 [[nodiscard]] int run_resolve_cli(const std::vector<std::string>& args, std::ostream& out,

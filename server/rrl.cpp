@@ -6,6 +6,7 @@
 #include <random>
 
 #include "dns/name.h"
+#include "dns/rcode.h"
 #include "dns/wire.h"
 
 namespace flatns::server {
@@ -14,8 +15,6 @@ namespace {
 constexpr std::size_t kHeader = 12;
 constexpr uint8_t kFlagAa = 0x04;  // in octet 2 of the header
 constexpr uint8_t kFlagTc = 0x02;
-constexpr uint8_t kRcodeNoError = 0;
-constexpr uint8_t kRcodeNxDomain = 3;
 
 // What a response counts under (see the header comment).
 enum class Kind : uint8_t { Answer = 1, NoData, NxDomain, Referral, Error };
@@ -99,7 +98,7 @@ uint64_t RateLimiter::key_of(const sockaddr* client, std::span<const uint8_t> re
   };
 
   Kind kind = Kind::Error;
-  if (has_question && rcode == kRcodeNoError) {
+  if (has_question && rcode == dns::rcode::NOERROR) {
     if (ancount > 0) {
       kind = Kind::Answer;
     } else if (aa) {
@@ -107,7 +106,7 @@ uint64_t RateLimiter::key_of(const sockaddr* client, std::span<const uint8_t> re
     } else if (nscount > 0) {
       kind = Kind::Referral;
     }
-  } else if (has_question && rcode == kRcodeNxDomain) {
+  } else if (has_question && rcode == dns::rcode::NXDOMAIN) {
     kind = Kind::NxDomain;
   }
   h.add(static_cast<uint8_t>(kind));

@@ -11,13 +11,13 @@
 
 #include "dns/name.h"
 #include "dns/tsig.h"
-#include "server/listener_address.h"
+#include "dns/server_address.h"
 #include "transfer/incoming.h"
 
 namespace flatns::server {
 
 struct PrimaryServer {
-  SocketAddress address;
+  dns::ServerAddress address;
   std::optional<dns::TsigKey> key;
 };
 

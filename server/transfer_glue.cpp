@@ -15,7 +15,7 @@ namespace {
 transfer::TransferAnswer answer(const zones::ZoneSet& zones, const transfer::TransferPolicy& policy,
                                 std::span<const uint8_t> query, const sockaddr* client, bool tcp,
                                 std::span<uint8_t> out) {
-  const std::string client_text = client ? SocketAddress::from_sockaddr(client).to_string() : "?";
+  const std::string client_text = client ? dns::ServerAddress::from_sockaddr(client).to_string() : "?";
   transfer::TransferRequest request;
   request.query = query;
   request.client = client;
@@ -90,9 +90,9 @@ std::size_t answer_signed_query(const zones::ZoneSet& zones, const transfer::Tra
     if (dns::parse_query(query, q) == dns::QueryStatus::Drop) return 0;
     dns::ResponseBuilder rb(out);
     rb.start(q, 512);
-    rb.set_rcode(check.status == dns::TsigStatus::FormErr ? dns::rcode::FORMERR : dns::kRcodeNotAuth);
+    rb.set_rcode(check.status == dns::TsigStatus::FormErr ? dns::rcode::FORMERR : dns::rcode::NOTAUTH);
     n = rb.finish();
-    const std::string client = ctx.client ? SocketAddress::from_sockaddr(ctx.client).to_string() : "a TCP client";
+    const std::string client = ctx.client ? dns::ServerAddress::from_sockaddr(ctx.client).to_string() : "a TCP client";
     log_warn("signed query from " + client + " refused: " + std::string(dns::tsig_status_text(check.status)) +
              (check.status == dns::TsigStatus::FormErr ? "" : " (key " + dns::name_to_text(check.record.key_name) + ")"));
   }
@@ -101,7 +101,7 @@ std::size_t answer_signed_query(const zones::ZoneSet& zones, const transfer::Tra
 
 std::size_t answer_notify_udp(const transfer::TransferPolicy& policy, NotifyTarget* target,
                               std::span<const uint8_t> query, const sockaddr* client, std::span<uint8_t> out) {
-  const std::string client_text = client ? SocketAddress::from_sockaddr(client).to_string() : "?";
+  const std::string client_text = client ? dns::ServerAddress::from_sockaddr(client).to_string() : "?";
   transfer::TransferRequest request;
   request.query = query;
   request.client = client;

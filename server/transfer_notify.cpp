@@ -50,10 +50,11 @@ void NotifySender::zones_loaded(const Config& config, const zones::ZoneSet& zone
 void NotifySender::start(Job& job) {
   static thread_local std::mt19937 random{std::random_device{}()};
   job.id = static_cast<uint16_t>(random());
-  uv_udp_init(loop_, &job.udp);
+  // Both always succeed here: without a family uv_udp_init opens no socket.
+  (void)uv_udp_init(loop_, &job.udp);
   job.udp.data = &job;
   ++job.open_handles;
-  uv_timer_init(loop_, &job.timer);
+  (void)uv_timer_init(loop_, &job.timer);
   job.timer.data = &job;
   ++job.open_handles;
   // Connected, so that only the secondary's answers arrive.
@@ -77,7 +78,10 @@ void NotifySender::send(Job& job) {
   const int sent = uv_udp_try_send(&job.udp, &buf, 1, nullptr);
   if (sent < 0) log_debug(job.what() + ": send failed: " + uv_strerror(sent));
   const uint64_t delay = kFirstRetryMs << (job.attempts - 1);
-  uv_timer_start(&job.timer, on_timer, delay, 0);
+  if (const int rc = uv_timer_start(&job.timer, on_timer, delay, 0); rc != 0) {
+    log_warn(job.what() + ": no retry timer: " + uv_strerror(rc));
+    finish(job);
+  }
 }
 
 void NotifySender::on_timer(uv_timer_t* timer) {
@@ -121,7 +125,7 @@ void NotifySender::on_receive(uv_udp_t* udp, ssize_t nread, const uv_buf_t* buf,
 void NotifySender::finish(Job& job) {
   if (job.done) return;
   job.done = true;
-  uv_timer_stop(&job.timer);
+  (void)uv_timer_stop(&job.timer);
   uv_close(reinterpret_cast<uv_handle_t*>(&job.timer), on_closed);
   uv_close(reinterpret_cast<uv_handle_t*>(&job.udp), on_closed);
 }

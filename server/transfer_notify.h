@@ -42,7 +42,7 @@ class NotifySender {
     NotifySender* owner = nullptr;
     std::list<Job>::iterator self;
     std::shared_ptr<const zones::Zone> zone;
-    SocketAddress peer;
+    dns::ServerAddress peer;
     std::optional<dns::TsigKey> key;
     uint16_t id = 0;
     std::vector<uint8_t> request_mac;

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <random>
 
+#include "dns/rdata.h"
 #include "dns/rrtype.h"
 #include "server/log.h"
 #include "zones/zone.h"
@@ -16,15 +17,11 @@ namespace {
 void soa_timers(std::span<const uint8_t> rdata, uint32_t& refresh, uint32_t& retry, uint32_t& expire) {
   uint32_t serial;
   if (!transfer::soa_serial(rdata, serial)) return;
-  const std::size_t at = rdata.size() - 16;
-  auto u32 = [&](std::size_t p) {
-    return static_cast<uint32_t>(rdata[p]) << 24 | static_cast<uint32_t>(rdata[p + 1]) << 16 |
-           static_cast<uint32_t>(rdata[p + 2]) << 8 | rdata[p + 3];
-  };
+  const auto numbers = dns::soa_numbers(rdata);  // present: soa_serial checked the size
   // Bounded like BIND's min/max-refresh-time and min/max-retry-time.
-  refresh = std::clamp<uint32_t>(u32(at), 60, 2419200);
-  retry = std::clamp<uint32_t>(u32(at + 4), 10, 1209600);
-  expire = std::max<uint32_t>(u32(at + 8), 1);
+  refresh = std::clamp<uint32_t>(numbers->refresh, 60, 2419200);
+  retry = std::clamp<uint32_t>(numbers->retry, 10, 1209600);
+  expire = std::max<uint32_t>(numbers->expire, 1);
 }
 
 int64_t unix_now() { return static_cast<int64_t>(std::time(nullptr)); }

@@ -27,7 +27,7 @@ Worker::~Worker() {
   join();
 }
 
-bool Worker::bind(const std::vector<SocketAddress>& listen, std::string& error) {
+bool Worker::bind(const std::vector<dns::ServerAddress>& listen, std::string& error) {
   for (const auto& address : listen) {
     int udp = open_bound_socket(address, Transport::Udp, error);
     if (udp < 0) return false;
@@ -45,12 +45,14 @@ bool Worker::start(std::string& error) {
     rc = uv_async_init(&loop_, &wake_, on_wake);
     wake_.data = this;
   }
+  if (rc == 0) {
+    rc = uv_timer_init(&loop_, &drain_timer_);
+    drain_timer_.data = this;
+  }
   if (rc != 0) {
     error = "worker " + std::to_string(index_) + ": " + uv_strerror(rc);
     return false;
   }
-  uv_timer_init(&loop_, &drain_timer_);
-  drain_timer_.data = this;
   update_rate_limiter(buffers_->rrl, state_->rrl);
   tcp_ = std::make_unique<TcpServer>(&loop_, state_, *buffers_);
   parking_ = std::make_unique<QueryParking>(index_, flatten_service_, state_, *buffers_, max_parked_);
@@ -85,19 +87,25 @@ bool Worker::start(std::string& error) {
 }
 
 void Worker::run() {
-  uv_run(&loop_, UV_RUN_DEFAULT);
+  (void)uv_run(&loop_, UV_RUN_DEFAULT);  // returns once stop() closed every handle
   // Every handle is closed by now; anything left would be a bug, so close
   // it rather than leak the loop.
   uv_walk(&loop_, [](uv_handle_t* h, void*) { if (!uv_is_closing(h)) uv_close(h, nullptr); }, nullptr);
-  uv_run(&loop_, UV_RUN_DEFAULT);
-  uv_loop_close(&loop_);
+  (void)uv_run(&loop_, UV_RUN_DEFAULT);
+  if (const int rc = uv_loop_close(&loop_); rc != 0) {
+    log_warn("worker " + std::to_string(index_) + ": its event loop did not close: " + uv_strerror(rc));
+  }
   log_debug("worker " + std::to_string(index_) + " stopped");
 }
 
 void Worker::publish(std::shared_ptr<const WorkerState> state) {
   std::lock_guard lock(mutex_);
   next_state_ = std::move(state);
-  if (loop_ready_ && !stop_requested_) uv_async_send(&wake_);
+  if (loop_ready_ && !stop_requested_) {
+    if (const int rc = uv_async_send(&wake_); rc != 0) {
+      log_warn("worker " + std::to_string(index_) + ": cannot wake it for the new zones: " + uv_strerror(rc));
+    }
+  }
 }
 
 void Worker::stop() {
@@ -138,7 +146,7 @@ void Worker::begin_stop() {
     loop_ready_ = false;  // no more uv_async_send on a closing handle
   }
   uv_close(reinterpret_cast<uv_handle_t*>(&wake_), nullptr);
-  uv_timer_start(
+  const int rc = uv_timer_start(
       &drain_timer_,
       [](uv_timer_t* timer) {
         auto* self = static_cast<Worker*>(timer->data);
@@ -147,8 +155,14 @@ void Worker::begin_stop() {
         self->tcp_->close_all();
       },
       kDrainTimeoutMs, 0);
+  // Only a closing handle or a null callback fail here; without the drain
+  // timer a TCP client that never reads would hold stop(), so say so.
+  if (rc != 0) {
+    log_warn("worker " + std::to_string(index_) + ": no drain timer for TCP connections still writing: " +
+             uv_strerror(rc));
+  }
   tcp_->stop([this] {
-    uv_timer_stop(&drain_timer_);
+    (void)uv_timer_stop(&drain_timer_);
     uv_close(reinterpret_cast<uv_handle_t*>(&drain_timer_), nullptr);
   });
 }

@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "server/listener_address.h"
+#include "dns/server_address.h"
 #include "server/listener_socket.h"
 #include "server/listener_tcp.h"
 #include "server/listener_udp.h"
@@ -38,7 +38,7 @@ class Worker {
 
   // On the caller's thread: creates and binds this worker's sockets, so
   // that bind errors are reported before anything runs.
-  [[nodiscard]] bool bind(const std::vector<SocketAddress>& listen, std::string& error);
+  [[nodiscard]] bool bind(const std::vector<dns::ServerAddress>& listen, std::string& error);
   // Starts the thread; it listens on the sockets made by bind().
   [[nodiscard]] bool start(std::string& error);
   // Thread-safe: the worker answers from `state` from its next packet on.

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "dns/message.h"
+#include "dns/rcode.h"
 #include "dns/rrtype.h"
 #include "dns/wire.h"
 
@@ -45,8 +46,7 @@ bool soa_serial(std::span<const uint8_t> rdata, uint32_t& serial) {
     }
   }
   if (rdata.size() != pos + 20) return false;
-  serial = static_cast<uint32_t>(rdata[pos]) << 24 | static_cast<uint32_t>(rdata[pos + 1]) << 16 |
-           static_cast<uint32_t>(rdata[pos + 2]) << 8 | rdata[pos + 3];
+  serial = dns::read_u32(rdata, pos);
   return true;
 }
 
@@ -62,18 +62,6 @@ bool check_header(const dns::Message& m, uint16_t id, std::string& error) {
     return false;
   }
   return true;
-}
-
-std::string rcode_name(uint16_t rcode) {
-  switch (rcode) {
-    case dns::rcode::FORMERR: return "FORMERR";
-    case dns::rcode::SERVFAIL: return "SERVFAIL";
-    case dns::rcode::NXDOMAIN: return "NXDOMAIN";
-    case dns::rcode::NOTIMP: return "NOTIMP";
-    case dns::rcode::REFUSED: return "REFUSED";
-    case dns::kRcodeNotAuth: return "NOTAUTH";
-    default: return "rcode " + std::to_string(rcode);
-  }
 }
 
 }  // namespace
@@ -95,7 +83,7 @@ bool check_soa_answer(std::span<const uint8_t> answer, const dns::Name& origin, 
     }
   }
   if (m.rcode() != dns::rcode::NOERROR) {
-    error = "SOA query answered " + rcode_name(m.rcode());
+    error = "SOA query answered " + dns::rcode_to_text(m.rcode());
     return false;
   }
   for (const auto& rr : m.answer) {
@@ -142,7 +130,7 @@ AxfrReceiver::State AxfrReceiver::add(std::span<const uint8_t> message, uint64_t
       return fail("TSIG " + std::string(dns::tsig_status_text(s)));
     }
   }
-  if (m.rcode() != dns::rcode::NOERROR) return fail("answered " + rcode_name(m.rcode()));
+  if (m.rcode() != dns::rcode::NOERROR) return fail("answered " + dns::rcode_to_text(m.rcode()));
   if (m.has_question && (!(m.qname == origin_) || m.qtype != dns::rrtype::AXFR)) {
     return fail("answer to another question (" + m.qname.to_text() + ")");
   }

@@ -121,7 +121,7 @@ NotifyAnswer answer_notify(const TransferPolicy& policy, const TransferRequest& 
     return a;
   }
   if (tsig.status != dns::TsigStatus::Ok && tsig.status != dns::TsigStatus::Unsigned) {
-    a.length = respond(dns::kRcodeNotAuth, &tsig);
+    a.length = respond(dns::rcode::NOTAUTH, &tsig);
     a.warn = true;
     a.log = what + " refused: TSIG " + std::string(dns::tsig_status_text(tsig.status));
     return a;

@@ -2,6 +2,8 @@
 
 #include "dns/message.h"
 #include "dns/message_parser.h"
+#include "dns/rcode.h"
+#include "dns/rdata.h"
 #include "dns/rrtype.h"
 #include "dns/wire.h"
 #include "zones/zone.h"
@@ -27,15 +29,6 @@ dns::Query query_of(const dns::Message& m) {
   q.edns.version = m.edns_version;
   q.edns.dnssec_ok = m.dnssec_ok;
   return q;
-}
-
-std::string rcode_text(uint16_t rcode) {
-  switch (rcode) {
-    case dns::rcode::FORMERR: return "FORMERR";
-    case dns::rcode::REFUSED: return "REFUSED";
-    case dns::kRcodeNotAuth: return "NOTAUTH";
-    default: return "rcode " + std::to_string(rcode);
-  }
 }
 
 // RFC 1982: is `a` at or after `b`?
@@ -234,7 +227,7 @@ TransferAnswer refuse(Context& c, uint16_t rcode, std::string reason) {
   TransferAnswer a;
   a.length = single_response(c, rcode, nullptr);
   a.log_level = TransferAnswer::LogLevel::Warn;
-  a.log = c.what + " refused (" + rcode_text(rcode) + "): " + std::move(reason);
+  a.log = c.what + " refused (" + dns::rcode_to_text(rcode) + "): " + std::move(reason);
   return a;
 }
 
@@ -252,7 +245,7 @@ std::size_t finish_signed_response(std::span<uint8_t> out, std::size_t n, const 
                                 static_cast<uint8_t>(now >> 24), static_cast<uint8_t>(now >> 16),
                                 static_cast<uint8_t>(now >> 8),  static_cast<uint8_t>(now)};
       dns::TsigSigner signer(*check.key, check.record.mac);
-      return signer.sign(out, n, check.record.time_signed, dns::tsig_error::BADTIME, now48);
+      return signer.sign(out, n, check.record.time_signed, dns::rcode::BADTIME, now48);
     }
     case dns::TsigStatus::BadKey:
     case dns::TsigStatus::BadSig:
@@ -308,7 +301,7 @@ TransferAnswer answer_transfer(const zones::ZoneSet& zones, const TransferPolicy
     case dns::TsigStatus::BadSig:
     case dns::TsigStatus::BadTime:
     case dns::TsigStatus::BadTrunc:
-      return refuse(c, dns::kRcodeNotAuth,
+      return refuse(c, dns::rcode::NOTAUTH,
                     "TSIG key " + dns::name_to_text(c.tsig.record.key_name) + ": " +
                         std::string(dns::tsig_status_text(c.tsig.status)));
     default:
@@ -337,10 +330,7 @@ TransferAnswer answer_transfer(const zones::ZoneSet& zones, const TransferPolicy
     if (!client_soa || client_soa->rdata.size() < 20 || !(client_soa->owner == zone->origin())) {
       return refuse(c, dns::rcode::FORMERR, "IXFR without the zone's SOA in the authority section");
     }
-    const std::size_t s = client_soa->rdata.size() - 20;
-    const uint32_t client_serial = static_cast<uint32_t>(client_soa->rdata[s]) << 24 |
-                                   static_cast<uint32_t>(client_soa->rdata[s + 1]) << 16 |
-                                   static_cast<uint32_t>(client_soa->rdata[s + 2]) << 8 | client_soa->rdata[s + 3];
+    const uint32_t client_serial = dns::soa_numbers(client_soa->rdata)->serial;  // size checked above
     if (serial_at_or_after(client_serial, zone->serial()) || !request.tcp) {
       a.length = single_response(c, dns::rcode::NOERROR, zone.get());
       a.log = c.what + signed_with + ": serial " + std::to_string(client_serial) + ", ours " +

@@ -443,11 +443,7 @@ bool negative_soa(const Zone& z, RRset& negative) {
   // RFC 2308 §3: the negative TTL is the smaller of the SOA's TTL and MINIMUM.
   uint32_t minimum = soa->ttl;
   z.records(*soa).for_each([&](std::span<const uint8_t> rd) {
-    if (rd.size() >= 4) {
-      const std::size_t p = rd.size() - 4;
-      minimum = static_cast<uint32_t>(rd[p]) << 24 | static_cast<uint32_t>(rd[p + 1]) << 16 |
-                static_cast<uint32_t>(rd[p + 2]) << 8 | rd[p + 3];
-    }
+    if (const auto numbers = dns::soa_numbers(rd)) minimum = numbers->minimum;
   });
   negative = *soa;
   if (minimum < negative.ttl) negative.ttl = minimum;

@@ -213,12 +213,12 @@ TEST_CASE("TSIG error answers carry the error and an empty MAC", "[tsig]") {
   std::vector<uint8_t> response = unsigned_part(query);
   const std::size_t length = response.size();
   response.resize(length + 256);
-  const std::size_t n = append_tsig_error(response, length, rec, tsig_error::BADKEY);
+  const std::size_t n = append_tsig_error(response, length, rec, rcode::BADKEY);
   REQUIRE(n > length);
   response.resize(n);
   TsigRecord out;
   REQUIRE(find_tsig(response, out) == TsigFind::Found);
-  CHECK(out.error == tsig_error::BADKEY);
+  CHECK(out.error == rcode::BADKEY);
   CHECK(out.mac.empty());
   CHECK(out.time_signed == kTime);
   const TsigKey key = make_key("hmac-sha256");

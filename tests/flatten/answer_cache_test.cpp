@@ -3,7 +3,12 @@
 // version, and readers that never see a half-written entry.
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <chrono>
+#include <csignal>
 #include <cstring>
 #include <thread>
 
@@ -93,31 +98,84 @@ TEST_CASE("cache: one prefetch claim per stored version of an entry") {
   CHECK(cache.claim_prefetch(again));
 }
 
-TEST_CASE("cache: readers racing the writer only ever see whole entries") {
+// The readers count the reads that began and ended while the writer was
+// storing, and how often the entry changed between two of their own reads:
+// the test only passes when readers and writer really overlapped.
+TEST_CASE("cache: readers racing the writer only ever see whole entries", "[threads]") {
   FlattenCache cache(4);
-  std::atomic<bool> done{false};
-  std::atomic<long> torn{0}, reads{0};
+  const dns::Name target = dns::Name::parse("race.test.");
+  std::atomic<bool> writing{true}, done{false};
+  std::atomic<long> torn{0}, overlapped{0}, changes{0};
   std::vector<std::thread> readers;
   for (int t = 0; t < 2; ++t) {
     readers.emplace_back([&] {
       CachedAnswer out;
+      int last = -1;
       while (!done.load()) {
-        if (!cache.lookup(dns::Name::parse("race.test.").wire(), dns::rrtype::A, out)) continue;
-        reads.fetch_add(1);
+        const bool during = writing.load();
+        if (!cache.lookup(target.wire(), dns::rrtype::A, out)) continue;
         const uint8_t first = out.addresses[0][0];
         for (const auto& a : out.addresses) {
           for (uint8_t b : a) torn += b != first ? 1 : 0;
         }
         torn += out.ttl_s != first ? 1 : 0;
+        if (!during || !writing.load()) continue;
+        overlapped.fetch_add(1);
+        if (last != -1 && last != first) changes.fetch_add(1);
+        last = first;
       }
     });
   }
-  for (int i = 0; i < 200000; ++i) {
+  // Store until the readers saw the entry change under them often enough
+  // (on a loaded machine they may start late), for 20 s at most.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  for (long i = 0;; ++i) {
     const auto fill = static_cast<uint8_t>(i);
     cache.store(addresses("race.test.", fill, fill));
+    if (i % 1024 != 0) continue;
+    if ((i >= 20000 && overlapped.load() >= 1000 && changes.load() >= 100) ||
+        std::chrono::steady_clock::now() > give_up) {
+      break;
+    }
   }
-  while (reads.load() < 1000) std::this_thread::yield();
+  writing = false;
   done = true;
   for (auto& r : readers) r.join();
   CHECK(torn.load() == 0);
+  CHECK(overlapped.load() >= 1000);
+  CHECK(changes.load() >= 100);
 }
+
+#ifndef NDEBUG
+TEST_CASE("cache: a store from a second writer thread aborts (debug builds)", "[threads]") {
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    std::signal(SIGABRT, SIG_DFL);  // the abort ends the child, not Catch's fatal-signal handler
+    FlattenCache cache(4);
+    cache.store(addresses("one.test.", 1));  // this thread is the writer now
+    std::thread second([&] { cache.store(addresses("two.test.", 2)); });
+    second.join();
+    _exit(0);
+  }
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  CHECK(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == SIGABRT);
+}
+
+TEST_CASE("cache: the writer role passes on with release_writer / claim_writer", "[threads]") {
+  FlattenCache cache(4);
+  cache.store(addresses("one.test.", 1));
+  cache.release_writer();
+  std::thread service([&] {
+    cache.claim_writer();
+    cache.store(addresses("two.test.", 2));
+    cache.release_writer();
+  });
+  service.join();
+  cache.store(addresses("three.test.", 3));
+  CachedAnswer out;
+  CHECK(cache.lookup(dns::Name::parse("three.test.").wire(), dns::rrtype::A, out));
+}
+#endif

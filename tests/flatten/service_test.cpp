@@ -112,7 +112,7 @@ bool wait_completed(FlattenService& service, unsigned worker, uint64_t& hash,
 
 }  // namespace
 
-TEST_CASE("service: concurrent requests from several workers share one resolution") {
+TEST_CASE("service: concurrent requests from several workers share one resolution", "[threads]") {
   FakeResolver fake;
   fake.delay_ms = 10;
   fake.hold = true;  // the resolution completes only once every request is in
@@ -164,7 +164,7 @@ TEST_CASE("service: concurrent requests from several workers share one resolutio
   service.stop();
 }
 
-TEST_CASE("service: resolutions get a deadline a little before the parked queries'") {
+TEST_CASE("service: resolutions get a deadline a little before the parked queries'", "[threads]") {
   FakeResolver fake;
   auto cache = std::make_shared<flatten::FlattenCache>(8);
   flatten::ServiceSettings settings;
@@ -183,7 +183,7 @@ TEST_CASE("service: resolutions get a deadline a little before the parked querie
   CHECK(fake.last_deadline.load() == 400);
 }
 
-TEST_CASE("service: a prefetch replaces the entry with nobody waiting") {
+TEST_CASE("service: a prefetch replaces the entry with nobody waiting", "[threads]") {
   FakeResolver fake;
   // A plain resolution would get what the resolver's cache has left of the
   // old data (1 s); a prefetch must ask for fresh data (a refresh).
@@ -218,7 +218,7 @@ TEST_CASE("service: a prefetch replaces the entry with nobody waiting") {
   CHECK(service.counters().prefetches == 1);
 }
 
-TEST_CASE("service: a failure is cached with its EDE and logged once per interval per target") {
+TEST_CASE("service: a failure is cached with its EDE and logged once per interval per target", "[threads]") {
   FakeResolver fake;
   fake.delay_ms = 5;
   fake.answer = [](const dns::Name& n) {
@@ -311,7 +311,7 @@ TEST_CASE("result to entry: answers, negative answers and the EDE of each failur
   CHECK_FALSE(in.secure);
 }
 
-TEST_CASE("service: a new resolver (reload) takes over the resolutions in flight") {
+TEST_CASE("service: a new resolver (reload) takes over the resolutions in flight", "[threads]") {
   FakeResolver slow, fast;
   // Longer than wait_completed's 3 s, so only the new resolver can answer in
   // time; not longer, as the fake's abandoned timer holds the loop at stop.
@@ -350,4 +350,49 @@ TEST_CASE("service: a new resolver (reload) takes over the resolutions in flight
   REQUIRE(lines.size() == 2);
   CHECK(lines[0].find("1 resolutions in flight restarted") != std::string::npos);
   CHECK(lines[1].find("keys/root.ds:3") != std::string::npos);
+}
+
+// stop() while two workers keep requesting and a reload keeps replacing the
+// backend: nothing reaches the service's wake-up handle after its loop
+// closed it (ThreadSanitizer and ASan would report it), and every request
+// after stop() is refused.
+TEST_CASE("service: request() and replace_backend() racing stop() are refused, never crash", "[threads]") {
+  FakeResolver fake;
+  fake.delay_ms = 1;
+  flatten::ServiceSettings settings;
+  settings.workers = 2;
+  FlattenService service(settings, std::make_shared<flatten::FlattenCache>(64));
+  std::string error;
+  REQUIRE(service.start(fake.factory(), error));
+  std::atomic<bool> stopped{false};
+  std::atomic<int> accepted_after_stop{0}, accepted{0};
+  auto worker = [&](unsigned index) {
+    for (int i = 0; i < 200000; ++i) {
+      const bool after = stopped.load();
+      const bool ok = service.request(index, request_for("edge" + std::to_string(i % 8) + ".cdn.test."));
+      accepted += ok ? 1 : 0;
+      if (after) {
+        accepted_after_stop += ok ? 1 : 0;
+        break;
+      }
+      if (!ok) std::this_thread::yield();
+    }
+  };
+  std::thread first(worker, 0), second(worker, 1);
+  std::thread reload([&] {
+    while (!stopped.load()) {
+      service.replace_backend(fake.factory());
+      std::this_thread::sleep_for(1ms);
+    }
+  });
+  while (accepted.load() < 50) std::this_thread::sleep_for(1ms);
+  service.stop();
+  stopped = true;
+  first.join();
+  second.join();
+  reload.join();
+  CHECK(accepted_after_stop.load() == 0);
+  CHECK_FALSE(service.request(0, request_for("late.cdn.test.")));
+  service.replace_backend(fake.factory());  // after stop(): nothing to wake, no crash
+  service.post([](flatten::ResolverBackend*) {});
 }

@@ -69,7 +69,7 @@ bool parse_date(const std::string& text, int64_t& out) {
   return true;
 }
 
-bool parse_addr(const std::string& text, resolver::ServerAddress& a) {
+bool parse_addr(const std::string& text, dns::ServerAddress& a) {
   std::string t = text;
   if (auto at = t.find('@'); at != std::string::npos) {
     const std::string port = t.substr(at + 1);
@@ -77,7 +77,7 @@ bool parse_addr(const std::string& text, resolver::ServerAddress& a) {
     t = t.find(':') != std::string::npos ? "[" + t + "]:" + port : t + ":" + port;
   }
   std::string error;
-  return resolver::ServerAddress::parse(t, 53, a, error);
+  return dns::ServerAddress::parse(t, 53, a, error);
 }
 
 }  // namespace
@@ -126,7 +126,7 @@ bool map_config(const Scenario& s, ReplayConfig& out, std::string& skip) {
         if (o.value != "." && o.value != "") return unsupported(o);
         continue;
       }
-      resolver::ServerAddress a;
+      dns::ServerAddress a;
       if (o.section == "stub-zone" && k == "stub-addr" && parse_addr(o.value, a)) {
         out.settings.root_hints.push_back(a);
       } else if (o.section == "forward-zone" && k == "forward-addr" && parse_addr(o.value, a)) {

@@ -33,7 +33,7 @@ std::vector<std::string> words(const std::string& s) {
   return out;
 }
 
-bool parse_address(const std::string& text, resolver::ServerAddress& out) {
+bool parse_address(const std::string& text, dns::ServerAddress& out) {
   std::string t = text;
   // testbound writes "ip@port".
   if (auto at = t.find('@'); at != std::string::npos) {
@@ -42,7 +42,7 @@ bool parse_address(const std::string& text, resolver::ServerAddress& out) {
     t = t.find(':') != std::string::npos ? "[" + t + "]:" + port : t + ":" + port;
   }
   std::string error;
-  return resolver::ServerAddress::parse(t, 53, out, error);
+  return dns::ServerAddress::parse(t, 53, out, error);
 }
 
 // Paren depth change of one line outside comments and quotes.
@@ -210,7 +210,7 @@ class Reader {
         return;
       }
       if (v[0] == "ADDRESS") {
-        resolver::ServerAddress a;
+        dns::ServerAddress a;
         if (v.size() < 2 || !parse_address(v[1], a)) throw std::runtime_error("bad ADDRESS");
         r.address = a;
       } else if (v[0] == "ENTRY_BEGIN") {
@@ -240,7 +240,7 @@ class Reader {
     if (st.kind == K::Other) unsupported("STEP " + w[2]);
     for (std::size_t i = 3; i < w.size(); ++i) {
       if (w[i] == "ADDRESS" && i + 1 < w.size()) {
-        resolver::ServerAddress a;
+        dns::ServerAddress a;
         if (!parse_address(w[++i], a)) throw std::runtime_error("bad ADDRESS " + w[i]);
         st.address = a;
       } else if (w[i] == "ELAPSE" && i + 1 < w.size()) {

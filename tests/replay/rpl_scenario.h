@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "dns/message_parser.h"
-#include "resolver-client/server_address.h"
+#include "dns/server_address.h"
 
 namespace flatns::replay {
 
@@ -47,7 +47,7 @@ struct Entry {
 
 struct Range {
   int start = 0, end = 0;
-  std::optional<resolver::ServerAddress> address;  // none: any server
+  std::optional<dns::ServerAddress> address;  // none: any server
   std::vector<Entry> entries;
 };
 
@@ -59,7 +59,7 @@ struct Step {
   int number = 0;
   Kind kind = Kind::Nothing;
   std::string kind_text;
-  std::optional<resolver::ServerAddress> address;
+  std::optional<dns::ServerAddress> address;
   double elapse_s = 0;
   std::optional<Entry> entry;
   int line = 0;

@@ -84,9 +84,9 @@ TEST_CASE("cache: memory stays within the budget, least recently used go first",
 TEST_CASE("server health: RTT estimate, timeout back-off, bogus back-off doubling", "[health]") {
   ResolverLimits limits;
   ServerHealth health(limits);
-  ServerAddress a;
+  dns::ServerAddress a;
   std::string error;
-  REQUIRE(ServerAddress::parse("192.0.2.53", 53, a, error));
+  REQUIRE(dns::ServerAddress::parse("192.0.2.53", 53, a, error));
   CHECK(health.timeout_ms(a) == limits.unknown_server_timeout_ms);
   for (int i = 0; i < 20; ++i) health.record_answer(a, 100);
   CHECK(health.expected_rtt_ms(a) == Approx(100).margin(1));

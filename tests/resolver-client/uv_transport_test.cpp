@@ -17,10 +17,10 @@ using namespace flatns::resolver;
 
 namespace {
 
-ServerAddress addr(const char* text) {
-  ServerAddress a;
+dns::ServerAddress addr(const char* text) {
+  dns::ServerAddress a;
   std::string error;
-  REQUIRE(ServerAddress::parse(text, 53, a, error));
+  REQUIRE(dns::ServerAddress::parse(text, 53, a, error));
   return a;
 }
 
@@ -48,7 +48,7 @@ struct UdpResponder {
   std::vector<uint8_t> rx = std::vector<uint8_t>(2048);
 
   UdpResponder(uv_loop_t* loop, const char* address, const char* other_address) {
-    ServerAddress a = addr(address), o = addr(other_address);
+    dns::ServerAddress a = addr(address), o = addr(other_address);
     uv_udp_init(loop, &sock);
     uv_udp_init(loop, &other_port);
     sock.data = this;
@@ -93,7 +93,7 @@ struct UdpResponder {
   }
 };
 
-UpstreamQuery query_for(const ServerAddress& server, Protocol p, uint32_t timeout_ms) {
+UpstreamQuery query_for(const dns::ServerAddress& server, Protocol p, uint32_t timeout_ms) {
   UpstreamQuery q;
   q.server = server;
   q.protocol = p;
@@ -172,7 +172,7 @@ TEST_CASE("UDP: queries carry EDNS 1232 with DO=1, fresh IDs and source ports", 
           REQUIRE(dns::parse_query({reinterpret_cast<uint8_t*>(buf->base), static_cast<size_t>(n)},
                                    q) == dns::QueryStatus::Ok);
           ctx->queries.push_back(q);
-          ctx->sources.push_back(ServerAddress::from_sockaddr(from).to_string());
+          ctx->sources.push_back(dns::ServerAddress::from_sockaddr(from).to_string());
           ctx->maybe_close();
         });
     loop.data = &seen;

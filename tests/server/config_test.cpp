@@ -59,11 +59,11 @@ TEST_CASE("an empty file gives every default", "[config]") {
   CHECK(c.server.tcp_max_connections == 1024);
   CHECK(c.server.log_level == LogLevel::Info);
   CHECK(c.zones.empty());
-  CHECK(c.resolver.mode == ResolverMode::Recursive);
+  CHECK(c.resolver.mode == resolver::ResolverMode::Recursive);
   CHECK(c.resolver.root_hints.empty());
   CHECK(c.resolver.forwarders.empty());
-  CHECK(c.resolver.trust_anchors.empty());
-  CHECK(c.resolver.dnssec_validate);
+  CHECK(c.resolver.trust_anchors_file.empty());
+  CHECK(c.resolver.validate);
   CHECK(c.flatten.deadline_ms == 1200);
   CHECK(c.flatten.serve_stale);
   CHECK(c.flatten.stale_max_s == 86400);
@@ -126,7 +126,7 @@ flatten:
   CHECK(c.zones[2].config.file == "example.org.zone");
   CHECK(c.zones[2].config.flatten == zones::FlattenMode::Off);
 
-  CHECK(c.resolver.mode == ResolverMode::Forward);
+  CHECK(c.resolver.mode == resolver::ResolverMode::Forward);
   REQUIRE(c.resolver.root_hints.size() == 4);
   CHECK(c.resolver.root_hints[0].to_string() == "198.41.0.4:53");
   CHECK(c.resolver.root_hints[1].to_string() == "[2001:503:ba3e::2:30]:53");
@@ -135,8 +135,8 @@ flatten:
   REQUIRE(c.resolver.forwarders.size() == 2);
   CHECK(c.resolver.forwarders[0].to_string() == "127.0.0.1:53");
   CHECK(c.resolver.forwarders[1].to_string() == "[::1]:53");
-  CHECK(c.resolver.trust_anchors == "conf/keys/root.ds");
-  CHECK_FALSE(c.resolver.dnssec_validate);
+  CHECK(c.resolver.trust_anchors_file == "conf/keys/root.ds");
+  CHECK_FALSE(c.resolver.validate);
 
   CHECK(c.flatten.deadline_ms == 800);
   CHECK_FALSE(c.flatten.serve_stale);
@@ -317,16 +317,16 @@ TEST_CASE("load_config_file reads the file and reports a missing one", "[config]
 
 TEST_CASE("resolver.cache_size and resolver.qname_minimisation", "[config]") {
   Parsed d = parse("");
-  CHECK(d.config.resolver.cache_size == 32u << 20);
+  CHECK(d.config.resolver.cache_max_bytes == 32u << 20);
   CHECK(d.config.resolver.qname_minimisation);
   Parsed p = parse("resolver:\n  cache_size: 8m\n  qname_minimisation: false\n");
   INFO(joined(p.messages));
   REQUIRE(p.ok);
-  CHECK(p.config.resolver.cache_size == 8u << 20);
+  CHECK(p.config.resolver.cache_max_bytes == 8u << 20);
   CHECK_FALSE(p.config.resolver.qname_minimisation);
-  CHECK(parse("resolver:\n  cache_size: 100000\n").config.resolver.cache_size == 100000);
-  CHECK(parse("resolver:\n  cache_size: 2G\n").config.resolver.cache_size == std::size_t{2} << 30);
-  CHECK(parse("resolver:\n  cache_size: 512k\n").config.resolver.cache_size == 512u << 10);
+  CHECK(parse("resolver:\n  cache_size: 100000\n").config.resolver.cache_max_bytes == 100000);
+  CHECK(parse("resolver:\n  cache_size: 2G\n").config.resolver.cache_max_bytes == std::size_t{2} << 30);
+  CHECK(parse("resolver:\n  cache_size: 512k\n").config.resolver.cache_max_bytes == 512u << 10);
   CHECK(only_error("resolver:\n  cache_size: 1k\n") ==
         "conf/flatns.yaml:2: resolver.cache_size: expected a size from 64k to 64g (bytes, or with "
         "k, m, g), found '1k'");

@@ -143,7 +143,7 @@ TEST_CASE("SIGINT stops the server with status 0", "[daemon]") {
   CHECK(*status == 0);
 }
 
-TEST_CASE("SIGHUP reload serves the changed zone", "[daemon]") {
+TEST_CASE("SIGHUP reload serves the changed zone", "[threads][daemon]") {
   Served s(20103);
   CHECK(s.www() == std::vector<std::string>{"192.0.2.1"});
   s.dir.write("example.com.zone", zone_text(2, "192.0.2.2"));
@@ -162,7 +162,7 @@ TEST_CASE("SIGHUP reload serves the changed zone", "[daemon]") {
   CHECK(s.log().find("zone example.com. loaded: serial 2") != std::string::npos);
 }
 
-TEST_CASE("a zone that breaks on reload keeps its previous data", "[daemon]") {
+TEST_CASE("a zone that breaks on reload keeps its previous data", "[threads][daemon]") {
   Served s(20104);
   s.dir.write("example.com.zone", broken_zone_text());
   s.reload("reload done");
@@ -298,7 +298,7 @@ TEST_CASE("a second server on the same address refuses to start", "[daemon]") {
   CHECK(s.www() == std::vector<std::string>{"192.0.2.1"});
 }
 
-TEST_CASE("a zone added or removed on reload is served or dropped", "[daemon]") {
+TEST_CASE("a zone added or removed on reload is served or dropped", "[threads][daemon]") {
   Served s(20114);
   s.dir.write("example.net.zone",
               "$ORIGIN example.net.\n$TTL 300\n"

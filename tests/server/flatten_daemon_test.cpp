@@ -44,7 +44,7 @@ long elapsed_ms(std::chrono::steady_clock::time_point since) {
 
 }  // namespace
 
-TEST_CASE("daemon: an unreachable flattening target is SERVFAIL with EDE 22 within the deadline", "[daemon][flatten]") {
+TEST_CASE("daemon: an unreachable flattening target is SERVFAIL with EDE 22 within the deadline", "[threads][daemon][flatten]") {
   TempDir dir;
   dir.write("example.com.zone",
             "$ORIGIN example.com.\n$TTL 300\n"

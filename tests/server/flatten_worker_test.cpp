@@ -126,7 +126,7 @@ long elapsed_ms(std::chrono::steady_clock::time_point since) {
 
 }  // namespace
 
-TEST_CASE("a parked query is answered when its target resolves, over UDP and TCP", "[flatten-worker]") {
+TEST_CASE("a parked query is answered when its target resolves, over UDP and TCP", "[threads][flatten-worker]") {
   FlatteningWorker w(25010, 1200, 100);
   UdpAsker udp(w.port);
   auto m = udp.ask("example.com.", kA, 2s);
@@ -148,7 +148,7 @@ TEST_CASE("a parked query is answered when its target resolves, over UDP and TCP
   CHECK(w.upstream.calls.load() == 1);
 }
 
-TEST_CASE("a parked TCP query is answered on its connection", "[flatten-worker]") {
+TEST_CASE("a parked TCP query is answered on its connection", "[threads][flatten-worker]") {
   FlatteningWorker w(25011, 1200, 100);
   TcpClient tcp(w.port);
   REQUIRE(tcp.connected());
@@ -162,7 +162,7 @@ TEST_CASE("a parked TCP query is answered on its connection", "[flatten-worker]"
   CHECK(soa->answer.size() == 1);
 }
 
-TEST_CASE("twenty concurrent queries for an uncached target cause one resolution", "[flatten-worker]") {
+TEST_CASE("twenty concurrent queries for an uncached target cause one resolution", "[threads][flatten-worker]") {
   FlatteningWorker w(25012, 1200, 200);
   std::vector<std::unique_ptr<UdpAsker>> askers;
   for (int i = 0; i < 20; ++i) {
@@ -180,7 +180,7 @@ TEST_CASE("twenty concurrent queries for an uncached target cause one resolution
   CHECK(w.service->counters().requests == 1);  // the worker asked once for all twenty
 }
 
-TEST_CASE("no resolution by the deadline: SERVFAIL with EDE 22 within the deadline, UDP and TCP", "[flatten-worker]") {
+TEST_CASE("no resolution by the deadline: SERVFAIL with EDE 22 within the deadline, UDP and TCP", "[threads][flatten-worker]") {
   FlatteningWorker w(25013, 300, 5000);
   UdpAsker udp(w.port);
   auto start = std::chrono::steady_clock::now();
@@ -227,7 +227,7 @@ TEST_CASE("a full parked-query table answers at once instead of growing", "[flat
   CHECK(answered_in(1) >= 380);
 }
 
-TEST_CASE("after the answer expires and the upstream fails, the stale answer comes with EDE 3", "[flatten-worker]") {
+TEST_CASE("after the answer expires and the upstream fails, the stale answer comes with EDE 3", "[threads][flatten-worker]") {
   FlatteningWorker w(25015, 600, 20);
   w.upstream.ttl = 1;
   UdpAsker udp(w.port);

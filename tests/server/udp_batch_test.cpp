@@ -80,8 +80,8 @@ TEST_CASE("UDP: a burst of several batches from two clients is answered whole, e
   TempDir dir;
   Worker worker(0, hosts_state(dir, kHosts));
   std::string error;
-  SocketAddress address;
-  REQUIRE(parse_socket_address("127.0.0.1:26900", std::nullopt, address, error));
+  dns::ServerAddress address;
+  REQUIRE(dns::ServerAddress::parse("127.0.0.1:26900", std::nullopt, address, error));
   REQUIRE(worker.bind({address}, error));
   REQUIRE(worker.start(error));
   REQUIRE(wait_for_udp_answer(26900, "h1.example.com.", 1, std::chrono::seconds(5)));

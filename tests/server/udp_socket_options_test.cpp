@@ -7,17 +7,18 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "server/listener_address.h"
+#include "dns/server_address.h"
 #include "server/listener_socket.h"
 
+using namespace flatns;
 using namespace flatns::server;
 
 namespace {
 
-SocketAddress address_of(const std::string& text) {
-  SocketAddress a;
+dns::ServerAddress address_of(const std::string& text) {
+  dns::ServerAddress a;
   std::string error;
-  REQUIRE(parse_socket_address(text, std::nullopt, a, error));
+  REQUIRE(dns::ServerAddress::parse(text, std::nullopt, a, error));
   return a;
 }
 

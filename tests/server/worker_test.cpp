@@ -98,7 +98,7 @@ int count_worker_allocations(uint16_t port, const std::vector<uint8_t>& query,
 
 }  // namespace
 
-TEST_CASE("a worker answers UDP and TCP and swaps zone sets between packets", "[worker]") {
+TEST_CASE("a worker answers UDP and TCP and swaps zone sets between packets", "[threads][worker]") {
   TempDir dir;
   Worker worker(0, state_for(dir, "192.0.2.1"));
   std::string error;

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "daemon_test_support.h"
-#include "server/listener_address.h"
+#include "dns/server_address.h"
 #include "server/worker.h"
 #include "zones/zone_set.h"
 
@@ -41,10 +41,10 @@ inline std::shared_ptr<server::WorkerState> example_com_state(const TempDir& dir
   return state;
 }
 
-inline server::SocketAddress loopback(uint16_t port) {
-  server::SocketAddress a;
+inline dns::ServerAddress loopback(uint16_t port) {
+  dns::ServerAddress a;
   std::string error;
-  REQUIRE(server::parse_socket_address("127.0.0.1:" + std::to_string(port), std::nullopt, a, error));
+  REQUIRE(dns::ServerAddress::parse("127.0.0.1:" + std::to_string(port), std::nullopt, a, error));
   return a;
 }
 

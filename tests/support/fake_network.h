@@ -19,17 +19,17 @@
 #include "dns/name.h"
 #include "dns/rrtype.h"
 #include "resolver-client/clock.h"
-#include "resolver-client/server_address.h"
+#include "dns/server_address.h"
 #include "resolver-client/transport.h"
 
 namespace flatns::testutil {
 
-using resolver::ServerAddress;
+using dns::ServerAddress;
 
-inline ServerAddress address(const std::string& text) {
-  ServerAddress a;
+inline dns::ServerAddress address(const std::string& text) {
+  dns::ServerAddress a;
   std::string error;
-  if (!ServerAddress::parse(text, 53, a, error)) throw std::runtime_error(error);
+  if (!dns::ServerAddress::parse(text, 53, a, error)) throw std::runtime_error(error);
   return a;
 }
 
@@ -38,7 +38,7 @@ class FakeNetwork final : public resolver::Transport, public resolver::Clock {
   // nullopt: the server stays silent (the query times out).
   using Handler = std::function<std::optional<dns::Message>(const resolver::UpstreamQuery&)>;
   struct Sent {
-    ServerAddress server;
+    dns::ServerAddress server;
     resolver::Protocol protocol;
     dns::Name qname;
     uint16_t qtype;

@@ -188,10 +188,10 @@ TEST_CASE("AXFR refusals: unsigned, outside the ACL, not our zone, over UDP, bad
     q[q.size() - 10] ^= 1;  // inside the MAC
     auto a = f.ask(q);
     const dns::Message m = f.single(a);
-    CHECK(m.rcode() == dns::kRcodeNotAuth);
+    CHECK(m.rcode() == dns::rcode::NOTAUTH);
     dns::TsigRecord rec;
     REQUIRE(dns::find_tsig({f.out.data(), a.length}, rec) == dns::TsigFind::Found);
-    CHECK(rec.error == dns::tsig_error::BADSIG);
+    CHECK(rec.error == dns::rcode::BADSIG);
     CHECK(rec.mac.empty());
   }
   SECTION("BADTIME: NOTAUTH, signed, our time as other data") {

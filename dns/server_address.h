@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-namespace flatns::resolver {
+namespace flatns::dns {
 
 struct ServerAddress {
   sockaddr_storage storage{};
@@ -48,4 +48,4 @@ struct ServerAddressHash {
   std::size_t operator()(const ServerAddress& a) const;
 };
 
-}  // namespace flatns::resolver
+}  // namespace flatns::dns

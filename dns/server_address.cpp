@@ -1,4 +1,4 @@
-#include "resolver-client/server_address.h"
+#include "dns/server_address.h"
 
 #include <arpa/inet.h>
 
@@ -6,7 +6,7 @@
 #include <cstring>
 #include <functional>
 
-namespace flatns::resolver {
+namespace flatns::dns {
 namespace {
 
 bool parse_port(std::string_view text, uint16_t& port, std::string& error) {
@@ -161,4 +161,4 @@ std::size_t ServerAddressHash::operator()(const ServerAddress& a) const {
   return std::hash<std::string>()(a.to_string());
 }
 
-}  // namespace flatns::resolver
+}  // namespace flatns::dns

@@ -1,0 +1,20 @@
+// The defaults of the `flatten:` settings, one named constant each: the
+// flattener, the flatten service and the server's configuration
+// (server/config.h) all start from these, and tests/server/readme_defaults_test
+// checks that the README's `flatten.*` rows say the same.
+#pragma once
+
+#include <cstdint>
+
+namespace flatns::flatten {
+
+inline constexpr uint32_t kDefaultDeadlineMs = 1200;   // every flattened query is answered by then
+inline constexpr bool kDefaultServeStale = true;       // RFC 8767
+inline constexpr uint32_t kDefaultStaleMaxS = 86400;   // RFC 8767 §5 suggests 1-3 days
+inline constexpr uint32_t kDefaultMaxTtl = 3600;
+inline constexpr uint32_t kDefaultMinTtl = 0;          // no floor
+inline constexpr uint32_t kDefaultCacheEntries = 10000;
+inline constexpr uint32_t kDefaultMaxPending = 1024;   // parked queries per worker
+inline constexpr uint32_t kDefaultFailureTtlS = 5;     // RFC 9520 §3.2: failures are cached briefly
+
+}  // namespace flatns::flatten
