@@ -91,6 +91,8 @@ struct FlattenSettings {
   uint32_t cache_entries = 10000;  // flattened answers kept (shared by the workers)
   uint32_t max_pending = 1024;     // parked queries per worker
   uint32_t failure_ttl_s = 5;      // how long a failed resolution is answered from the cache
+  std::string cache_file;          // validated answers kept across restarts; empty: off
+  uint32_t cache_save_s = 60;      // how often cache_file is written (and on SIGTERM)
 };
 
 struct Config {

@@ -176,6 +176,9 @@ bool Daemon::start() {
   log_zone_outcomes(build, "zones loaded");
   ops_->zones_loaded(build);
   release_free_memory();
+  // Before any worker runs: the saved answers are there for the first query.
+  cache_file_ = std::make_unique<FlattenCacheFile>(&loop_, flatten_cache_);
+  cache_file_->load(config_, *build.zone_set);
   state_ = make_state(build.zone_set);
 
   for (const auto& address : config_.server.listen) {
@@ -218,6 +221,8 @@ bool Daemon::start() {
   notifier_ = std::make_unique<NotifySender>(&loop_);
   notifier_->zones_loaded(config_, *state_->zones);
   secondaries_->configure(config_, *state_->zones);
+  cache_file_->configure(config_);
+  started_ = true;
   ops_->notify_ready();
   return true;
 }
@@ -253,6 +258,7 @@ void Daemon::reload() {
   set_log_level(config_.server.log_level);
   flatten_service_->set_deadline_ms(config_.flatten.deadline_ms);
   flatten_service_->set_failure_ttl_s(config_.flatten.failure_ttl_s);
+  cache_file_->configure(config_);
 
   ZoneSetBuild build = build_zone_set(config_, state_->zones.get());
   publish_zones(build.zone_set);
@@ -341,6 +347,7 @@ void Daemon::shutdown(int signum) {
   for (auto& worker : workers_) worker->stop();
   if (notifier_) notifier_->stop();
   if (secondaries_) secondaries_->stop();
+  if (cache_file_) cache_file_->stop();
   if (zones_written_open_) {
     zones_written_open_ = false;
     uv_close(reinterpret_cast<uv_handle_t*>(&zones_written_), nullptr);
@@ -380,6 +387,7 @@ int Daemon::run() {
     for (auto& worker : workers_) worker->stop();
     if (notifier_) notifier_->stop();
     if (secondaries_) secondaries_->stop();
+    if (cache_file_) cache_file_->stop();
     if (zones_written_open_) {
       zones_written_open_ = false;
       uv_close(reinterpret_cast<uv_handle_t*>(&zones_written_), nullptr);
@@ -389,6 +397,10 @@ int Daemon::run() {
   for (auto& worker : workers_) worker->join();
   workers_.clear();
   if (flatten_service_) flatten_service_->stop();
+  // Every resolution has ended or been abandoned: the last word of the cache.
+  // A start that failed half-way saves nothing (it would overwrite the file
+  // with less than it holds).
+  if (started_ && cache_file_) cache_file_->save();
   if (ops_) ops_->stop();
   uv_loop_close(&loop_);
   if (status == 0) log_info("stopped");

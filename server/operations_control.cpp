@@ -206,7 +206,7 @@ std::optional<std::vector<UpstreamRow>> Operations::upstream_rows(uint32_t timeo
     std::vector<UpstreamRow> rows;
     if (backend && backend->resolver()) {
       resolver::Resolver& r = *backend->resolver();
-      const uint64_t now = flatten::system_time().now_ms();  // CLOCK_MONOTONIC, as the resolver's UvClock
+      const uint64_t now = r.clock().now_ms();  // the health table's clock
       for (auto& [server, record] : r.health().snapshot()) rows.push_back({server, record, now});
     }
     done->set_value(std::move(rows));
