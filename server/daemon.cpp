@@ -313,6 +313,7 @@ ZoneCommandResult Daemon::reload_zone(std::string_view name, bool force) {
   ZoneOutcome outcome = load_zone_entry(*entry, state_->zones.get(), force);
   log_zone_outcome(outcome, false);
   if (outcome.loaded) publish_zones(replace_zone(*state_->zones, outcome.zone));
+  if (ops_) ops_->zone_reloaded(outcome);
   return {outcome.loaded || outcome.unchanged, outcome_message(outcome)};
 }
 
