@@ -16,5 +16,6 @@ inline constexpr uint32_t kDefaultMinTtl = 0;          // no floor
 inline constexpr uint32_t kDefaultCacheEntries = 10000;
 inline constexpr uint32_t kDefaultMaxPending = 1024;   // parked queries per worker
 inline constexpr uint32_t kDefaultFailureTtlS = 5;     // RFC 9520 §3.2: failures are cached briefly
+inline constexpr uint32_t kDefaultCacheSaveS = 60;    // flatten.cache_file written this often (issue 20)
 
 }  // namespace flatns::flatten

@@ -13,13 +13,13 @@ cd "$(dirname "$0")/.."
 target=$1 seconds=$2
 shift 2
 declare -A max_len=([message]=4096 [query_path]=4096 [zone_file]=8192 [config]=4096 [validator]=8192
-                    [resolver_response]=16384)
+                    [resolver_response]=16384 [cache_file]=8192)
 dir=build-fuzz/campaign
 corpus=$dir/$target
 mkdir -p "$corpus" "$dir/findings"
 log=$dir/$target-$(date -u +%H%M%S).log
 dict=()
-[[ $target == zone_file || $target == config ]] || dict=(-dict=fuzz/dns.dict)
+[[ $target == zone_file || $target == config || $target == cache_file ]] || dict=(-dict=fuzz/dns.dict)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 /usr/bin/time -f 'cpu_seconds %U %S %e' -o "$log.time" \

@@ -9,6 +9,9 @@ cover every fixed zone (fuzz/zones) with DO=0/1, EDNS options (NSID, cookies,
 padding, client subnet, unknown) and payload sizes that force truncation,
 plus the malformed packets of issue 7's hostile list. The resolver_response
 seeds are recorded by the fuzz binary itself (FLATNS_FUZZ_RECORD=DIR), not here.
+The cache_file seeds are flattened-answer cache files (flatten/cache_file.h)
+written here in that layout: A and AAAA answers, NODATA, NXDOMAIN, the most
+addresses an entry holds, and an empty file of entries.
    make_seeds.py [TARGET...]   (default: every target)"""
 import hashlib
 import os
@@ -270,9 +273,39 @@ def responses():
     return out
 
 
+def cache_file(entries, saved_ms=1_800_000_000_000):
+    """A flattened-answer cache file in flatten/cache_file.h's layout;
+    entries: (target, type, kind, secure, age_ms, ttl, left, addresses)."""
+    import ipaddress
+    import struct
+    body = b""
+    for target, rdtype, kind, secure, age_ms, ttl, left, addresses in entries:
+        wire = dns.name.from_text(target).canonicalize().to_wire()
+        body += struct.pack("!B", len(wire)) + wire
+        body += struct.pack("!HBBQIIB", dns.rdatatype.from_text(rdtype), kind, secure, saved_ms - age_ms, ttl, left,
+                            len(addresses))
+        body += b"".join(ipaddress.ip_address(a).packed for a in addresses)
+    header = b"FLATNSAC" + struct.pack("!IQII", 1, saved_ms, len(entries), len(body))
+    return header + hashlib.sha256(header + body).digest() + body
+
+
+def cache_files():
+    a, nodata, nx = 1, 2, 3
+    yield cache_file([])
+    yield cache_file([("www.example.net.", "A", a, 1, 10_000, 300, 290, ["192.0.2.1", "192.0.2.2"])])
+    yield cache_file([("edge.cdn.test.", "AAAA", a, 0, 0, 60, 60, ["2001:db8::1"]),
+                      ("gone.example.", "A", nx, 1, 5_000, 120, 115, []),
+                      ("empty.example.", "AAAA", nodata, 1, 400_000, 300, 0, [])])
+    yield cache_file([("many.example.", "A", a, 1, 1, 3600, 3599, [f"198.51.100.{i}" for i in range(8)])])
+
+
 def main(argv):
     """With target names as arguments, writes only those targets' seeds."""
-    wanted = set(argv) or {"message", "query_path", "validator", "resolver_response", "zone_file", "config"}
+    wanted = set(argv) or {"message", "query_path", "validator", "resolver_response", "zone_file", "config",
+                           "cache_file"}
+    if "cache_file" in wanted:
+        for data in cache_files():
+            write("cache_file", data)
     if "message" in wanted:
         for packet in queries():
             write("message", packet)

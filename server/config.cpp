@@ -444,7 +444,8 @@ void parse_resolver(Checker& c, const YAML::Node& node, const std::string& path,
   }
 }
 
-void parse_flatten(Checker& c, const YAML::Node& node, const std::string& path, std::size_t line, FlattenSettings& f) {
+void parse_flatten(Checker& c, const YAML::Node& node, const std::string& path, std::size_t line,
+                   const std::filesystem::path& base, FlattenSettings& f) {
   std::size_t ttl_line = line;
   bool ttl_given = false;
   c.mapping(node, path, line,
@@ -469,6 +470,17 @@ void parse_flatten(Checker& c, const YAML::Node& node, const std::string& path, 
                 c.number("cache_entries", 4, 10000000, f.cache_entries),
                 c.number("max_pending", 1, 1000000, f.max_pending),
                 c.number("failure_ttl_s", 0, 300, f.failure_ttl_s),
+                {"cache_file",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   auto text = c.string(v, p, l);
+                   if (!text) return;
+                   if (text->empty()) {
+                     c.error(v, l, p, "expected a file name, found '' (leave the key out to keep no cache file)");
+                     return;
+                   }
+                   f.cache_file = relative_to(base, *text);
+                 }},
+                c.number("cache_save_s", 1, 86400, f.cache_save_s),
             });
   if (f.min_ttl > f.max_ttl) {
     c.error(ttl_line, path + ".min_ttl",
@@ -546,7 +558,7 @@ bool parse_config_text(std::string_view text, const std::string& file_name, Conf
                  }},
                 {"flatten",
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {
-                   parse_flatten(c, v, p, l, out.flatten);
+                   parse_flatten(c, v, p, l, base, out.flatten);
                  }},
             });
   if (simple_zones) {

@@ -69,6 +69,8 @@ struct FlattenSettings {
   uint32_t cache_entries = flatten::kDefaultCacheEntries;  // flattened answers kept (shared by the workers)
   uint32_t max_pending = flatten::kDefaultMaxPending;      // parked queries per worker
   uint32_t failure_ttl_s = flatten::kDefaultFailureTtlS;   // how long a failed resolution is answered from the cache
+  std::string cache_file;  // validated answers kept across restarts; empty: off
+  uint32_t cache_save_s = flatten::kDefaultCacheSaveS;  // how often cache_file is written (and on SIGTERM)
 };
 
 struct Config {

@@ -180,6 +180,9 @@ bool Daemon::start() {
   log_zone_outcomes(build, "zones loaded");
   ops_->zones_loaded(build);
   release_free_memory();
+  // Before any worker runs: the saved answers are there for the first query.
+  cache_file_ = std::make_unique<FlattenCacheFile>(&loop_, flatten_cache_);
+  cache_file_->load(config_, *build.zone_set);
   state_ = make_state(build.zone_set);
   signed_zones_.update(config_, *state_->zones, ::time(nullptr));
   uv_timer_init(&loop_, &resign_timer_);
@@ -227,6 +230,8 @@ bool Daemon::start() {
   notifier_ = std::make_unique<NotifySender>(&loop_);
   notifier_->zones_loaded(config_, *state_->zones);
   secondaries_->configure(config_, *state_->zones);
+  cache_file_->configure(config_);
+  started_ = true;
   ops_->notify_ready();
   return true;
 }
@@ -262,6 +267,7 @@ void Daemon::reload() {
   set_log_level(config_.server.log_level);
   flatten_service_->set_deadline_ms(config_.flatten.deadline_ms);
   flatten_service_->set_failure_ttl_s(config_.flatten.failure_ttl_s);
+  cache_file_->configure(config_);
 
   ZoneSetBuild build = build_zone_set(config_, state_->zones.get());
   publish_zones(build.zone_set);
@@ -317,6 +323,7 @@ ZoneCommandResult Daemon::reload_zone(std::string_view name, bool force) {
   ZoneOutcome outcome = load_zone_entry(*entry, state_->zones.get(), force);
   log_zone_outcome(outcome, false);
   if (outcome.loaded) publish_zones(replace_zone(*state_->zones, outcome.zone));
+  if (ops_) ops_->zone_reloaded(outcome);
   return {outcome.loaded || outcome.unchanged, outcome_message(outcome)};
 }
 
@@ -351,6 +358,7 @@ void Daemon::shutdown(int signum) {
   for (auto& worker : workers_) worker->stop();
   if (notifier_) notifier_->stop();
   if (secondaries_) secondaries_->stop();
+  if (cache_file_) cache_file_->stop();
   if (zones_written_open_) {
     zones_written_open_ = false;
     uv_close(reinterpret_cast<uv_handle_t*>(&zones_written_), nullptr);
@@ -419,6 +427,7 @@ int Daemon::run() {
     for (auto& worker : workers_) worker->stop();
     if (notifier_) notifier_->stop();
     if (secondaries_) secondaries_->stop();
+    if (cache_file_) cache_file_->stop();
     if (zones_written_open_) {
       zones_written_open_ = false;
       uv_close(reinterpret_cast<uv_handle_t*>(&zones_written_), nullptr);
@@ -428,6 +437,10 @@ int Daemon::run() {
   for (auto& worker : workers_) worker->join();
   workers_.clear();
   if (flatten_service_) flatten_service_->stop();
+  // Every resolution has ended or been abandoned: the last word of the cache.
+  // A start that failed half-way saves nothing (it would overwrite the file
+  // with less than it holds).
+  if (started_ && cache_file_) cache_file_->save();
   if (ops_) ops_->stop();
   if (const int rc = uv_loop_close(&loop_); rc != 0) {
     log_warn(std::string("the main event loop did not close: ") + uv_strerror(rc));

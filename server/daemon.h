@@ -16,8 +16,12 @@
 //           changed: then it is rebuilt on the service thread with the new
 //           settings and the resolutions in flight restart on it (trust
 //           anchors that fail to load keep the old resolver, logged);
+//           flatten.cache_file and cache_save_s apply at once (the cache
+//           itself is kept);
 //   SIGTERM, SIGINT  stop accepting, finish writing answers already made,
-//           exit 0.
+//           save the flattened answers to flatten.cache_file when it is set
+//           (server/flatten_cache_file.h; loaded at start before the
+//           listeners open), exit 0.
 #pragma once
 
 #include <uv.h>
@@ -31,6 +35,7 @@
 #include "flatten/service.h"
 #include "server/config.h"
 #include "server/daemon_signing.h"
+#include "server/flatten_cache_file.h"
 #include "server/transfer_notify.h"
 #include "server/transfer_secondary.h"
 #include "server/worker.h"
@@ -86,6 +91,7 @@ class Daemon {
   std::shared_ptr<flatten::FlattenCache> flatten_cache_;
   std::unique_ptr<flatten::FlattenService> flatten_service_;  // outlives the workers
   std::unique_ptr<Operations> ops_;                           // outlives the workers too
+  std::unique_ptr<FlattenCacheFile> cache_file_;              // flatten.cache_file
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<NotifySender> notifier_;  // NOTIFY to each zone's secondaries
   std::unique_ptr<SecondaryService> secondaries_;  // refreshes zones with primaries:
@@ -98,6 +104,7 @@ class Daemon {
   uv_timer_t resign_timer_{};
   static void on_resign_timer(uv_timer_t* timer);
   bool stopping_ = false;
+  bool started_ = false;  // start() finished: the cache file may be saved
 };
 
 // Logs every config error (file:line: key: message).

@@ -90,6 +90,35 @@ void Operations::stop() {
   if (dnstap_) dnstap_->stop();
 }
 
+void Operations::apply_outcome(ZoneRecord& record, const ZoneOutcome& outcome, const std::string& name,
+                               std::chrono::system_clock::time_point now) {
+  std::string file = outcome.file.empty() ? std::move(record.outcome.file) : outcome.file;
+  record.outcome = outcome;
+  record.outcome.name = name;
+  record.outcome.file = std::move(file);
+  if (outcome.loaded) {
+    record.loaded_at = now;
+    record.served_records = outcome.records;
+    record.last_error.clear();
+  } else if (!outcome.errors.empty()) {
+    record.last_error = outcome.errors.front().to_string();
+  }
+}
+
+void Operations::zone_reloaded(const ZoneOutcome& outcome) {
+  const auto now = std::chrono::system_clock::now();
+  const std::string name = outcome.name.empty() && outcome.zone ? outcome.zone->origin().to_text() : outcome.name;
+  ReloadRecord reload{now, true, {}, outcome.failed() ? std::size_t{1} : 0};
+  for (const auto& e : outcome.errors) reload.errors.push_back("zone " + name + ": " + e.to_string());
+  std::lock_guard lock(mutex_);
+  for (auto& record : zone_records_) {
+    if (record.outcome.name == name) apply_outcome(record, outcome, name, now);
+  }
+  ++reloads_;
+  if (reload.zones_failed) ++reload_failures_;
+  last_reload_ = std::move(reload);
+}
+
 void Operations::zones_loaded(const ZoneSetBuild& build) {
   const auto now = std::chrono::system_clock::now();
   std::lock_guard lock(mutex_);
@@ -104,17 +133,7 @@ void Operations::zones_loaded(const ZoneSetBuild& build) {
     // An unchanged zone's outcome carries no name (server/daemon_zones.h).
     const std::string name = outcome.name.empty() && outcome.zone ? outcome.zone->origin().to_text() : outcome.name;
     if (auto it = before.find(name); it != before.end()) record = std::move(zone_records_[it->second]);
-    std::string file = outcome.file.empty() ? std::move(record.outcome.file) : outcome.file;
-    record.outcome = outcome;
-    record.outcome.name = name;
-    record.outcome.file = std::move(file);
-    if (outcome.loaded) {
-      record.loaded_at = now;
-      record.served_records = outcome.records;
-      record.last_error.clear();
-    } else if (!outcome.errors.empty()) {
-      record.last_error = outcome.errors.front().to_string();
-    }
+    apply_outcome(record, outcome, name, now);
     next.push_back(std::move(record));
   }
   zone_records_ = std::move(next);

@@ -81,11 +81,14 @@ class Operations {
   void reload_started();
   void reload_failed(const std::vector<std::string>& errors);
   void reload_done(const ZoneSetBuild& build);
+  // One zone reloaded alone (Daemon::reload_zone): its record and the last reload.
+  void zone_reloaded(const ZoneOutcome& outcome);
 
  private:
   ControlReply handle(const std::vector<std::string>& words);
   ControlReply status();
   ControlReply reload(const std::vector<std::string>& words);
+  ControlReply reload_one(const std::string& zone_name);
   ControlReply zone_status(const std::vector<std::string>& words);
   ControlReply flush(const std::vector<std::string>& words);
   ControlReply upstreams();
@@ -93,6 +96,9 @@ class Operations {
   ControlReply stats();
   [[nodiscard]] std::optional<std::vector<UpstreamRow>> upstream_rows(uint32_t timeout_ms);
   [[nodiscard]] std::string render_metrics();
+  // Caller holds mutex_.
+  static void apply_outcome(ZoneRecord& record, const ZoneOutcome& outcome, const std::string& name,
+                            std::chrono::system_clock::time_point now);
 
   Daemon& daemon_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();

@@ -51,6 +51,29 @@ std::string zone_in_reason(const std::string& reason) {
   return reason.substr(start, end == std::string::npos ? std::string::npos : end - start);
 }
 
+// A secondary zone's transfers (server/transfer_secondary.h); "transfer=-"
+// for a primary zone.
+void add_transfer_state(ControlRecord& record, const std::string& zone, const std::vector<SecondaryState>& states) {
+  const auto it = std::find_if(states.begin(), states.end(),
+                               [&](const SecondaryState& s) { return s.origin.to_text() == zone; });
+  if (it == states.end()) {
+    record.push_back(text_field("transfer", "-"));
+    return;
+  }
+  const char* state = it->transferring   ? "transferring"
+                      : it->expired      ? "expired"
+                      : !it->served      ? "awaiting-first-transfer"
+                      : it->last_error.empty() ? "ok"
+                                               : "failing";
+  record.push_back(text_field("transfer", state));
+  record.push_back(number_field("transfer_serial", it->served ? it->serial : 0));
+  record.push_back(text_field("last_refresh", it->last_ok
+                                                  ? iso_time(std::chrono::system_clock::from_time_t(it->last_ok))
+                                                  : "never"));
+  record.push_back(number_field("next_refresh_s", static_cast<uint64_t>(it->next_check_s)));
+  record.push_back(text_field("transfer_error", it->last_error.empty() ? "-" : it->last_error));
+}
+
 }  // namespace
 
 ControlReply Operations::handle(const std::vector<std::string>& words) {
@@ -106,8 +129,7 @@ ControlReply Operations::reload(const std::vector<std::string>& words) {
     for (const auto& entry : daemon_.config_.zones) configured |= entry.config.origin == name;
     if (!configured) return failure("zone " + zone_name + " is not in the configuration");
   }
-  // `reload ZONE` reloads everything (the zone-only reload of the scale work
-  // is not in this tree yet) and reports that zone's outcome.
+  if (!zone_name.empty()) return reload_one(zone_name);
   daemon_.reload();
   std::lock_guard lock(mutex_);
   const ReloadRecord& last = *last_reload_;
@@ -118,25 +140,32 @@ ControlReply Operations::reload(const std::vector<std::string>& words) {
                        "; still serving the previous configuration and zones",
                    std::move(errors));
   }
-  if (!zone_name.empty()) {
-    for (const auto& z : zone_records_) {
-      if (z.outcome.name != zone_name) continue;
-      if (z.outcome.failed()) {
-        std::vector<ControlRecord> zone_errors;
-        for (const auto& e : z.outcome.errors) zone_errors.push_back({text_field("error", e.to_string())});
-        return failure("zone " + zone_name + " failed to load" +
-                           (z.outcome.zone ? "; still serving serial " + std::to_string(z.outcome.serial) : ""),
-                       std::move(zone_errors));
-      }
-      return {true, "", {{text_field("zone", zone_name), number_field("serial", z.outcome.serial),
-                          number_field("records", z.served_records)}}};
-    }
-  }
   if (last.zones_failed) {
     return failure(std::to_string(last.zones_failed) + " zone(s) failed to load; their previous versions are kept",
                    std::move(errors));
   }
   return {true, "", {{text_field("reload", "done"), number_field("zones", zone_records_.size())}}};
+}
+
+// `reload ZONE`: that zone alone is read again (as configured now; the
+// configuration file is not re-read) and swapped into the served set, the
+// way `knotc zone-reload` does; the other zones are not touched.
+ControlReply Operations::reload_one(const std::string& zone_name) {
+  const ZoneCommandResult result = daemon_.reload_zone(zone_name, /*force=*/true);
+  std::lock_guard lock(mutex_);
+  for (const auto& z : zone_records_) {
+    if (z.outcome.name != zone_name) continue;
+    if (!result.ok) {
+      std::vector<ControlRecord> zone_errors;
+      for (const auto& e : z.outcome.errors) zone_errors.push_back({text_field("error", e.to_string())});
+      return failure("zone " + zone_name + " failed to load" +
+                         (z.outcome.zone ? "; still serving serial " + std::to_string(z.outcome.serial) : ""),
+                     std::move(zone_errors));
+    }
+    return {true, "", {{text_field("zone", zone_name), number_field("serial", z.outcome.serial),
+                        number_field("records", z.served_records)}}};
+  }
+  return result.ok ? ControlReply{true, result.message, {}} : failure(result.message);
 }
 
 ControlReply Operations::zone_status(const std::vector<std::string>& words) {
@@ -147,6 +176,8 @@ ControlReply Operations::zone_status(const std::vector<std::string>& words) {
     if (!parse_name(words[1], name, error)) return failure(error);
     only = name.to_text();
   }
+  std::vector<SecondaryState> secondaries;
+  if (daemon_.secondaries_) secondaries = daemon_.secondaries_->states();
   ControlReply reply;
   std::lock_guard lock(mutex_);
   for (const auto& z : zone_records_) {
@@ -162,6 +193,7 @@ ControlReply Operations::zone_status(const std::vector<std::string>& words) {
                              text_field("signed", o.zone && o.zone->signed_zone() ? "yes" : "no"),
                              text_field("file", o.file), text_field("loaded_at", iso_time(z.loaded_at)),
                              text_field("last_error", z.last_error.empty() ? "-" : z.last_error)});
+    add_transfer_state(reply.records.back(), o.name, secondaries);
   }
   if (!only.empty() && reply.records.empty()) return failure("zone " + only + " is not in the configuration");
   return reply;
@@ -206,7 +238,7 @@ std::optional<std::vector<UpstreamRow>> Operations::upstream_rows(uint32_t timeo
     std::vector<UpstreamRow> rows;
     if (backend && backend->resolver()) {
       resolver::Resolver& r = *backend->resolver();
-      const uint64_t now = flatten::system_time().now_ms();  // CLOCK_MONOTONIC, as the resolver's UvClock
+      const uint64_t now = r.clock().now_ms();  // the health table's clock
       for (auto& [server, record] : r.health().snapshot()) rows.push_back({server, record, now});
     }
     done->set_value(std::move(rows));

@@ -97,6 +97,7 @@ void SecondaryService::configure(const Config& config, const zones::ZoneSet& ser
           z.busy = old.busy;
           if (old.last_ok > z.last_ok) z.last_ok = old.last_ok;
           z.expired = old.expired;
+          z.last_error = old.last_error;
         }
       }
       next.push_back(std::move(z));
@@ -121,6 +122,17 @@ std::vector<dns::Name> SecondaryService::expired() const {
   std::vector<dns::Name> out;
   for (const auto& z : zones_) {
     if (z.expired) out.push_back(z.origin);
+  }
+  return out;
+}
+
+std::vector<SecondaryState> SecondaryService::states() const {
+  std::lock_guard lock(mutex_);
+  const auto now = Clock::now();
+  std::vector<SecondaryState> out;
+  for (const auto& z : zones_) {
+    const auto left = std::chrono::duration_cast<std::chrono::seconds>(z.next - now).count();
+    out.push_back({z.origin, z.served, z.busy, z.expired, z.serial, z.last_ok, left > 0 ? left : 0, z.last_error});
   }
   return out;
 }
@@ -182,6 +194,7 @@ void SecondaryService::run() {
           z.serial = copy.serial;
         }
         if (copy.last_ok > z.last_ok) z.last_ok = copy.last_ok;
+        z.last_error = copy.last_error;
         if (z.expired && !copy.expired) {
           z.expired = false;
           revived = true;
@@ -205,6 +218,7 @@ void SecondaryService::refresh(Zone& zone) {
     std::string error;
     if (!query_primary_serial(primary, zone.origin, limits_, serial, error)) {
       log_warn("secondary " + name + ": SOA from primary " + from + ": " + error);
+      zone.last_error = "SOA from primary " + from + ": " + error;
       continue;
     }
     if (zone.served && !transfer::serial_after(serial, zone.serial)) {
@@ -213,6 +227,7 @@ void SecondaryService::refresh(Zone& zone) {
       zone.next = Clock::now() + jittered(zone.refresh_s);
       zone.last_ok = unix_now();
       zone.expired = false;
+      zone.last_error.clear();
       return;
     }
     std::vector<dns::ResourceRecord> records;
@@ -221,11 +236,13 @@ void SecondaryService::refresh(Zone& zone) {
     if (!transfer_zone(primary, zone.origin, limits_, records, received, error)) {
       log_warn("secondary " + name + ": AXFR from " + from + " failed: " + error +
                (zone.served ? "; still serving serial " + std::to_string(zone.serial) : ""));
+      zone.last_error = "AXFR from " + from + ": " + error;
       continue;
     }
     if (zone.served && !transfer::serial_after(received, zone.serial)) {
       log_warn("secondary " + name + ": AXFR from " + from + " brought serial " + std::to_string(received) +
                ", not newer than " + std::to_string(zone.serial) + " (RFC 1982); ignored");
+      zone.last_error = "AXFR from " + from + " brought serial " + std::to_string(received) + ", not newer";
       continue;
     }
     const std::vector<std::string> header = {
@@ -234,6 +251,7 @@ void SecondaryService::refresh(Zone& zone) {
     };
     if (!transfer::write_zone_file(zone.file, zone.origin, records, header, error)) {
       log_error("secondary " + name + ": cannot write the transferred zone: " + error);
+      zone.last_error = "cannot write " + zone.file + ": " + error;
       continue;
     }
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
@@ -244,6 +262,7 @@ void SecondaryService::refresh(Zone& zone) {
     soa_timers(records.front().rdata, zone.refresh_s, zone.retry_s, zone.expire_s);
     zone.last_ok = unix_now();
     zone.expired = false;
+    zone.last_error.clear();
     zone.next = Clock::now() + jittered(zone.refresh_s);
     zone_written_();
     return;

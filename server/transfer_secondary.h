@@ -43,6 +43,18 @@ class NotifyTarget {
   virtual void notified(const dns::Name& origin) = 0;
 };
 
+// What `flatns ctl zone-status` shows of one secondary zone's transfers.
+struct SecondaryState {
+  dns::Name origin;
+  bool served = false;        // a copy is served (from the file or a transfer)
+  bool transferring = false;  // a refresh (SOA check or AXFR) is running
+  bool expired = false;       // past the SOA expire time: answered SERVFAIL
+  uint32_t serial = 0;        // of the served copy
+  int64_t last_ok = 0;        // Unix time of the last successful refresh (0: never)
+  int64_t next_check_s = 0;   // seconds until the next refresh (0: due now)
+  std::string last_error;     // of the last refresh, "" when it succeeded
+};
+
 class SecondaryService final : public NotifyTarget {
  public:
   // `zone_written` runs on the service's thread after a zone file was
@@ -59,6 +71,8 @@ class SecondaryService final : public NotifyTarget {
   // Thread-safe: the zones past their expire time (the daemon answers them
   // SERVFAIL; `zone_written` runs when this list changes).
   [[nodiscard]] std::vector<dns::Name> expired() const;
+  // Thread-safe: every secondary zone's transfer state, in config order.
+  [[nodiscard]] std::vector<SecondaryState> states() const;
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -73,6 +87,7 @@ class SecondaryService final : public NotifyTarget {
     int64_t last_ok = 0;  // Unix time of the last transfer or SOA check that succeeded
     bool expired = false;
     bool busy = false;
+    std::string last_error;  // of the last refresh ("" after a success)
   };
 
   void run();

@@ -15,6 +15,8 @@ oracle for every target it can judge. DESIGN.md "Flattening rules" and issue 5
   bogus.example.    -> both TLD servers expired: SERVFAIL, EDE 7, a bad server in EXTRA-TEXT
   flip.example.     -> cached, then both TLD servers expired: the stale answer
   popular.example.  -> TTL 10                refreshed in the background when asked in its last tenth
+  restart           popular.example. flattened, its servers go dark, flatns restarts: answered from
+                    flatten.cache_file (fresh, then stale EDE 3), not SERVFAIL; refreshed once they are back
   incident.example. -> one of two TLD servers expired: 20/20 cold resolutions succeed and the
                        bad server gets no query after its first (bogus) answer
 
@@ -49,6 +51,7 @@ SERVE_PORT = 25200           # the flatns instance most scenarios share
 SHORT_DEADLINE_PORT = 25201  # deadline_ms 300, failures not cached: every query resolves
 SHORT_DEADLINE_MS = 300
 STALE_MAX_PORT = 25202       # flatten.stale_max_s 2, failures not cached
+CACHE_FILE_PORT = 25203      # flatten.cache_file: restarted during an outage
 INCIDENT_PORTS = range(25220, 25240)
 INCIDENT_BOTH_BAD_PORT = 25240
 RESOLVE_PORT = 25299         # in `flatns resolve`'s config only; nothing listens
@@ -365,6 +368,99 @@ class Flattening(unittest.TestCase):
         print(f"\nprefetch: late query at {late_at - start:.2f} s (TTL {late.answer[0][1]}), upstream refresh "
               f"at {refresh[0].at - start:.2f} s, query at {after_at - start:.2f} s answered from the "
               f"refreshed entry (TTL {after.answer[0][1]})", file=sys.stderr)
+
+    # -- flatten.cache_file: a restart during an outage (issue 20) -------------
+    def ask_cache_port(self, client="dnspython", tcp=False):
+        reply = clients.ask(client, CACHE_FILE_PORT, "popular.example.", "A", tcp)
+        self.assertFalse(reply.error, f"{reply}\n{reply.raw}")
+        return reply
+
+    def log_since(self, server, mark):
+        """What `server` logged after `mark` (its log is kept across restarts)."""
+        return server.log_text()[mark:]
+
+    def log_mark(self):
+        path = os.path.join(WORKDIR, f"flatns-{CACHE_FILE_PORT}.log")
+        return len(open(path, errors="replace").read()) if os.path.exists(path) else 0
+
+    def assert_stale(self, reply, rdata):
+        detail = f"popular.example. A: {reply}\n{reply.raw}"
+        self.assertEqual((reply.rcode, reply.aa), ("NOERROR", True), detail)
+        self.assertEqual(sorted((o, t, ttl, rd) for o, ttl, t, rd in reply.answer),
+                         [("popular.example.", "A", 30, rd) for rd in rdata], detail)
+        self.assertIn(3, reply.ede_codes(), detail)
+
+    def test_restart_during_outage_answers_from_the_cache_file(self):
+        """The flattened answer survives a SIGTERM and a start while its
+        upstream is dark: fresh while its TTL (counted from its validation
+        before the restart) lasts, then stale with EDE 3; without the file the
+        same restart is SERVFAIL. With the upstream back a refresh replaces
+        it; a file for other zones or a damaged one is dropped with one log line."""
+        fading = [RELAYS[a] for a in world.FADING]
+        cache = os.path.join(WORKDIR, f"flattened-{CACHE_FILE_PORT}.cache")
+        with_file = {"cache_file": os.path.basename(cache), "failure_ttl_s": 0}  # relative to the config
+        if os.path.exists(cache):
+            os.unlink(cache)
+        start = time.monotonic()
+        try:
+            with FlatnsServe(CACHE_FILE_PORT, ["popular.example."], **with_file):
+                fresh = self.ask_cache_port()
+                validated_by = time.monotonic()
+                self.assert_flattened(fresh, "popular.example.", "A", ["192.0.2.8"], 10, start)
+                for r in fading:
+                    r.go_dark()
+            self.assertEqual(os.stat(cache).st_mode & 0o777, 0o600, "the cache file is not mode 0600")
+            mark = self.log_mark()
+            with FlatnsServe(CACHE_FILE_PORT, ["popular.example."], **with_file) as second:
+                again = self.ask_cache_port("kdig")
+                self.assertLess(time.monotonic(), start + 9.5, "the restart took the whole TTL: nothing shown")
+                self.assert_flattened(again, "popular.example.", "A", ["192.0.2.8"], 10, start)
+                self.assertIn("flatten.cache_file: loaded 1 flattened answers", self.log_since(second, mark))
+                time.sleep(max(0.0, validated_by + 10.3 - time.monotonic()))
+                for client, tcp in [("dnspython", False), ("dig", True)]:
+                    reply = self.ask_cache_port(client, tcp)
+                    TIMINGS.append(("stale after a restart", reply.client, reply.elapsed_ms))
+                    self.assert_stale(reply, ["192.0.2.8"])
+                    self.assertLessEqual(reply.elapsed_ms, world.DEADLINE_MS + SLACK_MS, str(reply))
+            saved = open(cache, "rb").read()
+            os.unlink(cache)
+            with FlatnsServe(CACHE_FILE_PORT, ["popular.example."], **with_file):
+                self.assert_servfail(self.ask_cache_port(), "restart without the cache file",
+                                     "popular.example.", 22)
+        finally:
+            for r in fading:
+                r.forward_to(world.FADING_BACKEND)
+        with open(cache, "wb") as f:
+            f.write(saved)
+        with FlatnsServe(CACHE_FILE_PORT, ["popular.example."], **with_file):
+            give_up = time.monotonic() + 8
+            while True:
+                reply = self.ask_cache_port()
+                if reply.ede == [] and reply.rcode == "NOERROR":
+                    self.assert_flattened(reply, "popular.example.", "A", ["192.0.2.8"], 10, time.monotonic())
+                    break
+                self.assert_stale(reply, ["192.0.2.8"])  # never SERVFAIL meanwhile
+                self.assertLess(time.monotonic(), give_up, "the stale answer was never refreshed")
+                time.sleep(0.3)
+        # Another config: the saved target is flattened by no zone now.
+        mark = self.log_mark()
+        with FlatnsServe(CACHE_FILE_PORT, ["secure.example."], **with_file) as other:
+            reply = clients.ask("dnspython", CACHE_FILE_PORT, "secure.example.", "A")
+            self.assert_flattened(reply, "secure.example.", "A", unbound("www.secure.tld1.")[2], world.MAX_TTL,
+                                  time.monotonic())
+            self.assertIn("loaded 0 flattened answers", self.log_since(other, mark))
+            self.assertIn("dropped 1 for targets no zone flattens to", self.log_since(other, mark))
+        # A damaged file (cut in the middle): ignored with one line, serving goes on.
+        data = open(cache, "rb").read()
+        with open(cache, "wb") as f:
+            f.write(data[: len(data) // 2])
+        mark = self.log_mark()
+        with FlatnsServe(CACHE_FILE_PORT, ["popular.example."], **with_file) as damaged:
+            self.assert_flattened(self.ask_cache_port(), "popular.example.", "A", ["192.0.2.8"], 10,
+                                  time.monotonic())
+            ignored = [line for line in self.log_since(damaged, mark).splitlines() if "ignored" in line]
+            self.assertEqual(len(ignored), 1, "\n".join(ignored))
+            self.assertIn("truncated", ignored[0])
 
     # -- the incident ----------------------------------------------------------
     def test_incident_one_bad_tld_server_twenty_cold_resolutions(self):

@@ -43,7 +43,8 @@ def free_tcp_port(low, high):
 class OpsServer(harness.Flatns):
     """flatns serving ops.example and other.example from files in `folder`."""
 
-    def __init__(self, binary, folder, control=True, metrics=False, dnstap=None, workers=2, extra=()):
+    def __init__(self, binary, folder, control=True, metrics=False, dnstap=None, workers=2, extra=(),
+                 zones_extra=()):
         self.folder = folder
         self.zone_path = os.path.join(folder, f"{ORIGIN}.zone")
         self.other_path = os.path.join(folder, f"{OTHER}.zone")
@@ -57,6 +58,7 @@ class OpsServer(harness.Flatns):
         self.dnstap = dnstap  # e.g. "{file: /path}"
         self.workers = workers
         self.extra = list(extra)
+        self.zones_extra = list(zones_extra)  # more lines under zones:
 
     def write_zone(self, text):
         tmp = self.zone_path + ".new"
@@ -75,6 +77,7 @@ class OpsServer(harness.Flatns):
         lines += [f"  {x}" for x in self.extra]
         lines += ["zones:", f"  - name: {ORIGIN}", f"    file: {self.zone_path}",
                   f"  - name: {OTHER}", f"    file: {self.other_path}"]
+        lines += [f"  {x}" for x in self.zones_extra]
         return "\n".join(lines) + "\n"
 
     def _prepare(self):

@@ -34,7 +34,9 @@ class ExampleConfig(harness.Flatns):
             text = f.read()
         text, n = re.subn(r'listen: \[.*\]', f'listen: ["{harness.HOST}:{self.port}"]', text)
         assert n == 1, "examples/flatns.yaml has one listen line"
-        text = re.sub(r"file: (\S+)", lambda m: "file: " + os.path.join(ARGS.examples, m.group(1)), text)
+        # Zone files are read from examples/; flatten.cache_file stays relative, so
+        # it is written beside the copied config, never into the source tree.
+        text = re.sub(r"(?<![_a-z])file: (\S+)", lambda m: "file: " + os.path.join(ARGS.examples, m.group(1)), text)
         self.config_path = os.path.join(self.dir, "flatns.yaml")
         with open(self.config_path, "w") as f:
             f.write(text)

@@ -66,9 +66,27 @@ class Control(unittest.TestCase):
 
     def test_reload_and_a_reload_that_fails(self):
         self.server.write_zone(zone_text(2))
-        (r,) = self.ctl_ok("reload", ORIGIN)
+        # `reload ZONE` reads that zone alone: the other zone's new file and a
+        # broken configuration file are not looked at.
+        with open(self.server.other_path) as f:
+            other = f.read()
+        with open(self.server.other_path, "w") as f:
+            f.write(other.replace(" 7 3600 600", " 8 3600 600"))
+        good = self.server.config_text()
+        with open(self.server.config_path, "w") as f:
+            f.write(good.replace("  workers: 2\n", "  workers: 2\n  bogus_key: 1\n"))
+        try:
+            (r,) = self.ctl_ok("reload", ORIGIN)
+        finally:
+            with open(self.server.config_path, "w") as f:
+                f.write(good)
+            with open(self.server.other_path, "w") as f:
+                f.write(other)
         self.assertEqual((r["zone"], r["serial"]), (f"{ORIGIN}.", "2"))
         self.assertEqual(self.server.query(ORIGIN, "SOA").answer[0][0].serial, 2)
+        self.assertEqual(self.server.query(OTHER, "SOA").answer[0][0].serial, 7)
+        (z,) = self.ctl_ok("zone-status", ORIGIN)
+        self.assertEqual((z["state"], z["serial"], z["last_error"]), ("loaded", "2", "-"))
 
         # A broken zone: exit 1, the error with file:line, the old zone still served.
         self.server.write_zone(zone_text(3, "bad IN A 192.0.2.300\n"))
@@ -107,6 +125,30 @@ class Control(unittest.TestCase):
         p = self.server.ctl("reload", "nowhere.example")
         self.assertEqual(p.returncode, 1)
         self.assertIn("not in the configuration", p.stderr)
+
+    def test_zone_status_of_a_secondary_zone(self):
+        """A secondary zone whose only primary does not answer: zone-status
+        says it awaits its first transfer and which primary failed why."""
+        folder = os.path.join(self.tmp.name, "secondary")
+        os.makedirs(folder, exist_ok=True)
+        primary = f"{harness.HOST}:9"  # discard: nothing answers DNS there
+        secondary = ["- name: sec.example", f"  file: {folder}/sec.example.zone",
+                     f'  primaries: [{{address: "{primary}"}}]']
+        with OpsServer(ARGS.flatns, folder, zones_extra=secondary) as server:
+            deadline = time.monotonic() + 15
+            while True:
+                p = server.ctl("zone-status", "sec.example")
+                self.assertEqual(p.returncode, 0, p.stderr)
+                (z,) = records(p.stdout)
+                if z["transfer_error"] != "-" or time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
+            self.assertEqual((z["state"], z["transfer"], z["transfer_serial"], z["last_refresh"]),
+                             ("awaiting-transfer", "awaiting-first-transfer", "0", "never"), p.stdout)
+            self.assertIn(f"SOA from primary {primary}", z["transfer_error"])
+            self.assertGreater(int(z["next_refresh_s"]), 0)
+            (own,) = records(server.ctl("zone-status", ORIGIN).stdout)
+            self.assertEqual(own["transfer"], "-")
 
     def test_flush(self):
         (r,) = self.ctl_ok("flush")

@@ -41,3 +41,24 @@ TEST_CASE("config: out-of-range flatten limits name the file, line and key") {
   CHECK(errors[1].to_string().rfind("conf/flatns.yaml:3: flatten.max_pending:", 0) == 0);
   CHECK(errors[2].to_string().rfind("conf/flatns.yaml:4: flatten.failure_ttl_s:", 0) == 0);
 }
+
+TEST_CASE("config: flatten.cache_file is off by default, relative to the config, and cache_save_s bounded") {
+  Config defaults;
+  std::vector<ConfigError> errors;
+  REQUIRE(parse("flatten:\n  deadline_ms: 900\n", defaults, errors));
+  CHECK(defaults.flatten.cache_file.empty());
+  CHECK(defaults.flatten.cache_save_s == 60);
+
+  Config set;
+  REQUIRE(parse("flatten:\n  cache_file: state/flattened.cache\n  cache_save_s: 15\n", set, errors));
+  CHECK(set.flatten.cache_file == "conf/state/flattened.cache");
+  CHECK(set.flatten.cache_save_s == 15);
+  REQUIRE(parse("flatten:\n  cache_file: /var/lib/flatns/flattened.cache\n", set, errors));
+  CHECK(set.flatten.cache_file == "/var/lib/flatns/flattened.cache");
+
+  Config bad;
+  CHECK_FALSE(parse("flatten:\n  cache_file: ''\n  cache_save_s: 0\n", bad, errors));
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[0].to_string().rfind("conf/flatns.yaml:2: flatten.cache_file: expected a file name", 0) == 0);
+  CHECK(errors[1].to_string().rfind("conf/flatns.yaml:3: flatten.cache_save_s:", 0) == 0);
+}
