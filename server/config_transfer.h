@@ -12,6 +12,8 @@
 //       allow_transfer: [{address: 127.0.0.0/8, key: xfr}, {address: 192.0.2.7, expand: true}]
 //       notify: [{address: "127.0.0.2:53", key: xfr}]
 //       primaries: [{address: "127.0.0.1:53", key: xfr}]
+//       journal_depth: 20                 # IXFR history: versions kept (0: none)
+//       journal_size: 16m                 # and octets of differences kept
 #pragma once
 
 #include <cstddef>
@@ -24,6 +26,7 @@
 #include "dns/tsig.h"
 #include "server/listener_address.h"
 #include "transfer/acl.h"
+#include "transfer/journal.h"
 
 namespace YAML {
 class Node;
@@ -50,6 +53,8 @@ struct ZoneTransferConfig {
   std::vector<TransferPeer> notify;
   std::vector<TransferPeer> primaries;
   std::vector<KeyReference> key_references;
+  // IXFR out: the journal of differences kept (transfer/journal.h).
+  transfer::JournalLimits journal;
 };
 
 // Reports one problem: line, key path, message.

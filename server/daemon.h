@@ -30,6 +30,7 @@
 #include "flatten/answer_cache.h"
 #include "flatten/service.h"
 #include "server/config.h"
+#include "server/transfer_glue.h"
 #include "server/transfer_notify.h"
 #include "server/transfer_secondary.h"
 #include "server/worker.h"
@@ -86,6 +87,7 @@ class Daemon {
   std::unique_ptr<Operations> ops_;                           // outlives the workers too
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<NotifySender> notifier_;  // NOTIFY to each zone's secondaries
+  ZoneJournals journals_;  // IXFR history of each zone others transfer
   std::unique_ptr<SecondaryService> secondaries_;  // refreshes zones with primaries:
   uv_async_t zones_written_{};  // a secondary zone's file was replaced: reload zones
   bool zones_written_open_ = false;

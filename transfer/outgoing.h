@@ -8,9 +8,11 @@
 //   RFC 8945). The stream holds its zone snapshot: a reload meanwhile does
 //   not change what it sends.
 // - IXFR: a client whose serial is not older than ours (RFC 1982) gets the
-//   SOA alone. Without a journal of differences the answer over TCP is the
-//   whole zone, AXFR-style (RFC 1995 §4); over UDP it is the SOA alone, which
-//   tells the client to ask over TCP (RFC 1995 §2).
+//   SOA alone. Otherwise, when the zone's journal (transfer/journal.h)
+//   reaches back to the client's serial, the differences since then
+//   (RFC 1995 §4); when it does not, the whole zone AXFR-style. Over UDP
+//   the differences go out when they fit in one message, else the SOA
+//   alone, which tells the client to ask over TCP (RFC 1995 §2).
 // - AXFR over UDP is refused (RFC 5936 §4.2). A zone that is not ours, a
 //   client no ACL entry allows: REFUSED. A bad signature: NOTAUTH with the
 //   TSIG error (BADKEY/BADSIG/BADTRUNC unsigned, BADTIME signed, RFC 8945
@@ -33,6 +35,7 @@
 #include "dns/name.h"
 #include "dns/tsig.h"
 #include "transfer/acl.h"
+#include "transfer/journal.h"
 #include "zones/zone_set.h"
 
 namespace flatns::transfer {
@@ -44,6 +47,8 @@ struct ZoneTransferPolicy {
   // A secondary zone: its primaries, from whom NOTIFY is accepted (the
   // prefixes are single addresses; a key, when given, must sign it).
   std::vector<AclEntry> notify_from;
+  // Differences of recent versions, for incremental IXFR (null: none).
+  std::shared_ptr<const Journal> journal;
 };
 
 // What every worker answers transfers from; immutable, replaced on reload.

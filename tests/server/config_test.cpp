@@ -238,7 +238,7 @@ TEST_CASE("unknown and duplicate keys are errors", "[config]") {
   CHECK(only_error("servers:\n  workers: 2\n") ==
         "conf/flatns.yaml:1: servers: unknown key (expected one of server, zones, keys, resolver, flatten)");
   CHECK(only_error("zones:\n  - name: a.example\n    file: a.zone\n    flaten: all\n") ==
-        "conf/flatns.yaml:4: zones[0].flaten: unknown key (expected one of name, file, flatten, allow_transfer, notify, primaries)");
+        "conf/flatns.yaml:4: zones[0].flaten: unknown key (expected one of name, file, flatten, allow_transfer, notify, primaries, journal_depth, journal_size)");
   CHECK(only_error("server:\n  workers: 2\n  workers: 3\n") ==
         "conf/flatns.yaml:3: server.workers: duplicate key (first given on line 2)");
   CHECK(only_error("- a\n- b\n") == "conf/flatns.yaml:1: (top level): expected a mapping, found a list");
