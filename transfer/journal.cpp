@@ -89,6 +89,32 @@ JournalRecord read_journal_record(std::span<const uint8_t> records, std::size_t&
   return r;
 }
 
+std::vector<dns::ResourceRecord> zone_records(const zones::Zone& zone) {
+  std::vector<dns::ResourceRecord> out;
+  out.reserve(zone.record_count() + 1);
+  const auto add = [&](const zones::Node* node, uint16_t type, uint32_t ttl, std::span<const uint8_t> rdata) {
+    dns::ResourceRecord rr;
+    (void)dns::Name::from_wire(zone.name(node), rr.owner);
+    rr.type = type;
+    rr.rclass = dns::rrclass::IN;
+    rr.ttl = ttl;
+    rr.rdata.assign(rdata.begin(), rdata.end());
+    out.push_back(std::move(rr));
+  };
+  const zones::RRset* soa = zone.rrset(zone.apex(), dns::rrtype::SOA);
+  bool first = true;
+  zone.records(*soa).for_each([&](std::span<const uint8_t> rdata) {
+    if (first) add(zone.apex(), dns::rrtype::SOA, soa->ttl, rdata);
+    first = false;
+  });
+  std::vector<NodeRecord> records;
+  for (const zones::Node& node : zone.nodes()) {
+    node_records(zone, &node, records);
+    for (const auto& r : records) add(&node, r.type, r.ttl, r.rdata);
+  }
+  return out;
+}
+
 std::span<const std::shared_ptr<const ZoneDiff>> Journal::since(uint32_t serial) const {
   for (std::size_t i = 0; i < diffs_.size(); ++i) {
     if (diffs_[i]->from == serial) return std::span(diffs_).subspan(i);

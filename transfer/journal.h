@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "dns/message_parser.h"
 #include "dns/name.h"
 
 namespace flatns::zones {
@@ -72,6 +73,10 @@ class Journal {
 // `next` cannot follow `old` in a journal (serial not after, RFC 1982).
 [[nodiscard]] std::shared_ptr<const ZoneDiff> diff_zones(const zones::Zone& old, const zones::Zone& next,
                                                          std::string& why);
+
+// Every record of `zone`, its SOA first (the current version a secondary
+// applies an incremental IXFR to).
+[[nodiscard]] std::vector<dns::ResourceRecord> zone_records(const zones::Zone& zone);
 
 // One record of the journal encoding, read at `pos` (advanced past it).
 struct JournalRecord {
