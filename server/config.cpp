@@ -536,6 +536,10 @@ bool parse_config_text(std::string_view text, const std::string& file_name, Conf
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {
                    parse_tsig_keys(v, p, l, c.problem(), out.keys);
                  }},
+                {"transfer",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   parse_transfer_settings(v, p, l, c.problem(), out.transfer);
+                 }},
                 {"resolver",
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {
                    parse_resolver(c, v, p, l, base, out.resolver);

@@ -97,6 +97,7 @@ struct Config {
   std::string file;  // the path it was read from
   ServerSettings server;
   std::vector<dns::TsigKey> keys;  // TSIG keys (server/config_transfer.h)
+  TransferSettings transfer;       // transfer limits (server/config_transfer.h)
   std::vector<ZoneEntry> zones;
   ResolverSettings resolver;
   FlattenSettings flatten;

@@ -79,6 +79,9 @@ std::shared_ptr<const transfer::TransferPolicy> make_transfer_policy(const Confi
     if (const auto zone = zones.find_exact(origin)) policy->expired.push_back(zone.get());
   }
   policy->keys = config.keys;
+  policy->max_outgoing = config.transfer.max_outgoing;
+  policy->message_size = config.transfer.message_size;
+  if (journals) policy->outgoing = journals->outgoing();
   for (const auto& zone : config.zones) {
     transfer::ZoneTransferPolicy z{zone.config.origin, zone.transfer.allow_transfer, {}, nullptr};
     if (journals) z.journal = journals->find(zone.config.origin);

@@ -5,6 +5,7 @@
 
 #include <sys/socket.h>
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -18,7 +19,8 @@
 
 namespace flatns::server {
 
-// The IXFR journals of the zones (transfer/journal.h), kept across reloads:
+// The IXFR journals of the zones (transfer/journal.h), kept across reloads
+// (with the count of outgoing transfers):
 // each time a zone that others may transfer is replaced by a newer version,
 // the difference is appended to its journal.
 class ZoneJournals {
@@ -27,8 +29,12 @@ class ZoneJournals {
   // with the one it replaces; forgets zones no longer configured.
   void update(const Config& config, const zones::ZoneSet* previous, const zones::ZoneSet& next);
   [[nodiscard]] std::shared_ptr<const transfer::Journal> find(const dns::Name& origin) const;
+  // The count of outgoing transfer streams, shared by every policy made
+  // (transfer.max_outgoing), kept here because it outlives reloads too.
+  const std::shared_ptr<std::atomic<uint32_t>>& outgoing() const { return outgoing_; }
 
  private:
+  std::shared_ptr<std::atomic<uint32_t>> outgoing_ = std::make_shared<std::atomic<uint32_t>>(0);
   std::map<dns::Name, std::shared_ptr<const transfer::Journal>> journals_;
 };
 

@@ -76,6 +76,10 @@ void SecondaryService::configure(const Config& config, const zones::ZoneSet& ser
       Zone z;
       z.origin = entry.config.origin;
       z.file = entry.config.file;
+      z.limits = limits_;
+      z.limits.sizes.max_bytes = config.transfer.max_incoming_size;
+      z.limits.sizes.max_records = config.transfer.max_incoming_records;
+      z.limits.max_time_s = config.transfer.incoming_timeout_s;
       for (const auto& p : entry.transfer.primaries) {
         PrimaryServer primary{p.address, std::nullopt};
         for (const auto& k : config.keys) {
@@ -207,7 +211,7 @@ bool SecondaryService::fetch(const Zone& zone, const PrimaryServer& primary, std
   const std::string from = primary.address.to_string();
   std::string error;
   if (zone.served && zone.snapshot && zone.snapshot->serial() == zone.serial) {
-    switch (ixfr_zone(primary, *zone.snapshot, limits_, records, serial, error)) {
+    switch (ixfr_zone(primary, *zone.snapshot, zone.limits, records, serial, error)) {
       case IxfrOutcome::Incremental: how = "IXFR (incremental)"; return true;
       case IxfrOutcome::Whole: how = "IXFR (whole zone)"; return true;
       case IxfrOutcome::UpToDate:
@@ -218,7 +222,7 @@ bool SecondaryService::fetch(const Zone& zone, const PrimaryServer& primary, std
     log_warn("secondary " + name + ": IXFR from " + from + " failed: " + error + "; trying AXFR");
   }
   records.clear();
-  if (!transfer_zone(primary, zone.origin, limits_, records, serial, error)) {
+  if (!transfer_zone(primary, zone.origin, zone.limits, records, serial, error)) {
     log_warn("secondary " + name + ": AXFR from " + from + " failed: " + error +
              (zone.served ? "; still serving serial " + std::to_string(zone.serial) : ""));
     return false;
@@ -233,7 +237,7 @@ void SecondaryService::refresh(Zone& zone) {
     const std::string from = primary.address.to_string();
     uint32_t serial = 0;
     std::string error;
-    if (!query_primary_serial(primary, zone.origin, limits_, serial, error)) {
+    if (!query_primary_serial(primary, zone.origin, zone.limits, serial, error)) {
       log_warn("secondary " + name + ": SOA from primary " + from + ": " + error);
       continue;
     }

@@ -69,6 +69,7 @@ class SecondaryService final : public NotifyTarget {
     bool served = false;
     uint32_t serial = 0;
     std::shared_ptr<const zones::Zone> snapshot;  // what is served: IXFR applies to it
+    TransferLimits limits;                         // from the config's transfer: section
     uint32_t refresh_s = 3600, retry_s = 600, expire_s = 604800;
     Clock::time_point next;
     int64_t last_ok = 0;  // Unix time of the last transfer or SOA check that succeeded

@@ -36,6 +36,7 @@ std::string rcode_text(uint16_t rcode) {
   switch (rcode) {
     case dns::rcode::FORMERR: return "FORMERR";
     case dns::rcode::REFUSED: return "REFUSED";
+    case dns::rcode::SERVFAIL: return "SERVFAIL";
     case dns::kRcodeNotAuth: return "NOTAUTH";
     default: return "rcode " + std::to_string(rcode);
   }
@@ -219,13 +220,20 @@ template <typename Source>
 class MessageStream final : public TransferStream {
  public:
   MessageStream(Source source, const dns::Query& query, const dns::TsigKey* key, std::span<const uint8_t> request_mac,
-                uint64_t now)
-      : source_(std::move(source)), query_(query), now_(now), buffer_(kMaxMessage) {
+                uint64_t now, std::size_t message_size, std::shared_ptr<std::atomic<uint32_t>> slot)
+      : source_(std::move(source)), query_(query), now_(now), message_size_(message_size), slot_(std::move(slot)),
+        buffer_(message_size) {
     if (key) {
       key_ = *key;
       signer_ = std::make_unique<dns::TsigSigner>(key_, request_mac);
     }
   }
+
+  ~MessageStream() override {
+    if (slot_) slot_->fetch_sub(1, std::memory_order_relaxed);
+  }
+  MessageStream(const MessageStream&) = delete;
+  MessageStream& operator=(const MessageStream&) = delete;
 
   bool next(std::vector<uint8_t>& out, std::size_t budget) override {
     std::size_t added = 0;
@@ -248,8 +256,8 @@ class MessageStream final : public TransferStream {
     dns::Query q = query_;
     q.has_question = first_message_;  // RFC 5936 §2.2.1: the question in the first message
     const std::size_t room = signer_ ? kTsigRoom : 0;
-    // A record too big for kMaxMessage gets a message of its own, up to 64 KiB.
-    std::size_t limit = kMaxMessage - room;
+    // A record too big for message_size gets a message of its own, up to 64 KiB.
+    std::size_t limit = std::max(message_size_, room + 512) - room;
     for (int attempt = 0; attempt < 2; ++attempt) {
       if (buffer_.size() < limit + room) buffer_.resize(limit + room);
       dns::ResponseBuilder rb(buffer_);
@@ -270,6 +278,8 @@ class MessageStream final : public TransferStream {
   Source source_;
   dns::Query query_;
   uint64_t now_;
+  std::size_t message_size_;
+  std::shared_ptr<std::atomic<uint32_t>> slot_;  // the count of streams this one is in
   dns::TsigKey key_;
   std::unique_ptr<dns::TsigSigner> signer_;
   std::vector<uint8_t> buffer_;
@@ -306,6 +316,20 @@ TransferAnswer refuse(Context& c, uint16_t rcode, std::string reason) {
   a.log_level = TransferAnswer::LogLevel::Warn;
   a.log = c.what + " refused (" + rcode_text(rcode) + "): " + std::move(reason);
   return a;
+}
+
+// One more outgoing stream, unless transfer.max_outgoing are running.
+bool take_slot(const TransferPolicy& policy) {
+  if (!policy.outgoing) return true;
+  if (policy.outgoing->fetch_add(1, std::memory_order_relaxed) < policy.max_outgoing) return true;
+  policy.outgoing->fetch_sub(1, std::memory_order_relaxed);
+  return false;
+}
+
+// SERVFAIL, as BIND answers past transfers-out: the secondary tries again later.
+TransferAnswer busy(Context& c, const TransferPolicy& policy) {
+  return refuse(c, dns::rcode::SERVFAIL,
+                "transfer.max_outgoing (" + std::to_string(policy.max_outgoing) + ") transfers in progress");
 }
 
 // RFC 1995 §2: an IXFR over UDP gets the differences when they fit in one
@@ -457,15 +481,18 @@ TransferAnswer answer_transfer(const zones::ZoneSet& zones, const TransferPolicy
         removed += d->removed_count;
         added += d->added_count;
       }
+      if (!take_slot(policy)) return busy(c, policy);
       a.stream = std::make_unique<MessageStream<IxfrSource>>(IxfrSource(*zone, diffs), c.query, c.tsig.key,
-                                                             c.tsig.record.mac, request.now);
+                                                             c.tsig.record.mac, request.now, policy.message_size,
+                                                             policy.outgoing);
       a.log = c.what + signed_with + serials + ": incremental, " + std::to_string(diffs.size()) +
               " differences, " + std::to_string(removed) + " records removed, " + std::to_string(added) + " added";
       return a;
     }
   }
+  if (!take_slot(policy)) return busy(c, policy);
   a.stream = std::make_unique<MessageStream<AxfrSource>>(AxfrSource(zone), c.query, c.tsig.key, c.tsig.record.mac,
-                                                         request.now);
+                                                         request.now, policy.message_size, policy.outgoing);
   a.log = c.what + signed_with + ": " + (ixfr ? "whole zone (history does not reach the serial asked), " : "") +
           "serial " + std::to_string(zone->serial()) + ", " + std::to_string(zone->record_count()) + " records";
   return a;

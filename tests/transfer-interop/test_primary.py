@@ -241,7 +241,8 @@ class TransferConfigErrors(unittest.TestCase):
                         "  - name: k2\n    secret: \"!!not base64\"\n"
                         f"zones:\n  - name: {ZONE}\n    file: z.zone\n"
                         "    allow_transfer: [{address: 10.0.0.0/33}, {address: 127.0.0.1, key: nokey}]\n"
-                        "    notify: [{address: \"127.0.0.1:99999\"}, {address: \"127.0.0.2\", key: k3}]\n")
+                        "    notify: [{address: \"127.0.0.1:99999\"}, {address: \"127.0.0.2\", key: k3}]\n"
+                        "transfer:\n  message_size: 100\n  bogus: 1\n")
             p = subprocess.run([ARGS.flatns, "check-config", "-c", path], capture_output=True, text=True)
             out = p.stdout + p.stderr
             self.assertEqual(p.returncode, 1, out)
@@ -250,7 +251,9 @@ class TransferConfigErrors(unittest.TestCase):
                              "bad.yaml:10: zones[0].allow_transfer[0].address: '10.0.0.0/33': prefix length above 32",
                              "bad.yaml:10: zones[0].allow_transfer[1].key: no key nokey. under keys:",
                              "bad.yaml:11: zones[0].notify[0].address: port 99999 out of range",
-                             "bad.yaml:11: zones[0].notify[1].key: no key k3. under keys:"]:
+                             "bad.yaml:11: zones[0].notify[1].key: no key k3. under keys:",
+                             "bad.yaml:13: transfer.message_size: expected a whole number from 512 to 65535, found '100'",
+                             "bad.yaml:14: transfer.bogus: unknown key"]:
                 self.assertIn(expected, out)
             self.assertNotIn(peers.KEY_SECRET, out)
             self.assertNotIn("not base64", out)

@@ -405,3 +405,25 @@ TEST_CASE("IXFR journal bounds: depth and size drop the oldest differences", "[t
   limits.max_depth = 0;
   CHECK_FALSE(transfer::Journal::append(nullptr, diff(1, 1), limits));
 }
+
+TEST_CASE("transfer limits: message_size bounds each message, max_outgoing streams at once", "[transfer]") {
+  Fixture f;
+  f.policy.message_size = 4096;
+  f.policy.max_outgoing = 2;
+  f.policy.outgoing = std::make_shared<std::atomic<uint32_t>>(0);
+  auto first = f.ask(f.query("xfr.example.", dns::rrtype::AXFR, true));
+  REQUIRE(first.stream);
+  const auto messages = f.messages(*first.stream);
+  CHECK(messages.size() >= 6);
+  for (const auto& m : messages) CHECK(m.size() <= 4096);
+  auto second = f.ask(f.query("xfr.example.", dns::rrtype::AXFR, true));
+  REQUIRE(second.stream);
+  CHECK(f.policy.outgoing->load() == 2);
+  auto third = f.ask(f.query("xfr.example.", dns::rrtype::AXFR, true));
+  CHECK_FALSE(third.stream);
+  CHECK(f.single(third).rcode() == dns::rcode::SERVFAIL);
+  CHECK(third.log.find("transfer.max_outgoing (2) transfers in progress") != std::string::npos);
+  first.stream.reset();  // a finished stream gives its slot back
+  CHECK(f.policy.outgoing->load() == 1);
+  CHECK(f.ask(f.query("xfr.example.", dns::rrtype::AXFR, true)).stream);
+}
