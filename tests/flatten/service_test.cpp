@@ -313,7 +313,9 @@ TEST_CASE("result to entry: answers, negative answers and the EDE of each failur
 
 TEST_CASE("service: a new resolver (reload) takes over the resolutions in flight") {
   FakeResolver slow, fast;
-  slow.delay_ms = 60000;
+  // Longer than wait_completed's 3 s, so only the new resolver can answer in
+  // time; not longer, as the fake's abandoned timer holds the loop at stop.
+  slow.delay_ms = 4000;
   fast.delay_ms = 20;
   fast.answer = [](const dns::Name& n) { return testing::answer_result(n.to_text(), {"198.51.100.42"}, 300); };
   auto cache = std::make_shared<flatten::FlattenCache>(8);
