@@ -3,9 +3,11 @@
 # timing never decides pass or fail. Builds nothing; pass a Release flatns.
 #
 # Part 1: one zone set served by all three with one worker each, server
-# threads pinned to one CPU, dnsperf to the other; dnsperf runs for a fixed
-# time against each in turn (flatns NSD Knot flatns NSD Knot ...); each round
-# runs every mix, so all mixes share the same stretch of the machine:
+# threads pinned to one CPU, dnsperf to the other; two dnsperf processes
+# (--dnsperfs) run for a fixed time against each in turn (flatns NSD Knot
+# flatns NSD Knot ...), so that one client process is not the limit; each of
+# the five rounds runs every mix, so all mixes share the same stretch of the
+# machine, and the report gives each median with its min-max spread:
 #   static   70% existing A, 10% AAAA, 10% NXDOMAIN, 10% apex A (UDP)
 #   do       the same mix on an NSEC3-signed zone with DO=1
 #   tcp      the static mix over TCP
@@ -32,8 +34,9 @@ load_records=1000000
 load_rounds=3
 query_lines=200000
 duration=10
-rounds=3
+rounds=5
 clients=8
+dnsperfs=2
 outstanding=200
 port_base=26000
 server_cpu=""
@@ -57,8 +60,11 @@ usage: bench/compare.sh [options]
   --load-rounds N        rounds of loading each zone in each server, medians reported (default $load_rounds)
   --queries N            lines in each dnsperf query file (default $query_lines)
   --duration S           seconds per dnsperf run (dnsperf -l, default $duration)
-  --rounds N             rounds; each runs every mix on flatns NSD Knot (default $rounds)
-  --clients N            dnsperf -c (default $clients)
+  --rounds N             rounds; each runs every mix on flatns NSD Knot (default $rounds);
+                         medians are printed with the min-max spread over the rounds
+  --clients N            dnsperf -c, shared out among the dnsperf processes (default $clients)
+  --dnsperfs N           dnsperf processes at once against a server, so that one client process
+                         is not the limit (default $dnsperfs); -c is divided among them, -q is per process
   --outstanding N        dnsperf -q (default $outstanding)
   --mixes "LIST"         of: static do tcp flatten flatten-cached (default "$mixes")
   --servers "LIST"       of: flatns nsd knot (default "$servers")
@@ -88,6 +94,7 @@ while [ $# -gt 0 ]; do
     --duration) duration=$2; shift ;;
     --rounds) rounds=$2; shift ;;
     --clients) clients=$2; shift ;;
+    --dnsperfs) dnsperfs=$2; shift ;;
     --outstanding) outstanding=$2; shift ;;
     --mixes) mixes=$2; shift ;;
     --servers) servers=$2; shift ;;
@@ -110,6 +117,8 @@ if [ "$smoke" = 1 ]; then
   records=2000 signed_records=1000 load_records=20000 load_rounds=1 query_lines=5000
   duration=2 rounds=1 flatten_zones=20 hosting_zones=2000
 fi
+clients_each=$(( clients / dnsperfs > 0 ? clients / dnsperfs : 1 ))
+outstanding_each=$outstanding
 
 # A pyenv shim can take seconds to start on a loaded machine: prefer the
 # system interpreter (the generator needs only the standard library).
@@ -135,25 +144,8 @@ else
   work=$(mktemp -d "${TMPDIR:-/tmp}/flatns-bench.XXXXXX")
 fi
 started_pids=()
+. "$here/servers.sh"
 
-# Every process this script started, and their children (NSD forks), is
-# stopped on any exit.
-descendants() {
-  local pid=$1 child
-  echo "$pid"
-  for child in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do descendants "$child"; done
-}
-stop_server() {
-  local pid=$1 all p i
-  all=$(descendants "$pid")
-  kill -TERM $all 2>/dev/null || true
-  for i in $(seq 50); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  for p in $all; do kill -KILL "$p" 2>/dev/null || true; done
-  wait "$pid" 2>/dev/null || true
-}
 cleanup() {
   local pid
   for pid in "${started_pids[@]}"; do stop_server "$pid"; done
@@ -188,10 +180,6 @@ rss_mib() {
   done
   awk -v kb="$kb" -v n="$n" 'BEGIN { printf "%.0f %d\n", kb / 1024, n }'
 }
-pin() {
-  local p
-  for p in $(descendants "$1"); do taskset -a -p -c "$server_cpu" "$p" >/dev/null; done
-}
 
 # --- zones and queries ------------------------------------------------------
 gen() { "$python" "$here/gen.py" "$@"; }
@@ -218,121 +206,6 @@ fi
 )
 log "signed sig.test: $(grep -c . "$work/zones/sig.test.zone") lines"
 
-# --- servers ----------------------------------------------------------------
-# write_config SERVER PORT DIR ZONE... : a one-worker config serving the zones
-# (each ZONE is origin=file).
-write_config() {
-  local server=$1 port=$2 dir=$3; shift 3
-  local z origin file
-  mkdir -p "$dir"
-  case $server in
-    flatns)
-      {
-        echo "server:"
-        echo "  listen: [\"127.0.0.1:$port\"]"
-        echo "  workers: $workers"
-        echo "  log_level: warn"
-        if [ -n "${flatns_forwarder:-}" ]; then
-          echo "resolver:"
-          echo "  mode: forward"
-          echo "  forwarders: [\"127.0.0.1:$flatns_forwarder\"]"
-          echo "  dnssec: off"
-        fi
-        echo "zones:"
-        for z in "$@"; do
-          echo "  - name: ${z%%=*}"
-          echo "    file: ${z#*=}"
-        done
-      } >"$dir/flatns.yaml" ;;
-    nsd)
-      {
-        echo "server:"
-        echo "  ip-address: 127.0.0.1@$port"
-        echo "  server-count: $workers"
-        echo "  username: \"\""
-        echo "  chroot: \"\""
-        echo "  database: \"\""
-        echo "  zonelistfile: \"$dir/zone.list\""
-        echo "  xfrdfile: \"$dir/xfrd.state\""
-        echo "  xfrdir: \"$dir\""
-        echo "  pidfile: \"$dir/nsd.pid\""
-        echo "  logfile: \"$dir/nsd.log\""
-        echo "  zonesdir: \"$dir\""
-        echo "  verbosity: 0"
-        echo "  rrl-ratelimit: 0"
-        # Knot and flatns leave the authority NS set out of positive answers;
-        # without this NSD's answers are twice as large.
-        echo "  minimal-responses: yes"
-        echo "remote-control:"
-        echo "  control-enable: no"
-        for z in "$@"; do
-          echo "zone:"
-          echo "  name: ${z%%=*}"
-          echo "  zonefile: \"${z#*=}\""
-        done
-      } >"$dir/nsd.conf" ;;
-    knot)
-      {
-        echo "server:"
-        echo "  rundir: \"$dir\""
-        echo "  listen: 127.0.0.1@$port"
-        echo "  udp-workers: $workers"
-        echo "  tcp-workers: 1"
-        echo "  background-workers: 1"
-        echo "log:"
-        echo "  - target: \"$dir/knot.log\""
-        echo "    any: warning"
-        echo "database:"
-        echo "  storage: \"$dir\""
-        echo "control:"
-        echo "  listen: \"$dir/knot.sock\""
-        echo "template:"
-        echo "  - id: default"
-        echo "    storage: \"$dir\""
-        echo "    zonefile-sync: -1"
-        echo "    zonefile-load: whole"
-        echo "    journal-content: none"
-        echo "zone:"
-        for z in "$@"; do
-          echo "  - domain: ${z%%=*}"
-          echo "    file: \"${z#*=}\""
-        done
-      } >"$dir/knot.conf" ;;
-  esac
-}
-
-# start_server SERVER DIR : starts it pinned to the server CPU; its PID goes
-# to server_pid (not printed: a command substitution would lose track of it).
-start_server() {
-  local server=$1 dir=$2
-  case $server in
-    flatns) taskset -c "$server_cpu" "$flatns_bin" serve -c "$dir/flatns.yaml" >"$dir/out.log" 2>&1 & ;;
-    nsd) taskset -c "$server_cpu" nsd -d -c "$dir/nsd.conf" >"$dir/out.log" 2>&1 & ;;
-    knot) taskset -c "$server_cpu" knotd -c "$dir/knot.conf" >"$dir/out.log" 2>&1 & ;;
-  esac
-  server_pid=$!
-  started_pids+=("$server_pid")
-}
-
-# answers PORT NAME EXPECTED : true when an A query for NAME answers EXPECTED.
-answers() {
-  local got
-  got=$(kdig @127.0.0.1 -p "$1" +notcp +time=1 +retry=0 +short "$2" A 2>/dev/null) || return 1
-  [ "$got" = "$3" ]
-}
-
-# wait_ready PID PORT NAME EXPECTED TIMEOUT : polls until the answer is right.
-# Prints seconds since START_NS (set by the caller just before starting).
-wait_ready() {
-  local pid=$1 port=$2 name=$3 expected=$4 timeout=$5 deadline
-  deadline=$(( $(date +%s) + timeout ))
-  until answers "$port" "$name" "$expected"; do
-    if ! kill -0 "$pid" 2>/dev/null; then return 1; fi
-    if [ "$(date +%s)" -ge "$deadline" ]; then return 1; fi
-    sleep 0.01
-  done
-  awk -v now="$(date +%s%N)" -v start="$START_NS" 'BEGIN { printf "%.2f\n", (now - start) / 1e9 }'
-}
 
 server_port() {
   case $1 in flatns) echo "$port_base" ;; nsd) echo $((port_base + 1)) ;; knot) echo $((port_base + 2)) ;; esac
@@ -413,20 +286,34 @@ for round in $(seq "$rounds"); do
       case $mix in do) extra=(-D) ;; tcp) extra=(-m tcp) ;; esac
       out="$work/dnsperf.$mix.$server.$round.txt"
       before=$(cpu_seconds "${pid_of[$server]}")
-      taskset -c "$client_cpu" dnsperf -s 127.0.0.1 -p "$port" -d "$work/$mix.queries" \
-        -l "$duration" -c "$clients" -q "$outstanding" -T "$workers" "${extra[@]}" >"$out" 2>&1 || true
+      # --dnsperfs processes at once, each with its own share of the clients
+      # and its own copy of the query file's order (they all read it whole).
+      perf_pids=()
+      for i in $(seq "$dnsperfs"); do
+        taskset -c "$client_cpu" dnsperf -s 127.0.0.1 -p "$port" -d "$work/$mix.queries" \
+          -l "$duration" -c "$clients_each" -q "$outstanding_each" -T "$workers" "${extra[@]}" >"$out.$i" 2>&1 &
+        perf_pids+=($!)
+      done
+      for p in "${perf_pids[@]}"; do wait "$p" || true; done
       after=$(cpu_seconds "${pid_of[$server]}")
       kill -0 "${pid_of[$server]}" 2>/dev/null || { echo "compare.sh: $server died during the $mix run" >&2; exit 1; }
-      sent=$(field "Queries sent" "$out")
-      if [ -z "$sent" ]; then echo "compare.sh: dnsperf failed against $server:" >&2; cat "$out" >&2; exit 1; fi
-      completed=$(field "Queries completed" "$out")
-      lost=$(field "Queries lost" "$out")
-      qps=$(field "Queries per second" "$out")
-      lat=$(field "Average Latency (s)" "$out")
-      lat_max=$(sed -n 's/^ *Average Latency.*max \([0-9.]*\)).*/\1/p' "$out" | head -1)
-      sd=$(field "Latency StdDev (s)" "$out")
-      rcodes=$(sed -n 's/^ *Response codes: *//p' "$out" | head -1)
-      response_bytes=$(sed -n 's/^ *Average packet size:.*response \([0-9]*\).*/\1/p' "$out" | head -1)
+      # One summary for the round: counts and rates summed over the dnsperf
+      # processes, latency means weighted by answers, the largest maximum.
+      for i in $(seq "$dnsperfs"); do
+        [ -n "$(field "Queries sent" "$out.$i")" ] ||
+          { echo "compare.sh: dnsperf failed against $server:" >&2; cat "$out.$i" >&2; exit 1; }
+      done
+      read -r sent completed lost qps lat lat_max sd < <(
+        for i in $(seq "$dnsperfs"); do
+          f="$out.$i"
+          echo "$(field "Queries sent" "$f") $(field "Queries completed" "$f") $(field "Queries lost" "$f")" \
+            "$(field "Queries per second" "$f") $(field "Average Latency (s)" "$f")" \
+            "$(sed -n 's/^ *Average Latency.*max \([0-9.]*\)).*/\1/p' "$f" | head -1) $(field "Latency StdDev (s)" "$f")"
+        done | awk '{ s += $1; c += $2; l += $3; q += $4; lat += $5 * $2; if ($6 > m) m = $6; sd += $7 * $2 }
+                    END { printf "%d %d %d %.2f %.6f %.6f %.6f\n", s, c, l, q, c ? lat / c : 0, m, c ? sd / c : 0 }')
+      cat "$out".* >"$out"
+      rcodes=$(sed -n 's/^ *Response codes: *//p' "$out.1" | head -1)
+      response_bytes=$(sed -n 's/^ *Average packet size:.*response \([0-9]*\).*/\1/p' "$out.1" | head -1)
       cpu=$(awk -v a="$after" -v b="$before" 'BEGIN { printf "%.2f\n", a - b }')
       load1=$(cut -d' ' -f1 /proc/loadavg)   # the machine's load over the last minute
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mix" "$server" "$round" "$sent" \
@@ -438,6 +325,7 @@ for round in $(seq "$rounds"); do
 done
 for pid in "${started_pids[@]}"; do stop_server "$pid"; done
 started_pids=()
+. "$here/servers.sh"
 
 # --- part 2: loading ----------------------------------------------------------
 # Each round loads each zone in each server in turn (flatns NSD Knot ...), so
@@ -497,7 +385,7 @@ echo "flatns $("$flatns_bin" --version 2>/dev/null | head -1) / $(nsd -v 2>&1 | 
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min; ${clk_tck} ticks/s CPU accounting); $(nproc) CPUs"
 [ -n "${skipped_note:-}" ] && echo "$skipped_note"
 echo "zone: $records records (static, tcp), $signed_records NSEC3-signed (do), $flatten_zones apex-CNAME zones (flatten);" \
-  "dnsperf -l $duration -c $clients -q $outstanding -T $workers on CPU $client_cpu, servers ($workers worker(s)) on CPU $server_cpu, $rounds round(s), medians"
+  "$dnsperfs x dnsperf -l $duration -c $clients_each -q $outstanding_each -T $workers on CPU $client_cpu, servers ($workers worker(s)) on CPU $server_cpu, $rounds round(s), medians"
 "$python" "$here/report.py" "$runs" "$load"
 
 if [ "$hosting_zones" -gt 0 ]; then

@@ -5,7 +5,10 @@ runs.tsv:  mix server round sent completed lost qps lat_mean_s lat_max_s lat_sd_
            response_bytes (dnsperf's average response size: equal answers?) load1 (the
            machine's 1-minute load average after the run: wall-clock figures need it)
 load.tsv:  case server records seconds rss_mib processes cpu_s (one row per round; medians shown)
-Every figure in the tables is the median over the rounds.
+Every figure in the tables is the median over the rounds; queries/s and
+queries per CPU-second also show the spread [min-max] over the rounds, and a
+ratio is marked "apart" only when the two servers' spreads do not overlap
+(a lead to believe), "overlap" otherwise.
 """
 import statistics
 import sys
@@ -21,6 +24,23 @@ def ratio(a, b):
     return f"{a / b:.2f}" if b and b == b and a == a else "-"
 
 
+def spread(values):
+    return (min(values), max(values)) if values else (float("nan"), float("nan"))
+
+
+def span(values):
+    lo, hi = spread(values)
+    return f"[{lo / 1000:.0f}k-{hi / 1000:.0f}k]"
+
+
+def verdict(mine, theirs):
+    """'apart' when the min-max spreads of the rounds do not overlap."""
+    (a_lo, a_hi), (b_lo, b_hi) = spread(mine), spread(theirs)
+    if len(mine) < 2 or len(theirs) < 2:
+        return "1 round"  # a spread needs rounds
+    return "apart" if a_lo > b_hi or a_hi < b_lo else "overlap"
+
+
 def runs_table(path):
     rows = {}
     with open(path) as f:
@@ -34,29 +54,31 @@ def runs_table(path):
         if mix not in mixes:
             mixes.append(mix)
     summary = {}
-    print(f"{'mix':<14} {'server':<7} {'rounds':>6} {'queries/s':>10} {'lost':>8} "
-          f"{'lat mean':>9} {'lat sd':>8} {'lat max':>8} {'CPU s':>7} {'q/CPU-s':>9} {'resp B':>6} {'load':>5}  rcodes (last round)")
+    print(f"{'mix':<14} {'server':<7} {'rounds':>6} {'queries/s':>10} {'(min-max)':>13} {'lost':>8} "
+          f"{'lat mean':>9} {'lat sd':>8} {'lat max':>8} {'CPU s':>7} {'q/CPU-s':>9} {'(min-max)':>13} {'resp B':>6} {'load':>5}  rcodes (last round)")
     for mix in mixes:
         for server in SERVERS:
             rs = rows.get((mix, server))
             if not rs:
                 continue
-            qps = median([float(r[6]) for r in rs])
+            qps_all = [float(r[6]) for r in rs]
+            qps = median(qps_all)
             lost = median([int(r[5]) for r in rs])
             mean_us = median([float(r[7]) * 1e6 for r in rs])
             max_us = median([float(r[8]) * 1e6 for r in rs])
             sd_us = median([float(r[9]) * 1e6 for r in rs])
             cpu = median([float(r[10]) for r in rs])
-            per_cpu = median([int(r[4]) / float(r[10]) if float(r[10]) > 0 else float("nan")
-                              for r in rs])
+            per_cpu_all = [int(r[4]) / float(r[10]) for r in rs if float(r[10]) > 0]
+            per_cpu = median(per_cpu_all)
             resp = rs[-1][12] if len(rs[-1]) > 12 else "?"
             loads = [float(r[13]) for r in rs if len(r) > 13 and r[13]]
             load = f"{median(loads):.1f}" if loads else "?"
-            summary[(mix, server)] = (qps, per_cpu)
-            print(f"{mix:<14} {server:<7} {len(rs):>6} {qps:>10.0f} {lost:>8.0f} "
-                  f"{mean_us:>7.0f}us {sd_us:>6.0f}us {max_us:>6.0f}us {cpu:>7.2f} {per_cpu:>9.0f} {resp:>6} {load:>5}  {rs[-1][11]}")
+            summary[(mix, server)] = (qps, per_cpu, qps_all, per_cpu_all)
+            print(f"{mix:<14} {server:<7} {len(rs):>6} {qps:>10.0f} {span(qps_all):>13} {lost:>8.0f} "
+                  f"{mean_us:>7.0f}us {sd_us:>6.0f}us {max_us:>6.0f}us {cpu:>7.2f} {per_cpu:>9.0f} {span(per_cpu_all):>13} "
+                  f"{resp:>6} {load:>5}  {rs[-1][11]}")
     print()
-    print(f"{'ratios':<30} {'queries/s':>10} {'q/CPU-s':>9}")
+    print(f"{'ratios (medians)':<30} {'queries/s':>10} {'spreads':>8} {'q/CPU-s':>9} {'spreads':>8}")
     for mix in mixes:
         mine = summary.get((mix, "flatns"))
         if not mine:
@@ -65,13 +87,13 @@ def runs_table(path):
             theirs = summary.get((mix, other))
             if theirs:
                 print(f"{mix + ': flatns/' + label:<30} {ratio(mine[0], theirs[0]):>10} "
-                      f"{ratio(mine[1], theirs[1]):>9}")
+                      f"{verdict(mine[2], theirs[2]):>8} {ratio(mine[1], theirs[1]):>9} {verdict(mine[3], theirs[3]):>8}")
     static = summary.get(("static", "flatns"))
     for mix in mixes:
         flat = summary.get((mix, "flatns"))
         if mix.startswith("flatten") and flat and static:
             print(f"{mix + '/static (flatns)':<30} {ratio(flat[0], static[0]):>10} "
-                  f"{ratio(flat[1], static[1]):>9}")
+                  f"{verdict(flat[2], static[2]):>8} {ratio(flat[1], static[1]):>9} {verdict(flat[3], static[3]):>8}")
 
 
 def load_table(path):

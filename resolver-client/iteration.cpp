@@ -180,6 +180,10 @@ void Iteration::give_up() {
     next_server();
     return;
   }
+  if (!first_bogus_ && widen_to_other_side()) {
+    next_server();
+    return;
+  }
   IterationOutcome o;
   std::string tried;
   for (const auto& f : failures_) tried += (tried.empty() ? "" : "; ") + f;
@@ -196,6 +200,48 @@ void Iteration::give_up() {
     o.verdict = Verdict::indeterminate(o.failure);
   }
   finish(std::move(o));
+}
+
+bool Iteration::widen_to_other_side() {
+  // Each call adds only names and addresses not held yet: it ends.
+  if (resolver_.settings().mode != ResolverMode::Recursive || zone_.is_root()) return false;
+  ResolverCache& cache = resolver_.cache();
+  const uint64_t now = resolver_.clock().now_ms();
+  bool added = false;
+  if (const auto* ns = cache.find_other_side(zone_, dns::rrtype::NS, now)) {
+    for (const auto& rr : *ns) {
+      auto target = dns::rdata_target_name(rr.type, rr.rdata);
+      NameServer s;
+      if (!target || !dns::Name::from_wire(*target, s.name)) continue;
+      if (std::any_of(servers_.begin(), servers_.end(),
+                      [&](const NameServer& have) { return have.name == s.name; })) {
+        continue;
+      }
+      for (uint16_t t : {dns::rrtype::A, dns::rrtype::AAAA}) {
+        if (const CachedRrset* a = cache.find_rrset(s.name, t, Trust::Additional, now)) {
+          for (const auto& arr : a->records) {
+            if (arr.type == t) s.addresses.push_back(ServerAddress::from_rdata(arr.rdata, 53));
+          }
+        }
+      }
+      servers_.push_back(std::move(s));
+      added = true;
+    }
+  }
+  for (auto& s : servers_) {
+    for (uint16_t t : {dns::rrtype::A, dns::rrtype::AAAA}) {
+      const auto* glue = cache.find_other_side(s.name, t, now);
+      if (glue == nullptr) continue;
+      for (const auto& rr : *glue) {
+        if (rr.type != t) continue;
+        ServerAddress a = ServerAddress::from_rdata(rr.rdata, 53);
+        if (std::find(s.addresses.begin(), s.addresses.end(), a) != s.addresses.end()) continue;
+        s.addresses.push_back(a);
+        added = true;
+      }
+    }
+  }
+  return added;
 }
 
 void Iteration::send(const ServerAddress& server, Protocol protocol) {

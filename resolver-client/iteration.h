@@ -79,6 +79,10 @@ class Iteration {
   std::vector<NameServer> cached_servers(const dns::Name& zone);
   void next_server();
   void give_up();
+  // Adds the other side of the delegation (resolver_cache.h): the NS names
+  // the zone's own servers gave and the glue the parent gave for the NS
+  // names. True when there is something new to try.
+  bool widen_to_other_side();
   void send(const ServerAddress& server, Protocol protocol);
   void on_reply(const ServerAddress& server, Protocol protocol, UpstreamReply&& reply);
   void server_failed(const ServerAddress& server, const std::string& why);
@@ -93,6 +97,7 @@ class Iteration {
   bool on_minimised_response(const ServerAddress& server, const dns::Message& msg,
                              const ValidatedResponse& vr);
   void accept_response(const dns::Message& msg, const ValidatedResponse& vr);
+  void remember_child_ns(const dns::Message& msg);
   // Keys for the zone that signed `msg` (key_finder.h): `msg` is held and
   // validated again when the walk ends.
   void start_walk(const ServerAddress& server, const dns::Message& msg, const dns::Name& target);

@@ -99,6 +99,22 @@ bool Iteration::from_cache() {
       return true;
     }
   }
+  if (qtype_ == dns::rrtype::DS && !qname_.is_root() && resolver_.settings().validate) {
+    // A referral proved securely that the cut has no DS (RFC 4035 §5.2):
+    // that proof answers the DS question too, as Unbound's negative cache
+    // does; the parent need not be asked again.
+    if (const DsSet* ds = cache.find_ds(qname_, now);
+        ds && ds->verdict.security == Security::Insecure &&
+        ds->verdict.insecure_reason == InsecureReason::UnsignedDelegation) {
+      IterationOutcome o;
+      o.kind = IterationOutcome::Kind::NoData;
+      o.verdict = Verdict::secure(qname_.parent());
+      o.ttl = ds->ttl;
+      ++res_.result.stats.cache_hits;
+      finish(std::move(o));
+      return true;
+    }
+  }
   if (const CachedNegative* n = cache.find_negative(qname_, qtype_, now);
       n && n->ttl_left(now) > 0) {
     IterationOutcome o;
@@ -204,6 +220,18 @@ void Iteration::accept_response(const dns::Message& msg, const ValidatedResponse
   uint64_t now = resolver_.clock().now_ms();
   Trust trust = msg.has_flag(dns::flag::AA) ? Trust::AuthAnswer : Trust::NonAuthAnswer;
   uint32_t ttl_cap = vr.verdict.is_secure() ? vr.ttl : 0;
+  if (msg.has_flag(dns::flag::AA)) remember_child_ns(msg);
+  for (const auto& cut : vr.unsigned_cuts) {
+    // The signed NSEC proved the cut unsigned: the CNAME's target below it
+    // is insecure without asking for its DS (Unbound: its NSEC cache).
+    if (cache.find_ds(cut, now) != nullptr) continue;
+    DsSet ds;
+    ds.zone = cut;
+    ds.verdict = Verdict::insecure(cut, InsecureReason::UnsignedDelegation,
+                                   "no DS for " + cut.to_text() + " (NSEC in " + zone_.to_text() + ")");
+    ds.ttl = vr.ttl;
+    cache.store_ds(ds, now);
+  }
   // Cache the answer section's RRsets that this validation covered: in the
   // zone's bailiwick and the keys' zone, on the chain before any exit.
   const auto covered = chain_names(msg.answer, qname_, vr.kind == ResponseKind::CnameExit
@@ -246,6 +274,20 @@ void Iteration::accept_response(const dns::Message& msg, const ValidatedResponse
     }
   }
   finish(std::move(o));
+}
+
+// The NS set the zone's own servers name (authority section of their
+// authoritative answer): a fallback when the servers the parent named fail.
+void Iteration::remember_child_ns(const dns::Message& msg) {
+  std::vector<dns::ResourceRecord> ns;
+  uint32_t ttl = UINT32_MAX;
+  for (const auto& rr : msg.authority) {
+    if (rr.type != dns::rrtype::NS || !(rr.owner == zone_)) continue;
+    ns.push_back(rr);
+    ttl = std::min(ttl, rr.ttl);
+  }
+  if (!ns.empty()) resolver_.cache().store_other_side(zone_, dns::rrtype::NS, std::move(ns), ttl,
+                                                      resolver_.clock().now_ms());
 }
 
 void Iteration::start_walk(const ServerAddress& server, const dns::Message& msg,

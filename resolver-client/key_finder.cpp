@@ -243,7 +243,10 @@ KeyFinder::Step KeyFinder::on_ds(const dns::Message& msg, ValidationContext& ctx
     return ask(State::FetchDnskey);
   }
   const bool proven = vr.verdict.is_secure();
-  if (vr.kind == ResponseKind::NoData && proven && !vr.ds_denied_at_cut) {
+  // An NSEC3 opt-out span covering the name (RFC 5155 §6) proves no cut
+  // absent: the name may be an unsigned delegation, so it ends the walk below.
+  const bool opt_out = cut.is_insecure() && cut.insecure_reason == InsecureReason::OptOut;
+  if (vr.kind == ResponseKind::NoData && proven && !vr.ds_denied_at_cut && !opt_out) {
     // A name inside keys_.zone, no zone cut: go one label further down.
     CachedNegative neg;
     neg.rcode = dns::rcode::NOERROR;

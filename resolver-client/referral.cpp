@@ -71,6 +71,7 @@ void Iteration::on_referral(const ServerAddress& server, const dns::Message& msg
       if (g.empty()) continue;
       uint32_t ttl = g.front().ttl;
       uint16_t type = g.front().type;
+      cache.store_other_side(s.name, type, g, ttl, now);
       cache.store_rrset(s.name, type, std::move(g), ttl, Trust::Additional,
                            Verdict::indeterminate("glue"), now);
     }

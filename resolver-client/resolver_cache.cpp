@@ -42,10 +42,11 @@ std::string cache_key(const dns::Name& name, uint16_t type) {
 ResolverCache::ResolverCache(std::size_t max_bytes, uint32_t max_ttl_s, uint32_t max_negative_ttl_s)
     : max_ttl_s_(max_ttl_s),
       max_negative_ttl_s_(max_negative_ttl_s),
-      rrsets_(max_bytes / 10 * 6, [this](const std::string& key) { forget_type(key); }),
+      rrsets_(max_bytes / 20 * 11, [this](const std::string& key) { forget_type(key); }),
       negatives_(max_bytes / 10 * 2),
       keys_(max_bytes / 10),
-      ds_(max_bytes / 10) {}
+      ds_(max_bytes / 10),
+      other_side_(max_bytes / 20) {}
 
 uint64_t ResolverCache::expiry(uint32_t ttl_s, uint32_t cap_s, uint64_t now_ms) const {
   return now_ms + static_cast<uint64_t>(std::min(ttl_s, cap_s)) * 1000;
@@ -191,7 +192,25 @@ const DsSet* ResolverCache::find_ds(const dns::Name& zone, uint64_t now_ms) {
   return fresh_value(ds_, cache_key(zone, dns::rrtype::DS), now_ms);
 }
 
+void ResolverCache::store_other_side(const dns::Name& owner, uint16_t type,
+                                     std::vector<dns::ResourceRecord> records, uint32_t ttl_s,
+                                     uint64_t now_ms) {
+  if (records.empty()) return;
+  auto key = cache_key(owner, type);
+  const std::size_t bytes = sizeof(Timed<std::vector<dns::ResourceRecord>>) + key.size() + records_bytes(records);
+  other_side_.put(key, {std::move(records), expiry(ttl_s, max_ttl_s_, now_ms)}, bytes);
+}
+
+const std::vector<dns::ResourceRecord>* ResolverCache::find_other_side(const dns::Name& owner,
+                                                                      uint16_t type,
+                                                                      uint64_t now_ms) {
+  auto* e = other_side_.get(cache_key(owner, type));
+  if (e == nullptr || e->expires_ms <= now_ms) return nullptr;
+  return &e->value;
+}
+
 void ResolverCache::clear() {
+  other_side_.clear();
   rrsets_.clear();
   rrset_types_.clear();
   negatives_.clear();
@@ -200,11 +219,11 @@ void ResolverCache::clear() {
 }
 
 std::size_t ResolverCache::bytes() const {
-  return rrsets_.bytes() + negatives_.bytes() + keys_.bytes() + ds_.bytes();
+  return rrsets_.bytes() + negatives_.bytes() + keys_.bytes() + ds_.bytes() + other_side_.bytes();
 }
 
 std::size_t ResolverCache::entries() const {
-  return rrsets_.size() + negatives_.size() + keys_.size() + ds_.size();
+  return rrsets_.size() + negatives_.size() + keys_.size() + ds_.size() + other_side_.size();
 }
 
 }  // namespace flatns::resolver

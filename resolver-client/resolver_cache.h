@@ -9,7 +9,13 @@
 //    which the server would have followed), so a refresh that learns a name
 //    is gone is not contradicted by the older positive data;
 //  - per zone: the validated DNSKEY set (ZoneKeys) and what the parent said
-//    about the cut (DsSet), so nothing is validated twice.
+//    about the cut (DsSet), so nothing is validated twice;
+//  - the other side of each delegation, kept apart so the ranked data never
+//    hides it: the NS set a zone's own servers name in the authority section
+//    of their authoritative answers, and the glue addresses a parent gave for
+//    NS names. When every server of a zone fails, the iterator falls back to
+//    these (the parent and child may list different servers or addresses,
+//    and only one side may work; Unbound does the same).
 // Bogus data is never cached as an answer. TTLs are capped by the limits.
 #pragma once
 
@@ -94,6 +100,15 @@ class ResolverCache {
   void store_ds(const DsSet& ds, uint64_t now_ms);
   [[nodiscard]] const DsSet* find_ds(const dns::Name& zone, uint64_t now_ms);
 
+  // The other side of a delegation (see above): NS of a zone by its own
+  // servers, or A / AAAA glue by a parent. Replaced by newer data of the
+  // same kind; never given out as an answer.
+  void store_other_side(const dns::Name& owner, uint16_t type,
+                        std::vector<dns::ResourceRecord> records, uint32_t ttl_s, uint64_t now_ms);
+  [[nodiscard]] const std::vector<dns::ResourceRecord>* find_other_side(const dns::Name& owner,
+                                                                       uint16_t type,
+                                                                       uint64_t now_ms);
+
   void clear();
   [[nodiscard]] std::size_t bytes() const;
   [[nodiscard]] std::size_t entries() const;
@@ -123,6 +138,7 @@ class ResolverCache {
   LruCache<std::string, CachedNegative> negatives_;
   LruCache<std::string, Timed<ZoneKeys>> keys_;
   LruCache<std::string, Timed<DsSet>> ds_;
+  LruCache<std::string, Timed<std::vector<dns::ResourceRecord>>> other_side_;
   CacheCounters counters_;
 };
 

@@ -1,5 +1,7 @@
 #include "resolver-client/val_classify.h"
 
+#include <algorithm>
+
 #include "dns/dnssec.h"
 #include "dns/message.h"
 #include "dns/rrtype.h"
@@ -99,7 +101,25 @@ void classify_no_answer(const dns::Message& response, const ResponseSections& s,
     for (const auto& set : s.authority) {
       denial = denial || set.type == dns::rrtype::NSEC || set.type == dns::rrtype::NSEC3;
     }
-    if (qtype != dns::rrtype::DS && response.answer.empty() && !denial &&
+    const bool loops = std::any_of(c.links.begin(), c.links.end(),
+                                   [&](const ChainLink& l) { return l.name == c.name; });
+    if (!c.links.empty() && !denial && !loops) {
+      // A CNAME chain that stops at a name with neither data nor a denial
+      // (a forwarder's partial answer): the rest of the chain is asked on
+      // its own, as Unbound does, instead of reading NODATA into it.
+      c.exits = true;
+      c.cls = ResponseClass::Cname;
+      return;
+    }
+    // The SOA of a zone below this one that holds the name: the servers
+    // serve that child too and answer NODATA from it (Unbound's
+    // val_cnametonsec); the validation then finds the child's keys or its
+    // proven absence of DS.
+    const bool child_soa = std::any_of(s.authority.begin(), s.authority.end(), [&](const auto& set) {
+      return set.type == dns::rrtype::SOA && !set.rdatas.empty() && set.owner.is_subdomain_of(zone) &&
+             !(set.owner == zone) && c.name.is_subdomain_of(set.owner);
+    });
+    if (qtype != dns::rrtype::DS && response.answer.empty() && !denial && !child_soa &&
         !response.has_flag(dns::flag::AA)) {
       c.cls = ResponseClass::Unusable;
       c.unusable = UnusableShape::NoAnswerNoSoa;

@@ -100,6 +100,12 @@ bool nsec_covers(const NsecRecord& n, const dns::Name& name, const dns::Name& zo
   return dns::canonical_compare(name.wire(), n.next.wire()) < 0;
 }
 
+bool nsec_proves_empty_non_terminal(std::span<const NsecRecord> nsecs, const dns::Name& qname,
+                                    const dns::Name& zone) {
+  const NsecRecord* cover = covering(nsecs, qname, zone);
+  return cover != nullptr && cover->next.is_subdomain_of(qname) && !(cover->next == qname);
+}
+
 bool nsec_proves_name_error(std::span<const NsecRecord> nsecs, const dns::Name& qname,
                             const dns::Name& zone, std::string& why) {
   const NsecRecord* cover = covering(nsecs, qname, zone);

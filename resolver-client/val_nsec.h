@@ -31,6 +31,11 @@ struct NsecRecord {
 [[nodiscard]] bool nsec_covers(const NsecRecord& nsec, const dns::Name& name,
                                const dns::Name& zone);
 
+// `qname` is an empty non-terminal: an NSEC covers it and its next name
+// lies below it (RFC 4035 §3.1.3.2), so it exists without data.
+[[nodiscard]] bool nsec_proves_empty_non_terminal(std::span<const NsecRecord> nsecs,
+                                                  const dns::Name& qname, const dns::Name& zone);
+
 // `qname` does not exist and neither does the wildcard at its closest
 // encloser. On failure `why` says what is missing.
 [[nodiscard]] bool nsec_proves_name_error(std::span<const NsecRecord> nsecs,

@@ -229,6 +229,10 @@ DenialResult nsec3_proves_nodata(const Nsec3Set& set, const dns::Name& qname, ui
   if (!hasher.hash(wc, hash)) return DenialResult::NotProven;
   const Nsec3Record* w = matching(set, hash);
   if (w == nullptr) {
+    // The name may be an empty non-terminal (or unsigned data below an
+    // unsigned delegation) in an opt-out span, which has no NSEC3 of its
+    // own: insecure, not bogus (RFC 5155 §9.2, as Unbound decides).
+    if (ce.nc_cover->opt_out()) return DenialResult::OptOut;
     why = "no NSEC3 matches " + qname.to_text() + " or its wildcard " + wc.to_text();
     return DenialResult::NotProven;
   }

@@ -98,6 +98,27 @@ class ResponseValidation {
     return false;
   }
 
+  // Unsigned cuts the authority section's signed NSECs show. Pure: an
+  // NSEC that does not verify is passed over, not held against the answer.
+  void note_unsigned_cuts() {
+    if (!secure_keys()) return;
+    for (const auto& set : authority()) {
+      if (set.type != dns::rrtype::NSEC || set.owner == keys_.zone ||
+          !set.owner.is_subdomain_of(keys_.zone) || signer_below_zone(set, keys_.zone)) {
+        continue;
+      }
+      if (verify_rrset(set, keys_, ctx_).verdict.security != Security::Secure) continue;
+      const SignedRrset* one[] = {&set};
+      for (const auto& n : nsec_records(one)) {
+        if (dns::type_bitmap_has(n.bitmap, dns::rrtype::NS) &&
+            !dns::type_bitmap_has(n.bitmap, dns::rrtype::SOA) &&
+            !dns::type_bitmap_has(n.bitmap, dns::rrtype::DS)) {
+          out_.unsigned_cuts.push_back(n.owner);
+        }
+      }
+    }
+  }
+
   // The authority section's NSEC/NSEC3 RRsets of this zone that validate.
   void collect_denial() {
     if (denial_collected_) return;
@@ -202,7 +223,15 @@ void require_wildcard_proof(ResponseValidation& v, const RrsetCheck& c, const dn
 void check_chain(ResponseValidation& v, const Classification& c) {
   for (const auto& link : c.links) {
     const RrsetCheck rc = v.check(*link.rrset);
-    if (link.type == ChainLink::Type::Cname) require_wildcard_proof(v, rc, link.name);
+    if (link.type == ChainLink::Type::Cname) {
+      require_wildcard_proof(v, rc, link.name);
+    } else if (rc.wildcard_expanded && v.secure_keys()) {
+      // A DNAME signed as expanded from *.<parent>: wildcards never
+      // synthesise a DNAME (RFC 4592 §4.4), so its substitution is forged
+      // or broken (Unbound: bogus, val_dnamewc).
+      v.bogus(BogusReason::Malformed, "DNAME " + link.rrset->owner.to_text() +
+                                          " is signed as a wildcard expansion");
+    }
   }
 }
 
@@ -266,14 +295,21 @@ void validate_any_response(ResponseValidation& v, const dns::Name& qname) {
 void validate_nameerror_response(ResponseValidation& v, const Classification& c, uint16_t qtype) {
   v.out().kind = ResponseKind::NxDomain;
   take_soa_ttl(v);
+  bool empty_non_terminal = false;
   v.require_denial(
       "NXDOMAIN " + dns::type_to_text(qtype) + " " + c.name.to_text(),
       [&](std::span<const NsecRecord> nsecs, std::string& why) {
-        return nsec_proves_name_error(nsecs, c.name, v.zone(), why);
+        if (nsec_proves_name_error(nsecs, c.name, v.zone(), why)) return true;
+        // A server that says NXDOMAIN for an empty non-terminal: its own
+        // signed NSEC proves the name exists without data, so the answer is
+        // a secure NODATA (Unbound reads it the same way), not bogus.
+        empty_non_terminal = nsec_proves_empty_non_terminal(nsecs, c.name, v.zone());
+        return empty_non_terminal;
       },
       [&](const Nsec3Set& set, std::string& why) {
         return nsec3_proves_name_error(set, c.name, why);
       });
+  if (empty_non_terminal) v.out().kind = ResponseKind::NoData;
 }
 
 // NODATA: the name exists without the qtype (RFC 4035 §5.4; RFC 5155
@@ -301,10 +337,10 @@ void validate_nodata_response(ResponseValidation& v, const Classification& c, ui
     out.ds_denied_at_cut = v.denial_shows_cut(name);
   } else if (out.verdict.security == Security::Insecure && before.security == Security::Secure &&
              out.verdict.insecure_reason == InsecureReason::OptOut) {
-    // An opt-out DS denial: the parent's answer is fine, the child is unsigned.
+    // An opt-out DS denial: the child is unsigned, and the denial itself is
+    // insecure too (RFC 5155 §9.2: no AD for an opt-out proof).
     out.delegation.verdict = out.verdict;
     out.delegation.verdict.zone = name;
-    out.verdict = before;
   } else {
     out.delegation.verdict = out.verdict;
   }
@@ -409,6 +445,7 @@ ValidatedResponse validate_response(const dns::Message& response, const dns::Nam
     case ResponseClass::Referral: validate_referral_response(v, c); break;
     case ResponseClass::Unusable: validate_unusable_response(v, c, response, qname, qtype); break;
   }
+  if (c.cls == ResponseClass::Cname && c.exits && v.out().verdict.is_secure()) v.note_unsigned_cuts();
   return v.out();
 }
 

@@ -73,6 +73,10 @@ struct ValidatedResponse {
   // signer name is below the key zone). A CNAME chain that enters such a
   // zone after its first link ends as CnameExit at that name instead.
   std::optional<dns::Name> needs_keys_for;
+  // Delegations this zone's signed NSEC records in the authority section
+  // show to be unsigned (NS without DS and SOA at the owner; RFC 4035
+  // §5.2), e.g. next to a CNAME into the child: the DS walk need not ask.
+  std::vector<dns::Name> unsigned_cuts;
 };
 
 // Validates a response from one of `keys.zone`'s servers to (qname, qtype).

@@ -95,6 +95,7 @@ void UdpListener::on_readable(uv_poll_t* handle, int status, int events) {
     if (log_enabled(LogLevel::Debug)) log_debug(std::string("UDP poll: ") + uv_strerror(status));
     return;
   }
+  if (self->buffers_.observer) self->buffers_.observer->udp_wakeup();
   for (int i = 0; i < kBatchesPerWakeup && self->open_; ++i) {
     // A short batch means the socket queue is empty.
     if (self->run_batch() < UdpBatch::kSize) break;
@@ -111,6 +112,7 @@ std::size_t UdpListener::run_batch() {
   do {
     received = ::recvmmsg(fd_, b.in.data(), UdpBatch::kSize, MSG_DONTWAIT, nullptr);
   } while (received < 0 && errno == EINTR);
+  if (buffers_.observer) buffers_.observer->udp_batch(received > 0 ? static_cast<std::size_t>(received) : 0);
   if (received <= 0) {
     if (received < 0 && errno != EAGAIN && errno != EWOULDBLOCK && log_enabled(LogLevel::Debug)) {
       log_debug(std::string("UDP receive: ") + std::strerror(errno));

@@ -96,6 +96,30 @@ void collect_queries(const Observers& observers, std::vector<Family>& out) {
 
 }
 
+// The UDP listener per worker: wake-ups and datagrams per recvmmsg (how well
+// the system calls are batched; issue 19).
+void collect_udp_batches(const Observers& observers, std::vector<Family>& out) {
+  Family wakeups{"flatns_udp_wakeups_total", "counter",
+                 "times a worker's UDP socket became readable and woke it, by worker", {}};
+  Family batches{"flatns_udp_receive_batch_datagrams", "histogram",
+                 "datagrams taken by each recvmmsg of a worker's UDP listener (0: the queue was empty), by worker", {}};
+  for (std::size_t w = 0; w < observers.size(); ++w) {
+    const QueryStats& q = observers[w]->stats();
+    const std::string worker = std::to_string(w);
+    wakeups.add({{"worker", worker}}, static_cast<double>(q.udp_wakeups.get()));
+    uint64_t cumulative = 0;
+    for (std::size_t b = 0; b < kUdpBatchBuckets; ++b) {
+      cumulative += q.udp_batches[b].get();
+      const std::string le = b + 1 < kUdpBatchBuckets ? number(static_cast<double>(kUdpBatchUpper[b])) : "+Inf";
+      batches.add({{"__suffix", "_bucket"}, {"worker", worker}, {"le", le}}, static_cast<double>(cumulative));
+    }
+    batches.add({{"__suffix", "_sum"}, {"worker", worker}}, static_cast<double>(q.udp_batch_datagrams.get()));
+    batches.add({{"__suffix", "_count"}, {"worker", worker}}, static_cast<double>(cumulative));
+  }
+  out.push_back(std::move(wakeups));
+  out.push_back(std::move(batches));
+}
+
 // Per zone (sticky labels, then "other") and flattened answers by outcome.
 void collect_zones(const Observers& observers, const std::vector<std::string>& slot_names, std::size_t other_slot,
                    std::vector<Family>& out) {
@@ -224,6 +248,7 @@ std::string Operations::render_metrics() {
   const double uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   std::vector<Family> families;
   collect_queries(observers_, families);
+  collect_udp_batches(observers_, families);
   collect_zones(observers_, names, max_zone_slots_, families);
   if (daemon_.flatten_service_) collect_service(*daemon_.flatten_service_, families);
   if (upstreams) collect_upstreams(*upstreams, families);

@@ -43,6 +43,9 @@ class QueryObserver {
   void answered(bool tcp, const sockaddr* peer, std::span<const uint8_t> query, std::span<const uint8_t> response,
                 const zones::Zone* zone);
   void flattened(FlattenOutcome outcome, uint16_t ede, const zones::Zone& zone);
+  // The UDP listener: one readiness callback; one recvmmsg that took `datagrams`.
+  void udp_wakeup() { stats_->udp_wakeups.add(); }
+  void udp_batch(std::size_t datagrams) { stats_->count_udp_batch(datagrams); }
   void rrl(bool slipped) { slipped ? stats_->rrl_slipped.add() : stats_->rrl_dropped.add(); }
 
   [[nodiscard]] const QueryStats& stats() const { return *stats_; }

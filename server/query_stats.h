@@ -40,6 +40,22 @@ inline constexpr std::size_t kRcodeSlots = 16;
 inline constexpr std::size_t kEdeSlots = 33;  // 0..31 and other
 inline constexpr std::size_t kTransports = 2;  // udp, tcp
 
+// Datagrams taken by one recvmmsg of the UDP listener (server/listener_udp.h):
+// 0 (nothing was queued), 1, 2-3, 4-7, 8-15, 16-31, 32-63, 64 (a full batch).
+// Bucket b > 0 holds the counts whose bit width is b.
+inline constexpr std::size_t kUdpBatchBuckets = 8;
+inline constexpr uint64_t kUdpBatchUpper[kUdpBatchBuckets] = {0, 1, 3, 7, 15, 31, 63, 64};
+[[nodiscard]] constexpr std::size_t udp_batch_bucket(std::size_t datagrams) {
+  std::size_t b = 0;
+  while (datagrams != 0 && b + 1 < kUdpBatchBuckets) {
+    ++b;
+    datagrams >>= 1;
+  }
+  return b;
+}
+static_assert(udp_batch_bucket(0) == 0 && udp_batch_bucket(1) == 1 && udp_batch_bucket(3) == 2 &&
+              udp_batch_bucket(63) == 6 && udp_batch_bucket(64) == 7);
+
 enum class FlattenOutcome : uint8_t { Cached, Resolved, Stale, Servfail };
 inline constexpr std::size_t kFlattenOutcomes = 4;
 
@@ -61,6 +77,11 @@ struct alignas(64) QueryStats {
   Counter truncated;                         // UDP responses with TC=1 (RRL slips included)
   Counter rrl_dropped;                       // UDP responses dropped by RRL
   Counter rrl_slipped;                       // ... sent truncated instead by RRL
+  // The UDP listener's system calls: readiness wake-ups (one epoll_wait
+  // return each), recvmmsg calls by datagrams taken, and datagrams taken.
+  Counter udp_wakeups;
+  std::array<Counter, kUdpBatchBuckets> udp_batches;
+  Counter udp_batch_datagrams;
   std::array<Counter, kFlattenOutcomes> flattened;
   std::array<Counter, kEdeSlots> flattened_servfail_ede;
   std::size_t zone_slot_count;
@@ -72,6 +93,10 @@ struct alignas(64) QueryStats {
   // slot (zone_slot_count - 1 is "other"), kNoZone when no zone answered.
   void count_answer(bool tcp, std::span<const uint8_t> query, std::span<const uint8_t> response,
                     std::size_t zone_slot);
+  void count_udp_batch(std::size_t datagrams) {
+    udp_batches[udp_batch_bucket(datagrams)].add();
+    udp_batch_datagrams.add(datagrams);
+  }
   void count_flattened(FlattenOutcome outcome, uint16_t ede, std::size_t zone_slot);
 };
 

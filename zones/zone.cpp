@@ -8,12 +8,15 @@ const Node* Zone::find(dns::NameView name) const { return find(name, dns::name_h
 
 const Node* Zone::find(dns::NameView name, uint64_t hash) const {
   const std::size_t mask = index_.size() - 1;
+  const uint32_t tag = index_tag(hash);
   std::size_t slot = hash & mask;
   while (true) {
-    const uint32_t i = index_[slot];
-    if (i == kNone) return nullptr;
-    const Node& n = nodes_[i];
-    if (n.name_length == name.size() && dns::name_equal(this->name(&n), name)) return &n;
+    const IndexSlot entry = index_[slot];
+    if (entry.node == kNone) return nullptr;
+    if (entry.tag == tag) {
+      const Node& n = nodes_[entry.node];
+      if (n.name_length == name.size() && dns::name_equal(this->name(&n), name)) return &n;
+    }
     slot = (slot + 1) & mask;
   }
 }

@@ -372,12 +372,13 @@ std::shared_ptr<const Zone> ZoneBuilder::build() {
 void ZoneBuilder::build_index(Zone& zone) {
   std::size_t cap = 16;
   while (cap < zone.nodes_.size() * 2) cap <<= 1;
-  zone.index_.assign(cap, kNone);
+  zone.index_.assign(cap, Zone::IndexSlot{});
   for (uint32_t i = 0; i < zone.nodes_.size(); ++i) {
     if (zone.nodes_[i].flags & node_flag::kNsec3Owner) continue;
-    std::size_t slot = dns::name_hash(zone.name(&zone.nodes_[i])) & (cap - 1);
-    while (zone.index_[slot] != kNone) slot = (slot + 1) & (cap - 1);
-    zone.index_[slot] = i;
+    const uint64_t hash = dns::name_hash(zone.name(&zone.nodes_[i]));
+    std::size_t slot = hash & (cap - 1);
+    while (zone.index_[slot].node != kNone) slot = (slot + 1) & (cap - 1);
+    zone.index_[slot] = Zone::IndexSlot{Zone::index_tag(hash), i};
   }
 }
 

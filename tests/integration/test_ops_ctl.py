@@ -133,6 +133,15 @@ class Control(unittest.TestCase):
         key = ("flatns_queries_total", "tcp", "AAAA")
         self.assertEqual(after[key] - before[key], 3)
 
+    def test_stats_udp_batches(self):
+        def datagrams():
+            return sum(int(r["value"]) for r in self.ctl_ok("stats")
+                       if r["metric"] == "flatns_udp_receive_batch_datagrams_sum")
+        before = datagrams()
+        for _ in range(4):
+            self.server.query(f"www.{ORIGIN}", "A")
+        self.assertEqual(datagrams() - before, 4)
+
     def test_bad_commands(self):
         p = self.server.ctl("frobnicate")
         self.assertEqual(p.returncode, 1)

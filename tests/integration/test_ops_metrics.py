@@ -68,7 +68,8 @@ class Metrics(unittest.TestCase):
         self.assertEqual(p.returncode, 0, f"promtool:\n{p.stdout}{p.stderr}\n--- scrape ---\n{text}")
         for name in ("flatns_queries_total", "flatns_responses_total", "flatns_zone_queries_total",
                      "flatns_flattened_total", "flatns_flatten_resolution_duration_seconds_bucket",
-                     "flatns_zones_loaded", "flatns_reloads_total", "flatns_reload_failures_total"):
+                     "flatns_zones_loaded", "flatns_reloads_total", "flatns_reload_failures_total",
+                     "flatns_udp_wakeups_total", "flatns_udp_receive_batch_datagrams_bucket"):
             self.assertIn(name, text)
 
     def test_counters_move_by_exactly_the_batch(self):
@@ -102,6 +103,23 @@ class Metrics(unittest.TestCase):
         self.assertEqual(delta("flatns_zone_queries_total", zone="other"), 5)
         self.assertEqual(delta("flatns_responses_truncated_total"), 0)
         self.assertEqual(delta("flatns_queries_dropped_total", transport="udp"), 0)
+
+        # The UDP listener's batches (issue 19): every one of the 21 UDP
+        # datagrams was taken by exactly one recvmmsg; each wake-up made at
+        # least one recvmmsg, and a wake-up is needed for each datagram sent
+        # after the previous answer came back (at most one per datagram).
+        def total(name):
+            return sum(v for (n, labels), v in after.items() if n == name) - \
+                   sum(v for (n, labels), v in before.items() if n == name)
+        self.assertEqual(total("flatns_udp_receive_batch_datagrams_sum"), 21)
+        wakeups = total("flatns_udp_wakeups_total")
+        self.assertGreaterEqual(wakeups, 1)
+        self.assertLessEqual(wakeups, 21)
+        self.assertGreaterEqual(total("flatns_udp_receive_batch_datagrams_count"), wakeups)
+        inf = sum(v for (n, labels), v in after.items()
+                  if n == "flatns_udp_receive_batch_datagrams_bucket" and ("le", "+Inf") in labels)
+        self.assertEqual(inf, sum(v for (n, labels), v in after.items()
+                                  if n == "flatns_udp_receive_batch_datagrams_count"))
 
     def test_reload_counters(self):
         before = parse(self.scrape())

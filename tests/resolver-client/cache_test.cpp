@@ -106,3 +106,21 @@ TEST_CASE("server health: RTT estimate, timeout back-off, bogus back-off doublin
   health.record_bogus(a, "again", 100 * 1000);
   CHECK(health.find(a)->backoff_until_ms - 100 * 1000 == 2 * first);
 }
+
+TEST_CASE("cache: the other side of a delegation survives higher-ranked data", "[cache]") {
+  // Parent glue for ns.example.net. and the child's own A record differ:
+  // the ranked cache keeps the child's, the other-side store the parent's.
+  ResolverCache cache(1 << 20);
+  dns::Name ns = dns::Name::parse("ns.example.net.");
+  auto glue = a_record("ns.example.net.", 44);
+  cache.store_other_side(ns, dns::rrtype::A, glue, 300, 0);
+  REQUIRE(cache.store_rrset(ns, dns::rrtype::A, glue, 300, Trust::Additional, Verdict::indeterminate("glue"), 0));
+  REQUIRE(cache.store_rrset(ns, dns::rrtype::A, a_record("ns.example.net.", 55), 300, Trust::AuthAnswer,
+                            Verdict::indeterminate("unsigned"), 0));
+  const auto* other = cache.find_other_side(ns, dns::rrtype::A, 1000);
+  REQUIRE(other != nullptr);
+  REQUIRE(other->size() == 1);
+  CHECK(other->front().rdata == glue.front().rdata);
+  CHECK(cache.find_other_side(ns, dns::rrtype::A, 301000) == nullptr);  // expired
+  CHECK(cache.find_other_side(ns, dns::rrtype::AAAA, 0) == nullptr);
+}

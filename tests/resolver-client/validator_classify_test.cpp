@@ -170,3 +170,23 @@ TEST_CASE("classify: responses that answer nothing say why") {
     CHECK(r.c.links.size() == kMaxValidatedCnameLinks + 1);
   }
 }
+
+TEST_CASE("classify: a CNAME chain that stops without data or denial exits to its target") {
+  // A forwarder's partial answer (Unbound's val_twocname): the CNAME alone,
+  // no SOA, no NSEC. Was read as NODATA at the target; the target is asked.
+  Classified r(reply("www.example. CNAME aquila.example.\n", "", dns::rcode::NOERROR, false),
+               N("www.example."), dns::rrtype::A, insecure());
+  CHECK(r.c.cls == ResponseClass::Cname);
+  CHECK(r.c.exits);
+  CHECK(r.c.name == N("aquila.example."));
+  SECTION("with the zone's SOA it is NODATA at the target") {
+    Classified n(reply("www.example. CNAME aquila.example.\n", kSoa), N("www.example."),
+                 dns::rrtype::A, insecure());
+    CHECK(n.c.cls == ResponseClass::NoData);
+  }
+  SECTION("a CNAME loop is no exit") {
+    Classified n(reply("www.example. CNAME www.example.\n", "", dns::rcode::NOERROR, false),
+                 N("www.example."), dns::rrtype::A, insecure());
+    CHECK_FALSE(n.c.exits);
+  }
+}
