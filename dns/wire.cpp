@@ -65,8 +65,7 @@ bool WireWriter::uncompressed_name(NameView n) {
   if (!room(n.size())) return false;
   std::memcpy(buf_.data() + pos_, n.data(), n.size());
   for (std::size_t label = 0; label + 1 < n.size() && n[label] != 0; label += 1 + n[label]) {
-    const std::size_t at = pos_ + label;
-    if (at < 0x4000 && ntargets_ < kMaxTargets) targets_[ntargets_++] = static_cast<uint16_t>(at);
+    add_target(pos_ + label, n.data() + label);
   }
   pos_ += n.size();
   return true;
@@ -100,10 +99,11 @@ bool WireWriter::name(NameView n, bool compress) {
   while (label < n.size() && n[label] != 0) {
     if (compress) {
       const NameView suffix = n.subspan(label);
+      const uint8_t hash = label_hash(suffix.data());
       for (std::size_t t = 0; t < ntargets_; ++t) {
-        // Targets are label starts: a different first label length rules
-        // most of them out without walking the name.
-        if (buf_[targets_[t]] != suffix[0]) continue;
+        // Targets are label starts: a different first label (its length or
+        // hash) rules most of them out without walking the name.
+        if (target_hashes_[t] != hash || buf_[targets_[t]] != suffix[0]) continue;
         if (packet_name_equals(targets_[t], suffix)) {
           if (!u16(static_cast<uint16_t>(0xC000 | targets_[t]))) {
             rollback(start);
@@ -120,7 +120,7 @@ bool WireWriter::name(NameView n, bool compress) {
       overflow_ = true;
       return false;
     }
-    if (here < 0x4000 && ntargets_ < kMaxTargets) targets_[ntargets_++] = static_cast<uint16_t>(here);
+    add_target(here, n.data() + label);
     label += 1 + n[label];
   }
   if (!u8(0)) {

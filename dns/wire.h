@@ -163,7 +163,22 @@ class WireWriter {
   std::size_t limit_ = SIZE_MAX;
   bool overflow_ = false;
   std::array<uint16_t, kMaxTargets> targets_;  // [0, ntargets_) set; not zero-filled per message
+  // A hash of each target's first label: most targets are ruled out without
+  // walking them (an AXFR message holds hundreds of owners like "hostN").
+  std::array<uint8_t, kMaxTargets> target_hashes_;
   std::size_t ntargets_ = 0;
+  void add_target(std::size_t at, const uint8_t* label) {
+    if (at < 0x4000 && ntargets_ < kMaxTargets) {
+      target_hashes_[ntargets_] = label_hash(label);
+      targets_[ntargets_++] = static_cast<uint16_t>(at);
+    }
+  }
+  // Of the label at `label` (length octet first), ignoring ASCII case.
+  static uint8_t label_hash(const uint8_t* label) {
+    uint32_t h = label[0];
+    for (uint8_t i = 1; i <= label[0]; ++i) h = h * 31 + ascii_lower(label[i]);
+    return static_cast<uint8_t>(h ^ (h >> 8) ^ (h >> 16));
+  }
 };
 
 }  // namespace flatns::dns

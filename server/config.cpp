@@ -280,6 +280,8 @@ void parse_server(Checker& c, const YAML::Node& node, const std::string& path, s
 // check stays linear with 100,000 zones (issue 16).
 using ZoneLines = std::unordered_map<dns::Name, std::size_t, dns::NameHash>;
 
+std::optional<std::size_t> byte_size(Checker& c, const YAML::Node& v, const std::string& p, std::size_t l);
+
 void parse_zone(Checker& c, const YAML::Node& node, const std::string& path, std::size_t line,
                 const std::filesystem::path& base, std::vector<ZoneEntry>& zones, ZoneLines& first_given,
                 std::vector<KeyReference>& key_references) {
@@ -345,6 +347,14 @@ void parse_zone(Checker& c, const YAML::Node& node, const std::string& path, std
                                   c.error(el, key, std::move(message));
                                 });
                    entry.config.online_signed = entry.dnssec.online;
+                 }},
+                {"journal_depth",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   if (auto n = c.integer(v, p, l, 0, 10000)) entry.transfer.journal.max_depth = *n;
+                 }},
+                {"journal_size",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   if (auto n = byte_size(c, v, p, l)) entry.transfer.journal.max_bytes = *n;
                  }},
             });
   if (!has_name) {
@@ -551,6 +561,10 @@ bool parse_config_text(std::string_view text, const std::string& file_name, Conf
                 {"keys",
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {
                    parse_tsig_keys(v, p, l, c.problem(), out.keys);
+                 }},
+                {"transfer",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   parse_transfer_settings(v, p, l, c.problem(), out.transfer);
                  }},
                 {"resolver",
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {

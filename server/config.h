@@ -77,6 +77,7 @@ struct Config {
   std::string file;  // the path it was read from
   ServerSettings server;
   std::vector<dns::TsigKey> keys;  // TSIG keys (server/config_transfer.h)
+  TransferSettings transfer;       // transfer limits (server/config_transfer.h)
   std::vector<ZoneEntry> zones;
   // The resolver client's own settings type: `resolver:` sets mode,
   // root_hints, forwarders, trust_anchors_file, validate, cache_max_bytes and

@@ -1,5 +1,7 @@
 #include "server/config_transfer.h"
 
+#include <charconv>
+
 #include <yaml-cpp/yaml.h>
 
 #include "dns/encoding.h"
@@ -103,6 +105,65 @@ void parse_tsig_keys(const YAML::Node& node, const std::string& path, std::size_
     }
     out.push_back(std::move(key));
   });
+}
+
+namespace {
+
+// A whole number from `min` to `max`, with k, m or g (powers of 1024) when
+// `units` is set.
+std::optional<uint64_t> whole_number(const YAML::Node& v, const std::string& p, std::size_t l, uint64_t min,
+                                     uint64_t max, bool units, const ConfigProblem& problem) {
+  const std::string expected = "expected a whole number from " + std::to_string(min) + " to " + std::to_string(max) +
+                               (units ? " (or with k, m, g)" : "");
+  if (!v.IsScalar()) {
+    problem(l, p, expected);
+    return std::nullopt;
+  }
+  std::string digits = v.Scalar();
+  uint64_t unit = 1;
+  if (units && !digits.empty()) {
+    switch (digits.back()) {
+      case 'k': case 'K': unit = 1ull << 10; break;
+      case 'm': case 'M': unit = 1ull << 20; break;
+      case 'g': case 'G': unit = 1ull << 30; break;
+      default: break;
+    }
+    if (unit != 1) digits.pop_back();
+  }
+  uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || value > max / unit ||
+      value * unit < min) {
+    problem(l, p, expected + ", found '" + v.Scalar() + "'");
+    return std::nullopt;
+  }
+  return value * unit;
+}
+
+}  // namespace
+
+void parse_transfer_settings(const YAML::Node& node, const std::string& path, std::size_t line,
+                             const ConfigProblem& problem, TransferSettings& out) {
+  if (node.IsNull()) return;
+  each_field(node, path, line, problem,
+             {"max_outgoing", "message_size", "max_incoming_size", "max_incoming_records", "incoming_timeout"},
+             [&](const std::string& field, const YAML::Node& v, const std::string& p, std::size_t l) {
+               if (field == "max_outgoing") {
+                 if (auto n = whole_number(v, p, l, 1, 10000, false, problem)) out.max_outgoing = uint32_t(*n);
+               } else if (field == "message_size") {
+                 if (auto n = whole_number(v, p, l, 512, 65535, false, problem)) out.message_size = uint32_t(*n);
+               } else if (field == "max_incoming_size") {
+                 if (auto n = whole_number(v, p, l, 64ull << 10, 64ull << 30, true, problem)) {
+                   out.max_incoming_size = static_cast<std::size_t>(*n);
+                 }
+               } else if (field == "max_incoming_records") {
+                 if (auto n = whole_number(v, p, l, 100, 1'000'000'000, false, problem)) {
+                   out.max_incoming_records = uint32_t(*n);
+                 }
+               } else if (auto n = whole_number(v, p, l, 5, 86400, false, problem)) {
+                 out.incoming_timeout_s = uint32_t(*n);
+               }
+             });
 }
 
 void parse_allow_transfer(const YAML::Node& node, const std::string& path, std::size_t line,

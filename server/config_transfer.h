@@ -12,6 +12,8 @@
 //       allow_transfer: [{address: 127.0.0.0/8, key: xfr}, {address: 192.0.2.7, expand: true}]
 //       notify: [{address: "127.0.0.2:53", key: xfr}]
 //       primaries: [{address: "127.0.0.1:53", key: xfr}]
+//       journal_depth: 20                 # IXFR history: versions kept (0: none)
+//       journal_size: 16m                 # and octets of differences kept
 #pragma once
 
 #include <cstddef>
@@ -24,6 +26,7 @@
 #include "dns/tsig.h"
 #include "dns/server_address.h"
 #include "transfer/acl.h"
+#include "transfer/journal.h"
 
 namespace YAML {
 class Node;
@@ -50,6 +53,24 @@ struct ZoneTransferConfig {
   std::vector<TransferPeer> notify;
   std::vector<TransferPeer> primaries;
   std::vector<KeyReference> key_references;
+  // IXFR out: the journal of differences kept (transfer/journal.h).
+  transfer::JournalLimits journal;
+};
+
+// The `transfer:` section: limits for every zone's transfers.
+//
+//   transfer:
+//     max_outgoing: 10          # AXFR/IXFR streams sent at once (all workers)
+//     message_size: 16384       # octets per outgoing transfer message
+//     max_incoming_size: 1g     # octets of one incoming transfer
+//     max_incoming_records: 5000000
+//     incoming_timeout: 600     # seconds for one incoming transfer
+struct TransferSettings {
+  uint32_t max_outgoing = 10;
+  uint32_t message_size = 16384;
+  std::size_t max_incoming_size = 1ull << 30;
+  uint32_t max_incoming_records = 5'000'000;
+  uint32_t incoming_timeout_s = 600;
 };
 
 // Reports one problem: line, key path, message.
@@ -63,6 +84,9 @@ void parse_allow_transfer(const YAML::Node& node, const std::string& path, std::
 void parse_transfer_peers(const YAML::Node& node, const std::string& path, std::size_t line,
                           const ConfigProblem& problem, std::vector<TransferPeer>& out,
                           std::vector<KeyReference>& references);
+
+void parse_transfer_settings(const YAML::Node& node, const std::string& path, std::size_t line,
+                             const ConfigProblem& problem, TransferSettings& out);
 
 // Every key a zone names must be defined under `keys:`.
 void check_transfer_keys(const std::vector<dns::TsigKey>& keys, const std::vector<KeyReference>& references,

@@ -84,7 +84,8 @@ std::shared_ptr<const WorkerState> Daemon::make_state(std::shared_ptr<const zone
   state->tcp_max_connections = std::min(config_.server.tcp_max_connections, tcp_connections_possible(config_.server));
   state->rrl = config_.server.rrl;
   state->transfer =
-      make_transfer_policy(config_, *state->zones, secondaries_ ? secondaries_->expired() : std::vector<dns::Name>{});
+      make_transfer_policy(config_, *state->zones, secondaries_ ? secondaries_->expired() : std::vector<dns::Name>{},
+                           &journals_);
   state->notify_target = secondaries_.get();
   if (ops_) state->zone_slots = ops_->zone_slots(*state->zones);
   return state;
@@ -277,6 +278,7 @@ void Daemon::reload() {
 }
 
 void Daemon::publish_zones(std::shared_ptr<const zones::ZoneSet> zones) {
+  journals_.update(config_, state_ ? state_->zones.get() : nullptr, *zones);
   state_ = make_state(std::move(zones));
   signed_zones_.update(config_, *state_->zones, ::time(nullptr));
   for (auto& worker : workers_) worker->publish(state_);

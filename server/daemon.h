@@ -36,6 +36,7 @@
 #include "server/config.h"
 #include "server/daemon_signing.h"
 #include "server/flatten_cache_file.h"
+#include "server/transfer_glue.h"
 #include "server/transfer_notify.h"
 #include "server/transfer_secondary.h"
 #include "server/worker.h"
@@ -94,6 +95,7 @@ class Daemon {
   std::unique_ptr<FlattenCacheFile> cache_file_;              // flatten.cache_file
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<NotifySender> notifier_;  // NOTIFY to each zone's secondaries
+  ZoneJournals journals_;  // IXFR history of each zone others transfer
   std::unique_ptr<SecondaryService> secondaries_;  // refreshes zones with primaries:
   uv_async_t zones_written_{};  // a secondary zone's file was replaced: reload zones
   bool zones_written_open_ = false;

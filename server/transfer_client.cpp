@@ -12,6 +12,8 @@
 #include <random>
 
 #include "dns/rrtype.h"
+#include "transfer/journal.h"
+#include "zones/zone.h"
 
 namespace flatns::server {
 namespace {
@@ -117,9 +119,12 @@ bool query_primary_serial(const PrimaryServer& primary, const dns::Name& origin,
   return false;
 }
 
-bool transfer_zone(const PrimaryServer& primary, const dns::Name& origin, const TransferLimits& limits,
-                   std::vector<dns::ResourceRecord>& records, uint32_t& serial, std::string& error) {
-  const dns::TsigKey* key = primary.key ? &*primary.key : nullptr;
+namespace {
+
+// Sends `query` over TCP and feeds the answer's messages to `receiver`
+// until it is done or fails.
+bool stream_transfer(const PrimaryServer& primary, const std::vector<uint8_t>& query, const TransferLimits& limits,
+                     transfer::AxfrReceiver& receiver, std::string& error) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(limits.max_time_s);
   Fd fd(::socket(primary.address.family(), SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (fd.get() < 0) {
@@ -137,16 +142,12 @@ bool transfer_zone(const PrimaryServer& primary, const dns::Name& origin, const 
     error = std::string("connect: ") + (so_error ? std::strerror(so_error) : "timed out");
     return false;
   }
-  const uint16_t id = random_id();
-  std::vector<uint8_t> mac;
-  const auto q = transfer::make_transfer_query(origin, dns::rrtype::AXFR, id, key, now_s(), mac);
-  std::vector<uint8_t> framed = {static_cast<uint8_t>(q.size() >> 8), static_cast<uint8_t>(q.size())};
-  framed.insert(framed.end(), q.begin(), q.end());
+  std::vector<uint8_t> framed = {static_cast<uint8_t>(query.size() >> 8), static_cast<uint8_t>(query.size())};
+  framed.insert(framed.end(), query.begin(), query.end());
   if (::send(fd.get(), framed.data(), framed.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(framed.size())) {
     error = std::string("send: ") + std::strerror(errno);
     return false;
   }
-  transfer::AxfrReceiver receiver(origin, id, key, mac, limits.sizes);
   std::vector<uint8_t> message;
   while (receiver.state() == transfer::AxfrReceiver::State::More) {
     uint8_t prefix[2];
@@ -165,9 +166,42 @@ bool transfer_zone(const PrimaryServer& primary, const dns::Name& origin, const 
     error = receiver.error();
     return false;
   }
+  return true;
+}
+
+}  // namespace
+
+bool transfer_zone(const PrimaryServer& primary, const dns::Name& origin, const TransferLimits& limits,
+                   std::vector<dns::ResourceRecord>& records, uint32_t& serial, std::string& error) {
+  const dns::TsigKey* key = primary.key ? &*primary.key : nullptr;
+  const uint16_t id = random_id();
+  std::vector<uint8_t> mac;
+  const auto q = transfer::make_transfer_query(origin, dns::rrtype::AXFR, id, key, now_s(), mac);
+  transfer::AxfrReceiver receiver(origin, id, key, mac, limits.sizes);
+  if (!stream_transfer(primary, q, limits, receiver, error)) return false;
   records = receiver.records();
   serial = receiver.serial();
   return true;
+}
+
+IxfrOutcome ixfr_zone(const PrimaryServer& primary, const zones::Zone& current, const TransferLimits& limits,
+                      std::vector<dns::ResourceRecord>& records, uint32_t& serial, std::string& error) {
+  const dns::TsigKey* key = primary.key ? &*primary.key : nullptr;
+  const uint16_t id = random_id();
+  std::vector<uint8_t> mac;
+  std::vector<dns::ResourceRecord> now = transfer::zone_records(current);
+  const auto q = transfer::make_ixfr_query(current.origin(), now.front().rdata, id, key, now_s(), mac);
+  transfer::AxfrReceiver receiver(current.origin(), id, key, mac, limits.sizes);
+  receiver.expect_ixfr(current.serial());
+  if (!stream_transfer(primary, q, limits, receiver, error)) return IxfrOutcome::Failed;
+  serial = receiver.serial();
+  if (receiver.up_to_date()) return IxfrOutcome::UpToDate;
+  if (!receiver.incremental()) {
+    records = receiver.records();
+    return IxfrOutcome::Whole;
+  }
+  if (!transfer::apply_differences(now, receiver.differences(), records, error)) return IxfrOutcome::Failed;
+  return IxfrOutcome::Incremental;
 }
 
 }  // namespace flatns::server

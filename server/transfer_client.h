@@ -1,7 +1,7 @@
 // The network side of a secondary zone's refresh, run on the secondary
 // service's own thread with blocking sockets and hard time limits, so that
 // no worker ever waits on a primary (as NSD keeps transfers in xfrd):
-// one SOA query over UDP, one AXFR over TCP.
+// one SOA query over UDP, one IXFR or AXFR over TCP.
 #pragma once
 
 #include <atomic>
@@ -13,6 +13,10 @@
 #include "dns/tsig.h"
 #include "dns/server_address.h"
 #include "transfer/incoming.h"
+
+namespace flatns::zones {
+class Zone;
+}
 
 namespace flatns::server {
 
@@ -36,5 +40,16 @@ struct TransferLimits {
 // Transfers `origin` by AXFR; on success `records` holds the zone, SOA first.
 [[nodiscard]] bool transfer_zone(const PrimaryServer& primary, const dns::Name& origin, const TransferLimits& limits,
                                  std::vector<dns::ResourceRecord>& records, uint32_t& serial, std::string& error);
+
+enum class IxfrOutcome : uint8_t { Failed, UpToDate, Whole, Incremental };
+
+// Asks IXFR (RFC 1995) from `current`'s serial: on Incremental `records`
+// holds `current` with the differences applied, on Whole the zone the
+// primary sent AXFR-style; UpToDate: nothing newer. Failed (with `error`):
+// transport, TSIG, a malformed or inconsistent answer, a deletion of a
+// record we do not hold; the caller falls back to AXFR.
+[[nodiscard]] IxfrOutcome ixfr_zone(const PrimaryServer& primary, const zones::Zone& current,
+                                    const TransferLimits& limits, std::vector<dns::ResourceRecord>& records,
+                                    uint32_t& serial, std::string& error);
 
 }  // namespace flatns::server

@@ -8,6 +8,7 @@
 #include "server/log.h"
 #include "server/transfer_secondary.h"
 #include "transfer/notify.h"
+#include "zones/zone.h"
 
 namespace flatns::server {
 namespace {
@@ -33,15 +34,57 @@ transfer::TransferAnswer answer(const zones::ZoneSet& zones, const transfer::Tra
 
 }  // namespace
 
+void ZoneJournals::update(const Config& config, const zones::ZoneSet* previous, const zones::ZoneSet& next) {
+  std::map<dns::Name, std::shared_ptr<const transfer::Journal>> kept;
+  for (const auto& entry : config.zones) {
+    const dns::Name& origin = entry.config.origin;
+    if (entry.transfer.allow_transfer.empty() || entry.transfer.journal.max_depth == 0) continue;
+    const auto now = next.find_exact(origin);
+    if (!now) continue;
+    auto journal = find(origin);
+    const auto before = previous ? previous->find_exact(origin) : nullptr;
+    if (before && before != now) {
+      std::string why;
+      auto diff = transfer::diff_zones(*before, *now, why);
+      if (!diff) {
+        log_warn("zone " + origin.to_text() + ": IXFR journal started afresh: " + why +
+                 "; clients older than serial " + std::to_string(now->serial()) + " get the whole zone");
+        journal.reset();
+      } else {
+        const std::size_t removed = diff->removed_count, added = diff->added_count;
+        journal = transfer::Journal::append(journal.get(), std::move(diff), entry.transfer.journal);
+        log_info("zone " + origin.to_text() + ": IXFR journal: serial " + std::to_string(before->serial()) +
+                 " -> " + std::to_string(now->serial()) + ", " + std::to_string(removed) + " records removed, " +
+                 std::to_string(added) + " added; " +
+                 (journal ? std::to_string(journal->diffs().size()) + " versions, " +
+                                std::to_string(journal->bytes()) + " octets kept"
+                          : std::string("larger than journal_size, not kept")));
+      }
+    }
+    if (journal) kept.emplace(origin, std::move(journal));
+  }
+  journals_ = std::move(kept);
+}
+
+std::shared_ptr<const transfer::Journal> ZoneJournals::find(const dns::Name& origin) const {
+  const auto it = journals_.find(origin);
+  return it == journals_.end() ? nullptr : it->second;
+}
+
 std::shared_ptr<const transfer::TransferPolicy> make_transfer_policy(const Config& config, const zones::ZoneSet& zones,
-                                                                     const std::vector<dns::Name>& expired) {
+                                                                     const std::vector<dns::Name>& expired,
+                                                                     const ZoneJournals* journals) {
   auto policy = std::make_shared<transfer::TransferPolicy>();
   for (const auto& origin : expired) {
     if (const auto zone = zones.find_exact(origin)) policy->expired.push_back(zone.get());
   }
   policy->keys = config.keys;
+  policy->max_outgoing = config.transfer.max_outgoing;
+  policy->message_size = config.transfer.message_size;
+  if (journals) policy->outgoing = journals->outgoing();
   for (const auto& zone : config.zones) {
-    transfer::ZoneTransferPolicy z{zone.config.origin, zone.transfer.allow_transfer, {}};
+    transfer::ZoneTransferPolicy z{zone.config.origin, zone.transfer.allow_transfer, {}, nullptr};
+    if (journals) z.journal = journals->find(zone.config.origin);
     for (const auto& primary : zone.transfer.primaries) {
       transfer::AclEntry from;  // the primary's address alone, any port
       from.prefix.family = primary.address.family();

@@ -5,20 +5,43 @@
 
 #include <sys/socket.h>
 
+#include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <span>
 
 #include "server/config.h"
 #include "server/responder.h"
+#include "transfer/journal.h"
 #include "transfer/outgoing.h"
 #include "zones/zone_set.h"
 
 namespace flatns::server {
 
+// The IXFR journals of the zones (transfer/journal.h), kept across reloads
+// (with the count of outgoing transfers):
+// each time a zone that others may transfer is replaced by a newer version,
+// the difference is appended to its journal.
+class ZoneJournals {
+ public:
+  // Compares every zone of `next` that is not the snapshot in `previous`
+  // with the one it replaces; forgets zones no longer configured.
+  void update(const Config& config, const zones::ZoneSet* previous, const zones::ZoneSet& next);
+  [[nodiscard]] std::shared_ptr<const transfer::Journal> find(const dns::Name& origin) const;
+  // The count of outgoing transfer streams, shared by every policy made
+  // (transfer.max_outgoing), kept here because it outlives reloads too.
+  const std::shared_ptr<std::atomic<uint32_t>>& outgoing() const { return outgoing_; }
+
+ private:
+  std::shared_ptr<std::atomic<uint32_t>> outgoing_ = std::make_shared<std::atomic<uint32_t>>(0);
+  std::map<dns::Name, std::shared_ptr<const transfer::Journal>> journals_;
+};
+
 // `expired`: secondary zones past their expire time (answered SERVFAIL).
 [[nodiscard]] std::shared_ptr<const transfer::TransferPolicy> make_transfer_policy(
-    const Config& config, const zones::ZoneSet& zones, const std::vector<dns::Name>& expired);
+    const Config& config, const zones::ZoneSet& zones, const std::vector<dns::Name>& expired,
+    const ZoneJournals* journals);
 
 // An AXFR/IXFR query over UDP: the single response written to `out`.
 [[nodiscard]] std::size_t answer_transfer_udp(const zones::ZoneSet& zones, const transfer::TransferPolicy& policy,

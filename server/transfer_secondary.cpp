@@ -73,6 +73,10 @@ void SecondaryService::configure(const Config& config, const zones::ZoneSet& ser
       Zone z;
       z.origin = entry.config.origin;
       z.file = entry.config.file;
+      z.limits = limits_;
+      z.limits.sizes.max_bytes = config.transfer.max_incoming_size;
+      z.limits.sizes.max_records = config.transfer.max_incoming_records;
+      z.limits.max_time_s = config.transfer.incoming_timeout_s;
       for (const auto& p : entry.transfer.primaries) {
         PrimaryServer primary{p.address, std::nullopt};
         for (const auto& k : config.keys) {
@@ -83,6 +87,7 @@ void SecondaryService::configure(const Config& config, const zones::ZoneSet& ser
       if (const auto zone = served.find_exact(z.origin)) {
         z.served = true;
         z.serial = zone->serial();
+        z.snapshot = zone;
         zone->records(*zone->rrset(zone->apex(), dns::rrtype::SOA))
             .for_each([&](std::span<const uint8_t> rdata) { soa_timers(rdata, z.refresh_s, z.retry_s, z.expire_s); });
         z.last_ok = refreshed_at(z.file);
@@ -210,13 +215,40 @@ void SecondaryService::run() {
   }
 }
 
+bool SecondaryService::fetch(const Zone& zone, const PrimaryServer& primary, std::vector<dns::ResourceRecord>& records,
+                             uint32_t& serial, std::string& how) {
+  const std::string name = zone.origin.to_text();
+  const std::string from = primary.address.to_string();
+  std::string error;
+  if (zone.served && zone.snapshot && zone.snapshot->serial() == zone.serial) {
+    switch (ixfr_zone(primary, *zone.snapshot, zone.limits, records, serial, error)) {
+      case IxfrOutcome::Incremental: how = "IXFR (incremental)"; return true;
+      case IxfrOutcome::Whole: how = "IXFR (whole zone)"; return true;
+      case IxfrOutcome::UpToDate:
+        error = "answered with serial " + std::to_string(serial) + " alone";
+        break;
+      case IxfrOutcome::Failed: break;
+    }
+    log_warn("secondary " + name + ": IXFR from " + from + " failed: " + error + "; trying AXFR");
+  }
+  records.clear();
+  if (!transfer_zone(primary, zone.origin, zone.limits, records, serial, error)) {
+    log_warn("secondary " + name + ": AXFR from " + from + " failed: " + error +
+             (zone.served ? "; still serving serial " + std::to_string(zone.serial) : ""));
+    zone.last_error = "AXFR from " + from + ": " + error;
+    return false;
+  }
+  how = "AXFR";
+  return true;
+}
+
 void SecondaryService::refresh(Zone& zone) {
   const std::string name = zone.origin.to_text();
   for (const auto& primary : zone.primaries) {
     const std::string from = primary.address.to_string();
     uint32_t serial = 0;
     std::string error;
-    if (!query_primary_serial(primary, zone.origin, limits_, serial, error)) {
+    if (!query_primary_serial(primary, zone.origin, zone.limits, serial, error)) {
       log_warn("secondary " + name + ": SOA from primary " + from + ": " + error);
       zone.last_error = "SOA from primary " + from + ": " + error;
       continue;
@@ -233,16 +265,12 @@ void SecondaryService::refresh(Zone& zone) {
     std::vector<dns::ResourceRecord> records;
     uint32_t received = 0;
     const auto started = Clock::now();
-    if (!transfer_zone(primary, zone.origin, limits_, records, received, error)) {
-      log_warn("secondary " + name + ": AXFR from " + from + " failed: " + error +
-               (zone.served ? "; still serving serial " + std::to_string(zone.serial) : ""));
-      zone.last_error = "AXFR from " + from + ": " + error;
-      continue;
-    }
+    std::string how;
+    if (!fetch(zone, primary, records, received, how)) continue;
     if (zone.served && !transfer::serial_after(received, zone.serial)) {
-      log_warn("secondary " + name + ": AXFR from " + from + " brought serial " + std::to_string(received) +
+      log_warn("secondary " + name + ": " + how + " from " + from + " brought serial " + std::to_string(received) +
                ", not newer than " + std::to_string(zone.serial) + " (RFC 1982); ignored");
-      zone.last_error = "AXFR from " + from + " brought serial " + std::to_string(received) + ", not newer";
+      zone.last_error = how + " from " + from + " brought serial " + std::to_string(received) + ", not newer";
       continue;
     }
     const std::vector<std::string> header = {
@@ -255,7 +283,7 @@ void SecondaryService::refresh(Zone& zone) {
       continue;
     }
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
-    log_info("secondary " + name + ": serial " + std::to_string(received) + " by AXFR from " + from + ", " +
+    log_info("secondary " + name + ": serial " + std::to_string(received) + " by " + how + " from " + from + ", " +
              std::to_string(records.size()) + " records in " + std::to_string(ms) + " ms, written to " + zone.file);
     zone.served = true;
     zone.serial = received;

@@ -82,6 +82,8 @@ class SecondaryService final : public NotifyTarget {
     std::vector<PrimaryServer> primaries;
     bool served = false;
     uint32_t serial = 0;
+    std::shared_ptr<const zones::Zone> snapshot;  // what is served: IXFR applies to it
+    TransferLimits limits;                         // from the config's transfer: section
     uint32_t refresh_s = 3600, retry_s = 600, expire_s = 604800;
     Clock::time_point next;
     int64_t last_ok = 0;  // Unix time of the last transfer or SOA check that succeeded
@@ -94,6 +96,9 @@ class SecondaryService final : public NotifyTarget {
   // Marks zones whose expire time has passed; true when one changed.
   bool expire_due(Clock::time_point& soonest);
   void refresh(Zone& zone);  // on a copy: runs without the lock
+  // IXFR, then AXFR when IXFR fails; false when neither brought the zone.
+  bool fetch(const Zone& zone, const PrimaryServer& primary, std::vector<dns::ResourceRecord>& records,
+             uint32_t& serial, std::string& how);
   Clock::duration jittered(uint32_t seconds);
 
   std::function<void()> zone_written_;

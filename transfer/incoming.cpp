@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <unordered_map>
 
 #include "dns/message.h"
 #include "dns/rcode.h"
@@ -23,6 +24,32 @@ std::vector<uint8_t> make_transfer_query(const dns::Name& origin, uint16_t qtype
   std::size_t n = dns::write_query(q, origin.wire(), qtype, options);
   request_mac.clear();
   if (key && n > 0) {
+    dns::TsigSigner signer(*key, {});
+    n = signer.sign(q, n, now);
+    request_mac.assign(signer.mac().begin(), signer.mac().end());
+  }
+  q.resize(n);
+  return q;
+}
+
+std::vector<uint8_t> make_ixfr_query(const dns::Name& origin, std::span<const uint8_t> soa_rdata, uint16_t id,
+                                     const dns::TsigKey* key, uint64_t now, std::vector<uint8_t>& request_mac) {
+  std::vector<uint8_t> q(1024 + soa_rdata.size());
+  dns::QueryOptions options;
+  options.id = id;
+  options.edns = false;
+  std::size_t n = dns::write_query(q, origin.wire(), dns::rrtype::IXFR, options);
+  request_mac.clear();
+  if (n == 0) return {};
+  // Owner: a pointer to the question's name at offset 12; class IN, TTL 0.
+  const uint8_t fixed[12] = {0xC0, 12, 0, 6, 0, 1, 0, 0, 0, 0, static_cast<uint8_t>(soa_rdata.size() >> 8),
+                             static_cast<uint8_t>(soa_rdata.size())};
+  std::copy(fixed, fixed + 12, q.begin() + static_cast<std::ptrdiff_t>(n));
+  n += 12;
+  std::copy(soa_rdata.begin(), soa_rdata.end(), q.begin() + static_cast<std::ptrdiff_t>(n));
+  n += soa_rdata.size();
+  q[9] = 1;  // NSCOUNT
+  if (key) {
     dns::TsigSigner signer(*key, {});
     n = signer.sign(q, n, now);
     request_mac.assign(signer.mac().begin(), signer.mac().end());
@@ -109,6 +136,7 @@ AxfrReceiver::State AxfrReceiver::fail(std::string why) {
   state_ = State::Failed;
   error_ = "message " + std::to_string(messages_) + ": " + std::move(why);
   records_.clear();
+  differences_.clear();
   return state_;
 }
 
@@ -131,12 +159,17 @@ AxfrReceiver::State AxfrReceiver::add(std::span<const uint8_t> message, uint64_t
     }
   }
   if (m.rcode() != dns::rcode::NOERROR) return fail("answered " + dns::rcode_to_text(m.rcode()));
-  if (m.has_question && (!(m.qname == origin_) || m.qtype != dns::rrtype::AXFR)) {
+  if (m.has_question && (!(m.qname == origin_) || m.qtype != (ixfr_ ? dns::rrtype::IXFR : dns::rrtype::AXFR))) {
     return fail("answer to another question (" + m.qname.to_text() + ")");
   }
   if (m.answer.empty()) return fail("no records");
   for (std::size_t i = 0; i < m.answer.size(); ++i) {
     if (!take(m.answer[i], i + 1 == m.answer.size())) return state_;
+  }
+  // RFC 1995 §4: the SOA alone, not newer than ours: nothing to transfer.
+  if (ixfr_ && messages_ == 1 && m.answer.size() == 1 && !serial_after(serial_, ixfr_from_)) {
+    up_to_date_ = true;
+    closed_ = true;
   }
   if (closed_) {
     if (verifier_ && !verifier_->last_signed()) return fail("the last message is not signed");
@@ -146,7 +179,7 @@ AxfrReceiver::State AxfrReceiver::add(std::span<const uint8_t> message, uint64_t
 }
 
 bool AxfrReceiver::take(const dns::ResourceRecord& rr, bool last_in_message) {
-  if (records_.size() >= limits_.max_records) {
+  if (records_.size() + record_count_ >= limits_.max_records) {
     fail("more than max_transfer_records (" + std::to_string(limits_.max_records) + ")");
     return false;
   }
@@ -159,6 +192,7 @@ bool AxfrReceiver::take(const dns::ResourceRecord& rr, bool last_in_message) {
     fail(rr.owner.to_text() + " " + dns::type_to_text(rr.type) + ": outside the zone " + origin_.to_text());
     return false;
   }
+  if (incremental_) return take_incremental(rr, last_in_message);
   if (records_.empty()) {
     if (rr.type != dns::rrtype::SOA || !(rr.owner == origin_) || !soa_serial(rr.rdata, serial_)) {
       fail("the transfer does not start with the SOA of " + origin_.to_text());
@@ -166,6 +200,14 @@ bool AxfrReceiver::take(const dns::ResourceRecord& rr, bool last_in_message) {
     }
     records_.push_back(rr);
     return true;
+  }
+  uint32_t second_serial = 0;
+  if (ixfr_ && records_.size() == 1 && rr.type == dns::rrtype::SOA && soa_serial(rr.rdata, second_serial) &&
+      second_serial == ixfr_from_ && rr.rdata != records_.front().rdata) {
+    // RFC 1995 §4: a second SOA, of our serial, opens the first difference.
+    incremental_ = true;
+    differences_.push_back({});
+    return take_incremental(rr, last_in_message);
   }
   if (rr.type == dns::rrtype::SOA) {
     // RFC 5936 §2.2: the closing SOA equals the opening one, and ends the stream.
@@ -181,6 +223,142 @@ bool AxfrReceiver::take(const dns::ResourceRecord& rr, bool last_in_message) {
     return true;
   }
   records_.push_back(rr);
+  return true;
+}
+
+void AxfrReceiver::expect_ixfr(uint32_t serial) {
+  ixfr_ = true;
+  ixfr_from_ = serial;
+}
+
+// The records after the first SOA of an incremental answer: per difference
+// the old SOA, removals, the new SOA, additions; the first SOA again ends it.
+bool AxfrReceiver::take_incremental(const dns::ResourceRecord& rr, bool last_in_message) {
+  ++record_count_;
+  if (rr.type != dns::rrtype::SOA) {
+    Difference& d = differences_.back();
+    (adding_ ? d.added : d.removed).push_back(rr);
+    return true;
+  }
+  uint32_t serial = 0;
+  if (!(rr.owner == origin_) || !soa_serial(rr.rdata, serial)) {
+    // CVE-2021-25214: an SOA whose owner is not the apex.
+    fail("IXFR: SOA of " + rr.owner.to_text() + " is not the apex of " + origin_.to_text());
+    return false;
+  }
+  Difference& d = differences_.back();
+  if (d.old_soa.rdata.empty()) {  // opens a difference: from the previous one's serial
+    d.old_soa = rr;
+    return true;
+  }
+  if (!adding_) {
+    uint32_t from = 0;
+    (void)soa_serial(d.old_soa.rdata, from);
+    if (!serial_after(serial, from)) {
+      fail("IXFR: a difference from serial " + std::to_string(from) + " to " + std::to_string(serial) +
+           ", not forward (RFC 1982)");
+      return false;
+    }
+    d.new_soa = rr;
+    adding_ = true;
+    return true;
+  }
+  uint32_t to = 0;
+  (void)soa_serial(d.new_soa.rdata, to);
+  if (serial == serial_ && to == serial_) {  // the closing SOA
+    if (rr.rdata != records_.front().rdata) {
+      fail("IXFR: the closing SOA differs from the opening one");
+      return false;
+    }
+    if (!last_in_message) {
+      fail("records after the closing SOA");
+      return false;
+    }
+    closed_ = true;
+    return true;
+  }
+  if (serial != to) {
+    fail("IXFR: a difference from serial " + std::to_string(serial) + " follows one to " + std::to_string(to));
+    return false;
+  }
+  adding_ = false;
+  differences_.push_back({});
+  differences_.back().old_soa = rr;
+  return true;
+}
+
+namespace {
+
+std::string record_key(const dns::ResourceRecord& rr, bool fold_rdata) {
+  std::string key(rr.owner.wire().begin(), rr.owner.wire().end());
+  for (auto& c : key) c = static_cast<char>(dns::ascii_lower(static_cast<uint8_t>(c)));
+  key.push_back(static_cast<char>(rr.type >> 8));
+  key.push_back(static_cast<char>(rr.type));
+  for (uint8_t c : rr.rdata) key.push_back(static_cast<char>(fold_rdata ? dns::ascii_lower(c) : c));
+  return key;
+}
+
+}  // namespace
+
+bool apply_differences(const std::vector<dns::ResourceRecord>& current,
+                       const std::vector<AxfrReceiver::Difference>& differences, std::vector<dns::ResourceRecord>& out,
+                       std::string& error) {
+  if (current.empty() || current.front().type != dns::rrtype::SOA) {
+    error = "no current version to apply the differences to";
+    return false;
+  }
+  uint32_t serial = 0, from = 0;
+  (void)soa_serial(current.front().rdata, serial);
+  if (differences.empty() || !soa_serial(differences.front().old_soa.rdata, from) || from != serial) {
+    error = "the differences do not start from our serial " + std::to_string(serial);
+    return false;
+  }
+  std::vector<dns::ResourceRecord> records(current.begin() + 1, current.end());
+  std::vector<bool> alive(records.size(), true);
+  std::unordered_multimap<std::string, std::size_t> exact, folded;
+  for (std::size_t i = 0; i < records.size(); ++i) exact.emplace(record_key(records[i], false), i);
+  const auto find_alive = [&](std::unordered_multimap<std::string, std::size_t>& index, const std::string& key) {
+    auto [b, e] = index.equal_range(key);
+    for (auto it = b; it != e; ++it) {
+      if (alive[it->second]) return it->second;
+    }
+    return records.size();
+  };
+  for (const auto& d : differences) {
+    for (const auto& rr : d.removed) {
+      std::size_t at = find_alive(exact, record_key(rr, false));
+      if (at == records.size()) {
+        if (folded.empty()) {
+          for (std::size_t i = 0; i < records.size(); ++i) folded.emplace(record_key(records[i], true), i);
+        }
+        at = find_alive(folded, record_key(rr, true));
+      }
+      if (at == records.size()) {
+        error = "IXFR deletes " + rr.owner.to_text() + " " + dns::type_to_text(rr.type) +
+                ", which the zone does not hold";
+        return false;
+      }
+      alive[at] = false;
+    }
+    for (const auto& rr : d.added) {
+      const std::string key = record_key(rr, false);
+      const std::size_t at = find_alive(exact, key);
+      if (at != records.size()) {  // already there: RFC 1995 leaves one copy
+        records[at].ttl = rr.ttl;
+        continue;
+      }
+      records.push_back(rr);
+      alive.push_back(true);
+      exact.emplace(key, records.size() - 1);
+      if (!folded.empty()) folded.emplace(record_key(rr, true), records.size() - 1);
+    }
+  }
+  out.clear();
+  out.reserve(records.size() + 1);
+  out.push_back(differences.back().new_soa);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (alive[i]) out.push_back(std::move(records[i]));
+  }
   return true;
 }
 

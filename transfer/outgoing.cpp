@@ -1,11 +1,14 @@
 #include "transfer/outgoing.h"
 
+#include <algorithm>
+
 #include "dns/message.h"
 #include "dns/message_parser.h"
 #include "dns/rcode.h"
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
 #include "dns/wire.h"
+#include "transfer/journal.h"
 #include "zones/zone.h"
 
 namespace flatns::transfer {
@@ -104,23 +107,132 @@ class RecordCursor {
   bool in_sigs_ = false;
 };
 
-class AxfrStream final : public TransferStream {
+// One record to send.
+struct OutRecord {
+  dns::NameView owner;
+  uint16_t type = 0;
+  uint32_t ttl = 0;
+  std::span<const uint8_t> rdata;
+};
+
+// The records of an AXFR: the SOA, every other record, the SOA again.
+class AxfrSource {
  public:
-  AxfrStream(std::shared_ptr<const zones::Zone> zone, const dns::Query& query, const dns::TsigKey* key,
-             std::span<const uint8_t> request_mac, uint64_t now)
-      : zone_(std::move(zone)), query_(query), cursor_(*zone_), now_(now), buffer_(kMaxMessage) {
+  explicit AxfrSource(std::shared_ptr<const zones::Zone> zone) : zone_(std::move(zone)), cursor_(*zone_) {
+    const zones::RRset* soa = apex_soa(*zone_);
+    soa_ = {zone_->name(zone_->apex()), dns::rrtype::SOA, soa->ttl, first_record(*zone_, *soa)};
+  }
+  bool done() const { return phase_ == Phase::Done; }
+  OutRecord current() const {
+    if (phase_ != Phase::Body) return soa_;
+    return {cursor_.owner(), cursor_.type(), cursor_.ttl(), cursor_.rdata()};
+  }
+  void advance() {
+    switch (phase_) {
+      case Phase::LeadingSoa: phase_ = cursor_.done() ? Phase::TrailingSoa : Phase::Body; break;
+      case Phase::Body:
+        cursor_.advance();
+        if (cursor_.done()) phase_ = Phase::TrailingSoa;
+        break;
+      default: phase_ = Phase::Done; break;
+    }
+  }
+
+ private:
+  enum class Phase : uint8_t { LeadingSoa, Body, TrailingSoa, Done };
+  std::shared_ptr<const zones::Zone> zone_;
+  RecordCursor cursor_;
+  OutRecord soa_;
+  Phase phase_ = Phase::LeadingSoa;
+};
+
+// The records of an incremental IXFR (RFC 1995 §4): the newest SOA, then
+// per difference the old SOA, what was removed, the new SOA, what was
+// added; the newest SOA again.
+class IxfrSource {
+ public:
+  IxfrSource(const zones::Zone& zone, std::span<const std::shared_ptr<const ZoneDiff>> diffs)
+      : diffs_(diffs.begin(), diffs.end()) {
+    const zones::RRset* soa = apex_soa(zone);
+    append_journal_record(current_soa_, zone.name(zone.apex()), dns::rrtype::SOA, soa->ttl,
+                          first_record(zone, *soa));
+    segments_.push_back(current_soa_);
+    for (const auto& d : diffs_) {
+      segments_.push_back(d->old_soa);
+      segments_.push_back(d->removed);
+      segments_.push_back(d->new_soa);
+      segments_.push_back(d->added);
+    }
+    segments_.push_back(current_soa_);
+    settle();
+  }
+  bool done() const { return segment_ >= segments_.size(); }
+  OutRecord current() const { return {record_.owner, record_.type, record_.ttl, record_.rdata}; }
+  void advance() {
+    pos_ = next_;
+    settle();
+  }
+
+ private:
+  void settle() {
+    while (segment_ < segments_.size() && pos_ >= segments_[segment_].size()) {
+      ++segment_;
+      pos_ = 0;
+    }
+    if (segment_ < segments_.size()) {
+      next_ = pos_;
+      record_ = read_journal_record(segments_[segment_], next_);
+    }
+  }
+
+  std::vector<std::shared_ptr<const ZoneDiff>> diffs_;
+  std::vector<uint8_t> current_soa_;
+  std::vector<std::span<const uint8_t>> segments_;
+  std::size_t segment_ = 0;
+  std::size_t pos_ = 0;
+  std::size_t next_ = 0;
+  JournalRecord record_;
+};
+
+// Adds records from `source` until the message is full or the source is
+// done; false when not even one record fitted.
+template <typename Source>
+bool fill_message(dns::ResponseBuilder& rb, Source& source) {
+  bool any = false;
+  while (!source.done()) {
+    const OutRecord r = source.current();
+    if (!rb.add(dns::Section::Answer, r.owner, r.type, dns::rrclass::IN, r.ttl, r.rdata)) return any;
+    source.advance();
+    any = true;
+  }
+  return true;
+}
+
+template <typename Source>
+class MessageStream final : public TransferStream {
+ public:
+  MessageStream(Source source, const dns::Query& query, const dns::TsigKey* key, std::span<const uint8_t> request_mac,
+                uint64_t now, std::size_t message_size, std::shared_ptr<std::atomic<uint32_t>> slot)
+      : source_(std::move(source)), query_(query), now_(now), message_size_(message_size), slot_(std::move(slot)),
+        buffer_(message_size) {
     if (key) {
       key_ = *key;
       signer_ = std::make_unique<dns::TsigSigner>(key_, request_mac);
     }
   }
 
+  ~MessageStream() override {
+    if (slot_) slot_->fetch_sub(1, std::memory_order_relaxed);
+  }
+  MessageStream(const MessageStream&) = delete;
+  MessageStream& operator=(const MessageStream&) = delete;
+
   bool next(std::vector<uint8_t>& out, std::size_t budget) override {
     std::size_t added = 0;
-    while (phase_ != Phase::Done && added < budget) {
+    while (!source_.done() && added < budget) {
       const std::size_t n = build_message();
       if (n == 0) {  // cannot happen with a well-formed zone; end rather than loop
-        phase_ = Phase::Done;
+        ended_ = true;
         break;
       }
       out.push_back(static_cast<uint8_t>(n >> 8));
@@ -128,33 +240,22 @@ class AxfrStream final : public TransferStream {
       out.insert(out.end(), buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(n));
       added += 2 + n;
     }
-    return phase_ != Phase::Done;
+    return !ended_ && !source_.done();
   }
 
  private:
-  enum class Phase : uint8_t { LeadingSoa, Body, TrailingSoa, Done };
-
-  bool add_soa(dns::ResponseBuilder& rb) {
-    const zones::RRset* soa = apex_soa(*zone_);
-    return rb.add(dns::Section::Answer, zone_->name(zone_->apex()), dns::rrtype::SOA, dns::rrclass::IN, soa->ttl,
-                  first_record(*zone_, *soa));
-  }
-
   std::size_t build_message() {
     dns::Query q = query_;
     q.has_question = first_message_;  // RFC 5936 §2.2.1: the question in the first message
     const std::size_t room = signer_ ? kTsigRoom : 0;
-    // A record too big for kMaxMessage gets a message of its own, up to 64 KiB.
-    std::size_t limit = kMaxMessage - room;
+    // A record too big for message_size gets a message of its own, up to 64 KiB.
+    std::size_t limit = std::max(message_size_, room + 512) - room;
     for (int attempt = 0; attempt < 2; ++attempt) {
       if (buffer_.size() < limit + room) buffer_.resize(limit + room);
       dns::ResponseBuilder rb(buffer_);
       rb.start(q, limit);
       rb.set_aa(true);
-      const Phase phase_before = phase_;
-      const bool filled = fill(rb);
-      if (rb.count(dns::Section::Answer) == 0 && !filled) {
-        phase_ = phase_before;
+      if (!fill_message(rb, source_) && rb.count(dns::Section::Answer) == 0) {
         limit = 65535 - room;
         continue;
       }
@@ -166,38 +267,16 @@ class AxfrStream final : public TransferStream {
     return 0;
   }
 
-  // Adds records until the message is full or the zone is sent; false when
-  // not even one record fitted.
-  bool fill(dns::ResponseBuilder& rb) {
-    bool any = false;
-    while (phase_ != Phase::Done) {
-      if (phase_ == Phase::LeadingSoa || phase_ == Phase::TrailingSoa) {
-        if (!add_soa(rb)) return any;
-        phase_ = phase_ == Phase::LeadingSoa ? Phase::Body : Phase::Done;
-      } else if (cursor_.done()) {
-        phase_ = Phase::TrailingSoa;
-        continue;
-      } else {
-        if (!rb.add(dns::Section::Answer, cursor_.owner(), cursor_.type(), dns::rrclass::IN, cursor_.ttl(),
-                    cursor_.rdata())) {
-          return any;
-        }
-        cursor_.advance();
-      }
-      any = true;
-    }
-    return true;
-  }
-
-  std::shared_ptr<const zones::Zone> zone_;
+  Source source_;
   dns::Query query_;
-  RecordCursor cursor_;
   uint64_t now_;
+  std::size_t message_size_;
+  std::shared_ptr<std::atomic<uint32_t>> slot_;  // the count of streams this one is in
   dns::TsigKey key_;
   std::unique_ptr<dns::TsigSigner> signer_;
   std::vector<uint8_t> buffer_;
-  Phase phase_ = Phase::LeadingSoa;
   bool first_message_ = true;
+  bool ended_ = false;
 };
 
 struct Context {
@@ -229,6 +308,40 @@ TransferAnswer refuse(Context& c, uint16_t rcode, std::string reason) {
   a.log_level = TransferAnswer::LogLevel::Warn;
   a.log = c.what + " refused (" + dns::rcode_to_text(rcode) + "): " + std::move(reason);
   return a;
+}
+
+// One more outgoing stream, unless transfer.max_outgoing are running.
+bool take_slot(const TransferPolicy& policy) {
+  if (!policy.outgoing) return true;
+  if (policy.outgoing->fetch_add(1, std::memory_order_relaxed) < policy.max_outgoing) return true;
+  policy.outgoing->fetch_sub(1, std::memory_order_relaxed);
+  return false;
+}
+
+// SERVFAIL, as BIND answers past transfers-out: the secondary tries again later.
+TransferAnswer busy(Context& c, const TransferPolicy& policy) {
+  return refuse(c, dns::rcode::SERVFAIL,
+                "transfer.max_outgoing (" + std::to_string(policy.max_outgoing) + ") transfers in progress");
+}
+
+// RFC 1995 §2: an IXFR over UDP gets the differences when they fit in one
+// message, else 0 (the caller sends the SOA alone, which sends the client
+// to TCP).
+std::size_t incremental_over_udp(Context& c, const zones::Zone& zone,
+                                 std::span<const std::shared_ptr<const ZoneDiff>> diffs) {
+  IxfrSource source(zone, diffs);
+  // This key's TSIG record exactly (a datagram has little room to spare).
+  const dns::TsigKey* key = c.tsig.key;
+  const std::size_t room = key ? key->name.wire().size() + 10 + dns::tsig_algorithm_name(key->algorithm).size() +
+                                     16 + dns::tsig_mac_size(key->algorithm) + 6
+                               : 0;
+  const std::size_t size = c.query.edns.present ? std::clamp<std::size_t>(c.query.edns.udp_size, 512, 4096) : 512;
+  if (size <= room + 12) return 0;
+  dns::ResponseBuilder rb(c.out);
+  rb.start(c.query, size - room);
+  rb.set_aa(true);
+  if (!fill_message(rb, source) || !source.done()) return 0;
+  return finish_signed_response(c.out, rb.finish(), c.tsig, c.request.now);
 }
 
 }  // namespace
@@ -331,17 +444,46 @@ TransferAnswer answer_transfer(const zones::ZoneSet& zones, const TransferPolicy
       return refuse(c, dns::rcode::FORMERR, "IXFR without the zone's SOA in the authority section");
     }
     const uint32_t client_serial = dns::soa_numbers(client_soa->rdata)->serial;  // size checked above
-    if (serial_at_or_after(client_serial, zone->serial()) || !request.tcp) {
+    const std::string serials = ": serial " + std::to_string(client_serial) + ", ours " + std::to_string(zone->serial());
+    if (serial_at_or_after(client_serial, zone->serial())) {
       a.length = single_response(c, dns::rcode::NOERROR, zone.get());
-      a.log = c.what + signed_with + ": serial " + std::to_string(client_serial) + ", ours " +
-              std::to_string(zone->serial()) +
-              (request.tcp ? ": up to date, SOA only" : ": SOA only over UDP (ask over TCP)");
+      a.log = c.what + signed_with + serials + ": up to date, SOA only";
+      return a;
+    }
+    const Journal* journal = zone_policy->journal.get();
+    const auto diffs = journal && !journal->diffs().empty() && journal->diffs().back()->to == zone->serial()
+                           ? journal->since(client_serial)
+                           : std::span<const std::shared_ptr<const ZoneDiff>>{};
+    if (!request.tcp) {
+      if (!diffs.empty() && (a.length = incremental_over_udp(c, *zone, diffs)) != 0) {
+        a.log = c.what + signed_with + serials + ": incremental over UDP, " + std::to_string(diffs.size()) +
+                " differences";
+        return a;
+      }
+      a.length = single_response(c, dns::rcode::NOERROR, zone.get());
+      a.log = c.what + signed_with + serials + ": SOA only over UDP (ask over TCP)";
+      return a;
+    }
+    if (!diffs.empty()) {
+      std::size_t removed = 0, added = 0;
+      for (const auto& d : diffs) {
+        removed += d->removed_count;
+        added += d->added_count;
+      }
+      if (!take_slot(policy)) return busy(c, policy);
+      a.stream = std::make_unique<MessageStream<IxfrSource>>(IxfrSource(*zone, diffs), c.query, c.tsig.key,
+                                                             c.tsig.record.mac, request.now, policy.message_size,
+                                                             policy.outgoing);
+      a.log = c.what + signed_with + serials + ": incremental, " + std::to_string(diffs.size()) +
+              " differences, " + std::to_string(removed) + " records removed, " + std::to_string(added) + " added";
       return a;
     }
   }
-  a.stream = std::make_unique<AxfrStream>(zone, c.query, c.tsig.key, c.tsig.record.mac, request.now);
-  a.log = c.what + signed_with + ": " + (ixfr ? "whole zone (no history), " : "") + "serial " +
-          std::to_string(zone->serial()) + ", " + std::to_string(zone->record_count()) + " records";
+  if (!take_slot(policy)) return busy(c, policy);
+  a.stream = std::make_unique<MessageStream<AxfrSource>>(AxfrSource(zone), c.query, c.tsig.key, c.tsig.record.mac,
+                                                         request.now, policy.message_size, policy.outgoing);
+  a.log = c.what + signed_with + ": " + (ixfr ? "whole zone (history does not reach the serial asked), " : "") +
+          "serial " + std::to_string(zone->serial()) + ", " + std::to_string(zone->record_count()) + " records";
   return a;
 }
 

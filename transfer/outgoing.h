@@ -2,15 +2,17 @@
 // a zone snapshot, with the `allow_transfer` ACL (transfer/acl.h) and TSIG
 // (RFC 8945, dns/tsig.h).
 //
-// - AXFR over TCP is a stream of messages (at most kMaxMessage octets each,
+// - AXFR over TCP is a stream of messages (at most message_size octets each,
 //   names compressed within one message only), the SOA first and last
 //   (RFC 5936 §2.2), every message signed when the request was (§5.3.1 of
 //   RFC 8945). The stream holds its zone snapshot: a reload meanwhile does
 //   not change what it sends.
 // - IXFR: a client whose serial is not older than ours (RFC 1982) gets the
-//   SOA alone. Without a journal of differences the answer over TCP is the
-//   whole zone, AXFR-style (RFC 1995 §4); over UDP it is the SOA alone, which
-//   tells the client to ask over TCP (RFC 1995 §2).
+//   SOA alone. Otherwise, when the zone's journal (transfer/journal.h)
+//   reaches back to the client's serial, the differences since then
+//   (RFC 1995 §4); when it does not, the whole zone AXFR-style. Over UDP
+//   the differences go out when they fit in one message, else the SOA
+//   alone, which tells the client to ask over TCP (RFC 1995 §2).
 // - AXFR over UDP is refused (RFC 5936 §4.2). A zone that is not ours, a
 //   client no ACL entry allows: REFUSED. A bad signature: NOTAUTH with the
 //   TSIG error (BADKEY/BADSIG/BADTRUNC unsigned, BADTIME signed, RFC 8945
@@ -22,6 +24,7 @@
 
 #include <sys/socket.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -33,9 +36,15 @@
 #include "dns/name.h"
 #include "dns/tsig.h"
 #include "transfer/acl.h"
+#include "transfer/journal.h"
 #include "zones/zone_set.h"
 
 namespace flatns::transfer {
+
+// Largest message in a transfer stream (TSIG record included) unless the
+// config's transfer.message_size says otherwise; like NSD's and Knot's,
+// well under 64 KiB so that a slow link moves in small steps.
+inline constexpr std::size_t kMaxMessage = 16384;
 
 // Transfer settings of one zone.
 struct ZoneTransferPolicy {
@@ -44,6 +53,8 @@ struct ZoneTransferPolicy {
   // A secondary zone: its primaries, from whom NOTIFY is accepted (the
   // prefixes are single addresses; a key, when given, must sign it).
   std::vector<AclEntry> notify_from;
+  // Differences of recent versions, for incremental IXFR (null: none).
+  std::shared_ptr<const Journal> journal;
 };
 
 // What every worker answers transfers from; immutable, replaced on reload.
@@ -54,6 +65,12 @@ struct TransferPolicy {
   // answered SERVFAIL (RFC 1035 §3.3.13) until a refresh succeeds.
   std::vector<const zones::Zone*> expired;
   [[nodiscard]] const ZoneTransferPolicy* zone(dns::NameView origin) const;
+  // Outgoing streams: at most `max_outgoing` at once, counted in `outgoing`
+  // (shared by every worker and kept across reloads; null: no limit), of
+  // messages of at most `message_size` octets.
+  uint32_t max_outgoing = 10;
+  std::shared_ptr<std::atomic<uint32_t>> outgoing;
+  std::size_t message_size = kMaxMessage;
   [[nodiscard]] bool is_expired(const zones::Zone* zone) const {
     for (const zones::Zone* z : expired) {
       if (z == zone) return true;
@@ -103,8 +120,5 @@ struct TransferAnswer {
 [[nodiscard]] std::size_t finish_signed_response(std::span<uint8_t> out, std::size_t length,
                                                  const dns::TsigRequestCheck& check, uint64_t now);
 
-// Largest message in a transfer stream (TSIG record included); like NSD's
-// and Knot's, well under 64 KiB so that a slow link moves in small steps.
-inline constexpr std::size_t kMaxMessage = 16384;
 
 }  // namespace flatns::transfer

@@ -353,6 +353,7 @@ zone:
     file: "{zone}zone"
     notify: secondary
     acl: transfer
+    zonefile-load: difference
 """)
         self.argv = [shutil.which("knotd") or "/usr/sbin/knotd", "-c", conf]
 
@@ -386,6 +387,7 @@ zone "{zone.rstrip('.')}" {{
     type primary;
     file "{self.zone_path}";
     allow-transfer {{ key "{KEY_NAME}"; }};
+    ixfr-from-differences yes;
     notify explicit;
     also-notify {{ {HOST} port {notify_port} key "{KEY_NAME}"; }};
 }};

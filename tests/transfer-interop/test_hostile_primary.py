@@ -7,7 +7,10 @@ AXFR, a record outside the zone, a record of class CH, a first record that
 is not the SOA, a serial going backwards (RFC 1982, across the 2^32 wrap),
 an unsigned answer where TSIG is configured, an answer signed with another
 key, a stream without its closing SOA; and a zone past its SOA expire time
-answers SERVFAIL until a refresh succeeds.
+answers SERVFAIL until a refresh succeeds. IXFR (RFC 1995): a good
+incremental answer is applied; one that deletes a record the zone does not
+hold, one whose SOA owner is not the apex (CVE-2021-25214) and a truncated
+one are dropped whole, and the AXFR that follows brings the zone.
 
 Usage: test_hostile_primary.py --flatns BIN
 """
@@ -66,9 +69,32 @@ class Script:
 SCRIPT = Script()
 
 
+def build_ixfr(query, origin, mode):
+    """An incremental answer from the client's serial: h1 gets a new address."""
+    serial = SCRIPT.serial
+    old = query.authority[0][0].serial
+    old_soa = soa(origin, old)
+    if mode == "ixfr-soa-not-apex":  # CVE-2021-25214
+        old_soa = dns.rrset.from_text(f"www.{origin}", 300, "IN", "SOA", f"ns1.{origin} host.{origin} {old} 60 30 86400 300")
+    gone = "192.0.2.77" if mode == "ixfr-delete-absent" else "192.0.2.1"
+    rrsets = [soa(origin, serial), old_soa, dns.rrset.from_text(f"h1.{origin}", 300, "IN", "A", gone),
+              soa(origin, serial), dns.rrset.from_text(f"h1.{origin}", 300, "IN", "A", "198.51.100.1"),
+              soa(origin, serial)]
+    r = dns.message.make_response(query)
+    r.answer = rrsets
+    wire = r.to_wire()
+    if mode == "ixfr-truncated":
+        wire = wire[:len(wire) - 20]
+    return [struct.pack("!H", len(r.to_wire())) + wire]
+
+
 def build_stream(query, origin):
     serial = SCRIPT.serial
     mode = SCRIPT.mode
+    if mode.startswith("ixfr"):
+        if query.question[0].rdtype == dns.rdatatype.IXFR:
+            return build_ixfr(query, origin, mode)
+        mode = "good"  # the AXFR that follows a failed IXFR is good
     rrsets = records(origin, serial)
     if mode == "mid-soa":
         rrsets.insert(5, soa(origin, serial + 7))
@@ -192,6 +218,37 @@ class HostilePrimary(unittest.TestCase):
         r = dns.query.udp(q, peers.HOST, port=self.flatns.port, timeout=3)
         self.assertEqual(r.rcode(), dns.rcode.NOERROR)
         self.assertEqual(len(r.answer), 1)
+
+    def ixfr(self, mode, expect, fallback=True):
+        SCRIPT.mode = mode
+        SCRIPT.keyring = None
+        current = peers.soa_serial(self.flatns.port, ZONE)
+        SCRIPT.serial = current + 1
+        before = len(self.flatns.log())
+        self.notify(ZONE)
+        self.flatns.wait_serial(ZONE, current + 1, timeout=10)
+        log = self.flatns.log()[before:]
+        self.assertIn(expect, log)
+        q = dns.message.make_query(f"h1.{ZONE}", "A")
+        r = dns.query.udp(q, peers.HOST, port=self.flatns.port, timeout=3)
+        answer = r.answer[0][0].to_text()
+        if fallback:  # a bad IXFR is dropped whole, and AXFR brings the zone
+            self.assertIn(f"serial {current + 1} by AXFR", log)
+            self.assertEqual(answer, "192.0.2.1")
+        else:
+            self.assertEqual(answer, "198.51.100.1")
+
+    def test_ixfr_deletes_an_absent_record(self):
+        self.ixfr("ixfr-delete-absent", "IXFR deletes h1.hostile.example. A, which the zone does not hold")
+
+    def test_ixfr_good_is_applied(self):
+        self.ixfr("ixfr-good", "by IXFR (incremental)", fallback=False)
+
+    def test_ixfr_soa_owner_not_the_apex(self):
+        self.ixfr("ixfr-soa-not-apex", "SOA of www.hostile.example. is not the apex")
+
+    def test_ixfr_truncated(self):
+        self.ixfr("ixfr-truncated", "failed: truncated stream")
 
     def test_truncated_stream(self):
         self.refused("truncated", "truncated stream")

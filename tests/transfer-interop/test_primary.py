@@ -18,6 +18,7 @@ import time
 import unittest
 
 import dns.message
+import dns.name
 import dns.query
 import dns.rcode
 import dns.rdatatype
@@ -32,7 +33,7 @@ HOSTS = 1200  # enough records for several 16 KiB messages
 ARGS = None
 
 
-def write_zone(path, serial, extra=""):
+def write_zone(path, serial, extra="", drop=()):
     lines = [
         f"$ORIGIN {ZONE}",
         "$TTL 3600",
@@ -52,7 +53,8 @@ def write_zone(path, serial, extra=""):
         'long TXT "' + "x" * 250 + '" "' + "y" * 250 + '"',
     ]
     for i in range(HOSTS):
-        lines.append(f"host{i} A 10.{i // 250}.{i % 250}.1")
+        if i not in drop:
+            lines.append(f"host{i} A 10.{i // 250}.{i % 250}.1")
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n" + extra)
 
@@ -162,6 +164,69 @@ class PrimaryToSecondaries(unittest.TestCase):
         log = self.primary.log()
         for s in self.secondaries:
             self.assertIn(f"NOTIFY {ZONE} serial 2 to 127.0.0.1:{s.port}: acknowledged", log)
+        # Each secondary asked IXFR and got the difference, not the zone.
+        self.assertIn(f"zone {ZONE}: IXFR journal: serial 1 -> 2, 0 records removed, 1 added", log)
+        incremental = [line for line in log.splitlines()
+                       if f"IXFR {ZONE} from" in line and "serial 1, ours 2: incremental, 1 differences" in line]
+        self.assertEqual(len(incremental), 3, log)
+        self.assertNotIn("history does not reach", log)
+        knot = next(s for s in self.secondaries if s.name == "knot")
+        self.assertRegex(knot.log(), r"IXFR, incoming, remote 127\.0\.0\.1@\d+.*finished")
+        self.assertNotIn("fallback to AXFR", knot.log())
+
+    def ixfr(self, serial):
+        """The records of an IXFR over TCP, as (name, type, text) in order."""
+        out = []
+        # dnspython checks each message's TSIG and where the stream ends.
+        for r in dns.query.xfr(peers.HOST, ZONE, rdtype=dns.rdatatype.IXFR, serial=serial, port=self.primary.port,
+                               keyring=peers.KEYRING, keyname=peers.KEY_NAME, lifetime=10):
+            for rrset in r.answer:
+                for rr in rrset:
+                    text = str(rr.serial) if rrset.rdtype == dns.rdatatype.SOA else rr.to_text()
+                    out.append((rrset.name.relativize(dns.name.from_text(ZONE)).to_text(),
+                                dns.rdatatype.to_text(rrset.rdtype), text))
+        return out
+
+    def test_6_ixfr_sends_the_differences_of_each_reload(self):
+        # 3: host7 gone, mail's AAAA changed, one TTL changed.
+        write_zone(self.zone_file, 3, "changed A 192.0.2.99\n", drop=(7,))
+        with open(self.zone_file) as f:
+            text = f.read().replace("mail AAAA 2001:db8::25", "mail AAAA 2001:db8::26").replace(
+                "ns1 A 192.0.2.53", "ns1 60 A 192.0.2.53")
+        with open(self.zone_file, "w") as f:
+            f.write(text)
+        self.primary.signal(signal.SIGHUP)
+        self.primary.wait_serial(ZONE, 3, timeout=10)
+        self.assertEqual(self.ixfr(2), [
+            ("@", "SOA", "3"),
+            ("@", "SOA", "2"), ("host7", "A", "10.0.7.1"), ("mail", "AAAA", "2001:db8::25"),
+            ("ns1", "A", "192.0.2.53"),
+            ("@", "SOA", "3"), ("mail", "AAAA", "2001:db8::26"), ("ns1", "A", "192.0.2.53"),
+            ("@", "SOA", "3")])
+        # From 1: both differences, oldest first.
+        from_1 = self.ixfr(1)
+        self.assertEqual([x[2] for x in from_1 if x[1] == "SOA"], ["3", "1", "2", "2", "3", "3"])
+        self.assertIn(("changed", "A", "192.0.2.99"), from_1)
+        # Over UDP the small difference fits in the datagram (RFC 1995 2).
+        q = dns.message.make_query(ZONE, "IXFR")
+        q.authority.append(dns.rrset.from_text(ZONE, 3600, "IN", "SOA",
+                                               f"ns1.{ZONE} hostmaster.{ZONE} 2 7200 3600 1209600 300"))
+        q.use_tsig(peers.KEYRING, keyname=peers.KEY_NAME)
+        r = dns.query.udp(q, peers.HOST, port=self.primary.port, timeout=5, one_rr_per_rrset=True)
+        self.assertEqual(len(r.answer), 9)
+        # kdig, a second client, reads the same difference.
+        kdig = shutil.which("kdig")
+        if kdig:
+            p = subprocess.run([kdig, "@" + peers.HOST, "-p", str(self.primary.port), "-y",
+                                f"hmac-sha256:{peers.KEY_NAME}:{peers.KEY_SECRET}", ZONE, "IXFR=2", "+tcp"],
+                               capture_output=True, text=True, timeout=10)
+            self.assertIn("2001:db8::26", p.stdout)
+            self.assertNotIn("host8", p.stdout)
+        for s in self.secondaries:
+            s.wait_serial(ZONE, 3, timeout=20)
+        differences = peers.compare_answers([self.primary] + self.secondaries,
+                                            queries() + [(f"host7.{ZONE}", "A"), (f"ns1.{ZONE}", "A")])
+        self.assertEqual(differences, [])
 
 
 class TransferConfigErrors(unittest.TestCase):
@@ -176,7 +241,8 @@ class TransferConfigErrors(unittest.TestCase):
                         "  - name: k2\n    secret: \"!!not base64\"\n"
                         f"zones:\n  - name: {ZONE}\n    file: z.zone\n"
                         "    allow_transfer: [{address: 10.0.0.0/33}, {address: 127.0.0.1, key: nokey}]\n"
-                        "    notify: [{address: \"127.0.0.1:99999\"}, {address: \"127.0.0.2\", key: k3}]\n")
+                        "    notify: [{address: \"127.0.0.1:99999\"}, {address: \"127.0.0.2\", key: k3}]\n"
+                        "transfer:\n  message_size: 100\n  bogus: 1\n")
             p = subprocess.run([ARGS.flatns, "check-config", "-c", path], capture_output=True, text=True)
             out = p.stdout + p.stderr
             self.assertEqual(p.returncode, 1, out)
@@ -185,7 +251,9 @@ class TransferConfigErrors(unittest.TestCase):
                              "bad.yaml:10: zones[0].allow_transfer[0].address: '10.0.0.0/33': prefix length above 32",
                              "bad.yaml:10: zones[0].allow_transfer[1].key: no key nokey. under keys:",
                              "bad.yaml:11: zones[0].notify[0].address: port 99999 out of range",
-                             "bad.yaml:11: zones[0].notify[1].key: no key k3. under keys:"]:
+                             "bad.yaml:11: zones[0].notify[1].key: no key k3. under keys:",
+                             "bad.yaml:13: transfer.message_size: expected a whole number from 512 to 65535, found '100'",
+                             "bad.yaml:14: transfer.bogus: unknown key"]:
                 self.assertIn(expected, out)
             self.assertNotIn(peers.KEY_SECRET, out)
             self.assertNotIn("not base64", out)

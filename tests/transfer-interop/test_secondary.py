@@ -1,6 +1,7 @@
 """flatns as secondary (issue 15): zones from a Knot 3.2 and a BIND 9.18
 primary, with TSIG: the first AXFR, answers equal to the primary's, a
-change reaching flatns by NOTIFY, NOTIFY refused from a client that is not
+change reaching flatns by NOTIFY and incremental IXFR (Knot with
+zonefile-load: difference, BIND with ixfr-from-differences), NOTIFY refused from a client that is not
 the primary (unsigned), and a restart that serves the kept file at once
 with one SOA query and no new transfer.
 
@@ -98,7 +99,12 @@ class SecondaryFromKnotAndBind(unittest.TestCase):
             self.flatns.wait_serial(origin, 2, timeout=20)
         self.assertEqual(peers.compare_answers([self.knot, self.flatns], queries(KNOT_ZONE)), [])
         self.assertEqual(peers.compare_answers([self.bind, self.flatns], bind_queries()), [])
-        self.assertIn(f"NOTIFY {KNOT_ZONE} from 127.0.0.1", self.flatns.log())
+        log = self.flatns.log()
+        self.assertIn(f"NOTIFY {KNOT_ZONE} from 127.0.0.1", log)
+        # Both primaries keep differences: flatns asked IXFR and applied them.
+        for origin, primary in ((KNOT_ZONE, self.knot), (BIND_ZONE, self.bind)):
+            self.assertIn(f"secondary {origin}: serial 2 by IXFR (incremental) from 127.0.0.1:{primary.port}", log)
+        self.assertNotIn("trying AXFR", log)
 
     def test_3_notify_unsigned_is_refused(self):
         q = dns.message.make_query(KNOT_ZONE, "SOA")

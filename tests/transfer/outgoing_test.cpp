@@ -49,7 +49,7 @@ struct Fixture {
     signed_local.key = key.name;
     transfer::AclEntry open_doc;
     REQUIRE(transfer::AddressPrefix::parse("192.0.2.0/24", open_doc.prefix, error));
-    policy.zones.push_back({dns::Name::parse("xfr.example."), {signed_local, open_doc}, {}});
+    policy.zones.push_back({dns::Name::parse("xfr.example."), {signed_local, open_doc}, {}, nullptr});
     from("127.0.0.1");
   }
   void from(const char* address) {
@@ -253,4 +253,177 @@ TEST_CASE("ACL prefixes", "[transfer]") {
   CHECK_FALSE(transfer::AddressPrefix::parse("10.0.0.0/33", p, error));
   CHECK(error.find("prefix length above 32") != std::string::npos);
   CHECK_FALSE(transfer::AddressPrefix::parse("example.com", p, error));
+}
+
+namespace {
+
+std::shared_ptr<const zones::Zone> load_file(const testing::TempFile& file) {
+  auto r = zones::load_zone({dns::Name::parse("xfr.example."), file.path(), zones::FlattenMode::Off});
+  REQUIRE(r.zone);
+  return r.zone;
+}
+
+std::string with_serial(std::string text, int serial) {
+  const auto at = text.find("hostmaster ") + 11;
+  return text.replace(at, text.find(' ', at) - at, std::to_string(serial));
+}
+
+std::vector<std::string> answer_texts(const std::vector<dns::ResourceRecord>& records) {
+  std::vector<std::string> out;
+  for (const auto& rr : records) {
+    std::string t = rr.owner.to_text() + " " + dns::type_to_text(rr.type);
+    if (rr.type == dns::rrtype::SOA) {
+      uint32_t serial = 0;
+      const std::size_t s = rr.rdata.size() - 20;
+      for (int i = 0; i < 4; ++i) serial = serial << 8 | rr.rdata[s + static_cast<std::size_t>(i)];
+      t += " " + std::to_string(serial);
+    } else if (rr.type == dns::rrtype::A) {
+      t += " " + std::to_string(rr.rdata[2]) + "." + std::to_string(rr.rdata[3]) + " ttl " + std::to_string(rr.ttl);
+    }
+    out.push_back(t);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("IXFR from the journal: the differences since the client's serial (RFC 1995 4)", "[transfer]") {
+  Fixture f;
+  const auto v5 = f.set.find_exact(dns::Name::parse("xfr.example."));
+  // 6: host1 removed, host2 changed address, host3 a new TTL, one name added.
+  std::string text6 = with_serial(zone_text(5), 6);
+  text6.replace(text6.find("host1 A 10.0.0.1\n"), 17, "");
+  text6.replace(text6.find("host2 A 10.0.0.2"), 16, "host2 A 10.0.0.99");
+  text6.replace(text6.find("host3 A"), 7, "host3 60 A");
+  text6 += "new A 10.9.9.9\n";
+  // The fixture's zone has 1500 hosts; version 6 and 7 keep only 5, so the
+  // first difference is large and the second small.
+  testing::TempFile f6{text6}, f7{with_serial(text6, 7) + "newer A 10.9.9.10\n"};
+  const auto v6 = load_file(f6);
+  const auto v7 = load_file(f7);
+  std::string why;
+  auto d56 = transfer::diff_zones(*v5, *v6, why);
+  REQUIRE(d56);
+  CHECK(d56->removed_count == 1500 - 5 + 1 + 1 + 1);  // hosts 5.., host1, host2's and host3's old records
+  CHECK(d56->added_count == 3);                        // host2, host3, new
+  auto d67 = transfer::diff_zones(*v6, *v7, why);
+  REQUIRE(d67);
+  CHECK(d67->removed_count == 0);
+  CHECK(d67->added_count == 1);
+  CHECK_FALSE(transfer::diff_zones(*v7, *v6, why));
+  CHECK(why.find("serial 6 is not after 7") != std::string::npos);
+
+  auto journal = transfer::Journal::append(nullptr, d56, {});
+  journal = transfer::Journal::append(journal.get(), d67, {});
+  REQUIRE(journal->diffs().size() == 2);
+  f.set = zones::ZoneSet({v7});
+  f.policy.zones[0].journal = journal;
+
+  SECTION("from 6: one difference, in one message over TCP") {
+    auto a = f.ask(f.query("xfr.example.", dns::rrtype::IXFR, true, 6));
+    REQUIRE(a.stream);
+    CHECK(a.log.find("incremental, 1 differences, 0 records removed, 1 added") != std::string::npos);
+    const auto messages = f.messages(*a.stream);
+    REQUIRE(messages.size() == 1);
+    dns::TsigVerifier verifier(f.policy.keys[0], f.signer->mac());
+    CHECK(verifier.verify(messages[0], kNow) == dns::TsigStatus::Ok);
+    dns::Message m;
+    REQUIRE(dns::parse_message(messages[0], m, why));
+    CHECK(answer_texts(m.answer) == std::vector<std::string>{"xfr.example. SOA 7", "xfr.example. SOA 6",
+                                                             "xfr.example. SOA 7", "newer.xfr.example. A 9.10 ttl 3600",
+                                                             "xfr.example. SOA 7"});
+  }
+  SECTION("from 6 over UDP: it fits, so the differences come in the datagram") {
+    auto a = f.ask(f.query("xfr.example.", dns::rrtype::IXFR, true, 6), false);
+    CHECK(f.single(a).answer.size() == 5);
+    CHECK(a.log.find("incremental over UDP") != std::string::npos);
+  }
+  SECTION("from 5 over UDP: too big, the SOA alone") {
+    auto a = f.ask(f.query("xfr.example.", dns::rrtype::IXFR, true, 5), false);
+    CHECK(answer_texts(f.single(a).answer) == std::vector<std::string>{"xfr.example. SOA 7"});
+  }
+  SECTION("from 5: two differences over several messages, every one signed") {
+    auto a = f.ask(f.query("xfr.example.", dns::rrtype::IXFR, true, 5));
+    REQUIRE(a.stream);
+    const auto messages = f.messages(*a.stream);
+    CHECK(messages.size() >= 2);
+    dns::TsigVerifier verifier(f.policy.keys[0], f.signer->mac());
+    std::vector<dns::ResourceRecord> records;
+    for (const auto& message : messages) {
+      CHECK(verifier.verify(message, kNow) == dns::TsigStatus::Ok);
+      dns::Message m;
+      REQUIRE(dns::parse_message(message, m, why));
+      records.insert(records.end(), m.answer.begin(), m.answer.end());
+    }
+    const auto texts = answer_texts(records);
+    REQUIRE(texts.size() == 1 + (1 + d56->removed_count + 1 + 3) + (1 + 0 + 1 + 1) + 1);
+    CHECK(texts[0] == "xfr.example. SOA 7");
+    CHECK(texts[1] == "xfr.example. SOA 5");
+    const std::size_t second = 2 + d56->removed_count;
+    CHECK(texts[second] == "xfr.example. SOA 6");
+    CHECK(texts[second + 1] == "host2.xfr.example. A 0.99 ttl 3600");
+    CHECK(texts[second + 2] == "host3.xfr.example. A 0.3 ttl 60");
+    CHECK(texts[second + 3] == "new.xfr.example. A 9.9 ttl 3600");
+    CHECK(texts[second + 4] == "xfr.example. SOA 6");
+    CHECK(texts.back() == "xfr.example. SOA 7");
+  }
+  SECTION("from 4, older than the journal: the whole zone, AXFR-style") {
+    auto a = f.ask(f.query("xfr.example.", dns::rrtype::IXFR, true, 4));
+    REQUIRE(a.stream);
+    CHECK(a.log.find("whole zone (history does not reach") != std::string::npos);
+  }
+}
+
+TEST_CASE("IXFR journal bounds: depth and size drop the oldest differences", "[transfer]") {
+  auto diff = [](uint32_t from, std::size_t bytes) {
+    auto d = std::make_shared<transfer::ZoneDiff>();
+    d->from = from;
+    d->to = from + 1;
+    d->added.assign(bytes, 0);
+    return d;
+  };
+  transfer::JournalLimits limits;
+  limits.max_depth = 3;
+  limits.max_bytes = 1000;
+  std::shared_ptr<const transfer::Journal> j;
+  for (uint32_t s = 1; s <= 5; ++s) j = transfer::Journal::append(j.get(), diff(s, 100), limits);
+  REQUIRE(j->diffs().size() == 3);
+  CHECK(j->diffs().front()->from == 3);
+  CHECK(j->since(2).empty());
+  CHECK(j->since(4).size() == 2);
+  j = transfer::Journal::append(j.get(), diff(6, 800), limits);  // 200 + 800 fit
+  CHECK(j->diffs().size() == 3);
+  CHECK(j->bytes() == 1000);
+  j = transfer::Journal::append(j.get(), diff(7, 901), limits);  // 901: the older ones go
+  CHECK(j->diffs().size() == 1);
+  CHECK(j->bytes() == 901);
+  CHECK_FALSE(transfer::Journal::append(j.get(), diff(8, 1001), limits));  // one too big: no journal
+  // A gap (from is not the newest's to) starts afresh.
+  j = transfer::Journal::append(j.get(), diff(42, 10), limits);
+  CHECK(j->diffs().size() == 1);
+  CHECK(j->diffs().front()->from == 42);
+  limits.max_depth = 0;
+  CHECK_FALSE(transfer::Journal::append(nullptr, diff(1, 1), limits));
+}
+
+TEST_CASE("transfer limits: message_size bounds each message, max_outgoing streams at once", "[transfer]") {
+  Fixture f;
+  f.policy.message_size = 4096;
+  f.policy.max_outgoing = 2;
+  f.policy.outgoing = std::make_shared<std::atomic<uint32_t>>(0);
+  auto first = f.ask(f.query("xfr.example.", dns::rrtype::AXFR, true));
+  REQUIRE(first.stream);
+  const auto messages = f.messages(*first.stream);
+  CHECK(messages.size() >= 6);
+  for (const auto& m : messages) CHECK(m.size() <= 4096);
+  auto second = f.ask(f.query("xfr.example.", dns::rrtype::AXFR, true));
+  REQUIRE(second.stream);
+  CHECK(f.policy.outgoing->load() == 2);
+  auto third = f.ask(f.query("xfr.example.", dns::rrtype::AXFR, true));
+  CHECK_FALSE(third.stream);
+  CHECK(f.single(third).rcode() == dns::rcode::SERVFAIL);
+  CHECK(third.log.find("transfer.max_outgoing (2) transfers in progress") != std::string::npos);
+  first.stream.reset();  // a finished stream gives its slot back
+  CHECK(f.policy.outgoing->load() == 1);
+  CHECK(f.ask(f.query("xfr.example.", dns::rrtype::AXFR, true)).stream);
 }
