@@ -215,7 +215,7 @@ void SecondaryService::run() {
   }
 }
 
-bool SecondaryService::fetch(const Zone& zone, const PrimaryServer& primary, std::vector<dns::ResourceRecord>& records,
+bool SecondaryService::fetch(Zone& zone, const PrimaryServer& primary, std::vector<dns::ResourceRecord>& records,
                              uint32_t& serial, std::string& how) {
   const std::string name = zone.origin.to_text();
   const std::string from = primary.address.to_string();

@@ -97,7 +97,7 @@ class SecondaryService final : public NotifyTarget {
   bool expire_due(Clock::time_point& soonest);
   void refresh(Zone& zone);  // on a copy: runs without the lock
   // IXFR, then AXFR when IXFR fails; false when neither brought the zone.
-  bool fetch(const Zone& zone, const PrimaryServer& primary, std::vector<dns::ResourceRecord>& records,
+  bool fetch(Zone& zone, const PrimaryServer& primary, std::vector<dns::ResourceRecord>& records,
              uint32_t& serial, std::string& how);
   Clock::duration jittered(uint32_t seconds);
 
