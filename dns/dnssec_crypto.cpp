@@ -21,6 +21,7 @@
 #include <memory>
 
 #include "dns/dnssec.h"
+#include "dns/openssl_ptr.h"
 
 namespace flatns::dns {
 
@@ -28,21 +29,7 @@ namespace {
 
 using Bytes = std::span<const uint8_t>;
 
-template <auto Free>
-struct OsslDeleter {
-  template <class T>
-  void operator()(T* p) const {
-    Free(p);
-  }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, OsslDeleter<EVP_PKEY_free>>;
-using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, OsslDeleter<EVP_PKEY_CTX_free>>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, OsslDeleter<EVP_MD_CTX_free>>;
-using MdPtr = std::unique_ptr<EVP_MD, OsslDeleter<EVP_MD_free>>;
-using BnPtr = std::unique_ptr<BIGNUM, OsslDeleter<BN_free>>;
-using ParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, OsslDeleter<OSSL_PARAM_BLD_free>>;
-using ParamPtr = std::unique_ptr<OSSL_PARAM, OsslDeleter<OSSL_PARAM_free>>;
-using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, OsslDeleter<ECDSA_SIG_free>>;
+using namespace openssl;  // dns/openssl_ptr.h
 
 const char* digest_name(DigestAlg alg) {
   switch (alg) {

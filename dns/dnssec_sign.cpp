@@ -18,6 +18,7 @@
 
 #include <cstring>
 
+#include "dns/openssl_ptr.h"
 #include "dns/rrtype.h"
 
 namespace flatns::dns {
@@ -26,22 +27,7 @@ namespace {
 
 using Bytes = std::span<const uint8_t>;
 
-template <auto Free>
-struct OsslDeleter {
-  template <class T>
-  void operator()(T* p) const {
-    Free(p);
-  }
-};
-using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, OsslDeleter<EVP_PKEY_CTX_free>>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, OsslDeleter<EVP_MD_CTX_free>>;
-using SecretBnPtr = std::unique_ptr<BIGNUM, OsslDeleter<BN_clear_free>>;
-using BnPtr = std::unique_ptr<BIGNUM, OsslDeleter<BN_free>>;
-using ParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, OsslDeleter<OSSL_PARAM_BLD_free>>;
-using ParamPtr = std::unique_ptr<OSSL_PARAM, OsslDeleter<OSSL_PARAM_free>>;
-using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, OsslDeleter<ECDSA_SIG_free>>;
-using GroupPtr = std::unique_ptr<EC_GROUP, OsslDeleter<EC_GROUP_free>>;
-using PointPtr = std::unique_ptr<EC_POINT, OsslDeleter<EC_POINT_free>>;
+using namespace openssl;  // dns/openssl_ptr.h
 
 struct AlgorithmInfo {
   uint8_t number;
