@@ -1,5 +1,7 @@
 #include "server/daemon.h"
 
+#include <future>
+
 #include <malloc.h>
 #include <sys/resource.h>
 
@@ -183,7 +185,15 @@ bool Daemon::start() {
   release_free_memory();
   // Before any worker runs: the saved answers are there for the first query.
   cache_file_ = std::make_unique<FlattenCacheFile>(&loop_, flatten_cache_);
-  cache_file_->load(config_, *build.zone_set);
+  // On the flatten service's thread: it is the cache's one writer (a debug
+  // build aborts on a second), and it waits for requests until we listen.
+  auto loaded = std::make_shared<std::promise<void>>();
+  flatten_service_->post([loaded, zones = build.zone_set, file = cache_file_.get(),
+                          config = &config_](flatten::ResolverBackend*) {
+    file->load(*config, *zones);
+    loaded->set_value();
+  });
+  loaded->get_future().wait();
   state_ = make_state(build.zone_set);
   signed_zones_.update(config_, *state_->zones, ::time(nullptr));
   uv_timer_init(&loop_, &resign_timer_);
