@@ -330,6 +330,19 @@ def nsd_compatible_copy(path, folder):
     raise RuntimeError(f"{path}: could not make an NSD-compatible copy")
 
 
+
+def run_unittests(argv):
+    """unittest.main, but a skipped case makes the whole test exit 77 so ctest
+    reports it skipped (SKIP_RETURN_CODE) with the reason printed, never passed."""
+    import unittest
+    program = unittest.main(argv=argv, verbosity=2, exit=False)
+    result = program.result
+    if not result.wasSuccessful():
+        sys.exit(1)
+    for case, reason in result.skipped:
+        print(f"SKIPPED {case.id()}: {reason}", flush=True)
+    sys.exit(77 if result.skipped else 0)
+
 def parse_args(argv=None):
     """Common command line: --flatns BINARY --corpus DIR --examples DIR; the
     rest goes to unittest. --against-nsd runs a test module's expectations

@@ -87,8 +87,8 @@ class OpsServer(harness.Flatns):
             f.write(self.config_text())
         return [self.binary, "serve", "-c", self.config_path]
 
-    def ctl(self, *words, user=None, timeout=30):
-        argv = [self.binary, "ctl", "-c", self.config_path, *words]
+    def ctl(self, *words, user=None, binary=None, timeout=30):
+        argv = [binary or self.binary, "ctl", "-c", self.config_path, *words]
         if user:
             argv = ["runuser", "-u", user, "--"] + argv
         return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)

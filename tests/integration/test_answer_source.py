@@ -356,4 +356,4 @@ class AnswerSource(unittest.TestCase):
 if __name__ == "__main__":
     ARGS, argv = harness.parse_args()
     harness.die_after(120)
-    unittest.main(argv=argv, verbosity=2)
+    harness.run_unittests(argv)
