@@ -8,6 +8,7 @@
 #include "dns/limits.h"
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
+#include "zones/answer.h"
 #include "zones/lookup.h"
 
 namespace flatns::flatten {
@@ -106,11 +107,22 @@ std::optional<bool> Flattener::target_has(const zones::AnswerPoint& at, uint16_t
 }
 
 bool FlattenHook::deny(const zones::DenialPoint& what, dns::ResponseBuilder& rb) {
+  // Unknown (not cached, failed) counts as present: a listed type only
+  // makes a resolver ask for it.
+  auto tell_target = [&](const zones::AnswerPoint& at) {
+    signing_->flattened_target(at.node, flattener_.target_has(at, rrtype::A).value_or(true),
+                               flattener_.target_has(at, rrtype::AAAA).value_or(true));
+  };
   if (what.kind == zones::DenialPoint::Kind::NoData && at_ && what.node == at_->node && !what.wildcard) {
-    // Unknown (not cached, failed) counts as present: a listed type only
-    // makes a resolver ask for it.
-    signing_->flattened_target(what.node, flattener_.target_has(*at_, rrtype::A).value_or(true),
-                               flattener_.target_has(*at_, rrtype::AAAA).value_or(true));
+    tell_target(*at_);
+  } else if (what.zones && what.query && what.closest_encloser && what.kind != zones::DenialPoint::Kind::NoDs &&
+             zones::is_flattened(what.zone, what.closest_encloser)) {
+    // An NSEC3 proof shows the closest encloser's types: when it flattens,
+    // A and AAAA as its target has them, as in its own NODATA.
+    const signing::OnlineSigner* signer = signing::OnlineSigner::of(what.zone);
+    if (signer && signer->policy().denial == signing::Denial::Nsec3) {
+      tell_target(zones::AnswerPoint{*what.zones, what.zone, what.closest_encloser, *what.query});
+    }
   }
   return signing_->deny(what, rb);
 }

@@ -65,9 +65,11 @@ void parse_dnssec(const YAML::Node& node, const std::string& path, std::size_t l
       }
     } else if (name == "denial") {
       if (v == "nsec3") {
-        error(l, p, "nsec3 white lies are not implemented yet; use compact (RFC 9824)");
-      } else if (v != "compact") {
-        error(l, p, "expected compact, found '" + v + "'");
+        out.denial = signing::Denial::Nsec3;
+      } else if (v == "compact") {
+        out.denial = signing::Denial::Compact;
+      } else {
+        error(l, p, "expected one of compact, nsec3, found '" + v + "'");
       }
     } else if (name == "rrsig_lifetime" || name == "rrsig_refresh") {
       uint32_t seconds = 0;

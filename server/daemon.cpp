@@ -198,8 +198,7 @@ bool Daemon::start() {
   signed_zones_.update(config_, *state_->zones, ::time(nullptr));
   uv_timer_init(&loop_, &resign_timer_);
   resign_timer_.data = this;
-  const uint64_t pass_ms = signed_zones_.pass_interval() * 1000;
-  uv_timer_start(&resign_timer_, on_resign_timer, pass_ms, pass_ms);
+  arm_resign_timer();
 
   for (const auto& address : config_.server.listen) {
     for (Transport t : {Transport::Udp, Transport::Tcp}) {
@@ -291,6 +290,7 @@ void Daemon::publish_zones(std::shared_ptr<const zones::ZoneSet> zones) {
   journals_.update(config_, state_ ? state_->zones.get() : nullptr, *zones);
   state_ = make_state(std::move(zones));
   signed_zones_.update(config_, *state_->zones, ::time(nullptr));
+  arm_resign_timer();
   for (auto& worker : workers_) worker->publish(state_);
   if (notifier_) notifier_->zones_loaded(config_, *state_->zones);
   if (secondaries_) secondaries_->configure(config_, *state_->zones);
@@ -385,7 +385,21 @@ void Daemon::on_resign_timer(uv_timer_t* timer) {
   auto* self = static_cast<Daemon*>(timer->data);
   if (self->stopping_) return;
   auto zones = self->signed_zones_.resign_due(*self->state_->zones, ::time(nullptr));
-  if (zones) self->publish_zones(std::move(zones));
+  if (zones) {
+    self->publish_zones(std::move(zones));  // re-arms the timer
+  } else {
+    self->arm_resign_timer();
+  }
+}
+
+// One shot at the next pass due (a key event, a refresh), at most a pass
+// interval ahead; re-armed after each pass and each new zone set.
+void Daemon::arm_resign_timer() {
+  if (!resign_timer_.loop || stopping_) return;
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  const int64_t now_ms = static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+  uv_timer_start(&resign_timer_, on_resign_timer, signed_zones_.delay_ms(now_ms), 0);
 }
 
 void Daemon::on_signal(uv_signal_t* handle, int signum) {

@@ -104,6 +104,7 @@ class Daemon {
   uv_signal_t sighup_{}, sigterm_{}, sigint_{};
   SignedZones signed_zones_;
   uv_timer_t resign_timer_{};
+  void arm_resign_timer();
   static void on_resign_timer(uv_timer_t* timer);
   bool stopping_ = false;
   bool started_ = false;  // start() finished: the cache file may be saved

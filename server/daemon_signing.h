@@ -8,8 +8,10 @@
 // through the signature cache, so only RRsets whose signature has less than
 // `rrsig_refresh` left are signed again: the work of a large zone is spread
 // over the jitter window. Passes run on the daemon's loop every
-// `pass_interval`, from the first time any signature can be due; the new
-// snapshot is published like a reload.
+// `pass_interval`, from the first time any signature can be due, and at
+// the next key timing event (a Publish, Activate, Inactive or Delete time
+// of a key in the folder), so a key is published, used or retired within
+// a second of its time; the new snapshot is published like a reload.
 #pragma once
 
 #include <map>
@@ -32,6 +34,9 @@ class SignedZones {
   [[nodiscard]] std::shared_ptr<const zones::ZoneSet> resign_due(const zones::ZoneSet& current, int64_t now);
   // Seconds between passes.
   [[nodiscard]] uint64_t pass_interval() const;
+  // Milliseconds from `now_ms` (Unix time) to the next pass that is due,
+  // at most pass_interval().
+  [[nodiscard]] uint64_t delay_ms(int64_t now_ms) const;
 
  private:
   struct Entry {

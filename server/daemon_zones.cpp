@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include "server/log.h"
@@ -110,8 +111,7 @@ ZoneOutcome load_zone_entry(const ZoneEntry& entry, const zones::ZoneSet* curren
   outcome.warnings = std::move(result.warnings);
   if (result.zone && outcome.errors.empty() && entry.dnssec.online) {
     // Signatures still fresh in the served version's cache are reused.
-    const signing::OnlineSigner* was = before ? signing::OnlineSigner::of(*before) : nullptr;
-    sign_outcome(entry, *result.zone, ::time(nullptr), outcome, was ? was->shared_cache() : nullptr);
+    sign_outcome(entry, *result.zone, ::time(nullptr), outcome, before.get());
     if (outcome.zone) return outcome;
   } else if (result.zone && outcome.errors.empty()) {
     outcome.loaded = true;
@@ -168,7 +168,11 @@ ZoneSetBuild build_zone_set(const Config& config, const zones::ZoneSet* previous
 }
 
 void sign_outcome(const ZoneEntry& entry, const zones::Zone& plain, int64_t now, ZoneOutcome& outcome,
-                  std::shared_ptr<signing::SignatureCache> cache) {
+                  const zones::Zone* served) {
+  const signing::OnlineSigner* was = served ? signing::OnlineSigner::of(*served) : nullptr;
+  std::shared_ptr<signing::SignatureCache> cache = was ? was->shared_cache() : nullptr;
+  std::optional<signing::PreviousSigning> previous;
+  if (was) previous = signing::PreviousSigning{served->serial(), was->signed_content()};
   const std::string key = "zones[" + entry.config.origin.to_text() + "].dnssec: ";
   signing::KeySet keys;
   std::string error, made;
@@ -182,12 +186,14 @@ void sign_outcome(const ZoneEntry& entry, const zones::Zone& plain, int64_t now,
   // Room for every static signature twice over (each key), plus dynamic ones.
   const std::size_t capacity = plain.record_count() * 2 * keys.keys().size() + 100000;
   if (!cache || cache->capacity() < capacity) cache = std::make_shared<signing::SignatureCache>(capacity);
-  auto signer = std::make_shared<const signing::OnlineSigner>(std::move(keys), entry.dnssec, std::move(cache), stamp);
+  auto signer = std::make_shared<signing::OnlineSigner>(std::move(keys), entry.dnssec, std::move(cache), stamp);
   signing::SignStats stats;
   zones::ZoneConfig config = entry.config;
   config.signer = signer;
-  zones::ZoneLoadResult result = signing::sign_zone(plain, config, *signer, now,
-                                                    std::max(1u, std::thread::hardware_concurrency()), &stats);
+  zones::ZoneLoadResult result =
+      signing::sign_zone(plain, config, *signer, now, std::max(1u, std::thread::hardware_concurrency()), &stats,
+                         previous ? &*previous : nullptr);
+  signer->set_signed_content(stats.content);  // before the zone is served
   for (auto& e : result.errors) outcome.errors.push_back(std::move(e));
   if (!result.zone) {
     if (outcome.errors.empty()) outcome.errors.push_back({entry.config.file, 0, key + "signing failed"});
@@ -197,6 +203,11 @@ void sign_outcome(const ZoneEntry& entry, const zones::Zone& plain, int64_t now,
   serve(outcome, std::move(result.zone));
   outcome.signing_note += std::to_string(stats.rrsets) + " RRsets signed (" + std::to_string(stats.signatures) +
                           " RRSIGs, " + std::to_string(stats.nsec) + " NSECs)";
+  if (stats.serial_raised) {
+    outcome.signing_note += "; serving serial " + std::to_string(stats.serial) + " (zone file: " +
+                            std::to_string(stats.file_serial) + "; served before: " +
+                            std::to_string(previous->serial) + ")";
+  }
 }
 
 std::shared_ptr<const zones::ZoneSet> replace_zone(const zones::ZoneSet& current,

@@ -73,11 +73,13 @@ struct ZoneSetBuild {
 // Signs `plain` for `entry` (keys from its dnssec.keys folder, a CSK made
 // when it is empty) and serves the result through `outcome`; on failure the
 // outcome gets the error and no zone. `plain` may be a signed snapshot (a
-// re-sign pass): its DNSSEC records are made anew. With `cache`, signatures
-// still fresh there are reused, so only what changed or is near its
-// refresh time is signed.
+// re-sign pass): its DNSSEC records are made anew. With `served`, the
+// version served now when it was signed online: its signature cache is
+// reused, so only what changed or is near its refresh time is signed, and
+// when the records differ from it the SOA serial served goes above its
+// (signing/zone_signer.h PreviousSigning), so secondaries transfer them.
 void sign_outcome(const ZoneEntry& entry, const zones::Zone& plain, int64_t now, ZoneOutcome& outcome,
-                  std::shared_ptr<signing::SignatureCache> cache = nullptr);
+                  const zones::Zone* served = nullptr);
 
 // `current` with `zone` in place of the zone of the same origin (or added).
 [[nodiscard]] std::shared_ptr<const zones::ZoneSet> replace_zone(const zones::ZoneSet& current,

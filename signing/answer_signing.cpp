@@ -85,7 +85,12 @@ bool AnswerSigning::sign(const zones::RRsetWrite& w, dns::ResponseBuilder& rb) {
   const int labels = dns::label_count(w.owner);
   // The signatures made at load, unless the set was synthesised from a
   // wildcard (its RRSIGs count fewer labels than the name it answers).
-  if (stored_labels(w.zone, w.set) == labels) return false;
+  // A set signed at no time is not authoritative (NS at a cut, glue): it
+  // stays unsigned. With NSEC3 a wildcard answer keeps the wildcard's
+  // RRSIGs too: deny() proves the name asked absent (RFC 5155 §7.2.6).
+  const int stored = stored_labels(w.zone, w.set);
+  if (stored == labels || stored < 0) return false;
+  if (signer->policy().denial == Denial::Nsec3) return false;
   RdataViews rdatas;
   w.zone.records(w.set).for_each([&](Bytes rd) { rdatas.push(rd); });
   if (rdatas.overflow) return false;
@@ -113,15 +118,19 @@ void AnswerSigning::sign_flattened(const zones::Zone& zone, dns::NameView owner,
 
 bool AnswerSigning::write_nsec(const zones::Zone& zone, const OnlineSigner& signer, dns::NameView owner,
                                Bytes rdata, dns::ResponseBuilder& rb) {
-  const uint32_t ttl = nsec_ttl(zone);
+  return write_signed(zone, signer, owner, rrtype::NSEC, nsec_ttl(zone), rdata, rb);
+}
+
+bool AnswerSigning::write_signed(const zones::Zone& zone, const OnlineSigner& signer, dns::NameView owner,
+                                 uint16_t type, uint32_t ttl, Bytes rdata, dns::ResponseBuilder& rb) {
   const Bytes rds[] = {rdata};
   AnswerSignatures sigs;
-  if (!signer.sign_answer({owner, rrtype::NSEC, dns::rrclass::IN, rds}, ttl, now_, dns::label_count(owner), sigs)) {
+  if (!signer.sign_answer({owner, type, dns::rrclass::IN, rds}, ttl, now_, dns::label_count(owner), sigs)) {
     return true;
   }
   const std::size_t mark = rb.mark();
   const uint16_t before = rb.count(Section::Authority);
-  if (!rb.add(Section::Authority, owner, rrtype::NSEC, dns::rrclass::IN, ttl, rdata)) {
+  if (!rb.add(Section::Authority, owner, type, dns::rrclass::IN, ttl, rdata)) {
     rb.set_tc();
     return false;
   }
@@ -186,6 +195,7 @@ bool AnswerSigning::nodata(const zones::DenialPoint& what, const OnlineSigner& s
 bool AnswerSigning::deny(const zones::DenialPoint& what, dns::ResponseBuilder& rb) {
   const OnlineSigner* signer = OnlineSigner::of(what.zone);
   if (!signer) return false;
+  if (signer->policy().denial == Denial::Nsec3) return deny_nsec3(what, *signer, rb);
   using Kind = zones::DenialPoint::Kind;
   switch (what.kind) {
     case Kind::WildcardAnswer:

@@ -20,6 +20,18 @@
 //    answer needs nothing;
 //  - sign_flattened(): the RRSIGs of the address set just written.
 //
+// With `denial: nsec3` deny() writes NSEC3 white lies instead
+// (signing/nsec3_white_lies.h; answer_nsec3.cpp): NXDOMAIN keeps its rcode
+// and gets RFC 5155 §7.2.2's three records (the closest encloser's
+// matching NSEC3, covers of the next closer name and of the wildcard at
+// the closest encloser), NODATA the name's matching NSEC3 (§7.2.3; at a
+// wildcard §7.2.5), an unsigned delegation the cut's (NS, no DS: §7.2.7
+// without opt-out), a wildcard answer keeps the wildcard's RRSIGs and
+// gets the next closer name's cover (§7.2.6). A matching NSEC3 lists the
+// name's true types whatever the query; at a flattened name A and AAAA as
+// its target has them, whether the name is the one asked or the closest
+// encloser of a name that does not exist.
+//
 // Signatures come from the worker's memo (answer_memo.h) without a lock or
 // an allocation; a miss goes to the shared cache or signs.
 #pragma once
@@ -61,6 +73,16 @@ class AnswerSigning {
                   std::span<const uint8_t> rdata, dns::ResponseBuilder& rb);
   bool write_stored_nsec(const zones::Zone& zone, const zones::Node* node, dns::ResponseBuilder& rb);
   bool nodata(const zones::DenialPoint& what, const OnlineSigner& signer, dns::ResponseBuilder& rb);
+  // A record made here (NSEC or NSEC3) and its RRSIGs in authority; false
+  // (TC set) when it does not fit.
+  bool write_signed(const zones::Zone& zone, const OnlineSigner& signer, dns::NameView owner, uint16_t type,
+                    uint32_t ttl, std::span<const uint8_t> rdata, dns::ResponseBuilder& rb);
+  // answer_nsec3.cpp
+  bool deny_nsec3(const zones::DenialPoint& what, const OnlineSigner& signer, dns::ResponseBuilder& rb);
+  bool nsec3_match(const zones::Zone& zone, const OnlineSigner& signer, const zones::Node* node,
+                   dns::ResponseBuilder& rb);
+  bool nsec3_cover(const zones::Zone& zone, const OnlineSigner& signer, dns::NameView name, bool remember,
+                   dns::ResponseBuilder& rb);
 
   bool compact_ok_;
   int64_t now_;

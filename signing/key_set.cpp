@@ -118,6 +118,17 @@ std::vector<std::vector<uint8_t>> KeySet::cds(uint8_t digest_type) const {
   return out;
 }
 
+int64_t KeySet::next_event(int64_t now) const {
+  int64_t next = 0;
+  for (const ZoneKey& k : keys_) {
+    const dns::KeyTiming& t = k.pair.timing;
+    for (int64_t at : {t.publish, t.activate, t.inactive, t.remove}) {
+      if (at > now && (next == 0 || at < next)) next = at;
+    }
+  }
+  return next;
+}
+
 std::vector<const ZoneKey*> KeySet::key_signers() const {
   std::vector<const ZoneKey*> out;
   for (const ZoneKey& k : keys_) {

@@ -65,6 +65,9 @@ class KeySet {
   // everything else. Empty when no key can sign.
   [[nodiscard]] std::vector<const ZoneKey*> key_signers() const;
   [[nodiscard]] std::vector<const ZoneKey*> zone_signers() const;
+  // The earliest timing field (Publish, Activate, Inactive, Delete) of any
+  // key after `now`, when the key set changes by itself; 0 when none.
+  [[nodiscard]] int64_t next_event(int64_t now) const;
 
  private:
   void classify(int64_t now);

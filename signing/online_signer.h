@@ -13,6 +13,7 @@
 // Thread-safe: workers and signing threads share one OnlineSigner.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -26,6 +27,10 @@
 #include "zones/zone_set.h"
 
 namespace flatns::signing {
+
+// SHA-256 of a signed zone's records and signatures (signing/zone_signer.h):
+// tells whether a new signing changed anything a secondary would transfer.
+using ContentDigest = std::array<uint8_t, 32>;
 
 class OnlineSigner final : public zones::ZoneSigner {
  public:
@@ -53,6 +58,10 @@ class OnlineSigner final : public zones::ZoneSigner {
   [[nodiscard]] bool sign_answer(const dns::RrsetRef& rrset, uint32_t ttl, int64_t now, int labels,
                                  AnswerSignatures& out) const;
   [[nodiscard]] uint64_t keys_stamp() const { return keys_stamp_; }
+  // The content of the zone this signer signed; set once, before the zone
+  // is served (server/daemon_zones.cpp).
+  [[nodiscard]] const ContentDigest& signed_content() const { return signed_content_; }
+  void set_signed_content(const ContentDigest& d) { signed_content_ = d; }
   // The earliest time any signature made now must be made again.
   [[nodiscard]] int64_t refresh_due(int64_t signed_at) const;
 
@@ -64,6 +73,7 @@ class OnlineSigner final : public zones::ZoneSigner {
   std::vector<const ZoneKey*> zone_signers_;
   std::vector<uint64_t> key_signer_ids_, zone_signer_ids_;  // key_identity() of each
   uint64_t keys_stamp_ = 0;
+  ContentDigest signed_content_{};
 };
 
 }  // namespace flatns::signing

@@ -7,6 +7,7 @@
 
 #include "dns/rrtype.h"
 #include "signing/compact_denial.h"
+#include "signing/nsec3_white_lies.h"
 #include "zones/answer.h"
 
 namespace flatns::signing {
@@ -109,6 +110,12 @@ class Collector {
       }
     }
     if (apex) add_key_rrsets(name, types);
+    if (apex && signer_.policy().denial == Denial::Nsec3) {
+      // The only NSEC3 data kept: the records themselves are made per answer.
+      std::vector<std::vector<uint8_t>> param;
+      param.emplace_back(kNsec3ParamRdata.begin(), kNsec3ParamRdata.end());
+      add_owned(name, rrtype::NSEC3PARAM, nsec_ttl_, std::move(param));
+    }
     if (signer_.policy().denial == Denial::Compact) {
       dns::NameBuffer next;
       if (!next_name(name, zone_.origin().wire(), next)) return;
@@ -165,18 +172,87 @@ void sign_tasks(std::deque<Task>& tasks, const OnlineSigner& signer, int64_t now
   for (auto& th : pool) th.join();
 }
 
+// Where SERIAL starts: after MNAME and RNAME (RFC 1035 §3.3.13), never
+// compressed in zone data; rdata.size() when the RDATA is too short.
+std::size_t serial_offset(Bytes rdata) {
+  std::size_t p = 0;
+  for (int name = 0; name < 2 && p < rdata.size(); ++name) {
+    while (p < rdata.size() && rdata[p] != 0) p += 1 + rdata[p];
+    ++p;
+  }
+  return p + 4 <= rdata.size() ? p : rdata.size();
+}
+
+uint32_t soa_serial(Bytes rdata) {
+  const std::size_t p = serial_offset(rdata);
+  if (p == rdata.size()) return 0;
+  return static_cast<uint32_t>(rdata[p]) << 24 | rdata[p + 1] << 16 | rdata[p + 2] << 8 | rdata[p + 3];
+}
+
+// SHA-256 over every task's owner, type, TTL, RDATA and RRSIGs, in the
+// collector's order (the zone's canonical order): the same zone signed with
+// the same signatures gives the same digest.
+ContentDigest content_digest(const std::deque<Task>& tasks) {
+  std::vector<std::span<const uint8_t>> parts;
+  std::deque<std::array<uint8_t, 10>> fixed;
+  for (const Task& t : tasks) {
+    auto& f = fixed.emplace_back();
+    f = {static_cast<uint8_t>(t.type >> 8), static_cast<uint8_t>(t.type), static_cast<uint8_t>(t.ttl >> 24),
+         static_cast<uint8_t>(t.ttl >> 16), static_cast<uint8_t>(t.ttl >> 8), static_cast<uint8_t>(t.ttl),
+         static_cast<uint8_t>(t.rdatas.size() >> 8), static_cast<uint8_t>(t.rdatas.size()),
+         static_cast<uint8_t>(t.rrsigs.size() >> 8), static_cast<uint8_t>(t.rrsigs.size())};
+    parts.emplace_back(t.owner);
+    parts.emplace_back(f);
+    for (Bytes rd : t.rdatas) parts.emplace_back(rd);
+    for (const auto& sig : t.rrsigs) parts.emplace_back(sig);
+  }
+  dns::Digest d;
+  ContentDigest out{};
+  if (dns::sha_digest(dns::DigestAlg::sha256, parts, d)) std::copy_n(d.bytes.begin(), out.size(), out.begin());
+  return out;
+}
+
+// The serial to serve (PreviousSigning), given the zone file's.
+uint32_t serial_to_serve(uint32_t file, const PreviousSigning* previous, bool changed, int64_t now) {
+  if (!previous || serial_after(file, previous->serial)) return file;
+  if (!changed) return previous->serial;
+  const auto unix_time = static_cast<uint32_t>(now);
+  return serial_after(unix_time, previous->serial) ? unix_time : previous->serial + 1;
+}
+
 }  // namespace
+
+bool serial_after(uint32_t a, uint32_t b) { return a != b && static_cast<uint32_t>(a - b) < 0x80000000u; }
 
 zones::ZoneLoadResult sign_zone(const zones::Zone& zone, zones::ZoneConfig config,
                                 const OnlineSigner& signer, int64_t now, unsigned threads,
-                                SignStats* stats) {
+                                SignStats* stats, const PreviousSigning* previous) {
   Collector collector(zone, signer);
   collector.collect();
   std::deque<Task>& tasks = collector.tasks();
   sign_tasks(tasks, signer, now, threads);
 
-  zones::ZoneLoadResult failed;
   SignStats counted;
+  counted.content = content_digest(tasks);
+  std::vector<uint8_t> soa;  // the SOA with the serial served, when not the file's
+  for (Task& t : tasks) {
+    if (t.type != rrtype::SOA || t.rdatas.size() != 1 || !t.ok) continue;
+    const uint32_t file = soa_serial(t.rdatas[0]);
+    counted.file_serial = file;
+    counted.serial = serial_to_serve(file, previous, previous && previous->content != counted.content, now);
+    if (counted.serial == file || serial_offset(t.rdatas[0]) == t.rdatas[0].size()) break;
+    counted.serial_raised = true;
+    soa.assign(t.rdatas[0].begin(), t.rdatas[0].end());
+    const std::size_t at = serial_offset(soa);
+    for (int i = 0; i < 4 && at + i < soa.size(); ++i) soa[at + i] = static_cast<uint8_t>(counted.serial >> (24 - 8 * i));
+    t.rdatas[0] = soa;
+    t.rrsigs.clear();
+    t.ok = signer.sign({t.owner, t.type, dns::rrclass::IN, t.rdatas}, t.ttl, now, t.rrsigs);
+    counted.content = content_digest(tasks);  // what the next signing compares with
+    break;
+  }
+
+  zones::ZoneLoadResult failed;
   for (const Task& t : tasks) {
     if (!t.ok) {
       failed.errors.push_back({zone.file(), 0,

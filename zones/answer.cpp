@@ -381,7 +381,7 @@ void Answerer::prove_wildcards() {
 void Answerer::prove(DenialPoint::Kind kind, const Zone& z, NameView name, const Node* node,
                      const Node* wildcard, const Node* ce) {
   if (rb_.truncated()) return;
-  const DenialPoint what{kind, z, name, node, wildcard, ce, q_.qtype};
+  const DenialPoint what{kind, z, name, node, wildcard, ce, q_.qtype, &zones_, &q_};
   if (hook_ && hook_->stages().denies && hook_->deny(what, rb_)) return;
   zones::prove(what, rb_);
 }

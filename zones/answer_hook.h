@@ -87,6 +87,11 @@ struct DenialPoint {
   const Node* wildcard;
   const Node* closest_encloser;
   uint16_t qtype;
+  // What the query was asked in: a hook that must know what a flattened
+  // closest encloser's target has (an NSEC3 proof lists its types) asks
+  // there. Null when not answering a query (tests).
+  const ZoneSet* zones = nullptr;
+  const dns::Query* query = nullptr;
 };
 
 // The optional stages a hook takes part in, fixed at construction so the

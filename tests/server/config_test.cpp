@@ -348,6 +348,10 @@ TEST_CASE("zones[].dnssec: online signing settings", "[config][dnssec]") {
   CHECK(p.config.zones[0].config.online_signed);
   CHECK(d.keys_dir == "conf/keys/a");
   CHECK(d.algorithm == 15);
+  CHECK(d.denial == signing::Denial::Compact);
+  Parsed nsec3 = parse(zone + "      signing: online\n      keys: keys/a\n      denial: nsec3\n");
+  REQUIRE(nsec3.ok);
+  CHECK(nsec3.config.zones[0].dnssec.denial == signing::Denial::Nsec3);
   CHECK(d.rrsig_lifetime == 10 * 86400);
   CHECK(d.rrsig_refresh == 5 * 86400);
   CHECK(only_error(zone + "      signing: online\n") ==
@@ -355,9 +359,8 @@ TEST_CASE("zones[].dnssec: online signing settings", "[config][dnssec]") {
   CHECK(only_error(zone + "      keys: k\n      algorithm: rsasha256\n") ==
         "conf/flatns.yaml:6: zones[0].dnssec.algorithm: expected one of ecdsap256sha256, ecdsap384sha384, "
         "ed25519, ed448, found 'rsasha256'");
-  CHECK(only_error(zone + "      keys: k\n      denial: nsec3\n") ==
-        "conf/flatns.yaml:6: zones[0].dnssec.denial: nsec3 white lies are not implemented yet; use compact "
-        "(RFC 9824)");
+  CHECK(only_error(zone + "      keys: k\n      denial: nsec5\n") ==
+        "conf/flatns.yaml:6: zones[0].dnssec.denial: expected one of compact, nsec3, found 'nsec5'");
   CHECK(only_error(zone + "      keys: k\n      rrsig_lifetime: 2d\n      rrsig_refresh: 3d\n") ==
         "conf/flatns.yaml:4: zones[0].dnssec.rrsig_refresh: must be well below rrsig_lifetime (259200 s vs "
         "172800 s)");

@@ -64,7 +64,7 @@ def free_ports(n, lo=25400, hi=25500):
         ports.append(port)
         if len(ports) == n:
             return ports
-    raise SystemExit("no free ports in 127.0.0.1:25400-25499")
+    raise SystemExit(f"no free ports in 127.0.0.1:{lo}-{hi - 1}")
 
 
 def wait_udp(port, qname="signed.test.", timeout=30):
@@ -78,11 +78,12 @@ def wait_udp(port, qname="signed.test.", timeout=30):
     raise SystemExit(f"nothing answers on 127.0.0.1:{port}")
 
 
-def start_flatns(binary, workdir, name, port, keys):
+def start_flatns(binary, workdir, name, port, keys, denial=None):
     os.makedirs(workdir, exist_ok=True)
     with open(os.path.join(workdir, "signed.test.zone"), "w") as f:
         f.write(ZONE)
     cfg = os.path.join(workdir, f"{name}.yaml")
+    denial_line = f"\n      denial: {denial}" if denial else ""
     with open(cfg, "w") as f:
         f.write(f"""server:
   listen: ["127.0.0.1:{port}"]
@@ -93,7 +94,7 @@ zones:
     flatten: all
     dnssec:
       signing: online
-      keys: {keys}
+      keys: {keys}{denial_line}
 resolver:
   mode: forward
   forwarders: ["127.0.0.1:9"]
@@ -141,7 +142,8 @@ def ask(port, qname, qtype):
 
 
 # (name, type, expectation): "answer" = records of that type, "nodata" =
-# NOERROR and none, "nxdomain" = NXDOMAIN or (compact denial) NOERROR and none.
+# NOERROR and none, "nxdomain" = NXDOMAIN or (compact denial) NOERROR and
+# none, "NXDOMAIN" = NXDOMAIN and none.
 CASES = [
     ("signed.test.", "A", "answer"),
     ("signed.test.", "AAAA", "answer"),
@@ -164,9 +166,9 @@ CASES = [
 ]
 
 
-def check_unbound(port):
+def check_unbound(port, cases=CASES):
     failures = []
-    for name, qtype, want in CASES:
+    for name, qtype, want in cases:
         r = ask(port, name, qtype)
         rtype = dns.rdatatype.from_text(qtype)
         answers = [rr for rr in r.answer if rr.rdtype == rtype]
@@ -176,6 +178,8 @@ def check_unbound(port):
             ok = ok and rcode == dns.rcode.NOERROR and answers
         elif want == "nodata":
             ok = ok and rcode == dns.rcode.NOERROR and not answers
+        elif want == "NXDOMAIN":
+            ok = ok and rcode == dns.rcode.NXDOMAIN and not answers
         else:
             ok = ok and rcode in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN) and not answers
         line = f"unbound {name} {qtype}: {dns.rcode.to_text(rcode)} AD={int(bool(r.flags & dns.flags.AD))} answers={len(answers)}"
@@ -237,9 +241,9 @@ def check_direct(port):
     return failures
 
 
-def check_delv(port, anchor_conf, root="signed.test"):
+def check_delv(port, anchor_conf, root="signed.test", cases=CASES):
     failures = []
-    for name, qtype, want in CASES:
+    for name, qtype, want in cases:
         res = subprocess.run(["delv", "-a", anchor_conf, f"+root={root}", "@127.0.0.1", "-p", str(port),
                               name, qtype], capture_output=True, text=True, timeout=30)
         out = res.stdout + res.stderr

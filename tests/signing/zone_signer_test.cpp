@@ -258,3 +258,63 @@ TEST_CASE("keys flatns makes sign through ldns-signzone and dnssec-signzone", "[
   CHECK(run("dnssec-verify -z -o example.com " + s.dir + "/bind.signed") == 0);
   std::filesystem::remove_all(s.dir);
 }
+
+// Zone transfers carry the signed zone (transfer/outgoing.h serves the
+// snapshot served), so a signing that changes its records must raise the
+// serial for secondaries to follow, and one that changes nothing must not.
+TEST_CASE("re-signing raises the SOA serial only when the records change", "[signing][serial]") {
+  const int64_t now = ::time(nullptr);
+  Signed s = sign_example(13, now);
+  const uint32_t file_serial = s.zone->serial();
+  CHECK_FALSE(s.stats.serial_raised);
+  CHECK(s.stats.serial == file_serial);
+  const signing::PreviousSigning first{file_serial, s.stats.content};
+
+  // A minute later every signature is still fresh in the cache: the same zone, the same serial.
+  signing::SignStats same;
+  const auto unchanged = signing::sign_zone(*s.zone, example_config(), *s.signer, now + 60, 2, &same, &first);
+  REQUIRE(unchanged.zone);
+  CHECK(unchanged.zone->serial() == file_serial);
+  CHECK(same.content == s.stats.content);
+  CHECK_FALSE(same.serial_raised);
+
+  // Past the refresh time every signature is made again: a higher serial
+  // (the Unix time, or the old serial + 1 when that is not higher), and
+  // the SOA's RRSIG covers the new one.
+  const int64_t later = now + s.signer->policy().rrsig_lifetime;
+  signing::SignStats resigned;
+  const auto changed = signing::sign_zone(*s.zone, example_config(), *s.signer, later, 2, &resigned, &first);
+  REQUIRE(changed.zone);
+  const zones::Zone& z = *changed.zone;
+  CHECK(resigned.serial_raised);
+  const uint32_t expected =
+      signing::serial_after(static_cast<uint32_t>(later), file_serial) ? static_cast<uint32_t>(later) : file_serial + 1;
+  CHECK(z.serial() == expected);
+  CHECK(signing::serial_after(z.serial(), file_serial));
+  const zones::RRset* soa = z.rrset(z.apex(), rrtype::SOA);
+  REQUIRE(soa);
+  REQUIRE(z.sigs(*soa));
+  std::vector<std::span<const uint8_t>> rds;
+  z.records(*soa).for_each([&](std::span<const uint8_t> rd) { rds.push_back(rd); });
+  const auto dnskeys = s.signer->keys().dnskeys();
+  std::size_t verified = 0;
+  z.records(*z.sigs(*soa)).for_each([&](std::span<const uint8_t> sig) {
+    CHECK(dns::verify_rrsig({z.name(z.apex()), rrtype::SOA, 1, rds}, sig, z.origin().wire(), dnskeys[0]) ==
+          dns::VerifyResult::ok);
+    ++verified;
+  });
+  CHECK(verified == 1);
+
+  // The next pass, nothing due: the raised serial stays.
+  const signing::PreviousSigning second{z.serial(), resigned.content};
+  signing::SignStats third;
+  const auto kept = signing::sign_zone(z, example_config(), *s.signer, later + 60, 2, &third, &second);
+  REQUIRE(kept.zone);
+  CHECK(kept.zone->serial() == z.serial());
+  CHECK(third.content == resigned.content);
+  // A zone file whose serial is higher than the one served wins.
+  CHECK(signing::serial_after(file_serial + 1, file_serial));
+  CHECK_FALSE(signing::serial_after(file_serial, file_serial));
+  CHECK(signing::serial_after(5, 0xfffffff0u));  // RFC 1982 wrap-around
+  std::filesystem::remove_all(s.dir);
+}
