@@ -4,7 +4,9 @@
 // it given to the parent would break the chain of trust (issue 14).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <ctime>
+#include <filesystem>
 #include <sstream>
 
 #include "daemon_test_support.h"
