@@ -95,6 +95,15 @@ def runs_table(path):
                   f"{verdict(mine[2], theirs[2]):>8} {ratio(mine[1], theirs[1]):>9} {verdict(mine[3], theirs[3]):>8}"
                   f"{note}")
 
+    def per_round(mix, base):
+        """The ratio within each round (runs seconds apart), which a drift
+        of the machine's load over the run disturbs less than the medians."""
+        mine, theirs = summary.get((mix, "flatns")), summary.get((base, "flatns"))
+        if mine and theirs and len(mine[3]) == len(theirs[3]) > 1:
+            each = [a / b for a, b in zip(mine[3], theirs[3]) if b]
+            print(f"{mix + '/' + base + ' per round':<30} q/CPU-s " + " ".join(f"{r:.2f}" for r in each) +
+                  f", median {median(each):.2f}")
+
     for mix in mixes:
         if mix.startswith("flatten"):
             own_ratio(mix, "static")
@@ -103,6 +112,7 @@ def runs_table(path):
     # same answers unsigned; the compact denial against Knot's mod-onlinesign
     # is the signed-nx flatns/Knot row above (target >= 1.0 per CPU-second).
     own_ratio("signed-flat", "do", "  (issue 14 target: q/CPU-s >= 0.8)")
+    per_round("signed-flat", "do")
     own_ratio("signed-flat", "flatten-cached")
     own_ratio("signed-static", "do")
     if summary.get(("signed-nx", "flatns")) and summary.get(("signed-nx", "knot")):
