@@ -168,7 +168,7 @@ for round in $(seq "$rounds"); do
       dnssec-signzone)
         # -S: the keys (and their DNSKEY) from the key folder; -z: the CSK
         # (flags 257) signs every RRset, not only DNSKEY, as in flatns.
-        run_tool dnssec-signzone "$round" dnssec-signzone -S -z -q -o "$origin" -K "$work/keys" \
+        run_tool dnssec-signzone "$round" dnssec-signzone -S -z -q -o "$origin" -K "$work/keys" -d "$work" \
           -f "$work/dnssec-signzone.$round.signed" "$zone" ;;
       *) die "unknown signer '$signer'" ;;
     esac
