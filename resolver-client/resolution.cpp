@@ -118,6 +118,7 @@ uint64_t Resolution::remaining_ms() const {
 ValidationContext Resolution::validation_context() {
   ValidatorOptions options;
   options.accept_dsa = resolver.settings().accept_dsa;
+  options.forwarded_answers = resolver.settings().mode == ResolverMode::Forward;
   return ValidationContext{resolver.clock().wall_seconds(), budget_, options};
 }
 
