@@ -93,6 +93,7 @@ class Iteration {
   void finish(IterationOutcome&& outcome);
 
   // iteration_response.cpp: a response to the question.
+  bool from_cached_dname();
   void on_response(const dns::ServerAddress& server, const dns::Message& msg);
   bool on_minimised_response(const dns::ServerAddress& server, const dns::Message& msg,
                              const ValidatedResponse& vr);
@@ -107,6 +108,13 @@ class Iteration {
   // referral.cpp
   void on_referral(const dns::ServerAddress& server, const dns::Message& msg, ValidatedResponse& vr);
   void lookup_ns_address(NameServer& ns);
+  // A referral without DS or denial (ValidatedResponse::ds_left_out): asks
+  // "DS child" of this zone's servers in a nested Iteration, then enters
+  // the child with the DS set its validated answer gives.
+  void fetch_left_out_ds(const dns::ServerAddress& server, const dns::Name& child,
+                         std::vector<NameServer> servers);
+  void enter_child_with_ds(const dns::ServerAddress& server, const dns::Name& child,
+                           IterationOutcome&& o);
 
   Resolution& res_;
   Resolver& resolver_;
@@ -132,6 +140,9 @@ class Iteration {
   std::optional<dns::Message> held_;
   dns::ServerAddress held_server_;
   std::vector<dns::ServerAddress> held_tried_;
+
+  // The child's servers while its left-out DS is asked (fetch_left_out_ds).
+  std::vector<NameServer> child_servers_;
 
   KeyFinder key_finder_;
   QnameMinimiser minimiser_;

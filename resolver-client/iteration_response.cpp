@@ -65,7 +65,87 @@ std::vector<dns::Name> chain_names(const std::vector<dns::ResourceRecord>& answe
   return out;
 }
 
+// A cached, validated DNAME owned by a proper ancestor of `qname` (the
+// closest), or nullptr. An insecure one is not used: on unvalidated data it
+// would redirect a whole subtree the zone may have changed since (Unbound's
+// iter_dname_insec asks again).
+const CachedRrset* cached_dname_above(ResolverCache& cache, const dns::Name& qname, uint64_t now) {
+  if (qname.is_root()) return nullptr;
+  for (dns::Name n = qname.parent();; n = n.parent()) {
+    const CachedRrset* e = cache.find_rrset(n, dns::rrtype::DNAME, Trust::NonAuthAnswer, now);
+    if (e != nullptr && e->ttl_left(now) > 0 && e->verdict.is_secure()) return e;
+    if (n.is_root()) return nullptr;
+  }
+}
+
+// The CNAME a DNAME synthesises for `qname` (RFC 6672 §2.2, §3.1), or
+// nothing when the DNAME is unreadable or the substitution too long.
+std::optional<dns::ResourceRecord> synthesise_cname(const CachedRrset& dname, const dns::Name& qname,
+                                                    uint32_t ttl) {
+  const dns::ResourceRecord* rr = nullptr;
+  for (const auto& r : dname.records) {
+    if (r.type != dns::rrtype::DNAME) continue;
+    if (rr != nullptr) return std::nullopt;  // a DNAME RRset holds one record
+    rr = &r;
+  }
+  dns::Name target_suffix;
+  if (rr == nullptr || !dns::Name::from_wire(rr->rdata, target_suffix)) return std::nullopt;
+  const auto wire = qname.wire();
+  std::vector<uint8_t> joined(wire.begin(), wire.end() - static_cast<std::ptrdiff_t>(dname.owner.size()));
+  joined.insert(joined.end(), target_suffix.wire().begin(), target_suffix.wire().end());
+  dns::Name target;
+  if (!dns::Name::from_wire(joined, target)) return std::nullopt;
+  dns::ResourceRecord cname;
+  cname.owner = qname;
+  cname.type = dns::rrtype::CNAME;
+  cname.rclass = rr->rclass;
+  cname.ttl = ttl;
+  cname.rdata.assign(target.wire().begin(), target.wire().end());
+  return cname;
+}
+
+// The DS set of the closest cut at or above `name` and strictly below
+// `signer` that the cache holds as proven unsigned (insecure), or nullptr.
+const DsSet* insecure_cut_between(ResolverCache& cache, const dns::Name& name,
+                                  const dns::Name& signer, uint64_t now) {
+  if (!name.is_subdomain_of(signer)) return nullptr;
+  for (dns::Name n = name; !(n == signer) && !n.is_root(); n = n.parent()) {
+    const DsSet* ds = cache.find_ds(n, now);
+    if (ds != nullptr && ds->verdict.is_insecure()) return ds;
+  }
+  return nullptr;
+}
+
 }  // namespace
+
+// A DNAME above the query name, cached from an earlier answer, redirects it
+// without asking (RFC 6672 §3.1, as Unbound's cache does): the CNAME it
+// synthesises is the answer to a CNAME question, or leads on.
+bool Iteration::from_cached_dname() {
+  if (qtype_ == dns::rrtype::DS) return false;  // asked at the parent of qname, not redirected
+  ResolverCache& cache = resolver_.cache();
+  const uint64_t now = resolver_.clock().now_ms();
+  const CachedRrset* dname = cached_dname_above(cache, qname_, now);
+  if (dname == nullptr) return false;
+  const uint32_t ttl = dname->ttl_left(now);
+  auto cname = synthesise_cname(*dname, qname_, ttl);
+  if (!cname) return false;
+  IterationOutcome o;
+  o.ttl = ttl;
+  o.verdict = dname->verdict;
+  o.answer = without_rrsigs(dname->records, 0);
+  for (auto& rr : o.answer) rr.ttl = ttl;
+  o.answer.push_back(*cname);
+  if (qtype_ == dns::rrtype::CNAME) {
+    o.kind = IterationOutcome::Kind::Answer;
+  } else {
+    o.kind = IterationOutcome::Kind::CnameExit;
+    o.next_name = chain_end(o.answer, qname_);
+  }
+  ++res_.result.stats.cache_hits;
+  finish(std::move(o));
+  return true;
+}
 
 bool Iteration::from_cache() {
   // A refresh asks the servers for every step of the chain (depth 0); the
@@ -90,7 +170,9 @@ bool Iteration::from_cache() {
     finish(hit(*e, IterationOutcome::Kind::Answer));
     return true;
   }
-  if (qtype_ != dns::rrtype::CNAME) {
+  // A DS question is answered where a cut would be (RFC 4035 §3.1.4.1): a
+  // cached CNAME does not redirect it, as in Unbound; the server is asked.
+  if (qtype_ != dns::rrtype::CNAME && qtype_ != dns::rrtype::DS) {
     if (const CachedRrset* e = cache.find_rrset(qname_, dns::rrtype::CNAME, Trust::NonAuthAnswer, now);
         e && e->ttl_left(now) > 0) {
       IterationOutcome o = hit(*e, IterationOutcome::Kind::CnameExit);
@@ -99,6 +181,7 @@ bool Iteration::from_cache() {
       return true;
     }
   }
+  if (from_cached_dname()) return true;
   if (qtype_ == dns::rrtype::DS && !qname_.is_root() && resolver_.settings().validate) {
     // A referral proved securely that the cut has no DS (RFC 4035 §5.2):
     // that proof answers the DS question too, as Unbound's negative cache
@@ -131,23 +214,35 @@ bool Iteration::from_cache() {
 
 void Iteration::on_response(const dns::ServerAddress& server, const dns::Message& msg) {
   const ResolverSettings& settings = resolver_.settings();
-  const ZoneKeys& keys = key_finder_.keys();
   const bool minimised = minimiser_.asked_minimised();
   const dns::Name asked = minimiser_.asked_name(zone_);
+  std::optional<ZoneKeys> below_insecure_cut;
   if (settings.mode == ResolverMode::Forward && settings.validate) {
-    // Forwarders never refer: the signer names which keys validate this.
-    dns::Name target = response_zone(msg, asked);
-    if (!(target == keys.zone) && !key_finder_.walked_to(target)) {
+    // Forwarders never refer: the signer names which keys validate this,
+    // unless the name lies below a cut proven unsigned (a CNAME's NSEC
+    // showed it): whatever the forwarder attaches (here the signed SOA of
+    // the parent), data there is insecure.
+    const dns::Name target = response_zone(msg, asked);
+    if (const DsSet* cut = insecure_cut_between(resolver_.cache(), asked, target,
+                                                resolver_.clock().now_ms())) {
+      below_insecure_cut = insecure_keys(target, cut->verdict.insecure_reason, cut->verdict.detail);
+      below_insecure_cut->verdict = cut->verdict;
+    } else if (!(target == key_finder_.keys().zone) && !key_finder_.walked_to(target)) {
       start_walk(server, msg, target);
       return;
     }
   }
+  const ZoneKeys& keys = below_insecure_cut ? *below_insecure_cut : key_finder_.keys();
   ValidationContext ctx = res_.validation_context();
   ValidatedResponse vr = validate_response(msg, asked, minimiser_.asked_type(), keys, ctx);
   // Only a referral is used from a minimised query (followed below, with
   // its DS validated); any other answer just says "no cut here", and is
   // not validated, as in Unbound.
   if (minimised && on_minimised_response(server, msg, vr)) return;
+  if (vr.kind == ResponseKind::Referral && vr.ds_left_out && settings.mode == ResolverMode::Recursive) {
+    on_referral(server, msg, vr);  // the DS is asked of the parent before the child is entered
+    return;
+  }
   if (vr.verdict.is_bogus() &&
       (vr.verdict.reason == BogusReason::MissingRrsig ||
        vr.verdict.reason == BogusReason::MissingDenial) &&
@@ -221,14 +316,17 @@ void Iteration::accept_response(const dns::Message& msg, const ValidatedResponse
   Trust trust = msg.has_flag(dns::flag::AA) ? Trust::AuthAnswer : Trust::NonAuthAnswer;
   uint32_t ttl_cap = vr.verdict.is_secure() ? vr.ttl : 0;
   if (msg.has_flag(dns::flag::AA)) remember_child_ns(msg);
-  for (const auto& cut : vr.unsigned_cuts) {
-    // The signed NSEC proved the cut unsigned: the CNAME's target below it
-    // is insecure without asking for its DS (Unbound: its NSEC cache).
+  for (const auto& [cut, reason] : vr.unsigned_cuts) {
+    // The signed NSEC/NSEC3 proved the cut unsigned (or in an opt-out span):
+    // the CNAME's target below it is insecure without asking for its DS
+    // (Unbound: its NSEC cache).
     if (cache.find_ds(cut, now) != nullptr) continue;
     DsSet ds;
     ds.zone = cut;
-    ds.verdict = Verdict::insecure(cut, InsecureReason::UnsignedDelegation,
-                                   "no DS for " + cut.to_text() + " (NSEC in " + zone_.to_text() + ")");
+    ds.verdict = Verdict::insecure(cut, reason,
+                                   (reason == InsecureReason::OptOut ? "NSEC3 opt-out span over "
+                                                                      : "no DS for ") +
+                                       cut.to_text() + " (denial in " + zone_.to_text() + ")");
     ds.ttl = vr.ttl;
     cache.store_ds(ds, now);
   }

@@ -88,11 +88,74 @@ void Iteration::on_referral(const dns::ServerAddress& server, const dns::Message
   }
   cache.store_rrset(child, dns::rrtype::NS, std::move(ns_records), ns_ttl,
                        Trust::ReferralAuthority, Verdict::indeterminate("referral"), now);
+  const DsSet* anchor = resolver_.anchors().find(child);
+  if (vr.ds_left_out && anchor == nullptr && resolver_.settings().validate) {
+    fetch_left_out_ds(server, child, std::move(servers));
+    return;
+  }
   DsSet ds = vr.delegation;
   ds.zone = child;
-  if (const DsSet* anchor = resolver_.anchors().find(child)) ds = *anchor;
+  if (anchor != nullptr) ds = *anchor;
   if (resolver_.settings().validate) cache.store_ds(ds, now);
   enter_zone(child, std::move(servers), &ds);
+  next_server();
+}
+
+void Iteration::fetch_left_out_ds(const dns::ServerAddress& server, const dns::Name& child,
+                                  std::vector<NameServer> servers) {
+  if (const DsSet* cached = resolver_.cache().find_ds(child, resolver_.clock().now_ms())) {
+    DsSet ds = *cached;
+    enter_zone(child, std::move(servers), &ds);
+    next_server();
+    return;
+  }
+  if (depth_ >= resolver_.settings().limits.max_sub_depth) {
+    server_failed(server, "referral to " + child.to_text() +
+                              " without DS or NSEC/NSEC3, and no depth left to ask its DS");
+    return;
+  }
+  child_servers_ = std::move(servers);
+  Iteration* sub = res_.make_iteration(child, dns::rrtype::DS, depth_ + 1,
+                                       [this, server, child](IterationOutcome&& o) {
+                                         if (state_ == State::Done || !res_.running()) return;
+                                         enter_child_with_ds(server, child, std::move(o));
+                                       });
+  sub->start();
+}
+
+// The answer to "DS child" decides the child's keys: a secure DS RRset, or a
+// secure (or opt-out) NODATA for an unsigned child; anything else fails.
+void Iteration::enter_child_with_ds(const dns::ServerAddress& server, const dns::Name& child,
+                                    IterationOutcome&& o) {
+  using Kind = IterationOutcome::Kind;
+  DsSet ds;
+  ds.zone = child;
+  ds.ttl = o.ttl;
+  if (o.kind == Kind::Answer && o.verdict.is_secure()) {
+    for (const auto& rr : o.answer) {
+      if (rr.type == dns::rrtype::DS && rr.owner == child) ds.ds.push_back(rr.rdata);
+    }
+  }
+  if (!ds.ds.empty()) {
+    ds.verdict = o.verdict;
+  } else if (o.kind == Kind::NoData && o.verdict.is_secure()) {
+    ds.verdict = Verdict::insecure(child, InsecureReason::UnsignedDelegation,
+                                   "no DS for " + child.to_text() + " in " + zone_.to_text());
+  } else if (o.kind == Kind::NoData && o.verdict.is_insecure() &&
+             o.verdict.insecure_reason == InsecureReason::OptOut) {
+    ds.verdict = o.verdict;
+    ds.verdict.zone = child;
+  } else if (o.kind == Kind::Bogus) {
+    on_bogus(server, o.verdict);
+    return;
+  } else {
+    server_failed(server, "referral to " + child.to_text() +
+                              " without DS or NSEC/NSEC3, and its DS query gave no validated answer (" +
+                              (o.failure.empty() ? o.verdict.to_text() : o.failure) + ")");
+    return;
+  }
+  resolver_.cache().store_ds(ds, resolver_.clock().now_ms());
+  enter_zone(child, std::move(child_servers_), &ds);
   next_server();
 }
 

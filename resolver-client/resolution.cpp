@@ -118,6 +118,7 @@ uint64_t Resolution::remaining_ms() const {
 ValidationContext Resolution::validation_context() {
   ValidatorOptions options;
   options.accept_dsa = resolver.settings().accept_dsa;
+  options.forwarded_answers = resolver.settings().mode == ResolverMode::Forward;
   return ValidationContext{resolver.clock().wall_seconds(), budget_, options};
 }
 
@@ -172,16 +173,29 @@ void Resolution::on_outcome(IterationOutcome&& o) {
   }
   result.verdict = first_step_ ? o.verdict : combine(result.verdict, o.verdict);
   first_step_ = false;
+  // The CNAMEs on the way from the name asked, in chain order. A name that
+  // holds the qtype RRset ends the chain: a CNAME beside other data there
+  // (RFC 2181 §10.1 forbids it) is passed over, as Unbound does.
   dns::Name last = result.final_name;
-  for (auto& rr : o.answer) {
-    if (rr.type == dns::rrtype::CNAME && rr.type != result.qtype) {
-      take_ttl(rr.ttl);
-      result.cname_chain.push_back(rr);
-      if (auto target = dns::rdata_target_name(rr.type, rr.rdata)) {
-        dns::Name t;
-        if (dns::Name::from_wire(*target, t)) last = t;
-      }
-    }
+  auto at_last = [&](uint16_t type) {
+    return std::find_if(o.answer.begin(), o.answer.end(), [&](const dns::ResourceRecord& rr) {
+      return rr.type == type && dns::name_equal(rr.owner.wire(), last.wire());
+    });
+  };
+  for (std::size_t hops = 0; result.qtype != dns::rrtype::CNAME && hops < o.answer.size(); ++hops) {
+    if (at_last(result.qtype) != o.answer.end()) break;
+    auto cname = at_last(dns::rrtype::CNAME);
+    dns::Name target;
+    if (cname == o.answer.end()) break;
+    auto wire = dns::rdata_target_name(cname->type, cname->rdata);
+    if (!wire || !dns::Name::from_wire(*wire, target)) break;
+    // Each CNAME once: a loop ends here, and step() reports it.
+    const bool again = std::any_of(result.cname_chain.begin(), result.cname_chain.end(),
+                                   [&](const dns::ResourceRecord& rr) { return rr.owner == last; });
+    if (again) break;
+    take_ttl(cname->ttl);
+    result.cname_chain.push_back(*cname);
+    last = std::move(target);
   }
   if (result.cname_chain.size() > resolver.settings().limits.max_cname_chain) {
     result.rcode = dns::rcode::SERVFAIL;

@@ -77,13 +77,15 @@ bool has_zone_soa(const ResponseSections& s, const dns::Name& zone) {
 // The class of a response with no answer RRset at `c.name` (the end of the
 // chain): a name error, a referral, no data, or nothing usable.
 void classify_no_answer(const dns::Message& response, const ResponseSections& s, uint16_t qtype,
-                        const dns::Name& zone, Classification& c) {
+                        const dns::Name& zone, bool forwarded, Classification& c) {
   if (response.rcode() == dns::rcode::NXDOMAIN) {
     c.cls = ResponseClass::NameError;
     return;
   }
   if (!has_zone_soa(s, zone)) {
+    // Forwarders answer with recursion: their NS records are no referral.
     for (const auto& set : s.authority) {
+      if (forwarded) break;
       // A DS question is answered by the parent: NS at the name itself is no
       // referral for it, NS above it is (the root refers "DS sub.example.com."
       // to com., as in Unbound's val_qds_* scenarios).
@@ -119,8 +121,9 @@ void classify_no_answer(const dns::Message& response, const ResponseSections& s,
       return set.type == dns::rrtype::SOA && !set.rdatas.empty() && set.owner.is_subdomain_of(zone) &&
              !(set.owner == zone) && c.name.is_subdomain_of(set.owner);
     });
+    // A forwarder's NOERROR without answer or SOA is its NODATA.
     if (qtype != dns::rrtype::DS && response.answer.empty() && !denial && !child_soa &&
-        !response.has_flag(dns::flag::AA)) {
+        !response.has_flag(dns::flag::AA) && !forwarded) {
       c.cls = ResponseClass::Unusable;
       c.unusable = UnusableShape::NoAnswerNoSoa;
       return;
@@ -155,7 +158,8 @@ bool vouched_elsewhere(const dns::Message& response, const ResponseSections& s,
 }  // namespace
 
 Classification classify_response(const dns::Message& response, const ResponseSections& s,
-                                  const dns::Name& qname, uint16_t qtype, const ZoneKeys& keys) {
+                                  const dns::Name& qname, uint16_t qtype, const ZoneKeys& keys,
+                                  bool forwarded) {
   Classification c;
   c.name = qname;
   const uint16_t rcode = response.rcode();
@@ -184,6 +188,19 @@ Classification classify_response(const dns::Message& response, const ResponseSec
       if (!dname_substitute(c.name, *dname, target)) {
         return unusable(std::move(c), UnusableShape::DnameTooLong);
       }
+      if (qtype == dns::rrtype::CNAME) {
+        // The CNAME the DNAME synthesises at this name is the answer
+        // (RFC 6672 §3.3); its target is not followed.
+        if (const SignedRrset* synth = find_rrset(s.answer, c.name, dns::rrtype::CNAME)) {
+          dns::Name synth_target;
+          if (cname_target(*synth, synth_target) && synth_target == target) {
+            c.cls = ResponseClass::Cname;
+            c.answer = synth;
+            c.synthesised_answer = true;
+            return c;
+          }
+        }
+      }
       c.name = std::move(target);
       continue;
     }
@@ -208,7 +225,7 @@ Classification classify_response(const dns::Message& response, const ResponseSec
   }
   // A DNAME as the last link allowed may lead out of the zone.
   if (!c.name.is_subdomain_of(zone)) return chain_exit(std::move(c));
-  classify_no_answer(response, s, qtype, zone, c);
+  classify_no_answer(response, s, qtype, zone, forwarded, c);
   return c;
 }
 

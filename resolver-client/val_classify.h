@@ -73,6 +73,10 @@ struct Classification {
   const SignedRrset* referral = nullptr;  // Referral: the child's NS RRset
   const SignedRrset* malformed = nullptr;  // MalformedDname: the DNAME RRset
   bool exits = false;  // Cname: the chain leaves this zone at `name`
+  // Cname, qtype CNAME: `answer` is the CNAME a DNAME above the query name
+  // synthesises (RFC 6672 §3.3: it answers the CNAME question); unsigned,
+  // the validated DNAME link vouches for it.
+  bool synthesised_answer = false;
 };
 
 // Classifies a response from `keys.zone`'s servers to (qname, qtype).
@@ -83,7 +87,7 @@ struct Classification {
 [[nodiscard]] Classification classify_response(const dns::Message& response,
                                                const ResponseSections& sections,
                                                const dns::Name& qname, uint16_t qtype,
-                                               const ZoneKeys& keys);
+                                               const ZoneKeys& keys, bool forwarded = false);
 
 // The signer of `rrset` when every RRSIG names the same zone strictly below
 // `zone` and above (or at) the owner.

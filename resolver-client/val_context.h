@@ -57,6 +57,10 @@ struct ValidatorOptions {
   // DSA (algorithms 3 and 6): RFC 8624 §3.1 says MUST NOT validate, so DSA
   // signed zones are insecure; ResolverSettings::accept_dsa (tests only).
   bool accept_dsa = false;
+  // The responses come from forwarders, asked with RD=1 (forward mode): an
+  // NS RRset in the authority section is no referral, and a NOERROR without
+  // answer or SOA is their NODATA (as Unbound reads RD answers).
+  bool forwarded_answers = false;
 };
 
 struct ValidationContext {

@@ -98,23 +98,61 @@ class ResponseValidation {
     return false;
   }
 
-  // Unsigned cuts the authority section's signed NSECs show. Pure: an
-  // NSEC that does not verify is passed over, not held against the answer.
-  void note_unsigned_cuts() {
+  // Unsigned cuts the authority section's signed NSECs show, and those on
+  // the way to `exit` (the chain's next name) its signed NSEC3s show. Pure:
+  // a record that does not verify is passed over, not held against the answer.
+  void note_unsigned_cuts(const dns::Name& exit) {
     if (!secure_keys()) return;
+    note_nsec3_unsigned_cuts(exit);
     for (const auto& set : authority()) {
       if (set.type != dns::rrtype::NSEC || set.owner == keys_.zone ||
           !set.owner.is_subdomain_of(keys_.zone) || signer_below_zone(set, keys_.zone)) {
         continue;
       }
-      if (verify_rrset(set, keys_, ctx_).verdict.security != Security::Secure) continue;
+      const RrsetCheck c = verify_rrset(set, keys_, ctx_);
+      if (c.verdict.security != Security::Secure || c.wildcard_expanded) continue;
       const SignedRrset* one[] = {&set};
       for (const auto& n : nsec_records(one)) {
         if (dns::type_bitmap_has(n.bitmap, dns::rrtype::NS) &&
             !dns::type_bitmap_has(n.bitmap, dns::rrtype::SOA) &&
             !dns::type_bitmap_has(n.bitmap, dns::rrtype::DS)) {
-          out_.unsigned_cuts.push_back(n.owner);
+          out_.unsigned_cuts.push_back({n.owner, InsecureReason::UnsignedDelegation});
         }
+      }
+    }
+  }
+
+  // RFC 5155 §8.9: a name on the way to `exit` whose NSEC3 shows NS without
+  // DS and SOA is an unsigned delegation; one whose next closer name an
+  // opt-out span covers may be one (insecure, RFC 5155 §9.2).
+  void note_nsec3_unsigned_cuts(const dns::Name& exit) {
+    if (!exit.is_subdomain_of(keys_.zone) || exit == keys_.zone) return;
+    std::vector<const SignedRrset*> verified;
+    for (const auto& set : authority()) {
+      if (set.type != dns::rrtype::NSEC3 || !set.owner.is_subdomain_of(keys_.zone) ||
+          signer_below_zone(set, keys_.zone)) {
+        continue;
+      }
+      const RrsetCheck c = verify_rrset(set, keys_, ctx_);
+      if (c.verdict.security == Security::Secure && !c.wildcard_expanded) verified.push_back(&set);
+    }
+    if (verified.empty()) return;
+    const Nsec3Set nsec3 = nsec3_records(verified, keys_.zone, ctx_.options, &ctx_.budget);
+    if (nsec3.usability != Nsec3Usability::Usable) return;
+    // From the label below the zone down to `exit`: the first cut found.
+    for (int labels = keys_.zone.labels() + 1; labels <= exit.labels(); ++labels) {
+      dns::Name n;
+      if (!dns::Name::from_wire(dns::strip_labels(exit.wire(), exit.labels() - labels), n)) return;
+      std::string why;
+      switch (nsec3_proves_no_ds(nsec3, n, why)) {
+        case DenialResult::Proven:
+          out_.unsigned_cuts.push_back({n, InsecureReason::UnsignedDelegation});
+          return;
+        case DenialResult::OptOut:
+          out_.unsigned_cuts.push_back({n, InsecureReason::OptOut});
+          return;
+        case DenialResult::NotProven:
+          break;
       }
     }
   }
@@ -131,7 +169,10 @@ class ResponseValidation {
       if (!secure_keys()) continue;
       // check() also notices NSECs signed by a child zone on the same servers.
       const RrsetCheck c = check(set);
-      if (c.verdict.security != Security::Secure) continue;
+      // An NSEC or NSEC3 is owned by a name that exists: one whose RRSIG
+      // says it was expanded from a wildcard denies nothing (Unbound's
+      // val_wcnsec_nods: *.test.'s NSEC renamed to deny a DS).
+      if (c.verdict.security != Security::Secure || c.wildcard_expanded) continue;
       validated_denial_.push_back(&set);
     }
     nsecs_ = nsec_records(validated_denial_);
@@ -267,6 +308,10 @@ void validate_positive_response(ResponseValidation& v, const Classification& c, 
 // A chain whose links check_chain() validated: it ends in the answer, or
 // leaves the zone (or enters one below it) at the name resolved next.
 void validate_cname_response(ResponseValidation& v, const Classification& c, uint16_t qtype) {
+  if (c.synthesised_answer) {
+    v.out().kind = ResponseKind::Answer;  // check_chain() validated the DNAME
+    return;
+  }
   if (!c.exits) {
     validate_positive_response(v, c, qtype);
     return;
@@ -364,6 +409,10 @@ void validate_referral_response(ResponseValidation& v, const Classification& cls
     return;
   }
   const Verdict before = out.verdict;
+  out.ds_left_out = before.security != Security::Bogus &&
+                    std::none_of(v.authority().begin(), v.authority().end(), [](const SignedRrset& set) {
+                      return set.type == dns::rrtype::NSEC || set.type == dns::rrtype::NSEC3;
+                    });
   v.require_denial(
       "referral to " + child.to_text(),
       [&](std::span<const NsecRecord> nsecs, std::string& why) {
@@ -426,7 +475,8 @@ ValidatedResponse validate_response(const dns::Message& response, const dns::Nam
                                     uint16_t qtype, const ZoneKeys& keys,
                                     ValidationContext& ctx) {
   const ResponseSections sections(response);
-  const Classification c = classify_response(response, sections, qname, qtype, keys);
+  const Classification c =
+      classify_response(response, sections, qname, qtype, keys, ctx.options.forwarded_answers);
   ResponseValidation v(sections, keys, ctx);
   // Every class but Positive and Any may follow links first; they are
   // validated in the order followed, before the end of the chain.
@@ -440,7 +490,7 @@ ValidatedResponse validate_response(const dns::Message& response, const dns::Nam
     case ResponseClass::Referral: validate_referral_response(v, c); break;
     case ResponseClass::Unusable: validate_unusable_response(v, c, response, qname, qtype); break;
   }
-  if (c.cls == ResponseClass::Cname && c.exits && v.out().verdict.is_secure()) v.note_unsigned_cuts();
+  if (c.cls == ResponseClass::Cname && c.exits && v.out().verdict.is_secure()) v.note_unsigned_cuts(c.name);
   return v.out();
 }
 

@@ -76,7 +76,17 @@ struct ValidatedResponse {
   // Delegations this zone's signed NSEC records in the authority section
   // show to be unsigned (NS without DS and SOA at the owner; RFC 4035
   // §5.2), e.g. next to a CNAME into the child: the DS walk need not ask.
-  std::vector<dns::Name> unsigned_cuts;
+  // NSEC3 opt-out spans show possible ones (InsecureReason::OptOut).
+  struct UnsignedCut {
+    dns::Name name;
+    InsecureReason reason = InsecureReason::UnsignedDelegation;
+  };
+  std::vector<UnsignedCut> unsigned_cuts;
+  // Referral from secure keys with neither the DS RRset nor any NSEC/NSEC3:
+  // the verdict is Bogus (MissingDenial) as the referral proves nothing,
+  // but the DS may still be asked of the parent (RFC 4035 §5.2, as
+  // Unbound's validator does); only that answer, validated, decides.
+  bool ds_left_out = false;
 };
 
 // Validates a response from one of `keys.zone`'s servers to (qname, qtype).
