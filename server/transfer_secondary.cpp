@@ -4,6 +4,7 @@
 #include <ctime>
 #include <fstream>
 #include <random>
+#include <unordered_map>
 
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
@@ -68,6 +69,10 @@ void SecondaryService::configure(const Config& config, const zones::ZoneSet& ser
   std::vector<Zone> next;
   {
     std::lock_guard lock(mutex_);
+    // By origin: thousands of catalog members are matched in linear time.
+    std::unordered_map<dns::Name, const Zone*, dns::NameHash> before;
+    before.reserve(zones_.size());
+    for (const auto& old : zones_) before.emplace(old.origin, &old);
     for (const auto& entry : config.zones) {
       if (entry.transfer.primaries.empty()) continue;
       Zone z;
@@ -96,14 +101,14 @@ void SecondaryService::configure(const Config& config, const zones::ZoneSet& ser
       // A zone known before keeps its schedule; a new one is checked within a second.
       std::uniform_int_distribution<int> spread(0, 1000);
       z.next = Clock::now() + std::chrono::milliseconds(spread(random));
-      for (const auto& old : zones_) {
-        if (old.origin == z.origin) {
-          z.next = old.next;
-          z.busy = old.busy;
-          if (old.last_ok > z.last_ok) z.last_ok = old.last_ok;
-          z.expired = old.expired;
-          z.last_error = old.last_error;
-        }
+      if (auto known = before.find(z.origin); known != before.end()) {
+        const Zone& old = *known->second;
+        // A zone that lost its copy (a catalog member reset) is fetched at once.
+        if (!(old.served && !z.served)) z.next = old.next;
+        z.busy = old.busy;
+        if (old.last_ok > z.last_ok) z.last_ok = old.last_ok;
+        z.expired = old.expired;
+        z.last_error = old.last_error;
       }
       next.push_back(std::move(z));
     }
