@@ -253,18 +253,24 @@ void SecondaryService::refresh(Zone& zone) {
     const std::string from = primary.address.to_string();
     uint32_t serial = 0;
     std::string error;
-    if (!query_primary_serial(primary, zone.origin, zone.limits, serial, error)) {
-      log_warn("secondary " + name + ": SOA from primary " + from + ": " + error);
-      zone.last_error = "SOA from primary " + from + ": " + error;
-      continue;
-    }
-    if (zone.served && !transfer::serial_after(serial, zone.serial)) {
+    auto current = [&](uint32_t primary_serial) {
       log_info("secondary " + name + ": serial " + std::to_string(zone.serial) + " is current (primary " + from +
-               " has " + std::to_string(serial) + ")");
+               " has " + std::to_string(primary_serial) + ")");
       zone.next = Clock::now() + jittered(zone.refresh_s);
       zone.last_ok = unix_now();
       zone.expired = false;
       zone.last_error.clear();
+    };
+    // Some primaries answer a zone only by transfer (Knot REFUSES queries
+    // for a catalog zone it generates): without an SOA answer, the transfer
+    // itself tells the serial.
+    const bool soa_answered = query_primary_serial(primary, zone.origin, zone.limits, serial, error);
+    if (!soa_answered) {
+      log_warn("secondary " + name + ": SOA from primary " + from + ": " + error + "; asking it for a transfer");
+      zone.last_error = "SOA from primary " + from + ": " + error;
+    }
+    if (soa_answered && zone.served && !transfer::serial_after(serial, zone.serial)) {
+      current(serial);
       return;
     }
     std::vector<dns::ResourceRecord> records;
@@ -272,6 +278,10 @@ void SecondaryService::refresh(Zone& zone) {
     const auto started = Clock::now();
     std::string how;
     if (!fetch(zone, primary, records, received, how)) continue;
+    if (!soa_answered && zone.served && received == zone.serial) {
+      current(received);
+      return;
+    }
     if (zone.served && !transfer::serial_after(received, zone.serial)) {
       log_warn("secondary " + name + ": " + how + " from " + from + " brought serial " + std::to_string(received) +
                ", not newer than " + std::to_string(zone.serial) + " (RFC 1982); ignored");
