@@ -356,6 +356,14 @@ void parse_zone(Checker& c, const YAML::Node& node, const std::string& path, std
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {
                    if (auto n = byte_size(c, v, p, l)) entry.transfer.journal.max_bytes = *n;
                  }},
+                {"catalog",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   parse_catalog_membership(v, p, l, false, c.problem(), entry.catalog);
+                 }},
+                {"catalog_group",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   parse_catalog_membership(v, p, l, true, c.problem(), entry.catalog);
+                 }},
             });
   if (!has_name) {
     c.error(line, path + ".name", "missing (every zone needs a name)");
@@ -574,12 +582,17 @@ bool parse_config_text(std::string_view text, const std::string& file_name, Conf
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {
                    parse_flatten(c, v, p, l, base, out.flatten);
                  }},
+                {"catalogs",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   parse_catalogs(v, p, l, base.string(), c.problem(), out.catalogs, key_references);
+                 }},
             });
   if (simple_zones) {
     out.zones = std::move(simple_zones->zones);
     for (auto& entry : out.zones) entry.config.file = relative_to(base, entry.config.file);
   }
   check_transfer_keys(out.keys, key_references, c.problem());
+  check_catalogs(out.catalogs, out.zones, c.problem());
   return errors.size() == errors_before;
 }
 

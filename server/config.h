@@ -24,6 +24,7 @@
 #include "dns/server_address.h"
 #include "flatten/defaults.h"
 #include "resolver-client/resolver_settings.h"
+#include "server/config_catalog.h"
 #include "server/config_ops.h"
 #include "server/config_transfer.h"
 #include "server/log.h"
@@ -58,6 +59,7 @@ struct ZoneEntry {
   signing::SigningPolicy dnssec;  // zones[].dnssec (server/config_dnssec.cpp)
   std::size_t line = 0;      // where the entry starts in the config file
   ZoneTransferConfig transfer;  // allow_transfer, notify, primaries (server/config_transfer.h)
+  CatalogMembership catalog;    // catalog, catalog_group (server/config_catalog.h)
 };
 
 struct FlattenSettings {
@@ -84,6 +86,7 @@ struct Config {
   // qname_minimisation; limits and the log hook keep their defaults.
   flatns::resolver::ResolverSettings resolver;
   FlattenSettings flatten;
+  std::vector<CatalogEntry> catalogs;  // catalog zones (server/config_catalog.h)
 };
 
 // A Config holding every default (listen addresses, workers = CPUs, ...).

@@ -160,6 +160,7 @@ bool Daemon::start() {
     log_error("not started: " + std::to_string(errors.size()) + " error(s) in " + config_path_);
     return false;
   }
+  catalogs_.expand(config_);
   set_log_level(config_.server.log_level);
   log_info("flatns " + version_ + " starting with " + config_path_);
 
@@ -180,6 +181,7 @@ bool Daemon::start() {
     }
   });
   ZoneSetBuild build = build_zone_set(config_, nullptr);
+  build.zone_set = follow_catalogs(catalogs_, config_, build.zone_set);
   log_zone_outcomes(build, "zones loaded");
   ops_->zones_loaded(build);
   release_free_memory();
@@ -273,6 +275,7 @@ void Daemon::reload() {
   apply_resolver_change(next);
   next.flatten.cache_entries = config_.flatten.cache_entries;
   next.flatten.max_pending = config_.flatten.max_pending;
+  catalogs_.expand(next);
   config_ = std::move(next);
   set_log_level(config_.server.log_level);
   flatten_service_->set_deadline_ms(config_.flatten.deadline_ms);
@@ -280,6 +283,7 @@ void Daemon::reload() {
   cache_file_->configure(config_);
 
   ZoneSetBuild build = build_zone_set(config_, state_->zones.get());
+  build.zone_set = follow_catalogs(catalogs_, config_, build.zone_set);
   publish_zones(build.zone_set);
   log_zone_outcomes(build, "reload done");
   ops_->reload_done(build);
@@ -356,6 +360,7 @@ void Daemon::reload_zones() {
   if (stopping_) return;
   // Only the transferred zone's file changed: the others are kept unread.
   ZoneSetBuild build = build_zone_set(config_, state_->zones.get());
+  build.zone_set = follow_catalogs(catalogs_, config_, build.zone_set);
   publish_zones(build.zone_set);
   log_zone_outcomes(build, "zones reloaded after a transfer");
   ops_->zones_loaded(build);

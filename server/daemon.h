@@ -34,6 +34,7 @@
 #include "flatten/answer_cache.h"
 #include "flatten/service.h"
 #include "server/config.h"
+#include "server/daemon_catalogs.h"
 #include "server/daemon_signing.h"
 #include "server/flatten_cache_file.h"
 #include "server/transfer_glue.h"
@@ -97,6 +98,7 @@ class Daemon {
   std::unique_ptr<NotifySender> notifier_;  // NOTIFY to each zone's secondaries
   ZoneJournals journals_;  // IXFR history of each zone others transfer
   std::unique_ptr<SecondaryService> secondaries_;  // refreshes zones with primaries:
+  CatalogZones catalogs_;  // catalog zones' entries in config_ (server/daemon_catalogs.h)
   uv_async_t zones_written_{};  // a secondary zone's file was replaced: reload zones
   bool zones_written_open_ = false;
   void reload_zones();

@@ -4,6 +4,7 @@
 #include <ctime>
 #include <fstream>
 #include <random>
+#include <unordered_map>
 
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
@@ -68,6 +69,10 @@ void SecondaryService::configure(const Config& config, const zones::ZoneSet& ser
   std::vector<Zone> next;
   {
     std::lock_guard lock(mutex_);
+    // By origin: thousands of catalog members are matched in linear time.
+    std::unordered_map<dns::Name, const Zone*, dns::NameHash> before;
+    before.reserve(zones_.size());
+    for (const auto& old : zones_) before.emplace(old.origin, &old);
     for (const auto& entry : config.zones) {
       if (entry.transfer.primaries.empty()) continue;
       Zone z;
@@ -96,14 +101,14 @@ void SecondaryService::configure(const Config& config, const zones::ZoneSet& ser
       // A zone known before keeps its schedule; a new one is checked within a second.
       std::uniform_int_distribution<int> spread(0, 1000);
       z.next = Clock::now() + std::chrono::milliseconds(spread(random));
-      for (const auto& old : zones_) {
-        if (old.origin == z.origin) {
-          z.next = old.next;
-          z.busy = old.busy;
-          if (old.last_ok > z.last_ok) z.last_ok = old.last_ok;
-          z.expired = old.expired;
-          z.last_error = old.last_error;
-        }
+      if (auto known = before.find(z.origin); known != before.end()) {
+        const Zone& old = *known->second;
+        // A zone that lost its copy (a catalog member reset) is fetched at once.
+        if (!(old.served && !z.served)) z.next = old.next;
+        z.busy = old.busy;
+        if (old.last_ok > z.last_ok) z.last_ok = old.last_ok;
+        z.expired = old.expired;
+        z.last_error = old.last_error;
       }
       next.push_back(std::move(z));
     }
@@ -248,18 +253,24 @@ void SecondaryService::refresh(Zone& zone) {
     const std::string from = primary.address.to_string();
     uint32_t serial = 0;
     std::string error;
-    if (!query_primary_serial(primary, zone.origin, zone.limits, serial, error)) {
-      log_warn("secondary " + name + ": SOA from primary " + from + ": " + error);
-      zone.last_error = "SOA from primary " + from + ": " + error;
-      continue;
-    }
-    if (zone.served && !transfer::serial_after(serial, zone.serial)) {
+    auto current = [&](uint32_t primary_serial) {
       log_info("secondary " + name + ": serial " + std::to_string(zone.serial) + " is current (primary " + from +
-               " has " + std::to_string(serial) + ")");
+               " has " + std::to_string(primary_serial) + ")");
       zone.next = Clock::now() + jittered(zone.refresh_s);
       zone.last_ok = unix_now();
       zone.expired = false;
       zone.last_error.clear();
+    };
+    // Some primaries answer a zone only by transfer (Knot REFUSES queries
+    // for a catalog zone it generates): without an SOA answer, the transfer
+    // itself tells the serial.
+    const bool soa_answered = query_primary_serial(primary, zone.origin, zone.limits, serial, error);
+    if (!soa_answered) {
+      log_warn("secondary " + name + ": SOA from primary " + from + ": " + error + "; asking it for a transfer");
+      zone.last_error = "SOA from primary " + from + ": " + error;
+    }
+    if (soa_answered && zone.served && !transfer::serial_after(serial, zone.serial)) {
+      current(serial);
       return;
     }
     std::vector<dns::ResourceRecord> records;
@@ -267,6 +278,10 @@ void SecondaryService::refresh(Zone& zone) {
     const auto started = Clock::now();
     std::string how;
     if (!fetch(zone, primary, records, received, how)) continue;
+    if (!soa_answered && zone.served && received == zone.serial) {
+      current(received);
+      return;
+    }
     if (zone.served && !transfer::serial_after(received, zone.serial)) {
       log_warn("secondary " + name + ": " + how + " from " + from + " brought serial " + std::to_string(received) +
                ", not newer than " + std::to_string(zone.serial) + " (RFC 1982); ignored");

@@ -35,6 +35,7 @@ std::map<std::string, std::string> readme_defaults() {
                : line.find("### `keys:`") == 0     ? "keys[]."
                : line.find("### `zones[].dnssec:`") == 0 ? "zones[].dnssec."
                : line.find("### `transfer:`") == 0 ? "transfer."
+               : line.find("### `catalogs:`") == 0 ? "catalogs[]."
                                                    : "";
       continue;
     }
@@ -94,6 +95,7 @@ std::map<std::string, Expected> code_defaults() {
   const auto& f = c.flatten;
   const server::ZoneEntry zone;
   const dns::TsigKey key;
+  const server::CatalogEntry catalog;
   const unsigned cpus = std::thread::hardware_concurrency();
   CHECK(s.workers == (cpus ? cpus : 1));
   return {
@@ -157,6 +159,18 @@ std::map<std::string, Expected> code_defaults() {
       {"transfer.max_incoming_size", {byte_size_text(c.transfer.max_incoming_size)}},
       {"transfer.max_incoming_records", {text(c.transfer.max_incoming_records)}},
       {"transfer.incoming_timeout", {text(c.transfer.incoming_timeout_s)}},
+      {"zones[].catalog", {zone.catalog.catalog ? "?" : "none", false}},
+      {"zones[].catalog_group", {zone.catalog.group.empty() ? "none" : "?", false}},
+      {"catalogs[].name", {"required", false}},
+      {"catalogs[].produce", {text(catalog.produce)}},
+      {"catalogs[].file", {"`files`/catalog.NAME.zone", false}},
+      {"catalogs[].files", {"required to consume", false}},
+      {"catalogs[].primaries", {"required to consume", false}},
+      {"catalogs[].allow_transfer", {catalog.allow_transfer.empty() ? "[]" : "?"}},
+      {"catalogs[].notify", {catalog.notify.empty() ? "[]" : "?"}},
+      {"catalogs[].max_members", {text(catalog.max_members)}},
+      {"catalogs[].template", {"{flatten: " + flatten_mode_text(catalog.member_template.flatten) + "}"}},
+      {"catalogs[].groups", {catalog.groups.empty() ? "{}" : "?"}},
   };
 }
 
