@@ -195,6 +195,13 @@ void FlattenService::post(std::function<void(ResolverBackend*)> task) {
   }
 }
 
+void FlattenService::request_background(FlattenRequest request) {
+  request.prefetch = true;
+  post([this, request](ResolverBackend* backend) {
+    if (backend) take(0, request);
+  });
+}
+
 void FlattenService::run_posted() {
   std::vector<std::function<void(ResolverBackend*)>> tasks;
   {

@@ -157,6 +157,10 @@ class FlattenService {
   // Any thread (the control channel): runs `task` soon on the service
   // thread with the current backend (null if there is none).
   void post(std::function<void(ResolverBackend*)> task);
+  // Any thread, off the packet path (the expanded view of outgoing
+  // transfers, server/transfer_expand.h): resolves `request` in the
+  // background, as a prefetch (nobody waits; the cache gets the answer).
+  void request_background(FlattenRequest request);
 
   // --- Worker side. `worker` < workers(); each index is used by one thread.
   // Registers the async handle (on the worker's loop) woken after a target

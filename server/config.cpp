@@ -334,7 +334,7 @@ void parse_zone(Checker& c, const YAML::Node& node, const std::string& path, std
                  }},
                 {"notify",
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {
-                   parse_transfer_peers(v, p, l, c.problem(), entry.transfer.notify, key_references);
+                   parse_notify_peers(v, p, l, c.problem(), entry.transfer.notify, key_references);
                  }},
                 {"primaries",
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {

@@ -201,16 +201,26 @@ void parse_allow_transfer(const YAML::Node& node, const std::string& path, std::
   });
 }
 
-void parse_transfer_peers(const YAML::Node& node, const std::string& path, std::size_t line,
-                          const ConfigProblem& problem, std::vector<TransferPeer>& out,
-                          std::vector<KeyReference>& references) {
+namespace {
+
+void parse_peers(const YAML::Node& node, const std::string& path, std::size_t line, const ConfigProblem& problem,
+                 bool expand_allowed, std::vector<TransferPeer>& out, std::vector<KeyReference>& references) {
   out.clear();
   each_item(node, path, line, problem, [&](const YAML::Node& e, const std::string& ep, std::size_t el) {
     TransferPeer peer;
     bool has_address = false, ok = true;
-    each_field(e, ep, el, problem, {"address", "key"},
+    std::initializer_list<std::string_view> fields = {"address", "key"};
+    std::initializer_list<std::string_view> notify_fields = {"address", "key", "expand"};
+    each_field(e, ep, el, problem, expand_allowed ? notify_fields : fields,
                [&](const std::string& field, const YAML::Node& v, const std::string& p, std::size_t l) {
-                 if (field == "address") {
+                 if (field == "expand") {
+                   if (v.IsScalar() && (v.Scalar() == "true" || v.Scalar() == "false")) {
+                     peer.expand = v.Scalar() == "true";
+                   } else {
+                     problem(l, p, "expected true or false");
+                     ok = false;
+                   }
+                 } else if (field == "address") {
                    has_address = true;
                    std::string why;
                    if (!v.IsScalar() || !dns::ServerAddress::parse(v.Scalar(), uint16_t{53}, peer.address, why)) {
@@ -227,6 +237,20 @@ void parse_transfer_peers(const YAML::Node& node, const std::string& path, std::
     if (!has_address) problem(el, ep + ".address", "missing (e.g. \"192.0.2.1:53\")");
     if (has_address && ok) out.push_back(std::move(peer));
   });
+}
+
+}  // namespace
+
+void parse_transfer_peers(const YAML::Node& node, const std::string& path, std::size_t line,
+                          const ConfigProblem& problem, std::vector<TransferPeer>& out,
+                          std::vector<KeyReference>& references) {
+  parse_peers(node, path, line, problem, false, out, references);
+}
+
+void parse_notify_peers(const YAML::Node& node, const std::string& path, std::size_t line,
+                        const ConfigProblem& problem, std::vector<TransferPeer>& out,
+                        std::vector<KeyReference>& references) {
+  parse_peers(node, path, line, problem, true, out, references);
 }
 
 void check_transfer_keys(const std::vector<dns::TsigKey>& keys, const std::vector<KeyReference>& references,

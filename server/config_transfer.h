@@ -10,7 +10,7 @@
 //   zones:
 //     - name: example.com
 //       allow_transfer: [{address: 127.0.0.0/8, key: xfr}, {address: 192.0.2.7, expand: true}]
-//       notify: [{address: "127.0.0.2:53", key: xfr}]
+//       notify: [{address: "127.0.0.2:53", key: xfr}, {address: 192.0.2.7, expand: true}]
 //       primaries: [{address: "127.0.0.1:53", key: xfr}]
 //       journal_depth: 20                 # IXFR history: versions kept (0: none)
 //       journal_size: 16m                 # and octets of differences kept
@@ -39,6 +39,10 @@ namespace flatns::server {
 struct TransferPeer {
   dns::ServerAddress address;         // port 53 unless written
   std::optional<dns::Name> key;  // TSIG key to sign with
+  // `notify` only: a foreign secondary that transfers the expanded view
+  // (allow_transfer `expand`): NOTIFY carries that view's serial, and is
+  // sent again whenever the flattened addresses change it.
+  bool expand = false;
 };
 
 // A key named in the config, where it is named (checked against `keys:`).
@@ -84,6 +88,11 @@ void parse_allow_transfer(const YAML::Node& node, const std::string& path, std::
 void parse_transfer_peers(const YAML::Node& node, const std::string& path, std::size_t line,
                           const ConfigProblem& problem, std::vector<TransferPeer>& out,
                           std::vector<KeyReference>& references);
+
+// `notify:`: like parse_transfer_peers, and each peer may say `expand: true`.
+void parse_notify_peers(const YAML::Node& node, const std::string& path, std::size_t line,
+                        const ConfigProblem& problem, std::vector<TransferPeer>& out,
+                        std::vector<KeyReference>& references);
 
 void parse_transfer_settings(const YAML::Node& node, const std::string& path, std::size_t line,
                              const ConfigProblem& problem, TransferSettings& out);

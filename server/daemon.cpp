@@ -75,19 +75,14 @@ std::shared_ptr<const WorkerState> Daemon::make_state(std::shared_ptr<const zone
   auto state = std::make_shared<WorkerState>();
   state->zones = std::move(zones);
   state->nsid = config_.server.nsid;
-  flatten::FlattenerSettings flatten_settings;
-  flatten_settings.max_ttl = config_.flatten.max_ttl;
-  flatten_settings.min_ttl = config_.flatten.min_ttl;
-  flatten_settings.serve_stale = config_.flatten.serve_stale;
-  flatten_settings.stale_max_s = config_.flatten.stale_max_s;
-  state->flatten = std::make_shared<flatten::Flattener>(flatten_settings, flatten_cache_);
+  state->flatten = std::make_shared<flatten::Flattener>(flattener_settings(config_.flatten), flatten_cache_);
   state->flatten_deadline_ms = config_.flatten.deadline_ms;
   state->tcp_idle_timeout_ms = config_.server.tcp_idle_timeout_ms;
   state->tcp_max_connections = std::min(config_.server.tcp_max_connections, tcp_connections_possible(config_.server));
   state->rrl = config_.server.rrl;
   state->transfer =
       make_transfer_policy(config_, *state->zones, secondaries_ ? secondaries_->expired() : std::vector<dns::Name>{},
-                           &journals_);
+                           &journals_, expanded_.get());
   state->notify_target = secondaries_.get();
   if (ops_) state->zone_slots = ops_->zone_slots(*state->zones);
   return state;
@@ -196,8 +191,12 @@ bool Daemon::start() {
     loaded->set_value();
   });
   loaded->get_future().wait();
+  journals_.update(config_, nullptr, *build.zone_set);  // the IXFR histories saved beside the zones
+  expanded_ = std::make_unique<ExpandedZones>(flatten_service_.get());
+  const auto first_views = update_expanded_views(*build.zone_set);
   state_ = make_state(build.zone_set);
   signed_zones_.update(config_, *state_->zones, ::time(nullptr));
+  start_expand_timer();
   uv_timer_init(&loop_, &resign_timer_);
   resign_timer_.data = this;
   arm_resign_timer();
@@ -241,6 +240,7 @@ bool Daemon::start() {
            (build.failed() ? "; " + std::to_string(build.failed()) + " zones failed to load" : ""));
   notifier_ = std::make_unique<NotifySender>(&loop_);
   notifier_->zones_loaded(config_, *state_->zones);
+  notify_expanded(first_views);
   secondaries_->configure(config_, *state_->zones);
   cache_file_->configure(config_);
   started_ = true;
@@ -292,11 +292,13 @@ void Daemon::reload() {
 
 void Daemon::publish_zones(std::shared_ptr<const zones::ZoneSet> zones) {
   journals_.update(config_, state_ ? state_->zones.get() : nullptr, *zones);
+  const auto views = update_expanded_views(*zones);
   state_ = make_state(std::move(zones));
   signed_zones_.update(config_, *state_->zones, ::time(nullptr));
   arm_resign_timer();
   for (auto& worker : workers_) worker->publish(state_);
   if (notifier_) notifier_->zones_loaded(config_, *state_->zones);
+  notify_expanded(views);
   if (secondaries_) secondaries_->configure(config_, *state_->zones);
 }
 
@@ -384,6 +386,7 @@ void Daemon::shutdown(int signum) {
     uv_close(reinterpret_cast<uv_handle_t*>(s), nullptr);
   }
   uv_close(reinterpret_cast<uv_handle_t*>(&resign_timer_), nullptr);
+  if (expand_timer_.loop) uv_close(reinterpret_cast<uv_handle_t*>(&expand_timer_), nullptr);
 }
 
 void Daemon::on_resign_timer(uv_timer_t* timer) {
@@ -454,6 +457,7 @@ int Daemon::run() {
     uv_signal_t* handles[] = {&sighup_, &sigterm_, &sigint_};
     for (int i = 0; i < opened; ++i) uv_close(reinterpret_cast<uv_handle_t*>(handles[i]), nullptr);
     if (resign_timer_.loop) uv_close(reinterpret_cast<uv_handle_t*>(&resign_timer_), nullptr);
+    if (expand_timer_.loop) uv_close(reinterpret_cast<uv_handle_t*>(&expand_timer_), nullptr);
     if (ops_) ops_->stop_listening();
     for (auto& worker : workers_) worker->stop();
     if (notifier_) notifier_->stop();

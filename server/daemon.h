@@ -38,6 +38,7 @@
 #include "server/daemon_signing.h"
 #include "server/flatten_cache_file.h"
 #include "server/transfer_glue.h"
+#include "server/transfer_expand.h"
 #include "server/transfer_notify.h"
 #include "server/transfer_secondary.h"
 #include "server/worker.h"
@@ -108,6 +109,13 @@ class Daemon {
   uv_timer_t resign_timer_{};
   void arm_resign_timer();
   static void on_resign_timer(uv_timer_t* timer);
+  // The expanded views of outgoing transfers (server/daemon_expand.cpp).
+  std::unique_ptr<ExpandedZones> expanded_;
+  uv_timer_t expand_timer_{};
+  [[nodiscard]] std::vector<std::shared_ptr<const zones::Zone>> update_expanded_views(const zones::ZoneSet& zones);
+  void notify_expanded(const std::vector<std::shared_ptr<const zones::Zone>>& changed);
+  void start_expand_timer();
+  static void on_expand_timer(uv_timer_t* timer);
   bool stopping_ = false;
   bool started_ = false;  // start() finished: the cache file may be saved
 };

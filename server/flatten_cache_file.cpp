@@ -7,10 +7,6 @@
 
 namespace flatns::server {
 
-namespace {
-
-flatten::CacheClocks clocks_now() { return {flatten::system_time().now_ms(), flatten::wall_clock_ms()}; }
-
 flatten::FlattenerSettings flattener_settings(const FlattenSettings& f) {
   flatten::FlattenerSettings s;
   s.max_ttl = f.max_ttl;
@@ -19,6 +15,10 @@ flatten::FlattenerSettings flattener_settings(const FlattenSettings& f) {
   s.stale_max_s = f.stale_max_s;
   return s;
 }
+
+namespace {
+
+flatten::CacheClocks clocks_now() { return {flatten::system_time().now_ms(), flatten::wall_clock_ms()}; }
 
 // Whether the flattener could still answer from `e` at `now`: fresh, or
 // stale within stale_max_s after it expired (flatten/flattener.h).

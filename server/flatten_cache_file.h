@@ -19,10 +19,15 @@
 #include <string>
 
 #include "flatten/answer_cache.h"
+#include "flatten/flattener.h"
 #include "server/config.h"
 #include "zones/zone_set.h"
 
 namespace flatns::server {
+
+// The flattener's settings from the config's `flatten:` section (the
+// workers' answers, the cache file's targets, the expanded transfer views).
+[[nodiscard]] flatten::FlattenerSettings flattener_settings(const FlattenSettings& flatten);
 
 class FlattenCacheFile {
  public:

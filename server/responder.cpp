@@ -102,6 +102,13 @@ std::size_t answer(const zones::ZoneSet& zones, std::span<const uint8_t> query, 
     rb.set_rcode(dns::rcode::SERVFAIL);  // an expired secondary zone (server/transfer_secondary.h)
     return rb.finish();
   }
+  // A secondary of the expanded view checks that view's serial (server/transfer_expand.h).
+  if (q.qtype == dns::rrtype::SOA) {
+    const transfer::TransferPolicy* policy = ctx.transfer ? ctx.transfer : ctx.signed_policy;
+    if (policy && policy->any_expanded) {
+      zone = transfer::soa_view(*policy, *zone, q.qname.view(), ctx.client, ctx.signed_by);
+    }
+  }
   // Zones signed online sign and deny per query (signing/answer_signing.h).
   std::optional<signing::AnswerSigning> signing;
   if (q.edns.dnssec_ok && zones.any_online_signed()) signing.emplace(q.edns.compact_ok, ::time(nullptr));

@@ -36,6 +36,11 @@ struct QueryContext {
   // Counts and logs the query with its final response (metrics, dnstap);
   // null: nothing is recorded.
   QueryObserver* observer = nullptr;
+  // Set by answer_signed_query for the query it answers once the TSIG
+  // verified: the transfer policy and the key (an apex SOA query from an
+  // `expand` client is answered from the expanded view, as AXFR would be).
+  const transfer::TransferPolicy* signed_policy = nullptr;
+  const dns::Name* signed_by = nullptr;
 };
 
 // Writes the response to `query` into `out` and returns its length, or 0

@@ -2,11 +2,15 @@
 
 #include <netinet/in.h>
 
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 
+#include "flatten/cache_file.h"
 #include "server/log.h"
+#include "server/transfer_expand.h"
 #include "server/transfer_secondary.h"
+#include "transfer/journal_file.h"
 #include "transfer/notify.h"
 #include "zones/zone.h"
 
@@ -32,6 +36,51 @@ transfer::TransferAnswer answer(const zones::ZoneSet& zones, const transfer::Tra
   return a;
 }
 
+// The journal file of a zone: beside its zone file (transfer/journal_file.h).
+std::string journal_path(const zones::Zone& zone) {
+  return zone.file().empty() ? std::string() : zone.file() + ".ixfr-journal";
+}
+
+// The journal kept in the zone's journal file when it ends at `zone` as
+// served; null (a line naming the file says why) otherwise.
+std::shared_ptr<const transfer::Journal> load_journal(const zones::Zone& zone, const transfer::JournalLimits& limits) {
+  const std::string path = journal_path(zone);
+  if (path.empty()) return nullptr;
+  std::vector<uint8_t> bytes;
+  bool missing = false;
+  std::string error;
+  if (!flatten::read_cache_file(path, limits.max_bytes * 2 + (1u << 20), bytes, missing, error)) {
+    if (!missing) log_warn("zone " + zone.origin().to_text() + ": IXFR journal not read: " + error);
+    return nullptr;
+  }
+  auto journal = transfer::decode_journal_file(bytes, zone, transfer::zone_digest(zone), limits, error);
+  if (!journal) {
+    log_warn("zone " + zone.origin().to_text() + ": IXFR journal " + path + " ignored: " + error +
+             "; clients older than serial " + std::to_string(zone.serial()) + " get the whole zone");
+    return nullptr;
+  }
+  log_info("zone " + zone.origin().to_text() + ": IXFR journal " + path + " read: " +
+           std::to_string(journal->diffs().size()) + " versions, from serial " +
+           std::to_string(journal->diffs().front()->from));
+  return journal;
+}
+
+// Writes the journal file after a change (atomically); removes it when
+// there is no journal any more, so that an old one is never read back.
+void save_journal(const zones::Zone& zone, const transfer::Journal* journal) {
+  const std::string path = journal_path(zone);
+  if (path.empty()) return;
+  if (!journal) {
+    (void)std::remove(path.c_str());
+    return;
+  }
+  const auto bytes = transfer::encode_journal_file(zone.origin(), *journal, transfer::zone_digest(zone));
+  std::string error;
+  if (!flatten::write_cache_file(path, bytes, error)) {
+    log_warn("zone " + zone.origin().to_text() + ": IXFR journal not saved (a restart starts it afresh): " + error);
+  }
+}
+
 }  // namespace
 
 void ZoneJournals::update(const Config& config, const zones::ZoneSet* previous, const zones::ZoneSet& next) {
@@ -43,6 +92,8 @@ void ZoneJournals::update(const Config& config, const zones::ZoneSet* previous, 
     if (!now) continue;
     auto journal = find(origin);
     const auto before = previous ? previous->find_exact(origin) : nullptr;
+    // First seen (at start, or newly configured): the history saved beside it.
+    if (!journal && !before) journal = load_journal(*now, entry.transfer.journal);
     if (before && before != now) {
       std::string why;
       auto diff = transfer::diff_zones(*before, *now, why);
@@ -60,6 +111,7 @@ void ZoneJournals::update(const Config& config, const zones::ZoneSet* previous, 
                                 std::to_string(journal->bytes()) + " octets kept"
                           : std::string("larger than journal_size, not kept")));
       }
+      save_journal(*now, journal.get());
     }
     if (journal) kept.emplace(origin, std::move(journal));
   }
@@ -73,7 +125,8 @@ std::shared_ptr<const transfer::Journal> ZoneJournals::find(const dns::Name& ori
 
 std::shared_ptr<const transfer::TransferPolicy> make_transfer_policy(const Config& config, const zones::ZoneSet& zones,
                                                                      const std::vector<dns::Name>& expired,
-                                                                     const ZoneJournals* journals) {
+                                                                     const ZoneJournals* journals,
+                                                                     const ExpandedZones* expanded) {
   auto policy = std::make_shared<transfer::TransferPolicy>();
   for (const auto& origin : expired) {
     if (const auto zone = zones.find_exact(origin)) policy->expired.push_back(zone.get());
@@ -83,8 +136,10 @@ std::shared_ptr<const transfer::TransferPolicy> make_transfer_policy(const Confi
   policy->message_size = config.transfer.message_size;
   if (journals) policy->outgoing = journals->outgoing();
   for (const auto& zone : config.zones) {
-    transfer::ZoneTransferPolicy z{zone.config.origin, zone.transfer.allow_transfer, {}, nullptr};
+    transfer::ZoneTransferPolicy z{zone.config.origin, zone.transfer.allow_transfer, {}, nullptr, nullptr};
     if (journals) z.journal = journals->find(zone.config.origin);
+    if (expanded) z.expanded = expanded->find(zone.config.origin);
+    policy->any_expanded = policy->any_expanded || z.expanded != nullptr;
     for (const auto& primary : zone.transfer.primaries) {
       transfer::AclEntry from;  // the primary's address alone, any port
       from.prefix.family = primary.address.family();
@@ -126,6 +181,8 @@ std::size_t answer_signed_query(const zones::ZoneSet& zones, const transfer::Tra
   if (check.status == dns::TsigStatus::Ok) {
     QueryContext inner = ctx;
     inner.transfer = nullptr;  // answered as an unsigned query, then signed here
+    inner.signed_policy = &policy;
+    inner.signed_by = &check.key->name;
     n = answer_query(zones, query, out, inner);
     if (n == 0) return 0;
   } else {

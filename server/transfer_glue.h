@@ -38,10 +38,13 @@ class ZoneJournals {
   std::map<dns::Name, std::shared_ptr<const transfer::Journal>> journals_;
 };
 
-// `expired`: secondary zones past their expire time (answered SERVFAIL).
+class ExpandedZones;
+
+// `expired`: secondary zones past their expire time (answered SERVFAIL);
+// `expanded`: the views `expand` clients get (server/transfer_expand.h).
 [[nodiscard]] std::shared_ptr<const transfer::TransferPolicy> make_transfer_policy(
     const Config& config, const zones::ZoneSet& zones, const std::vector<dns::Name>& expired,
-    const ZoneJournals* journals);
+    const ZoneJournals* journals, const ExpandedZones* expanded = nullptr);
 
 // An AXFR/IXFR query over UDP: the single response written to `out`.
 [[nodiscard]] std::size_t answer_transfer_udp(const zones::ZoneSet& zones, const transfer::TransferPolicy& policy,

@@ -27,23 +27,37 @@ void NotifySender::zones_loaded(const Config& config, const zones::ZoneSet& zone
     } else {
       announced_.push_back({zone->origin(), zone->serial()});
     }
-    // A NOTIFY for an older serial of this zone is no longer worth sending.
-    for (auto& job : jobs_) {
-      if (!job.done && job.zone->origin() == zone->origin()) finish(job);
-    }
-    for (const auto& peer : entry.transfer.notify) {
-      Job& job = jobs_.emplace_back();
-      job.owner = this;
-      job.self = std::prev(jobs_.end());
-      job.zone = zone;
-      job.peer = peer.address;
-      if (peer.key) {
-        for (const auto& k : config.keys) {
-          if (k.name == *peer.key) job.key = k;
-        }
+    announce(config, entry, zone, false);
+  }
+}
+
+void NotifySender::expanded_changed(const Config& config, const std::shared_ptr<const zones::Zone>& expanded) {
+  if (stopped_) return;
+  for (const auto& entry : config.zones) {
+    if (entry.config.origin == expanded->origin()) announce(config, entry, expanded, true);
+  }
+}
+
+void NotifySender::announce(const Config& config, const ZoneEntry& entry,
+                            const std::shared_ptr<const zones::Zone>& zone, bool expanded) {
+  // A NOTIFY for an older serial of this view is no longer worth sending.
+  for (auto& job : jobs_) {
+    if (!job.done && job.expanded == expanded && job.zone->origin() == zone->origin()) finish(job);
+  }
+  for (const auto& peer : entry.transfer.notify) {
+    if (peer.expand != expanded) continue;
+    Job& job = jobs_.emplace_back();
+    job.owner = this;
+    job.self = std::prev(jobs_.end());
+    job.zone = zone;
+    job.expanded = expanded;
+    job.peer = peer.address;
+    if (peer.key) {
+      for (const auto& k : config.keys) {
+        if (k.name == *peer.key) job.key = k;
       }
-      start(job);
     }
+    start(job);
   }
 }
 

@@ -4,6 +4,8 @@
 // and 16 seconds (RFC 1996 §3.6 leaves the interval to the primary; BIND and
 // Knot also retry a few times), then given up with a warning. A newer serial
 // replaces a NOTIFY still being retried. Signed with the peer's TSIG key.
+// Peers marked `expand` hear of the zone's expanded view instead (its own
+// serial, server/transfer_expand.h), each time that view changes.
 #pragma once
 
 #include <uv.h>
@@ -30,7 +32,11 @@ class NotifySender {
 
   // After a load or reload: announces every zone whose serial differs from
   // what was announced before (every zone, the first time).
+  // Peers marked `expand` are left to expanded_changed().
   void zones_loaded(const Config& config, const zones::ZoneSet& zones);
+  // A new expanded view of a zone (server/transfer_expand.h): NOTIFY with
+  // its serial to the zone's `notify` peers marked `expand`.
+  void expanded_changed(const Config& config, const std::shared_ptr<const zones::Zone>& expanded);
   // Stops every retry and closes the sockets (the loop then finishes them).
   void stop();
 
@@ -42,6 +48,7 @@ class NotifySender {
     NotifySender* owner = nullptr;
     std::list<Job>::iterator self;
     std::shared_ptr<const zones::Zone> zone;
+    bool expanded = false;  // the zone's expanded view, for `expand` peers
     dns::ServerAddress peer;
     std::optional<dns::TsigKey> key;
     uint16_t id = 0;
@@ -54,11 +61,14 @@ class NotifySender {
     std::vector<uint8_t> receive_buffer = std::vector<uint8_t>(65535);
 
     std::string what() const {
-      return "NOTIFY " + zone->origin().to_text() + " serial " + std::to_string(zone->serial()) + " to " +
+      return "NOTIFY " + zone->origin().to_text() + (expanded ? " (expanded view)" : "") + " serial " + std::to_string(zone->serial()) + " to " +
              peer.to_string();
     }
   };
 
+  // NOTIFY of `zone` (or its expanded view) to the peers of `entry` of that kind.
+  void announce(const Config& config, const ZoneEntry& entry, const std::shared_ptr<const zones::Zone>& zone,
+                bool expanded);
   void start(Job& job);
   void send(Job& job);
   void finish(Job& job);

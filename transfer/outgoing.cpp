@@ -376,6 +376,15 @@ const ZoneTransferPolicy* TransferPolicy::zone(dns::NameView origin) const {
   return nullptr;
 }
 
+const zones::Zone* soa_view(const TransferPolicy& policy, const zones::Zone& zone, dns::NameView qname,
+                            const sockaddr* client, const dns::Name* key) {
+  if (!dns::name_equal(zone.origin().wire(), qname)) return &zone;
+  const ZoneTransferPolicy* z = policy.zone(zone.origin().wire());
+  if (!z || !z->expanded) return &zone;
+  const AclEntry* allowed = match_acl(z->allow_transfer, client, key);
+  return allowed && allowed->expand ? z->expanded.get() : &zone;
+}
+
 bool is_transfer_query(std::span<const uint8_t> query) {
   dns::WireReader r(query);
   uint16_t id, flags, qdcount;
@@ -422,13 +431,21 @@ TransferAnswer answer_transfer(const zones::ZoneSet& zones, const TransferPolicy
   }
   const std::string signed_with = c.tsig.key ? " (TSIG key " + c.tsig.key->name.to_text() + ")" : " (unsigned)";
   if (message.qclass != dns::rrclass::IN) return refuse(c, dns::rcode::REFUSED, "class is not IN");
-  const std::shared_ptr<const zones::Zone> zone = zones.find_exact(message.qname);
+  std::shared_ptr<const zones::Zone> zone = zones.find_exact(message.qname);
   if (!zone) return refuse(c, dns::rcode::REFUSED, "not a zone served here");
   const ZoneTransferPolicy* zone_policy = policy.zone(zone->origin().wire());
   const AclEntry* allowed = zone_policy ? match_acl(zone_policy->allow_transfer, request.client,
                                                     c.tsig.key ? &c.tsig.key->name : nullptr)
                                         : nullptr;
   if (!allowed) return refuse(c, dns::rcode::REFUSED, "no allow_transfer entry matches" + signed_with);
+  const bool expand = allowed->expand;
+  if (expand) {
+    if (!zone_policy->expanded) {
+      return refuse(c, dns::rcode::SERVFAIL, "the expanded view (expand: true) is not built yet; try again");
+    }
+    zone = zone_policy->expanded;
+    c.what += " (expanded view)";
+  }
   const bool ixfr = message.qtype == dns::rrtype::IXFR;
   if (!ixfr && !request.tcp) return refuse(c, dns::rcode::REFUSED, "AXFR over UDP (RFC 5936 4.2)");
 
@@ -450,7 +467,7 @@ TransferAnswer answer_transfer(const zones::ZoneSet& zones, const TransferPolicy
       a.log = c.what + signed_with + serials + ": up to date, SOA only";
       return a;
     }
-    const Journal* journal = zone_policy->journal.get();
+    const Journal* journal = expand ? nullptr : zone_policy->journal.get();
     const auto diffs = journal && !journal->diffs().empty() && journal->diffs().back()->to == zone->serial()
                            ? journal->since(client_serial)
                            : std::span<const std::shared_ptr<const ZoneDiff>>{};

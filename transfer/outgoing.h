@@ -18,6 +18,9 @@
 //   TSIG error (BADKEY/BADSIG/BADTRUNC unsigned, BADTIME signed, RFC 8945
 //   §5.3.2); a malformed TSIG record: FORMERR. Each refusal comes back with
 //   a log line naming zone, client and reason.
+// - A client whose `allow_transfer` entry says `expand` gets the zone's
+//   expanded view (ZoneTransferPolicy::expanded) instead of the zone as
+//   written, AXFR-style for IXFR too.
 //
 // Not on the static query path: this allocates (the stream's buffers).
 #pragma once
@@ -55,12 +58,19 @@ struct ZoneTransferPolicy {
   std::vector<AclEntry> notify_from;
   // Differences of recent versions, for incremental IXFR (null: none).
   std::shared_ptr<const Journal> journal;
+  // What `allow_transfer` entries with `expand` get: the zone with each
+  // flattened name's CNAME/ALIAS replaced by its flattened A/AAAA, under a
+  // serial of its own (server/transfer_expand.h). Null while not built: such
+  // clients get SERVFAIL and try again. It has no journal: an IXFR gets it
+  // whole, AXFR-style (RFC 1995 §4), or the SOA alone when up to date.
+  std::shared_ptr<const zones::Zone> expanded;
 };
 
 // What every worker answers transfers from; immutable, replaced on reload.
 struct TransferPolicy {
   std::vector<dns::TsigKey> keys;
   std::vector<ZoneTransferPolicy> zones;
+  bool any_expanded = false;  // some zone has an expanded view (soa_view)
   // Secondary zones past their SOA expire time without reaching a primary:
   // answered SERVFAIL (RFC 1035 §3.3.13) until a refresh succeeds.
   std::vector<const zones::Zone*> expired;
@@ -103,6 +113,14 @@ struct TransferAnswer {
   enum class LogLevel : uint8_t { None, Info, Warn } log_level = LogLevel::None;
   std::string log;                         // what happened, naming zone and client
 };
+
+// The zone an SOA query for `qname` in `zone` is answered from: the
+// expanded view when `qname` is the apex and the first allow_transfer entry
+// matching the client (and `key`, the TSIG key that signed the query, null
+// if unsigned) says `expand` — so the foreign secondary's refresh sees the
+// serial it transfers (RFC 1996 §3.11) — else `zone`. No allocation, no lock.
+[[nodiscard]] const zones::Zone* soa_view(const TransferPolicy& policy, const zones::Zone& zone, dns::NameView qname,
+                                          const sockaddr* client, const dns::Name* key);
 
 // True when `query` asks for AXFR or IXFR (header and question only).
 [[nodiscard]] bool is_transfer_query(std::span<const uint8_t> query);

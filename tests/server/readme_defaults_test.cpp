@@ -122,6 +122,8 @@ std::map<std::string, Expected> code_defaults() {
       {"zones[].allow_transfer", {zone.transfer.allow_transfer.empty() ? "[]" : "?"}},
       {"zones[].primaries", {zone.transfer.primaries.empty() ? "[]" : "?"}},
       {"zones[].notify", {zone.transfer.notify.empty() ? "[]" : "?"}},
+      {"zones[].allow_transfer[].expand", {text(transfer::AclEntry{}.expand)}},
+      {"zones[].notify[].expand", {text(server::TransferPeer{}.expand)}},
       {"keys[].name", {"required", false}},
       {"keys[].algorithm", {std::string(dns::tsig_algorithm_text(key.algorithm))}},
       {"keys[].secret", {"required", false}},
