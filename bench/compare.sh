@@ -17,6 +17,18 @@
 #            served zones, to a zone NSD serves on loopback as flatns's
 #            forwarder; the flattened-answer cache is warmed first (flatns
 #            only; skipped with a note while flatns cannot flatten them)
+#   signed-online  DO=1 queries to zones flatns signs online (issue 14,
+#            `dnssec: {signing: online}`, a CSK made by `flatns keygen`),
+#            reported as three mixes:
+#     signed-flat    100% A at apex names of signed zones flattened to the
+#                    flatten-cached targets, cache warmed first (flatns only)
+#     signed-static  the do mix's existing names (no NXDOMAIN) in a signed
+#                    zone of --signed-records records
+#     signed-nx      random names that do not exist in that zone (compact
+#                    denial), a fresh file per round and dnsperf process so
+#                    no answer repeats; Knot serves the same zone with
+#                    mod-onlinesign and the same key (keymgr import-bind).
+#                    NSD has no online signing and sits these out.
 # Part 2: loading a large zone: time from start until the first correct
 # answer, and resident memory summed over all the server's processes.
 # Part 3 (bench/hosting.sh): hosting scale, --hosting-zones small zones:
@@ -26,6 +38,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
+bench_name=compare.sh
+. "$here/lib.sh"
 
 flatns_bin="$root/build/server/flatns"
 records=133000
@@ -43,7 +57,7 @@ server_cpu=""
 client_cpu=""
 workers=1
 flatten_zones=200
-mixes="static do tcp flatten flatten-cached"
+mixes="static do tcp flatten flatten-cached signed-online"
 servers="flatns nsd knot"
 do_load=1
 hosting_zones=100000
@@ -66,7 +80,8 @@ usage: bench/compare.sh [options]
   --dnsperfs N           dnsperf processes at once against a server, so that one client process
                          is not the limit (default $dnsperfs); -c is divided among them, -q is per process
   --outstanding N        dnsperf -q (default $outstanding)
-  --mixes "LIST"         of: static do tcp flatten flatten-cached (default "$mixes")
+  --mixes "LIST"         of: static do tcp flatten flatten-cached signed-online (default "$mixes");
+                         signed-online runs signed-flat, signed-static and signed-nx (each can be named alone)
   --servers "LIST"       of: flatns nsd knot (default "$servers")
   --flatten-zones N      zones with an apex CNAME for the flatten mix (default $flatten_zones)
   --port-base P          ports P..P+2 for the runs, P+5 for the forwarder of flatten-cached,
@@ -83,35 +98,13 @@ usage: bench/compare.sh [options]
 EOF
 }
 
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --flatns) flatns_bin=$2; shift ;;
-    --records) records=$2; shift ;;
-    --signed-records) signed_records=$2; shift ;;
-    --load-records) load_records=$2; shift ;;
-    --load-rounds) load_rounds=$2; shift ;;
-    --queries) query_lines=$2; shift ;;
-    --duration) duration=$2; shift ;;
-    --rounds) rounds=$2; shift ;;
-    --clients) clients=$2; shift ;;
-    --dnsperfs) dnsperfs=$2; shift ;;
-    --outstanding) outstanding=$2; shift ;;
-    --mixes) mixes=$2; shift ;;
-    --servers) servers=$2; shift ;;
-    --flatten-zones) flatten_zones=$2; shift ;;
-    --port-base) port_base=$2; shift ;;
-    --server-cpu) server_cpu=$2; shift ;;
-    --client-cpu) client_cpu=$2; shift ;;
-    --workers) workers=$2; shift ;;
-    --no-load) do_load=0 ;;
-    --hosting-zones) hosting_zones=$2; shift ;;
-    --keep) keep=$2; shift ;;
-    --smoke) smoke=1 ;;
-    -h|--help) usage; exit 0 ;;
-    *) echo "compare.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
-  esac
-  shift
-done
+parse_options --flatns=flatns_bin --records=records --signed-records=signed_records \
+  --load-records=load_records --load-rounds=load_rounds --queries=query_lines --duration=duration \
+  --rounds=rounds --clients=clients --dnsperfs=dnsperfs --outstanding=outstanding --mixes=mixes \
+  --servers=servers --flatten-zones=flatten_zones --port-base=port_base --server-cpu=server_cpu \
+  --client-cpu=client_cpu --workers=workers --no-load=do_load:0 --hosting-zones=hosting_zones \
+  --keep=keep --smoke=smoke:1 -- "$@"
+mixes=$(echo " $mixes " | sed 's/ signed-online / signed-flat signed-static signed-nx /')
 
 if [ "$smoke" = 1 ]; then
   records=2000 signed_records=1000 load_records=20000 load_rounds=1 query_lines=5000
@@ -120,57 +113,27 @@ fi
 clients_each=$(( clients / dnsperfs > 0 ? clients / dnsperfs : 1 ))
 outstanding_each=$outstanding
 
-# A pyenv shim can take seconds to start on a loaded machine: prefer the
-# system interpreter (the generator needs only the standard library).
-python=python3
-[ -x /usr/bin/python3 ] && python=/usr/bin/python3
 if [ "$workers" -gt 1 ]; then
   : "${server_cpu:=0-1}" "${client_cpu:=0-1}"
 else
   : "${server_cpu:=0}" "${client_cpu:=1}"
 fi
 
-for tool in "$python" dnsperf kdig taskset ldns-keygen ldns-signzone; do
-  command -v "$tool" >/dev/null || { echo "compare.sh: '$tool' is not installed" >&2; exit 1; }
-done
-case " $servers " in *" nsd "*) command -v nsd >/dev/null || { echo "compare.sh: nsd is not installed" >&2; exit 1; } ;; esac
-case " $servers " in *" knot "*) command -v knotd >/dev/null || { echo "compare.sh: knotd is not installed" >&2; exit 1; } ;; esac
-case " $servers " in *" flatns "*) [ -x "$flatns_bin" ] || { echo "compare.sh: flatns binary '$flatns_bin' not found (build it: cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build --target flatns)" >&2; exit 1; } ;; esac
-flatns_bin=$(cd "$(dirname "$flatns_bin")" && pwd)/$(basename "$flatns_bin")
-
-if [ -n "$keep" ]; then
-  mkdir -p "$keep"; work=$(cd "$keep" && pwd)
-else
-  work=$(mktemp -d "${TMPDIR:-/tmp}/flatns-bench.XXXXXX")
+require_tools "$python" dnsperf kdig taskset ldns-keygen ldns-signzone
+require_servers "$servers"
+signed_mixes=0
+[[ " $mixes " == *" signed-"* ]] && signed_mixes=1
+if [ "$signed_mixes" = 1 ]; then
+  require_flatns   # its keygen makes the signed zones' key, for Knot too
+  case " $servers " in *" knot "*) require_tools keymgr ;; esac
 fi
-started_pids=()
+# The flatten-cached and signed-flat mixes flatten targets outside the served
+# zones, through an NSD upstream.
+need_upstream=0
+[[ " $mixes " == *" flatten-cached "* || " $mixes " == *" signed-flat "* ]] && need_upstream=1
+
+make_work "$keep" flatns-bench
 . "$here/servers.sh"
-
-cleanup() {
-  local pid
-  for pid in "${started_pids[@]}"; do stop_server "$pid"; done
-  started_pids=()
-  if [ -z "$keep" ]; then rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-log() { echo "[compare.sh $(date -u +%H:%M:%S)] $*" >&2; }
-
-# CPU seconds (utime+stime) of a process tree, from /proc/PID/stat; the
-# process's own line sums all of its threads.
-clk_tck=$(getconf CLK_TCK)
-cpu_seconds() {
-  local ticks=0 p stat rest
-  for p in $(descendants "$1"); do
-    stat=$(cat /proc/"$p"/stat 2>/dev/null) || continue
-    rest=${stat##*) }                 # fields from 3 on (the name may hold spaces)
-    set -- $rest
-    ticks=$((ticks + ${12} + ${13}))  # fields 14 utime, 15 stime
-  done
-  awk -v t="$ticks" -v hz="$clk_tck" 'BEGIN { printf "%.2f\n", t / hz }'
-}
 rss_mib() {
   local kb=0 p v n=0
   for p in $(descendants "$1"); do
@@ -191,11 +154,30 @@ gen zone sig.test "$signed_records" "$work/keys/sig.test.zone"
 gen queries sig.test "$signed_records" "$query_lines" "$work/do.queries" --seed 3
 gen flatten bench.test "$records" "$flatten_zones" "$work/flat" "$work/flat.list" "$query_lines" "$work/flatten.queries"
 cp "$work/static.queries" "$work/tcp.queries"
-if [[ " $mixes " == *" flatten-cached "* ]]; then
+if [ "$need_upstream" = 1 ]; then
   mkdir -p "$work/flatx"
   gen zone ext.test 2000 "$work/zones/ext.test.zone"
   gen flatten-external ext.test 2000 "$flatten_zones" "$work/flatx" "$work/flatx.list" "$query_lines" \
     "$work/flatten-cached.queries" "$work/flatten-cached.warm"
+fi
+online_zones="" online_keys="$work/online-keys"
+if [ "$signed_mixes" = 1 ]; then
+  # son.test: the do mix's layout, signed online by flatns (and Knot's
+  # mod-onlinesign) with one CSK made here; s<i>.flat: apex CNAMEs to the
+  # flatten-cached targets, signed online by flatns with keys it makes at load.
+  mkdir -p "$online_keys" "$work/flats"
+  gen zone son.test "$signed_records" "$work/zones/son.test.zone"
+  gen queries son.test "$signed_records" "$query_lines" "$work/signed-static.queries" --seed 5 --existing
+  for round in $(seq "$rounds"); do
+    for i in $(seq "$dnsperfs"); do
+      gen nx son.test "$query_lines" "$work/signed-nx.queries.$round.$i" --seed $((1000 * round + i))
+    done
+  done
+  gen flatten-external ext.test 2000 "$flatten_zones" "$work/flats" "$work/flats.list" "$query_lines" \
+    "$work/signed-flat.queries" "$work/signed-flat.warm" --prefix s --seed 7
+  son_key=$("$flatns_bin" keygen son.test "$online_keys")
+  online_zones="son.test $(paste -sd' ' "$work/flats.list")"
+  log "son.test key: $son_key"
 fi
 (
   cd "$work/keys"
@@ -214,7 +196,7 @@ server_port() {
 # --- part 1: throughput -----------------------------------------------------
 read -r probe_name probe_ip < <(gen probe bench.test "$records")
 flatns_forwarder=""
-if [[ " $mixes " == *" flatten-cached "* ]]; then
+if [ "$need_upstream" = 1 ]; then
   # The upstream of the cached flatten mix: NSD on the client's CPU (it only
   # answers while the cache is warmed).
   write_config nsd $((port_base + 5)) "$work/upstream" "ext.test=$work/zones/ext.test.zone"
@@ -228,6 +210,34 @@ if [[ " $mixes " == *" flatten-cached "* ]]; then
   flatns_forwarder=$((port_base + 5))
 fi
 read -r sig_probe_name sig_probe_ip < <(gen probe sig.test "$signed_records")
+[ "$signed_mixes" = 1 ] && read -r son_probe_name son_probe_ip < <(gen probe son.test "$signed_records")
+# drop_mix MIX NOTE : the mix is skipped, and the table says why.
+skipped_notes=()
+drop_mix() {
+  skipped_notes+=("$2")
+  log "$2"
+  mixes=$(echo " $mixes " | sed "s/ $1 / /")
+}
+# check_signed_zone SERVER : son.test answers signed (a name and a denial);
+# for flatns, the signed flattened zones are warmed and answer signed.
+check_signed_zone() {
+  local server=$1 port got
+  port=$(server_port "$server")
+  if ! signed_answer "$port" "$son_probe_name" A "$son_probe_ip" || ! signed_answer "$port" nx1.son.test A; then
+    got=$(kdig @127.0.0.1 -p "$port" +notcp +time=2 +retry=0 +dnssec "$son_probe_name" A 2>&1 | head -30)
+    die "$server does not answer son.test signed ($son_probe_name A with an RRSIG, and a signed denial of nx1.son.test); it answered: $got"
+  fi
+  [ "$server" = flatns ] && [[ " $mixes " == *" signed-flat "* ]] || return 0
+  dnsperf -s 127.0.0.1 -p "$port" -d "$work/signed-flat.warm" -n 1 -c 1 -q 20 -t 5 -D \
+    >"$work/signed-flat.warm.txt" 2>&1 || true
+  read -r ext0_name ext0_ip < <(gen probe ext.test 2000 --index 0)   # s0.flat's target
+  if signed_answer "$port" s0.flat A "$ext0_ip"; then
+    log "signed-flat: cache warmed ($(sed -n 's/^ *Response codes: *//p' "$work/signed-flat.warm.txt"))"
+  else
+    got=$(kdig @127.0.0.1 -p "$port" +notcp +time=2 +retry=0 +dnssec s0.flat A 2>&1 | grep -E "status|EDE|RRSIG" | head -3 | tr '\n' ' ')
+    drop_mix signed-flat "signed-flat: skipped: flatns does not answer s0.flat (signed online, apex CNAME to $ext0_name) with $ext0_ip and an RRSIG; it answered: $got"
+  fi
+}
 declare -A pid_of
 for server in $servers; do
   zones=("bench.test=$work/zones/bench.test.zone" "sig.test=$work/zones/sig.test.zone")
@@ -236,8 +246,15 @@ for server in $servers; do
     if [ -n "$flatns_forwarder" ]; then
       while read -r origin; do zones+=("$origin=$work/flatx/$origin.zone"); done <"$work/flatx.list"
     fi
+    if [ "$signed_mixes" = 1 ]; then
+      while read -r origin; do zones+=("$origin=$work/flats/$origin.zone"); done <"$work/flats.list"
+    fi
   fi
+  [ "$signed_mixes" = 1 ] && [ "$server" != nsd ] && zones+=("son.test=$work/zones/son.test.zone")
   write_config "$server" "$(server_port "$server")" "$work/$server" "${zones[@]}"
+  if [ "$signed_mixes" = 1 ] && [ "$server" = knot ]; then
+    knot_import_keys "$work/knot" son.test || die "Knot could not import the key of son.test"
+  fi
   START_NS=$(date +%s%N)
   start_server "$server" "$work/$server"
   pid_of[$server]=$server_pid
@@ -262,16 +279,19 @@ for server in $servers; do
       log "flatten-cached: cache warmed ($(sed -n 's/^ *Response codes: *//p' "$work/flatten-cached.warm.txt"))"
     else
       got=$(kdig @127.0.0.1 -p "$(server_port flatns)" +notcp +time=2 +retry=0 x0.flat A 2>&1 | grep -E "status|EDE" | head -2 | tr '\n' ' ')
-      skipped_note="flatten-cached: skipped: flatns does not answer x0.flat (apex CNAME to $ext0_name, outside its zones) with $ext0_ip through its forwarder; it answered: $got"
-      log "$skipped_note"
-      mixes=$(echo " $mixes " | sed 's/ flatten-cached / /')
+      drop_mix flatten-cached "flatten-cached: skipped: flatns does not answer x0.flat (apex CNAME to $ext0_name, outside its zones) with $ext0_ip through its forwarder; it answered: $got"
     fi
+  fi
+  if [ "$signed_mixes" = 1 ] && [ "$server" != nsd ]; then
+    check_signed_zone "$server"
   fi
   pin "${pid_of[$server]}"
   log "$server up (pid ${pid_of[$server]}, port $(server_port "$server"), answering after ${t}s)"
 done
 
 runs="$work/runs.tsv"
+[ "$signed_mixes" = 1 ] && [[ " $servers " == *" nsd "* ]] &&
+  skipped_notes+=("signed-*: NSD has no online signing; it serves none of these mixes")
 printf 'mix\tserver\tround\tsent\tcompleted\tlost\tqps\tlat_mean_s\tlat_max_s\tlat_sd_s\tcpu_s\trcodes\tresponse_bytes\tload1\n' >"$runs"
 field() { sed -n "s/^ *$1: *\([0-9.]*\).*/\1/p" "$2" | head -1; }
 # Round-major: every round runs every mix on every server in turn, so a drift
@@ -280,17 +300,20 @@ field() { sed -n "s/^ *$1: *\([0-9.]*\).*/\1/p" "$2" | head -1; }
 for round in $(seq "$rounds"); do
   for mix in $mixes; do
     for server in $servers; do
-      [[ "$mix" == flatten* ]] && [ "$server" != flatns ] && continue
+      [[ "$mix" == flatten* || "$mix" == signed-flat ]] && [ "$server" != flatns ] && continue
+      [[ "$mix" == signed-* ]] && [ "$server" = nsd ] && continue
       port=$(server_port "$server")
       extra=()
-      case $mix in do) extra=(-D) ;; tcp) extra=(-m tcp) ;; esac
+      case $mix in do|signed-*) extra=(-D) ;; tcp) extra=(-m tcp) ;; esac
       out="$work/dnsperf.$mix.$server.$round.txt"
       before=$(cpu_seconds "${pid_of[$server]}")
       # --dnsperfs processes at once, each with its own share of the clients
       # and its own copy of the query file's order (they all read it whole).
       perf_pids=()
       for i in $(seq "$dnsperfs"); do
-        taskset -c "$client_cpu" dnsperf -s 127.0.0.1 -p "$port" -d "$work/$mix.queries" \
+        queries="$work/$mix.queries"
+        [ -f "$queries.$round.$i" ] && queries="$queries.$round.$i"   # signed-nx: names never sent before
+        taskset -c "$client_cpu" dnsperf -s 127.0.0.1 -p "$port" -d "$queries" \
           -l "$duration" -c "$clients_each" -q "$outstanding_each" -T "$workers" "${extra[@]}" >"$out.$i" 2>&1 &
         perf_pids+=($!)
       done
@@ -323,24 +346,14 @@ for round in $(seq "$rounds"); do
     done
   done
 done
-for pid in "${started_pids[@]}"; do stop_server "$pid"; done
-started_pids=()
-. "$here/servers.sh"
+stop_all
 
 # --- part 2: loading ----------------------------------------------------------
 # Each round loads each zone in each server in turn (flatns NSD Knot ...), so
 # that a change in the machine's load shows in every server's medians. CPU s
 # is user+system time of the server's processes when the first answer came:
-# on a shared machine it moves less than the wall-clock time.
-cpu_seconds() {
-  local p total=0 ticks
-  ticks=$(getconf CLK_TCK)
-  for p in $(descendants "$1"); do
-    # utime stime cutime cstime, counted after the ")" that ends the command name
-    total=$((total + $(sed 's/.*) //' /proc/"$p"/stat 2>/dev/null | awk '{print $12 + $13 + $14 + $15}' || echo 0)))
-  done
-  awk -v t="$total" -v hz="$ticks" 'BEGIN { printf "%.2f\n", t / hz }'
-}
+# on a shared machine it moves less than the wall-clock time (reaped
+# children included: NSD forks).
 load="$work/load.tsv"
 printf 'case\tserver\trecords\tseconds\trss_mib\tprocesses\tcpu_s\n' >"$load"
 if [ "$do_load" = 1 ]; then
@@ -368,7 +381,7 @@ if [ "$do_load" = 1 ]; then
           tail -20 "$dir/out.log" "$dir"/*.log >&2 2>/dev/null || true
           exit 1
         fi
-        cpu=$(cpu_seconds "$pid")
+        cpu=$(cpu_seconds_reaped "$pid")
         sleep 1   # let forks and background loading settle before reading memory
         read -r rss procs < <(rss_mib "$pid")
         printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$case_" "$server" "$n" "$t" "$rss" "$procs" "$cpu" >>"$load"
@@ -383,7 +396,9 @@ fi
 echo
 echo "flatns $("$flatns_bin" --version 2>/dev/null | head -1) / $(nsd -v 2>&1 | head -1) / $(knotd -V 2>&1 | head -1) / dnsperf $(dnsperf -h 2>&1 | sed -n 's/^Version //p')"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min; ${clk_tck} ticks/s CPU accounting); $(nproc) CPUs"
-[ -n "${skipped_note:-}" ] && echo "$skipped_note"
+for note in "${skipped_notes[@]}"; do echo "$note"; done
+[ "$signed_mixes" = 1 ] && echo "signed-*: son.test ($signed_records records) signed online by flatns and by Knot's mod-onlinesign with one CSK ($son_key, imported into Knot);" \
+  "$flatten_zones signed apex-CNAME zones (signed-flat); signed-nx: a new file of random names per round and dnsperf process"
 echo "zone: $records records (static, tcp), $signed_records NSEC3-signed (do), $flatten_zones apex-CNAME zones (flatten);" \
   "$dnsperfs x dnsperf -l $duration -c $clients_each -q $outstanding_each -T $workers on CPU $client_cpu, servers ($workers worker(s)) on CPU $server_cpu, $rounds round(s), medians"
 "$python" "$here/report.py" "$runs" "$load"

@@ -51,14 +51,16 @@ def write_zone(origin: str, records: int, out: str) -> None:
         f.writelines(lines)
 
 
-def write_queries(origin: str, records: int, count: int, out: str, seed: int) -> None:
-    """70% existing A, 10% existing AAAA, 10% NXDOMAIN, 10% apex A."""
+def write_queries(origin: str, records: int, count: int, out: str, seed: int,
+                  existing_only: bool = False) -> None:
+    """70% existing A, 10% existing AAAA, 10% NXDOMAIN, 10% apex A; with
+    existing_only the NXDOMAIN tenth asks existing A names too."""
     hosts = host_count(records)
     rng = random.Random(seed)
     with open(out, "w") as f:
         for _ in range(count):
             r = rng.random()
-            if r < 0.70:
+            if r < 0.70 or (existing_only and 0.80 <= r < 0.90):
                 f.write(f"host{rng.randrange(hosts)}.{origin} A\n")
             elif r < 0.80:
                 f.write(f"host{3 * rng.randrange((hosts + 2) // 3)}.{origin} AAAA\n")
@@ -66,6 +68,15 @@ def write_queries(origin: str, records: int, count: int, out: str, seed: int) ->
                 f.write(f"nx{rng.randrange(1 << 30)}.{origin} A\n")
             else:
                 f.write(f"{origin} A\n")
+
+
+def write_nonexistent(origin: str, count: int, out: str, seed: int) -> None:
+    """`count` A queries for random names that do not exist (nx<30 random
+    bits>.origin): a server cannot answer them from a cache of earlier
+    answers, as long as each file is sent once."""
+    rng = random.Random(seed)
+    with open(out, "w") as f:
+        f.writelines(f"nx{rng.getrandbits(30)}.{origin} A\n" for _ in range(count))
 
 
 def write_apex_cname_zones(prefix: str, target_origin: str, records: int, zones: int, zone_dir: str,
@@ -101,12 +112,13 @@ def write_flatten(target_origin: str, records: int, zones: int, zone_dir: str,
 
 
 def write_flatten_external(target_origin: str, records: int, zones: int, zone_dir: str,
-                           zone_list: str, count: int, queries: str, warm: str, seed: int) -> None:
+                           zone_list: str, count: int, queries: str, warm: str, seed: int,
+                           prefix: str = "x") -> None:
     """Zones x<i>.flat whose apex CNAME points at a host of target_origin, a
     zone flatns does not serve: flatns resolves it through its resolver (a
     forwarder on loopback) and answers from its flattened-answer cache once
     warm. `warm` receives each zone's query once, to fill the cache."""
-    write_apex_cname_zones("x", target_origin, records, zones, zone_dir, zone_list, count, queries, seed,
+    write_apex_cname_zones(prefix, target_origin, records, zones, zone_dir, zone_list, count, queries, seed,
                            glue=True, warm=warm)
 
 
@@ -124,6 +136,12 @@ def main() -> int:
     q.add_argument("count", type=int)
     q.add_argument("out")
     q.add_argument("--seed", type=int, default=1)
+    q.add_argument("--existing", action="store_true", help="no NXDOMAIN queries: existing A names instead")
+    nx = sub.add_parser("nx", help="write queries for random names that do not exist")
+    nx.add_argument("origin")
+    nx.add_argument("count", type=int)
+    nx.add_argument("out")
+    nx.add_argument("--seed", type=int, default=6)
     fl = sub.add_parser("flatten", help="write apex-CNAME zones and their queries")
     fl.add_argument("target_origin")
     fl.add_argument("records", type=int)
@@ -144,6 +162,7 @@ def main() -> int:
     fx.add_argument("queries")
     fx.add_argument("warm")
     fx.add_argument("--seed", type=int, default=4)
+    fx.add_argument("--prefix", default="x", help="zone names <prefix><i>.flat (default x)")
     h = sub.add_parser("probe", help="print 'NAME IPV4' of the last host (a load-time probe)")
     h.add_argument("origin")
     h.add_argument("records", type=int)
@@ -152,13 +171,15 @@ def main() -> int:
     if a.cmd == "zone":
         write_zone(a.origin, a.records, a.out)
     elif a.cmd == "queries":
-        write_queries(a.origin, a.records, a.count, a.out, a.seed)
+        write_queries(a.origin, a.records, a.count, a.out, a.seed, a.existing)
+    elif a.cmd == "nx":
+        write_nonexistent(a.origin, a.count, a.out, a.seed)
     elif a.cmd == "flatten":
         write_flatten(a.target_origin, a.records, a.zones, a.zone_dir, a.zone_list,
                       a.count, a.queries, a.seed)
     elif a.cmd == "flatten-external":
         write_flatten_external(a.target_origin, a.records, a.zones, a.zone_dir, a.zone_list,
-                               a.count, a.queries, a.warm, a.seed)
+                               a.count, a.queries, a.warm, a.seed, a.prefix)
     elif a.cmd == "probe":
         i = host_count(a.records) - 1 if a.index is None else a.index
         print(f"host{i}.{a.origin} {host_ipv4(i)}")

@@ -23,6 +23,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
+bench_name=hosting.sh
+. "$here/lib.sh"
 
 flatns_bin="$root/build/server/flatns"
 zones=100000
@@ -54,86 +56,18 @@ usage: bench/hosting.sh [options]
 EOF
 }
 
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --flatns) flatns_bin=$2; shift ;;
-    --zones) zones=$2; shift ;;
-    --workers) workers=$2; shift ;;
-    --duration) duration=$2; shift ;;
-    --servers) servers=$2; shift ;;
-    --no-queries) do_queries=0 ;;
-    --zones-dir) zones_dir=$2; shift ;;
-    --changed) changed=$2; shift ;;
-    --port-base) port_base=$2; shift ;;
-    --keep) keep=$2; shift ;;
-    -h|--help) usage; exit 0 ;;
-    *) echo "hosting.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
-  esac
-  shift
-done
+parse_options --flatns=flatns_bin --zones=zones --workers=workers --duration=duration --servers=servers \
+  --no-queries=do_queries:0 --zones-dir=zones_dir --changed=changed --port-base=port_base --keep=keep -- "$@"
 
-python=python3
-[ -x /usr/bin/python3 ] && python=/usr/bin/python3
 if [ "$workers" -gt 1 ]; then server_cpu=0-1 client_cpu=0-1; else server_cpu=0 client_cpu=1; fi
-for tool in "$python" dnsperf kdig taskset; do
-  command -v "$tool" >/dev/null || { echo "hosting.sh: '$tool' is not installed" >&2; exit 1; }
-done
-case " $servers " in *" nsd "*) command -v nsd >/dev/null || { echo "hosting.sh: nsd is not installed" >&2; exit 1; } ;; esac
-case " $servers " in *" knot "*) command -v knotd >/dev/null && command -v knotc >/dev/null ||
-  { echo "hosting.sh: knotd/knotc are not installed" >&2; exit 1; } ;; esac
-case " $servers " in *" flatns "*) [ -x "$flatns_bin" ] || { echo "hosting.sh: flatns binary '$flatns_bin' not found" >&2; exit 1; } ;; esac
-flatns_bin=$(cd "$(dirname "$flatns_bin")" && pwd)/$(basename "$flatns_bin")
+require_tools "$python" dnsperf kdig taskset
+case " $servers " in *" knot "*) require_tools knotc ;; esac
+require_servers "$servers"
 
-if [ -n "$keep" ]; then
-  mkdir -p "$keep"; work=$(cd "$keep" && pwd)
-else
-  work=$(mktemp -d "${TMPDIR:-/tmp}/flatns-hosting.XXXXXX")
-fi
+make_work "$keep" flatns-hosting
 [ -n "$zones_dir" ] || zones_dir="$work/zones-$zones"
 mkdir -p "$zones_dir"; zones_dir=$(cd "$zones_dir" && pwd)
-started_pids=()
-
-descendants() {
-  local pid=$1 child
-  echo "$pid"
-  for child in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do descendants "$child"; done
-}
-stop_server() {
-  local pid=$1 all p i
-  all=$(descendants "$pid")
-  kill -TERM $all 2>/dev/null || true
-  for i in $(seq 100); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  for p in $all; do kill -KILL "$p" 2>/dev/null || true; done
-  wait "$pid" 2>/dev/null || true
-}
-cleanup() {
-  local pid
-  for pid in "${started_pids[@]}"; do stop_server "$pid"; done
-  started_pids=()
-  if [ -z "$keep" ]; then rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-log() { echo "[hosting.sh $(date -u +%H:%M:%S)] $*" >&2; }
-now_ns() { date +%s%N; }
-since() { awk -v now="$(now_ns)" -v start="$1" 'BEGIN { printf "%.2f\n", (now - start) / 1e9 }'; }
-
-clk_tck=$(getconf CLK_TCK)
-cpu_seconds() {
-  local ticks=0 p stat rest
-  for p in $(descendants "$1"); do
-    stat=$(cat /proc/"$p"/stat 2>/dev/null) || continue
-    rest=${stat##*) }
-    set -- $rest
-    ticks=$((ticks + ${12} + ${13}))
-  done
-  awk -v t="$ticks" -v hz="$clk_tck" 'BEGIN { printf "%.2f\n", t / hz }'
-}
+. "$here/servers.sh"
 # "RSS_MiB PSS_MiB processes" summed over the process tree.
 memory() {
   local rss=0 pss=0 n=0 p v w
@@ -164,7 +98,8 @@ read -r changed_name _ < <("$python" "$here/hosting_zones.py" probe "$changed")
 server_port() {
   case $1 in flatns) echo "$port_base" ;; nsd) echo $((port_base + 1)) ;; knot) echo $((port_base + 2)) ;; esac
 }
-write_config() {
+# write_hosting_config SERVER PORT DIR : one config entry per zone of zones.list.
+write_hosting_config() {
   local server=$1 port=$2 dir=$3
   mkdir -p "$dir"
   case $server in
@@ -195,16 +130,6 @@ write_config() {
       } >"$dir/knot.conf" ;;
   esac
 }
-start_server() {
-  local server=$1 dir=$2
-  case $server in
-    flatns) taskset -c "$server_cpu" "$flatns_bin" serve -c "$dir/flatns.yaml" >"$dir/out.log" 2>&1 & ;;
-    nsd) taskset -c "$server_cpu" nsd -d -c "$dir/nsd.conf" >"$dir/out.log" 2>&1 & ;;
-    knot) taskset -c "$server_cpu" knotd -c "$dir/knot.conf" >"$dir/out.log" 2>&1 & ;;
-  esac
-  server_pid=$!
-  started_pids+=("$server_pid")
-}
 # answer PORT NAME TYPE: the first answer line, short form.
 answer() { kdig @127.0.0.1 -p "$1" +notcp +time=1 +retry=0 +short "$2" "$3" 2>/dev/null | head -1; }
 # wait_for PID PORT NAME TYPE EXPECTED_REGEX TIMEOUT
@@ -231,7 +156,7 @@ serial=2026120101
 for server in $servers; do
   port=$(server_port "$server")
   dir="$work/$server"
-  write_config "$server" "$port" "$dir"
+  write_hosting_config "$server" "$port" "$dir"
   sync
   start=$(now_ns)
   start_server "$server" "$dir"

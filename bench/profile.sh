@@ -22,6 +22,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
+bench_name=profile.sh
+. "$here/lib.sh"
 
 flatns_bin="$root/build/server/flatns"
 server=flatns
@@ -58,48 +60,13 @@ usage: bench/profile.sh [options]
 EOF
 }
 
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --flatns) flatns_bin=$2; shift ;;
-    --server) server=$2; shift ;;
-    --mix) mix=$2; shift ;;
-    --records) records=$2; shift ;;
-    --queries) queries=$2; shift ;;
-    --rate) rate=$2; shift ;;
-    --port) port=$2; shift ;;
-    --top) top=$2; shift ;;
-    --cache) cache="--cache-sim=yes --LL=1048576,16,64" ;;
-    --out) out=$2; shift ;;
-    --hosting-zones) hosting_zones=$2; shift ;;
-    --zones-dir) zones_dir=$2; shift ;;
-    -h|--help) usage; exit 0 ;;
-    *) echo "profile.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
-  esac
-  shift
-done
+parse_options --flatns=flatns_bin --server=server --mix=mix --records=records --queries=queries --rate=rate \
+  --port=port --top=top "--cache=cache:--cache-sim=yes --LL=1048576,16,64" --out=out \
+  --hosting-zones=hosting_zones --zones-dir=zones_dir -- "$@"
 case $mix in static|do) ;; *) echo "profile.sh: --mix is static or do" >&2; exit 2 ;; esac
-for tool in valgrind callgrind_control callgrind_annotate dnsperf kdig ldns-keygen ldns-signzone; do
-  command -v "$tool" >/dev/null || { echo "profile.sh: '$tool' is not installed" >&2; exit 1; }
-done
-[ -x "$flatns_bin" ] || { echo "profile.sh: flatns binary '$flatns_bin' not found" >&2; exit 1; }
-python=python3
-[ -x /usr/bin/python3 ] && python=/usr/bin/python3
-
-if [ -n "$out" ]; then
-  mkdir -p "$out"; work=$(cd "$out" && pwd)
-else
-  work=$(mktemp -d "${TMPDIR:-/tmp}/flatns-profile.XXXXXX")
-fi
-server_pid=""
-cleanup() {
-  if [ -n "$server_pid" ]; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  if [ -z "$out" ]; then rm -rf "$work"; fi
-}
-trap cleanup EXIT
-log() { echo "[profile.sh $(date -u +%H:%M:%S)] $*" >&2; }
+require_tools valgrind callgrind_control callgrind_annotate dnsperf kdig ldns-keygen ldns-signzone
+[ "$server" != flatns ] || require_flatns
+make_work "$out" flatns-profile
 
 gen() { "$python" "$here/gen.py" "$@"; }
 if [ "$mix" = static ]; then
@@ -176,6 +143,7 @@ log "starting $server under callgrind ($mix mix, $records records)"
 valgrind --tool=callgrind --instr-atstart=no $cache --callgrind-out-file="$work/callgrind.out" \
   "${command[@]}" >"$work/server.log" 2>&1 &
 server_pid=$!
+started_pids+=("$server_pid")
 deadline=$(( $(date +%s) + 1800 ))
 until [ "$(kdig @127.0.0.1 -p "$port" +notcp +time=2 +retry=0 +short "$probe_name" A 2>/dev/null)" = "$probe_ip" ]; do
   kill -0 "$server_pid" 2>/dev/null || { echo "profile.sh: $server exited; its log:" >&2; cat "$work/server.log" >&2; exit 1; }
@@ -189,7 +157,7 @@ dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries" -n 1 -Q "$rate" -c 1 -q 100 -
 callgrind_control -i off "$server_pid" >/dev/null
 kill -TERM "$server_pid"
 wait "$server_pid" 2>/dev/null || true
-server_pid=""
+started_pids=()
 
 completed=$(sed -n 's/^ *Queries completed: *\([0-9]*\).*/\1/p' "$work/dnsperf.txt")
 lost=$(sed -n 's/^ *Queries lost: *\([0-9]*\).*/\1/p' "$work/dnsperf.txt")

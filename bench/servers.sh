@@ -1,28 +1,11 @@
-# Sourced by bench/compare.sh and bench/syscalls.sh (not run on its own):
-# configs for flatns, NSD and Knot serving the same zones on loopback,
-# starting them pinned to a CPU, waiting for a correct answer, stopping them
-# with every child. Uses the caller's variables: flatns_bin, workers,
+# Sourced by bench/compare.sh, bench/syscalls.sh and bench/hosting.sh after
+# bench/lib.sh (not run on its own): configs for flatns, NSD and Knot serving
+# the same zones on loopback, starting them pinned to a CPU, waiting for a
+# correct answer. Uses the caller's variables: flatns_bin, workers,
 # server_cpu, started_pids (an array), flatns_forwarder (may be empty), and
-# START_NS for wait_ready.
-
-# Every process this script started, and their children (NSD forks), is
-# stopped on any exit.
-descendants() {
-  local pid=$1 child
-  echo "$pid"
-  for child in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do descendants "$child"; done
-}
-stop_server() {
-  local pid=$1 all p i
-  all=$(descendants "$pid")
-  kill -TERM $all 2>/dev/null || true
-  for i in $(seq 50); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  for p in $all; do kill -KILL "$p" 2>/dev/null || true; done
-  wait "$pid" 2>/dev/null || true
-}
+# START_NS for wait_ready; online_zones (origins, may be empty) are signed
+# online with the keys in online_keys (flatns `dnssec: {signing: online}`,
+# Knot's mod-onlinesign with those keys imported by `keymgr import-bind`).
 
 pin() {
   local p
@@ -53,6 +36,11 @@ write_config() {
         for z in "$@"; do
           echo "  - name: ${z%%=*}"
           echo "    file: ${z#*=}"
+          if is_online_zone "${z%%=*}"; then
+            echo "    dnssec:"
+            echo "      signing: online"
+            echo "      keys: $online_keys"
+          fi
         done
       } >"$dir/flatns.yaml" ;;
     nsd)
@@ -103,13 +91,43 @@ write_config() {
         echo "    zonefile-sync: -1"
         echo "    zonefile-load: whole"
         echo "    journal-content: none"
+        if [ -n "${online_zones:-}" ]; then
+          # The keys imported from online_keys (knot_import_keys), one CSK
+          # used as it is: Knot makes and rolls none of its own.
+          echo "policy:"
+          echo "  - id: imported"
+          echo "    manual: on"
+          echo "    single-type-signing: on"
+          echo "mod-onlinesign:"
+          echo "  - id: imported"
+          echo "    policy: imported"
+        fi
         echo "zone:"
         for z in "$@"; do
           echo "  - domain: ${z%%=*}"
           echo "    file: \"${z#*=}\""
+          if is_online_zone "${z%%=*}"; then echo "    module: mod-onlinesign/imported"; fi
         done
       } >"$dir/knot.conf" ;;
   esac
+}
+
+is_online_zone() { [[ " ${online_zones:-} " == *" $1 "* ]]; }
+
+# knot_import_keys DIR ORIGIN... : the BIND-format keys of these zones (in
+# online_keys) into the KASP database of the Knot config in DIR, before
+# knotd starts. import-bind makes a flags-257 key a KSK only; flatns uses
+# it as a CSK, so Knot is told it signs the zone too (zsk=yes).
+knot_import_keys() {
+  local dir=$1 origin key id; shift
+  for origin in "$@"; do
+    for key in "$online_keys"/K"$origin".+*.private; do
+      [ -e "$key" ] || { echo "no key for $origin in $online_keys" >&2; return 1; }
+      id=$(keymgr -c "$dir/knot.conf" "$origin" import-bind "$key" 2>>"$dir/keymgr.log" | head -1) &&
+        [ -n "$id" ] && keymgr -c "$dir/knot.conf" "$origin" set "$id" zsk=yes >>"$dir/keymgr.log" 2>&1 ||
+        { echo "keymgr import-bind $key failed:" >&2; cat "$dir/keymgr.log" >&2; return 1; }
+    done
+  done
 }
 
 # start_server SERVER DIR : starts it pinned to the server CPU; its PID goes
@@ -130,6 +148,17 @@ answers() {
   local got
   got=$(kdig @127.0.0.1 -p "$1" +notcp +time=1 +retry=0 +short "$2" A 2>/dev/null) || return 1
   [ "$got" = "$3" ]
+}
+
+# signed_answer PORT NAME TYPE [EXPECTED] : true when a DO=1 query for NAME
+# TYPE is answered with an RRSIG (over the answer, or over the denial in the
+# authority section) and, when given, EXPECTED among the answer's data.
+signed_answer() {
+  local got
+  got=$(kdig @127.0.0.1 -p "$1" +notcp +time=1 +retry=0 +dnssec +noall +answer +authority "$2" "$3" 2>/dev/null) ||
+    return 1
+  grep -q "[[:space:]]RRSIG[[:space:]]" <<<"$got" || return 1
+  [ -z "${4:-}" ] || grep -q "[[:space:]]$3[[:space:]]\+$4\$" <<<"$got"
 }
 
 # wait_ready PID PORT NAME EXPECTED TIMEOUT : polls until the answer is right.

@@ -18,6 +18,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
+bench_name=syscalls.sh
+. "$here/lib.sh"
 
 flatns_bin="$root/build/server/flatns"
 records=20000
@@ -51,53 +53,17 @@ usage: bench/syscalls.sh [options]
   --keep DIR         work in DIR and keep it
 EOF
 }
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --flatns) flatns_bin=$2; shift ;;
-    --records) records=$2; shift ;;
-    --queries) query_lines=$2; shift ;;
-    --duration) duration=$2; shift ;;
-    --rate) rate=$2; shift ;;
-    --dnsperfs) dnsperfs=$2; shift ;;
-    --clients) clients=$2; shift ;;
-    --outstanding) outstanding=$2; shift ;;
-    --servers) servers=$2; shift ;;
-    --port-base) port_base=$2; shift ;;
-    --server-cpu) server_cpu=$2; shift ;;
-    --client-cpu) client_cpu=$2; shift ;;
-    --keep) keep=$2; shift ;;
-    -h|--help) usage; exit 0 ;;
-    *) echo "syscalls.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
-  esac
-  shift
-done
-python=python3
-[ -x /usr/bin/python3 ] && python=/usr/bin/python3
-for tool in perf dnsperf kdig taskset; do
-  command -v "$tool" >/dev/null || { echo "syscalls.sh: '$tool' is not installed" >&2; exit 1; }
-done
-[ -x "$flatns_bin" ] || { echo "syscalls.sh: flatns binary '$flatns_bin' not found" >&2; exit 1; }
-flatns_bin=$(cd "$(dirname "$flatns_bin")" && pwd)/$(basename "$flatns_bin")
+parse_options --flatns=flatns_bin --records=records --queries=query_lines --duration=duration --rate=rate \
+  --dnsperfs=dnsperfs --clients=clients --outstanding=outstanding --servers=servers --port-base=port_base \
+  --server-cpu=server_cpu --client-cpu=client_cpu --keep=keep -- "$@"
+require_tools perf dnsperf kdig taskset
+require_flatns
 perf stat -e syscalls:sys_enter_recvmmsg -- true >/dev/null 2>&1 ||
   { echo "syscalls.sh: perf cannot read syscall tracepoints here (root, or kernel.perf_event_paranoid)" >&2; exit 1; }
 
-if [ -n "$keep" ]; then
-  mkdir -p "$keep"; work=$(cd "$keep" && pwd)
-else
-  work=$(mktemp -d "${TMPDIR:-/tmp}/flatns-syscalls.XXXXXX")
-fi
-started_pids=()
+make_work "$keep" flatns-syscalls
 flatns_forwarder=""
 . "$here/servers.sh"
-cleanup() {
-  local pid
-  for pid in "${started_pids[@]}"; do stop_server "$pid"; done
-  started_pids=()
-  if [ -z "$keep" ]; then rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-log() { echo "[syscalls.sh $(date -u +%H:%M:%S)] $*" >&2; }
 # "utime stime" in clock ticks, summed over a process tree's threads.
 cpu_ticks() {
   local p u=0 k=0 stat rest
