@@ -75,6 +75,6 @@ TEST_CASE("operations keys report their errors with file:line and key", "[config
   REQUIRE(missing.errors.size() == 2);
   CHECK(missing.errors[0] ==
         "conf/flatns.yaml:2: server.dnstap.color: unknown key (expected one of file, socket, queries, responses, "
-        "queue)");
+        "resolver, queue)");
   CHECK(missing.errors[1] == "conf/flatns.yaml:2: server.dnstap: missing file or socket (where dnstap messages go)");
 }
