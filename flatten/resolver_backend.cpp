@@ -15,7 +15,7 @@ class EmbeddedResolver final : public ResolverBackend {
  public:
   EmbeddedResolver(uv_loop_t* loop, resolver::ResolverSettings settings)
       : clock_(loop),
-        transport_(loop, settings.limits.max_response_size),
+        transport_(loop, settings.limits.max_response_size, settings.traffic),
         resolver_(std::move(settings), transport_, clock_) {}
 
   bool init(std::string& error) { return resolver_.init(error); }

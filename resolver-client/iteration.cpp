@@ -250,6 +250,7 @@ void Iteration::send(const dns::ServerAddress& server, Protocol protocol) {
   UpstreamQuery q;
   q.server = server;
   q.protocol = protocol;
+  q.zone = zone_;
   if (state_ == State::FindingKeys) {
     q.qname = key_finder_.question_name();
     q.qtype = key_finder_.question_type();

@@ -1,11 +1,12 @@
 // Settings of the embedded resolver (the `resolver:` section of the YAML
-// config, converted by server/), its limits, and the log hook it reports
-// bad upstream servers through. resolver-client knows nothing of YAML.
+// config, converted by server/), its limits, the log hook it reports
+// bad upstream servers through, and the observer of its upstream traffic. resolver-client knows nothing of YAML.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "dns/log_level.h"
 #include "dns/message.h"
 #include "dns/server_address.h"
+#include "resolver-client/traffic_observer.h"
 
 namespace flatns::resolver {
 
@@ -54,6 +56,8 @@ struct ResolverSettings {
   std::size_t cache_max_bytes = 32u << 20;
   ResolverLimits limits;
   LogFunction log;  // may be empty (nothing logged)
+  // Hears each upstream query and accepted response (dnstap); may be null.
+  std::shared_ptr<TrafficObserver> traffic;
 };
 
 }  // namespace flatns::resolver

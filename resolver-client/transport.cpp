@@ -1,7 +1,10 @@
 #include "resolver-client/transport.h"
 
+#include "resolver-client/traffic_observer.h"
+
 #include <openssl/rand.h>
 
+#include <ctime>
 #include <random>
 
 #include "dns/message.h"
@@ -14,6 +17,12 @@ bool response_matches(const dns::Message& response, uint16_t id, const dns::Name
   return response.id == id && response.has_flag(dns::flag::QR) && response.has_question &&
          response.qtype == qtype && response.qclass == dns::rrclass::IN &&
          response.qname == qname;
+}
+
+WallTime WallTime::now() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return {static_cast<int64_t>(ts.tv_sec), static_cast<uint32_t>(ts.tv_nsec)};
 }
 
 uint16_t random_query_id() {

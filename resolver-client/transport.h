@@ -27,6 +27,7 @@ enum class Protocol : uint8_t { Udp, Tcp };
 struct UpstreamQuery {
   dns::ServerAddress server;
   Protocol protocol = Protocol::Udp;
+  dns::Name zone;  // the zone cut whose server this is (for query logs; root when not known)
   dns::Name qname;
   uint16_t qtype = 0;
   bool recursion_desired = false;   // RD=1: forward mode

@@ -20,6 +20,7 @@ struct UvTransport::Pending {
   std::vector<uint8_t> buffer;    // receive buffer (UDP datagram / TCP stream)
   std::array<uint8_t, 4096> chunk{};  // one TCP read
   uint64_t started_ns = 0;
+  WallTime sent_at;  // for the traffic observer
   bool finished = false;
   bool timer_open = false;
   bool socket_open = false;
@@ -146,13 +147,25 @@ void on_tcp_connected(uv_connect_t* c, int status) {
     return;
   }
   rc = uv_read_start(stream, on_tcp_alloc, on_tcp_read);
-  if (rc != 0) p->owner->finish(p, error_reply("TCP read", rc), true);
+  if (rc != 0) {
+    p->owner->finish(p, error_reply("TCP read", rc), true);
+    return;
+  }
+  p->owner->report_sent(p);
 }
 
 }  // namespace
 
-UvTransport::UvTransport(uv_loop_t* loop, std::size_t max_response_size)
-    : loop_(loop), max_response_size_(max_response_size) {}
+UvTransport::UvTransport(uv_loop_t* loop, std::size_t max_response_size, std::shared_ptr<TrafficObserver> observer)
+    : loop_(loop), max_response_size_(max_response_size), observer_(std::move(observer)) {}
+
+void UvTransport::report_sent(Pending* p) {
+  if (!observer_) return;
+  p->sent_at = WallTime::now();
+  const std::size_t prefix = p->query.protocol == Protocol::Tcp ? 2 : 0;
+  observer_->query_sent({p->query.server, p->query.protocol, p->query.zone.wire(), p->sent_at},
+                        std::span<const uint8_t>(p->wire).subspan(prefix));
+}
 
 UvTransport::~UvTransport() {
   while (!pending_.empty()) finish(pending_.begin()->second, UpstreamReply{}, false);
@@ -206,6 +219,10 @@ void UvTransport::on_datagram(Pending* p, std::span<const uint8_t> data, const s
   }
   reply.status = ReplyStatus::Answer;
   reply.size = data.size();
+  if (observer_) {
+    observer_->response_received({p->query.server, p->query.protocol, p->query.zone.wire(), p->sent_at},
+                                 WallTime::now(), data);
+  }
   finish(p, std::move(reply), true);
 }
 
@@ -285,6 +302,7 @@ int UvTransport::send_udp(Pending* p) {
     p->udp_send.data = p;
     rc = uv_udp_send(&p->udp_send, &p->udp, &buf, 1, p->query.server.sockaddr_ptr(), on_udp_sent);
   }
+  if (rc == 0) report_sent(p);
   if (rc != 0) p->setup_error = error_reply("UDP socket", rc);
   return rc;
 }

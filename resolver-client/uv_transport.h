@@ -8,8 +8,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <unordered_map>
 
+#include "resolver-client/traffic_observer.h"
 #include "resolver-client/transport.h"
 
 namespace flatns::resolver {
@@ -22,8 +24,10 @@ struct TransportCounters {
 
 class UvTransport final : public Transport {
  public:
-  // `max_response_size` bounds accepted responses (UDP and TCP).
-  explicit UvTransport(uv_loop_t* loop, std::size_t max_response_size = dns::kMaxMessageSize);
+  // `max_response_size` bounds accepted responses (UDP and TCP); `observer`
+  // (may be null) hears of each query sent and each response accepted.
+  explicit UvTransport(uv_loop_t* loop, std::size_t max_response_size = dns::kMaxMessageSize,
+                       std::shared_ptr<TrafficObserver> observer = nullptr);
   ~UvTransport() override;
   UvTransport(const UvTransport&) = delete;
   UvTransport& operator=(const UvTransport&) = delete;
@@ -36,6 +40,9 @@ class UvTransport final : public Transport {
   struct Pending;  // one query in flight (defined in uv_transport.cpp)
   void finish(Pending* p, UpstreamReply&& reply, bool notify);
   void on_datagram(Pending* p, std::span<const uint8_t> data, const sockaddr* from);
+  // Tells the observer the query is on its way (UDP: handed to the socket;
+  // TCP: written on the connection).
+  void report_sent(Pending* p);
   TransportCounters counters_;
 
  private:
@@ -47,6 +54,7 @@ class UvTransport final : public Transport {
 
   uv_loop_t* loop_;
   std::size_t max_response_size_;
+  std::shared_ptr<TrafficObserver> observer_;
   QueryHandle next_handle_ = 1;
   std::unordered_map<QueryHandle, Pending*> pending_;
 };

@@ -75,10 +75,12 @@ void parse_dnstap(const YAML::Node& v, const std::string& path, std::size_t line
       if (auto b = boolean(value, key_path, key_line, error)) out.queries = *b;
     } else if (name == "responses") {
       if (auto b = boolean(value, key_path, key_line, error)) out.responses = *b;
+    } else if (name == "resolver") {
+      if (auto b = boolean(value, key_path, key_line, error)) out.resolver = *b;
     } else if (name == "queue") {
       if (auto n = integer(value, key_path, key_line, 16, 1u << 20, error)) out.queue = *n;
     } else {
-      error(key, key_line, key_path, "unknown key (expected one of file, socket, queries, responses, queue)");
+      error(key, key_line, key_path, "unknown key (expected one of file, socket, queries, responses, resolver, queue)");
     }
   }
   if (out.sink == DnstapSettings::Sink::Off) {

@@ -9,7 +9,10 @@
 //   server.metrics_max_zones   20: zones (the first in config order) with their own
 //                              metric labels; the rest count as zone="other"
 //   server.dnstap              off; {file: PATH} or {socket: PATH}, with
-//                              queries: true, responses: true, queue: 1024
+//                              queries: true, responses: true (AUTH_QUERY,
+//                              AUTH_RESPONSE), resolver: true (RESOLVER_QUERY
+//                              and RESOLVER_RESPONSE: the flatten resolver's
+//                              upstream traffic), queue: 1024
 #pragma once
 
 #include <cstdint>
@@ -33,6 +36,7 @@ struct DnstapSettings {
   std::string path;  // the file, or the Unix socket of a collector (fstrm)
   bool queries = true;
   bool responses = true;
+  bool resolver = true;   // the resolver's upstream queries and responses
   uint32_t queue = 1024;  // messages per worker waiting for the writer; more are dropped (counted)
 
   bool operator==(const DnstapSettings&) const = default;

@@ -114,6 +114,7 @@ bool Daemon::start_flatten_service() {
       settings, flatten_cache_, [](std::string_view line) { log_warn(line); });
   resolver::ResolverSettings resolver_settings = config_.resolver;
   resolver_settings.log = log_from_resolver;
+  resolver_settings.traffic = ops_->resolver_traffic();
   std::string error;
   const bool started = flatten_service_->start(
       [&](uv_loop_t* loop, std::string& e) { return flatten::make_resolver_backend(loop, resolver_settings, e); },
@@ -143,6 +144,7 @@ void Daemon::apply_resolver_change(const Config& next) {
            "cached flattened answers stay)");
   resolver::ResolverSettings settings = next.resolver;
   settings.log = log_from_resolver;
+  settings.traffic = ops_->resolver_traffic();  // server.dnstap changes need a restart
   flatten_service_->replace_backend([settings](uv_loop_t* loop, std::string& error) {
     return flatten::make_resolver_backend(loop, settings, error);
   });
@@ -159,8 +161,9 @@ bool Daemon::start() {
   set_log_level(config_.server.log_level);
   log_info("flatns " + version_ + " starting with " + config_path_);
 
-  if (!start_flatten_service()) return false;
+  // Before the flatten service: its resolver reports to dnstap.
   ops_ = std::make_unique<Operations>(*this);
+  if (!start_flatten_service()) return false;
   if (const int rc = uv_async_init(&loop_, &zones_written_,
                                     [](uv_async_t* async) { static_cast<Daemon*>(async->data)->reload_zones(); });
       rc != 0) {

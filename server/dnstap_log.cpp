@@ -17,6 +17,8 @@ namespace flatns::server {
 namespace {
 constexpr uint8_t kAuthQuery = DNSTAP__MESSAGE__TYPE__AUTH_QUERY;
 constexpr uint8_t kAuthResponse = DNSTAP__MESSAGE__TYPE__AUTH_RESPONSE;
+constexpr uint8_t kResolverQuery = DNSTAP__MESSAGE__TYPE__RESOLVER_QUERY;
+constexpr uint8_t kResolverResponse = DNSTAP__MESSAGE__TYPE__RESOLVER_RESPONSE;
 constexpr char kContentType[] = "protobuf:dnstap.Dnstap";
 // How long the writer sleeps when every ring is empty.
 constexpr auto kIdleSleep = std::chrono::milliseconds(2);
@@ -56,7 +58,8 @@ class DnstapLog::Ring {
 
 DnstapLog::DnstapLog(const DnstapSettings& settings, unsigned workers, std::string identity, std::string version)
     : settings_(settings), identity_(std::move(identity)), version_(std::move(version)) {
-  for (unsigned i = 0; i < workers; ++i) {
+  resolver_side_ = workers;
+  for (unsigned i = 0; i < workers + (settings.resolver ? 1 : 0); ++i) {
     auto side = std::make_unique<WorkerSide>();
     side->ring = std::make_unique<Ring>(settings.queue);
     workers_.push_back(std::move(side));
@@ -147,14 +150,57 @@ void DnstapLog::push(unsigned worker, uint8_t type, bool tcp, const sockaddr* pe
 
 void DnstapLog::log_exchange(unsigned worker, bool tcp, const sockaddr* peer, std::span<const uint8_t> query,
                              std::span<const uint8_t> response) {
-  if (worker >= workers_.size()) return;
+  if (worker >= resolver_side_) return;
   timespec now{};
   clock_gettime(CLOCK_REALTIME, &now);
   if (settings_.queries) push(worker, kAuthQuery, tcp, peer, now, query);
   if (settings_.responses && !response.empty()) push(worker, kAuthResponse, tcp, peer, now, response);
 }
 
+void DnstapLog::push_upstream(uint8_t type, const resolver::UpstreamExchange& exchange,
+                              resolver::WallTime response_time, std::span<const uint8_t> message) {
+  if (resolver_side_ >= workers_.size()) return;  // resolver: false
+  WorkerSide& side = *workers_[resolver_side_];
+  Record* r = message.size() <= kMaxMessage ? side.ring->slot() : nullptr;
+  if (!r) {
+    side.dropped.add();
+    return;
+  }
+  r->type = type;
+  r->tcp = exchange.protocol == resolver::Protocol::Tcp;
+  const sockaddr* server = exchange.server.sockaddr_ptr();
+  r->family = 0;
+  if (server->sa_family == AF_INET) {
+    r->family = AF_INET;
+    std::memcpy(r->address, &reinterpret_cast<const sockaddr_in*>(server)->sin_addr, 4);
+  } else if (server->sa_family == AF_INET6) {
+    r->family = AF_INET6;
+    std::memcpy(r->address, &reinterpret_cast<const sockaddr_in6*>(server)->sin6_addr, 16);
+  }
+  r->port = exchange.server.port();
+  r->sec = static_cast<uint64_t>(exchange.query_time.sec);
+  r->nsec = exchange.query_time.nsec;
+  r->response_sec = static_cast<uint64_t>(response_time.sec);
+  r->response_nsec = response_time.nsec;
+  r->zone_length = exchange.zone.size() <= sizeof r->zone ? static_cast<uint8_t>(exchange.zone.size()) : 0;
+  std::memcpy(r->zone, exchange.zone.data(), r->zone_length);
+  r->length = static_cast<uint16_t>(message.size());
+  std::memcpy(r->message, message.data(), message.size());
+  side.ring->commit();
+}
+
+void DnstapLog::query_sent(const resolver::UpstreamExchange& exchange, std::span<const uint8_t> query) {
+  push_upstream(kResolverQuery, exchange, {}, query);
+}
+
+void DnstapLog::response_received(const resolver::UpstreamExchange& exchange, resolver::WallTime response_time,
+                                  std::span<const uint8_t> response) {
+  push_upstream(kResolverResponse, exchange, response_time, response);
+}
+
 bool DnstapLog::write(const Record& r) {
+  const bool resolver = r.type == kResolverQuery || r.type == kResolverResponse;
+  const bool response = r.type == kAuthResponse || r.type == kResolverResponse;
   Dnstap__Message message = DNSTAP__MESSAGE__INIT;
   message.type = static_cast<Dnstap__Message__Type>(r.type);
   message.has_socket_protocol = 1;
@@ -162,26 +208,38 @@ bool DnstapLog::write(const Record& r) {
   if (r.family != 0) {
     message.has_socket_family = 1;
     message.socket_family = r.family == AF_INET ? DNSTAP__SOCKET_FAMILY__INET : DNSTAP__SOCKET_FAMILY__INET6;
-    message.has_query_address = 1;
-    message.query_address.data = const_cast<uint8_t*>(r.address);
-    message.query_address.len = r.family == AF_INET ? 4 : 16;
-    message.has_query_port = 1;
-    message.query_port = r.port;
+    const ProtobufCBinaryData address{r.family == AF_INET ? 4u : 16u, const_cast<uint8_t*>(r.address)};
+    // AUTH: the client asked us; RESOLVER: we asked the upstream server.
+    if (resolver) {
+      message.has_response_address = 1;
+      message.response_address = address;
+      message.has_response_port = 1;
+      message.response_port = r.port;
+    } else {
+      message.has_query_address = 1;
+      message.query_address = address;
+      message.has_query_port = 1;
+      message.query_port = r.port;
+    }
   }
-  // The query's time stands for both: the answer leaves within microseconds.
+  if (resolver && r.zone_length != 0) {
+    message.has_query_zone = 1;
+    message.query_zone = {r.zone_length, const_cast<uint8_t*>(r.zone)};
+  }
   message.has_query_time_sec = 1;
   message.query_time_sec = r.sec;
   message.has_query_time_nsec = 1;
   message.query_time_nsec = r.nsec;
-  ProtobufCBinaryData wire{r.length, const_cast<uint8_t*>(r.message)};
-  if (r.type == kAuthQuery) {
+  const ProtobufCBinaryData wire{r.length, const_cast<uint8_t*>(r.message)};
+  if (!response) {
     message.has_query_message = 1;
     message.query_message = wire;
   } else {
+    // AUTH: the query's time stands for both (the answer leaves within microseconds).
     message.has_response_time_sec = 1;
-    message.response_time_sec = r.sec;
+    message.response_time_sec = resolver ? r.response_sec : r.sec;
     message.has_response_time_nsec = 1;
-    message.response_time_nsec = r.nsec;
+    message.response_time_nsec = resolver ? r.response_nsec : r.nsec;
     message.has_response_message = 1;
     message.response_message = wire;
   }

@@ -17,7 +17,7 @@ Operations::Operations(Daemon& daemon)
   const OpsSettings& ops = daemon.config_.server.ops;
   const unsigned workers = daemon.config_.server.workers;
   if (ops.dnstap.sink != DnstapSettings::Sink::Off) {
-    dnstap_ = std::make_unique<DnstapLog>(ops.dnstap, workers, daemon.config_.server.nsid, "flatns " + daemon.version_);
+    dnstap_ = std::make_shared<DnstapLog>(ops.dnstap, workers, daemon.config_.server.nsid, "flatns " + daemon.version_);
   }
   // Nobody can read the counters without the endpoint or the control
   // socket: then the packet path does not count at all.
@@ -28,6 +28,11 @@ Operations::Operations(Daemon& daemon)
 }
 
 Operations::~Operations() { stop(); }
+
+std::shared_ptr<resolver::TrafficObserver> Operations::resolver_traffic() const {
+  if (!dnstap_ || !daemon_.config_.server.ops.dnstap.resolver) return nullptr;
+  return dnstap_;
+}
 
 std::shared_ptr<const ZoneSlots> Operations::zone_slots(const zones::ZoneSet& zone_set) {
   auto slots = std::make_shared<ZoneSlots>();

@@ -65,6 +65,9 @@ class Operations {
   [[nodiscard]] QueryObserver* observer(unsigned worker) {
     return worker < observers_.size() ? observers_[worker].get() : nullptr;
   }
+  // What the embedded resolver reports its upstream traffic to (dnstap's
+  // RESOLVER_* messages); null when dnstap is off or `resolver: false`.
+  [[nodiscard]] std::shared_ptr<resolver::TrafficObserver> resolver_traffic() const;
   // The metric slots of a new zone-set snapshot (first seen, first served).
   [[nodiscard]] std::shared_ptr<const ZoneSlots> zone_slots(const zones::ZoneSet& zone_set);
 
@@ -103,7 +106,7 @@ class Operations {
   Daemon& daemon_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::vector<std::unique_ptr<QueryObserver>> observers_;
-  std::unique_ptr<DnstapLog> dnstap_;
+  std::shared_ptr<DnstapLog> dnstap_;  // shared with the resolver's transport (resolver_traffic())
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<MetricsHttp> metrics_;
   std::size_t max_zone_slots_;

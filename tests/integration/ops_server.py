@@ -44,7 +44,7 @@ class OpsServer(harness.Flatns):
     """flatns serving ops.example and other.example from files in `folder`."""
 
     def __init__(self, binary, folder, control=True, metrics=False, dnstap=None, workers=2, extra=(),
-                 zones_extra=()):
+                 zones_extra=(), sections=""):
         self.folder = folder
         self.zone_path = os.path.join(folder, f"{ORIGIN}.zone")
         self.other_path = os.path.join(folder, f"{OTHER}.zone")
@@ -59,6 +59,7 @@ class OpsServer(harness.Flatns):
         self.workers = workers
         self.extra = list(extra)
         self.zones_extra = list(zones_extra)  # more lines under zones:
+        self.sections = sections  # more top-level sections (e.g. resolver:), as YAML text
 
     def write_zone(self, text):
         tmp = self.zone_path + ".new"
@@ -78,7 +79,7 @@ class OpsServer(harness.Flatns):
         lines += ["zones:", f"  - name: {ORIGIN}", f"    file: {self.zone_path}",
                   f"  - name: {OTHER}", f"    file: {self.other_path}"]
         lines += [f"  {x}" for x in self.zones_extra]
-        return "\n".join(lines) + "\n"
+        return "\n".join(lines) + "\n" + self.sections
 
     def _prepare(self):
         self.socket_path = os.path.join(self.dir, "control.sock")

@@ -1,26 +1,91 @@
 """dnstap (issue 17): `dnstap-ldns -r FILE` reads the log of a known batch
 of queries and shows each query (AUTH_QUERY) and response (AUTH_RESPONSE);
+the flatten resolver's upstream traffic for a known batch of flattened names
+shows as RESOLVER_QUERY / RESOLVER_RESPONSE with the upstream's address;
 with a dnstap socket whose reader never reads, entries are dropped and
 counted and answers are not slowed. Exit 77 (skipped) without dnstap-ldns.
+The upstream listens on 127.0.0.2, ports 27300-27399.
 
 Usage: test_ops_dnstap.py --flatns BIN --corpus DIR --examples DIR
 """
 
 import os
+import random
 import re
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.request
+
+import dns.flags
+import dns.message
+import dns.rcode
+import dns.rdatatype
+import dns.rrset
 
 import harness
 from ops_server import ORIGIN, OpsServer
 
 ARGS = None
+UPSTREAM_HOST = "127.0.0.2"
+UPSTREAM_PORTS = (27300, 27399)
+FLAT_ORIGIN = "flat.example"
+
+
+class Upstream:
+    """A forwarder for flattening targets: tN.cdn.test. A is 198.51.100.N;
+    counts the queries it answers."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for _ in range(100):
+            self.port = random.randint(*UPSTREAM_PORTS)
+            try:
+                self.sock.bind((UPSTREAM_HOST, self.port))
+                break
+            except OSError:
+                continue
+        else:
+            raise RuntimeError(f"no free port on {UPSTREAM_HOST} in {UPSTREAM_PORTS}")
+        self.sock.settimeout(0.2)
+        self.questions = []
+        self.stopping = False
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        while not self.stopping:
+            try:
+                wire, peer = self.sock.recvfrom(65535)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            query = dns.message.from_wire(wire)
+            question = query.question[0]
+            self.questions.append((question.name.to_text(), dns.rdatatype.to_text(question.rdtype)))
+            reply = dns.message.make_response(query)
+            reply.flags |= dns.flags.RA
+            labels = question.name.to_text().split(".")
+            if labels[1:] == ["cdn", "test", ""] and question.rdtype == dns.rdatatype.A:
+                reply.answer.append(dns.rrset.from_text(question.name, 300, "IN", "A",
+                                                        f"198.51.100.{int(labels[0][1:])}"))
+            elif labels[1:] != ["cdn", "test", ""]:
+                reply.set_rcode(dns.rcode.REFUSED)
+            self.sock.sendto(reply.to_wire(), peer)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping = True
+        self.thread.join(timeout=2)
+        self.sock.close()
 
 
 class Dnstap(unittest.TestCase):
@@ -57,6 +122,55 @@ class Dnstap(unittest.TestCase):
         self.assertEqual(len(re.findall(r"type: AUTH_RESPONSE", yaml.stdout)), 8, yaml.stdout[-2000:])
         self.assertEqual(len(re.findall(r"opcode: QUERY, rcode: NXDOMAIN", yaml.stdout)), 5)
         self.assertIn("query_address: \"127.0.0.1\"", yaml.stdout)
+
+    def test_resolver_traffic_shows_the_upstream(self):
+        targets = [f"t{i}.cdn.test" for i in (1, 2, 3)]
+        with tempfile.TemporaryDirectory(prefix="flatns-it-dnstap-") as tmp, Upstream() as upstream:
+            log = os.path.join(tmp, "dnstap.fstrm")
+            flat_zone = os.path.join(tmp, f"{FLAT_ORIGIN}.zone")
+            with open(flat_zone, "w") as f:
+                f.write(f"$ORIGIN {FLAT_ORIGIN}.\n$TTL 300\n@ IN SOA ns1 hostmaster 1 3600 600 86400 300\n"
+                        "@ IN NS ns1\nns1 IN A 192.0.2.55\n" +
+                        "".join(f"f{i} IN CNAME t{i}.cdn.test.\n" for i in (1, 2, 3)))
+            server = OpsServer(ARGS.flatns, tmp, dnstap=f"{{file: {log}, queries: false, responses: false}}",
+                               zones_extra=[f"- name: {FLAT_ORIGIN}", f"  file: {flat_zone}", "  flatten: all"],
+                               sections=("resolver:\n  mode: forward\n"
+                                         f'  forwarders: ["{UPSTREAM_HOST}:{upstream.port}"]\n'
+                                         "  dnssec: off\n"))
+            with server:
+                for i in (1, 2, 3):
+                    reply = server.query(f"f{i}.{FLAT_ORIGIN}", "A")
+                    self.assertEqual(reply.rcode(), 0, reply)
+                    self.assertIn(f"198.51.100.{i}", reply.to_text())
+                server.proc.send_signal(15)
+                self.assertEqual(server.proc.wait(timeout=10), 0)
+            asked = list(upstream.questions)
+            quiet = subprocess.run(["dnstap-ldns", "-r", log], capture_output=True, text=True, timeout=30)
+            self.assertEqual(quiet.returncode, 0, quiet.stderr)
+            yaml = subprocess.run(["dnstap-ldns", "-y", "-r", log], capture_output=True, text=True, timeout=30)
+            self.assertEqual(yaml.returncode, 0, yaml.stderr)
+        lines = quiet.stdout.splitlines()
+        print("\n" + "\n".join(lines), file=sys.stderr)
+        # queries: false, responses: false: only the resolver's messages.
+        self.assertEqual(sorted({l.split()[2] for l in lines}), ["RQ", "RR"], quiet.stdout)
+        self.assertEqual(len([l for l in lines if l.split()[2] == "RQ"]), len(asked), (quiet.stdout, asked))
+        self.assertEqual(len([l for l in lines if l.split()[2] == "RR"]), len(asked), (quiet.stdout, asked))
+        for target in targets:
+            for kind in ("RQ", "RR"):
+                found = [l for l in lines if l.split()[2] == kind and f'"{target}." IN A' in l]
+                self.assertEqual(len(found), 1, (kind, target, quiet.stdout))
+                self.assertIn(f" {UPSTREAM_HOST} UDP ", found[0])
+        messages = yaml.stdout.split("---")
+        resolver = [m for m in messages if "type: RESOLVER_" in m]
+        self.assertEqual(len(resolver), 2 * len(asked), yaml.stdout[-3000:])
+        for m in resolver:
+            self.assertIn(f'response_address: "{UPSTREAM_HOST}"', m)
+            self.assertIn(f"response_port: {upstream.port}", m)
+            self.assertIn('query_zone: "."', m)  # forward mode: the forwarders serve the root
+            self.assertIn("socket_protocol: UDP", m)
+            self.assertIn("query_time: !!timestamp", m)
+        self.assertEqual(len([m for m in resolver if "type: RESOLVER_RESPONSE" in m and
+                              "response_time: !!timestamp" in m and "rcode: NOERROR" in m]), len(asked))
 
     def test_a_full_socket_drops_entries_without_slowing_answers(self):
         with tempfile.TemporaryDirectory(prefix="flatns-it-dnstap-") as tmp:

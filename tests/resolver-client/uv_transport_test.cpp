@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -319,5 +320,55 @@ TEST_CASE("a cancelled query never calls back and leaves nothing open", "[transp
     uv_run(&loop, UV_RUN_DEFAULT);
     CHECK_FALSE(called);
   }
+  CHECK(uv_loop_close(&loop) == 0);
+}
+
+TEST_CASE("UDP: the traffic observer hears the query sent and the one response accepted", "[transport]") {
+  struct Recorder final : TrafficObserver {
+    std::vector<std::vector<uint8_t>> queries, responses;
+    std::vector<std::string> servers, zones;
+    WallTime sent_at, received_at;
+    void query_sent(const UpstreamExchange& e, std::span<const uint8_t> query) override {
+      queries.emplace_back(query.begin(), query.end());
+      servers.push_back(e.server.to_string());
+      zones.push_back(dns::name_to_text(e.zone));
+      sent_at = e.query_time;
+    }
+    void response_received(const UpstreamExchange& e, WallTime at, std::span<const uint8_t> response) override {
+      responses.emplace_back(response.begin(), response.end());
+      servers.push_back(e.server.to_string());
+      zones.push_back(dns::name_to_text(e.zone));
+      CHECK(e.query_time.sec == sent_at.sec);
+      CHECK(e.query_time.nsec == sent_at.nsec);
+      received_at = at;
+    }
+  };
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  {
+    // Ports 27300-27301 (the ops range of the dnstap resolver test).
+    UdpResponder responder(&loop, "127.0.0.1:27300", "127.0.0.1:27301");
+    auto recorder = std::make_shared<Recorder>();
+    UvTransport transport(&loop, dns::kMaxMessageSize, recorder);
+    std::optional<UpstreamReply> got;
+    auto q = query_for(addr("127.0.0.1:27300"), Protocol::Udp, 2000);
+    q.zone = dns::Name::parse("example.");
+    transport.send(q, [&](UpstreamReply&& r) { got = std::move(r); responder.close(); });
+    uv_run(&loop, UV_RUN_DEFAULT);
+    REQUIRE(got);
+    CHECK(got->status == ReplyStatus::Answer);
+    REQUIRE(recorder->queries.size() == 1);
+    REQUIRE(recorder->responses.size() == 1);  // the three mismatches are not reported
+    dns::Query sent;
+    REQUIRE(dns::parse_query(recorder->queries[0], sent) == dns::QueryStatus::Ok);
+    CHECK(dns::name_to_text(sent.qname.view()) == "www.example.");
+    CHECK(recorder->responses[0] == answer_to(recorder->queries[0]));
+    CHECK(recorder->servers == std::vector<std::string>{"127.0.0.1:27300", "127.0.0.1:27300"});
+    CHECK(recorder->zones == std::vector<std::string>{"example.", "example."});
+    CHECK(recorder->sent_at.sec > 1600000000);
+    CHECK((recorder->received_at.sec > recorder->sent_at.sec ||
+           (recorder->received_at.sec == recorder->sent_at.sec && recorder->received_at.nsec >= recorder->sent_at.nsec)));
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
   CHECK(uv_loop_close(&loop) == 0);
 }

@@ -34,6 +34,7 @@ TEST_CASE("operations keys are off by default", "[config][ops]") {
   CHECK_FALSE(p.config.server.ops.metrics.has_value());
   CHECK(p.config.server.ops.metrics_max_zones == 20);
   CHECK(p.config.server.ops.dnstap.sink == DnstapSettings::Sink::Off);
+  CHECK(p.config.server.ops.dnstap.resolver);
 }
 
 TEST_CASE("operations keys are read, paths relative to the config's folder", "[config][ops]") {
@@ -42,7 +43,7 @@ TEST_CASE("operations keys are read, paths relative to the config's folder", "[c
       "  control: run/control.sock\n"
       "  metrics: \"127.0.0.1:9153\"\n"
       "  metrics_max_zones: 3\n"
-      "  dnstap: {file: /var/log/flatns/dnstap.fstrm, responses: false, queue: 64}\n");
+      "  dnstap: {file: /var/log/flatns/dnstap.fstrm, responses: false, resolver: false, queue: 64}\n");
   REQUIRE(p.ok);
   CHECK(p.config.server.ops.control == "conf/run/control.sock");
   REQUIRE(p.config.server.ops.metrics.has_value());
@@ -53,6 +54,7 @@ TEST_CASE("operations keys are read, paths relative to the config's folder", "[c
   CHECK(p.config.server.ops.dnstap.queries);
   CHECK_FALSE(p.config.server.ops.dnstap.responses);
   CHECK(p.config.server.ops.dnstap.queue == 64);
+  CHECK_FALSE(p.config.server.ops.dnstap.resolver);
 }
 
 TEST_CASE("operations keys report their errors with file:line and key", "[config][ops]") {
@@ -73,6 +75,6 @@ TEST_CASE("operations keys report their errors with file:line and key", "[config
   REQUIRE(missing.errors.size() == 2);
   CHECK(missing.errors[0] ==
         "conf/flatns.yaml:2: server.dnstap.color: unknown key (expected one of file, socket, queries, responses, "
-        "queue)");
+        "resolver, queue)");
   CHECK(missing.errors[1] == "conf/flatns.yaml:2: server.dnstap: missing file or socket (where dnstap messages go)");
 }

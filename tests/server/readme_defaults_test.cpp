@@ -30,6 +30,7 @@ std::map<std::string, std::string> readme_defaults() {
     if (line.rfind("### ", 0) == 0 || line.rfind("## ", 0) == 0) {
       in_table = false;
       prefix = line.find("### `server.rrl:`") == 0 ? "server.rrl."
+               : line.find("### `server.dnstap:`") == 0 ? "server.dnstap."
                : line.find("### `server:`") == 0   ? "server."
                : line.find("### `zones:`") == 0    ? "zones[]."
                : line.find("### `keys:`") == 0     ? "keys[]."
@@ -110,6 +111,12 @@ std::map<std::string, Expected> code_defaults() {
       {"server.metrics", {s.ops.metrics ? s.ops.metrics->to_string() : "none (off)", false}},
       {"server.metrics_max_zones", {text(s.ops.metrics_max_zones)}},
       {"server.dnstap", {s.ops.dnstap.sink == server::DnstapSettings::Sink::Off ? "none (off)" : "on", false}},
+      {"server.dnstap.file", {s.ops.dnstap.sink == server::DnstapSettings::Sink::File ? "?" : "none", false}},
+      {"server.dnstap.socket", {s.ops.dnstap.sink == server::DnstapSettings::Sink::Socket ? "?" : "none", false}},
+      {"server.dnstap.queries", {text(s.ops.dnstap.queries)}},
+      {"server.dnstap.responses", {text(s.ops.dnstap.responses)}},
+      {"server.dnstap.resolver", {text(s.ops.dnstap.resolver)}},
+      {"server.dnstap.queue", {text(s.ops.dnstap.queue)}},
       {"server.rrl.responses_per_second", {text(rrl.responses_per_second)}},
       {"server.rrl.slip", {text(rrl.slip)}},
       {"server.rrl.window_s", {text(rrl.window_s)}},
