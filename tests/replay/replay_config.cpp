@@ -31,6 +31,14 @@ const std::map<std::string, const char*>& ignored_options() {
       {"chroot", "file locations"},
       {"use-syslog", "logging"},
       {"num-threads", "one loop here"},
+      {"num-queries-per-thread",
+       "Unbound's client query slots; flatns bounds parked queries in the flatten layer "
+       "(flatten.max_pending), the resolver takes every query"},
+      {"outbound-msg-retry",
+       "tries per upstream query; ours are fixed (differences.txt lists where a scenario counts them)"},
+      {"msg-cache-size", "cache size; a scenario that depends on eviction fails and is listed"},
+      {"harden-referral-path",
+       "Unbound's extra NS RRset validation on the referral path; answers are compared as they come"},
       {"ede", "compared when the scenario sets it: EDE codes are then checked"},
   };
   return m;
@@ -113,6 +121,15 @@ bool map_config(const Scenario& s, ReplayConfig& out, std::string& skip) {
         } else if (o.value != "validator iterator") {
           return unsupported(o);
         }
+      } else if (k == "max-global-quota") {
+        // Unbound's upstream query budget per client query: our limits.max_queries.
+        try {
+          out.settings.limits.max_queries = static_cast<unsigned>(std::stoul(o.value));
+        } catch (const std::exception&) {
+          return unsupported(o);
+        }
+      } else if (k == "do-ip6" && o.value == "no") {
+        out.do_ip6 = false;  // the harness's transport: a host without IPv6
       } else if (k == "ede") {
         out.ede = o.value == "yes";
       } else if (ignored_options().count(k) == 0 && !value_is_our_behaviour(k, o.value)) {

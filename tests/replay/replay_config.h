@@ -18,7 +18,10 @@ namespace flatns::replay {
 struct ReplayConfig {
   resolver::ResolverSettings settings;
   std::optional<int64_t> wall_seconds;  // val-override-date
-  bool ede = false;                     // `ede: yes`: answers carry EDE codes to compare
+  bool ede = false;
+  // `do-ip6: no`: the harness's transport fails every send to an IPv6 server
+  // at once, as on a host without IPv6 (the resolver has no such switch).
+  bool do_ip6 = true;                     // `ede: yes`: answers carry EDE codes to compare
 };
 
 // False with `skip` naming the first unsupported option ("serve-expired: yes").

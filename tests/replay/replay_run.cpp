@@ -11,6 +11,8 @@
 #include <sstream>
 #include <unordered_map>
 
+#include <sys/socket.h>
+
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
 #include "resolver-client/resolver.h"
@@ -118,6 +120,7 @@ class Run final : public resolver::Transport {
       if (m.qclass != dns::rrclass::IN) return {Outcome::Status::Skip, "qclass not IN", {}};
     }
     ede_ = cfg.ede;
+    do_ip6_ = cfg.do_ip6;
     if (adjust_) adjust_(cfg.settings);
     if (cfg.wall_seconds) net_.set_wall(*cfg.wall_seconds);
     resolver_ = std::make_unique<resolver::Resolver>(cfg.settings, *this, net_);
@@ -148,6 +151,15 @@ class Run final : public resolver::Transport {
     if (cur_ < s_.steps.size() && s_.steps[cur_].kind == Step::Kind::CheckOutQuery &&
         out_query_matches(s_.steps[cur_], q)) {
       ++cur_;
+    }
+    if (!do_ip6_ && q.server.family() == AF_INET6) {
+      net_.start_timer(0, [done = std::move(done)] {
+        UpstreamReply r;
+        r.status = resolver::ReplyStatus::NetworkError;
+        r.error = "network unreachable (do-ip6: no)";
+        done(std::move(r));
+      });
+      return h;
     }
     const Entry* e = range_entry(q);
     if (e != nullptr || !may_wait()) {
@@ -437,6 +449,7 @@ class Run final : public resolver::Transport {
   std::string failure_;
   std::vector<int> used_;
   bool ede_ = false;
+  bool do_ip6_ = true;
   bool trace_ = std::getenv("FLATNS_REPLAY_TRACE") != nullptr;
 };
 
