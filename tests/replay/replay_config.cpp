@@ -2,9 +2,12 @@
 // classified (see replay_config.h).
 #include "tests/replay/replay_config.h"
 
+#include <algorithm>
 #include <ctime>
 #include <map>
 #include <set>
+
+#include "flatten/defaults.h"
 
 namespace flatns::replay {
 
@@ -100,6 +103,15 @@ bool map_config(const Scenario& s, ReplayConfig& out, std::string& skip) {
   for (const auto& o : s.config) {
     if (o.key == "name") zone_of[{o.section, o.block}] = o.value;
   }
+  // A lone stub-zone (no other stub or forward zone) in a scenario without
+  // trust anchors: flatns has no stub zones; its servers become the root
+  // hints, which reach every name the scenario asks (its servers answer
+  // only below the stub). With trust anchors the validator needs the real
+  // zone cut, so those scenarios still skip on the stub.
+  const bool anchored = std::any_of(s.config.begin(), s.config.end(),
+                                    [](const ConfigOption& o) { return o.key == "trust-anchor"; });
+  const bool lone_stub =
+      !anchored && zone_of.size() == 1 && zone_of.begin()->first.first == "stub-zone";
   auto unsupported = [&](const ConfigOption& o) {
     skip = (o.section == "server" ? "" : o.section + " ") + o.key + ": " + o.value;
     return false;
@@ -130,6 +142,31 @@ bool map_config(const Scenario& s, ReplayConfig& out, std::string& skip) {
         }
       } else if (k == "do-ip6" && o.value == "no") {
         out.do_ip6 = false;  // the harness's transport: a host without IPv6
+      } else if (k == "serve-expired" && o.value == "yes") {
+        if (!out.stale) out.stale = FlattenStale{flatten::kDefaultStaleMaxS, flatten::kDefaultDeadlineMs,
+                                                 flatten::kDefaultFailureTtlS};
+      } else if (k == "serve-expired-ttl" || k == "serve-expired-client-timeout") {
+        uint32_t v = 0;
+        try {
+          v = static_cast<uint32_t>(std::stoul(o.value));
+        } catch (const std::exception&) {
+          return unsupported(o);
+        }
+        if (!out.stale) out.stale = FlattenStale{flatten::kDefaultStaleMaxS, flatten::kDefaultDeadlineMs,
+                                                 flatten::kDefaultFailureTtlS};
+        // serve-expired-client-timeout: testbound's clock stands still while
+        // servers answer, so its client timeout fires only when a server
+        // stays silent, and so does flatten.deadline_ms (default 1200) on
+        // the harness's clock: the default stands. With 0 Unbound answers
+        // expired data at once and refreshes it after; flatns always asks
+        // first, within the deadline, and serves stale data only when that
+        // fails (RFC 8767 §5): differences.txt lists where that shows.
+        if (k == "serve-expired-ttl") out.stale->stale_max_s = v == 0 ? UINT32_MAX / 1000 : v;
+      } else if (k == "serve-expired-reply-ttl") {
+        // flatns' stale TTL is always RFC 8767 §4's 30 s (flatten::kStaleTtl):
+        // a step comparing another TTL is listed in differences.txt.
+      } else if (k == "ede-serve-expired" && o.value == "yes") {
+        // flatns' stale answers always carry EDE 3 (Stale Answer).
       } else if (k == "ede") {
         out.ede = o.value == "yes";
       } else if (ignored_options().count(k) == 0 && !value_is_our_behaviour(k, o.value)) {
@@ -140,7 +177,7 @@ bool map_config(const Scenario& s, ReplayConfig& out, std::string& skip) {
     const std::string zone = zone_of[{o.section, o.block}];
     if (o.section == "stub-zone" || o.section == "forward-zone") {
       if (k == "name") {
-        if (o.value != "." && o.value != "") return unsupported(o);
+        if (o.value != "." && o.value != "" && !lone_stub) return unsupported(o);
         continue;
       }
       dns::ServerAddress a;
