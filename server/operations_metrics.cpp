@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 
+#include "dns/rcode.h"
 #include "flatten/service.h"
 #include "server/daemon.h"
 #include "server/operations.h"
@@ -79,7 +80,7 @@ void collect_queries(const Observers& observers, std::vector<Family>& out) {
       const double v = sum([&](const QueryStats& q) { return q.responses[t][rc].get(); });
       // Every transport and the common rcodes always appear (so a rate
       // starts at 0); the rare ones once they happen.
-      if (v > 0 || rc <= 5) responses.add({{"transport", transport_name(t)}, {"rcode", std::string(rcode_name(rc))}}, v);
+      if (v > 0 || rc <= 5) responses.add({{"transport", transport_name(t)}, {"rcode", dns::rcode_to_text(static_cast<uint16_t>(rc))}}, v);
     }
     dropped.add({{"transport", transport_name(t)}}, sum([&](const QueryStats& q) { return q.dropped[t].get(); }));
   }

@@ -9,10 +9,6 @@ constexpr std::string_view kTypeNames[] = {"A",   "NS",    "CNAME", "SOA",   "PT
                                            "SVCB", "HTTPS", "CAA",  "ANY",   "other"};
 static_assert(std::size(kTypeNames) == kTypeSlots);
 
-constexpr std::string_view kRcodeNames[kRcodeSlots] = {
-    "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET",
-    "NXRRSET", "NOTAUTH", "NOTZONE",  "RCODE11",  "RCODE12", "RCODE13", "RCODE14", "RCODE15"};
-
 constexpr std::string_view kOutcomeNames[kFlattenOutcomes] = {"cached", "resolved", "stale", "servfail"};
 
 }  // namespace
@@ -25,7 +21,6 @@ std::size_t type_slot(uint16_t qtype) {
 }
 
 std::string_view type_slot_name(std::size_t slot) { return slot < kTypeSlots ? kTypeNames[slot] : "other"; }
-std::string_view rcode_name(std::size_t rcode) { return rcode < kRcodeSlots ? kRcodeNames[rcode] : "other"; }
 std::string_view flatten_outcome_name(std::size_t outcome) {
   return outcome < kFlattenOutcomes ? kOutcomeNames[outcome] : "other";
 }

@@ -61,7 +61,6 @@ inline constexpr std::size_t kFlattenOutcomes = 4;
 
 [[nodiscard]] std::size_t type_slot(uint16_t qtype);
 [[nodiscard]] std::string_view type_slot_name(std::size_t slot);  // "A", ..., "other"
-[[nodiscard]] std::string_view rcode_name(std::size_t rcode);      // "NOERROR", ...
 [[nodiscard]] std::string_view flatten_outcome_name(std::size_t outcome);
 
 // The query type of a DNS message's first question; false when it has none

@@ -49,7 +49,6 @@ TEST_CASE("one answer adds one query, one response and one zone query", "[stats]
   CHECK(type_slot_name(type_slot(65535)) == "other");
   CHECK(type_slot_name(type_slot(16)) == "TXT");
   CHECK(stats.responses[0][3].get() == 1);
-  CHECK(rcode_name(3) == "NXDOMAIN");
   CHECK(stats.responses[1][0].get() == 1);
   CHECK(stats.truncated.get() == 1);
   CHECK(stats.dropped[0].get() == 1);
