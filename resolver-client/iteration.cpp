@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <optional>
 
+#include <sys/socket.h>
+
 #include "dns/message.h"
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
@@ -74,12 +76,14 @@ std::vector<Iteration::NameServer> Iteration::cached_servers(const dns::Name& zo
   return out;
 }
 
-void Iteration::find_cut() {
+void Iteration::find_cut(const dns::Name* below) {
   ResolverCache& cache = resolver_.cache();
   const ResolverSettings& settings = resolver_.settings();
   uint64_t now = resolver_.clock().now_ms();
+  cut_from_cache_ = false;
   if (settings.mode == ResolverMode::Recursive) {
     dns::Name n = (qtype_ == dns::rrtype::DS && !qname_.is_root()) ? qname_.parent() : qname_;
+    if (below != nullptr) n = below->parent();
     for (; !n.is_root(); n = n.parent()) {
       if (cache.find_rrset(n, dns::rrtype::NS, Trust::ReferralAuthority, now) == nullptr) continue;
       const DsSet* ds = resolver_.anchors().find(n);
@@ -88,6 +92,7 @@ void Iteration::find_cut() {
       auto servers = cached_servers(n);
       if (servers.empty()) continue;
       enter_zone(n, std::move(servers), ds);
+      cut_from_cache_ = true;
       return;
     }
   }
@@ -106,6 +111,7 @@ void Iteration::enter_zone(const dns::Name& zone, std::vector<NameServer> server
                            const DsSet* ds) {
   zone_ = zone;
   servers_ = std::move(servers);
+  cut_from_cache_ = false;
   tried_.clear();
   minimiser_.enter_zone(zone_);
   timeouts_in_zone_ = false;
@@ -161,6 +167,17 @@ void Iteration::next_server() {
       return;
     }
   }
+  // Every known address failed, and some NS came with IPv6 glue only: its
+  // IPv4 address may still work (a host without IPv6, a referral that left
+  // the A glue out), so look it up as for an NS without glue.
+  for (auto& ns : servers_) {
+    const bool has_ipv4 = std::any_of(ns.addresses.begin(), ns.addresses.end(),
+                                      [](const dns::ServerAddress& a) { return a.family() == AF_INET; });
+    if (!ns.looked_up && !has_ipv4) {
+      lookup_ns_address(ns);
+      return;
+    }
+  }
   if (!avoided.empty()) {
     send(best(avoided), Protocol::Udp);
     return;
@@ -181,6 +198,15 @@ void Iteration::give_up() {
     return;
   }
   if (!first_bogus_ && widen_to_other_side()) {
+    next_server();
+    return;
+  }
+  if (!first_bogus_ && cut_from_cache_) {
+    // The cached delegation turned useless (its glue expired, its servers
+    // fail): ask the parent's servers again for a fresh referral, as
+    // Unbound does when a delegation point has no usable address left.
+    const dns::Name useless = zone_;
+    find_cut(&useless);
     next_server();
     return;
   }

@@ -74,7 +74,9 @@ class Iteration {
 
   // iteration.cpp: the zone's servers, queries and replies.
   bool from_cache();
-  void find_cut();
+  // The closest cached zone cut above the question (or strictly above
+  // `below`), else the root hints / forwarders.
+  void find_cut(const dns::Name* below = nullptr);
   void enter_zone(const dns::Name& zone, std::vector<NameServer> servers, const DsSet* ds);
   std::vector<NameServer> cached_servers(const dns::Name& zone);
   void next_server();
@@ -135,6 +137,7 @@ class Iteration {
   unsigned referrals_ = 0;
   bool timeouts_in_zone_ = false;
   unsigned retry_rounds_ = 0;  // rounds over the zone's servers again after timeouts
+  bool cut_from_cache_ = false;  // the zone's servers came from the cache, not a referral
 
   // The response held while the key finder walks to its signer.
   std::optional<dns::Message> held_;

@@ -176,7 +176,9 @@ void Iteration::lookup_ns_address(NameServer& ns) {
     if (o.kind == IterationOutcome::Kind::Answer) {
       for (const auto& rr : o.answer) {
         if (rr.type == dns::rrtype::A && rr.owner == servers_[index].name) {
-          servers_[index].addresses.push_back(dns::ServerAddress::from_rdata(rr.rdata, 53));
+          auto& have = servers_[index].addresses;
+          const auto a = dns::ServerAddress::from_rdata(rr.rdata, 53);
+          if (std::find(have.begin(), have.end(), a) == have.end()) have.push_back(a);
         }
       }
     }

@@ -15,10 +15,25 @@
 
 namespace flatns::replay {
 
+// The flatten settings a serve-expired scenario maps to (flatten/defaults.h).
+struct FlattenStale {
+  uint32_t stale_max_s;   // flatten.stale_max_s  <- serve-expired-ttl (0: no limit)
+  uint32_t deadline_ms;   // flatten.deadline_ms  <- serve-expired-client-timeout
+  uint32_t failure_ttl_s; // flatten.failure_ttl_s
+};
+
 struct ReplayConfig {
   resolver::ResolverSettings settings;
   std::optional<int64_t> wall_seconds;  // val-override-date
-  bool ede = false;                     // `ede: yes`: answers carry EDE codes to compare
+  bool ede = false;
+  // `do-ip6: no`: the harness's transport fails every send to an IPv6 server
+  // at once, as on a host without IPv6 (the resolver has no such switch).
+  bool do_ip6 = true;
+  // `serve-expired: yes`: A/AAAA answers pass through the flatten layer's
+  // serve-stale (flatten/answer_cache.h, entry_from_result and the
+  // flattener's stale rule: RFC 8767), which is where flatns serves stale
+  // data; the resolver itself never does. The options map to flatten.*:
+  std::optional<FlattenStale> stale;                     // `ede: yes`: answers carry EDE codes to compare
 };
 
 // False with `skip` naming the first unsupported option ("serve-expired: yes").

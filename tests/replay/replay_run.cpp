@@ -11,8 +11,14 @@
 #include <sstream>
 #include <unordered_map>
 
+#include <sys/socket.h>
+
+#include "dns/ede.h"
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
+#include "flatten/answer_cache.h"
+#include "flatten/flattener.h"
+#include "flatten/service.h"
 #include "resolver-client/resolver.h"
 #include "tests/replay/replay_config.h"
 #include "tests/support/fake_network.h"
@@ -118,6 +124,9 @@ class Run final : public resolver::Transport {
       if (m.qclass != dns::rrclass::IN) return {Outcome::Status::Skip, "qclass not IN", {}};
     }
     ede_ = cfg.ede;
+    stale_ = cfg.stale;
+    if (stale_) stale_cache_ = std::make_unique<flatten::FlattenCache>(64);
+    do_ip6_ = cfg.do_ip6;
     if (adjust_) adjust_(cfg.settings);
     if (cfg.wall_seconds) net_.set_wall(*cfg.wall_seconds);
     resolver_ = std::make_unique<resolver::Resolver>(cfg.settings, *this, net_);
@@ -149,6 +158,15 @@ class Run final : public resolver::Transport {
         out_query_matches(s_.steps[cur_], q)) {
       ++cur_;
     }
+    if (!do_ip6_ && q.server.family() == AF_INET6) {
+      net_.start_timer(0, [done = std::move(done)] {
+        UpstreamReply r;
+        r.status = resolver::ReplyStatus::NetworkError;
+        r.error = "network unreachable (do-ip6: no)";
+        done(std::move(r));
+      });
+      return h;
+    }
     const Entry* e = range_entry(q);
     if (e != nullptr || !may_wait()) {
       to_network(h, q, e ? std::optional<dns::Message>(e->message) : std::nullopt, std::move(done));
@@ -178,6 +196,7 @@ class Run final : public resolver::Transport {
     uint16_t qtype;
     bool dnssec_ok, ad_asked;
     resolver::Result result;
+    std::optional<View> stale;  // the flatten layer served stale data
   };
 
   int step_number() const {
@@ -296,10 +315,62 @@ class Run final : public resolver::Transport {
   void ask(const Step& st) {
     const dns::Message& m = st.entry->message;
     Answer a{m.qname, m.qtype, st.entry->do_bit, (m.flags & dns::flag::AD) != 0, {}};
-    resolver_->resolve(m.qname, m.qtype, kDeadlineMs, [this, a](resolver::Result&& r) mutable {
+    const bool flattened = stale_ && (m.qtype == dns::rrtype::A || m.qtype == dns::rrtype::AAAA);
+    const uint32_t deadline = flattened ? flatten::resolution_deadline_ms(stale_->deadline_ms) : kDeadlineMs;
+    flatten::CachedAnswer cached;
+    if (flattened && stale_cache_->lookup(a.qname.wire(), a.qtype, cached) &&
+        !cached.fresh(net_.now_ms()) && cached.failure_fresh(net_.now_ms())) {
+      // A recent failure is answered at once, as in a final call (flattener.h):
+      // nothing is asked upstream until failure_ttl_s has passed.
+      a.stale = final_view(a, cached);
+      answers_.push_back(std::move(a));
+      return;
+    }
+    resolver_->resolve(m.qname, m.qtype, deadline, [this, a, flattened](resolver::Result&& r) mutable {
       a.result = std::move(r);
+      if (flattened) a.stale = through_flatten_cache(a);
       answers_.push_back(std::move(a));
     });
+  }
+
+  // What the flatten service and flattener make of the result
+  // (flatten/service.h entry_from_result, flattener.h answer_final): the
+  // cache entry is updated; a failure with a validated answer that expired
+  // less than stale_max_s ago is answered from it, TTL 30, EDE 3.
+  std::optional<View> through_flatten_cache(const Answer& a) {
+    const uint64_t now = net_.now_ms();
+    flatten::CachedAnswer previous;
+    const bool had = stale_cache_->lookup(a.qname.wire(), a.qtype, previous);
+    const flatten::CachedAnswer entry = flatten::entry_from_result(
+        a.qname.wire(), a.qtype, a.result, had ? &previous : nullptr, now, stale_->failure_ttl_s);
+    stale_cache_->store(entry);
+    if (!entry.failed) return std::nullopt;
+    return final_view(a, entry);
+  }
+
+  // The flattener's final call on a failed entry (answer_final): its stale
+  // answer while stale_max_s allows, else SERVFAIL with the failure's EDE.
+  View final_view(const Answer& a, const flatten::CachedAnswer& entry) const {
+    const uint64_t now = net_.now_ms();
+    View v;
+    if (entry.kind == flatten::AnswerKind::None ||
+        now - entry.expires_ms() > uint64_t{stale_->stale_max_s} * 1000) {
+      v.rcode = dns::rcode::SERVFAIL;
+      v.ede = entry.failure_ede;
+      return v;
+    }
+    v.rcode = dns::rcode::NOERROR;  // NXDOMAIN and NODATA are flattened to NODATA
+    v.ad = entry.secure && (a.dnssec_ok || a.ad_asked);
+    v.ede = dns::ede::StaleAnswer;
+    if (entry.kind == flatten::AnswerKind::Addresses) {
+      for (std::size_t i = 0; i < entry.address_count; ++i) {
+        dns::ResourceRecord rr{a.qname, a.qtype, dns::rrclass::IN, flatten::kStaleTtl, {}};
+        const auto addr = entry.address(i);
+        rr.rdata.assign(addr.begin(), addr.end());
+        v.answer.push_back(record_key(rr, true));
+      }
+    }
+    return v;
   }
 
   void check_out_query(const Step& st) {
@@ -352,6 +423,14 @@ class Run final : public resolver::Transport {
   }
 
   static View got_view(const Answer& a, bool with_ttl) {
+    if (a.stale) {
+      View v = *a.stale;
+      if (!with_ttl) {
+        for (auto& k : v.answer) k = k.substr(0, k.rfind(" ttl="));
+      }
+      std::sort(v.answer.begin(), v.answer.end());
+      return v;
+    }
     View v;
     v.rcode = a.result.rcode;
     if (v.rcode != dns::rcode::SERVFAIL) {
@@ -375,7 +454,7 @@ class Run final : public resolver::Transport {
   void check_answer(const Step& st) {
     const Entry& e = *st.entry;
     const bool whole = e.match_all;
-    const bool with_ttl = e.match_ttl;
+    bool with_ttl = e.match_ttl;
     View want;
     want.rcode = e.flags & 0xF;
     want.ad = (e.flags & dns::flag::AD) != 0;
@@ -388,6 +467,10 @@ class Run final : public resolver::Transport {
     if (const Difference* d = difference_for(st)) {
       if (d->rcode) want.rcode = *d->rcode;
       if (d->ad) want.ad = *d->ad;
+      if (d->ignore_ttl) {
+        with_ttl = false;
+        want.answer = answer_keys(e.message.answer, false);
+      }
       if (d->answer_empty) want.answer.clear();
       if (d->ede) {
         check_ede = true;
@@ -415,7 +498,7 @@ class Run final : public resolver::Transport {
       }
       if (first_got.empty()) {
         first_got = view_text(got, check_ede);
-        first_got += " [" + a.result.verdict.to_text() +
+        first_got += std::string(a.stale ? " [stale, flatten layer;" : " [") + a.result.verdict.to_text() +
                      (a.result.failure.empty() ? "" : "; " + a.result.failure) + "]";
       }
     }
@@ -437,6 +520,9 @@ class Run final : public resolver::Transport {
   std::string failure_;
   std::vector<int> used_;
   bool ede_ = false;
+  bool do_ip6_ = true;
+  std::optional<FlattenStale> stale_;
+  std::unique_ptr<flatten::FlattenCache> stale_cache_;
   bool trace_ = std::getenv("FLATNS_REPLAY_TRACE") != nullptr;
 };
 
@@ -494,6 +580,8 @@ bool read_differences(const std::string& path, std::vector<Difference>& out, std
         d.not_run = true;
       } else if (k == "surplus-timeouts" && v == "yes") {
         d.surplus_timeouts = true;
+      } else if (k == "ttl" && v == "ignore") {
+        d.ignore_ttl = true;
       } else if (k == "ede") {
         d.ede = v == "none" ? -1 : std::stoi(v);
       } else {

@@ -44,6 +44,7 @@ struct Difference {
   std::optional<bool> ad;
   std::optional<bool> answer_empty;  // "answer=empty" replaces the expected answer section
   std::optional<int> ede;            // -1: no EDE
+  bool ignore_ttl = false;           // "ttl=ignore": TTLs are not compared (flatns' stale TTL is 30)
   bool not_run = false;  // "not-run": the scenario depends on a behaviour we do not
                          // have by design (e.g. root priming); reported as SKIP
   bool surplus_timeouts = false;  // "surplus-timeouts": TIMEOUT/ERROR moments after we
@@ -54,7 +55,7 @@ struct Difference {
 
 // Reads the differences file: one per line,
 //   FILE.rpl STEP n: key=value[,key=value] -- reason   (STEP *: every CHECK_ANSWER)
-// keys: rcode=NOERROR|SERVFAIL|NXDOMAIN, ad=0|1, answer=empty, ede=N|none,
+// keys: rcode=NOERROR|SERVFAIL|NXDOMAIN, ad=0|1, answer=empty, ede=N|none, ttl=ignore,
 // or not-run (STEP 0) for a scenario that cannot run against our design, or
 // surplus-timeouts (STEP 0) where we retry a silent server fewer times.
 [[nodiscard]] bool read_differences(const std::string& path, std::vector<Difference>& out,

@@ -1,0 +1,49 @@
+// Iterator faults that Unbound's iter_* scenarios (tests/replay,
+// flatns_replay) found, each shown by replaying the scenario that revealed
+// it: it passes now, and the checks name what used to happen.
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "tests/replay/replay_run.h"
+#include "tests/replay/rpl_scenario.h"
+
+using flatns::replay::Outcome;
+
+namespace {
+
+Outcome replay_iter(const std::string& name) {
+  flatns::replay::Scenario s;
+  std::string error;
+  const std::string path = std::string(FLATNS_TEST_DATA_DIR) + "/unbound/" + name;
+  INFO(path);
+  REQUIRE(flatns::replay::read_scenario(path, s, error));
+  return flatns::replay::run_scenario(s, {});
+}
+
+}  // namespace
+
+TEST_CASE("replay finding: an NS whose only glue is IPv6 is looked up for IPv4 when IPv6 fails",
+          "[replay][iterator]") {
+  // iter_got6only (do-ip6: no, the referral's glue for ns.bla.com. is AAAA
+  // only): the NS had an address, so its A record was never looked up and
+  // every query failed with "network unreachable": SERVFAIL.
+  auto o = replay_iter("iter_got6only.rpl");
+  INFO(o.text);
+  CHECK(o.status == Outcome::Status::Pass);
+}
+
+TEST_CASE("replay finding: a cached delegation that turned useless is refreshed from the parent",
+          "[replay][iterator]") {
+  // iter_dp_turnsuseless: the cached NS names have no address any more (the
+  // glue expired, the names do not resolve); iter_dp_ip6useless: only IPv6
+  // glue is left and IPv6 is off; iter_ns_badip, iter_nxns_fallback,
+  // iter_cname_cache: the cached servers fail. Each ended in "no server of
+  // zone example.com. gave a usable answer": the parent was never asked
+  // for a fresh referral.
+  for (const char* name : {"iter_dp_turnsuseless.rpl", "iter_dp_ip6useless.rpl", "iter_ns_badip.rpl",
+                           "iter_nxns_fallback.rpl", "iter_cname_cache.rpl"}) {
+    auto o = replay_iter(name);
+    INFO(name << ": " << o.text);
+    CHECK(o.status == Outcome::Status::Pass);
+  }
+}
