@@ -236,9 +236,9 @@ TEST_CASE("unknown and duplicate keys are errors", "[config]") {
         "conf/flatns.yaml:2: server.worker: unknown key (expected one of listen, workers, nsid, "
         "tcp_idle_timeout_ms, tcp_max_connections, log_level, rrl, control, metrics, metrics_max_zones, dnstap)");
   CHECK(only_error("servers:\n  workers: 2\n") ==
-        "conf/flatns.yaml:1: servers: unknown key (expected one of server, zones, keys, transfer, resolver, flatten)");
+        "conf/flatns.yaml:1: servers: unknown key (expected one of server, zones, keys, transfer, resolver, flatten, catalogs)");
   CHECK(only_error("zones:\n  - name: a.example\n    file: a.zone\n    flaten: all\n") ==
-        "conf/flatns.yaml:4: zones[0].flaten: unknown key (expected one of name, file, flatten, allow_transfer, notify, primaries, dnssec, journal_depth, journal_size)");
+        "conf/flatns.yaml:4: zones[0].flaten: unknown key (expected one of name, file, flatten, allow_transfer, notify, primaries, dnssec, journal_depth, journal_size, catalog, catalog_group)");
   CHECK(only_error("server:\n  workers: 2\n  workers: 3\n") ==
         "conf/flatns.yaml:3: server.workers: duplicate key (first given on line 2)");
   CHECK(only_error("- a\n- b\n") == "conf/flatns.yaml:1: (top level): expected a mapping, found a list");
@@ -283,7 +283,7 @@ unknown_section: 1
                           "conf/flatns.yaml:8: zones[1].name: duplicate zone a.example. (first given on line 5)",
                           "conf/flatns.yaml:11: flatten.serve_stale: expected true or false, found 'maybe'",
                           "conf/flatns.yaml:12: unknown_section: unknown key (expected one of server, zones, "
-                          "keys, transfer, resolver, flatten)",
+                          "keys, transfer, resolver, flatten, catalogs)",
                       });
 }
 
