@@ -12,41 +12,6 @@
 namespace flatns::server {
 namespace {
 
-using FieldHandler = std::function<void(const std::string&, const YAML::Node&, const std::string&, std::size_t)>;
-
-std::size_t line_of(const YAML::Node& node, std::size_t fallback) {
-  const int line = node.Mark().line;
-  return line >= 0 && !node.IsNull() ? static_cast<std::size_t>(line) + 1 : fallback;
-}
-
-void fields(const YAML::Node& node, const std::string& path, std::size_t line, const ConfigProblem& problem,
-            std::initializer_list<std::string_view> known, const FieldHandler& field) {
-  if (!node.IsMap()) {
-    problem(line_of(node, line), path, "expected a mapping");
-    return;
-  }
-  std::set<std::string> seen;
-  for (const auto& pair : node) {
-    const YAML::Node key = pair.first;
-    const YAML::Node value = pair.second;
-    const std::string name = key.IsScalar() ? key.Scalar() : "?";
-    const std::size_t key_line = line_of(key, line);
-    bool ok = false;
-    for (auto k : known) ok = ok || k == name;
-    if (!ok) {
-      std::string expected;
-      for (auto k : known) expected += (expected.empty() ? "" : ", ") + std::string(k);
-      problem(key_line, path + "." + name, "unknown key (expected one of " + expected + ")");
-      continue;
-    }
-    if (!seen.insert(name).second) {
-      problem(key_line, path + "." + name, "duplicate key");
-      continue;
-    }
-    field(name, value, path + "." + name, key_line);
-  }
-}
-
 std::optional<dns::Name> domain_name(const YAML::Node& v, const std::string& p, std::size_t l,
                                      const ConfigProblem& problem) {
   if (!v.IsScalar() || v.Scalar().empty()) {
@@ -77,7 +42,7 @@ std::optional<std::string> path_value(const YAML::Node& v, const std::string& p,
 
 void parse_template(const YAML::Node& node, const std::string& path, std::size_t line, const ConfigProblem& problem,
                     MemberTemplate& out, std::vector<KeyReference>& references) {
-  fields(node, path, line, problem, {"flatten", "allow_transfer", "notify"},
+  each_field(node, path, line, problem, {"flatten", "allow_transfer", "notify"},
          [&](const std::string& field, const YAML::Node& v, const std::string& p, std::size_t l) {
            if (field == "flatten") {
              const std::string text = v.IsScalar() ? v.Scalar() : "";
@@ -99,7 +64,7 @@ void parse_catalog(const YAML::Node& node, const std::string& path, std::size_t 
   CatalogEntry entry;
   entry.line = line;
   bool has_name = false, ok = true;
-  fields(node, path, line, problem,
+  each_field(node, path, line, problem,
          {"name", "produce", "file", "files", "primaries", "allow_transfer", "notify", "max_members", "template",
           "groups"},
          [&](const std::string& field, const YAML::Node& v, const std::string& p, std::size_t l) {
@@ -139,13 +104,13 @@ void parse_catalog(const YAML::Node& node, const std::string& path, std::size_t 
              if (!v.IsMap()) problem(l, p, "expected a mapping of group names to templates");
            }
          });
-  // groups: any names, so read apart from fields() (which knows fixed keys).
+  // groups: any names, so read apart from each_field() (which knows fixed keys).
   if (node.IsMap() && node["groups"] && node["groups"].IsMap()) {
     for (const auto& pair : node["groups"]) {
       const YAML::Node key = pair.first;
       const std::string name = key.IsScalar() ? key.Scalar() : "";
       const std::string gp = path + ".groups." + name;
-      parse_template(pair.second, gp, line_of(key, line), problem, entry.groups[name], references);
+      parse_template(pair.second, gp, yaml_line(key, line), problem, entry.groups[name], references);
     }
   }
   if (!node.IsMap()) return;
@@ -185,12 +150,12 @@ void parse_catalogs(const YAML::Node& node, const std::string& path, std::size_t
                     std::vector<KeyReference>& references) {
   if (node.IsNull()) return;
   if (!node.IsSequence()) {
-    problem(line_of(node, line), path, "expected a list");
+    problem(yaml_line(node, line), path, "expected a list");
     return;
   }
   for (std::size_t i = 0; i < node.size(); ++i) {
     const YAML::Node element = node[i];
-    parse_catalog(element, path + "[" + std::to_string(i) + "]", line_of(element, line), base, problem, out,
+    parse_catalog(element, path + "[" + std::to_string(i) + "]", yaml_line(element, line), base, problem, out,
                   references);
   }
 }

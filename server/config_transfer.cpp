@@ -1,53 +1,57 @@
 #include "server/config_transfer.h"
 
+#include <algorithm>
 #include <charconv>
+#include <map>
 
 #include <yaml-cpp/yaml.h>
 
 #include "dns/encoding.h"
 
 namespace flatns::server {
-namespace {
 
-std::size_t line_of(const YAML::Node& node, std::size_t fallback) {
+std::size_t yaml_line(const YAML::Node& node, std::size_t fallback) {
   const int line = node.Mark().line;
   return line >= 0 && !node.IsNull() ? static_cast<std::size_t>(line) + 1 : fallback;
 }
 
-// Calls `field` for each key of a mapping; unknown keys are problems.
 void each_field(const YAML::Node& node, const std::string& path, std::size_t line, const ConfigProblem& problem,
-                std::initializer_list<std::string_view> known,
-                const std::function<void(const std::string&, const YAML::Node&, const std::string&, std::size_t)>& field) {
+                std::initializer_list<std::string_view> known, const FieldHandler& field) {
   if (!node.IsMap()) {
-    problem(line_of(node, line), path, "expected a mapping");
+    problem(yaml_line(node, line), path, "expected a mapping");
     return;
   }
+  std::map<std::string, std::size_t> first_line;
   for (const auto& pair : node) {
     const YAML::Node key = pair.first;
-    const YAML::Node value = pair.second;
     const std::string name = key.IsScalar() ? key.Scalar() : "?";
-    const std::size_t key_line = line_of(key, line);
-    bool ok = false;
-    for (auto k : known) ok = ok || k == name;
-    if (!ok) {
+    const std::size_t key_line = yaml_line(key, line);
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
       std::string expected;
       for (auto k : known) expected += (expected.empty() ? "" : ", ") + std::string(k);
       problem(key_line, path + "." + name, "unknown key (expected one of " + expected + ")");
       continue;
     }
-    field(name, value, path + "." + name, key_line);
+    if (const auto [first, added] = first_line.emplace(name, key_line); !added) {
+      problem(key_line, path + "." + name, "duplicate key (first given on line " + std::to_string(first->second) + ")");
+      continue;
+    }
+    field(name, pair.second, path + "." + name, key_line);
   }
 }
+
+namespace {
+
 
 void each_item(const YAML::Node& node, const std::string& path, std::size_t line, const ConfigProblem& problem,
                const std::function<void(const YAML::Node&, const std::string&, std::size_t)>& item) {
   if (!node.IsSequence()) {
-    problem(line_of(node, line), path, "expected a list");
+    problem(yaml_line(node, line), path, "expected a list");
     return;
   }
   for (std::size_t i = 0; i < node.size(); ++i) {
     const YAML::Node element = node[i];
-    item(element, path + "[" + std::to_string(i) + "]", line_of(element, line));
+    item(element, path + "[" + std::to_string(i) + "]", yaml_line(element, line));
   }
 }
 

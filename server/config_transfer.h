@@ -18,8 +18,10 @@
 
 #include <cstddef>
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dns/name.h"
@@ -79,6 +81,15 @@ struct TransferSettings {
 
 // Reports one problem: line, key path, message.
 using ConfigProblem = std::function<void(std::size_t line, const std::string& key, std::string message)>;
+
+// The 1-based line of a YAML node, or `fallback` where it has none.
+[[nodiscard]] std::size_t yaml_line(const YAML::Node& node, std::size_t fallback);
+
+// Calls `field(name, value, key path, line)` for each key of a mapping at
+// `path`; a key not in `known`, or given twice, is a problem instead.
+using FieldHandler = std::function<void(const std::string&, const YAML::Node&, const std::string&, std::size_t)>;
+void each_field(const YAML::Node& node, const std::string& path, std::size_t line, const ConfigProblem& problem,
+                std::initializer_list<std::string_view> known, const FieldHandler& field);
 
 void parse_tsig_keys(const YAML::Node& node, const std::string& path, std::size_t line, const ConfigProblem& problem,
                      std::vector<dns::TsigKey>& out);

@@ -241,6 +241,8 @@ TEST_CASE("unknown and duplicate keys are errors", "[config]") {
         "conf/flatns.yaml:4: zones[0].flaten: unknown key (expected one of name, file, flatten, allow_transfer, notify, primaries, dnssec, journal_depth, journal_size, catalog, catalog_group)");
   CHECK(only_error("server:\n  workers: 2\n  workers: 3\n") ==
         "conf/flatns.yaml:3: server.workers: duplicate key (first given on line 2)");
+  CHECK(only_error("transfer:\n  max_incoming_records: 500\n  max_incoming_records: 600\n") ==
+        "conf/flatns.yaml:3: transfer.max_incoming_records: duplicate key (first given on line 2)");
   CHECK(only_error("- a\n- b\n") == "conf/flatns.yaml:1: (top level): expected a mapping, found a list");
   CHECK(only_error("server: 5\n") == "conf/flatns.yaml:1: server: expected a mapping, found '5'");
 }
