@@ -237,6 +237,9 @@ class Catalogs(unittest.TestCase):
             cls.knot.wait_serial("m2.knot.example.", 1)
             cls.flatns.write_config(["p1.flatns.example.", "p2.flatns.example."])
             cls.flatns.run()
+            # named asks once at start and, refused, waits its retry time
+            # (minutes) even when a NOTIFY comes: start it once flatns answers.
+            wait_for("flatns serves its own catalog", lambda: served(flatns_port, FLATNS_CATALOG), cls.flatns)
             cls.named.run()
         except Exception:
             cls.tearDownClass()
