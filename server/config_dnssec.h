@@ -4,7 +4,7 @@
 //     signing: online            # off (default) | online
 //     keys: keys/example.com     # BIND-format key pairs; a CSK is made when empty
 //     algorithm: ecdsap256sha256 # ecdsap384sha384 | ed25519 | ed448, for keys made here
-//     denial: compact            # RFC 9824 (nsec3 is not implemented yet)
+//     denial: compact            # compact (RFC 9824) | nsec3 (RFC 7129 white lies)
 //     rrsig_lifetime: 14d        # BIND/Knot duration units
 //     rrsig_refresh: 7d          # re-sign when less than this is left
 //
