@@ -124,19 +124,7 @@ class KnotCatalogPrimary(peers.Process):
     acl: transfer
 """ + (f"    catalog-group: {group}\n" if group else ""))
         with open(self.conf, "w") as f:
-            f.write(f"""server:
-    rundir: "{d}"
-    listen: {HOST}@{self.port}
-log:
-  - target: stderr
-    any: info
-database:
-    storage: "{d}"
-key:
-  - id: {peers.KEY_NAME}
-    algorithm: hmac-sha256
-    secret: {peers.KEY_SECRET}
-remote:
+            f.write(peers.knot_conf_head(d, self.port) + f"""remote:
   - id: secondary
     address: {HOST}@{self.notify_port}
     key: {peers.KEY_NAME}

@@ -20,11 +20,9 @@ Usage: test_expand.py --flatns BIN. Exit 77 (skipped) when named or knotd is mis
 
 import argparse
 import os
-import random
 import shutil
 import socket
 import sys
-import tempfile
 import threading
 import time
 import unittest
@@ -50,20 +48,10 @@ ARGS = None
 
 
 def free_port(taken):
+    """peers.free_port in this test's range, other than the ones `taken`."""
     for _ in range(200):
-        port = random.randint(*PORTS)
-        if port in taken:
-            continue
-        ok = True
-        for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-            s = socket.socket(socket.AF_INET, kind)
-            try:
-                s.bind((HOST, port))
-            except OSError:
-                ok = False
-            finally:
-                s.close()
-        if ok:
+        port = peers.free_port(PORTS)
+        if port not in taken:
             taken.add(port)
             return port
     raise RuntimeError(f"no free port in {PORTS}")
@@ -190,15 +178,7 @@ class Knot(peers.Process):
         d = self.dir
         conf = os.path.join(d, "knot.conf")
         with open(conf, "w") as f:
-            f.write(f"""server:
-    rundir: "{d}"
-    listen: {HOST}@{port}
-log:
-  - target: stderr
-    any: info
-database:
-    storage: "{d}"
-remote:
+            f.write(peers.knot_conf_head(d, port) + f"""remote:
   - id: primary
     address: {HOST}@{primary_port}
     via: {KNOT_SOURCE}
