@@ -240,7 +240,7 @@ class Nsd(_Server):
             '  username: ""',
             '  chroot: ""',
             f'  zonesdir: "{d}"',
-            f'  database: ""',
+            '  database: ""',
             f'  pidfile: "{d}/nsd.pid"',
             f'  xfrdfile: "{d}/xfrd.state"',
             f'  xfrdir: "{d}"',
@@ -266,11 +266,10 @@ def nsd_binary():
     return shutil.which("nsd") or "/usr/sbin/nsd"
 
 
-class CdnUpstream:
-    """A forwarder for flattening targets on loopback: tN.cdn.test. A is
-    198.51.100.N (TTL 300), no AAAA; other names are REFUSED. Records each
-    question as (name, type). Binds `port`, or a free one in `port_range`.
-    A context manager; stop() also ends it."""
+class ScriptedUpstream:
+    """A UDP DNS server on loopback answering each query with reply(query),
+    which subclasses write; malformed queries are ignored. Binds `port`, or
+    a free one in `port_range`. A context manager; stop() also ends it."""
 
     def __init__(self, host=HOST, port=None, port_range=None):
         self.host = host
@@ -286,7 +285,6 @@ class CdnUpstream:
         else:
             raise RuntimeError(f"no free port on {host} in {port_range}")
         self.sock.settimeout(0.2)
-        self.questions = []
         self.stopping = False
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
@@ -303,22 +301,11 @@ class CdnUpstream:
                 query = dns.message.from_wire(wire)
             except Exception:
                 continue
-            self.sock.sendto(self._reply(query).to_wire(), peer)
+            if query.question:
+                self.sock.sendto(self.reply(query).to_wire(), peer)
 
-    def _reply(self, query):
-        reply = dns.message.make_response(query)
-        reply.flags |= dns.flags.RA
-        if not query.question:
-            reply.set_rcode(dns.rcode.FORMERR)
-            return reply
-        question = query.question[0]
-        self.questions.append((question.name.to_text(), dns.rdatatype.to_text(question.rdtype)))
-        labels = question.name.to_text().split(".")
-        if labels[1:] != ["cdn", "test", ""] or not re.fullmatch(r"t[0-9]+", labels[0]):
-            reply.set_rcode(dns.rcode.REFUSED)
-        elif question.rdtype == dns.rdatatype.A:
-            reply.answer.append(dns.rrset.from_text(question.name, 300, "IN", "A", f"198.51.100.{int(labels[0][1:])}"))
-        return reply
+    def reply(self, query):
+        raise NotImplementedError
 
     def stop(self):
         self.stopping = True
@@ -330,6 +317,28 @@ class CdnUpstream:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+class CdnUpstream(ScriptedUpstream):
+    """A forwarder for flattening targets: tN.cdn.test. A is 198.51.100.N
+    (TTL 300), no AAAA; other names are REFUSED. Records each question as
+    (name, type)."""
+
+    def __init__(self, host=HOST, port=None, port_range=None):
+        self.questions = []
+        super().__init__(host, port, port_range)
+
+    def reply(self, query):
+        reply = dns.message.make_response(query)
+        reply.flags |= dns.flags.RA
+        question = query.question[0]
+        self.questions.append((question.name.to_text(), dns.rdatatype.to_text(question.rdtype)))
+        labels = question.name.to_text().split(".")
+        if labels[1:] != ["cdn", "test", ""] or not re.fullmatch(r"t[0-9]+", labels[0]):
+            reply.set_rcode(dns.rcode.REFUSED)
+        elif question.rdtype == dns.rdatatype.A:
+            reply.answer.append(dns.rrset.from_text(question.name, 300, "IN", "A", f"198.51.100.{int(labels[0][1:])}"))
+        return reply
 
 
 def make_query(qname, qtype="A", rd=False, edns=None, payload=1232, do=False, options=None,
