@@ -23,10 +23,6 @@ void config_options_help(std::ostream& out) {
 
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitErrors = 1;
-constexpr int kExitUsage = 2;
-
 void general_help(std::ostream& out) {
   out << "Usage: flatns COMMAND [OPTIONS]\n"
          "\n"

@@ -13,6 +13,11 @@ namespace flatns::server {
 
 inline constexpr std::string_view kDefaultConfigPath = "/etc/flatns/flatns.yaml";
 
+// Exit status of every command (see above).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitErrors = 1;
+inline constexpr int kExitUsage = 2;
+
 // The "Options:" part of the help of the commands that read the configuration
 // file (-c FILE, -h).
 void config_options_help(std::ostream& out);

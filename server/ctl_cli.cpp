@@ -19,7 +19,6 @@ namespace flatns::server {
 
 namespace {
 
-constexpr int kExitOk = 0, kExitErrors = 1, kExitUsage = 2;
 // A reload of many zones may take a while; the daemon answers when done.
 constexpr int kReplyTimeoutMs = 120000;
 

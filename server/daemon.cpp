@@ -371,11 +371,9 @@ void Daemon::reload_zones() {
   ops_->zones_loaded(build);
 }
 
-void Daemon::shutdown(int signum) {
-  if (stopping_) return;
-  stopping_ = true;
-  log_info(std::string(signum == SIGINT ? "SIGINT" : "SIGTERM") +
-           ": stopping; answering what is in flight");
+// Everything that answers or writes stops taking new work; the loop then
+// runs until their handles are closed.
+void Daemon::stop_services() {
   if (ops_) ops_->stop_listening();
   for (auto& worker : workers_) worker->stop();
   if (notifier_) notifier_->stop();
@@ -385,6 +383,14 @@ void Daemon::shutdown(int signum) {
     zones_written_open_ = false;
     uv_close(reinterpret_cast<uv_handle_t*>(&zones_written_), nullptr);
   }
+}
+
+void Daemon::shutdown(int signum) {
+  if (stopping_) return;
+  stopping_ = true;
+  log_info(std::string(signum == SIGINT ? "SIGINT" : "SIGTERM") +
+           ": stopping; answering what is in flight");
+  stop_services();
   for (uv_signal_t* s : {&sighup_, &sigterm_, &sigint_}) {
     uv_close(reinterpret_cast<uv_handle_t*>(s), nullptr);
   }
@@ -461,15 +467,7 @@ int Daemon::run() {
     for (int i = 0; i < opened; ++i) uv_close(reinterpret_cast<uv_handle_t*>(handles[i]), nullptr);
     if (resign_timer_.loop) uv_close(reinterpret_cast<uv_handle_t*>(&resign_timer_), nullptr);
     if (expand_timer_.loop) uv_close(reinterpret_cast<uv_handle_t*>(&expand_timer_), nullptr);
-    if (ops_) ops_->stop_listening();
-    for (auto& worker : workers_) worker->stop();
-    if (notifier_) notifier_->stop();
-    if (secondaries_) secondaries_->stop();
-    if (cache_file_) cache_file_->stop();
-    if (zones_written_open_) {
-      zones_written_open_ = false;
-      uv_close(reinterpret_cast<uv_handle_t*>(&zones_written_), nullptr);
-    }
+    stop_services();
     (void)uv_run(&loop_, UV_RUN_DEFAULT);
   }
   for (auto& worker : workers_) worker->join();

@@ -80,6 +80,7 @@ class Daemon {
   void publish_zones(std::shared_ptr<const zones::ZoneSet> zones);
   [[nodiscard]] const ZoneEntry* zone_entry(std::string_view name, dns::Name& origin, std::string& error) const;
   void shutdown(int signum);
+  void stop_services();
   static void on_signal(uv_signal_t* handle, int signum);
   [[nodiscard]] bool watch_signals(int& opened);
   [[nodiscard]] std::shared_ptr<const WorkerState> make_state(std::shared_ptr<const zones::ZoneSet> zones) const;

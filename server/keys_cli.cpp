@@ -14,10 +14,6 @@ namespace flatns::server {
 
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitErrors = 1;
-constexpr int kExitUsage = 2;
-
 void keygen_help(std::ostream& out) {
   out << "Usage: flatns keygen ZONE DIR [--algorithm A] [--zsk]\n"
          "\n"
