@@ -100,13 +100,13 @@ def start(name, argv, folder):
 
 
 def transfer_stats(p):
-    """(records, kdig's milliseconds) from kdig +stat output."""
+    """(records, kdig's milliseconds, octets, messages) from kdig +stat output."""
     text = p.stdout + p.stderr
-    records = re.search(r"Received \d+ B \((\d+) messages?, (\d+) records?\)", text)
+    received = re.search(r"Received (\d+) B \((\d+) messages?, (\d+) records?\)", text)
     ms = re.search(r" in ([0-9.]+) ms", text)
-    if p.returncode != 0 or not records or not ms:
+    if p.returncode != 0 or not received or not ms:
         return None
-    return int(records.group(2)), float(ms.group(1))
+    return int(received.group(3)), float(ms.group(1)), int(received.group(1)), int(received.group(2))
 
 
 def spread(values, fmt="{:.3f}"):
@@ -147,7 +147,7 @@ def change_zone(path, changes, serial):
 
 
 def axfr_rounds(args, ports, procs):
-    results = {name: {"wall": [], "cpu": [], "records": 0} for name in SERVERS}
+    results = {name: {"wall": [], "cpu": [], "records": 0, "octets": 0, "messages": 0} for name in SERVERS}
     for _ in range(args.rounds):
         for name in SERVERS:
             cpu0 = group_cpu_seconds(procs[name].pid)
@@ -160,16 +160,18 @@ def axfr_rounds(args, ports, procs):
                 raise RuntimeError(f"{name}: kdig AXFR failed:\n{p.stdout}{p.stderr}")
             results[name]["wall"].append(wall)
             results[name]["cpu"].append(cpu)
-            results[name]["records"] = got[0]
+            results[name]["records"], _, results[name]["octets"], results[name]["messages"] = got
     return results
 
 
 def print_axfr(results, records, rounds):
     print(f"AXFR of {ORIGIN}: {records} records in the zone file, {rounds} rounds (flatns, NSD, Knot in turn)")
-    print(f"{'server':8} {'records':>8} {'wall s: median [min-max]':>28} {'server CPU s: median [min-max]':>32}")
+    print(f"{'server':8} {'records':>8} {'octets':>10} {'messages':>8} {'wall s: median [min-max]':>28} "
+          f"{'server CPU s: median [min-max]':>32}")
     for name in SERVERS:
         r = results[name]
-        print(f"{name:8} {r['records']:8} {spread(r['wall']):>28} {spread(r['cpu']):>32}")
+        print(f"{name:8} {r['records']:8} {r['octets']:10} {r['messages']:8} {spread(r['wall']):>28} "
+              f"{spread(r['cpu']):>32}")
     for what in ("wall", "cpu"):
         ratios = [results["flatns"][what][i] / max(min(results["nsd"][what][i], results["knot"][what][i]), 1e-9)
                   for i in range(rounds)]
@@ -217,6 +219,7 @@ def main():
     ap.add_argument("--ixfr-changes", type=int, default=10, help="A records changed for the IXFR (0: no IXFR)")
     ap.add_argument("--port-base", type=int, default=27750)
     args = ap.parse_args()
+    args.flatns = os.path.abspath(args.flatns)  # the servers run in the temp folder
     for tool in ("kdig", "nsd", "knotd"):
         if not (shutil.which(tool) or os.path.exists("/usr/sbin/" + tool)):
             print(f"needs {tool}")

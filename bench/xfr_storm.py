@@ -66,10 +66,13 @@ def stop(p):
 
 def knot_counts(socket):
     """Knot's query counts by type so far: {"SOA": n, "AXFR": n, ...}."""
-    p = subprocess.run(["knotc", "-s", socket, "stats", "mod-stats.query-type"], capture_output=True, text=True)
+    p = subprocess.run(["knotc", "-s", socket, "stats", "mod-stats"], capture_output=True, text=True)
     counts = {}
     for m in re.finditer(r"query-type\[(\w+)\] = (\d+)", p.stdout):
         counts[m.group(1)] = int(m.group(2))
+    # Transfers are counted by operation (query-type counts plain queries).
+    for m in re.finditer(r"server-operation\[(axfr|ixfr)\] = (\d+)", p.stdout):
+        counts[m.group(1).upper()] = int(m.group(2))
     return counts
 
 
@@ -124,6 +127,7 @@ def main():
     ap.add_argument("--seconds", type=int, default=150, help="seconds observed after the start-up")
     ap.add_argument("--port-base", type=int, default=27760)
     args = ap.parse_args()
+    args.flatns = os.path.abspath(args.flatns)  # the servers run in the temp folder
     for tool in ("kdig", "knotd", "knotc"):
         if not (shutil.which(tool) or os.path.exists("/usr/sbin/" + tool)):
             print(f"needs {tool}")
@@ -144,7 +148,7 @@ def main():
             f.write(f'server:\n  rundir: "{folder}"\n  listen: {HOST}@{knot_port}\n  tcp-workers: 1\n'
                     f"  udp-workers: 1\n  background-workers: 1\n"
                     f'database:\n  storage: "{folder}"\ncontrol:\n  listen: "{socket}"\n'
-                    f"mod-stats:\n  - id: counts\n    query-type: on\n"
+                    f"mod-stats:\n  - id: counts\n    query-type: on\n    server-operation: on\n"
                     f"acl:\n  - id: xfr\n    address: {HOST}\n    action: transfer\n"
                     f"template:\n  - id: default\n    storage: \"{primary_dir}\"\n    file: \"%s.zone\"\n"
                     f"    acl: xfr\n    journal-content: none\n    zonefile-sync: -1\n"
