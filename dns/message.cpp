@@ -1,5 +1,6 @@
 #include "dns/message.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "dns/rdata.h"
@@ -174,6 +175,66 @@ bool ResponseBuilder::add(Section s, NameView owner, uint16_t type, uint16_t rcl
   }
   w_.put_u16_at(rdlength_at, static_cast<uint16_t>(w_.size() - rdlength_at - 2));
   ++counts_[static_cast<int>(s)];
+  return true;
+}
+
+namespace {
+
+// Label starts of a well-formed uncompressed name, leftmost first; the count.
+std::size_t label_starts(NameView name, std::array<uint8_t, OwnerChain::kMaxLabels>& at) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < name.size() && name[i] != 0 && n < at.size(); i += 1 + name[i]) {
+    at[n++] = static_cast<uint8_t>(i);
+  }
+  return n;
+}
+
+}  // namespace
+
+void OwnerChain::seed(NameView name, std::size_t at) {
+  labels_ = label_starts(name, label_at_);
+  std::memcpy(name_.data(), name.data(), std::min(name.size(), name_.size()));
+  for (std::size_t d = 1; d <= labels_; ++d) {
+    suffix_at_[d - 1] = static_cast<uint16_t>(at + label_at_[labels_ - d]);
+  }
+}
+
+bool ResponseBuilder::add_chained(Section s, OwnerChain& chain, NameView owner, uint16_t type, uint32_t ttl,
+                                  std::span<const uint8_t> rdata) {
+  std::array<uint8_t, OwnerChain::kMaxLabels> at;
+  const std::size_t n = label_starts(owner, at);
+  // The labels shared with the previous owner, counted from the root: each
+  // one compared once, since the suffix below it already matched.
+  std::size_t shared = 0;
+  while (shared < n && shared < chain.labels_) {
+    const uint8_t* mine = owner.data() + at[n - 1 - shared];
+    const uint8_t* theirs = chain.name_.data() + chain.label_at_[chain.labels_ - 1 - shared];
+    if (mine[0] != theirs[0] || std::memcmp(mine + 1, theirs + 1, mine[0]) != 0) break;
+    ++shared;
+  }
+  // A pointer reaches the first 16 KiB of a message only.
+  while (shared > 0 && chain.suffix_at_[shared - 1] >= 0x4000) --shared;
+  const std::size_t start = w_.size();
+  const std::size_t reserve = opt_size();
+  w_.set_limit(max_size_ > reserve ? max_size_ - reserve : 0);
+  bool ok = shared > 0 ? w_.bytes(owner.first(at[n - shared])) && w_.pointer(chain.suffix_at_[shared - 1])
+                       : w_.bytes(owner);
+  ok = ok && w_.u16(type) && w_.u16(rrclass::IN) && w_.u32(ttl);
+  const std::size_t rdlength_at = w_.size();
+  ok = ok && w_.u16(0) && (has_no_compressible_name(type) ? w_.bytes(rdata) : rdata_write(type, rdata, w_));
+  if (!ok) {
+    w_.rollback(start);
+    return false;
+  }
+  w_.put_u16_at(rdlength_at, static_cast<uint16_t>(w_.size() - rdlength_at - 2));
+  ++counts_[static_cast<int>(s)];
+  // The suffixes of more than `shared` labels are now spelled out at `start`.
+  for (std::size_t d = shared + 1; d <= n; ++d) {
+    chain.suffix_at_[d - 1] = static_cast<uint16_t>(std::min<std::size_t>(start + at[n - d], 0xFFFF));
+  }
+  chain.labels_ = n;
+  chain.label_at_ = at;
+  std::memcpy(chain.name_.data(), owner.data(), std::min(owner.size(), chain.name_.size()));
   return true;
 }
 

@@ -84,6 +84,31 @@ struct ExtendedError {
   std::string_view text;  // EXTRA-TEXT, may be empty
 };
 
+// Compression of owner names written one after another in canonical order
+// (a zone transfer's records): each owner is written as the labels it does
+// not share with the previous one and a pointer to the shared suffix, found
+// by comparing the two names from the end, so an owner costs one comparison
+// instead of a search of the message's names. Names are compared octet for
+// octet (case kept as stored). One chain per message: reset() (or seed())
+// when a message starts, since no pointer may reach into another message.
+class OwnerChain {
+ public:
+  static constexpr std::size_t kMaxLabels = 128;  // a 255-octet name has at most 127
+  void reset() { labels_ = 0; }
+  // Starts from `name`, written uncompressed at `at` (e.g. the question at 12).
+  void seed(NameView name, std::size_t at);
+
+ private:
+  friend class ResponseBuilder;
+  // Where the previous owner's labels start in its wire form, leftmost
+  // first, and for each suffix of d labels (d = 1 .. labels_) the message
+  // offset of a label sequence spelling it (suffix_at_[d - 1]).
+  std::array<uint8_t, kMaxLabels> label_at_;
+  std::array<uint16_t, kMaxLabels> suffix_at_;
+  std::array<uint8_t, 255> name_;
+  std::size_t labels_ = 0;
+};
+
 class ResponseBuilder {
  public:
   explicit ResponseBuilder(std::span<uint8_t> out) : w_(out) {}
@@ -128,6 +153,12 @@ class ResponseBuilder {
   // pointer, eight fixed octets and one copy per record.
   [[nodiscard]] bool add_rrset(Section s, NameView owner, uint16_t type, uint32_t ttl,
                                std::span<const uint8_t> records, uint16_t count);
+
+  // add() for records in canonical order (a zone transfer), the owner
+  // compressed through `chain` only (names in the RDATA as in add()).
+  // `chain` moves on only when the record fits.
+  [[nodiscard]] bool add_chained(Section s, OwnerChain& chain, NameView owner, uint16_t type, uint32_t ttl,
+                                 std::span<const uint8_t> rdata);
 
   // Writes counts, flags, rcode and the OPT record; returns the length.
   std::size_t finish();

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -78,6 +79,21 @@ bool soa_serial(std::span<const uint8_t> rdata, uint32_t& serial) {
 }
 
 namespace {
+
+// Two SOA RDATAs (uncompressed) alike: MNAME and RNAME without regard to
+// ASCII case (RFC 4343; a primary may compress them against a name spelled
+// otherwise, e.g. the question's, in one message and not in another), the
+// five numbers exactly. Length octets (at most 63) are never letters.
+bool same_soa(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b) {
+  if (a.size() != b.size() || a.size() < 20) return false;
+  const std::size_t names = a.size() - 20;
+  for (std::size_t i = 0; i < names; ++i) {
+    if (dns::ascii_lower(a[i]) != dns::ascii_lower(b[i])) return false;
+  }
+  return std::equal(a.begin() + static_cast<std::ptrdiff_t>(names), a.end(),
+                    b.begin() + static_cast<std::ptrdiff_t>(names));
+}
+
 
 bool check_header(const dns::Message& m, uint16_t id, std::string& error) {
   if (m.id != id) {
@@ -203,7 +219,7 @@ bool AxfrReceiver::take(const dns::ResourceRecord& rr, bool last_in_message) {
   }
   uint32_t second_serial = 0;
   if (ixfr_ && records_.size() == 1 && rr.type == dns::rrtype::SOA && soa_serial(rr.rdata, second_serial) &&
-      second_serial == ixfr_from_ && rr.rdata != records_.front().rdata) {
+      second_serial == ixfr_from_ && !same_soa(rr.rdata, records_.front().rdata)) {
     // RFC 1995 §4: a second SOA, of our serial, opens the first difference.
     incremental_ = true;
     differences_.push_back({});
@@ -211,7 +227,7 @@ bool AxfrReceiver::take(const dns::ResourceRecord& rr, bool last_in_message) {
   }
   if (rr.type == dns::rrtype::SOA) {
     // RFC 5936 §2.2: the closing SOA equals the opening one, and ends the stream.
-    if (!(rr.owner == origin_) || rr.rdata != records_.front().rdata) {
+    if (!(rr.owner == origin_) || !same_soa(rr.rdata, records_.front().rdata)) {
       fail("SOA of " + rr.owner.to_text() + " in the middle of the transfer");
       return false;
     }
@@ -266,7 +282,7 @@ bool AxfrReceiver::take_incremental(const dns::ResourceRecord& rr, bool last_in_
   uint32_t to = 0;
   (void)soa_serial(d.new_soa.rdata, to);
   if (serial == serial_ && to == serial_) {  // the closing SOA
-    if (rr.rdata != records_.front().rdata) {
+    if (!same_soa(rr.rdata, records_.front().rdata)) {
       fail("IXFR: the closing SOA differs from the opening one");
       return false;
     }

@@ -195,13 +195,22 @@ class IxfrSource {
 };
 
 // Adds records from `source` until the message is full or the source is
-// done; false when not even one record fitted.
+// done; false when not even one record fitted. Owners are compressed
+// against the previous owner only (dns::OwnerChain), starting from the
+// question's name when the message has one: records come in zone order, so
+// this finds what a search of the message would, at a fraction of its cost.
 template <typename Source>
-bool fill_message(dns::ResponseBuilder& rb, Source& source) {
+bool fill_message(dns::ResponseBuilder& rb, Source& source, const dns::Query& q) {
+  dns::OwnerChain chain;
+  if (q.has_question) {
+    chain.seed(q.qname.view(), dns::kHeaderSize);
+  } else {
+    chain.reset();
+  }
   bool any = false;
   while (!source.done()) {
     const OutRecord r = source.current();
-    if (!rb.add(dns::Section::Answer, r.owner, r.type, dns::rrclass::IN, r.ttl, r.rdata)) return any;
+    if (!rb.add_chained(dns::Section::Answer, chain, r.owner, r.type, r.ttl, r.rdata)) return any;
     source.advance();
     any = true;
   }
@@ -255,7 +264,7 @@ class MessageStream final : public TransferStream {
       dns::ResponseBuilder rb(buffer_);
       rb.start(q, limit);
       rb.set_aa(true);
-      if (!fill_message(rb, source_) && rb.count(dns::Section::Answer) == 0) {
+      if (!fill_message(rb, source_, q) && rb.count(dns::Section::Answer) == 0) {
         limit = 65535 - room;
         continue;
       }
@@ -340,7 +349,7 @@ std::size_t incremental_over_udp(Context& c, const zones::Zone& zone,
   dns::ResponseBuilder rb(c.out);
   rb.start(c.query, size - room);
   rb.set_aa(true);
-  if (!fill_message(rb, source) || !source.done()) return 0;
+  if (!fill_message(rb, source, c.query) || !source.done()) return 0;
   return finish_signed_response(c.out, rb.finish(), c.tsig, c.request.now);
 }
 
