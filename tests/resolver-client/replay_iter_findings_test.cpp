@@ -47,3 +47,47 @@ TEST_CASE("replay finding: a cached delegation that turned useless is refreshed 
     CHECK(o.status == Outcome::Status::Pass);
   }
 }
+
+TEST_CASE("replay finding: an empty NOERROR is the zone's answer only when no other server has one",
+          "[replay][iterator]") {
+  // iter_ignore_empty: ns.example.com. answered www.example.com. A with AA=1
+  // and nothing in any section; it was taken as NODATA (NOERROR, no
+  // records) although the zone's other server has the A record. A zone
+  // whose only server answers so (www.foo.com.) still gets NODATA.
+  auto o = replay_iter("iter_ignore_empty.rpl");
+  INFO(o.text);
+  CHECK(o.status == Outcome::Status::Pass);
+}
+
+TEST_CASE("replay finding: an upward referral is a lame server's answer, AA or not", "[replay][iterator]") {
+  // iter_lame_aaaa: the zone's server answers AAAA with AA=1 and the root's
+  // NS records in the authority section; it was taken as NODATA (NOERROR)
+  // where the server is lame for the question (SERVFAIL).
+  auto o = replay_iter("iter_lame_aaaa.rpl");
+  INFO(o.text);
+  CHECK(o.status == Outcome::Status::Pass);
+}
+
+TEST_CASE("replay finding: a recursion-lame answer (RA=1, AA=0) is used only as a last resort",
+          "[replay][iterator]") {
+  // iter_ranoaa_lame: the first server asked answers from a cache (RA, no
+  // AA) with a stale address; it was taken although the zone's other
+  // server answers authoritatively. iter_reclame_two: when every server is
+  // recursion lame, their answer is still the answer.
+  for (const char* name : {"iter_ranoaa_lame.rpl", "iter_reclame_two.rpl", "iter_reclame_one.rpl"}) {
+    auto o = replay_iter(name);
+    INFO(name << ": " << o.text);
+    CHECK(o.status == Outcome::Status::Pass);
+  }
+}
+
+TEST_CASE("replay finding: stub and forward zones below the root", "[replay][iterator]") {
+  // The resolver took servers for the root only (root hints, forwarders):
+  // a stub-zone or forward-zone for example.com could not be configured
+  // and these scenarios were skipped. Now ResolverSettings::zones.
+  for (const char* name : {"iter_stub_leak.rpl", "iter_fwdstub.rpl", "iter_scrub_ns.rpl"}) {
+    auto o = replay_iter(name);
+    INFO(name << ": " << o.text);
+    CHECK(o.status == Outcome::Status::Pass);
+  }
+}
