@@ -85,9 +85,54 @@ TEST_CASE("replay finding: stub and forward zones below the root", "[replay][ite
   // The resolver took servers for the root only (root hints, forwarders):
   // a stub-zone or forward-zone for example.com could not be configured
   // and these scenarios were skipped. Now ResolverSettings::zones.
-  for (const char* name : {"iter_stub_leak.rpl", "iter_fwdstub.rpl", "iter_scrub_ns.rpl"}) {
+  for (const char* name : {"iter_stub_leak.rpl", "iter_fwdstub.rpl", "iter_scrub_ns.rpl", "iter_stub_noroot.rpl",
+                           "iter_fwdstubroot.rpl", "fwd_no_cache.rpl"}) {
     auto o = replay_iter(name);
     INFO(name << ": " << o.text);
     CHECK(o.status == Outcome::Status::Pass);
   }
+}
+
+TEST_CASE("replay finding: stub-first and forward-first fall back to the root", "[replay][iterator]") {
+  // iter_stubfirst, iter_fwdfirst: the configured server fails; the name is
+  // then resolved from the root (before: SERVFAIL, or skipped).
+  for (const char* name : {"iter_stubfirst.rpl", "iter_fwdfirst.rpl", "iter_fwdfirstequal.rpl"}) {
+    auto o = replay_iter(name);
+    INFO(name << ": " << o.text);
+    CHECK(o.status == Outcome::Status::Pass);
+  }
+}
+
+TEST_CASE("replay finding: a forward zone under a trust anchor gets its DS from the parent",
+          "[replay][iterator]") {
+  // val_fwdds: forward zone sub.example.com. under the example.com. anchor;
+  // the forwarder was asked for example.com.'s DNSKEY, which it does not
+  // serve: timeouts, SERVFAIL. Its DS is now asked of example.com.'s servers.
+  auto o = replay_iter("val_fwdds.rpl");
+  INFO(o.text);
+  CHECK(o.status == Outcome::Status::Pass);
+}
+
+TEST_CASE("replay finding: data of an island of trust from its parent's server is validated",
+          "[replay][iterator]") {
+  // iter_scrub_dname_sec, iter_scrub_dname_rev: the root's server answers
+  // for example.com. (anchored) too; with no root anchor the keys held were
+  // insecure and its unsigned A after a signed DNAME was accepted as
+  // insecure (10.20.30.0). Now example.com.'s keys come from its anchor,
+  // the unsigned target is asked again and validated (10.20.30.40, AD).
+  for (const char* name : {"iter_scrub_dname_sec.rpl", "iter_scrub_dname_rev.rpl"}) {
+    auto o = replay_iter(name);
+    INFO(name << ": " << o.text);
+    CHECK(o.status == Outcome::Status::Pass);
+  }
+}
+
+TEST_CASE("replay finding: a forwarder's upward NS without an answer is lame, not NODATA",
+          "[replay][iterator]") {
+  // iter_scrub_ns_fwd: the forwarder of example.com. answers NOERROR with
+  // no answer and NS records for com. (above the zone); it was read as the
+  // forwarder's NODATA (NOERROR), Unbound and now we answer SERVFAIL.
+  auto o = replay_iter("iter_scrub_ns_fwd.rpl");
+  INFO(o.text);
+  CHECK(o.status == Outcome::Status::Pass);
 }
