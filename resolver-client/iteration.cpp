@@ -43,8 +43,7 @@ Iteration::Iteration(Resolution& res, dns::Name qname, uint16_t qtype, unsigned 
 
 void Iteration::start() {
   if (from_cache()) return;
-  find_cut();
-  next_server();
+  if (find_cut()) next_server();
 }
 
 void Iteration::finish(IterationOutcome&& outcome) {
@@ -76,35 +75,71 @@ std::vector<Iteration::NameServer> Iteration::cached_servers(const dns::Name& zo
   return out;
 }
 
-void Iteration::find_cut(const dns::Name* below) {
+bool Iteration::find_cut(const dns::Name* below) {
   ResolverCache& cache = resolver_.cache();
   const ResolverSettings& settings = resolver_.settings();
   uint64_t now = resolver_.clock().now_ms();
   cut_from_cache_ = false;
-  if (settings.mode == ResolverMode::Recursive) {
-    dns::Name n = (qtype_ == dns::rrtype::DS && !qname_.is_root()) ? qname_.parent() : qname_;
-    if (below != nullptr) n = below->parent();
-    for (; !n.is_root(); n = n.parent()) {
+  fall_back_from_ = nullptr;
+  dns::Name n = (qtype_ == dns::rrtype::DS && !qname_.is_root()) ? qname_.parent() : qname_;
+  if (below != nullptr) n = below->parent();
+  const ConfiguredZone* conf = fell_back_ ? nullptr : resolver_.configured_zone(n);
+  // A forward zone takes every name below it; below a stub, cached cuts
+  // are used as anywhere else.
+  const bool forwarded = conf != nullptr ? conf->forward : settings.mode == ResolverMode::Forward;
+  if (!forwarded) {
+    for (; !n.is_root() && !(conf != nullptr && n == conf->zone); n = n.parent()) {
       if (cache.find_rrset(n, dns::rrtype::NS, Trust::ReferralAuthority, now) == nullptr) continue;
       const DsSet* ds = resolver_.anchors().find(n);
       if (ds == nullptr) ds = cache.find_ds(n, now);
       if (settings.validate && ds == nullptr && cache.find_keys(n, now) == nullptr) continue;
       auto servers = cached_servers(n);
       if (servers.empty()) continue;
+      forwarding_ = false;
       enter_zone(n, std::move(servers), ds);
       cut_from_cache_ = true;
-      return;
+      return true;
     }
   }
-  // The root from its hints (no priming query: the hints are addresses), or
-  // the forwarders, which answer for every zone.
+  // The configured zone's servers, the root from its hints (no priming
+  // query: the hints are addresses), or the forwarders, which answer for
+  // every zone.
   std::vector<NameServer> servers;
-  NameServer hints;
-  hints.name = dns::Name::root();
-  hints.addresses = resolver_.root_servers();
-  hints.looked_up = true;
-  servers.push_back(std::move(hints));
-  enter_zone(dns::Name::root(), std::move(servers), resolver_.anchors().find(dns::Name::root()));
+  NameServer given;
+  given.name = conf != nullptr ? conf->zone : dns::Name::root();
+  given.addresses = conf != nullptr ? conf->servers : resolver_.root_servers();
+  given.looked_up = true;
+  servers.push_back(std::move(given));
+  forwarding_ = forwarded;
+  const dns::Name zone = conf != nullptr ? conf->zone : dns::Name::root();
+  const DsSet* ds = resolver_.anchors().find(zone);
+  if (ds == nullptr && !zone.is_root()) ds = cache.find_ds(zone, now);
+  if (settings.validate && ds == nullptr && !zone.is_root() && cache.find_keys(zone, now) == nullptr) {
+    // A stub or forward zone under a trust anchor: its chain of trust must
+    // be found, never assumed away. Its DS is asked of the parent's
+    // servers (a nested Iteration), then the zone is entered with it.
+    if (resolver_.anchors().closest(zone) != nullptr) {
+      zone_ = zone;
+      servers_.clear();
+      tried_.clear();
+      failures_.clear();
+      state_ = State::Querying;
+      if (conf != nullptr && conf->fall_back) fall_back_from_ = conf;
+      const dns::ServerAddress first = servers.front().addresses.empty() ? dns::ServerAddress{}
+                                                                         : servers.front().addresses.front();
+      fetch_left_out_ds(first, zone, std::move(servers));
+      return false;
+    }
+  }
+  enter_zone(zone, std::move(servers), ds);
+  if (conf != nullptr && conf->fall_back) fall_back_from_ = conf;
+  return true;
+}
+
+ValidationContext Iteration::validation_context() {
+  ValidationContext ctx = res_.validation_context();
+  ctx.options.forwarded_answers = forwarding_;
+  return ctx;
 }
 
 void Iteration::enter_zone(const dns::Name& zone, std::vector<NameServer> servers,
@@ -113,6 +148,7 @@ void Iteration::enter_zone(const dns::Name& zone, std::vector<NameServer> server
   servers_ = std::move(servers);
   cut_from_cache_ = false;
   tried_.clear();
+  if (forwarding_) minimiser_.turn_off();
   minimiser_.enter_zone(zone_);
   timeouts_in_zone_ = false;
   retry_rounds_ = 0;
@@ -120,7 +156,9 @@ void Iteration::enter_zone(const dns::Name& zone, std::vector<NameServer> server
   first_bogus_.reset();
   bogus_servers_.clear();
   failures_.clear();
-  key_finder_.enter_zone(zone_, ds);
+  last_resort_.reset();
+  use_last_resort_ = false;
+  key_finder_.enter_zone(zone_, ds, forwarding_);
   state_ = key_finder_.state() == KeyFinder::State::Ready ? State::Querying : State::FindingKeys;
 }
 
@@ -206,8 +244,26 @@ void Iteration::give_up() {
     // fail): ask the parent's servers again for a fresh referral, as
     // Unbound does when a delegation point has no usable address left.
     const dns::Name useless = zone_;
-    find_cut(&useless);
-    next_server();
+    if (find_cut(&useless)) next_server();
+    return;
+  }
+  if (!first_bogus_ && last_resort_) {
+    // Nothing better came: the answer set aside is the answer.
+    auto [server, msg] = std::move(*last_resort_);
+    last_resort_.reset();
+    use_last_resort_ = true;
+    on_response(server, msg);
+    return;
+  }
+  if (!first_bogus_ && fall_back_from_ != nullptr) {
+    // stub-first / forward-first: the configured servers failed; resolve
+    // the name as if the zone were not configured.
+    resolver_.log(LogLevel::Info, "resolver: the servers of " +
+                                      std::string(fall_back_from_->forward ? "forward" : "stub") +
+                                      " zone " + fall_back_from_->zone.to_text() + " failed for " +
+                                      qname_.to_text() + "; resolving it from the root");
+    fell_back_ = true;
+    if (find_cut()) next_server();
     return;
   }
   IterationOutcome o;
@@ -230,7 +286,7 @@ void Iteration::give_up() {
 
 bool Iteration::widen_to_other_side() {
   // Each call adds only names and addresses not held yet: it ends.
-  if (resolver_.settings().mode != ResolverMode::Recursive || zone_.is_root()) return false;
+  if (forwarding_ || zone_.is_root()) return false;
   ResolverCache& cache = resolver_.cache();
   const uint64_t now = resolver_.clock().now_ms();
   bool added = false;
@@ -285,7 +341,7 @@ void Iteration::send(const dns::ServerAddress& server, Protocol protocol) {
     q.qname = minimiser_.asked_name(zone_);
     q.qtype = minimiser_.asked_type();
   }
-  if (settings.mode == ResolverMode::Forward) {
+  if (forwarding_) {
     // We validate ourselves from the trust anchor (key_finder.h): the
     // forwarder must hand over the data as it got it, bogus or not, with
     // its signatures (DO=1 is always set).
@@ -343,7 +399,7 @@ void Iteration::on_reply(const dns::ServerAddress& server, Protocol protocol, Up
     return;
   }
   if (state_ == State::FindingKeys) {
-    on_key_step(server, key_finder_.on_reply(msg, res_.validation_context()));
+    on_key_step(server, key_finder_.on_reply(msg, validation_context()));
   } else {
     on_response(server, msg);
   }

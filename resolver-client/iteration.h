@@ -25,12 +25,15 @@
 // Forward mode sends every query to the forwarders with RD=1, CD=1 and DO=1
 // and validates exactly as above, starting from the trust anchor: the
 // forwarders' own validation is not trusted. A bogus answer is re-asked at
-// the other forwarders before the verdict is bogus.
+// the other forwarders before the verdict is bogus. A name below a forward
+// zone (ResolverSettings::zones) is forwarded the same way to its servers;
+// a name below a stub zone is iterated from the stub's servers.
 #pragma once
 
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "resolver-client/key_finder.h"
@@ -75,8 +78,13 @@ class Iteration {
   // iteration.cpp: the zone's servers, queries and replies.
   bool from_cache();
   // The closest cached zone cut above the question (or strictly above
-  // `below`), else the root hints / forwarders.
-  void find_cut(const dns::Name* below = nullptr);
+  // `below`) and below the deepest stub or forward zone that holds it
+  // (else that zone's servers), else the root hints / forwarders. False
+  // when the zone's DS is asked first (a stub under a trust anchor): the
+  // zone is entered, and asked, when it comes.
+  [[nodiscard]] bool find_cut(const dns::Name* below = nullptr);
+  // The validation context of this iteration's zone (forwarded answers or not).
+  [[nodiscard]] ValidationContext validation_context();
   void enter_zone(const dns::Name& zone, std::vector<NameServer> servers, const DsSet* ds);
   std::vector<NameServer> cached_servers(const dns::Name& zone);
   void next_server();
@@ -101,6 +109,15 @@ class Iteration {
                              const ValidatedResponse& vr);
   void accept_response(const dns::Message& msg, const ValidatedResponse& vr);
   void remember_child_ns(const dns::Message& msg);
+  // A recursion-lame or empty answer: set aside, the other servers are
+  // asked (last_resort_).
+  bool set_aside_last_resort(const dns::ServerAddress& server, const dns::Message& msg);
+  // Keys insecure only for want of an anchor, and the response is about a
+  // zone below a trust anchor (an island of trust whose parent's servers
+  // serve it too): its keys are walked to from that anchor, never taken
+  // from the insecurity above it (Unbound: iter_scrub_dname_sec).
+  bool walk_to_anchored_island(const dns::ServerAddress& server, const dns::Message& msg,
+                               const dns::Name& asked);
   // Keys for the zone that signed `msg` (key_finder.h): `msg` is held and
   // validated again when the walk ends.
   void start_walk(const dns::ServerAddress& server, const dns::Message& msg, const dns::Name& target);
@@ -138,6 +155,21 @@ class Iteration {
   bool timeouts_in_zone_ = false;
   unsigned retry_rounds_ = 0;  // rounds over the zone's servers again after timeouts
   bool cut_from_cache_ = false;  // the zone's servers came from the cache, not a referral
+  // The zone's servers are forwarders (forward mode, or a forward zone):
+  // asked with RD=1, CD=1, their answers read as recursive answers.
+  bool forwarding_ = false;
+  // The stub or forward zone entered, when it may fall back to the root
+  // (stub-first / forward-first); fell_back_: configured zones are passed over.
+  const ConfiguredZone* fall_back_from_ = nullptr;
+  bool fell_back_ = false;
+
+  // The first answer that is the zone's only if nothing better comes (as
+  // Unbound does): from a server that offers recursion but is not
+  // authoritative (RA=1, AA=0, "recursion lame": a cache's answer), or an
+  // entirely empty NOERROR (iter_ignore_empty). The zone's other servers
+  // are asked first.
+  std::optional<std::pair<dns::ServerAddress, dns::Message>> last_resort_;
+  bool use_last_resort_ = false;
 
   // The response held while the key finder walks to its signer.
   std::optional<dns::Message> held_;

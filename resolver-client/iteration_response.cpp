@@ -151,6 +151,7 @@ bool Iteration::from_cache() {
   // A refresh asks the servers for every step of the chain (depth 0); the
   // iterations for server addresses below it may still be answered from the cache.
   if (res_.options.refresh && depth_ == 0) return false;
+  if (const ConfiguredZone* z = resolver_.configured_zone(qname_); z != nullptr && z->no_cache) return false;
   ResolverCache& cache = resolver_.cache();
   uint64_t now = resolver_.clock().now_ms();
   auto hit = [&](const CachedRrset& e, IterationOutcome::Kind kind) {
@@ -217,7 +218,7 @@ void Iteration::on_response(const dns::ServerAddress& server, const dns::Message
   const bool minimised = minimiser_.asked_minimised();
   const dns::Name asked = minimiser_.asked_name(zone_);
   std::optional<ZoneKeys> below_insecure_cut;
-  if (settings.mode == ResolverMode::Forward && settings.validate) {
+  if (forwarding_ && settings.validate) {
     // Forwarders never refer: the signer names which keys validate this,
     // unless the name lies below a cut proven unsigned (a CNAME's NSEC
     // showed it): whatever the forwarder attaches (here the signed SOA of
@@ -232,21 +233,25 @@ void Iteration::on_response(const dns::ServerAddress& server, const dns::Message
       return;
     }
   }
+  if (!forwarding_ && !minimised) {
+    if (set_aside_last_resort(server, msg)) return;
+    if (!below_insecure_cut && walk_to_anchored_island(server, msg, asked)) return;
+  }
   const ZoneKeys& keys = below_insecure_cut ? *below_insecure_cut : key_finder_.keys();
-  ValidationContext ctx = res_.validation_context();
+  ValidationContext ctx = validation_context();
   ValidatedResponse vr = validate_response(msg, asked, minimiser_.asked_type(), keys, ctx);
   // Only a referral is used from a minimised query (followed below, with
   // its DS validated); any other answer just says "no cut here", and is
   // not validated, as in Unbound.
   if (minimised && on_minimised_response(server, msg, vr)) return;
-  if (vr.kind == ResponseKind::Referral && vr.ds_left_out && settings.mode == ResolverMode::Recursive) {
+  if (vr.kind == ResponseKind::Referral && vr.ds_left_out && !forwarding_) {
     on_referral(server, msg, vr);  // the DS is asked of the parent before the child is entered
     return;
   }
   if (vr.verdict.is_bogus() &&
       (vr.verdict.reason == BogusReason::MissingRrsig ||
        vr.verdict.reason == BogusReason::MissingDenial) &&
-      settings.mode == ResolverMode::Recursive && !minimised) {
+      !forwarding_ && !minimised) {
     // Unsigned data from a zone's servers may come from an unsigned child
     // they serve too (no referral showed the cut): the DS records between
     // decide, as for a signer below the zone.
@@ -426,12 +431,46 @@ void Iteration::on_key_step(const dns::ServerAddress& server, KeyFinder::Step st
   }
 }
 
+bool Iteration::set_aside_last_resort(const dns::ServerAddress& server, const dns::Message& msg) {
+  if (use_last_resort_ || msg.rcode() != dns::rcode::NOERROR) return false;
+  const bool recursion_lame =
+      !msg.answer.empty() && msg.has_flag(dns::flag::RA) && !msg.has_flag(dns::flag::AA);
+  const bool empty = msg.answer.empty() && msg.authority.empty() && msg.additional.empty();
+  if (!recursion_lame && !empty) return false;
+  if (!last_resort_) last_resort_.emplace(server, msg);
+  server_failed(server, recursion_lame ? "recursion lame (RA without AA), kept as a last resort"
+                                       : "empty answer, kept as a last resort");
+  return true;
+}
+
+bool Iteration::walk_to_anchored_island(const dns::ServerAddress& server, const dns::Message& msg,
+                                        const dns::Name& asked) {
+  if (!resolver_.settings().validate) return false;
+  // Only data the server serves as the island's (answers, or a negative
+  // answer with its SOA), not a referral towards it.
+  const bool has_soa = std::any_of(msg.authority.begin(), msg.authority.end(),
+                                   [](const dns::ResourceRecord& rr) { return rr.type == dns::rrtype::SOA; });
+  if (msg.answer.empty() && !has_soa) return false;
+  const ZoneKeys& held = key_finder_.keys();
+  if (!held.verdict.is_insecure() || held.verdict.insecure_reason != InsecureReason::NoTrustAnchor) {
+    return false;
+  }
+  const dns::Name target = response_zone(msg, asked);
+  const DsSet* anchor = resolver_.anchors().closest(target);
+  if (anchor == nullptr || anchor->zone.labels() <= held.zone.labels() ||
+      !target.is_subdomain_of(held.zone) || key_finder_.walked_to(target)) {
+    return false;
+  }
+  start_walk(server, msg, target);
+  return true;
+}
+
 // The walk found the keys of the zone that signed the held response: it is
 // validated again with them.
 void Iteration::resume_held_response() {
   tried_ = held_tried_;
   const dns::Name& keys_zone = key_finder_.keys().zone;
-  if (resolver_.settings().mode == ResolverMode::Recursive && keys_zone.is_subdomain_of(zone_)) {
+  if (!forwarding_ && keys_zone.is_subdomain_of(zone_)) {
     // The servers that sent the response serve the child too: we are in it now.
     zone_ = keys_zone;
     minimiser_.zone_moved_down(zone_);

@@ -64,9 +64,10 @@ dns::Name response_zone(const dns::Message& response, const dns::Name& qname) {
   return soa_owner ? *soa_owner : qname;
 }
 
-void KeyFinder::enter_zone(const dns::Name& zone, const DsSet* ds) {
+void KeyFinder::enter_zone(const dns::Name& zone, const DsSet* ds, bool forwarded) {
   const Resolver& r = resolver_;
   state_ = State::Ready;
+  forwarded_ = forwarded;
   if (!r.settings().validate) {
     keys_ = insecure_keys(zone, InsecureReason::NoTrustAnchor, "validation is off");
     return;
@@ -149,7 +150,7 @@ KeyFinder::Step KeyFinder::on_dnskey(const dns::Message& msg, ValidationContext&
 KeyFinder::Step KeyFinder::start_walk(const dns::Name& target) {
   ResolverCache& cache = resolver_.cache();
   uint64_t now = resolver_.clock().now_ms();
-  const bool forward = resolver_.settings().mode == ResolverMode::Forward;
+  const bool forward = forwarded_;
   if (walked_to(target) || ++walks_ > kMaxWalks ||
       (!forward && !target.is_subdomain_of(keys_.zone))) {
     // The keys are as far down as the DS records lead: data signed by a

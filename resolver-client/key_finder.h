@@ -68,8 +68,9 @@ class KeyFinder {
   explicit KeyFinder(Resolver& resolver) : resolver_(resolver) {}
 
   // The Iteration enters `zone`, whose DS set (or trust anchor) is `ds`:
-  // cached keys, insecure keys, or FetchDnskey.
-  void enter_zone(const dns::Name& zone, const DsSet* ds);
+  // cached keys, insecure keys, or FetchDnskey. `forwarded`: its servers
+  // are forwarders (no referral shows a cut: walks start from the anchors).
+  void enter_zone(const dns::Name& zone, const DsSet* ds, bool forwarded);
 
   // Starts a chain walk from the keys held down to `target` (Ask or
   // WalkEnded), or Bogus when no chain of trust can lead there.
@@ -98,6 +99,7 @@ class KeyFinder {
 
   Resolver& resolver_;
   State state_ = State::Ready;
+  bool forwarded_ = false;
   ZoneKeys keys_;
   DsSet ds_;           // FetchDnskey: the DS set the DNSKEY is validated against
   dns::Name ds_name_;  // FetchDs: the name whose DS is asked

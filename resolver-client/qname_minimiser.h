@@ -37,6 +37,8 @@ class QnameMinimiser {
 
   QnameMinimiser(bool enabled, const dns::Name& qname, uint16_t qtype);
 
+  // The zone's servers are forwarders: they get the full name from now on.
+  void turn_off() { state_ = State::Off; }
   // A new zone's servers are asked: their zone is the deepest name known.
   void enter_zone(const dns::Name& zone);
   // The servers asked turned out to serve `zone` (a child below the zone

@@ -42,6 +42,14 @@ bool Resolver::init(std::string& error) {
   return true;
 }
 
+const ConfiguredZone* Resolver::configured_zone(const dns::Name& name) const {
+  const ConfiguredZone* best = nullptr;
+  for (const auto& z : settings_.zones) {
+    if (name.is_subdomain_of(z.zone) && (best == nullptr || z.zone.labels() > best->zone.labels())) best = &z;
+  }
+  return best;
+}
+
 void Resolver::log(LogLevel level, const std::string& text) const {
   if (settings_.log) settings_.log(level, text);
 }
@@ -118,7 +126,6 @@ uint64_t Resolution::remaining_ms() const {
 ValidationContext Resolution::validation_context() {
   ValidatorOptions options;
   options.accept_dsa = resolver.settings().accept_dsa;
-  options.forwarded_answers = resolver.settings().mode == ResolverMode::Forward;
   return ValidationContext{resolver.clock().wall_seconds(), budget_, options};
 }
 

@@ -97,6 +97,9 @@ class Resolver {
   [[nodiscard]] Transport& transport() { return transport_; }
   [[nodiscard]] const TrustAnchors& anchors() const { return anchors_; }
   [[nodiscard]] const std::vector<dns::ServerAddress>& root_servers() const { return root_servers_; }
+  // The deepest stub or forward zone (settings().zones) at or above `name`,
+  // or null.
+  [[nodiscard]] const ConfiguredZone* configured_zone(const dns::Name& name) const;
   // To settings().log, when set.
   void log(LogLevel level, const std::string& text) const;
 

@@ -14,6 +14,7 @@
 #include "dns/limits.h"
 #include "dns/log_level.h"
 #include "dns/message.h"
+#include "dns/name.h"
 #include "dns/server_address.h"
 #include "resolver-client/traffic_observer.h"
 
@@ -41,10 +42,29 @@ struct ResolverLimits {
   uint32_t max_negative_ttl_s = 3600;   // RFC 2308 §5
 };
 
+// A zone whose servers are given instead of found (Unbound's stub-zone and
+// forward-zone): names at and below `zone` start there rather than at the
+// root. A stub's servers are authorities, asked with RD=0, and their
+// referrals are followed; a forward zone's servers are recursive resolvers,
+// asked with RD=1 and CD=1 for every name below it, their answers validated
+// here from the trust anchors as in forward mode. The deepest configured
+// zone enclosing a name wins. With `fall_back` (stub-first, forward-first)
+// a name none of the servers answer is resolved again from the root; with
+// `no_cache` (forward-no-cache, stub-no-cache) answers for names below it
+// are always asked (the cache still holds server addresses and keys).
+struct ConfiguredZone {
+  dns::Name zone;
+  std::vector<dns::ServerAddress> servers;
+  bool forward = false;
+  bool fall_back = false;
+  bool no_cache = false;
+};
+
 struct ResolverSettings {
   ResolverMode mode = ResolverMode::Recursive;
   std::vector<dns::ServerAddress> root_hints;  // empty: the IANA root servers (root_hints.h)
   std::vector<dns::ServerAddress> forwarders;  // forward mode
+  std::vector<ConfiguredZone> zones;           // stub and forward zones below the root
   std::string trust_anchors_file;         // empty: the built-in IANA root anchors
   std::string trust_anchors_text;         // zone-file text, used instead of a file (tests)
   bool validate = true;                   // resolver.dnssec: validate | off

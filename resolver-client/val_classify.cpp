@@ -121,9 +121,16 @@ void classify_no_answer(const dns::Message& response, const ResponseSections& s,
       return set.type == dns::rrtype::SOA && !set.rdatas.empty() && set.owner.is_subdomain_of(zone) &&
              !(set.owner == zone) && c.name.is_subdomain_of(set.owner);
     });
-    // A forwarder's NOERROR without answer or SOA is its NODATA.
+    // A forwarder's NOERROR without answer or SOA is its NODATA; from an
+    // authority only when AA vouches for it. NS records above the zone
+    // ("upward referral", often the root's) are a lame server's, whatever
+    // its AA bit says (Unbound: iter_lame_aaaa).
+    const bool upward = std::any_of(s.authority.begin(), s.authority.end(), [&](const auto& set) {
+      return set.type == dns::rrtype::NS && !set.owner.is_subdomain_of(zone);
+    });
+    // A forwarder's upward NS (iter_scrub_ns_fwd) is as lame as an authority's.
     if (qtype != dns::rrtype::DS && response.answer.empty() && !denial && !child_soa &&
-        !response.has_flag(dns::flag::AA) && !forwarded) {
+        ((!response.has_flag(dns::flag::AA) && !forwarded) || upward)) {
       c.cls = ResponseClass::Unusable;
       c.unusable = UnusableShape::NoAnswerNoSoa;
       return;

@@ -109,15 +109,31 @@ bool map_config(const Scenario& s, ReplayConfig& out, std::string& skip) {
   for (const auto& o : s.config) {
     if (o.key == "name") zone_of[{o.section, o.block}] = o.value;
   }
-  // A lone stub-zone (no other stub or forward zone) in a scenario without
-  // trust anchors: flatns has no stub zones; its servers become the root
-  // hints, which reach every name the scenario asks (its servers answer
-  // only below the stub). With trust anchors the validator needs the real
-  // zone cut, so those scenarios still skip on the stub.
-  const bool anchored = std::any_of(s.config.begin(), s.config.end(),
-                                    [](const ConfigOption& o) { return o.key == "trust-anchor"; });
-  const bool lone_stub =
-      !anchored && zone_of.size() == 1 && zone_of.begin()->first.first == "stub-zone";
+  // Stub and forward zones below the root become ResolverSettings::zones,
+  // by block; those of the root are the root hints / forwarders.
+  std::map<std::pair<std::string, int>, std::size_t> zone_index;
+  // A forward zone for the root is kept there too when it needs what only
+  // a configured zone has (forward-first, forward-no-cache).
+  std::set<std::pair<std::string, int>> root_as_zone;
+  for (const auto& o : s.config) {
+    if (o.section == "forward-zone" && (o.key == "forward-first" || o.key == "forward-no-cache") &&
+        o.value == "yes") {
+      root_as_zone.insert({o.section, o.block});
+    }
+  }
+  for (const auto& [key, name] : zone_of) {
+    if ((name == "." || name.empty()) && root_as_zone.count(key) == 0) continue;
+    resolver::ConfiguredZone z;
+    try {
+      z.zone = dns::Name::parse(name.back() == '.' ? name : name + ".");
+    } catch (const std::exception&) {
+      skip = key.first + " name: " + name;
+      return false;
+    }
+    z.forward = key.first == "forward-zone";
+    zone_index[key] = out.settings.zones.size();
+    out.settings.zones.push_back(std::move(z));
+  }
   auto unsupported = [&](const ConfigOption& o) {
     skip = (o.section == "server" ? "" : o.section + " ") + o.key + ": " + o.value;
     return false;
@@ -137,6 +153,22 @@ bool map_config(const Scenario& s, ReplayConfig& out, std::string& skip) {
         if (o.value == "iterator") {
           out.settings.validate = false;
         } else if (o.value != "validator iterator") {
+          return unsupported(o);
+        }
+      } else if (k == "val-max-restart") {
+        // Unbound's re-fetches from other servers after a bogus answer:
+        // our limits.bogus_retries.
+        try {
+          out.settings.limits.bogus_retries = static_cast<unsigned>(std::stoul(o.value));
+        } catch (const std::exception&) {
+          return unsupported(o);
+        }
+      } else if (k == "max-query-restarts") {
+        // Unbound restarts the query once per CNAME (or DNAME) it follows:
+        // our limits.max_cname_chain counts the same links.
+        try {
+          out.settings.limits.max_cname_chain = static_cast<unsigned>(std::stoul(o.value));
+        } catch (const std::exception&) {
           return unsupported(o);
         }
       } else if (k == "max-global-quota") {
@@ -175,25 +207,35 @@ bool map_config(const Scenario& s, ReplayConfig& out, std::string& skip) {
         // flatns' stale answers always carry EDE 3 (Stale Answer).
       } else if (k == "ede") {
         out.ede = o.value == "yes";
+      } else if (k == "prefetch" && o.value == "yes") {
+        out.prefetch = true;
       } else if (ignored_options().count(k) == 0 && !value_is_our_behaviour(k, o.value)) {
         return unsupported(o);
       }
       continue;
     }
-    const std::string zone = zone_of[{o.section, o.block}];
     if (o.section == "stub-zone" || o.section == "forward-zone") {
-      if (k == "name") {
-        if (o.value != "." && o.value != "" && !lone_stub) return unsupported(o);
-        continue;
-      }
+      if (k == "name") continue;
+      auto below_root = zone_index.find({o.section, o.block});
+      resolver::ConfiguredZone* zone =
+          below_root == zone_index.end() ? nullptr : &out.settings.zones[below_root->second];
       dns::ServerAddress a;
-      if (o.section == "stub-zone" && k == "stub-addr" && parse_addr(o.value, a)) {
-        out.settings.root_hints.push_back(a);
-      } else if (o.section == "forward-zone" && k == "forward-addr" && parse_addr(o.value, a)) {
-        out.settings.mode = resolver::ResolverMode::Forward;
-        out.settings.forwarders.push_back(a);
+      if ((k == "stub-addr" || k == "forward-addr") && parse_addr(o.value, a)) {
+        if (zone != nullptr) {
+          zone->servers.push_back(a);
+        } else if (k == "stub-addr") {
+          out.settings.root_hints.push_back(a);
+        } else {
+          out.settings.mode = resolver::ResolverMode::Forward;
+          out.settings.forwarders.push_back(a);
+        }
       } else if (k == "stub-prime") {
-      } else if ((k == "forward-first" || k == "stub-first") && o.value == "no") {
+      } else if ((k == "forward-first" || k == "stub-first") && (o.value == "no" || o.value == "yes")) {
+        if (o.value == "yes" && zone == nullptr) return unsupported(o);  // a root stub: nothing to fall back to
+        if (zone != nullptr) zone->fall_back = o.value == "yes";
+      } else if ((k == "forward-no-cache" || k == "stub-no-cache") && (o.value == "no" || o.value == "yes")) {
+        if (o.value == "yes" && zone == nullptr) return unsupported(o);
+        if (zone != nullptr) zone->no_cache = o.value == "yes";
       } else {
         return unsupported(o);
       }

@@ -1,7 +1,7 @@
 // The config block of a testbound scenario mapped onto ResolverSettings.
 // Each Unbound option is either mapped (trust-anchor, val-override-date,
-// qname-minimisation, module-config, stub-zone and forward-zone for the
-// root), ignored because it cannot change what the harness compares (listed
+// qname-minimisation, module-config, stub-zone and forward-zone with
+// stub-first / forward-first below the root), ignored because it cannot change what the harness compares (listed
 // with the reason in replay_config.cpp), or unsupported: the scenario is then
 // skipped with the option named.
 #pragma once
@@ -33,7 +33,11 @@ struct ReplayConfig {
   // serve-stale (flatten/answer_cache.h, entry_from_result and the
   // flattener's stale rule: RFC 8767), which is where flatns serves stale
   // data; the resolver itself never does. The options map to flatten.*:
-  std::optional<FlattenStale> stale;                     // `ede: yes`: answers carry EDE codes to compare
+  std::optional<FlattenStale> stale;
+  // `prefetch: yes`: an A/AAAA answer in the last tenth of its TTL is
+  // refreshed in the background, as the flatten layer's prefetch does
+  // (flatten/flattener.h, resolver::ResolveOptions::refresh).
+  bool prefetch = false;                     // `ede: yes`: answers carry EDE codes to compare
 };
 
 // False with `skip` naming the first unsupported option ("serve-expired: yes").

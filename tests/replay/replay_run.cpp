@@ -127,6 +127,7 @@ class Run final : public resolver::Transport {
     stale_ = cfg.stale;
     if (stale_) stale_cache_ = std::make_unique<flatten::FlattenCache>(64);
     do_ip6_ = cfg.do_ip6;
+    prefetch_ = cfg.prefetch;
     if (adjust_) adjust_(cfg.settings);
     if (cfg.wall_seconds) net_.set_wall(*cfg.wall_seconds);
     resolver_ = std::make_unique<resolver::Resolver>(cfg.settings, *this, net_);
@@ -154,6 +155,14 @@ class Run final : public resolver::Transport {
                 << (range_entry(q) ? "entry line " + std::to_string(range_entry(q)->line) : "no match")
                 << "\n";
     }
+    // A CHECK_OUT_QUERY for a query we do not send by design (not-asked)
+    // is passed over before this query is matched against the next one.
+    while (cur_ < s_.steps.size() && s_.steps[cur_].kind == Step::Kind::CheckOutQuery) {
+      const Difference* d = difference_for(s_.steps[cur_]);
+      if (d == nullptr || !d->not_asked) break;
+      used_.push_back(d->line);
+      ++cur_;
+    }
     if (cur_ < s_.steps.size() && s_.steps[cur_].kind == Step::Kind::CheckOutQuery &&
         out_query_matches(s_.steps[cur_], q)) {
       ++cur_;
@@ -169,7 +178,7 @@ class Run final : public resolver::Transport {
     }
     const Entry* e = range_entry(q);
     if (e != nullptr || !may_wait()) {
-      to_network(h, q, e ? std::optional<dns::Message>(e->message) : std::nullopt, std::move(done));
+      to_network(h, q, e ? delivered(*e) : std::nullopt, std::move(done));
     } else {
       waiting_.push_back({h, q, std::move(done)});
     }
@@ -232,6 +241,15 @@ class Run final : public resolver::Transport {
     return query_matches_entry(*st.entry, q);
   }
 
+  // The answer an entry gives, as our transport would take it: one without
+  // a question section (and no copy_query) fails response_matches in the
+  // real transport (uv_transport.cpp), which drops it: the query times out
+  // (the fake network would fill the question in).
+  static std::optional<dns::Message> delivered(const Entry& e) {
+    if (!e.message.has_question && !e.copy_query) return std::nullopt;
+    return e.message;
+  }
+
   void to_network(QueryHandle h, const UpstreamQuery& q, std::optional<dns::Message> answer,
                   ReplyCallback done) {
     next_answer_ = std::move(answer);
@@ -254,7 +272,7 @@ class Run final : public resolver::Transport {
         if (const Entry* e = range_entry(waiting_[i].query)) {
           Waiting w = std::move(waiting_[i]);
           waiting_.erase(waiting_.begin() + static_cast<std::ptrdiff_t>(i));
-          to_network(w.handle, w.query, e->message, std::move(w.done));
+          to_network(w.handle, w.query, delivered(*e), std::move(w.done));
           moved = true;
           break;
         }
@@ -329,7 +347,33 @@ class Run final : public resolver::Transport {
     resolver_->resolve(m.qname, m.qtype, deadline, [this, a, flattened](resolver::Result&& r) mutable {
       a.result = std::move(r);
       if (flattened) a.stale = through_flatten_cache(a);
+      if (prefetch_) maybe_prefetch(a.qname, a.qtype, a.result);
       answers_.push_back(std::move(a));
+    });
+  }
+
+  // The flatten layer's prefetch (flattener.cpp, answer from a fresh
+  // entry): an A/AAAA answer served from the cache in the last tenth of its
+  // TTL is refreshed in the background, once per stored answer; a refresh
+  // asks the servers again (ResolveOptions::refresh).
+  struct PrefetchEntry {
+    uint32_t ttl = 0;  // as first answered
+    bool claimed = false;
+  };
+  void maybe_prefetch(const dns::Name& qname, uint16_t qtype, const resolver::Result& r) {
+    if ((qtype != dns::rrtype::A && qtype != dns::rrtype::AAAA) || r.rcode == dns::rcode::SERVFAIL) return;
+    const std::string key = lower(qname.to_text()) + "/" + std::to_string(qtype);
+    if (r.stats.queries_sent > 0) {
+      prefetch_entries_[key] = PrefetchEntry{r.ttl, false};
+      return;
+    }
+    auto it = prefetch_entries_.find(key);
+    if (it == prefetch_entries_.end() || it->second.claimed || uint64_t{r.ttl} * 10 > it->second.ttl) return;
+    it->second.claimed = true;
+    resolver::ResolveOptions refresh;
+    refresh.refresh = true;
+    resolver_->resolve(qname, qtype, kDeadlineMs, refresh, [this, key](resolver::Result&& fresh) {
+      if (fresh.rcode != dns::rcode::SERVFAIL) prefetch_entries_[key] = PrefetchEntry{fresh.ttl, false};
     });
   }
 
@@ -374,13 +418,18 @@ class Run final : public resolver::Transport {
   }
 
   void check_out_query(const Step& st) {
+    if (const Difference* d = difference_for(st); d != nullptr && d->not_asked) {
+      used_.push_back(d->line);
+      ++cur_;
+      return;
+    }
     for (std::size_t i = 0; i < waiting_.size(); ++i) {
       if (!out_query_matches(st, waiting_[i].query)) continue;
       ++cur_;
       if (st.entry->copy_id) {
         Waiting w = std::move(waiting_[i]);
         waiting_.erase(waiting_.begin() + static_cast<std::ptrdiff_t>(i));
-        to_network(w.handle, w.query, st.entry->message, std::move(w.done));
+        to_network(w.handle, w.query, delivered(*st.entry), std::move(w.done));
       }
       return;
     }
@@ -408,7 +457,7 @@ class Run final : public resolver::Transport {
     Waiting w = std::move(waiting_.back());
     waiting_.pop_back();
     if (st.kind == Step::Kind::Reply) {
-      to_network(w.handle, w.query, st.entry->message, std::move(w.done));
+      to_network(w.handle, w.query, delivered(*st.entry), std::move(w.done));
     } else if (st.kind == Step::Kind::Timeout) {
       to_network(w.handle, w.query, std::nullopt, std::move(w.done));
     } else {
@@ -523,6 +572,8 @@ class Run final : public resolver::Transport {
   bool do_ip6_ = true;
   std::optional<FlattenStale> stale_;
   std::unique_ptr<flatten::FlattenCache> stale_cache_;
+  bool prefetch_ = false;
+  std::unordered_map<std::string, PrefetchEntry> prefetch_entries_;
   bool trace_ = std::getenv("FLATNS_REPLAY_TRACE") != nullptr;
 };
 
@@ -564,7 +615,7 @@ bool read_differences(const std::string& path, std::vector<Difference>& out, std
     std::istringstream fs(fields);
     std::string kv;
     while (std::getline(fs, kv, ',')) {
-      if (kv == "not-run" || kv == "surplus-timeouts") kv += "=yes";
+      if (kv == "not-run" || kv == "surplus-timeouts" || kv == "not-asked") kv += "=yes";
     const auto eq = kv.find('=');
       if (eq == std::string::npos) return bad("field without '=': " + kv);
       const std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
@@ -580,6 +631,8 @@ bool read_differences(const std::string& path, std::vector<Difference>& out, std
         d.not_run = true;
       } else if (k == "surplus-timeouts" && v == "yes") {
         d.surplus_timeouts = true;
+      } else if (k == "not-asked" && v == "yes") {
+        d.not_asked = true;
       } else if (k == "ttl" && v == "ignore") {
         d.ignore_ttl = true;
       } else if (k == "ede") {

@@ -49,6 +49,8 @@ struct Difference {
                          // have by design (e.g. root priming); reported as SKIP
   bool surplus_timeouts = false;  // "surplus-timeouts": TIMEOUT/ERROR moments after we
                                   // gave up retrying find no query and are passed over
+  bool not_asked = false;  // "not-asked" at a CHECK_OUT_QUERY step: we do not send
+                           // that query by design; the step is passed over
   std::string reason;
   int line = 0;
 };
@@ -56,7 +58,7 @@ struct Difference {
 // Reads the differences file: one per line,
 //   FILE.rpl STEP n: key=value[,key=value] -- reason   (STEP *: every CHECK_ANSWER)
 // keys: rcode=NOERROR|SERVFAIL|NXDOMAIN, ad=0|1, answer=empty, ede=N|none, ttl=ignore,
-// or not-run (STEP 0) for a scenario that cannot run against our design, or
+// not-asked (a CHECK_OUT_QUERY step whose query we do not send), or not-run (STEP 0) for a scenario that cannot run against our design, or
 // surplus-timeouts (STEP 0) where we retry a silent server fewer times.
 [[nodiscard]] bool read_differences(const std::string& path, std::vector<Difference>& out,
                                     std::string& error);

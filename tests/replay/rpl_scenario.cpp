@@ -389,7 +389,10 @@ class Reader {
         match_line(w, e);
       } else if (w[0] == "ADJUST") {
         for (std::size_t i = 1; i < w.size(); ++i) {
-          if (w[i] == "copy_query") continue;
+          if (w[i] == "copy_query") {
+            e.copy_query = true;
+            continue;
+          }
           if (w[i] == "copy_id") {
             e.copy_id = true;
             continue;

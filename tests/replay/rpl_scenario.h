@@ -34,9 +34,12 @@ struct Entry {
        match_noedns = false, match_rcode = false, match_answer = false, match_tcp = false,
        match_udp = false;
   std::optional<int> match_ede;  // -1: any EDE
-  // ADJUST: copy_query is what every answer of ours gets anyway; copy_id on a
+  // ADJUST: copy_query puts the query's question in the answer (the fake
+  // network always does; an answer with neither it nor a question section
+  // is one our transport discards, response_matches); copy_id on a
   // CHECK_OUT_QUERY entry makes it the answer to the query it matched.
   bool copy_id = false;
+  bool copy_query = false;
   unsigned sleep_s = 0;
   // REPLY: header flags and rcode, and the DO bit of the OPT record.
   uint16_t flags = 0;
