@@ -183,7 +183,9 @@ void sign_outcome(const ZoneEntry& entry, const zones::Zone& plain, int64_t now,
   // Read after a CSK was made, so that the next reload sees the folder unchanged.
   const uint64_t stamp = signing::key_folder_stamp(entry.config.origin, entry.dnssec.keys_dir);
   outcome.signing_note = made.empty() ? "" : "made a new CSK " + made + "; ";
-  // Room for every static signature twice over (each key), plus dynamic ones.
+  // Room for every static signature twice over (each key), plus what answers
+  // share (flattened address sets; signatures made for the name asked stay in
+  // each worker's table: signing/online_signer.h).
   const std::size_t capacity = plain.record_count() * 2 * keys.keys().size() + 100000;
   if (!cache || cache->capacity() < capacity) cache = std::make_shared<signing::SignatureCache>(capacity);
   auto signer = std::make_shared<signing::OnlineSigner>(std::move(keys), entry.dnssec, std::move(cache), stamp);

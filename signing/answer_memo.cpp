@@ -75,27 +75,54 @@ const SecretKey& secret() {
 }
 
 // 4096 slots of ~400 octets: 1.6 MiB a worker, enough for the flattened
-// names and denial NSECs a worker answers within a refresh period; a slot
-// taken by another RRset only costs a shared-cache lookup.
-constexpr std::size_t kSlots = 4096;
+// names and denial NSECs a worker answers within a refresh period; an RRset
+// that lost its slot only costs a shared-cache lookup (or, for a signature
+// made for the name asked, a new signature). Slots are grouped in sets of
+// four ways (CPU caches do the same) so that two busy RRsets whose keys
+// pick the same set both stay.
+constexpr std::size_t kWays = 4;
+constexpr std::size_t kSets = 1024;
 
 struct Slot {
   MemoKey key;
   uint32_t expiration = 0;
   uint16_t length = 0;
+  bool referenced = false;  // found since the clock hand last passed
   std::array<uint8_t, kMaxRrsigLength> rrsig;
 };
 
-struct Table {
-  std::array<Slot, kSlots> slots;
+// Replacement by a one-bit clock (second chance): the hand skips, and
+// clears, a slot found since it last passed, so a flood of RRsets asked once
+// (random names) replaces other one-time entries before a busy one.
+struct MemoSet {
+  std::array<Slot, kWays> ways;
+  uint8_t hand = 0;
 };
+
+struct Table {
+  std::array<MemoSet, kSets> sets;
+};
+static_assert(kWays * kSets == kMemoEntries);
 
 Table& table() {
   thread_local std::unique_ptr<Table> t = std::make_unique<Table>();
   return *t;
 }
 
-Slot& slot_for(const MemoKey& key) { return table().slots[key.lo % kSlots]; }
+MemoSet& set_for(const MemoKey& key) { return table().sets[key.lo % kSets]; }
+
+// The slot to overwrite for `key`: its own, an empty one, else the clock's choice.
+Slot& victim(MemoSet& set, const MemoKey& key) {
+  for (Slot& s : set.ways) {
+    if (s.key == key || s.length == 0) return s;
+  }
+  while (true) {  // at most kWays + 1 steps: each step clears a bit
+    Slot& s = set.ways[set.hand];
+    set.hand = static_cast<uint8_t>((set.hand + 1) % kWays);
+    if (!s.referenced) return s;
+    s.referenced = false;
+  }
+}
 
 }  // namespace
 
@@ -137,18 +164,22 @@ uint64_t key_identity(std::span<const uint8_t> dnskey_rdata) {
 }
 
 bool memo_find(const MemoKey& key, int64_t now, uint32_t margin, AnswerSignatures& out) {
-  const Slot& s = slot_for(key);
-  if (!(s.key == key) || s.length == 0) return false;
-  if (static_cast<int64_t>(s.expiration) - now <= static_cast<int64_t>(margin)) return false;
-  return out.push({s.rrsig.data(), s.length});
+  for (Slot& s : set_for(key).ways) {
+    if (!(s.key == key) || s.length == 0) continue;
+    if (static_cast<int64_t>(s.expiration) - now <= static_cast<int64_t>(margin)) return false;
+    s.referenced = true;
+    return out.push({s.rrsig.data(), s.length});
+  }
+  return false;
 }
 
 void memo_store(const MemoKey& key, std::span<const uint8_t> rrsig, uint32_t expiration) {
   if (rrsig.size() > kMaxRrsigLength) return;
-  Slot& s = slot_for(key);
+  Slot& s = victim(set_for(key), key);
   s.key = key;
   s.expiration = expiration;
   s.length = static_cast<uint16_t>(rrsig.size());
+  s.referenced = false;
   std::memcpy(s.rrsig.data(), rrsig.data(), rrsig.size());
 }
 

@@ -94,7 +94,8 @@ bool AnswerSigning::nsec3_match(const zones::Zone& zone, const OnlineSigner& sig
   uint8_t rdata[kMaxNsec3Rdata];
   const std::size_t length = nsec3_rdata(hash_after(hash), {types.items, types.n}, rdata);
   if (length == 0) return true;
-  return write_signed(zone, signer, owner.view(), rrtype::NSEC3, negative_ttl(zone), {rdata, length}, rb);
+  return write_signed(zone, signer, owner.view(), rrtype::NSEC3, negative_ttl(zone), {rdata, length},
+                      Reuse::Shared, rb);
 }
 
 bool AnswerSigning::nsec3_cover(const zones::Zone& zone, const OnlineSigner& signer, NameView name, bool remember,
@@ -108,7 +109,10 @@ bool AnswerSigning::nsec3_cover(const zones::Zone& zone, const OnlineSigner& sig
   uint8_t rdata[kMaxNsec3Rdata];
   const std::size_t length = nsec3_rdata(hash_after(hash), {}, rdata);
   if (length == 0) return true;
-  return write_signed(zone, signer, owner.view(), rrtype::NSEC3, negative_ttl(zone), {rdata, length}, rb);
+  // The cover of a hash from the name asked is that asker's own; the cover
+  // of a wildcard at a name in the zone (`remember`) is everyone's.
+  return write_signed(zone, signer, owner.view(), rrtype::NSEC3, negative_ttl(zone), {rdata, length},
+                      remember ? Reuse::Shared : Reuse::ThisWorker, rb);
 }
 
 bool AnswerSigning::deny_nsec3(const zones::DenialPoint& what, const OnlineSigner& signer,

@@ -95,7 +95,9 @@ bool AnswerSigning::sign(const zones::RRsetWrite& w, dns::ResponseBuilder& rb) {
   w.zone.records(w.set).for_each([&](Bytes rd) { rdatas.push(rd); });
   if (rdatas.overflow) return false;
   AnswerSignatures sigs;
-  if (!signer->sign_answer({w.owner, w.set.type, dns::rrclass::IN, rdatas.view()}, w.set.ttl, now_, labels, sigs)) {
+  // Signed for the name asked: kept in this worker's table only (online_signer.h).
+  if (!signer->sign_answer({w.owner, w.set.type, dns::rrclass::IN, rdatas.view()}, w.set.ttl, now_, labels, sigs,
+                           Reuse::ThisWorker)) {
     return true;  // no signature can be made: the set goes unsigned (logged at load)
   }
   const uint32_t ttl = std::min(w.set.ttl, w.sig_ttl_cap);
@@ -117,15 +119,15 @@ void AnswerSigning::sign_flattened(const zones::Zone& zone, dns::NameView owner,
 }
 
 bool AnswerSigning::write_nsec(const zones::Zone& zone, const OnlineSigner& signer, dns::NameView owner,
-                               Bytes rdata, dns::ResponseBuilder& rb) {
-  return write_signed(zone, signer, owner, rrtype::NSEC, nsec_ttl(zone), rdata, rb);
+                               Bytes rdata, Reuse reuse, dns::ResponseBuilder& rb) {
+  return write_signed(zone, signer, owner, rrtype::NSEC, nsec_ttl(zone), rdata, reuse, rb);
 }
 
 bool AnswerSigning::write_signed(const zones::Zone& zone, const OnlineSigner& signer, dns::NameView owner,
-                                 uint16_t type, uint32_t ttl, Bytes rdata, dns::ResponseBuilder& rb) {
+                                 uint16_t type, uint32_t ttl, Bytes rdata, Reuse reuse, dns::ResponseBuilder& rb) {
   const Bytes rds[] = {rdata};
   AnswerSignatures sigs;
-  if (!signer.sign_answer({owner, type, dns::rrclass::IN, rds}, ttl, now_, dns::label_count(owner), sigs)) {
+  if (!signer.sign_answer({owner, type, dns::rrclass::IN, rds}, ttl, now_, dns::label_count(owner), sigs, reuse)) {
     return true;
   }
   const std::size_t mark = rb.mark();
@@ -188,7 +190,9 @@ bool AnswerSigning::nodata(const zones::DenialPoint& what, const OnlineSigner& s
   }
   thread_local std::vector<uint8_t> rdata;  // grows once, then reused
   nsec_rdata(next.view(), {types, n}, rdata);
-  (void)write_nsec(zone, signer, what.name, rdata, rb);
+  // At a name asked under a wildcard the NSEC is the asker's own; a
+  // flattened name's is the same for everyone.
+  (void)write_nsec(zone, signer, what.name, rdata, what.wildcard ? Reuse::ThisWorker : Reuse::Shared, rb);
   return true;
 }
 
@@ -204,7 +208,7 @@ bool AnswerSigning::deny(const zones::DenialPoint& what, dns::ResponseBuilder& r
       rb.set_rcode(compact_ok_ ? dns::rcode::NXDOMAIN : dns::rcode::NOERROR);
       thread_local std::vector<uint8_t> rdata;
       if (!nxname_nsec_rdata(what.name, what.zone.origin().wire(), rdata)) return true;
-      (void)write_nsec(what.zone, *signer, what.name, rdata, rb);
+      (void)write_nsec(what.zone, *signer, what.name, rdata, Reuse::ThisWorker, rb);
       return true;
     }
     case Kind::NoData:

@@ -33,7 +33,12 @@
 // encloser of a name that does not exist.
 //
 // Signatures come from the worker's memo (answer_memo.h) without a lock or
-// an allocation; a miss goes to the shared cache or signs.
+// an allocation. On a miss, what is signed for the name asked (an NSEC
+// owned by QNAME, an NSEC3 covering a hash derived from it, a wildcard
+// answer signed as an exact match) is signed and kept in that memo alone
+// (Reuse::ThisWorker, online_signer.h): random names never reach the
+// shared cache. What any query may share (flattened address sets, the
+// NSEC or NSEC3 of a name in the zone) goes through the shared cache.
 #pragma once
 
 #include <cstdint>
@@ -70,13 +75,13 @@ class AnswerSigning {
 
  private:
   bool write_nsec(const zones::Zone& zone, const OnlineSigner& signer, dns::NameView owner,
-                  std::span<const uint8_t> rdata, dns::ResponseBuilder& rb);
+                  std::span<const uint8_t> rdata, Reuse reuse, dns::ResponseBuilder& rb);
   bool write_stored_nsec(const zones::Zone& zone, const zones::Node* node, dns::ResponseBuilder& rb);
   bool nodata(const zones::DenialPoint& what, const OnlineSigner& signer, dns::ResponseBuilder& rb);
   // A record made here (NSEC or NSEC3) and its RRSIGs in authority; false
   // (TC set) when it does not fit.
   bool write_signed(const zones::Zone& zone, const OnlineSigner& signer, dns::NameView owner, uint16_t type,
-                    uint32_t ttl, std::span<const uint8_t> rdata, dns::ResponseBuilder& rb);
+                    uint32_t ttl, std::span<const uint8_t> rdata, Reuse reuse, dns::ResponseBuilder& rb);
   // answer_nsec3.cpp
   bool deny_nsec3(const zones::DenialPoint& what, const OnlineSigner& signer, dns::ResponseBuilder& rb);
   bool nsec3_match(const zones::Zone& zone, const OnlineSigner& signer, const zones::Node* node,

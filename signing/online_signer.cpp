@@ -21,7 +21,7 @@ const OnlineSigner* OnlineSigner::of(const zones::Zone& zone) {
 }
 
 bool OnlineSigner::sign_answer(const dns::RrsetRef& rrset, uint32_t ttl, int64_t now, int labels,
-                               AnswerSignatures& out) const {
+                               AnswerSignatures& out, Reuse reuse) const {
   namespace rrtype = dns::rrtype;
   const bool key_rrset = rrset.type == rrtype::DNSKEY || rrset.type == rrtype::CDS ||
                          rrset.type == rrtype::CDNSKEY;
@@ -34,8 +34,12 @@ bool OnlineSigner::sign_answer(const dns::RrsetRef& rrset, uint32_t ttl, int64_t
     all = all && memo_find(keys[i], now, policy_.rrsig_refresh, out);
   }
   if (all) return true;
-  // A miss: through the shared cache (or signed now), then kept here.
   out.count = 0;
+  if (reuse == Reuse::ThisWorker) {
+    return sign_for_worker(rrset, ttl, now, labels, key_rrset ? key_signers_ : zone_signers_, {keys, ids.size()},
+                           out);
+  }
+  // A miss: through the shared cache (or signed now), then kept here.
   thread_local std::vector<std::vector<uint8_t>> made;
   made.clear();
   if (!sign(rrset, ttl, now, made, labels)) return false;
@@ -47,6 +51,34 @@ bool OnlineSigner::sign_answer(const dns::RrsetRef& rrset, uint32_t ttl, int64_t
     if (!out.push(rrsig)) return false;
   }
   return true;
+}
+
+// Signed for the name asked: no shared-cache lookup or store (no lock, no
+// entry another RRset loses), so the only allocations are the signing's own.
+bool OnlineSigner::sign_for_worker(const dns::RrsetRef& rrset, uint32_t ttl, int64_t now, int labels,
+                                   std::span<const ZoneKey* const> signers, std::span<const MemoKey> keys,
+                                   AnswerSignatures& out) const {
+  thread_local std::vector<uint8_t> rrsig;
+  for (std::size_t i = 0; i < signers.size() && i < keys.size(); ++i) {
+    const dns::RrsigFields f = fields(*signers[i], ttl, now, labels, static_cast<uint16_t>(keys[i].hi));
+    if (!dns::sign_rrset(rrset, f, signers[i]->pair.key, rrsig)) return false;
+    memo_store(keys[i], rrsig, f.expiration);
+    if (!out.push(rrsig)) return false;
+  }
+  return true;
+}
+
+dns::RrsigFields OnlineSigner::fields(const ZoneKey& key, uint32_t ttl, int64_t now, int labels,
+                                      uint16_t spread) const {
+  dns::RrsigFields f;
+  f.original_ttl = ttl;
+  f.inception = static_cast<uint32_t>(now - policy_.inception_offset);
+  const uint32_t jitter = policy_.rrsig_jitter ? spread % policy_.rrsig_jitter : 0;
+  f.expiration = static_cast<uint32_t>(now + policy_.rrsig_lifetime - jitter);
+  f.key_tag = key.pair.tag;
+  f.signer = keys_.zone().wire();
+  f.labels = labels;
+  return f;
 }
 
 int64_t OnlineSigner::refresh_due(int64_t signed_at) const {
@@ -74,15 +106,8 @@ bool OnlineSigner::sign(const dns::RrsetRef& rrset, uint32_t ttl, int64_t now,
       out.push_back(std::move(rrsig));
       continue;
     }
-    dns::RrsigFields f;
-    f.original_ttl = ttl;
-    f.inception = static_cast<uint32_t>(now - policy_.inception_offset);
-    const uint32_t jitter =
-        policy_.rrsig_jitter ? (cache_key.digest[0] << 8 | cache_key.digest[1]) % policy_.rrsig_jitter : 0;
-    f.expiration = static_cast<uint32_t>(now + policy_.rrsig_lifetime - jitter);
-    f.key_tag = k->pair.tag;
-    f.signer = keys_.zone().wire();
-    f.labels = label_count;
+    const dns::RrsigFields f =
+        fields(*k, ttl, now, label_count, static_cast<uint16_t>(cache_key.digest[0] << 8 | cache_key.digest[1]));
     if (!dns::sign_rrset(rrset, f, k->pair.key, rrsig)) return false;
     if (keyed) cache_->store(cache_key, rrsig, f.expiration);
     out.push_back(std::move(rrsig));

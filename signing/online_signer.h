@@ -11,6 +11,15 @@
 // a large zone spread out and each RRset is re-signed at its own time. A
 // cached signature is reused while more than `rrsig_refresh` is left.
 // Thread-safe: workers and signing threads share one OnlineSigner.
+//
+// What the shared cache holds: the signatures made at load and by re-sign
+// passes, and those of RRsets every worker answers alike (flattened address
+// sets, the NSEC or NSEC3 of a name in the zone). A signature made for the
+// name asked (a compact-denial NSEC, an NSEC3 covering its hash, a wildcard
+// answer signed as an exact match) is kept in the worker's own table only
+// (Reuse::ThisWorker): a flood of random names then takes no lock, and
+// cannot evict the zone's signatures, which the next re-sign pass would
+// otherwise have to make again.
 #pragma once
 
 #include <array>
@@ -20,6 +29,7 @@
 #include <vector>
 
 #include "dns/dnssec.h"
+#include "dns/dnssec_sign.h"
 #include "signing/answer_memo.h"
 #include "signing/key_set.h"
 #include "signing/policy.h"
@@ -31,6 +41,12 @@ namespace flatns::signing {
 // SHA-256 of a signed zone's records and signatures (signing/zone_signer.h):
 // tells whether a new signing changed anything a secondary would transfer.
 using ContentDigest = std::array<uint8_t, 32>;
+
+// Where sign_answer() keeps a signature it had to make (see above).
+enum class Reuse : uint8_t {
+  Shared,      // the shared cache and this worker's table
+  ThisWorker,  // this worker's table only: signed for the name asked
+};
 
 class OnlineSigner final : public zones::ZoneSigner {
  public:
@@ -53,10 +69,12 @@ class OnlineSigner final : public zones::ZoneSigner {
   [[nodiscard]] bool sign(const dns::RrsetRef& rrset, uint32_t ttl, int64_t now,
                           std::vector<std::vector<uint8_t>>& out, int labels = -1) const;
   // The packet path's signing (answer_memo.h): the RRSIGs from this
-  // thread's memo without a lock or an allocation, else through sign().
-  // False when a signature could not be made or there is no signing key.
+  // thread's memo without a lock or an allocation, else through sign()
+  // (Reuse::Shared) or signed here and kept in the memo alone
+  // (Reuse::ThisWorker). False when a signature could not be made or
+  // there is no signing key.
   [[nodiscard]] bool sign_answer(const dns::RrsetRef& rrset, uint32_t ttl, int64_t now, int labels,
-                                 AnswerSignatures& out) const;
+                                 AnswerSignatures& out, Reuse reuse = Reuse::Shared) const;
   [[nodiscard]] uint64_t keys_stamp() const { return keys_stamp_; }
   // The content of the zone this signer signed; set once, before the zone
   // is served (server/daemon_zones.cpp).
@@ -66,6 +84,14 @@ class OnlineSigner final : public zones::ZoneSigner {
   [[nodiscard]] int64_t refresh_due(int64_t signed_at) const;
 
  private:
+  // The validity and identity fields of an RRSIG made now by `key`; the
+  // jitter comes from `spread` (a hash of the signed data).
+  [[nodiscard]] dns::RrsigFields fields(const ZoneKey& key, uint32_t ttl, int64_t now, int labels,
+                                        uint16_t spread) const;
+  bool sign_for_worker(const dns::RrsetRef& rrset, uint32_t ttl, int64_t now, int labels,
+                       std::span<const ZoneKey* const> signers, std::span<const MemoKey> keys,
+                       AnswerSignatures& out) const;
+
   KeySet keys_;
   SigningPolicy policy_;
   std::shared_ptr<SignatureCache> cache_;

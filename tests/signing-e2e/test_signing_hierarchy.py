@@ -39,15 +39,9 @@ sys.path.insert(0, os.path.join(HERE, "..", "resolver-e2e"))
 sys.path.insert(0, os.path.join(HERE, "..", "dnssec"))
 sys.path.insert(0, os.path.join(HERE, "..", "flatten-e2e"))
 
-import dns.flags  # noqa: E402
-import dns.message  # noqa: E402
-import dns.query  # noqa: E402
-import dns.rcode  # noqa: E402
-import dns.rdatatype  # noqa: E402
-
 import hierarchy  # noqa: E402
 import relay  # noqa: E402  (tests/flatten-e2e)
-import test_signing_e2e as e2e  # noqa: E402
+import signing_e2e as e2e  # noqa: E402
 
 ROOT = "127.55.0.1"
 GOOD_TLD1, GOOD_BACKEND = "127.55.1.1", "127.55.201.1"
@@ -118,25 +112,14 @@ flatten:
     return proc, cfg
 
 
-def stop(procs):
-    for p in procs:
-        p.terminate()
-    for p in procs:
-        try:
-            p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--flatns", required=True)
     args = ap.parse_args()
-    for tool in ("nsd", "unbound", "unbound-checkconf", "delv", "ldns-signzone", "ldns-keygen"):
-        if not shutil.which(tool) and not os.path.exists(f"/usr/sbin/{tool}"):
-            print(f"SKIP: {tool} not found")
-            return 77
-    e2e.CASES[:] = CASES
+    tool = e2e.missing_tool("nsd", "unbound", "unbound-checkconf", "delv", "ldns-signzone", "ldns-keygen")
+    if tool:
+        print(f"SKIP: {tool} not found")
+        return 77
     work = tempfile.mkdtemp(prefix="flatns-signing-hierarchy-")
     failures = []
     relays = []
@@ -156,26 +139,17 @@ def main():
                 procs = [proc]
                 try:
                     if anchor is None:
-                        ds = subprocess.run([args.flatns, "ds", "-c", cfg, "shop.example"], capture_output=True,
-                                            text=True, check=True).stdout.strip()
-                        print("DS:", ds)
-                        anchor = os.path.join(work, "anchor.ds")
-                        with open(anchor, "w") as f:
-                            f.write(ds + "\n")
-                        tag, alg, digest_type, digest = ds.split()[4:8]
-                        anchor_conf = os.path.join(work, "anchor.conf")
-                        with open(anchor_conf, "w") as f:
-                            f.write(f'trust-anchors {{ shop.example. static-ds {tag} {alg} {digest_type} '
-                                    f'"{digest}"; }};\n')
+                        anchor, anchor_conf = e2e.write_anchor(args.flatns, cfg, work, "shop.example")
                     conf_dir = os.path.join(work, f"unbound-{run}")
                     os.makedirs(conf_dir, exist_ok=True)
-                    procs.append(start_unbound(conf_dir, unbound_port, flatns_port, anchor))
+                    procs.append(e2e.start_unbound(conf_dir, "unbound", unbound_port, flatns_port, anchor,
+                                                   "shop.example"))
                     print(f"run {run + 1}/{runs}")
-                    failures += e2e.check_unbound(unbound_port)
+                    failures += e2e.check_unbound(unbound_port, CASES)
                     if run == 0:
-                        failures += e2e.check_delv(flatns_port, anchor_conf, "shop.example")
+                        failures += e2e.check_delv(flatns_port, anchor_conf, "shop.example", CASES)
                 finally:
-                    stop(procs)
+                    e2e.stop(procs)
                 if bad.received(start):
                     asked_bad += 1
             print(f"incident: the stale tld1 server was asked in {asked_bad} of {runs} cold runs")
@@ -192,35 +166,6 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
     print(f"{len(failures)} failures")
     return 1 if failures else 0
-
-
-def start_unbound(workdir, port, flatns_port, anchor):
-    conf = os.path.join(workdir, "unbound.conf")
-    with open(conf, "w") as f:
-        f.write(f"""server:
-  interface: 127.0.0.1
-  port: {port}
-  do-not-query-localhost: no
-  username: ""
-  chroot: ""
-  directory: "{workdir}"
-  pidfile: "{workdir}/unbound.pid"
-  use-syslog: no
-  logfile: "{workdir}/unbound.log"
-  verbosity: 1
-  val-log-level: 2
-  trust-anchor-file: "{anchor}"
-  module-config: "validator iterator"
-  qname-minimisation: no
-  local-zone: "example." nodefault
-stub-zone:
-  name: "shop.example"
-  stub-addr: 127.0.0.1@{flatns_port}
-""")
-    subprocess.run(["unbound-checkconf", conf], check=True, capture_output=True)
-    proc = subprocess.Popen(["unbound", "-d", "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    e2e.wait_udp(port, "shop.example.")
-    return proc
 
 
 if __name__ == "__main__":

@@ -13,9 +13,6 @@ Usage: test_signing_key_events.py --flatns PATH
 """
 import argparse
 import os
-import re
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,30 +23,9 @@ import dns.query
 import dns.rdatatype
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_signing_e2e import free_ports, start_flatns  # noqa: E402
+from signing_e2e import Checks, clean_up, free_ports, keygen, set_timing, start_flatns  # noqa: E402
 
 LEAD = 5  # seconds from now to the key events
-
-
-def keygen(flatns, keys):
-    """A new CSK; its .private path and key tag."""
-    base = subprocess.run([flatns, "keygen", "signed.test", keys], check=True, capture_output=True,
-                          text=True).stdout.strip().splitlines()[-1]
-    base = base[:-len(".private")] if base.endswith(".private") else base
-    return base + ".private", int(re.search(r"\+(\d+)$", base).group(1))
-
-
-def set_times(private, **fields):
-    """Rewrites BIND timing fields (Publish=..., Delete=...) of a .private file and its .key."""
-    for path in (private, private[:-len(".private")] + ".key"):
-        text = open(path).read()
-        for name, t in fields.items():
-            stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime(t))
-            text, n = re.subn(rf"^(;?\s*{name}:\s*)\d+", lambda m: m.group(1) + stamp, text, flags=re.M)
-            if n == 0 and path.endswith(".private"):
-                text += f"{name}: {stamp}\n"
-        with open(path, "w") as f:
-            f.write(text)
 
 
 def key_tags(port):
@@ -69,12 +45,8 @@ def main():
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="flatns-key-events-")
     proc = None
-    failures = []
-
-    def expect(ok, line):
-        print(("ok   " if ok else "FAIL ") + line)
-        if not ok:
-            failures.append(line)
+    checks = Checks()
+    expect = checks.expect
 
     try:
         (port,) = free_ports(1, 27240, 27280)
@@ -83,8 +55,8 @@ def main():
         coming_file, coming = keygen(args.flatns, keys)
         leaving_file, leaving = keygen(args.flatns, keys)
         event = int(time.time()) + LEAD
-        set_times(coming_file, Publish=event, Activate=event)
-        set_times(leaving_file, Inactive=event, Delete=event)
+        set_timing(coming_file, Publish=event, Activate=event)
+        set_timing(leaving_file, Inactive=event, Delete=event)
         proc, _ = start_flatns(args.flatns, work, "flatns", port, "keys")
         keys_now, sigs_now, _ = key_tags(port)
         expect(keys_now == {plain, leaving} and time.time() < event,
@@ -104,19 +76,8 @@ def main():
             expect(coming in sigs_now and coming in soa_sigs and leaving not in soa_sigs,
                    f"signatures after the events: DNSKEY by {sorted(sigs_now)}, SOA by {sorted(soa_sigs)}")
     finally:
-        if proc:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        if failures:
-            path = os.path.join(work, "flatns.log")
-            if os.path.exists(path):
-                print("--- flatns.log\n" + open(path).read()[-3000:])
-        shutil.rmtree(work, ignore_errors=True)
-    print(f"{len(failures)} failures")
-    return 1 if failures else 0
+        clean_up(work, [proc] if proc else [], checks.failures, ("flatns.log",))
+    return checks.exit_code()
 
 
 if __name__ == "__main__":

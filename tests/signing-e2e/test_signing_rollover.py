@@ -24,9 +24,7 @@ Ports: 127.0.0.1:25480-25497. Exit 77 when unbound or unbound-checkconf is missi
 Usage: test_signing_rollover.py --flatns PATH
 """
 import argparse
-import glob
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -40,32 +38,21 @@ import dns.rcode
 import dns.rdatatype
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import test_signing_e2e as e2e  # noqa: E402
+import signing_e2e as e2e  # noqa: E402
 
 HOUR = 3600
 YEAR = 365 * 86400
 
 
-def stamp(t):
-    return time.strftime("%Y%m%d%H%M%S", time.gmtime(t))
-
-
-def set_timing(private, **fields):
-    """Rewrites the timing fields of a .private file (Publish, Activate,
-    Inactive, Delete: seconds from now), keeping its mode."""
-    names = {"publish": "Publish", "activate": "Activate", "inactive": "Inactive", "delete": "Delete"}
-    lines = [ln for ln in open(private).read().splitlines()
-             if ln.split(":")[0] not in {names[k] for k in fields}]
+def set_timing(private, **offsets):
+    """Sets timing fields of a key (publish=, activate=, inactive=, delete=:
+    seconds from now)."""
     now = time.time()
-    lines += [f"{names[k]}: {stamp(now + v)}" for k, v in fields.items()]
-    with open(private, "w") as f:
-        f.write("\n".join(lines) + "\n")
+    e2e.set_timing(private, **{name.capitalize(): now + offset for name, offset in offsets.items()})
 
 
 def keygen(flatns, keys, *extra):
-    out = subprocess.run([flatns, "keygen", "signed.test", keys, *extra], capture_output=True, text=True,
-                         check=True).stdout.strip()
-    return out + ".private"
+    return e2e.keygen(flatns, keys, *extra)[0]
 
 
 def direct(port, qtype):
@@ -102,10 +89,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--flatns", required=True)
     args = ap.parse_args()
-    for tool in ("unbound", "unbound-checkconf"):
-        if not shutil.which(tool) and not os.path.exists(f"/usr/sbin/{tool}"):
-            print(f"SKIP: {tool} not found")
-            return 77
+    tool = e2e.missing_tool("unbound", "unbound-checkconf")
+    if tool:
+        print(f"SKIP: {tool} not found")
+        return 77
     import dns.dnssec  # noqa: F401  (key_id)
     work = tempfile.mkdtemp(prefix="flatns-signing-rollover-")
     procs, failures = [], []
@@ -137,8 +124,8 @@ def main():
         flatns_port, unbound_a, unbound_b, unbound_c = e2e.free_ports(4, 25480, 25498)
         keys = os.path.join(work, "keys")
         old = keygen(args.flatns, keys)  # CSK, ecdsap256sha256
-        e2e.ZONE = e2e.ZONE.replace("$TTL 3600", "$TTL 1").replace("1209600 300", "1209600 1")
-        flatns, cfg = e2e.start_flatns(args.flatns, work, "flatns", flatns_port, "keys")
+        zone = e2e.ZONE.replace("$TTL 3600", "$TTL 1").replace("1209600 300", "1209600 1")
+        flatns, cfg = e2e.start_flatns(args.flatns, work, "flatns", flatns_port, "keys", zone=zone)
         procs.append(flatns)
 
         def reload():
@@ -198,19 +185,7 @@ def main():
         reload()
         check(unbound_c, "7 ZSK active", {15}, {15}, {256})
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        if failures:
-            for name in ("flatns.log", "unbound-a.log", "unbound-b.log", "unbound-c.log"):
-                path = os.path.join(work, name)
-                if os.path.exists(path):
-                    print(f"--- {name}\n" + open(path).read()[-3000:])
-        shutil.rmtree(work, ignore_errors=True)
+        e2e.clean_up(work, procs, failures, ("flatns.log", "unbound-a.log", "unbound-b.log", "unbound-c.log"))
     print(f"{len(failures)} failures")
     return 1 if failures else 0
 

@@ -19,6 +19,7 @@
 #include "dns/rrtype.h"
 #include "dns/type_bitmap.h"
 #include "signing/zone_signer.h"
+#include "tests/signing/signed_example.h"
 #include "zones/zone.h"
 
 using namespace flatns;
@@ -26,55 +27,10 @@ namespace rrtype = dns::rrtype;
 
 namespace {
 
-const std::string kZoneFile = std::string(FLATNS_TEST_DATA_DIR) + "/zones/signing/example.com.zone";
-
-std::string temp_dir() {
-  const char* t = std::getenv("TMPDIR");
-  std::string tmpl = std::string(t && *t ? t : "/tmp") + "/flatns-sign-XXXXXX";
-  REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-  return tmpl;
-}
-
-zones::ZoneConfig example_config() {
-  zones::ZoneConfig c;
-  c.origin = dns::Name::parse("example.com.");
-  c.file = kZoneFile;
-  c.flatten = zones::FlattenMode::Apex;
-  return c;
-}
-
-struct Signed {
-  std::string dir;
-  std::shared_ptr<const zones::Zone> zone;
-  std::unique_ptr<signing::OnlineSigner> signer;
-  signing::SignStats stats;
-};
-
-Signed sign_example(uint8_t algorithm, int64_t now) {
-  Signed s;
-  s.dir = temp_dir();
-  signing::SigningPolicy policy;
-  policy.online = true;
-  policy.keys_dir = s.dir + "/keys";
-  policy.algorithm = algorithm;
-  signing::KeySet keys;
-  std::string error, made;
-  REQUIRE(signing::KeySet::load(dns::Name::parse("example.com."), policy, now, keys, error, &made));
-  CHECK(!made.empty());
-  struct stat st {};
-  REQUIRE(::stat(made.c_str(), &st) == 0);
-  CHECK((st.st_mode & 0777) == 0600);
-  s.signer = std::make_unique<signing::OnlineSigner>(
-      std::move(keys), policy, std::make_shared<signing::SignatureCache>(4096));
-  const zones::ZoneLoadResult plain = zones::load_zone(example_config());
-  REQUIRE(plain.errors.empty());
-  const zones::ZoneLoadResult signed_zone =
-      signing::sign_zone(*plain.zone, example_config(), *s.signer, now, 2, &s.stats);
-  for (const auto& e : signed_zone.errors) INFO(e.to_string());
-  REQUIRE(signed_zone.zone);
-  s.zone = signed_zone.zone;
-  return s;
-}
+using testing::example_config;
+using testing::sign_example;
+using Signed = testing::SignedExample;
+const std::string& kZoneFile = testing::kExampleZoneFile;
 
 // The zone in master-file text, RRSIGs after the set they cover. With
 // `signer`, for the zone verifiers (which check an NSEC chain): the compact

@@ -206,8 +206,8 @@ zone:
 class KnotSecondary(Process):
     name = "knot"
 
-    def __init__(self, zone, primary_port):
-        super().__init__()
+    def __init__(self, zone, primary_port, port=None):
+        super().__init__(port)
         d = self.dir
         conf = os.path.join(d, "knot.conf")
         with open(conf, "w") as f:
@@ -236,8 +236,8 @@ zone:
 class BindSecondary(Process):
     name = "named"
 
-    def __init__(self, zone, primary_port):
-        super().__init__()
+    def __init__(self, zone, primary_port, port=None):
+        super().__init__(port)
         d = self.dir
         conf = os.path.join(d, "named.conf")
         with open(conf, "w") as f:
