@@ -16,6 +16,7 @@
 #include "dns/message.h"
 #include "dns/server_address.h"
 #include "resolver-client/traffic_observer.h"
+#include "resolver-client/val_context.h"
 
 namespace flatns::resolver {
 
@@ -39,6 +40,9 @@ struct ResolverLimits {
   uint32_t max_backoff_s = 3600;
   uint32_t max_cache_ttl_s = 86400;
   uint32_t max_negative_ttl_s = 3600;   // RFC 2308 §5
+  // NSEC3 iterations above this make a denial insecure (RFC 9276 §3.2); the
+  // default and its reasons are ValidatorOptions'.
+  uint16_t max_nsec3_iterations = ValidatorOptions{}.max_nsec3_iterations;
 };
 
 struct ResolverSettings {
