@@ -38,7 +38,7 @@ Iteration::Iteration(Resolution& res, dns::Name qname, uint16_t qtype, unsigned 
       qtype_(qtype),
       depth_(depth),
       done_(std::move(done)),
-      key_finder_(res.resolver),
+      key_finder_(res.resolver, res.options.checking_disabled),
       minimiser_(minimisation_wanted(res.resolver.settings()), qname_, qtype_) {}
 
 void Iteration::start() {
@@ -92,7 +92,7 @@ bool Iteration::find_cut(const dns::Name* below) {
       if (cache.find_rrset(n, dns::rrtype::NS, Trust::ReferralAuthority, now) == nullptr) continue;
       const DsSet* ds = resolver_.anchors().find(n);
       if (ds == nullptr) ds = cache.find_ds(n, now);
-      if (settings.validate && ds == nullptr && cache.find_keys(n, now) == nullptr) continue;
+      if (res_.validating() && ds == nullptr && cache.find_keys(n, now) == nullptr) continue;
       auto servers = cached_servers(n);
       if (servers.empty()) continue;
       forwarding_ = false;

@@ -15,11 +15,12 @@ namespace flatns::resolver {
 
 namespace {
 
+// `keep_rrsigs`: a question for RRSIGs, which are then the answer.
 std::vector<dns::ResourceRecord> without_rrsigs(const std::vector<dns::ResourceRecord>& in,
-                                                uint32_t ttl_cap) {
+                                                uint32_t ttl_cap, bool keep_rrsigs = false) {
   std::vector<dns::ResourceRecord> out;
   for (const auto& rr : in) {
-    if (rr.type == dns::rrtype::RRSIG) continue;
+    if (rr.type == dns::rrtype::RRSIG && !keep_rrsigs) continue;
     out.push_back(rr);
     if (ttl_cap > 0 && out.back().ttl > ttl_cap) out.back().ttl = ttl_cap;
   }
@@ -173,7 +174,10 @@ bool Iteration::from_cache() {
   }
   // A DS question is answered where a cut would be (RFC 4035 §3.1.4.1): a
   // cached CNAME does not redirect it, as in Unbound; the server is asked.
-  if (qtype_ != dns::rrtype::CNAME && qtype_ != dns::rrtype::DS) {
+  // Nor does it redirect ANY or RRSIG, whose answer is the data at the name
+  // itself, the CNAME among it (RFC 1034 §4.3.2: only another type is chased).
+  if (qtype_ != dns::rrtype::CNAME && qtype_ != dns::rrtype::DS && qtype_ != dns::rrtype::ANY &&
+      qtype_ != dns::rrtype::RRSIG) {
     if (const CachedRrset* e = cache.find_rrset(qname_, dns::rrtype::CNAME, Trust::NonAuthAnswer, now);
         e && e->ttl_left(now) > 0) {
       IterationOutcome o = hit(*e, IterationOutcome::Kind::CnameExit);
@@ -183,7 +187,7 @@ bool Iteration::from_cache() {
     }
   }
   if (from_cached_dname()) return true;
-  if (qtype_ == dns::rrtype::DS && !qname_.is_root() && resolver_.settings().validate) {
+  if (qtype_ == dns::rrtype::DS && !qname_.is_root() && res_.validating()) {
     // A referral proved securely that the cut has no DS (RFC 4035 §5.2):
     // that proof answers the DS question too, as Unbound's negative cache
     // does; the parent need not be asked again.
@@ -218,7 +222,7 @@ void Iteration::on_response(const dns::ServerAddress& server, const dns::Message
   const bool minimised = minimiser_.asked_minimised();
   const dns::Name asked = minimiser_.asked_name(zone_);
   std::optional<ZoneKeys> below_insecure_cut;
-  if (forwarding_ && settings.validate) {
+  if (forwarding_ && res_.validating()) {
     // Forwarders never refer: the signer names which keys validate this,
     // unless the name lies below a cut proven unsigned (a CNAME's NSEC
     // showed it): whatever the forwarder attaches (here the signed SOA of
@@ -320,6 +324,9 @@ void Iteration::accept_response(const dns::Message& msg, const ValidatedResponse
   uint64_t now = resolver_.clock().now_ms();
   Trust trust = msg.has_flag(dns::flag::AA) ? Trust::AuthAnswer : Trust::NonAuthAnswer;
   uint32_t ttl_cap = vr.verdict.is_secure() ? vr.ttl : 0;
+  // Data fetched with checking disabled is not validated: it is not cached
+  // as an answer, so no validating query ever takes it from the cache.
+  const bool unchecked = res_.options.checking_disabled && resolver_.settings().validate;
   if (msg.has_flag(dns::flag::AA)) remember_child_ns(msg);
   for (const auto& [cut, reason] : vr.unsigned_cuts) {
     // The signed NSEC/NSEC3 proved the cut unsigned (or in an opt-out span):
@@ -337,11 +344,16 @@ void Iteration::accept_response(const dns::Message& msg, const ValidatedResponse
   }
   // Cache the answer section's RRsets that this validation covered: in the
   // zone's bailiwick and the keys' zone, on the chain before any exit.
-  const auto covered = chain_names(msg.answer, qname_, vr.kind == ResponseKind::CnameExit
-                                                           ? std::optional<dns::Name>(vr.next_name)
-                                                           : std::nullopt);
+  // An ANY answer covers the RRsets at the name only (a CNAME there is
+  // not followed).
+  const auto covered = qtype_ == dns::rrtype::ANY
+                           ? std::vector<dns::Name>{qname_}
+                           : chain_names(msg.answer, qname_,
+                                         vr.kind == ResponseKind::CnameExit
+                                             ? std::optional<dns::Name>(vr.next_name)
+                                             : std::nullopt);
   for (const auto& set : group_rrsets(msg.answer)) {
-    if (set.rdatas.empty() || !set.owner.is_subdomain_of(zone_) ||
+    if (unchecked || set.rdatas.empty() || !set.owner.is_subdomain_of(zone_) ||
         !set.owner.is_subdomain_of(keys.zone)) {
       continue;
     }
@@ -357,7 +369,7 @@ void Iteration::accept_response(const dns::Message& msg, const ValidatedResponse
   IterationOutcome o;
   o.verdict = vr.verdict;
   o.ttl = vr.ttl;
-  o.answer = without_rrsigs(msg.answer, ttl_cap);
+  o.answer = without_rrsigs(msg.answer, ttl_cap, qtype_ == dns::rrtype::RRSIG);
   switch (vr.kind) {
     case ResponseKind::Answer: o.kind = IterationOutcome::Kind::Answer; break;
     case ResponseKind::CnameExit:
@@ -372,7 +384,7 @@ void Iteration::accept_response(const dns::Message& msg, const ValidatedResponse
       neg.authority = msg.authority;
       neg.verdict = vr.verdict;
       // Stored even with TTL 0: the positive data it denies goes either way.
-      cache.store_negative(chain_end(msg.answer, qname_), qtype_, neg, vr.ttl, now);
+      if (!unchecked) cache.store_negative(chain_end(msg.answer, qname_), qtype_, neg, vr.ttl, now);
       break;
     }
   }

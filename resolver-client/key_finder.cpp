@@ -72,6 +72,10 @@ void KeyFinder::enter_zone(const dns::Name& zone, const DsSet* ds, bool forwarde
     keys_ = insecure_keys(zone, InsecureReason::NoTrustAnchor, "validation is off");
     return;
   }
+  if (checking_disabled_) {
+    keys_ = insecure_keys(zone, InsecureReason::NotValidated, "checking disabled (CD=1)");
+    return;
+  }
   if (const ZoneKeys* k = resolver_.cache().find_keys(zone, resolver_.clock().now_ms())) {
     keys_ = *k;
     return;

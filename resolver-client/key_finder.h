@@ -65,7 +65,10 @@ class KeyFinder {
     Verdict verdict;
   };
 
-  explicit KeyFinder(Resolver& resolver) : resolver_(resolver) {}
+  // `checking_disabled`: the resolution asked for no validation
+  // (ResolveOptions): every zone gets insecure keys, nothing is fetched.
+  KeyFinder(Resolver& resolver, bool checking_disabled)
+      : resolver_(resolver), checking_disabled_(checking_disabled) {}
 
   // The Iteration enters `zone`, whose DS set (or trust anchor) is `ds`:
   // cached keys, insecure keys, or FetchDnskey. `forwarded`: its servers
@@ -98,6 +101,7 @@ class KeyFinder {
   static Step bogus(Verdict verdict);
 
   Resolver& resolver_;
+  bool checking_disabled_ = false;
   State state_ = State::Ready;
   bool forwarded_ = false;
   ZoneKeys keys_;

@@ -126,6 +126,7 @@ uint64_t Resolution::remaining_ms() const {
 ValidationContext Resolution::validation_context() {
   ValidatorOptions options;
   options.accept_dsa = resolver.settings().accept_dsa;
+  options.max_nsec3_iterations = resolver.settings().limits.max_nsec3_iterations;
   return ValidationContext{resolver.clock().wall_seconds(), budget_, options};
 }
 
@@ -182,14 +183,17 @@ void Resolution::on_outcome(IterationOutcome&& o) {
   first_step_ = false;
   // The CNAMEs on the way from the name asked, in chain order. A name that
   // holds the qtype RRset ends the chain: a CNAME beside other data there
-  // (RFC 2181 §10.1 forbids it) is passed over, as Unbound does.
+  // (RFC 2181 §10.1 forbids it) is passed over, as Unbound does. ANY takes
+  // the name's RRsets as they are, a CNAME among them (RFC 1034 §4.3.2).
+  const bool any = result.qtype == dns::rrtype::ANY;
   dns::Name last = result.final_name;
   auto at_last = [&](uint16_t type) {
     return std::find_if(o.answer.begin(), o.answer.end(), [&](const dns::ResourceRecord& rr) {
       return rr.type == type && dns::name_equal(rr.owner.wire(), last.wire());
     });
   };
-  for (std::size_t hops = 0; result.qtype != dns::rrtype::CNAME && hops < o.answer.size(); ++hops) {
+  for (std::size_t hops = 0; result.qtype != dns::rrtype::CNAME && !any && hops < o.answer.size();
+       ++hops) {
     if (at_last(result.qtype) != o.answer.end()) break;
     auto cname = at_last(dns::rrtype::CNAME);
     dns::Name target;
@@ -221,7 +225,7 @@ void Resolution::on_outcome(IterationOutcome&& o) {
       result.rcode = dns::rcode::NOERROR;
       result.final_name = last;
       for (auto& rr : o.answer) {
-        if (rr.type == result.qtype && dns::name_equal(rr.owner.wire(), last.wire())) {
+        if ((any || rr.type == result.qtype) && dns::name_equal(rr.owner.wire(), last.wire())) {
           take_ttl(rr.ttl);
           result.answer.push_back(std::move(rr));
         }

@@ -40,6 +40,11 @@ class Resolution : public std::enable_shared_from_this<Resolution> {
   void abandon();
 
   [[nodiscard]] bool running() const { return !finished_; }
+  // Validation applies: the resolver validates and the query did not
+  // disable checking (ResolveOptions::checking_disabled).
+  [[nodiscard]] bool validating() const {
+    return resolver.settings().validate && !options.checking_disabled;
+  }
   [[nodiscard]] uint64_t remaining_ms() const;
   [[nodiscard]] ValidationContext validation_context();
   void note_server(const dns::ServerAddress& a);

@@ -44,6 +44,11 @@ struct Result {
   uint16_t rcode = dns::rcode::SERVFAIL;  // NOERROR (answer or NODATA), NXDOMAIN, or SERVFAIL
   // The CNAMEs followed from qname, in order (RFC 1034 §3.6.2), then the
   // final RRset of qtype at final_name (empty for NXDOMAIN / NODATA).
+  // qtype ANY: every RRset the server gave at qname (RFC 8482 allows a
+  // subset; a CNAME there is one of them and is not followed), RRSIGs left
+  // out. qtype RRSIG: the RRSIG records at qname (after any CNAMEs), which
+  // are not validated (an RRSIG RRset has no signature of its own): the
+  // verdict is insecure, InsecureReason::NotValidated, as in Unbound.
   std::vector<dns::ResourceRecord> cname_chain;
   std::vector<dns::ResourceRecord> answer;
   dns::Name final_name;
@@ -68,6 +73,12 @@ struct ResolveOptions {
   // delegations, server addresses, DNSKEY and DS still come from the cache.
   // A positive answer replaces the cached RRset.
   bool refresh = false;
+  // Checking disabled (a client's CD=1, RFC 4035 §3.2.2, RFC 6840 §5.9):
+  // the data is returned as the servers gave it, bogus or not, without
+  // asking for DNSKEY or DS; the verdict is insecure (NotValidated) unless
+  // validated data came from the cache. Nothing it fetched is cached as an
+  // answer, so a later validating query never takes unchecked data.
+  bool checking_disabled = false;
 };
 
 class Resolution;

@@ -17,6 +17,7 @@
 #include "dns/name.h"
 #include "dns/server_address.h"
 #include "resolver-client/traffic_observer.h"
+#include "resolver-client/val_context.h"
 
 namespace flatns::resolver {
 
@@ -40,6 +41,9 @@ struct ResolverLimits {
   uint32_t max_backoff_s = 3600;
   uint32_t max_cache_ttl_s = 86400;
   uint32_t max_negative_ttl_s = 3600;   // RFC 2308 §5
+  // NSEC3 iterations above this make a denial insecure (RFC 9276 §3.2); the
+  // default and its reasons are ValidatorOptions'.
+  uint16_t max_nsec3_iterations = ValidatorOptions{}.max_nsec3_iterations;
 };
 
 // A zone whose servers are given instead of found (Unbound's stub-zone and

@@ -16,6 +16,7 @@ const char* to_string(ResponseClass c) {
     case ResponseClass::NameError: return "nameerror";
     case ResponseClass::Referral: return "referral";
     case ResponseClass::Any: return "any";
+    case ResponseClass::Rrsig: return "rrsig";
     case ResponseClass::Unusable: return "unusable";
   }
   return "unusable";
@@ -179,6 +180,15 @@ Classification classify_response(const dns::Message& response, const ResponseSec
     for (const auto& set : s.answer) {
       if (set.owner == qname && !set.rdatas.empty()) {
         c.cls = ResponseClass::Any;
+        return c;
+      }
+    }
+  }
+  if (qtype == dns::rrtype::RRSIG && rcode == dns::rcode::NOERROR) {
+    // RRSIGs asked for are grouped with the RRset they cover, absent here.
+    for (const auto& set : s.answer) {
+      if (set.owner == qname && !set.rrsigs.empty()) {
+        c.cls = ResponseClass::Rrsig;
         return c;
       }
     }

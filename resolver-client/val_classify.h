@@ -3,7 +3,7 @@
 // checked and nothing is counted against the budget), as Unbound's
 // val_classify_response() does before the validator picks the proof to
 // check. validator.cpp then validates each class with a function of its own
-// (positive, CNAME, NODATA, name error, referral, ANY).
+// (positive, CNAME, NODATA, name error, referral, ANY, RRSIG).
 //
 // CNAME and DNAME links are followed from the query name while they stay in
 // the zone whose keys validate the response (RFC 4035 §5.3; RFC 6672 §5.3.3:
@@ -29,6 +29,7 @@ enum class ResponseClass : uint8_t {
   NameError,  // NXDOMAIN at the end of the chain
   Referral,   // an NS RRset below the zone, no SOA: a delegation
   Any,        // qtype ANY: the RRsets at the query name
+  Rrsig,      // qtype RRSIG: the RRSIGs at the query name (never signed themselves)
   Unusable,   // an rcode or a shape that answers nothing (see UnusableShape)
 };
 [[nodiscard]] const char* to_string(ResponseClass c);

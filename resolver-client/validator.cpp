@@ -330,6 +330,17 @@ void validate_any_response(ResponseValidation& v, const dns::Name& qname) {
   v.out().kind = ResponseKind::Answer;
 }
 
+// qtype RRSIG: an RRSIG RRset has no signature of its own (RFC 4035 §2.2:
+// RRSIGs are not signed), so there is nothing to validate; the answer is
+// insecure (not validated), as Unbound answers it, never secure.
+void validate_rrsig_response(ResponseValidation& v, const dns::Name& qname) {
+  for (const auto& set : v.answer()) {
+    if (set.owner == qname && !set.rrsigs.empty()) v.take_ttl(set.ttl);
+  }
+  v.insecure(InsecureReason::NotValidated, "RRSIG " + qname.to_text() + ": RRSIGs are not signed");
+  v.out().kind = ResponseKind::Answer;
+}
+
 // NXDOMAIN: the name at the end of the chain does not exist (RFC 4035
 // §5.4; RFC 5155 §8.4).
 void validate_nameerror_response(ResponseValidation& v, const Classification& c, uint16_t qtype) {
@@ -485,6 +496,7 @@ ValidatedResponse validate_response(const dns::Message& response, const dns::Nam
     case ResponseClass::Positive: validate_positive_response(v, c, qtype); break;
     case ResponseClass::Cname: validate_cname_response(v, c, qtype); break;
     case ResponseClass::Any: validate_any_response(v, qname); break;
+    case ResponseClass::Rrsig: validate_rrsig_response(v, qname); break;
     case ResponseClass::NameError: validate_nameerror_response(v, c, qtype); break;
     case ResponseClass::NoData: validate_nodata_response(v, c, qtype); break;
     case ResponseClass::Referral: validate_referral_response(v, c); break;

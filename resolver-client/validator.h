@@ -11,7 +11,7 @@
 //     referrals the child's DsSet (validated DS, or proof of an unsigned
 //     delegation: RFC 4035 §5.2). As in Unbound, the response is first
 //     classified from its shape alone (val_classify.h: positive, CNAME,
-//     NODATA, name error, referral, ANY, unusable), then validated by the
+//     NODATA, name error, referral, ANY, RRSIG, unusable), then validated by the
 //     function for its class.
 //
 // Positive answers, CNAME and DNAME chains (RFC 4035 §5.3, RFC 6672 §5.3.3:

@@ -47,6 +47,8 @@ enum class InsecureReason : uint8_t {
   UnsupportedDigest,      // DS digest types all unsupported (EDE 2)
   Nsec3IterationsTooHigh, // RFC 9276 §3.2, CVE-2023-50868 (EDE 27)
   UnknownNsec3Hash,       // NSEC3 hash algorithm other than SHA-1 (RFC 5155 §8.1)
+  NotValidated,           // the query asked for no validation (CD=1, RFC 4035 §3.2.2),
+                          // or for RRSIGs, which are never signed themselves (RFC 4035 §2.2)
 };
 
 [[nodiscard]] const char* to_string(Security s);  // "secure", "insecure", ...

@@ -3,10 +3,15 @@
 #include "tests/replay/replay_config.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <ctime>
 #include <map>
 #include <set>
+#include <string>
+#include <vector>
 
+#include "dns/dnssec.h"
+#include "dns/rrtype.h"
 #include "flatten/defaults.h"
 
 namespace flatns::replay {
@@ -86,6 +91,62 @@ bool parse_date(const std::string& text, int64_t& out) {
   return true;
 }
 
+// `val-override-date: -1` turns Unbound's signature date checks off. Ours
+// stay on, with the clock at a moment inside every RRSIG validity window the
+// scenario holds (the latest inception): the same verdicts, as long as the
+// windows overlap. False when they do not (or there is no RRSIG).
+bool date_inside_every_signature(const Scenario& s, int64_t& out) {
+  int64_t latest_inception = 0, earliest_expiration = INT64_MAX;
+  bool any = false;
+  auto scan = [&](const dns::Message& m) {
+    for (const auto* section : {&m.answer, &m.authority, &m.additional}) {
+      for (const auto& rr : *section) {
+        dns::RrsigRdata sig;
+        if (rr.type != dns::rrtype::RRSIG || !dns::parse_rrsig(rr.rdata, sig)) continue;
+        any = true;
+        latest_inception = std::max<int64_t>(latest_inception, sig.inception);
+        earliest_expiration = std::min<int64_t>(earliest_expiration, sig.expiration);
+      }
+    }
+  };
+  for (const auto& r : s.ranges) {
+    for (const auto& e : r.entries) scan(e.message);
+  }
+  for (const auto& st : s.steps) {
+    if (st.entry) scan(st.entry->message);
+  }
+  if (!any || latest_inception > earliest_expiration) return false;
+  out = latest_inception;
+  return true;
+}
+
+// `val-nsec3-keysize-iterations`: "150" (Unbound 1.19.1 on), or pairs of key
+// size and limit ("1024 100 2048 200"). Our limit does not depend on the key
+// size: the smallest limit given (that of the smallest keys) applies to all.
+bool nsec3_iteration_limit(const std::string& value, uint16_t& out) {
+  std::vector<unsigned long> numbers;
+  std::size_t at = 0;
+  while (at < value.size()) {
+    const std::size_t end = value.find(' ', at);
+    const std::string word = value.substr(at, end == std::string::npos ? std::string::npos : end - at);
+    at = end == std::string::npos ? value.size() : end + 1;
+    if (word.empty()) continue;
+    try {
+      numbers.push_back(std::stoul(word));
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+  if (numbers.empty() || (numbers.size() > 1 && numbers.size() % 2 != 0)) return false;
+  unsigned long limit = numbers.size() == 1 ? numbers.front() : UINT16_MAX;
+  for (std::size_t i = 1; numbers.size() > 1 && i < numbers.size(); i += 2) {
+    limit = std::min(limit, numbers[i]);
+  }
+  if (limit > UINT16_MAX) return false;
+  out = static_cast<uint16_t>(limit);
+  return true;
+}
+
 bool parse_addr(const std::string& text, dns::ServerAddress& a) {
   std::string t = text;
   if (auto at = t.find('@'); at != std::string::npos) {
@@ -145,7 +206,9 @@ bool map_config(const Scenario& s, ReplayConfig& out, std::string& skip) {
         out.settings.trust_anchors_text += o.value + "\n";
       } else if (k == "val-override-date") {
         int64_t t = 0;
-        if (!parse_date(o.value, t)) return unsupported(o);  // "-1": no signature times
+        if (o.value == "-1" ? !date_inside_every_signature(s, t) : !parse_date(o.value, t)) {
+          return unsupported(o);
+        }
         out.wall_seconds = t;
       } else if (k == "qname-minimisation") {
         out.settings.qname_minimisation = o.value == "yes";
@@ -169,6 +232,10 @@ bool map_config(const Scenario& s, ReplayConfig& out, std::string& skip) {
         try {
           out.settings.limits.max_cname_chain = static_cast<unsigned>(std::stoul(o.value));
         } catch (const std::exception&) {
+          return unsupported(o);
+        }
+      } else if (k == "val-nsec3-keysize-iterations") {
+        if (!nsec3_iteration_limit(o.value, out.settings.limits.max_nsec3_iterations)) {
           return unsupported(o);
         }
       } else if (k == "max-global-quota") {

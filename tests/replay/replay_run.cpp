@@ -55,11 +55,16 @@ std::string record_key(const dns::ResourceRecord& rr, bool with_ttl) {
   return s;
 }
 
-std::vector<std::string> answer_keys(const std::vector<dns::ResourceRecord>& rrs, bool with_ttl) {
+// `qtype`: the question's. RRSIGs are compared only when they are the
+// question; a DNAME only for ANY, where it is one of the name's RRsets.
+std::vector<std::string> answer_keys(const std::vector<dns::ResourceRecord>& rrs, bool with_ttl,
+                                     uint16_t qtype) {
   std::vector<std::string> out;
   for (const auto& rr : rrs) {
     // Our Result carries the CNAMEs a DNAME synthesises, not the DNAME itself.
-    if (rr.type != dns::rrtype::RRSIG && rr.type != dns::rrtype::DNAME) {
+    const bool skip = (rr.type == dns::rrtype::RRSIG && qtype != dns::rrtype::RRSIG) ||
+                      (rr.type == dns::rrtype::DNAME && qtype != dns::rrtype::ANY);
+    if (!skip) {
       out.push_back(record_key(rr, with_ttl));
     }
   }
@@ -117,10 +122,6 @@ class Run final : public resolver::Transport {
     for (const auto& st : s_.steps) {
       if (st.kind != Step::Kind::Query) continue;
       const auto& m = st.entry->message;
-      if (m.flags & dns::flag::CD) return {Outcome::Status::Skip, "query with CD=1", {}};
-      if (m.qtype == dns::rrtype::ANY || m.qtype == dns::rrtype::RRSIG) {
-        return {Outcome::Status::Skip, "qtype " + dns::type_to_text(m.qtype), {}};
-      }
       if (m.qclass != dns::rrclass::IN) return {Outcome::Status::Skip, "qclass not IN", {}};
     }
     ede_ = cfg.ede;
@@ -344,7 +345,10 @@ class Run final : public resolver::Transport {
       answers_.push_back(std::move(a));
       return;
     }
-    resolver_->resolve(m.qname, m.qtype, deadline, [this, a, flattened](resolver::Result&& r) mutable {
+    resolver::ResolveOptions options;
+    options.checking_disabled = (m.flags & dns::flag::CD) != 0;
+    resolver_->resolve(m.qname, m.qtype, deadline, options,
+                       [this, a, flattened](resolver::Result&& r) mutable {
       a.result = std::move(r);
       if (flattened) a.stale = through_flatten_cache(a);
       if (prefetch_) maybe_prefetch(a.qname, a.qtype, a.result);
@@ -486,7 +490,7 @@ class Run final : public resolver::Transport {
       v.ad = a.result.verdict.is_secure() && (a.dnssec_ok || a.ad_asked);
       std::vector<dns::ResourceRecord> all = a.result.cname_chain;
       all.insert(all.end(), a.result.answer.begin(), a.result.answer.end());
-      v.answer = answer_keys(all, with_ttl);
+      v.answer = answer_keys(all, with_ttl, a.qtype);
     }
     v.ede = a.result.verdict.ede_code();
     return v;
@@ -507,7 +511,8 @@ class Run final : public resolver::Transport {
     View want;
     want.rcode = e.flags & 0xF;
     want.ad = (e.flags & dns::flag::AD) != 0;
-    want.answer = answer_keys(e.message.answer, with_ttl);
+    const uint16_t qtype = e.message.has_question ? e.message.qtype : 0;
+    want.answer = answer_keys(e.message.answer, with_ttl, qtype);
     const bool check_rcode = whole || e.match_rcode;
     const bool check_answer = whole || e.match_answer;
     bool check_ede = ede_ && e.match_ede.has_value();
@@ -518,7 +523,7 @@ class Run final : public resolver::Transport {
       if (d->ad) want.ad = *d->ad;
       if (d->ignore_ttl) {
         with_ttl = false;
-        want.answer = answer_keys(e.message.answer, false);
+        want.answer = answer_keys(e.message.answer, false, qtype);
       }
       if (d->answer_empty) want.answer.clear();
       if (d->ede) {

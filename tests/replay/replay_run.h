@@ -18,7 +18,9 @@
 // when the answer is secure and the query had DO or AD, as Unbound does) and
 // the answer section as a set of records without RRSIGs and DNAMEs (the
 // Result holds the CNAMEs a DNAME synthesises; TTLs too with MATCH ttl; names
-// without case). FLATNS_REPLAY_TRACE=1 prints every upstream query and the
+// without case), except that a question for RRSIG compares its RRSIGs and
+// one for ANY the DNAME among the name's RRsets. A query with CD=1 is
+// resolved with ResolveOptions::checking_disabled. FLATNS_REPLAY_TRACE=1 prints every upstream query and the
 // entry that answered it. The authority and additional sections are not
 // compared: the resolver API returns answers, not messages. With `ede: yes`,
 // MATCH ede=N compares our EDE code.
