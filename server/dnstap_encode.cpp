@@ -82,7 +82,7 @@ std::size_t DnstapEncoder::size(const DnstapMessage& m) const {
   return prefix_.size() + 1 + varint_size(message) + message + 2;
 }
 
-void DnstapEncoder::encode(const DnstapMessage& m, uint8_t* out) const {
+std::size_t DnstapEncoder::encode(const DnstapMessage& m, uint8_t* out) const {
   using namespace message_key;
   const bool resolver = is_resolver(m);
   const bool response = is_response(m);
@@ -106,7 +106,8 @@ void DnstapEncoder::encode(const DnstapMessage& m, uint8_t* out) const {
     at = put_bytes(at, kResponseMessage, m.dns);
   }
   *at++ = key::kType;
-  *at = kDnstapTypeMessage;
+  *at++ = kDnstapTypeMessage;
+  return static_cast<std::size_t>(at - out);
 }
 
 }  // namespace flatns::server

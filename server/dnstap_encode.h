@@ -51,10 +51,17 @@ class DnstapEncoder {
 
   // The encoded size of the frame (without the Frame Streams length).
   [[nodiscard]] std::size_t size(const DnstapMessage& m) const;
-  // Writes exactly size(m) bytes at `out`.
-  void encode(const DnstapMessage& m, uint8_t* out) const;
+  // At least size(m), cheaper to know: the room encode() needs.
+  [[nodiscard]] std::size_t max_size(const DnstapMessage& m) const {
+    return prefix_.size() + kMaxFixedFields + m.address.size() + m.zone.size() + m.dns.size();
+  }
+  // Writes the frame at `out`; returns its size (size(m)).
+  std::size_t encode(const DnstapMessage& m, uint8_t* out) const;
 
  private:
+  // Every key, length and number of a frame beside the prefix and the byte
+  // fields' contents, at their longest (varints of 10 bytes).
+  static constexpr std::size_t kMaxFixedFields = 128;
   std::vector<uint8_t> prefix_;  // identity and version, encoded once
 };
 

@@ -17,10 +17,12 @@ namespace flatns::server {
 namespace {
 constexpr char kContentType[] = "protobuf:dnstap.Dnstap";
 // How long the writer waits between passes over the rings, unless a ring
-// half full wakes it: a pass that found frames comes back soon (a batch of
-// a few hundred frames at tens of thousands of queries a second); an idle
-// writer wakes 20 times a second.
-constexpr int kBusyWaitMs = 5;
+// half full wakes it: 50 passes a second, each a batch of hundreds of
+// frames at tens of thousands of queries a second. Fewer, larger passes
+// cost less: each wake-up of the writer is two context switches, which is
+// what a pass cost most when the writer shares the worker's CPU (perf,
+// bench/RESULTS.md), and the ring (kBytesPerMessage) holds 20 ms with room.
+constexpr int kBusyWaitMs = 20;
 constexpr int kIdleWaitMs = 50;
 // One write() of data frames; flushed sooner at the end of each pass.
 constexpr std::size_t kBatchBytes = 256 * 1024;
@@ -198,19 +200,19 @@ bool DnstapLog::append(const Entry& e) {
 }
 
 bool DnstapLog::append(const DnstapMessage& m) {
-  const std::size_t size = encoder_.size(m);
-  if (4 + size > batch_.size()) {
+  const std::size_t room = 4 + encoder_.max_size(m);
+  if (room > batch_.size()) {
     writer_dropped_.fetch_add(1, std::memory_order_relaxed);
     return true;
   }
-  if (batch_used_ + 4 + size > batch_.size() && !flush()) {
+  if (batch_used_ + room > batch_.size() && !flush()) {
     writer_dropped_.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
   uint8_t* at = batch_.data() + batch_used_;
+  const std::size_t size = encoder_.encode(m, at + 4);
   const uint32_t length = htonl(static_cast<uint32_t>(size));  // Frame Streams: big-endian length, then the frame
   std::memcpy(at, &length, 4);
-  encoder_.encode(m, at + 4);
   batch_used_ += 4 + size;
   ++batch_frames_;
   return true;

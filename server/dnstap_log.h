@@ -11,7 +11,7 @@
 // ring is full the entry is dropped and counted, and the answer is never
 // delayed. The resolver (the flatten service's thread, through
 // resolver::TrafficObserver) has a ring of its own, used the same way. One
-// writer thread empties the rings every few milliseconds (a producer wakes it
+// writer thread empties the rings every 20 milliseconds (a producer wakes it
 // early, through an eventfd, only when its ring reaches half full: at most
 // once per half ring, never per message), encodes each message into one
 // batch of Frame Streams data frames and writes the batch with one system
@@ -51,8 +51,8 @@ class DnstapLog final : public resolver::TrafficObserver {
   static constexpr std::size_t kMaxMessage = 4096;
   // A worker's ring holds `queue` (server.dnstap.queue) times this many bytes:
   // about `queue` messages of usual size (a query and its response take
-  // 150 to 600 bytes with the entry's header).
-  static constexpr std::size_t kBytesPerMessage = 256;
+  // 150 to 600 bytes with the entry's header), or twice as many exchanges.
+  static constexpr std::size_t kBytesPerMessage = 512;
 
   DnstapLog(const DnstapSettings& settings, unsigned workers, std::string identity, std::string version);
   ~DnstapLog() override;

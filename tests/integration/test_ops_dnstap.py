@@ -264,7 +264,7 @@ class DnstapSocket(unittest.TestCase):
                     for name in names:
                         server.query(name, "A")
                     server.query(f"www.{ORIGIN}", "AAAA", tcp=True)
-                    time.sleep(0.2)  # the writer's pass (every 5 ms) has written them
+                    time.sleep(0.2)  # the writer's pass (every 20 ms) has written them
                     counters = dnstap_counters(server)
                     server.proc.send_signal(15)
                     self.assertEqual(server.proc.wait(timeout=10), 0)

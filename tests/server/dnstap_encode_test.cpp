@@ -73,7 +73,8 @@ std::vector<uint8_t> protobuf_c_frame(const DnstapMessage& m, std::string& ident
 
 std::vector<uint8_t> encoded(const DnstapEncoder& encoder, const DnstapMessage& m) {
   std::vector<uint8_t> out(encoder.size(m) + 16, 0xEE);
-  encoder.encode(m, out.data());
+  CHECK(encoder.size(m) <= encoder.max_size(m));
+  CHECK(encoder.encode(m, out.data()) == encoder.size(m));
   CHECK(out[encoder.size(m)] == 0xEE);  // nothing written past size()
   out.resize(encoder.size(m));
   return out;
