@@ -61,6 +61,23 @@ bool has_no_compressible_name(uint16_t type) {
 
 }  // namespace
 
+NameView question_name(std::span<const uint8_t> packet) {
+  constexpr std::size_t kQdcountOffset = 4;
+  if (packet.size() <= kHeaderSize || packet[kQdcountOffset] != 0 || packet[kQdcountOffset + 1] != 1) return {};
+  std::size_t pos = kHeaderSize;
+  while (pos < packet.size()) {
+    const std::size_t label = packet[pos];
+    if (label == 0) {
+      const std::size_t length = pos + 1 - kHeaderSize;
+      if (length > kMaxNameLength) return {};
+      return packet.subspan(kHeaderSize, length);
+    }
+    if (label > kMaxLabelLength) return {};  // a compression pointer or a reserved label type
+    pos += 1 + label;
+  }
+  return {};
+}
+
 QueryStatus parse_query(std::span<const uint8_t> packet, Query& q) {
   // Field by field rather than `q = Query{}`: the name's 255 octets need no clearing.
   q.id = 0;

@@ -73,6 +73,12 @@ enum class QueryStatus : uint8_t {
 // could be read before an error are filled in, so a FORMERR can echo them.
 [[nodiscard]] QueryStatus parse_query(std::span<const uint8_t> packet, Query& query);
 
+// The question's name in a query as it arrived, or an empty view when the
+// message has no single question with an uncompressed, well-formed name.
+// A look ahead only (the receive batch's cache warming): it checks nothing
+// else, and parse_query decides what the query gets.
+[[nodiscard]] NameView question_name(std::span<const uint8_t> packet);
+
 struct ExtendedError {
   uint16_t code = 0;
   std::string_view text;  // EXTRA-TEXT, may be empty

@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -11,6 +12,43 @@
 #include "server/responder.h"
 
 namespace flatns::server {
+
+namespace {
+
+// Smaller batches gain nothing from warming: one query's misses have nothing
+// to overlap with.
+constexpr std::size_t kMinWarmedBatch = 4;
+
+// Loads the zone-index entries a batch's queries will read before the first
+// of them is answered, one step at a time over the whole batch, so that their
+// cache misses overlap instead of following one another (a large zone does
+// not fit in the cache, and the name lookup waited on memory: bench/RESULTS.md,
+// issue 19). The queries are not trusted here: a malformed one warms nothing.
+void warm_zone_index(UdpBatch& b, std::size_t count, const zones::ZoneSet& zones) {
+  if (count < kMinWarmedBatch) return;
+  struct Lookup {
+    const zones::Zone* zone;
+    uint64_t hash;
+  };
+  std::array<Lookup, UdpBatch::kSize> lookups;
+  dns::NameHashes hashes;
+  for (std::size_t i = 0; i < count; ++i) {
+    lookups[i].zone = nullptr;
+    const dns::NameView name = dns::question_name({b.receive_slot(i).data(), b.in[i].msg_len});
+    if (name.empty()) continue;
+    hashes.compute(name);
+    lookups[i] = {zones.find(hashes), hashes.hash(0)};
+    if (lookups[i].zone) lookups[i].zone->prefetch_slot(lookups[i].hash);
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    if (lookups[i].zone) lookups[i].zone->prefetch_node(lookups[i].hash);
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    if (lookups[i].zone) lookups[i].zone->prefetch_records(lookups[i].hash);
+  }
+}
+
+}  // namespace
 
 static_assert(UdpBatch::kResponseSize >= kMaxUdpResponse,
               "a UDP response slot must hold the largest UDP answer the responder writes");
@@ -121,6 +159,7 @@ std::size_t UdpListener::run_batch() {
   }
   b.used = static_cast<std::size_t>(received);
   const WorkerState& state = *state_;
+  warm_zone_index(b, b.used, *state.zones);
   QueryContext ctx;
   ctx.tcp = false;
   ctx.nsid = state.nsid;

@@ -21,6 +21,28 @@ const Node* Zone::find(dns::NameView name, uint64_t hash) const {
   }
 }
 
+void Zone::prefetch_slot(uint64_t hash) const {
+  if (index_.size() == 0) return;
+  __builtin_prefetch(&index_[hash & (index_.size() - 1)]);
+}
+
+// Only the first slot is followed: most names sit in their first slot, and
+// a probe chain is read by find() anyway.
+void Zone::prefetch_node(uint64_t hash) const {
+  if (index_.size() == 0) return;
+  const IndexSlot entry = index_[hash & (index_.size() - 1)];
+  if (entry.node != kNone && entry.tag == index_tag(hash)) __builtin_prefetch(&nodes_[entry.node]);
+}
+
+void Zone::prefetch_records(uint64_t hash) const {
+  if (index_.size() == 0) return;
+  const IndexSlot entry = index_[hash & (index_.size() - 1)];
+  if (entry.node == kNone || entry.tag != index_tag(hash)) return;
+  const Node& n = nodes_[entry.node];
+  __builtin_prefetch(names_.data() + n.name_offset);
+  if (n.rrset_count != 0) __builtin_prefetch(&rrsets_[n.rrset_begin]);
+}
+
 const Node* Zone::closest_encloser(dns::NameView name) const {
   dns::NameHashes hashes;
   hashes.compute(name);

@@ -211,3 +211,32 @@ TEST_CASE("write_query and parse_message round trip a query with EDNS and DO") {
   CHECK_FALSE(parse_message(std::span<const uint8_t>(buf.data(), n + 1), m, error));
   CHECK(error == "1 octets of trailing data after the message");
 }
+
+TEST_CASE("question_name looks ahead at a well-formed question only") {
+  auto b = QueryBytes(0, 1, 0, 0, 1).question("WWW.Example.com.").opt().bytes();
+  Query q;
+  REQUIRE(parse(b, q) == QueryStatus::Ok);
+  const NameView ahead = question_name(b);
+  CHECK(name_to_text(ahead) == "WWW.Example.com.");
+  CHECK(name_equal(ahead, q.qname.view()));
+  CHECK(name_hash(ahead) == name_hash(Name::parse("www.example.com.").wire()));
+
+  CHECK(question_name(QueryBytes(0, 0, 0, 0, 0).bytes()).empty());  // no question
+  CHECK(question_name(QueryBytes(0, 2, 0, 0, 0).question().question().bytes()).empty());  // two
+  auto truncated = QueryBytes(0, 1, 0, 0, 0).question().bytes();
+  truncated.resize(12 + 5);  // inside the first label
+  CHECK(question_name(truncated).empty());
+  auto pointer = QueryBytes(0, 1, 0, 0, 0).bytes();
+  pointer.insert(pointer.end(), {3, 'w', 'w', 'w', 0xC0, 12, 0, 1, 0, 1});
+  CHECK(question_name(pointer).empty());
+  // 4 labels of 63 octets: 256 octets with the root, one over the limit.
+  auto long_name = QueryBytes(0, 1, 0, 0, 0).bytes();
+  for (int i = 0; i < 4; ++i) {
+    long_name.push_back(63);
+    long_name.insert(long_name.end(), 63, 'a');
+  }
+  long_name.push_back(0);
+  CHECK(question_name(long_name).empty());
+  long_name.erase(long_name.begin() + 12, long_name.begin() + 12 + 64);  // 192 octets: fine
+  CHECK(question_name(long_name).size() == 3 * 64 + 1);
+}

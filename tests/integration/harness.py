@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import dns.exception
@@ -24,6 +25,7 @@ import dns.name
 import dns.query
 import dns.rcode
 import dns.rdatatype
+import dns.rrset
 
 PORT_RANGE = (21000, 22999)
 HOST = "127.0.0.1"
@@ -238,7 +240,7 @@ class Nsd(_Server):
             '  username: ""',
             '  chroot: ""',
             f'  zonesdir: "{d}"',
-            f'  database: ""',
+            '  database: ""',
             f'  pidfile: "{d}/nsd.pid"',
             f'  xfrdfile: "{d}/xfrd.state"',
             f'  xfrdir: "{d}"',
@@ -262,6 +264,81 @@ class Nsd(_Server):
 
 def nsd_binary():
     return shutil.which("nsd") or "/usr/sbin/nsd"
+
+
+class ScriptedUpstream:
+    """A UDP DNS server on loopback answering each query with reply(query),
+    which subclasses write; malformed queries are ignored. Binds `port`, or
+    a free one in `port_range`. A context manager; stop() also ends it."""
+
+    def __init__(self, host=HOST, port=None, port_range=None):
+        self.host = host
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for _ in range(1 if port else 100):
+            self.port = port or random.randint(*port_range)
+            try:
+                self.sock.bind((host, self.port))
+                break
+            except OSError:
+                if port:
+                    raise
+        else:
+            raise RuntimeError(f"no free port on {host} in {port_range}")
+        self.sock.settimeout(0.2)
+        self.stopping = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while not self.stopping:
+            try:
+                wire, peer = self.sock.recvfrom(65535)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            try:
+                query = dns.message.from_wire(wire)
+            except Exception:
+                continue
+            if query.question:
+                self.sock.sendto(self.reply(query).to_wire(), peer)
+
+    def reply(self, query):
+        raise NotImplementedError
+
+    def stop(self):
+        self.stopping = True
+        self.thread.join(timeout=2)
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class CdnUpstream(ScriptedUpstream):
+    """A forwarder for flattening targets: tN.cdn.test. A is 198.51.100.N
+    (TTL 300), no AAAA; other names are REFUSED. Records each question as
+    (name, type)."""
+
+    def __init__(self, host=HOST, port=None, port_range=None):
+        self.questions = []
+        super().__init__(host, port, port_range)
+
+    def reply(self, query):
+        reply = dns.message.make_response(query)
+        reply.flags |= dns.flags.RA
+        question = query.question[0]
+        self.questions.append((question.name.to_text(), dns.rdatatype.to_text(question.rdtype)))
+        labels = question.name.to_text().split(".")
+        if labels[1:] != ["cdn", "test", ""] or not re.fullmatch(r"t[0-9]+", labels[0]):
+            reply.set_rcode(dns.rcode.REFUSED)
+        elif question.rdtype == dns.rdatatype.A:
+            reply.answer.append(dns.rrset.from_text(question.name, 300, "IN", "A", f"198.51.100.{int(labels[0][1:])}"))
+        return reply
 
 
 def make_query(qname, qtype="A", rd=False, edns=None, payload=1232, do=False, options=None,

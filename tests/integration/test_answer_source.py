@@ -21,7 +21,6 @@ import signal
 import socket
 import subprocess
 import tempfile
-import threading
 import time
 import unittest
 
@@ -76,47 +75,6 @@ def ipv6_loopback_usable():
         return False
     finally:
         s.close()
-
-
-class Upstream:
-    """A forwarder for the flattening targets: tN.cdn.test. A is 198.51.100.N."""
-
-    def __init__(self, port):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", port))
-        self.sock.settimeout(0.2)
-        self.stopping = False
-        self.thread = threading.Thread(target=self.run, daemon=True)
-        self.thread.start()
-
-    def run(self):
-        while not self.stopping:
-            try:
-                wire, peer = self.sock.recvfrom(65535)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            try:
-                query = dns.message.from_wire(wire)
-            except Exception:
-                continue
-            reply = dns.message.make_response(query)
-            reply.flags |= dns.flags.RA
-            name = query.question[0].name
-            labels = name.to_text().split(".")
-            if labels[1:] == ["cdn", "test", ""] and labels[0].startswith("t"):
-                if query.question[0].rdtype == dns.rdatatype.A:
-                    number = int(labels[0][1:])
-                    reply.answer.append(dns.rrset.from_text(name, 300, "IN", "A", f"198.51.100.{number}"))
-            else:
-                reply.set_rcode(dns.rcode.REFUSED)
-            self.sock.sendto(reply.to_wire(), peer)
-
-    def stop(self):
-        self.stopping = True
-        self.thread.join(timeout=2)
-        self.sock.close()
 
 
 class Server:
@@ -244,7 +202,7 @@ def setUpModule():
         UPSTREAM_PORT = free_port(exclude=(PORT,))
         listen = [f"0.0.0.0:{PORT}"] + ([f"[::]:{PORT}"] if HAVE_V6 else [])
         try:
-            UPSTREAM = Upstream(UPSTREAM_PORT)
+            UPSTREAM = harness.CdnUpstream(port=UPSTREAM_PORT)
         except OSError as e:
             last_error = e
             continue

@@ -15,23 +15,16 @@ Usage: test_ops_dnstap.py --flatns BIN --corpus DIR --examples DIR [Dnstap | Dns
 """
 
 import os
-import random
 import re
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
 import urllib.request
 
-import dns.flags
-import dns.message
-import dns.rcode
-import dns.rdatatype
-import dns.rrset
 
 import harness
 from ops_server import ORIGIN, OpsServer
@@ -40,57 +33,6 @@ ARGS = None
 UPSTREAM_HOST = "127.0.0.2"
 UPSTREAM_PORTS = (27300, 27399)
 FLAT_ORIGIN = "flat.example"
-
-
-class Upstream:
-    """A forwarder for flattening targets: tN.cdn.test. A is 198.51.100.N;
-    counts the queries it answers."""
-
-    def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        for _ in range(100):
-            self.port = random.randint(*UPSTREAM_PORTS)
-            try:
-                self.sock.bind((UPSTREAM_HOST, self.port))
-                break
-            except OSError:
-                continue
-        else:
-            raise RuntimeError(f"no free port on {UPSTREAM_HOST} in {UPSTREAM_PORTS}")
-        self.sock.settimeout(0.2)
-        self.questions = []
-        self.stopping = False
-        self.thread = threading.Thread(target=self.run, daemon=True)
-        self.thread.start()
-
-    def run(self):
-        while not self.stopping:
-            try:
-                wire, peer = self.sock.recvfrom(65535)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            query = dns.message.from_wire(wire)
-            question = query.question[0]
-            self.questions.append((question.name.to_text(), dns.rdatatype.to_text(question.rdtype)))
-            reply = dns.message.make_response(query)
-            reply.flags |= dns.flags.RA
-            labels = question.name.to_text().split(".")
-            if labels[1:] == ["cdn", "test", ""] and question.rdtype == dns.rdatatype.A:
-                reply.answer.append(dns.rrset.from_text(question.name, 300, "IN", "A",
-                                                        f"198.51.100.{int(labels[0][1:])}"))
-            elif labels[1:] != ["cdn", "test", ""]:
-                reply.set_rcode(dns.rcode.REFUSED)
-            self.sock.sendto(reply.to_wire(), peer)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stopping = True
-        self.thread.join(timeout=2)
-        self.sock.close()
 
 
 class Dnstap(unittest.TestCase):
@@ -103,7 +45,6 @@ class Dnstap(unittest.TestCase):
                 for name in names:
                     server.query(name, "A")                    # NXDOMAIN over UDP
                 server.query(f"www.{ORIGIN}", "AAAA", tcp=True)
-                server_port = server.port
                 server.proc.send_signal(15)
                 self.assertEqual(server.proc.wait(timeout=10), 0)
             quiet = subprocess.run(["dnstap-ldns", "-r", log], capture_output=True, text=True, timeout=30)
@@ -130,7 +71,7 @@ class Dnstap(unittest.TestCase):
 
     def test_resolver_traffic_shows_the_upstream(self):
         targets = [f"t{i}.cdn.test" for i in (1, 2, 3)]
-        with tempfile.TemporaryDirectory(prefix="flatns-it-dnstap-") as tmp, Upstream() as upstream:
+        with tempfile.TemporaryDirectory(prefix="flatns-it-dnstap-") as tmp, harness.CdnUpstream(UPSTREAM_HOST, port_range=UPSTREAM_PORTS) as upstream:
             log = os.path.join(tmp, "dnstap.fstrm")
             flat_zone = os.path.join(tmp, f"{FLAT_ORIGIN}.zone")
             with open(flat_zone, "w") as f:

@@ -44,6 +44,25 @@ def free_port(port_range=PORT_RANGE):
     raise RuntimeError(f"no free port in {port_range}")
 
 
+def knot_conf_head(folder, port):
+    """The start of every knot.conf here: its files in `folder`, listening on
+    HOST@port, logging to stderr, and the shared TSIG key. Callers add
+    remote:, acl: and zone:."""
+    return f"""server:
+    rundir: "{folder}"
+    listen: {HOST}@{port}
+log:
+  - target: stderr
+    any: info
+database:
+    storage: "{folder}"
+key:
+  - id: {KEY_NAME}
+    algorithm: hmac-sha256
+    secret: {KEY_SECRET}
+"""
+
+
 def soa_serial(port, zone, timeout=1.0):
     q = dns.message.make_query(zone, "SOA")
     r = dns.query.udp(q, HOST, port=port, timeout=timeout)
@@ -192,19 +211,7 @@ class KnotSecondary(Process):
         d = self.dir
         conf = os.path.join(d, "knot.conf")
         with open(conf, "w") as f:
-            f.write(f"""server:
-    rundir: "{d}"
-    listen: {HOST}@{self.port}
-log:
-  - target: stderr
-    any: info
-database:
-    storage: "{d}"
-key:
-  - id: {KEY_NAME}
-    algorithm: hmac-sha256
-    secret: {KEY_SECRET}
-remote:
+            f.write(knot_conf_head(d, self.port) + f"""remote:
   - id: primary
     address: {HOST}@{primary_port}
     key: {KEY_NAME}
@@ -328,19 +335,7 @@ class KnotPrimary(Process):
             f.write(zone_text)
         conf = os.path.join(d, "knot.conf")
         with open(conf, "w") as f:
-            f.write(f"""server:
-    rundir: "{d}"
-    listen: {HOST}@{self.port}
-log:
-  - target: stderr
-    any: info
-database:
-    storage: "{d}"
-key:
-  - id: {KEY_NAME}
-    algorithm: hmac-sha256
-    secret: {KEY_SECRET}
-remote:
+            f.write(knot_conf_head(d, self.port) + f"""remote:
   - id: secondary
     address: {HOST}@{notify_port}
     key: {KEY_NAME}

@@ -8,6 +8,12 @@
 - flatns produces a catalog of its own zones (catalogs[].produce); BIND 9.18
   consumes it (catalog-zones): named serves the member zones it transferred
   from flatns, and a zone added to flatns's catalog on SIGHUP reaches named.
+- Two hand-written catalogs served by Knot as plain zones (so the test sets
+  every unique-id and property): a member listed under a new unique-id is
+  reset (its copy dropped and transferred anew, RFC 9432 §5.4), and a member
+  moves to the other catalog only once its catalog's `coo` property names
+  that one (§4.4.1), its file moving with it; it then stays served when its
+  first catalog drops it.
 
 Every server listens on 127.0.0.1, ports 27000-27099 (this test's range).
 Usage: test_catalog.py --flatns BIN
@@ -32,6 +38,9 @@ PORTS = (27000, 27099)
 HOST = peers.HOST
 KNOT_CATALOG = "catalog.knot.example."
 FLATNS_CATALOG = "catalog.flatns.example."
+HAND_A = "cat-a.hand.example."
+HAND_B = "cat-b.hand.example."
+HAND_MEMBER = "h1.hand.example."
 ARGS = None
 
 
@@ -39,6 +48,14 @@ def member_text(origin, serial=1):
     return "\n".join([f"$ORIGIN {origin}", "$TTL 300", f"@ SOA ns1 hostmaster {serial} 3600 600 86400 300",
                       "@ NS ns1", "ns1 A 192.0.2.1", "host A 192.0.2.9", "www CNAME host",
                       f'@ TXT "zone {origin}"']) + "\n"
+
+
+def hand_catalog_text(origin, serial, records):
+    """A schema version 2 catalog; records: (owner relative to the catalog, type, data)."""
+    lines = [f"$ORIGIN {origin}", "$TTL 0", f"@ SOA invalid. hostmaster {serial} 3600 600 86400 0",
+             "@ NS invalid.", 'version TXT "2"']
+    lines += [f"{owner} {rdtype} {data}" for owner, rdtype, data in records]
+    return "\n".join(lines) + "\n"
 
 
 def ask(port, name, rdtype):
@@ -71,6 +88,10 @@ class KnotCatalogPrimary(peers.Process):
         self.notify_port = notify_port
         self.conf = os.path.join(self.dir, "knot.conf")
 
+    def write_hand_catalog(self, origin, serial, records):
+        with open(os.path.join(self.dir, f"{origin}zone"), "w") as f:
+            f.write(hand_catalog_text(origin, serial, records))
+
     def write_conf(self, members):
         """members: {origin: group or None}."""
         d = self.dir
@@ -79,6 +100,17 @@ class KnotCatalogPrimary(peers.Process):
     notify: secondary
     acl: transfer
 """]
+        # The hand-written catalogs and their member, plain zones to Knot.
+        for origin in (HAND_A, HAND_B, HAND_MEMBER):
+            path = os.path.join(d, f"{origin}zone")
+            if origin == HAND_MEMBER and not os.path.exists(path):
+                with open(path, "w") as f:
+                    f.write(member_text(origin))
+            zones.append(f"""  - domain: {origin}
+    file: "{path}"
+    notify: secondary
+    acl: transfer
+""")
         for origin, group in members.items():
             path = os.path.join(d, f"{origin}zone")
             if not os.path.exists(path):
@@ -92,19 +124,7 @@ class KnotCatalogPrimary(peers.Process):
     acl: transfer
 """ + (f"    catalog-group: {group}\n" if group else ""))
         with open(self.conf, "w") as f:
-            f.write(f"""server:
-    rundir: "{d}"
-    listen: {HOST}@{self.port}
-log:
-  - target: stderr
-    any: info
-database:
-    storage: "{d}"
-key:
-  - id: {peers.KEY_NAME}
-    algorithm: hmac-sha256
-    secret: {peers.KEY_SECRET}
-remote:
+            f.write(peers.knot_conf_head(d, self.port) + f"""remote:
   - id: secondary
     address: {HOST}@{self.notify_port}
     key: {peers.KEY_NAME}
@@ -196,6 +216,11 @@ class Flatns(peers.Process):
             "    template: {flatten: apex}",
             "    groups:",
             "      edge: {flatten: all}",
+        ]
+        for origin, folder in ((HAND_A, "hand-a/"), (HAND_B, "hand-b/")):
+            lines += [f"  - name: {origin}", f'    primaries: [{{address: "{HOST}:{self.knot_port}", key: {k}}}]',
+                      f"    files: {folder}"]
+        lines += [
             f"  - name: {FLATNS_CATALOG}",
             "    produce: true",
             "    file: catalogs/flatns.zone",
@@ -232,6 +257,8 @@ class Catalogs(unittest.TestCase):
             cls.flatns = Flatns(ARGS.flatns, flatns_port, knot_port, named_port)
             cls.named = BindCatalogConsumer(named_port, flatns_port)
             cls.servers += [cls.knot, cls.flatns, cls.named]
+            cls.knot.write_hand_catalog(HAND_A, 1, [("u1.zones", "PTR", HAND_MEMBER)])
+            cls.knot.write_hand_catalog(HAND_B, 1, [])
             cls.knot.write_conf({"m1.knot.example.": None, "m2.knot.example.": "edge"})
             cls.knot.run()
             cls.knot.wait_serial("m2.knot.example.", 1)
@@ -294,6 +321,42 @@ class Catalogs(unittest.TestCase):
                  self.flatns)
         wait_for("named serves p3 from flatns's catalog", lambda: served(named, "p3.flatns.example."), self.named,
                  timeout=30)
+
+    def test_4_member_reset_and_coo_move(self):
+        port, knot, log = self.flatns.port, self.knot, self.flatns.log
+        hand_a = os.path.join(self.flatns.dir, "hand-a", HAND_MEMBER + "zone")
+        hand_b = os.path.join(self.flatns.dir, "hand-b", HAND_MEMBER + "zone")
+        wait_for(f"flatns serves {HAND_MEMBER} from {HAND_A}", lambda: served(port, HAND_MEMBER), self.flatns)
+        self.assertTrue(os.path.exists(hand_a))
+
+        def publish(origin, serial, records):
+            knot.write_hand_catalog(origin, serial, records)
+            knot.signal(signal.SIGHUP)
+            wait_for(f"flatns reads {origin} serial {serial}", lambda: f"catalog {origin} serial {serial}:" in log(),
+                     self.flatns)
+
+        # A new unique-id: the member is reset, fetched anew, and served again.
+        publish(HAND_A, 2, [("u2.zones", "PTR", HAND_MEMBER)])
+        wait_for("the reset logged", lambda: f"member {HAND_MEMBER} reset (unique-id u1 -> u2): fetched anew" in log(),
+                 self.flatns)
+        wait_for(f"{HAND_MEMBER} served after its reset", lambda: served(port, HAND_MEMBER) and os.path.exists(hand_a),
+                 self.flatns)
+        # Listed by a second catalog too: it stays with the first.
+        publish(HAND_B, 2, [("v1.zones", "PTR", HAND_MEMBER)])
+        self.assertNotIn(f"member {HAND_MEMBER} moves", log())
+        self.assertTrue(os.path.exists(hand_a))
+        # The first catalog's coo names the second: the member moves, file and all.
+        publish(HAND_A, 3, [("u2.zones", "PTR", HAND_MEMBER), ("coo.u2.zones", "PTR", HAND_B)])
+        wait_for("the move logged", lambda: f"member {HAND_MEMBER} moves from catalog {HAND_A} to {HAND_B}" in log(),
+                 self.flatns)
+        wait_for(f"{HAND_MEMBER}'s copy moved to {HAND_B}'s folder",
+                 lambda: os.path.exists(hand_b) and not os.path.exists(hand_a), self.flatns)
+        self.assertTrue(served(port, HAND_MEMBER))
+        # Dropped by the first catalog, it stays: the second owns it now.
+        publish(HAND_A, 4, [])
+        time.sleep(0.5)
+        self.assertTrue(served(port, HAND_MEMBER))
+        self.assertNotIn(f"member {HAND_MEMBER} removed", log())
 
 
 def main():

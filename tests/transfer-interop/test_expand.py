@@ -20,12 +20,8 @@ Usage: test_expand.py --flatns BIN. Exit 77 (skipped) when named or knotd is mis
 
 import argparse
 import os
-import random
 import shutil
-import socket
 import sys
-import tempfile
-import threading
 import time
 import unittest
 
@@ -39,6 +35,10 @@ import dns.rrset
 
 import peers
 
+# The scripted upstream server is shared with the integration tests.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+import harness  # noqa: E402
+
 HOST = "127.0.0.1"
 PORTS = (27100, 27199)
 BIND_SOURCE = "127.0.27.2"
@@ -50,65 +50,34 @@ ARGS = None
 
 
 def free_port(taken):
+    """peers.free_port in this test's range, other than the ones `taken`."""
     for _ in range(200):
-        port = random.randint(*PORTS)
-        if port in taken:
-            continue
-        ok = True
-        for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-            s = socket.socket(socket.AF_INET, kind)
-            try:
-                s.bind((HOST, port))
-            except OSError:
-                ok = False
-            finally:
-                s.close()
-        if ok:
+        port = peers.free_port(PORTS)
+        if port not in taken:
             taken.add(port)
             return port
     raise RuntimeError(f"no free port in {PORTS}")
 
 
-class Upstream:
+class Upstream(harness.ScriptedUpstream):
     """The authority of cdn.test.: www.cdn.test. A is `address`, TTL 2; no AAAA."""
 
     def __init__(self, port):
         self.address = "198.51.100.1"
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind((HOST, port))
-        self.sock.settimeout(0.2)
-        self.stopping = False
-        self.thread = threading.Thread(target=self.run, daemon=True)
-        self.thread.start()
+        super().__init__(HOST, port)
 
-    def run(self):
-        while not self.stopping:
-            try:
-                wire, peer = self.sock.recvfrom(65535)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            try:
-                query = dns.message.from_wire(wire)
-            except Exception:
-                continue
-            reply = dns.message.make_response(query)
-            reply.flags |= dns.flags.RA | dns.flags.AA
-            q = query.question[0]
-            if q.name.to_text().lower() == TARGET and q.rdtype == dns.rdatatype.A:
-                reply.answer.append(dns.rrset.from_text(q.name, 2, "IN", "A", self.address))
-            elif q.name.to_text().lower().endswith("cdn.test."):
-                reply.authority.append(dns.rrset.from_text("cdn.test.", 2, "IN", "SOA",
-                                                           "ns.cdn.test. h.cdn.test. 1 60 60 60 2"))
-            else:
-                reply.set_rcode(dns.rcode.REFUSED)
-            self.sock.sendto(reply.to_wire(), peer)
-
-    def stop(self):
-        self.stopping = True
-        self.thread.join(timeout=2)
-        self.sock.close()
+    def reply(self, query):
+        reply = dns.message.make_response(query)
+        reply.flags |= dns.flags.RA | dns.flags.AA
+        q = query.question[0]
+        if q.name.to_text().lower() == TARGET and q.rdtype == dns.rdatatype.A:
+            reply.answer.append(dns.rrset.from_text(q.name, 2, "IN", "A", self.address))
+        elif q.name.to_text().lower().endswith("cdn.test."):
+            reply.authority.append(dns.rrset.from_text("cdn.test.", 2, "IN", "SOA",
+                                                       "ns.cdn.test. h.cdn.test. 1 60 60 60 2"))
+        else:
+            reply.set_rcode(dns.rcode.REFUSED)
+        return reply
 
 
 class Flatns(peers.Process):
@@ -190,15 +159,7 @@ class Knot(peers.Process):
         d = self.dir
         conf = os.path.join(d, "knot.conf")
         with open(conf, "w") as f:
-            f.write(f"""server:
-    rundir: "{d}"
-    listen: {HOST}@{port}
-log:
-  - target: stderr
-    any: info
-database:
-    storage: "{d}"
-remote:
+            f.write(peers.knot_conf_head(d, port) + f"""remote:
   - id: primary
     address: {HOST}@{primary_port}
     via: {KNOT_SOURCE}

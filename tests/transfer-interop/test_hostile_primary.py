@@ -16,8 +16,6 @@ Usage: test_hostile_primary.py --flatns BIN
 """
 
 import argparse
-import os
-import socket
 import socketserver
 import struct
 import sys

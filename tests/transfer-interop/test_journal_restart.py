@@ -15,7 +15,6 @@ import argparse
 import os
 import signal
 import sys
-import time
 import unittest
 
 import dns.query

@@ -128,7 +128,6 @@ class SecondaryFromKnotAndBind(unittest.TestCase):
 
     def test_4_restart_serves_the_kept_file_without_a_transfer(self):
         self.flatns.stop()
-        log_before = len(self.flatns.log())
         self.flatns.run()  # same folder, config and kept files
         self.flatns.wait_serial(KNOT_ZONE, 2, timeout=5)
         self.flatns.wait_serial(BIND_ZONE, 2, timeout=5)

@@ -59,3 +59,27 @@ TEST_CASE("the zone set picks the longest origin among equal-length and nested o
   REQUIRE(r.sections[1].size() == 1);
   CHECK(r.sections[1][0].rfind("sub.example.com. 60 SOA ", 0) == 0);
 }
+
+TEST_CASE("warming the index for present, absent and colliding names changes no lookup") {
+  std::string more;
+  for (int i = 0; i < 500; ++i) more += "h" + std::to_string(i) + " A 192.0.2.7\n";
+  testing::TempFile file(small_zone("example.com.", more));
+  const auto zone = load("example.com.", file.path());
+  for (const char* text : {"h1.example.com.", "h499.example.com.", "example.com.", "nope.example.com.",
+                           "h1.h1.example.com.", "other.net."}) {
+    const dns::Name name = dns::Name::parse(text);
+    const uint64_t hash = dns::name_hash(name.wire());
+    zone->prefetch_slot(hash);
+    zone->prefetch_node(hash);
+    zone->prefetch_records(hash);
+    const bool present = std::string(text).starts_with("h1.e") || std::string(text).starts_with("h499") ||
+                         std::string(text) == "example.com.";
+    CHECK((zone->find(name.wire(), hash) != nullptr) == present);
+  }
+  // Every slot of the index, full or empty.
+  for (uint64_t slot = 0; slot < 4096; ++slot) {
+    zone->prefetch_slot(slot);
+    zone->prefetch_node(slot);
+    zone->prefetch_records(slot);
+  }
+}
