@@ -37,7 +37,9 @@ struct DnstapSettings {
   bool queries = true;
   bool responses = true;
   bool resolver = true;   // the resolver's upstream queries and responses
-  uint32_t queue = 1024;  // messages per worker waiting for the writer; more are dropped (counted)
+  // Room per worker for about this many messages waiting for the writer
+  // (DnstapLog::kBytesPerMessage bytes each); more are dropped (counted).
+  uint32_t queue = 1024;
 
   bool operator==(const DnstapSettings&) const = default;
 };

@@ -6,7 +6,12 @@ with a dnstap socket whose reader never reads, entries are dropped and
 counted and answers are not slowed. Exit 77 (skipped) without dnstap-ldns.
 The upstream listens on 127.0.0.2, ports 27300-27399.
 
-Usage: test_ops_dnstap.py --flatns BIN --corpus DIR --examples DIR
+DnstapSocket: the socket mode with a real collector, fstrm_capture (Debian's
+fstrm-bin; exit 77 without it): the Frame Streams handshake, a known batch
+in the file it writes (read with dnstap-ldns), and a collector that starts
+after flatns is reconnected to.
+
+Usage: test_ops_dnstap.py --flatns BIN --corpus DIR --examples DIR [Dnstap | DnstapSocket]
 """
 
 import os
@@ -148,11 +153,114 @@ class Dnstap(unittest.TestCase):
         self.assertGreater(dropped, 0)
 
 
+class Collector:
+    """fstrm_capture on a Unix socket in `folder`, writing what it receives
+    to a Frame Streams file; stopped (SIGTERM: it finishes the file) on exit."""
+
+    def __init__(self, folder, name):
+        self.socket = os.path.join(folder, f"{name}.sock")
+        self.file = os.path.join(folder, f"{name}.fstrm")
+        self.proc = None
+
+    def __enter__(self):
+        self.proc = subprocess.Popen(["fstrm_capture", "-t", "protobuf:dnstap.Dnstap", "-u", self.socket,
+                                      "-w", self.file], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for _ in range(100):
+            if os.path.exists(self.socket):
+                return self
+            time.sleep(0.05)
+        self.proc.kill()
+        raise RuntimeError(f"fstrm_capture did not create {self.socket}: {self.proc.stderr.read()!r}")
+
+    def __exit__(self, *exc):
+        self.proc.send_signal(15)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc.stderr.close()
+
+    def read(self):
+        quiet = subprocess.run(["dnstap-ldns", "-r", self.file], capture_output=True, text=True, timeout=30)
+        if quiet.returncode != 0:
+            raise AssertionError(f"dnstap-ldns -r {self.file}: {quiet.stderr}")
+        return quiet.stdout.splitlines()
+
+
+def dnstap_counters(server):
+    with urllib.request.urlopen(f"http://{harness.HOST}:{server.metrics_port}/metrics", timeout=5) as r:
+        text = r.read().decode()
+    return {name: float(re.search(rf"^flatns_dnstap_{name}_total (\S+)$", text, re.M).group(1))
+            for name in ("messages", "dropped")}
+
+
+class DnstapSocket(unittest.TestCase):
+    def test_fstrm_capture_receives_a_known_batch(self):
+        with tempfile.TemporaryDirectory(prefix="flatns-it-dnstap-") as tmp:
+            with Collector(tmp, "collector") as collector:
+                server = OpsServer(ARGS.flatns, tmp, metrics=True, dnstap=f"{{socket: {collector.socket}}}")
+                with server:
+                    names = [f"s{i}.{ORIGIN}" for i in range(5)]
+                    for name in names:
+                        server.query(name, "A")
+                    server.query(f"www.{ORIGIN}", "AAAA", tcp=True)
+                    time.sleep(0.2)  # the writer's pass (every 20 ms) has written them
+                    counters = dnstap_counters(server)
+                    server.proc.send_signal(15)
+                    self.assertEqual(server.proc.wait(timeout=10), 0)
+            lines = collector.read()
+        print("\n" + "\n".join(lines[-4:]), file=sys.stderr)
+        self.assertEqual(counters["dropped"], 0, counters)
+        batch = [l for l in lines if "SOA" not in l]  # the harness's readiness probes come first
+        self.assertEqual(len(batch), 12, lines)
+        for name in names:
+            self.assertEqual(sorted(l.split()[2] for l in batch if f'"{name}." IN A' in l), ["AQ", "AR"], lines)
+        tcp = [l for l in batch if f'"www.{ORIGIN}." IN AAAA' in l]
+        self.assertEqual([l.split()[2] for l in tcp], ["AQ", "AR"], lines)
+        self.assertTrue(all(" TCP " in l for l in tcp), tcp)
+
+    def test_a_collector_that_starts_later_is_connected_to(self):
+        with tempfile.TemporaryDirectory(prefix="flatns-it-dnstap-") as tmp:
+            collector = Collector(tmp, "late")
+            server = OpsServer(ARGS.flatns, tmp, metrics=True, dnstap=f"{{socket: {collector.socket}}}")
+            with server:
+                server.query(f"before.{ORIGIN}", "A")  # no collector yet: dropped and counted
+                time.sleep(0.2)
+                before = dnstap_counters(server)
+                with collector:
+                    # flatns retries every second; ask until the collector has had 2 s of queries.
+                    asked = []
+                    deadline = time.monotonic() + 3.5
+                    while time.monotonic() < deadline:
+                        name = f"late{len(asked)}.{ORIGIN}"
+                        server.query(name, "A")
+                        asked.append(name)
+                        time.sleep(0.1)
+                    after = dnstap_counters(server)
+                    server.proc.send_signal(15)
+                    self.assertEqual(server.proc.wait(timeout=10), 0)
+                lines = collector.read()
+        print(f"\nlate collector: {len(lines)} messages of {2 * len(asked)} after it started; "
+              f"dropped before it: {before['dropped']:.0f}", file=sys.stderr)
+        self.assertGreater(before["dropped"], 0, before)
+        self.assertFalse([l for l in lines if f'"before.{ORIGIN}."' in l], lines)
+        logged = [name for name in asked if any(f'"{name}." IN A' in l for l in lines)]
+        # Within the reopen interval (1 s) of the collector's start, the rest are all there.
+        self.assertGreaterEqual(len(logged), len(asked) - 15, (asked, lines))
+        first = asked.index(logged[0])
+        self.assertEqual(logged, asked[first:], lines)
+        for name in logged:
+            self.assertEqual(sorted(l.split()[2] for l in lines if f'"{name}." IN A' in l), ["AQ", "AR"])
+        self.assertGreater(after["messages"], before["messages"])
+
+
 if __name__ == "__main__":
     ARGS, argv = harness.parse_args()
-    for tool in ("dnstap-ldns", "dnsperf"):
+    tools = ("dnstap-ldns", "fstrm_capture") if "DnstapSocket" in argv else ("dnstap-ldns", "dnsperf")
+    for tool in tools:
         if not shutil.which(tool):
-            print(f"SKIP: {tool} is not installed (Debian: dnstap-ldns, dnsperf)", file=sys.stderr)
+            print(f"SKIP: {tool} is not installed (Debian: dnstap-ldns, dnsperf, fstrm-bin)", file=sys.stderr)
             sys.exit(77)
     harness.die_after(150)
     unittest.main(argv=argv, verbosity=2)
