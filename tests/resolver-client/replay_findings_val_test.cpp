@@ -3,36 +3,17 @@
 // now, and the checks name what used to happen. (replay_findings_test.cpp
 // holds the earlier ones.)
 #include <catch2/catch.hpp>
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
 #include <sstream>
 #include <string>
 
-#include "tests/replay/replay_run.h"
-#include "tests/replay/rpl_scenario.h"
+#include "tests/resolver-client/replay_support.h"
 
 using flatns::replay::Outcome;
+using flatns::replay::testing::replay;
+using flatns::replay::testing::replay_text;
+using flatns::replay::testing::scenario_path;
 
 namespace {
-
-std::string scenario_path(const std::string& name) {
-  return std::string(FLATNS_TEST_DATA_DIR) + "/unbound/" + name;
-}
-
-// Replayed with tests/data/unbound/differences.txt: the steps listed there
-// check our answer where it differs from Unbound's by design.
-Outcome replay_file(const std::string& path) {
-  flatns::replay::Scenario s;
-  std::string error;
-  INFO(path);
-  REQUIRE(flatns::replay::read_scenario(path, s, error));
-  std::vector<flatns::replay::Difference> differences;
-  REQUIRE(flatns::replay::read_differences(scenario_path("differences.txt"), differences, error));
-  return flatns::replay::run_scenario(s, differences);
-}
-
-Outcome replay(const std::string& name) { return replay_file(scenario_path(name)); }
 
 // The scenario `name` with every line for which `drop` is true left out,
 // written under $TMPDIR and replayed.
@@ -45,21 +26,7 @@ Outcome replay_without(const std::string& name, Drop drop) {
   while (std::getline(in, line)) {
     if (!drop(line)) out << line << '\n';
   }
-  const char* tmp = std::getenv("TMPDIR");
-  std::string path = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
-                     "/flatns-replay-XXXXXX";
-  std::vector<char> templ(path.begin(), path.end());
-  templ.push_back('\0');
-  const int fd = mkstemp(templ.data());
-  REQUIRE(fd >= 0);
-  path = templ.data();
-  {
-    std::ofstream f(path);
-    f << out.str();
-  }
-  Outcome o = replay_file(path);
-  std::remove(path.c_str());
-  return o;
+  return replay_text(out.str());
 }
 
 }  // namespace
