@@ -158,16 +158,16 @@ bool ResponseBuilder::is_qname(NameView owner) const {
          (owner.data() == qname_.data() || std::memcmp(owner.data(), qname_.data(), owner.size()) == 0);
 }
 
-bool ResponseBuilder::add(Section s, NameView owner, uint16_t type, uint16_t rclass, uint32_t ttl,
-                          std::span<const uint8_t> rdata) {
-  const std::size_t start = w_.size();
+std::size_t ResponseBuilder::begin_record() {
   const std::size_t reserve = opt_size();
   w_.set_limit(max_size_ > reserve ? max_size_ - reserve : 0);
-  // Most owners are the question's name: point at it without searching.
-  const bool owner_is_qname = is_qname(owner);
-  bool ok = (owner_is_qname ? w_.pointer(kHeaderSize) : w_.name(owner)) && w_.u16(type) &&
-            w_.u16(rclass) && w_.u32(ttl);
-  std::size_t rdlength_at = w_.size();
+  return w_.size();
+}
+
+bool ResponseBuilder::end_record(std::size_t start, bool owner_written, Section s, uint16_t type, uint16_t rclass,
+                                 uint32_t ttl, std::span<const uint8_t> rdata) {
+  bool ok = owner_written && w_.u16(type) && w_.u16(rclass) && w_.u32(ttl);
+  const std::size_t rdlength_at = w_.size();
   ok = ok && w_.u16(0) && (has_no_compressible_name(type) ? w_.bytes(rdata) : rdata_write(type, rdata, w_));
   if (!ok) {
     w_.rollback(start);
@@ -176,6 +176,14 @@ bool ResponseBuilder::add(Section s, NameView owner, uint16_t type, uint16_t rcl
   w_.put_u16_at(rdlength_at, static_cast<uint16_t>(w_.size() - rdlength_at - 2));
   ++counts_[static_cast<int>(s)];
   return true;
+}
+
+bool ResponseBuilder::add(Section s, NameView owner, uint16_t type, uint16_t rclass, uint32_t ttl,
+                          std::span<const uint8_t> rdata) {
+  const std::size_t start = begin_record();
+  // Most owners are the question's name: point at it without searching.
+  const bool owner_written = is_qname(owner) ? w_.pointer(kHeaderSize) : w_.name(owner);
+  return end_record(start, owner_written, s, type, rclass, ttl, rdata);
 }
 
 namespace {
@@ -214,20 +222,11 @@ bool ResponseBuilder::add_chained(Section s, OwnerChain& chain, NameView owner, 
   }
   // A pointer reaches the first 16 KiB of a message only.
   while (shared > 0 && chain.suffix_at_[shared - 1] >= 0x4000) --shared;
-  const std::size_t start = w_.size();
-  const std::size_t reserve = opt_size();
-  w_.set_limit(max_size_ > reserve ? max_size_ - reserve : 0);
-  bool ok = shared > 0 ? w_.bytes(owner.first(at[n - shared])) && w_.pointer(chain.suffix_at_[shared - 1])
-                       : w_.bytes(owner);
-  ok = ok && w_.u16(type) && w_.u16(rrclass::IN) && w_.u32(ttl);
-  const std::size_t rdlength_at = w_.size();
-  ok = ok && w_.u16(0) && (has_no_compressible_name(type) ? w_.bytes(rdata) : rdata_write(type, rdata, w_));
-  if (!ok) {
-    w_.rollback(start);
-    return false;
-  }
-  w_.put_u16_at(rdlength_at, static_cast<uint16_t>(w_.size() - rdlength_at - 2));
-  ++counts_[static_cast<int>(s)];
+  const std::size_t start = begin_record();
+  const bool owner_written = shared > 0 ? w_.bytes(owner.first(at[n - shared])) &&
+                                              w_.pointer(chain.suffix_at_[shared - 1])
+                                        : w_.bytes(owner);
+  if (!end_record(start, owner_written, s, type, rrclass::IN, ttl, rdata)) return false;
   // The suffixes of more than `shared` labels are now spelled out at `start`.
   for (std::size_t d = shared + 1; d <= n; ++d) {
     chain.suffix_at_[d - 1] = static_cast<uint16_t>(std::min<std::size_t>(start + at[n - d], 0xFFFF));

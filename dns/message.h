@@ -167,6 +167,12 @@ class ResponseBuilder {
   void set_flag(uint16_t f, bool on) { flags_ = on ? (flags_ | f) : (flags_ & ~f); }
   bool is_qname(NameView owner) const;
   std::size_t opt_size() const;
+  // A record is begun (the size limit set, room kept for the OPT record),
+  // its owner written by the caller, then ended: type, class, TTL and RDATA,
+  // or the whole record rolled back when anything did not fit.
+  std::size_t begin_record();
+  [[nodiscard]] bool end_record(std::size_t start, bool owner_written, Section s, uint16_t type,
+                                uint16_t rclass, uint32_t ttl, std::span<const uint8_t> rdata);
 
   WireWriter w_;
   NameView qname_;  // the question's name, written at offset 12 (empty without a question)
