@@ -147,8 +147,16 @@ class Hierarchy:
         with open(unsigned, "w") as out:
             out.write(text)
 
-        ksk = _keygen(spec, True, keydir)
-        zsk = _keygen(spec, False, keydir)
+        # Two keys with one key tag (1 in 65,536) share file names: the ZSK's
+        # would overwrite the KSK's while the KSK's .ds stays. Make them anew.
+        ksk = zsk = _keygen(spec, True, keydir)
+        for _ in range(5):
+            zsk = _keygen(spec, False, keydir)
+            if zsk != ksk:
+                break
+            ksk = _keygen(spec, True, keydir)
+        if zsk == ksk:
+            raise FixtureError(f"ldns-keygen gave {spec.name} two keys with one tag five times")
         with open(os.path.join(keydir, ksk + ".ds")) as f:
             spec.ds = [line.strip() for line in f if line.strip()]
 

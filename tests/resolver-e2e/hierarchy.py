@@ -20,6 +20,7 @@ oracle. Layout:
   dead.tld2.     127.53.14.1, 127.53.14.2 nothing listens there
 """
 
+import contextlib
 import dataclasses
 import fcntl
 import os
@@ -172,6 +173,25 @@ def _corrupt_rrsig(path, owner, covered):
     raise RuntimeError(f"no RRSIG {covered} for {owner} in {path}")
 
 
+def _key_pair(zone, workdir):
+    """A KSK and a ZSK for `zone` (ldns-keygen; their file basenames).
+
+    Two keys can have the same key tag (a 16-bit checksum, 1 in 65,536): the
+    ZSK's files, named by the tag, then overwrite the KSK's while the KSK's
+    .ds stays, and the zone's DS matches no DNSKEY. Such a pair is made anew."""
+    for _ in range(5):
+        ksk = subprocess.run(["ldns-keygen", "-a", "ECDSAP256SHA256", "-k", zone], cwd=workdir,
+                             check=True, capture_output=True, text=True).stdout.strip()
+        zsk = subprocess.run(["ldns-keygen", "-a", "ECDSAP256SHA256", zone], cwd=workdir,
+                             check=True, capture_output=True, text=True).stdout.strip()
+        if zsk != ksk:
+            return ksk, zsk
+        for suffix in (".key", ".private", ".ds"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(os.path.join(workdir, ksk + suffix))
+    raise RuntimeError(f"ldns-keygen gave {zone} two keys with one tag five times")
+
+
 def build(workdir, layout=DEFAULT):
     """Writes, signs and returns the paths of the hierarchy's zone files."""
     for zone, text in layout.zones.items():
@@ -179,10 +199,7 @@ def build(workdir, layout=DEFAULT):
             f.write(text.lstrip())
     for zone in layout.signing_order:
         name = _file(zone)
-        ksk = subprocess.run(["ldns-keygen", "-a", "ECDSAP256SHA256", "-k", zone], cwd=workdir,
-                             check=True, capture_output=True, text=True).stdout.strip()
-        zsk = subprocess.run(["ldns-keygen", "-a", "ECDSAP256SHA256", zone], cwd=workdir,
-                             check=True, capture_output=True, text=True).stdout.strip()
+        ksk, zsk = _key_pair(zone, workdir)
         zfile = name + ".zone"
         opts = ["-o", zone]
         if zone in layout.nsec3_optout:
