@@ -11,6 +11,7 @@
 #include "tests/resolver-client/replay_support.h"
 
 using flatns::replay::Outcome;
+using flatns::replay::testing::check_all_pass;
 using flatns::replay::testing::replay;
 using flatns::replay::testing::replay_text;
 using flatns::replay::testing::scenario_path;
@@ -40,12 +41,8 @@ TEST_CASE("replay: qtype ANY is answered with every validated RRset at the name"
   // empty NOERROR. A CNAME at the name is one of its RRsets and is not
   // followed (RFC 1034 §4.3.2), nor is a DNAME there; a cached NODATA of
   // another type at the name does not answer ANY.
-  for (const char* name : {"val_any.rpl", "val_any_cname.rpl", "val_any_dname.rpl",
-                           "val_any_negcache.rpl", "val_nsec3_wcany.rpl"}) {
-    auto o = replay(name);
-    INFO(name << ": " << o.text);
-    CHECK(o.status == Outcome::Status::Pass);
-  }
+  check_all_pass({"val_any.rpl", "val_any_cname.rpl", "val_any_dname.rpl",
+                           "val_any_negcache.rpl", "val_nsec3_wcany.rpl"});
 }
 
 TEST_CASE("replay: qtype RRSIG is answered with the RRSIGs, not validated (no AD)",
@@ -62,11 +59,7 @@ TEST_CASE("replay: checking disabled returns unsigned data that fails validation
           "[replay][validator][iterator]") {
   // With CD=1 the data is returned as the server gave it, without AD and
   // without fetching keys (Unbound's val_referd and val_referglue step 3).
-  for (const char* name : {"val_referd.rpl", "val_referglue.rpl"}) {
-    auto o = replay(name);
-    INFO(name << ": " << o.text);
-    CHECK(o.status == Outcome::Status::Pass);
-  }
+  check_all_pass({"val_referd.rpl", "val_referglue.rpl"});
   // With the A record's RRSIG stripped, CD=1 still returns the record
   // (without AD); the same name asked again without CD is validated and
   // fails: the CD answer was not cached for it, and CD does not turn
@@ -129,9 +122,5 @@ TEST_CASE("replay: val-override-date -1 runs at a moment inside every signature'
           "[replay]") {
   // Unbound's "-1" switches signature dates off: the scenarios were
   // skipped. Our dates stay checked, with the clock inside every window.
-  for (const char* name : {"val_cnametocnamewctoposwc.rpl", "val_nsec3_cnametocnamewctoposwc.rpl"}) {
-    auto o = replay(name);
-    INFO(name << ": " << o.text);
-    CHECK(o.status == Outcome::Status::Pass);
-  }
+  check_all_pass({"val_cnametocnamewctoposwc.rpl", "val_nsec3_cnametocnamewctoposwc.rpl"});
 }
