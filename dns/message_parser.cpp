@@ -14,7 +14,7 @@ std::string ResourceRecord::to_text() const {
 namespace {
 
 bool read_record(WireReader& r, std::span<const uint8_t> packet, ResourceRecord& rr,
-                 std::string& error) {
+                 std::string& error, MalformedRdata malformed) {
   NameBuffer owner;
   uint16_t rdlength;
   if (!r.name(owner)) {
@@ -40,6 +40,12 @@ bool read_record(WireReader& r, std::span<const uint8_t> packet, ResourceRecord&
     return true;
   }
   if (!rdata_from_wire(rr.type, packet, r.pos(), rdlength, rr.rdata)) {
+    if (malformed == MalformedRdata::KeepRaw) {
+      std::span<const uint8_t> raw;
+      if (!r.bytes(rdlength, raw)) return false;
+      rr.rdata.assign(raw.begin(), raw.end());
+      return true;
+    }
     error = "malformed " + type_to_text(rr.type) + " RDATA for " + rr.owner.to_text();
     return false;
   }
@@ -48,7 +54,8 @@ bool read_record(WireReader& r, std::span<const uint8_t> packet, ResourceRecord&
 
 }  // namespace
 
-bool parse_message(std::span<const uint8_t> packet, Message& m, std::string& error) {
+bool parse_message(std::span<const uint8_t> packet, Message& m, std::string& error,
+                   MalformedRdata malformed) {
   m = Message{};
   WireReader r(packet);
   uint16_t qd, counts[3];
@@ -74,7 +81,7 @@ bool parse_message(std::span<const uint8_t> packet, Message& m, std::string& err
   for (int s = 0; s < 3; ++s) {
     for (uint16_t i = 0; i < counts[s]; ++i) {
       ResourceRecord rr;
-      if (!read_record(r, packet, rr, error)) return false;
+      if (!read_record(r, packet, rr, error, malformed)) return false;
       if (rr.type == rrtype::OPT) {
         if (s != 2 || m.has_edns || !rr.owner.is_root()) {
           error = "misplaced or repeated OPT record";

@@ -51,9 +51,19 @@ struct Message {
   }
 };
 
+// What parse_message does with a record whose RDATA does not fit its type's
+// format (an A record with RDLENGTH 3) while the record's framing is intact.
+enum class MalformedRdata : uint8_t {
+  Reject,   // the whole message is malformed (everything the server reads)
+  KeepRaw,  // the RDATA is kept as its raw octets, for the resolver client to
+            // scrub the record (rdata_is_valid() is false for it), as
+            // Unbound's scrubber removes it, rather than drop the response
+};
+
 // Parses a whole message; false (with `error` saying where) when malformed.
 [[nodiscard]] bool parse_message(std::span<const uint8_t> packet, Message& out,
-                                 std::string& error);
+                                 std::string& error,
+                                 MalformedRdata malformed = MalformedRdata::Reject);
 
 struct QueryOptions {
   uint16_t id = 0;

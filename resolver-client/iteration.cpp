@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <span>
 
 #include <sys/socket.h>
 
@@ -23,6 +24,45 @@ constexpr unsigned kTimeoutRetryRounds = 2;
 
 bool minimisation_wanted(const ResolverSettings& s) {
   return s.qname_minimisation && s.mode == ResolverMode::Recursive;
+}
+
+// An RRSIG whose fixed fields and signer name are whole: its signature may
+// be empty or cut short, which only means it does not verify, and the
+// validator says so (EDE 6), as Unbound does with it.
+bool rrsig_readable(std::span<const uint8_t> rdata) {
+  constexpr std::size_t kFixed = 18;  // type covered .. key tag (RFC 4034 §3.1)
+  std::size_t at = kFixed, name_length = 0;
+  while (at < rdata.size()) {
+    const uint8_t label = rdata[at];
+    if (label > 63) return false;  // no compression in RRSIG RDATA (RFC 4034 §3.1.7)
+    name_length += label + 1u;
+    if (name_length > 255) return false;
+    if (label == 0) return true;
+    at += label + 1u;
+  }
+  return false;
+}
+
+// Removes, from every section, the records whose RDATA does not fit their
+// type's format (an A record whose RDLENGTH is not 4: the transport keeps
+// them raw, dns::MalformedRdata::KeepRaw), as Unbound's scrubber does
+// (iter_scrub.c): the rest of the response is still read. A signed RRset
+// that loses a record no longer validates, so nothing bogus gets through.
+// Returns how many were removed; `first` names the first.
+unsigned remove_malformed_records(dns::Message& msg, std::string& first) {
+  unsigned removed = 0;
+  for (auto* section : {&msg.answer, &msg.authority, &msg.additional}) {
+    removed += static_cast<unsigned>(std::erase_if(*section, [&](const dns::ResourceRecord& rr) {
+      if (dns::rdata_is_valid(rr.type, rr.rdata)) return false;
+      if (rr.type == dns::rrtype::RRSIG && rrsig_readable(rr.rdata)) return false;
+      if (first.empty()) {
+        first = rr.owner.to_text() + " " + dns::type_to_text(rr.type) + " of " +
+                std::to_string(rr.rdata.size()) + " octets";
+      }
+      return true;
+    }));
+  }
+  return removed;
 }
 
 }  // namespace
@@ -276,12 +316,40 @@ void Iteration::give_up() {
                 tried;
   } else {
     o.kind = IterationOutcome::Kind::Failed;
+    const bool asking_keys = state_ == State::FindingKeys;
+    const dns::Name& asked = asking_keys ? key_finder_.question_name() : qname_;
     o.failure = "no server of zone " + zone_.to_text() + " gave a usable answer for " +
-                qname_.to_text() + " " + dns::type_to_text(qtype_) + ": " +
+                asked.to_text() + " " +
+                dns::type_to_text(asking_keys ? key_finder_.question_type() : qtype_) + ": " +
                 (tried.empty() ? "no server address known" : tried);
     o.verdict = Verdict::indeterminate(o.failure);
+    if (asking_keys) key_fetch_failed(o);
   }
   finish(std::move(o));
+}
+
+// The chain of trust needs a DNSKEY or DS RRset that no server gave, and
+// a server answered the question with an error (SERVFAIL, REFUSED) or an
+// unusable answer: as in Unbound's validator, the data below is bogus, not
+// merely undecided, and the EDE says which fetch failed: DNSKEY Missing (9,
+// RFC 8914 §4.10: a DS exists, no DNSKEY to match it was found) or Network
+// Error (23, §4.24) for the DS. When every server only timed out, the
+// result stays indeterminate (flatten says No Reachable Authority, 22).
+void Iteration::key_fetch_failed(IterationOutcome& o) {
+  if (!key_answer_failed_) return;
+  if (key_finder_.state() == KeyFinder::State::FetchDnskey) {
+    const DsSet& ds = key_finder_.ds();
+    if (!ds.verdict.is_secure()) return;  // nothing says the zone is signed
+    o.kind = IterationOutcome::Kind::Bogus;
+    o.verdict = Verdict::bogus(ds.zone, BogusReason::NoDnskey,
+                               "the DNSKEY RRset of " + ds.zone.to_text() + " could not be fetched: " +
+                                   o.failure);
+  } else if (key_finder_.state() == KeyFinder::State::FetchDs) {
+    o.kind = IterationOutcome::Kind::Bogus;
+    o.verdict = Verdict::bogus(zone_, BogusReason::NoDs,
+                               "the DS RRset of " + key_finder_.question_name().to_text() +
+                                   " could not be fetched: " + o.failure);
+  }
 }
 
 bool Iteration::widen_to_other_side() {
@@ -382,6 +450,15 @@ void Iteration::on_reply(const dns::ServerAddress& server, Protocol protocol, Up
     return;
   }
   health.record_answer(server, reply.rtt_ms);
+  std::string malformed;
+  malformed_in_reply_ = remove_malformed_records(reply.message, malformed);
+  if (const unsigned n = malformed_in_reply_; n > 0) {
+    res_.note_malformed(n, malformed);
+    resolver_.log(LogLevel::Debug, "resolver: " + server_label(server) + " (zone " + zone_.to_text() +
+                                       ") sent " + std::to_string(n) +
+                                       " record(s) with RDATA malformed for their type, removed: " +
+                                       malformed);
+  }
   const dns::Message& msg = reply.message;
   if (msg.has_flag(dns::flag::TC)) {
     // The TCP retry is one more upstream query: it counts against the limit

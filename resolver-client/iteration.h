@@ -44,7 +44,8 @@
 namespace flatns::resolver {
 
 struct IterationOutcome {
-  enum class Kind { Answer, CnameExit, NxDomain, NoData, Bogus, Failed } kind = Kind::Failed;
+  // YxDomain: the server's YXDOMAIN for a DNAME substitution too long (RFC 6672 §2.2).
+  enum class Kind { Answer, CnameExit, NxDomain, NoData, YxDomain, Bogus, Failed } kind = Kind::Failed;
   std::vector<dns::ResourceRecord> answer;  // answer-section records (RRSIGs excluded)
   dns::Name next_name;                      // CnameExit: the target
   Verdict verdict;
@@ -89,6 +90,8 @@ class Iteration {
   std::vector<NameServer> cached_servers(const dns::Name& zone);
   void next_server();
   void give_up();
+  // give_up() while asking for keys: the outcome turns bogus (EDE 9 or 23).
+  void key_fetch_failed(IterationOutcome& o);
   // Adds the other side of the delegation (resolver_cache.h): the NS names
   // the zone's own servers gave and the glue the parent gave for the NS
   // names. True when there is something new to try.
@@ -127,6 +130,7 @@ class Iteration {
   // referral.cpp
   void on_referral(const dns::ServerAddress& server, const dns::Message& msg, ValidatedResponse& vr);
   void lookup_ns_address(NameServer& ns);
+  void store_referral_ds(const dns::Message& msg, const DsSet& ds, uint64_t now);
   // A referral without DS or denial (ValidatedResponse::ds_left_out): asks
   // "DS child" of this zone's servers in a nested Iteration, then enters
   // the child with the DS set its validated answer gives.
@@ -170,6 +174,12 @@ class Iteration {
   // are asked first.
   std::optional<std::pair<dns::ServerAddress, dns::Message>> last_resort_;
   bool use_last_resort_ = false;
+
+  // FindingKeys: a server answered the key question with an error or an
+  // unusable answer (not only timeouts): see key_fetch_failed().
+  bool key_answer_failed_ = false;
+  // Records with malformed RDATA removed from the reply being handled.
+  unsigned malformed_in_reply_ = 0;
 
   // The response held while the key finder walks to its signer.
   std::optional<dns::Message> held_;

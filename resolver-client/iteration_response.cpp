@@ -163,6 +163,8 @@ bool Iteration::from_cache() {
     for (auto& rr : o.answer) rr.ttl = o.ttl;
     o.verdict = e.verdict;
     ++res_.result.stats.cache_hits;
+    if (e.malformed_removed) res_.note_malformed(1, e.owner.to_text() + " " + dns::type_to_text(e.type) +
+                                                       " (cached; a malformed record was removed from it)");
     return o;
   };
   // Data with less than a second left is asked again rather than given out
@@ -353,7 +355,7 @@ void Iteration::accept_response(const dns::Message& msg, const ValidatedResponse
                                              ? std::optional<dns::Name>(vr.next_name)
                                              : std::nullopt);
   for (const auto& set : group_rrsets(msg.answer)) {
-    if (unchecked || set.rdatas.empty() || !set.owner.is_subdomain_of(zone_) ||
+    if (unchecked || vr.kind == ResponseKind::YxDomain || set.rdatas.empty() || !set.owner.is_subdomain_of(zone_) ||
         !set.owner.is_subdomain_of(keys.zone)) {
       continue;
     }
@@ -364,7 +366,8 @@ void Iteration::accept_response(const dns::Message& msg, const ValidatedResponse
     std::vector<dns::ResourceRecord> records;
     append_records(set, records);
     uint32_t ttl = ttl_cap > 0 ? std::min(set.ttl, ttl_cap) : set.ttl;
-    cache.store_rrset(set.owner, set.type, std::move(records), ttl, trust, vr.verdict, now);
+    cache.store_rrset(set.owner, set.type, std::move(records), ttl, trust, vr.verdict, now,
+                      malformed_in_reply_ > 0);
   }
   IterationOutcome o;
   o.verdict = vr.verdict;
@@ -375,6 +378,10 @@ void Iteration::accept_response(const dns::Message& msg, const ValidatedResponse
     case ResponseKind::CnameExit:
       o.kind = IterationOutcome::Kind::CnameExit;
       o.next_name = vr.next_name;
+      break;
+    case ResponseKind::YxDomain:
+      // Not cached: the rcode is not validated (the verdict is Indeterminate).
+      o.kind = IterationOutcome::Kind::YxDomain;
       break;
     default: {
       o.kind = vr.kind == ResponseKind::NxDomain ? IterationOutcome::Kind::NxDomain
@@ -422,6 +429,7 @@ void Iteration::on_key_step(const dns::ServerAddress& server, KeyFinder::Step st
   switch (step.kind) {
     case KeyFinder::Step::Kind::Ask:
       state_ = State::FindingKeys;
+      key_answer_failed_ = false;
       tried_.clear();
       next_server();
       return;
@@ -435,6 +443,7 @@ void Iteration::on_key_step(const dns::ServerAddress& server, KeyFinder::Step st
       resume_held_response();
       return;
     case KeyFinder::Step::Kind::ServerFailed:
+      key_answer_failed_ = true;
       server_failed(server, step.why);
       return;
     case KeyFinder::Step::Kind::Bogus:

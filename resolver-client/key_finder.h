@@ -88,6 +88,8 @@ class KeyFinder {
 
   [[nodiscard]] State state() const { return state_; }
   [[nodiscard]] const ZoneKeys& keys() const { return keys_; }
+  // FetchDnskey: the DS set of the zone whose DNSKEY is asked.
+  [[nodiscard]] const DsSet& ds() const { return ds_; }
   [[nodiscard]] const dns::Name& question_name() const;
   [[nodiscard]] uint16_t question_type() const;
 

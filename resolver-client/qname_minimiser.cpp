@@ -66,6 +66,9 @@ QnameMinimiser::Reaction QnameMinimiser::on_response(const ValidatedResponse& vr
         return Reaction::FullName;
       }
       return Reaction::UseAsUsual;  // SERVFAIL, lame: the next server, as for any query
+    case ResponseKind::YxDomain:
+      state_ = State::FullName;  // the full name's own answer says more
+      return Reaction::FullName;
     case ResponseKind::NxDomain:
       // RFC 8020: nothing exists below a proven NXDOMAIN (Unbound's
       // harden-below-nxdomain), so the full name does not exist either.

@@ -97,8 +97,30 @@ void Iteration::on_referral(const dns::ServerAddress& server, const dns::Message
   ds.zone = child;
   if (anchor != nullptr) ds = *anchor;
   if (res_.validating()) cache.store_ds(ds, now);
+  if (res_.validating() && anchor == nullptr && ds.verdict.is_secure() && !ds.ds.empty()) {
+    store_referral_ds(msg, ds, now);
+  }
   enter_zone(child, std::move(servers), &ds);
   next_server();
+}
+
+// The validated DS RRset of a signed referral answers a later "DS child"
+// question from the cache (as Unbound's RRset cache does): the parent, which
+// gave it already, need not be asked, nor be able to answer it again.
+void Iteration::store_referral_ds(const dns::Message& msg, const DsSet& ds, uint64_t now) {
+  std::vector<dns::ResourceRecord> records, rrsigs;
+  for (const auto& rr : msg.authority) {
+    if (!(rr.owner == ds.zone)) continue;
+    if (rr.type == dns::rrtype::DS) records.push_back(rr);
+    if (rr.type == dns::rrtype::RRSIG && rr.rdata.size() >= 2 &&
+        (rr.rdata[0] << 8 | rr.rdata[1]) == dns::rrtype::DS) {
+      rrsigs.push_back(rr);
+    }
+  }
+  if (records.empty()) return;
+  records.insert(records.end(), rrsigs.begin(), rrsigs.end());
+  resolver_.cache().store_rrset(ds.zone, dns::rrtype::DS, std::move(records), ds.ttl,
+                                Trust::AuthAuthority, ds.verdict, now);
 }
 
 void Iteration::fetch_left_out_ds(const dns::ServerAddress& server, const dns::Name& child,

@@ -2,12 +2,18 @@
 
 #include <algorithm>
 
+#include "dns/ede.h"
 #include "dns/message.h"
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
 #include "resolver-client/root_hints.h"
 
 namespace flatns::resolver {
+
+std::optional<uint16_t> Result::ede_code() const {
+  if (malformed_removed > 0) return dns::ede::Other;
+  return verdict.ede_code();
+}
 
 // ---- Resolver ----
 
@@ -136,6 +142,11 @@ void Resolution::note_server(const dns::ServerAddress& a) {
   if (std::find(tried.begin(), tried.end(), text) == tried.end()) tried.push_back(text);
 }
 
+void Resolution::note_malformed(unsigned count, const std::string& what) {
+  if (result.malformed_removed == 0) result.malformed_example = what;
+  result.malformed_removed += count;
+}
+
 QueryHandle Resolution::send(const UpstreamQuery& q, ReplyCallback cb) {
   ++result.stats.queries_sent;
   note_server(q.server);
@@ -182,9 +193,10 @@ void Resolution::on_outcome(IterationOutcome&& o) {
   result.verdict = first_step_ ? o.verdict : combine(result.verdict, o.verdict);
   first_step_ = false;
   // The CNAMEs on the way from the name asked, in chain order. A name that
-  // holds the qtype RRset ends the chain: a CNAME beside other data there
-  // (RFC 2181 §10.1 forbids it) is passed over, as Unbound does. ANY takes
-  // the name's RRsets as they are, a CNAME among them (RFC 1034 §4.3.2).
+  // holds the qtype RRset ends the chain, unless a CNAME beside it (RFC 2181
+  // §10.1 forbids both) comes first in the answer: the first listed wins,
+  // as in Unbound and the validator (val_classify.cpp). ANY takes the name's
+  // RRsets as they are, a CNAME among them (RFC 1034 §4.3.2).
   const bool any = result.qtype == dns::rrtype::ANY;
   dns::Name last = result.final_name;
   auto at_last = [&](uint16_t type) {
@@ -194,10 +206,9 @@ void Resolution::on_outcome(IterationOutcome&& o) {
   };
   for (std::size_t hops = 0; result.qtype != dns::rrtype::CNAME && !any && hops < o.answer.size();
        ++hops) {
-    if (at_last(result.qtype) != o.answer.end()) break;
     auto cname = at_last(dns::rrtype::CNAME);
+    if (cname == o.answer.end() || at_last(result.qtype) < cname) break;
     dns::Name target;
-    if (cname == o.answer.end()) break;
     auto wire = dns::rdata_target_name(cname->type, cname->rdata);
     if (!wire || !dns::Name::from_wire(*wire, target)) break;
     // Each CNAME once: a loop ends here, and step() reports it.
@@ -240,6 +251,10 @@ void Resolution::on_outcome(IterationOutcome&& o) {
       result.rcode = dns::rcode::NOERROR;
       result.final_name = last;
       take_ttl(o.ttl);
+      break;
+    case Kind::YxDomain:
+      result.rcode = dns::rcode::YXDOMAIN;
+      result.final_name = last;
       break;
     default:
       break;

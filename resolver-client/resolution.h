@@ -48,6 +48,8 @@ class Resolution : public std::enable_shared_from_this<Resolution> {
   [[nodiscard]] uint64_t remaining_ms() const;
   [[nodiscard]] ValidationContext validation_context();
   void note_server(const dns::ServerAddress& a);
+  // `count` records with malformed RDATA were removed (`what` names the first).
+  void note_malformed(unsigned count, const std::string& what);
   QueryHandle send(const UpstreamQuery& q, ReplyCallback cb);
   void forget(QueryHandle h) { outstanding_.erase(h); }
   // Iterations live as long as the resolution (at most chain + NS lookups),

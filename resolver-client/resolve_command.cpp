@@ -22,6 +22,10 @@ void print(const Result& r, std::ostream& out) {
   if (r.rcode == dns::rcode::NOERROR && r.answer.empty()) out << " (NODATA)";
   out << ", ttl " << r.ttl << "\n";
   out << ";; verdict: " << to_string(r.verdict.security) << "\n";
+  if (r.malformed_removed > 0) {
+    out << ";; removed " << r.malformed_removed << " record(s) with malformed RDATA (EDE 0), first "
+        << r.malformed_example << "\n";
+  }
   if (r.verdict.is_bogus()) {
     out << ";; reason: " << to_string(r.verdict.reason);
     if (auto ede = r.verdict.ede_code()) out << " (EDE " << *ede << ")";

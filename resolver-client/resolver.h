@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -41,7 +42,9 @@ struct ResolutionStats {
 struct Result {
   dns::Name qname;
   uint16_t qtype = 0;
-  uint16_t rcode = dns::rcode::SERVFAIL;  // NOERROR (answer or NODATA), NXDOMAIN, or SERVFAIL
+  // NOERROR (answer or NODATA), NXDOMAIN, YXDOMAIN (a DNAME substitution
+  // too long, RFC 6672 §2.2: the server's rcode, passed on) or SERVFAIL.
+  uint16_t rcode = dns::rcode::SERVFAIL;
   // The CNAMEs followed from qname, in order (RFC 1034 §3.6.2), then the
   // final RRset of qtype at final_name (empty for NXDOMAIN / NODATA).
   // qtype ANY: every RRset the server gave at qname (RFC 8482 allows a
@@ -58,7 +61,18 @@ struct Result {
   Verdict verdict;
   bool deadline_reached = false;
   std::string failure;  // for SERVFAIL: what went wrong, naming servers
+  // Records the servers sent whose RDATA does not fit their type (an A
+  // record of 3 octets), removed from the responses before use, as
+  // Unbound's scrubber does; the first one's owner and type in
+  // malformed_example.
+  unsigned malformed_removed = 0;
+  std::string malformed_example;
   ResolutionStats stats;
+
+  // RFC 8914 INFO-CODE of the answer: Other (0) when malformed records were
+  // removed (the cause of whatever followed, as Unbound reports it), else
+  // the verdict's (Verdict::ede_code()).
+  [[nodiscard]] std::optional<uint16_t> ede_code() const;
 
   [[nodiscard]] bool nxdomain() const { return rcode == dns::rcode::NXDOMAIN; }
   [[nodiscard]] bool nodata() const { return rcode == dns::rcode::NOERROR && answer.empty(); }

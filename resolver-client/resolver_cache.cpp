@@ -54,7 +54,8 @@ uint64_t ResolverCache::expiry(uint32_t ttl_s, uint32_t cap_s, uint64_t now_ms) 
 
 bool ResolverCache::store_rrset(const dns::Name& owner, uint16_t type,
                                 std::vector<dns::ResourceRecord> records, uint32_t ttl_s,
-                                Trust trust, const Verdict& verdict, uint64_t now_ms) {
+                                Trust trust, const Verdict& verdict, uint64_t now_ms,
+                                bool malformed_removed) {
   if (verdict.is_bogus()) return false;
   auto key = cache_key(owner, type);
   if (const CachedRrset* old = rrsets_.get(key)) {
@@ -69,6 +70,7 @@ bool ResolverCache::store_rrset(const dns::Name& owner, uint16_t type,
   e.records = std::move(records);
   e.trust = trust;
   e.verdict = verdict;
+  e.malformed_removed = malformed_removed;
   e.expires_ms = expiry(ttl_s, max_ttl_s_, now_ms);
   std::size_t bytes = sizeof(e) + owner.size() + records_bytes(e.records) + key.size();
   rrsets_.put(key, std::move(e), bytes);

@@ -49,6 +49,9 @@ struct CachedRrset {
   std::vector<dns::ResourceRecord> records;  // the RRset, then its RRSIGs
   Trust trust = Trust::Additional;
   Verdict verdict;
+  // The response it came from had records with malformed RDATA removed
+  // (Result::malformed_removed): an answer from the cache says so too.
+  bool malformed_removed = false;
   uint64_t expires_ms = 0;
   [[nodiscard]] uint32_t ttl_left(uint64_t now_ms) const {
     return now_ms >= expires_ms ? 0 : static_cast<uint32_t>((expires_ms - now_ms) / 1000);
@@ -82,7 +85,8 @@ class ResolverCache {
   // when a fresher entry of higher trust is kept instead, or when the verdict
   // is bogus.
   bool store_rrset(const dns::Name& owner, uint16_t type, std::vector<dns::ResourceRecord> records,
-                   uint32_t ttl_s, Trust trust, const Verdict& verdict, uint64_t now_ms);
+                   uint32_t ttl_s, Trust trust, const Verdict& verdict, uint64_t now_ms,
+                   bool malformed_removed = false);
   // A fresh RRset of at least `min_trust`, or nullptr.
   [[nodiscard]] const CachedRrset* find_rrset(const dns::Name& owner, uint16_t type,
                                               Trust min_trust, uint64_t now_ms);

@@ -209,7 +209,7 @@ void UvTransport::on_datagram(Pending* p, std::span<const uint8_t> data, const s
   }
   UpstreamReply reply;
   std::string error;
-  if (!dns::parse_message(data, reply.message, error)) {
+  if (!dns::parse_message(data, reply.message, error, dns::MalformedRdata::KeepRaw)) {
     ++counters_.ignored_malformed;
     return;
   }

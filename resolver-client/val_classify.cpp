@@ -71,6 +71,19 @@ bool cname_target(const SignedRrset& set, dns::Name& out) {
   return dns::Name::from_wire(set.rdatas.front(), out);
 }
 
+// A name with both a CNAME and the qtype RRset (RFC 2181 §10.1 forbids it):
+// the one the answer section lists first decides, as in Unbound. A server
+// lists the CNAME first when it took the name for an alias and went on to
+// the target (RFC 1034 §4.3.2 step 3a); both RRsets are validated either way.
+bool cname_listed_first(const dns::Message& response, const dns::Name& name, uint16_t qtype) {
+  for (const auto& rr : response.answer) {
+    if (!(rr.owner == name)) continue;
+    if (rr.type == dns::rrtype::CNAME) return true;
+    if (rr.type == qtype) return false;
+  }
+  return false;
+}
+
 bool has_zone_soa(const ResponseSections& s, const dns::Name& zone) {
   return find_rrset(s.authority, zone, dns::rrtype::SOA) != nullptr;
 }
@@ -163,17 +176,12 @@ bool vouched_elsewhere(const dns::Message& response, const ResponseSections& s,
   return rrset->rrsigs.empty() || signer_below_zone(*rrset, zone).has_value();
 }
 
-}  // namespace
-
-Classification classify_response(const dns::Message& response, const ResponseSections& s,
-                                  const dns::Name& qname, uint16_t qtype, const ZoneKeys& keys,
-                                  bool forwarded) {
+Classification classify_chain(const dns::Message& response, const ResponseSections& s,
+                              const dns::Name& qname, uint16_t qtype, const ZoneKeys& keys,
+                              bool forwarded) {
   Classification c;
   c.name = qname;
   const uint16_t rcode = response.rcode();
-  if (rcode != dns::rcode::NOERROR && rcode != dns::rcode::NXDOMAIN) {
-    return unusable(std::move(c), UnusableShape::Rcode);
-  }
   const dns::Name& zone = keys.zone;
   const bool secure = keys.verdict.security == Security::Secure;
   if (qtype == dns::rrtype::ANY && rcode == dns::rcode::NOERROR && qname.is_subdomain_of(zone)) {
@@ -224,7 +232,9 @@ Classification classify_response(const dns::Message& response, const ResponseSec
     const SignedRrset* hit = find_rrset(s.answer, c.name, qtype);
     const SignedRrset* cname =
         qtype == dns::rrtype::CNAME ? nullptr : find_rrset(s.answer, c.name, dns::rrtype::CNAME);
-    const SignedRrset* rrset = hit != nullptr && !hit->rdatas.empty() ? hit : cname;
+    const bool data = hit != nullptr && !hit->rdatas.empty();
+    const SignedRrset* rrset =
+        data && !(cname != nullptr && cname_listed_first(response, c.name, qtype)) ? hit : cname;
     if (step > 0 && secure && vouched_elsewhere(response, s, rrset, zone)) {
       return chain_exit(std::move(c));
     }
@@ -244,6 +254,26 @@ Classification classify_response(const dns::Message& response, const ResponseSec
   if (!c.name.is_subdomain_of(zone)) return chain_exit(std::move(c));
   classify_no_answer(response, s, qtype, zone, forwarded, c);
   return c;
+}
+
+}  // namespace
+
+Classification classify_response(const dns::Message& response, const ResponseSections& s,
+                                  const dns::Name& qname, uint16_t qtype, const ZoneKeys& keys,
+                                  bool forwarded) {
+  const uint16_t rcode = response.rcode();
+  if (rcode == dns::rcode::NOERROR || rcode == dns::rcode::NXDOMAIN) {
+    return classify_chain(response, s, qname, qtype, keys, forwarded);
+  }
+  // YXDOMAIN answers only a DNAME whose substitution is too long (RFC 6672
+  // §2.2): the chain to that DNAME is followed to be validated.
+  if (rcode == dns::rcode::YXDOMAIN) {
+    Classification c = classify_chain(response, s, qname, qtype, keys, forwarded);
+    if (c.cls == ResponseClass::Unusable && c.unusable == UnusableShape::DnameTooLong) return c;
+  }
+  Classification c;
+  c.name = qname;
+  return unusable(std::move(c), UnusableShape::Rcode);
 }
 
 }  // namespace flatns::resolver

@@ -41,6 +41,7 @@ enum class UnusableShape : uint8_t {
   Rcode,              // neither NOERROR nor NXDOMAIN
   MalformedDname,     // a DNAME RRset without exactly one target
   DnameTooLong,       // the DNAME substitution is longer than 255 octets
+                      // (with rcode YXDOMAIN, the server's answer for it)
   MalformedCname,     // a CNAME RRset without exactly one target
   ChainTooLong,       // more than kMaxValidatedCnameLinks links
   NoAnswerNoSoa,      // neither answer, referral nor SOA (lame or broken)

@@ -22,6 +22,7 @@ const char* to_string(ResponseKind k) {
     case ResponseKind::NoData: return "nodata";
     case ResponseKind::Referral: return "referral";
     case ResponseKind::Unusable: return "unusable";
+    case ResponseKind::YxDomain: return "yxdomain";
   }
   return "unusable";
 }
@@ -460,6 +461,8 @@ void validate_unusable_response(ResponseValidation& v, const Classification& c,
       v.bogus(BogusReason::Malformed, "DNAME " + c.malformed->owner.to_text() + " has not one target");
       break;
     case UnusableShape::DnameTooLong:
+      // The server says so with YXDOMAIN: that is the answer (Unbound passes it on).
+      if (response.rcode() == dns::rcode::YXDOMAIN) out.kind = ResponseKind::YxDomain;
       v.fail(Verdict::indeterminate("DNAME substitution of " + c.name.to_text() +
                                     " is longer than 255 octets"));
       break;

@@ -47,6 +47,10 @@ enum class ResponseKind : uint8_t {
   NoData,      // the name exists without the qtype
   Referral,    // a delegation to `next_name`; `delegation` tells if it is signed
   Unusable,    // none of the above (e.g. rcode SERVFAIL, REFUSED, lame answer)
+  YxDomain,    // rcode YXDOMAIN: a DNAME's substitution of the name is longer
+               // than a name may be (RFC 6672 §2.2); the DNAME (and any link
+               // before it) is validated, the rcode itself cannot be, so the
+               // verdict is at best Indeterminate, as Unbound gives no AD
 };
 [[nodiscard]] const char* to_string(ResponseKind k);
 

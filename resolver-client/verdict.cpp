@@ -30,6 +30,7 @@ const char* to_string(BogusReason r) {
     case BogusReason::NoDnskey: return "no DNSKEY";
     case BogusReason::TooMuchWork: return "validation work limit reached";
     case BogusReason::Malformed: return "malformed DNSSEC records";
+    case BogusReason::NoDs: return "no DS answer";
   }
   return "unknown";
 }
@@ -102,6 +103,7 @@ std::optional<uint16_t> Verdict::ede_code() const {
         case BogusReason::NoDnskey: return dns::ede::DnskeyMissing;
         case BogusReason::MissingRrsig: return dns::ede::RrsigsMissing;
         case BogusReason::MissingDenial: return dns::ede::NsecMissing;
+        case BogusReason::NoDs: return dns::ede::NetworkError;
         default: return dns::ede::DnssecBogus;
       }
   }

@@ -32,9 +32,12 @@ enum class BogusReason : uint8_t {
   MissingDenial,         // NXDOMAIN/NODATA/wildcard without NSEC/NSEC3 proof (EDE 12)
   BadDenial,             // NSEC/NSEC3 present but proving something else (EDE 6)
   DsDnskeyMismatch,      // no DNSKEY matches a supported DS (EDE 9)
-  NoDnskey,              // the zone's DNSKEY RRset is missing or empty (EDE 9)
+  NoDnskey,              // the zone's DNSKEY RRset is missing or empty, or could not be
+                         // fetched from any of its servers while a DS leads to it (EDE 9)
   TooMuchWork,           // KeyTrap budget exhausted (CVE-2023-50387) (EDE 6)
   Malformed,             // records that cannot be parsed or are inconsistent (EDE 6)
+  NoDs,                  // the DS query of a cut on the chain of trust failed at every
+                         // server of the parent (EDE 23 Network Error, as Unbound)
 };
 
 // Why data is insecure.

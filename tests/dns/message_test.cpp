@@ -188,6 +188,7 @@ TEST_CASE("records that do not fit are removed whole and the OPT record still fi
 }
 
 #include "dns/message_parser.h"
+#include "dns/rdata.h"
 
 TEST_CASE("write_query and parse_message round trip a query with EDNS and DO") {
   std::vector<uint8_t> buf(512);
@@ -210,6 +211,29 @@ TEST_CASE("write_query and parse_message round trip a query with EDNS and DO") {
   buf[n] = 0;
   CHECK_FALSE(parse_message(std::span<const uint8_t>(buf.data(), n + 1), m, error));
   CHECK(error == "1 octets of trailing data after the message");
+}
+
+TEST_CASE("an A record of 3 octets rejects the message, or is kept raw for the resolver to scrub") {
+  // One answer record "www.example.com. A" with RDLENGTH 3, then a good one.
+  QueryBytes b(flag::QR, 1, 2, 0, 0);
+  b.question();
+  for (const std::vector<uint8_t>& rdata : {std::vector<uint8_t>{3, 4, 5}, std::vector<uint8_t>{1, 2, 3, 4}}) {
+    b.w.name(Name::parse("www.example.com.").wire(), false);
+    b.w.u16(rrtype::A);
+    b.w.u16(rrclass::IN);
+    b.w.u32(300);
+    b.w.u16(static_cast<uint16_t>(rdata.size()));
+    b.w.bytes(rdata);
+  }
+  Message m;
+  std::string error;
+  CHECK_FALSE(parse_message(b.bytes(), m, error));
+  CHECK(error == "malformed A RDATA for www.example.com.");
+  REQUIRE(parse_message(b.bytes(), m, error, MalformedRdata::KeepRaw));
+  REQUIRE(m.answer.size() == 2);
+  CHECK(m.answer[0].rdata == std::vector<uint8_t>{3, 4, 5});
+  CHECK_FALSE(rdata_is_valid(rrtype::A, m.answer[0].rdata));
+  CHECK(m.answer[1].rdata == std::vector<uint8_t>{1, 2, 3, 4});
 }
 
 TEST_CASE("question_name looks ahead at a well-formed question only") {

@@ -492,7 +492,7 @@ class Run final : public resolver::Transport {
       all.insert(all.end(), a.result.answer.begin(), a.result.answer.end());
       v.answer = answer_keys(all, with_ttl, a.qtype);
     }
-    v.ede = a.result.verdict.ede_code();
+    v.ede = a.result.ede_code();
     return v;
   }
 
