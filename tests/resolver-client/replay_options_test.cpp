@@ -52,7 +52,8 @@ dns::ResourceRecord svcb_record(const std::string& owner, const std::string& tar
   rr.rclass = 1;
   rr.ttl = 300;
   rr.rdata = {0, 1};
-  const auto wire = dns::Name::parse(target).wire();
+  const dns::Name target_name = dns::Name::parse(target);
+  const auto wire = target_name.wire();
   rr.rdata.insert(rr.rdata.end(), wire.begin(), wire.end());
   rr.rdata.insert(rr.rdata.end(), {0, 4, 0, 4});
   uint8_t a[4];
