@@ -144,6 +144,8 @@ std::map<std::string, Expected> code_defaults() {
       {"flatten.deadline_ms", {text(f.deadline_ms)}},
       {"flatten.serve_stale", {text(f.serve_stale)}},
       {"flatten.stale_max_s", {text(f.stale_max_s)}},
+      {"flatten.stale_reply_ttl_s", {text(f.stale_reply_ttl_s)}},
+      {"flatten.stale_client_timeout_ms", {text(f.stale_client_timeout_ms)}},
       {"flatten.max_ttl", {text(f.max_ttl)}},
       {"flatten.min_ttl", {text(f.min_ttl)}},
       {"flatten.cache_entries", {text(f.cache_entries)}},
