@@ -232,7 +232,7 @@ TEST_CASE("flatns.yaml(5): the flatten: defaults are the code's defaults", "[con
     }
   }
   const auto code = code_defaults();
-  CHECK(listed.size() == 10);
+  CHECK(listed.size() == 12);
   for (const auto& [key, value] : listed) {
     INFO("flatns.yaml(5): " << key << " (" << value << ")");
     const auto it = code.find(key);
