@@ -47,6 +47,9 @@ struct CachedAnswer {
   uint8_t addresses[kMaxCachedAddresses][16];
   uint32_t ttl_s = 0;         // min over the chain and the final RRset
   uint64_t validated_ms = 0;  // monotonic time the answer was validated
+  // The answer came with TTL 0 (ttl_s is 1 so that the queries waiting for
+  // it get it): never answered stale nor written to the cache file.
+  bool zero_ttl = false;
 
   // The last failure, answered until failure_until_ms.
   bool failed = false;

@@ -91,6 +91,7 @@ void encode_entry(Writer& w, const CachedAnswer& e, CacheClocks now) {
 bool persistable(const CachedAnswer& e) {
   // Only validated answers: an entry that only ever failed has kind None.
   if (e.kind == AnswerKind::None || e.name_length == 0) return false;
+  if (e.zero_ttl) return false;  // never served stale, gone before any restart
   if (e.qtype != dns::rrtype::A && e.qtype != dns::rrtype::AAAA) return false;
   const uint8_t size = e.qtype == dns::rrtype::A ? 4 : 16;
   return e.kind != AnswerKind::Addresses ||

@@ -23,6 +23,13 @@ struct FlattenCall {
   // Out.
   Outcome outcome = Outcome::Answered;
   bool refresh = false;  // ask for a background refresh of `target` (prefetch)
+  // A stale answer was given at once (flatten.stale_client_timeout_ms 0):
+  // resolve `target` as for a parked query, nobody waiting on it.
+  bool stale_refresh = false;
+  // With Park: hold the query at most this long (ms) before the final call,
+  // when a stale answer is ready (flatten.stale_client_timeout_ms); 0: the
+  // deadline (flatten.deadline_ms).
+  uint32_t hold_ms = 0;
   dns::NameBuffer target;  // with Park or refresh: the external target ...
   uint16_t qtype = 0;      // ... and the type to resolve
   dns::NameView zone;      // the zone of the flattened name (valid during the call)
@@ -31,6 +38,8 @@ struct FlattenCall {
     final = final_answer;
     outcome = Outcome::Answered;
     refresh = false;
+    stale_refresh = false;
+    hold_ms = 0;
   }
 };
 

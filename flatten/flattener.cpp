@@ -223,26 +223,43 @@ zones::Found Flattener::answer_external(const zones::Zone& zone, const dns::Quer
     return add_cached(zone, q, entry, clamp_ttl(std::min(chain_ttl, remaining_s)), rb, signing);
   }
   if (!final && !(hit && entry.failure_fresh(now))) {
-    call->outcome = FlattenCall::Outcome::Park;
     call->target.assign(target);
     call->qtype = q.qtype;
     call->zone = zone.origin().wire();
+    if (hit && stale_usable(settings_, entry, now)) {
+      if (settings_.stale_client_timeout_ms == 0) {
+        // RFC 8767 §5 with a client response timer of 0: the stale answer
+        // now, the refresh in the background (the worker sends at most one
+        // request per target per deadline, the service coalesces them).
+        call->stale_refresh = true;
+        return answer_final(zone, q, target, hit, entry, now, rb, signing);
+      }
+      call->hold_ms = settings_.stale_client_timeout_ms;
+    }
+    call->outcome = FlattenCall::Outcome::Park;
     return zones::Found::Held;
   }
   return answer_final(zone, q, target, hit, entry, now, rb, signing);
+}
+
+bool stale_usable(const FlattenerSettings& settings, const CachedAnswer& entry, uint64_t now_ms) {
+  return settings.serve_stale && entry.kind != AnswerKind::None && !entry.zero_ttl &&
+         now_ms - entry.expires_ms() < uint64_t{settings.stale_max_s} * 1000;
+}
+
+uint32_t stale_ttl(const FlattenerSettings& settings, const CachedAnswer& entry) {
+  return std::min(settings.stale_reply_ttl_s, entry.ttl_s);
 }
 
 zones::Found Flattener::answer_final(const zones::Zone& zone, const dns::Query& q, NameView target,
                                      bool hit, const CachedAnswer& entry, uint64_t now,
                                      dns::ResponseBuilder& rb, signing::AnswerSigning* signing) const {
   const bool failed = hit && entry.failed;
-  const bool stale_usable = settings_.serve_stale && hit && entry.kind != AnswerKind::None &&
-                            now - entry.expires_ms() <= uint64_t{settings_.stale_max_s} * 1000;
-  if (stale_usable) {
-    const zones::Found state = add_cached(zone, q, entry, kStaleTtl, rb, signing);
+  if (hit && stale_usable(settings_, entry, now)) {
+    const zones::Found state = add_cached(zone, q, entry, stale_ttl(settings_, entry), rb, signing);
     Text text;
     text.put("stale answer for ").put(target).put(": ");
-    text.put(failed ? entry.failure() : std::string_view("no answer within the deadline"));
+    text.put(failed ? entry.failure() : std::string_view("the refresh has not answered yet"));
     rb.set_extended_error({dns::ede::StaleAnswer, text.view()});
     return state;
   }

@@ -13,13 +13,19 @@
 //                           once per entry);
 //   NODATA / NXDOMAIN       NODATA with the zone's SOA;
 //   recent failure          answered at once as in a final call (below);
+//   expired, stale usable   with stale_client_timeout_ms 0: the stale answer
+//                           at once and a background refresh (call->refresh);
+//                           else parked for at most that long
+//                           (call->hold_ms; RFC 8767 §5's client response
+//                           timer), the refresh going on after the answer;
 //   miss or expired         the query is parked (FlattenCall::Outcome::Park).
 // A final call (the target's resolution ended, or the deadline passed)
 // answers from whatever is cached: a fresh entry; else, with serve_stale, a
-// validated answer expired less than stale_max_s ago, with TTL 30 and EDE 3
-// (RFC 8767 §4); else the failure's SERVFAIL and EDE (6..12 for bogus data,
-// 22 for unreachable servers) with the resolver's reason, zone and server;
-// else SERVFAIL with EDE 22 naming the target.
+// validated answer expired less than stale_max_s ago (stale_usable), with
+// EDE 3 and the TTL stale_ttl gives (RFC 8767 §4); else the failure's
+// SERVFAIL and EDE (6..12 for bogus data, 22 for unreachable servers) with
+// the resolver's reason, zone and server; else SERVFAIL with EDE 22 naming
+// the target.
 // Without a cache (no resolver) external targets get SERVFAIL with EDE 22.
 // It attaches to the answer at the pre-answer stage (zones/answer_hook.h)
 // through a FlattenHook the responder builds per query. Nothing here
@@ -44,10 +50,18 @@ struct FlattenerSettings {
   uint32_t min_ttl = kDefaultMinTtl;
   bool serve_stale = kDefaultServeStale;
   uint32_t stale_max_s = kDefaultStaleMaxS;
+  uint32_t stale_reply_ttl_s = kDefaultStaleReplyTtlS;         // flatten.stale_reply_ttl_s
+  uint32_t stale_client_timeout_ms = kDefaultStaleClientTimeoutMs;  // flatten.stale_client_timeout_ms
 };
 
-// RFC 8767 §4: stale answers carry a TTL of 30 seconds.
-inline constexpr uint32_t kStaleTtl = 30;
+// Whether `entry` may be answered stale at `now_ms` (RFC 8767): serve_stale
+// is on, it holds a validated answer that was not given with TTL 0 (RFC 1035
+// §3.2.1: used for that transaction only), expired less than stale_max_s ago
+// (as fresh is less than the TTL: at stale_max_s exactly it is gone).
+[[nodiscard]] bool stale_usable(const FlattenerSettings& settings, const CachedAnswer& entry, uint64_t now_ms);
+// The TTL of a stale answer: stale_reply_ttl_s (RFC 8767 §4 suggests 30),
+// never more than the answer's own TTL had (as Unbound does).
+[[nodiscard]] uint32_t stale_ttl(const FlattenerSettings& settings, const CachedAnswer& entry);
 // A zone's own address set at a flattened target beyond this many records
 // is answered unsigned (a validating resolver then finds it bogus).
 inline constexpr std::size_t kMaxSignedAddresses = 64;

@@ -73,6 +73,7 @@ CachedAnswer entry_from_result(dns::NameView target, uint16_t qtype, const resol
     e.secure = result.verdict.is_secure();
     e.validated_ms = now_ms;
     e.ttl_s = std::max<uint32_t>(1, result.ttl);
+    e.zero_ttl = result.ttl == 0;
     e.address_count = 0;
     e.address_size = qtype == dns::rrtype::AAAA ? 16 : 4;
     for (const auto& rr : result.answer) {

@@ -108,7 +108,8 @@ struct ServiceCounters {
 };
 
 // The cache entry a resolution leaves: the answer (addresses of qtype, NODATA
-// or NXDOMAIN, TTL at least 1) when the verdict is secure or insecure; else
+// or NXDOMAIN, TTL at least 1, zero_ttl when it was 0) when the verdict is
+// secure or insecure; else
 // `previous`'s validated answer (kept for serve-stale) with the failure: the
 // EDE code (bogus: 6..12 as resolver::Verdict maps them; no usable server
 // or the deadline: 22; other unusable answers: the verdict's code) and text

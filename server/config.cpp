@@ -483,6 +483,8 @@ void parse_flatten(Checker& c, const YAML::Node& node, const std::string& path, 
                    if (auto b = c.boolean(v, p, l)) f.serve_stale = *b;
                  }},
                 c.number("stale_max_s", 0, 604800, f.stale_max_s),
+                c.number("stale_reply_ttl_s", 1, 3600, f.stale_reply_ttl_s),
+                c.number("stale_client_timeout_ms", 0, 60000, f.stale_client_timeout_ms),
                 {"max_ttl",
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {
                    ttl_given = true;

@@ -66,6 +66,8 @@ struct FlattenSettings {
   uint32_t deadline_ms = flatten::kDefaultDeadlineMs;
   bool serve_stale = flatten::kDefaultServeStale;
   uint32_t stale_max_s = flatten::kDefaultStaleMaxS;
+  uint32_t stale_reply_ttl_s = flatten::kDefaultStaleReplyTtlS;  // the TTL of stale answers (RFC 8767 §4)
+  uint32_t stale_client_timeout_ms = flatten::kDefaultStaleClientTimeoutMs;  // RFC 8767 §5 client response timer
   uint32_t max_ttl = flatten::kDefaultMaxTtl;
   uint32_t min_ttl = flatten::kDefaultMinTtl;
   uint32_t cache_entries = flatten::kDefaultCacheEntries;  // flattened answers kept (shared by the workers)

@@ -13,6 +13,8 @@ flatten::FlattenerSettings flattener_settings(const FlattenSettings& f) {
   s.min_ttl = f.min_ttl;
   s.serve_stale = f.serve_stale;
   s.stale_max_s = f.stale_max_s;
+  s.stale_reply_ttl_s = f.stale_reply_ttl_s;
+  s.stale_client_timeout_ms = f.stale_client_timeout_ms;
   return s;
 }
 
@@ -23,8 +25,7 @@ flatten::CacheClocks clocks_now() { return {flatten::system_time().now_ms(), fla
 // Whether the flattener could still answer from `e` at `now`: fresh, or
 // stale within stale_max_s after it expired (flatten/flattener.h).
 bool still_servable(const flatten::CachedAnswer& e, uint64_t now, const FlattenSettings& f) {
-  if (e.fresh(now)) return true;
-  return f.serve_stale && now - e.expires_ms() <= uint64_t{f.stale_max_s} * 1000;
+  return e.fresh(now) || flatten::stale_usable(flattener_settings(f), e, now);
 }
 
 }  // namespace

@@ -5,9 +5,11 @@
 #include <future>
 
 #include "dns/rrtype.h"
+#include "flatten/flattener.h"
 #include "flatten/service.h"
 #include "resolver-client/resolver.h"
 #include "server/daemon.h"
+#include "server/flatten_cache_file.h"
 #include "server/operations.h"
 #include "zones/zone.h"
 
@@ -278,8 +280,7 @@ ControlReply Operations::flatten_status(const std::vector<std::string>& words) {
     if (!parse_name(words[1], below, error)) return failure(error);
   }
   const uint64_t now = flatten::system_time().now_ms();
-  const uint32_t stale_max_s = daemon_.config_.flatten.stale_max_s;
-  const bool serve_stale = daemon_.config_.flatten.serve_stale;
+  const flatten::FlattenerSettings flattening = flattener_settings(daemon_.config_.flatten);
   ControlReply reply;
   daemon_.flatten_cache_->for_each([&](const flatten::CachedAnswer& e) {
     if (!dns::is_subdomain(e.target(), below.wire())) return;
@@ -298,8 +299,7 @@ ControlReply Operations::flatten_status(const std::vector<std::string>& words) {
         break;
     }
     const bool fresh = e.fresh(now);
-    const bool stale = !fresh && e.kind != flatten::AnswerKind::None && serve_stale &&
-                       now - e.expires_ms() <= uint64_t{stale_max_s} * 1000;
+    const bool stale = !fresh && flatten::stale_usable(flattening, e, now);
     ControlRecord r = {text_field("target", dns::name_to_text(e.target())), text_field("type", dns::type_to_text(e.qtype)),
                        text_field("answer", answer), text_field("addresses", addresses.empty() ? "-" : addresses),
                        text_field("verdict", e.kind == flatten::AnswerKind::None ? "-" : e.secure ? "secure" : "insecure"),

@@ -1,5 +1,6 @@
 #include "server/query_parking.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "dns/message.h"
@@ -76,7 +77,10 @@ std::size_t QueryParking::answer(std::span<const uint8_t> query, std::span<uint8
   ctx.flatten_call = &call_;
   const std::size_t length = answer_query(*state_->zones, query, out, ctx);
   if (call_.outcome != flatten::FlattenCall::Outcome::Park) {
-    if (call_.refresh && service_) {
+    if (call_.stale_refresh && service_) {
+      // The stale answer went out at once; a full queue only loses this refresh.
+      (void)request_resolution(query, flatten::target_key_hash(call_.target.view(), call_.qtype), time_.now_ms());
+    } else if (call_.refresh && service_) {
       request_.target = call_.target;
       request_.qtype = call_.qtype;
       request_.zone.assign(call_.zone);
@@ -91,25 +95,19 @@ std::size_t QueryParking::answer(std::span<const uint8_t> query, std::span<uint8
   ParkedQuery* entry = table_.add();
   if (!entry) return answer_now(query, out, context, "the parked-query table is full (flatten.max_pending)");
   const uint64_t key_hash = flatten::target_key_hash(call_.target.view(), call_.qtype);
-  const uint64_t window = state_->flatten_deadline_ms;
-  if (!requested_.outstanding(key_hash, now, window)) {
-    request_.target = call_.target;
-    request_.qtype = call_.qtype;
-    request_.zone.assign(call_.zone);
-    request_.prefetch = false;
-    set_request_qname(query);
-    if (!service_->request(worker_, request_)) {
-      table_.release(*entry);
-      return answer_now(query, out, context, "the request queue to the flatten service is full");
-    }
-    ++counters_.requests;
-    requested_.asked(key_hash, now, window);
+  if (!request_resolution(query, key_hash, now)) {
+    table_.release(*entry);
+    return answer_now(query, out, context, "the request queue to the flatten service is full");
   }
   entry->tcp = route.udp == nullptr;
   entry->length = static_cast<uint16_t>(query.size());
   std::memcpy(entry->query.data(), query.data(), query.size());
   entry->key_hash = key_hash;
-  entry->deadline_ms = now + state_->flatten_deadline_ms;
+  // With a stale answer ready it is given after the client response timer
+  // (RFC 8767 §5) when the resolution has not answered by then.
+  const uint32_t hold_ms = call_.hold_ms != 0 ? std::min(call_.hold_ms, state_->flatten_deadline_ms)
+                                              : state_->flatten_deadline_ms;
+  entry->deadline_ms = now + hold_ms;
   entry->udp = route.udp;
   entry->tcp_connection = route.tcp_connection;
   entry->destination = route.destination ? *route.destination : UdpDestination{};
@@ -121,6 +119,20 @@ std::size_t QueryParking::answer(std::span<const uint8_t> query, std::span<uint8
   parked = true;
   arm_timer(entry->deadline_ms);
   return 0;
+}
+
+bool QueryParking::request_resolution(std::span<const uint8_t> query, uint64_t key_hash, uint64_t now) {
+  const uint64_t window = state_->flatten_deadline_ms;
+  if (requested_.outstanding(key_hash, now, window)) return true;
+  request_.target = call_.target;
+  request_.qtype = call_.qtype;
+  request_.zone.assign(call_.zone);
+  request_.prefetch = false;
+  set_request_qname(query);
+  if (!service_->request(worker_, request_)) return false;
+  ++counters_.requests;
+  requested_.asked(key_hash, now, window);
+  return true;
 }
 
 // The flattened name, for the service's log lines.

@@ -5,7 +5,8 @@
 //     query is stored in the worker's ParkedQueries and a request goes to the
 //     FlattenService (lock-free queue + uv_async_send);
 //   - when the service reports the target completed (its own uv_async), or at
-//     the deadline (flatten.deadline_ms from arrival, one uv timer), the query
+//     the deadline (flatten.deadline_ms from arrival, one uv timer; with a
+//     stale answer ready, flatten.stale_client_timeout_ms if shorter), the query
 //     is answered again in "final" mode, which never parks, and the answer is
 //     sent over UDP (UdpListener::send_later, through the worker's response
 //     rate limiting like any UDP answer) or TCP (TcpServer::send_parked; a
@@ -14,7 +15,9 @@
 //     queue is full, the query is answered at once in final mode (a stale
 //     answer or SERVFAIL with EDE 22): nothing grows, every query is answered;
 //   - a stage that asks for a background refresh (prefetch) gets its request
-//     sent, and the query is answered from the cache as usual.
+//     sent, and the query is answered from the cache as usual; a stale answer
+//     given at once (stale_client_timeout_ms 0) sends a resolution request,
+//     at most one per target per deadline from this worker.
 #pragma once
 
 #include <uv.h>
@@ -90,6 +93,9 @@ class QueryParking {
   void send(const ParkedQuery& entry, std::span<uint8_t> response, std::size_t length);
   void arm_timer(uint64_t deadline_ms);
   void set_request_qname(std::span<const uint8_t> query);
+  // Asks the service to resolve call_'s target unless this worker already
+  // did within the deadline; false when the service's queue is full.
+  bool request_resolution(std::span<const uint8_t> query, uint64_t key_hash, uint64_t now);
   std::size_t answer_now(std::span<const uint8_t> query, std::span<uint8_t> out, const QueryContext& context,
                          const char* why);
 

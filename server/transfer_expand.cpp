@@ -128,7 +128,7 @@ bool flattened_answer(const zones::ZoneSet& zones, const zones::Zone& zone, cons
   flatten::FlattenCall call;
   call.reset(false);
   const zones::Found found = flattener.answer({zones, zone, node, q}, rb, &call);
-  if (call.outcome == flatten::FlattenCall::Outcome::Park || call.refresh) {
+  if (call.outcome == flatten::FlattenCall::Outcome::Park || call.refresh || call.stale_refresh) {
     flatten::FlattenRequest r;
     r.target = call.target;
     r.qname.assign(zone.name(node));

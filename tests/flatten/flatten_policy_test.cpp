@@ -268,3 +268,88 @@ TEST_CASE("policy: a CNAME query at the flattened name stays NODATA, other types
   REQUIRE(mx.answer.size() == 1);
   CHECK(mx.answer[0].type == dns::rrtype::MX);
 }
+
+TEST_CASE("policy: stale_client_timeout_ms 0 answers expired data at once, TTL stale_reply_ttl_s, and asks a refresh") {
+  Policy p;
+  p.settings.stale_client_timeout_ms = 0;
+  p.settings.stale_reply_ttl_s = 123;
+  p.resolved(testing::answer_result("edge.cdn.test.", {"198.51.100.1"}, 300));
+  p.time.advance_s(400);  // expired 100 s ago
+  auto stale = p.ask("example.com.");
+  CHECK_FALSE(p.parked());
+  CHECK(stale.rcode() == dns::rcode::NOERROR);
+  REQUIRE(stale.answer.size() == 1);
+  CHECK(stale.answer[0].ttl == 123);
+  CHECK(testing::ede_code_of(stale) == 3);
+  CHECK(p.call.stale_refresh);  // the worker sends the resolution request
+  CHECK(dns::name_equal(p.call.target.view(), kEdge.wire()));
+  // The refresh answers: fresh data from then on, no refresh asked.
+  p.resolved(testing::answer_result("edge.cdn.test.", {"198.51.100.2"}, 300));
+  auto fresh = p.ask("example.com.");
+  REQUIRE(fresh.answer.size() == 1);
+  CHECK(fresh.answer[0].ttl == 300);
+  CHECK(testing::ede_code_of(fresh) == -1);
+  CHECK_FALSE(p.call.stale_refresh);
+}
+
+TEST_CASE("policy: with a stale answer ready a query is held only stale_client_timeout_ms") {
+  Policy p;
+  p.settings.stale_client_timeout_ms = 500;
+  p.ask("example.com.");
+  REQUIRE(p.parked());
+  CHECK(p.call.hold_ms == 0);  // nothing to fall back on: the whole deadline
+  p.resolved(testing::answer_result("edge.cdn.test.", {"198.51.100.1"}, 300));
+  p.time.advance_s(301);
+  p.ask("example.com.");
+  REQUIRE(p.parked());
+  CHECK(p.call.hold_ms == 500);
+  CHECK_FALSE(p.call.stale_refresh);
+  // The timer fires before the resolution ends: the final call is stale.
+  auto stale = p.ask("example.com.", true);
+  CHECK(testing::ede_code_of(stale) == 3);
+  CHECK(testing::ede_text_of(stale).find("has not answered yet") != std::string::npos);
+}
+
+TEST_CASE("policy: a stale answer's TTL is never more than the answer's own TTL") {
+  Policy p;
+  p.settings.stale_client_timeout_ms = 0;
+  p.resolved(testing::answer_result("edge.cdn.test.", {"198.51.100.1"}, 20));
+  p.time.advance_s(25);
+  auto stale = p.ask("example.com.");
+  REQUIRE(stale.answer.size() == 1);
+  CHECK(stale.answer[0].ttl == 20);  // not stale_reply_ttl_s (30)
+  CHECK(testing::ede_code_of(stale) == 3);
+}
+
+TEST_CASE("policy: an answer given with TTL 0 is never served stale (RFC 1035 3.2.1)") {
+  Policy p;
+  p.settings.stale_client_timeout_ms = 0;
+  p.resolved(testing::answer_result("edge.cdn.test.", {"198.51.100.1"}, 0));
+  // The queries that waited for it get it (kept one second for them).
+  auto now = p.ask("example.com.");
+  REQUIRE(now.answer.size() == 1);
+  p.time.advance_s(2);
+  p.ask("example.com.");
+  CHECK(p.parked());  // resolved again, not answered stale
+  CHECK(p.call.hold_ms == 0);
+  p.resolved(testing::timeout_result("edge.cdn.test.", "192.0.2.7"));
+  auto failed = p.ask("example.com.", true);
+  CHECK(failed.rcode() == dns::rcode::SERVFAIL);
+  CHECK(testing::ede_code_of(failed) == 22);
+}
+
+// Found by Unbound's serve_expired_ttl_client_timeout: the stale window, like
+// the TTL, ends at its last millisecond (it was served one instant too long).
+TEST_CASE("policy: stale data is served less than stale_max_s after expiry, not at stale_max_s exactly") {
+  Policy p;
+  p.settings.stale_max_s = 10;
+  p.settings.stale_client_timeout_ms = 0;
+  p.resolved(testing::answer_result("edge.cdn.test.", {"198.51.100.1"}, 300));
+  p.time.advance_s(300);
+  p.time.now += 9999;  // 9.999 s after expiry: still stale
+  CHECK(testing::ede_code_of(p.ask("example.com.")) == 3);
+  p.time.now += 1;  // 10 s exactly: expired for good, resolved again
+  p.ask("example.com.");
+  CHECK(p.parked());
+  CHECK(p.call.hold_ms == 0);
+}

@@ -65,6 +65,8 @@ bool value_is_our_behaviour(const std::string& key, const std::string& v) {
       {"harden-algo-downgrade", "no"},     {"harden-unknown-additional", "no"},
       {"do-not-query-localhost", "no"},    {"prefetch", "no"},
       {"serve-expired", "no"},
+      // 0: Unbound never drops a request that waits long; ours are answered by flatten.deadline_ms
+      {"discard-timeout", "0"},
       {"tcp-upstream", "no"},              {"do-ip4", "yes"},
       {"do-ip6", "yes"},
       {"qname-minimisation-strict", "no"}, {"prefetch-key", "no"},
@@ -294,28 +296,28 @@ bool map_config(const Scenario& s, ReplayConfig& out, std::string& skip) {
       } else if (k == "do-ip6" && o.value == "no") {
         out.do_ip6 = false;  // the harness's transport: a host without IPv6
       } else if (k == "serve-expired" && o.value == "yes") {
-        if (!out.stale) out.stale = FlattenStale{flatten::kDefaultStaleMaxS, flatten::kDefaultDeadlineMs,
-                                                 flatten::kDefaultFailureTtlS};
-      } else if (k == "serve-expired-ttl" || k == "serve-expired-client-timeout") {
+        if (!out.stale) out.stale = FlattenStale{};
+        // serve-expired-ttl-reset stays unsupported (the scenario skips): it
+        // restarts the stale window after every failed refresh, so stale
+        // data lives as long as the outage and the queries do, which RFC 8767
+        // §5's maximum stale timer (flatten.stale_max_s) exists to bound.
+      } else if (k == "serve-expired-ttl" || k == "serve-expired-client-timeout" ||
+                 k == "serve-expired-reply-ttl") {
         uint32_t v = 0;
         try {
           v = static_cast<uint32_t>(std::stoul(o.value));
         } catch (const std::exception&) {
           return unsupported(o);
         }
-        if (!out.stale) out.stale = FlattenStale{flatten::kDefaultStaleMaxS, flatten::kDefaultDeadlineMs,
-                                                 flatten::kDefaultFailureTtlS};
-        // serve-expired-client-timeout: testbound's clock stands still while
-        // servers answer, so its client timeout fires only when a server
-        // stays silent, and so does flatten.deadline_ms (default 1200) on
-        // the harness's clock: the default stands. With 0 Unbound answers
-        // expired data at once and refreshes it after; flatns always asks
-        // first, within the deadline, and serves stale data only when that
-        // fails (RFC 8767 §5): differences.txt lists where that shows.
+        if (!out.stale) out.stale = FlattenStale{};
         if (k == "serve-expired-ttl") out.stale->stale_max_s = v == 0 ? UINT32_MAX / 1000 : v;
-      } else if (k == "serve-expired-reply-ttl") {
-        // flatns' stale TTL is always RFC 8767 §4's 30 s (flatten::kStaleTtl):
-        // a step comparing another TTL is listed in differences.txt.
+        // Both in ms; testbound's clock stands still while servers answer,
+        // so a non-zero timeout fires only while a server stays silent.
+        if (k == "serve-expired-client-timeout") out.stale->client_timeout_ms = v;
+        if (k == "serve-expired-reply-ttl") {
+          if (v == 0) return unsupported(o);  // flatten.stale_reply_ttl_s is at least 1
+          out.stale->reply_ttl_s = v;
+        }
       } else if (k == "ede-serve-expired" && o.value == "yes") {
         // flatns' stale answers always carry EDE 3 (Stale Answer).
       } else if (k == "ede") {

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "flatten/defaults.h"
 #include "resolver-client/resolver_settings.h"
 #include "tests/replay/rpl_scenario.h"
 
@@ -19,9 +20,12 @@ namespace flatns::replay {
 
 // The flatten settings a serve-expired scenario maps to (flatten/defaults.h).
 struct FlattenStale {
-  uint32_t stale_max_s;   // flatten.stale_max_s  <- serve-expired-ttl (0: no limit)
-  uint32_t deadline_ms;   // flatten.deadline_ms  <- serve-expired-client-timeout
-  uint32_t failure_ttl_s; // flatten.failure_ttl_s
+  uint32_t stale_max_s = flatten::kDefaultStaleMaxS;  // flatten.stale_max_s <- serve-expired-ttl (0: no limit)
+  uint32_t deadline_ms = flatten::kDefaultDeadlineMs;  // flatten.deadline_ms
+  uint32_t failure_ttl_s = flatten::kDefaultFailureTtlS;  // flatten.failure_ttl_s
+  // flatten.stale_client_timeout_ms <- serve-expired-client-timeout (both ms)
+  uint32_t client_timeout_ms = flatten::kDefaultStaleClientTimeoutMs;
+  uint32_t reply_ttl_s = flatten::kDefaultStaleReplyTtlS;  // flatten.stale_reply_ttl_s <- serve-expired-reply-ttl
 };
 
 struct ReplayConfig {
@@ -34,8 +38,9 @@ struct ReplayConfig {
   bool do_ip4 = true;  // `do-ip4: no`: the same for IPv4 (a NAT64 host)
   // `serve-expired: yes`: A/AAAA answers pass through the flatten layer's
   // serve-stale (flatten/answer_cache.h, entry_from_result and the
-  // flattener's stale rule: RFC 8767), which is where flatns serves stale
-  // data; the resolver itself never does. The options map to flatten.*:
+  // flattener's stale rules stale_usable / stale_ttl and its client
+  // response timer: RFC 8767), which is where flatns serves stale data; the
+  // resolver itself never does. The options map to flatten.*:
   std::optional<FlattenStale> stale;
   // `prefetch: yes`: an A/AAAA answer in the last tenth of its TTL is
   // refreshed in the background, as the flatten layer's prefetch does

@@ -337,24 +337,61 @@ class Run final : public resolver::Transport {
     Answer a{m.qname, m.qtype, st.entry->do_bit, (m.flags & dns::flag::AD) != 0, {}};
     const bool flattened = stale_ && (m.qtype == dns::rrtype::A || m.qtype == dns::rrtype::AAAA);
     const uint32_t deadline = flattened ? flatten::resolution_deadline_ms(stale_->deadline_ms) : kDeadlineMs;
+    resolver::ResolveOptions options;
+    options.checking_disabled = (m.flags & dns::flag::CD) != 0;
+    // The flattener's rules for an expired entry (flattener.h answer_external).
     flatten::CachedAnswer cached;
-    if (flattened && stale_cache_->lookup(a.qname.wire(), a.qtype, cached) &&
-        !cached.fresh(net_.now_ms()) && cached.failure_fresh(net_.now_ms())) {
-      // A recent failure is answered at once, as in a final call (flattener.h):
-      // nothing is asked upstream until failure_ttl_s has passed.
+    const uint64_t now = net_.now_ms();
+    const bool expired = flattened && stale_cache_->lookup(a.qname.wire(), a.qtype, cached) && !cached.fresh(now);
+    if (expired && cached.failure_fresh(now)) {
+      // A recent failure is answered at once, as in a final call: nothing
+      // is asked upstream until failure_ttl_s has passed.
       a.stale = final_view(a, cached);
       answers_.push_back(std::move(a));
       return;
     }
-    resolver::ResolveOptions options;
-    options.checking_disabled = (m.flags & dns::flag::CD) != 0;
+    const bool stale_ready = expired && flatten::stale_usable(flattener_settings(), cached, now);
+    if (stale_ready && stale_->client_timeout_ms == 0) {
+      // The stale answer at once; the refresh goes on in the background
+      // and only updates the cache.
+      a.stale = final_view(a, cached);
+      answers_.push_back(a);
+      resolver_->resolve(m.qname, m.qtype, deadline, options, [this, a](resolver::Result&& r) mutable {
+        a.result = std::move(r);
+        (void)through_flatten_cache(a);
+      });
+      return;
+    }
+    // With a stale answer ready the query is held only the client timeout
+    // (at most the deadline), then answered from the cache as it is then.
+    auto answered = std::make_shared<bool>(false);
+    if (stale_ready && stale_->client_timeout_ms < stale_->deadline_ms) {
+      net_.start_timer(stale_->client_timeout_ms, [this, a, answered]() mutable {
+        if (*answered) return;
+        *answered = true;
+        flatten::CachedAnswer entry;
+        if (!stale_cache_->lookup(a.qname.wire(), a.qtype, entry)) return;
+        a.stale = final_view(a, entry);
+        answers_.push_back(std::move(a));
+      });
+    }
     resolver_->resolve(m.qname, m.qtype, deadline, options,
-                       [this, a, flattened](resolver::Result&& r) mutable {
+                       [this, a, flattened, answered](resolver::Result&& r) mutable {
       a.result = std::move(r);
       if (flattened) a.stale = through_flatten_cache(a);
       if (prefetch_) maybe_prefetch(a.qname, a.qtype, a.result);
+      if (*answered) return;
+      *answered = true;
       answers_.push_back(std::move(a));
     });
+  }
+
+  flatten::FlattenerSettings flattener_settings() const {
+    flatten::FlattenerSettings f;
+    f.stale_max_s = stale_->stale_max_s;
+    f.stale_reply_ttl_s = stale_->reply_ttl_s;
+    f.stale_client_timeout_ms = stale_->client_timeout_ms;
+    return f;
   }
 
   // The flatten layer's prefetch (flattener.cpp, answer from a fresh
@@ -385,7 +422,7 @@ class Run final : public resolver::Transport {
   // What the flatten service and flattener make of the result
   // (flatten/service.h entry_from_result, flattener.h answer_final): the
   // cache entry is updated; a failure with a validated answer that expired
-  // less than stale_max_s ago is answered from it, TTL 30, EDE 3.
+  // less than stale_max_s ago is answered from it (stale_usable, stale_ttl), EDE 3.
   std::optional<View> through_flatten_cache(const Answer& a) {
     const uint64_t now = net_.now_ms();
     flatten::CachedAnswer previous;
@@ -397,23 +434,26 @@ class Run final : public resolver::Transport {
     return final_view(a, entry);
   }
 
-  // The flattener's final call on a failed entry (answer_final): its stale
-  // answer while stale_max_s allows, else SERVFAIL with the failure's EDE.
+  // The flattener's final call on an expired entry (answer_final): its
+  // stale answer while stale_usable, else SERVFAIL with the failure's EDE
+  // (22 when nothing failed yet: the deadline). A stale NXDOMAIN shows as
+  // NXDOMAIN, as the fresh one does (the resolver's answer is compared;
+  // flattening turns both into NODATA alike).
   View final_view(const Answer& a, const flatten::CachedAnswer& entry) const {
     const uint64_t now = net_.now_ms();
     View v;
-    if (entry.kind == flatten::AnswerKind::None ||
-        now - entry.expires_ms() > uint64_t{stale_->stale_max_s} * 1000) {
+    if (!flatten::stale_usable(flattener_settings(), entry, now)) {
       v.rcode = dns::rcode::SERVFAIL;
-      v.ede = entry.failure_ede;
+      v.ede = entry.failed ? entry.failure_ede : dns::ede::NoReachableAuthority;
       return v;
     }
-    v.rcode = dns::rcode::NOERROR;  // NXDOMAIN and NODATA are flattened to NODATA
+    v.rcode = entry.kind == flatten::AnswerKind::NxDomain ? dns::rcode::NXDOMAIN : dns::rcode::NOERROR;
     v.ad = entry.secure && (a.dnssec_ok || a.ad_asked);
     v.ede = dns::ede::StaleAnswer;
     if (entry.kind == flatten::AnswerKind::Addresses) {
+      const uint32_t ttl = flatten::stale_ttl(flattener_settings(), entry);
       for (std::size_t i = 0; i < entry.address_count; ++i) {
-        dns::ResourceRecord rr{a.qname, a.qtype, dns::rrclass::IN, flatten::kStaleTtl, {}};
+        dns::ResourceRecord rr{a.qname, a.qtype, dns::rrclass::IN, ttl, {}};
         const auto addr = entry.address(i);
         rr.rdata.assign(addr.begin(), addr.end());
         v.answer.push_back(record_key(rr, true));

@@ -23,7 +23,10 @@
 // resolved with ResolveOptions::checking_disabled. FLATNS_REPLAY_TRACE=1 prints every upstream query and the
 // entry that answered it. The authority and additional sections are not
 // compared: the resolver API returns answers, not messages. With `ede: yes`,
-// MATCH ede=N compares our EDE code.
+// MATCH ede=N compares our EDE code. With serve-expired, A/AAAA answers go
+// through the flatten layer's rules (replay_config.h): an expired entry is
+// answered stale at once (client timeout 0, the refresh going on), or when
+// the client timeout passes before the resolution ends (a silent server).
 #pragma once
 
 #include <functional>
@@ -46,7 +49,7 @@ struct Difference {
   std::optional<bool> ad;
   std::optional<bool> answer_empty;  // "answer=empty" replaces the expected answer section
   std::optional<int> ede;            // -1: no EDE
-  bool ignore_ttl = false;           // "ttl=ignore": TTLs are not compared (flatns' stale TTL is 30)
+  bool ignore_ttl = false;           // "ttl=ignore": TTLs are not compared
   bool not_run = false;  // "not-run": the scenario depends on a behaviour we do not
                          // have by design (e.g. root priming); reported as SKIP
   bool surplus_timeouts = false;  // "surplus-timeouts": TIMEOUT/ERROR moments after we

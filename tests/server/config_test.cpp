@@ -67,6 +67,8 @@ TEST_CASE("an empty file gives every default", "[config]") {
   CHECK(c.flatten.deadline_ms == 1200);
   CHECK(c.flatten.serve_stale);
   CHECK(c.flatten.stale_max_s == 86400);
+  CHECK(c.flatten.stale_reply_ttl_s == 30);
+  CHECK(c.flatten.stale_client_timeout_ms == 1800);
   CHECK(c.flatten.max_ttl == 3600);
   CHECK(c.flatten.min_ttl == 0);
 }
@@ -98,6 +100,8 @@ flatten:
   deadline_ms: 800
   serve_stale: false
   stale_max_s: 600
+  stale_reply_ttl_s: 10
+  stale_client_timeout_ms: 0
   max_ttl: 300
   min_ttl: 30
 )");
@@ -141,6 +145,8 @@ flatten:
   CHECK(c.flatten.deadline_ms == 800);
   CHECK_FALSE(c.flatten.serve_stale);
   CHECK(c.flatten.stale_max_s == 600);
+  CHECK(c.flatten.stale_reply_ttl_s == 10);
+  CHECK(c.flatten.stale_client_timeout_ms == 0);
   CHECK(c.flatten.max_ttl == 300);
   CHECK(c.flatten.min_ttl == 30);
 }
@@ -190,6 +196,10 @@ TEST_CASE("wrong values name the file, line and key path", "[config]") {
         "conf/flatns.yaml:2: flatten.serve_stale: expected true or false, found 'yes'");
   CHECK(only_error("flatten:\n  deadline_ms: 5\n") ==
         "conf/flatns.yaml:2: flatten.deadline_ms: expected an integer 10-60000, found 5");
+  CHECK(only_error("flatten:\n  stale_reply_ttl_s: 0\n") ==
+        "conf/flatns.yaml:2: flatten.stale_reply_ttl_s: expected an integer 1-3600, found 0");
+  CHECK(only_error("flatten:\n  stale_client_timeout_ms: 1.8s\n") ==
+        "conf/flatns.yaml:2: flatten.stale_client_timeout_ms: expected an integer 0-60000, found '1.8s'");
   CHECK(only_error("flatten:\n  stale_max_s: forever\n") ==
         "conf/flatns.yaml:2: flatten.stale_max_s: expected an integer 0-604800, found 'forever'");
   CHECK(only_error("flatten:\n  max_ttl: 60\n  min_ttl: 120\n") ==

@@ -3,7 +3,8 @@
 // when the resolution completes, over UDP and TCP; many concurrent queries
 // cause one resolution; nothing by the deadline is SERVFAIL with EDE 22
 // within the deadline; a full parked-query table answers at once; an answer
-// that went stale is served with EDE 3 after a failure; response rate
+// that went stale is served with EDE 3 after a failure, at once with
+// stale_client_timeout_ms 0 or after that timer otherwise; response rate
 // limiting holds for parked answers as for the others.
 #include <catch2/catch.hpp>
 
@@ -31,7 +32,7 @@ constexpr uint16_t kA = dns::rrtype::A;
 struct FakeUpstream {
   std::atomic<int> calls{0};
   std::atomic<bool> failing{false};
-  uint64_t delay_ms = 50;
+  std::atomic<uint64_t> delay_ms{50};  // set by the test thread, read on the service loop
   uint32_t ttl = 300;
 
   class Backend final : public flatten::ResolverBackend {
@@ -94,11 +95,11 @@ struct FlatteningWorker {
   uint16_t port;
 
   FlatteningWorker(uint16_t p, uint32_t deadline_ms, uint64_t upstream_delay_ms, std::size_t max_parked = 64,
-                   const RrlSettings& rrl = {})
+                   const RrlSettings& rrl = {}, const flatten::FlattenerSettings& flattening = {})
       : port(p) {
     upstream.delay_ms = upstream_delay_ms;
     auto state = example_com_state(dir, 3600, "@ IN CNAME edge.cdn.test.\n");
-    state->flatten = std::make_shared<flatten::Flattener>(flatten::FlattenerSettings{}, cache);
+    state->flatten = std::make_shared<flatten::Flattener>(flattening, cache);
     state->flatten_deadline_ms = deadline_ms;
     state->rrl = rrl;
     flatten::ServiceSettings settings;
@@ -241,10 +242,54 @@ TEST_CASE("after the answer expires and the upstream fails, the stale answer com
   REQUIRE(stale);
   CHECK(stale->rcode() == dns::rcode::NOERROR);
   CHECK(addresses(*stale) == std::vector<std::string>{"198.51.100.7"});
-  CHECK(stale->answer.at(0).ttl == 30);
+  CHECK(stale->answer.at(0).ttl == 1);  // stale_reply_ttl_s (30), never above the answer's own TTL
   CHECK(ede_code_of(*stale) == 3);
   CHECK(ede_text_of(*stale).find("signature expired") != std::string::npos);
   CHECK(w.upstream.calls.load() == 2);
+}
+
+TEST_CASE("stale_client_timeout_ms 0: the expired answer at once with EDE 3, the refresh in the background",
+          "[threads][flatten-worker]") {
+  flatten::FlattenerSettings settings;
+  settings.stale_client_timeout_ms = 0;
+  FlatteningWorker w(25018, 1000, 20, 64, {}, settings);
+  w.upstream.ttl = 1;
+  UdpAsker udp(w.port);
+  REQUIRE(udp.ask("example.com.", kA, 2s));
+  std::this_thread::sleep_for(1100ms);
+  w.upstream.delay_ms = 400;  // slower than the answer must be
+  const auto start = std::chrono::steady_clock::now();
+  auto stale = udp.ask("example.com.", kA, 2s);
+  REQUIRE(stale);
+  CHECK(elapsed_ms(start) < 300);  // not held for the refresh (400 ms) nor the deadline
+  CHECK(addresses(*stale) == std::vector<std::string>{"198.51.100.7"});
+  CHECK(ede_code_of(*stale) == 3);
+  // The refresh ran and its answer is served fresh, without EDE.
+  std::this_thread::sleep_for(600ms);
+  CHECK(w.upstream.calls.load() == 2);
+  auto fresh = udp.ask("example.com.", kA, 2s);
+  REQUIRE(fresh);
+  CHECK(ede_code_of(*fresh) == -1);
+  CHECK(w.upstream.calls.load() == 2);
+}
+
+TEST_CASE("a stale answer ready: the query waits stale_client_timeout_ms for the refresh, not the deadline",
+          "[threads][flatten-worker]") {
+  flatten::FlattenerSettings settings;
+  settings.stale_client_timeout_ms = 200;
+  FlatteningWorker w(25019, 1500, 20, 64, {}, settings);
+  w.upstream.ttl = 1;
+  UdpAsker udp(w.port);
+  REQUIRE(udp.ask("example.com.", kA, 2s));
+  std::this_thread::sleep_for(1100ms);
+  w.upstream.delay_ms = 1000;
+  const auto start = std::chrono::steady_clock::now();
+  auto stale = udp.ask("example.com.", kA, 3s);
+  const long took = elapsed_ms(start);
+  REQUIRE(stale);
+  CHECK(ede_code_of(*stale) == 3);
+  CHECK(took >= 180);
+  CHECK(took < 200 + 250);  // scheduling slack; the deadline is 1500
 }
 
 TEST_CASE("a TCP client that leaves while its query is parked is dropped silently", "[flatten-worker]") {

@@ -151,6 +151,8 @@ std::map<std::string, Expected> code_defaults() {
       {"flatten.deadline_ms", {text(f.deadline_ms)}},
       {"flatten.serve_stale", {text(f.serve_stale)}},
       {"flatten.stale_max_s", {text(f.stale_max_s)}},
+      {"flatten.stale_reply_ttl_s", {text(f.stale_reply_ttl_s)}},
+      {"flatten.stale_client_timeout_ms", {text(f.stale_client_timeout_ms)}},
       {"flatten.max_ttl", {text(f.max_ttl)}},
       {"flatten.min_ttl", {text(f.min_ttl)}},
       {"flatten.cache_entries", {text(f.cache_entries)}},
@@ -237,7 +239,7 @@ TEST_CASE("flatns.yaml(5): the flatten: defaults are the code's defaults", "[con
     }
   }
   const auto code = code_defaults();
-  CHECK(listed.size() == 10);
+  CHECK(listed.size() == 12);
   for (const auto& [key, value] : listed) {
     INFO("flatns.yaml(5): " << key << " (" << value << ")");
     const auto it = code.find(key);
