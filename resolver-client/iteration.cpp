@@ -90,6 +90,9 @@ bool Iteration::find_cut(const dns::Name* below) {
   if (!forwarded) {
     for (; !n.is_root() && !(conf != nullptr && n == conf->zone); n = n.parent()) {
       if (cache.find_rrset(n, dns::rrtype::NS, Trust::ReferralAuthority, now) == nullptr) continue;
+      if (cache.expired_above(n, dns::rrtype::NS, conf != nullptr ? conf->zone : dns::Name::root(), now)) {
+        continue;
+      }
       const DsSet* ds = resolver_.anchors().find(n);
       if (ds == nullptr) ds = cache.find_ds(n, now);
       if (res_.validating() && ds == nullptr && cache.find_keys(n, now) == nullptr) continue;

@@ -136,3 +136,24 @@ TEST_CASE("replay finding: a forwarder's upward NS without an answer is lame, no
   INFO(o.text);
   CHECK(o.status == Outcome::Status::Pass);
 }
+
+TEST_CASE("replay finding: a DS question answered by a referral takes the DS RRset from it",
+          "[replay][iterator]") {
+  // iter_ds_referral: example.com.'s server answers "sub.example.com. DS"
+  // with the referral to sub.example.com., its signed DS in the authority
+  // section. The referral was followed and the child's server (which
+  // refuses DS questions) asked: SERVFAIL. The DS RRset is now the answer.
+  auto o = replay_iter("iter_ds_referral.rpl");
+  INFO(o.text);
+  CHECK(o.status == Outcome::Status::Pass);
+}
+
+TEST_CASE("replay finding: a zone its parent removed does not live on as a ghost", "[replay][iterator]") {
+  // iter_ghost_ns_childapex (CVE-2026-40622): the child's apex NS answer
+  // (86400 s) replaced the parent's 5 s delegation of mid.tld. and kept it
+  // alive, and the cached cut sub.mid.tld. below was used after mid.tld.
+  // had lapsed: b.sub.mid.tld. resolved though tld. now says NXDOMAIN.
+  auto o = replay_iter("iter_ghost_ns_childapex.rpl");
+  INFO(o.text);
+  CHECK(o.status == Outcome::Status::Pass);
+}
