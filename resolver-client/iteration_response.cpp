@@ -428,7 +428,8 @@ void Iteration::accept_response(const dns::Message& msg, const ValidatedResponse
 }
 
 // The NS set the zone's own servers name (authority section of their
-// authoritative answer): a fallback when the servers the parent named fail.
+// authoritative answer): a fallback when the servers the parent named
+// fail, and without scrub_promiscuous the zone's cached NS RRset.
 void Iteration::remember_child_ns(const dns::Message& msg) {
   std::vector<dns::ResourceRecord> ns;
   uint32_t ttl = UINT32_MAX;
@@ -437,8 +438,15 @@ void Iteration::remember_child_ns(const dns::Message& msg) {
     ns.push_back(rr);
     ttl = std::min(ttl, rr.ttl);
   }
-  if (!ns.empty()) resolver_.cache().store_other_side(zone_, dns::rrtype::NS, std::move(ns), ttl,
-                                                      resolver_.clock().now_ms());
+  if (ns.empty()) return;
+  const uint64_t now = resolver_.clock().now_ms();
+  if (!resolver_.settings().scrub_promiscuous) {
+    // Ranked above the parent's referral (RFC 2181 §5.4.1), never outliving
+    // it (resolver_cache.h): the zone's own NS TTL takes over when shorter.
+    resolver_.cache().store_rrset(zone_, dns::rrtype::NS, ns, ttl, Trust::AuthAuthority,
+                                  Verdict::indeterminate("authority of an authoritative answer"), now);
+  }
+  resolver_.cache().store_other_side(zone_, dns::rrtype::NS, std::move(ns), ttl, now);
 }
 
 void Iteration::start_walk(const dns::ServerAddress& server, const dns::Message& msg,

@@ -26,7 +26,6 @@ const std::map<std::string, const char*>& ignored_options() {
       {"fake-sha1", "Unbound's test switch that skips SHA-1/DSA crypto; we verify it (accept_dsa)"},
       {"trust-anchor-signaling", "RFC 8145 key-tag queries upstream; answers unchanged"},
       {"minimal-responses", "shapes authority/additional, which the harness does not compare"},
-      {"iter-scrub-promiscuous", "shapes authority/additional, which the harness does not compare"},
       {"rrset-roundrobin", "record order; answers are compared as sets"},
       {"access-control", "client access rules; the harness has no client"},
       {"log-servfail", "logging"},
@@ -274,6 +273,8 @@ bool map_config(const Scenario& s, ReplayConfig& out, std::string& skip) {
         // flatns' stale answers always carry EDE 3 (Stale Answer).
       } else if (k == "ede") {
         out.ede = o.value == "yes";
+      } else if (k == "iter-scrub-promiscuous" && (o.value == "yes" || o.value == "no")) {
+        out.settings.scrub_promiscuous = o.value == "yes";
       } else if (k == "prefetch" && o.value == "yes") {
         out.prefetch = true;
       } else if (ignored_options().count(k) == 0 && !value_is_our_behaviour(k, o.value)) {

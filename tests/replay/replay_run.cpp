@@ -17,6 +17,7 @@
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
 #include "flatten/answer_cache.h"
+#include "flatten/defaults.h"
 #include "flatten/flattener.h"
 #include "flatten/service.h"
 #include "resolver-client/resolver.h"
@@ -359,25 +360,36 @@ class Run final : public resolver::Transport {
   // The flatten layer's prefetch (flattener.cpp, answer from a fresh
   // entry): an A/AAAA answer served from the cache in the last tenth of its
   // TTL is refreshed in the background, once per stored answer; a refresh
-  // asks the servers again (ResolveOptions::refresh).
+  // asks the servers again (ResolveOptions::refresh). One that fails is
+  // tried again after flatten.failure_ttl_s, as the flattener does.
   struct PrefetchEntry {
     uint32_t ttl = 0;  // as first answered
     bool claimed = false;
+    uint64_t retry_after_ms = 0;  // a failed prefetch: not again before (flatten.failure_ttl_s)
   };
   void maybe_prefetch(const dns::Name& qname, uint16_t qtype, const resolver::Result& r) {
     if ((qtype != dns::rrtype::A && qtype != dns::rrtype::AAAA) || r.rcode == dns::rcode::SERVFAIL) return;
     const std::string key = lower(qname.to_text()) + "/" + std::to_string(qtype);
     if (r.stats.queries_sent > 0) {
-      prefetch_entries_[key] = PrefetchEntry{r.ttl, false};
+      prefetch_entries_[key] = PrefetchEntry{r.ttl, false, 0};
       return;
     }
     auto it = prefetch_entries_.find(key);
-    if (it == prefetch_entries_.end() || it->second.claimed || uint64_t{r.ttl} * 10 > it->second.ttl) return;
+    if (it == prefetch_entries_.end() || it->second.claimed || uint64_t{r.ttl} * 10 > it->second.ttl ||
+        net_.now_ms() < it->second.retry_after_ms) {
+      return;
+    }
     it->second.claimed = true;
     resolver::ResolveOptions refresh;
     refresh.refresh = true;
     resolver_->resolve(qname, qtype, kDeadlineMs, refresh, [this, key](resolver::Result&& fresh) {
-      if (fresh.rcode != dns::rcode::SERVFAIL) prefetch_entries_[key] = PrefetchEntry{fresh.ttl, false};
+      if (fresh.rcode != dns::rcode::SERVFAIL) {
+        prefetch_entries_[key] = PrefetchEntry{fresh.ttl, false, 0};
+        return;
+      }
+      PrefetchEntry& e = prefetch_entries_[key];
+      e.claimed = false;
+      e.retry_after_ms = net_.now_ms() + uint64_t{flatten::kDefaultFailureTtlS} * 1000;
     });
   }
 

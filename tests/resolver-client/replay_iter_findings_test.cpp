@@ -157,3 +157,35 @@ TEST_CASE("replay finding: a zone its parent removed does not live on as a ghost
   INFO(o.text);
   CHECK(o.status == Outcome::Status::Pass);
 }
+
+TEST_CASE("replay finding: a prefetch asks the parent again for a delegation about to expire",
+          "[replay][iterator]") {
+  // iter_prefetch_change2 (iter-scrub-promiscuous: no): example.com. moved
+  // to new servers while old-ns still answered; its NS RRset (300 s from
+  // the zone's own answer) had 30 s left when the answer was prefetched.
+  // The prefetch asked old-ns again from the cached delegation and kept
+  // the old address (10.1.1.1); the delegation now counts as expired within
+  // the answer's TTL plus 60 s, com. is asked and new-ns answers 10.2.2.2.
+  auto o = replay_iter("iter_prefetch_change2.rpl");
+  INFO(o.text);
+  CHECK(o.status == Outcome::Status::Pass);
+  // With the NS RRset of the answer's authority section scrubbed (the
+  // default), the referral's 86400 s delegation stands: no change found.
+  flatns::replay::Scenario s;
+  std::string error;
+  REQUIRE(flatns::replay::read_scenario(std::string(FLATNS_TEST_DATA_DIR) + "/unbound/iter_prefetch_change2.rpl",
+                                        s, error));
+  auto scrubbed = flatns::replay::run_scenario(
+      s, {}, [](flatns::resolver::ResolverSettings& settings) { settings.scrub_promiscuous = true; });
+  CHECK(scrubbed.status == Outcome::Status::Fail);
+}
+
+TEST_CASE("replay finding: a failed prefetch is not repeated at every query", "[replay][iterator]") {
+  // iter_prefetch_fail: the authority answers the prefetch with SERVFAIL;
+  // no prefetch was tried again for that answer, so 30 s later the cached
+  // 330 s answer was given where a new prefetch gets the 3600 s one.
+  // It is tried again after flatten.failure_ttl_s (flattener.cpp).
+  auto o = replay_iter("iter_prefetch_fail.rpl");
+  INFO(o.text);
+  CHECK(o.status == Outcome::Status::Pass);
+}
