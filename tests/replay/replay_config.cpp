@@ -73,6 +73,27 @@ bool value_is_our_behaviour(const std::string& key, const std::string& v) {
   return it != same.end() && it->second == v;
 }
 
+// Option values that are not our behaviour and are not built (the scenario
+// is skipped), with why: our fixed behaviour is the other value.
+const char* not_built_reason(const std::string& key, const std::string& v) {
+  static const std::map<std::pair<std::string, std::string>, const char*> m = {
+      {{"harden-glue", "no"},
+       "flatns always drops out-of-bailiwick glue (RFC 2181 §5.4.1; harden-glue: yes is mapped)"},
+      {{"harden-unverified-glue", "yes"},
+       "flatns takes a referral's in-bailiwick glue, sibling glue included, as given "
+       "(harden-unverified-glue: no is mapped); asking for unverified glue is not built"},
+      {{"iter-scrub-ns", "1"},
+       "flatns keeps every NS of a referral (Unbound's default, iter-scrub-ns: 20, keeps 20); "
+       "cutting the set to one is not built"},
+      {{"discard-timeout", "86400"},
+       "Unbound's limit on how long a client's reply may take (86400: no limit); flatns has "
+       "none in the resolver, flatten.deadline_ms bounds a flattened answer. Run anyway, "
+       "iter_ghost_timewindow fails at STEP 120 (its ns.example.com. A query is not sent)"},
+  };
+  auto it = m.find({key, v});
+  return it == m.end() ? nullptr : it->second;
+}
+
 bool parse_date(const std::string& text, int64_t& out) {
   if (text.size() != 14) return false;
   std::tm tm{};
@@ -196,6 +217,7 @@ bool map_config(const Scenario& s, ReplayConfig& out, std::string& skip) {
   }
   auto unsupported = [&](const ConfigOption& o) {
     skip = (o.section == "server" ? "" : o.section + " ") + o.key + ": " + o.value;
+    if (const char* why = not_built_reason(o.key, o.value)) skip += " -- " + std::string(why);
     return false;
   };
   for (const auto& o : s.config) {
