@@ -179,7 +179,7 @@ class Run final : public resolver::Transport {
       return h;
     }
     const Entry* e = range_entry(q);
-    if (e != nullptr || !may_wait()) {
+    if (e != nullptr || !(may_wait() || later_range_answers(q))) {
       to_network(h, q, e ? delivered(*e) : std::nullopt, std::move(done));
     } else {
       waiting_.push_back({h, q, std::move(done)});
@@ -224,8 +224,18 @@ class Run final : public resolver::Transport {
     return false;
   }
 
-  const Entry* range_entry(const UpstreamQuery& q) const {
-    const int now = step_number();
+  // testbound keeps a query no range answers pending, and matches it again
+  // at each later moment: one a range answers at a later STEP waits for it.
+  bool later_range_answers(const UpstreamQuery& q) const {
+    for (std::size_t i = cur_; i < s_.steps.size(); ++i) {
+      if (range_entry(q, s_.steps[i].number) != nullptr) return true;
+    }
+    return false;
+  }
+
+  const Entry* range_entry(const UpstreamQuery& q) const { return range_entry(q, step_number()); }
+
+  const Entry* range_entry(const UpstreamQuery& q, int now) const {
     // testbound keeps its ranges in reverse file order: the last one wins.
     for (auto it = s_.ranges.rbegin(); it != s_.ranges.rend(); ++it) {
       const Range& r = *it;
