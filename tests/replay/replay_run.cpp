@@ -555,11 +555,15 @@ class Run final : public resolver::Transport {
       }
       used_.push_back(d->line);
     }
+    // Which answer the step is about: as testbound's find_match, only by
+    // what MATCH names (an entry without qname or qtype takes any answer).
+    const bool by_name = whole || e.match_question || e.match_qname;
+    const bool by_type = whole || e.match_question || e.match_qtype;
     std::string first_got;
     for (std::size_t i = 0; i < answers_.size(); ++i) {
       const Answer& a = answers_[i];
-      if (e.message.has_question &&
-          (!(a.qname == e.message.qname) || a.qtype != e.message.qtype)) {
+      if (e.message.has_question && ((by_name && !(a.qname == e.message.qname)) ||
+                                     (by_type && a.qtype != e.message.qtype))) {
         continue;
       }
       const View got = got_view(a, with_ttl);
