@@ -212,8 +212,12 @@ zones::Found Flattener::answer_external(const zones::Zone& zone, const dns::Quer
   const bool hit = cache_->lookup(target, q.qtype, entry, &ref);
   if (hit && entry.fresh(now)) {
     const uint64_t remaining_ms = entry.expires_ms() - now;
-    // Prefetch in the last tenth of the TTL, once per stored entry.
-    if (call && remaining_ms * 10 <= uint64_t{entry.ttl_s} * 1000 && cache_->claim_prefetch(ref)) {
+    // Prefetch in the last tenth of the TTL, once per stored entry; after a
+    // failed one, only when its failure is no longer cached (failure_ttl_s),
+    // so a failing authority is not asked again at every query (Unbound
+    // holds its next prefetch back 5 s the same way).
+    if (call && remaining_ms * 10 <= uint64_t{entry.ttl_s} * 1000 && !entry.failure_fresh(now) &&
+        cache_->claim_prefetch(ref)) {
       call->refresh = true;
       call->target.assign(target);
       call->qtype = q.qtype;

@@ -133,7 +133,11 @@ bool Iteration::find_cut(const dns::Name* below) {
   const bool forwarded = conf != nullptr ? conf->forward : settings.mode == ResolverMode::Forward;
   if (!forwarded) {
     for (; !n.is_root() && !(conf != nullptr && n == conf->zone); n = n.parent()) {
-      if (cache.find_rrset(n, dns::rrtype::NS, Trust::ReferralAuthority, now) == nullptr) continue;
+      const CachedRrset* cut = cache.find_rrset(n, dns::rrtype::NS, Trust::ReferralAuthority, now);
+      if (cut == nullptr || (depth_ == 0 && cut->expires_ms <= now + res_.refresh_leeway_ms)) continue;
+      if (cache.expired_above(n, dns::rrtype::NS, conf != nullptr ? conf->zone : dns::Name::root(), now)) {
+        continue;
+      }
       const DsSet* ds = resolver_.anchors().find(n);
       if (ds == nullptr) ds = cache.find_ds(n, now);
       if (validating() && ds == nullptr && cache.find_keys(n, now) == nullptr) continue;

@@ -113,6 +113,8 @@ class Iteration {
   // iteration_response.cpp: a response to the question.
   bool from_cached_dname();
   void on_response(const dns::ServerAddress& server, const dns::Message& msg);
+  // on_response after a DS question's referral is read as its answer.
+  void on_response_as_given(const dns::ServerAddress& server, const dns::Message& msg);
   bool on_minimised_response(const dns::ServerAddress& server, const dns::Message& msg,
                              const ValidatedResponse& vr);
   void accept_response(const dns::Message& msg, const ValidatedResponse& vr);

@@ -117,6 +117,31 @@ const DsSet* insecure_cut_between(ResolverCache& cache, const dns::Name& name,
   return nullptr;
 }
 
+// A DS question its zone's server answered with a referral to the name
+// itself, the DS RRset (and its RRSIGs) in the authority section: the DS
+// RRset is the answer (as Unbound's scrubber makes it), rather than the
+// referral being followed to the child, whose servers cannot answer for
+// the DS (RFC 4035 §3.1.4.1: the parent side holds it).
+std::optional<dns::Message> ds_answer_in_referral(const dns::Message& msg, const dns::Name& asked) {
+  if (!msg.answer.empty() || msg.rcode() != dns::rcode::NOERROR) return std::nullopt;
+  auto owned_ds = [&](const dns::ResourceRecord& rr) {
+    if (!(rr.owner == asked)) return false;
+    if (rr.type == dns::rrtype::DS) return true;
+    return rr.type == dns::rrtype::RRSIG && rr.rdata.size() >= 2 &&
+           (rr.rdata[0] << 8 | rr.rdata[1]) == dns::rrtype::DS;
+  };
+  dns::Message out = msg;
+  out.authority.clear();
+  out.additional.clear();
+  for (const auto& rr : msg.authority) {
+    if (owned_ds(rr)) out.answer.push_back(rr);
+  }
+  const bool has_ds = std::any_of(out.answer.begin(), out.answer.end(),
+                                  [](const dns::ResourceRecord& rr) { return rr.type == dns::rrtype::DS; });
+  if (!has_ds) return std::nullopt;
+  return out;
+}
+
 }  // namespace
 
 // A DNAME above the query name, cached from an earlier answer, redirects it
@@ -220,7 +245,18 @@ bool Iteration::from_cache() {
 }
 
 void Iteration::on_response(const dns::ServerAddress& server, const dns::Message& msg) {
-  const ResolverSettings& settings = resolver_.settings();
+  const bool minimised = minimiser_.asked_minimised();
+  const dns::Name asked = minimiser_.asked_name(zone_);
+  if (!minimised && !forwarding_ && minimiser_.asked_type() == dns::rrtype::DS) {
+    if (auto ds = ds_answer_in_referral(msg, asked)) {
+      on_response_as_given(server, *ds);
+      return;
+    }
+  }
+  on_response_as_given(server, msg);
+}
+
+void Iteration::on_response_as_given(const dns::ServerAddress& server, const dns::Message& msg) {
   const bool minimised = minimiser_.asked_minimised();
   const dns::Name asked = minimiser_.asked_name(zone_);
   std::optional<ZoneKeys> below_insecure_cut;
@@ -402,7 +438,8 @@ void Iteration::accept_response(const dns::Message& msg, const ValidatedResponse
 }
 
 // The NS set the zone's own servers name (authority section of their
-// authoritative answer): a fallback when the servers the parent named fail.
+// authoritative answer): a fallback when the servers the parent named
+// fail, and without scrub_promiscuous the zone's cached NS RRset.
 void Iteration::remember_child_ns(const dns::Message& msg) {
   std::vector<dns::ResourceRecord> ns;
   uint32_t ttl = UINT32_MAX;
@@ -411,8 +448,15 @@ void Iteration::remember_child_ns(const dns::Message& msg) {
     ns.push_back(rr);
     ttl = std::min(ttl, rr.ttl);
   }
-  if (!ns.empty()) resolver_.cache().store_other_side(zone_, dns::rrtype::NS, std::move(ns), ttl,
-                                                      resolver_.clock().now_ms());
+  if (ns.empty()) return;
+  const uint64_t now = resolver_.clock().now_ms();
+  if (!resolver_.settings().scrub_promiscuous) {
+    // Ranked above the parent's referral (RFC 2181 §5.4.1), never outliving
+    // it (resolver_cache.h): the zone's own NS TTL takes over when shorter.
+    resolver_.cache().store_rrset(zone_, dns::rrtype::NS, ns, ttl, Trust::AuthAuthority,
+                                  Verdict::indeterminate("authority of an authoritative answer"), now);
+  }
+  resolver_.cache().store_other_side(zone_, dns::rrtype::NS, std::move(ns), ttl, now);
 }
 
 void Iteration::start_walk(const dns::ServerAddress& server, const dns::Message& msg,

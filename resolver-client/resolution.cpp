@@ -83,6 +83,10 @@ void Resolver::resolve(const dns::Name& name, uint16_t qtype, uint32_t deadline_
   };
   auto r = std::make_shared<Resolution>(*this, name, qtype, deadline_ms, std::move(finished));
   r->options = options;
+  if (options.refresh) {
+    const CachedRrset* cached = cache_.find_rrset(name, qtype, Trust::NonAuthAnswer, clock_.now_ms());
+    r->refresh_leeway_ms = (uint64_t{cached != nullptr ? cached->ttl_left(clock_.now_ms()) : 0} + kRefreshLeewayS) * 1000;
+  }
   active_[id] = r;
   // Started from a zero-delay timer so the callback never runs inside resolve().
   std::weak_ptr<Resolution> weak = r;

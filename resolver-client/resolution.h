@@ -61,6 +61,8 @@ class Resolution : public std::enable_shared_from_this<Resolution> {
   ResolveOptions options;
   Result result;
   unsigned ns_lookups = 0;
+  // A refresh: delegations expiring sooner than this count as expired.
+  uint64_t refresh_leeway_ms = 0;
   std::vector<std::string> all_failures;
 
  private:

@@ -80,12 +80,20 @@ struct Result {
 
 using ResultCallback = std::function<void(Result&&)>;
 
+// Added to the remaining TTL of the answer a refresh renews (Unbound's
+// PREFETCH_EXPIRY_ADD): delegations expiring within it are asked again.
+inline constexpr uint32_t kRefreshLeewayS = 60;
+
 struct ResolveOptions {
   // A refresh (a prefetch, as Unbound's): the CNAMEs from the query name and
   // the final answer (or its NXDOMAIN / NODATA) are asked from the servers
   // even when cached, so the result carries fresh data and its full TTL;
   // delegations, server addresses, DNSKEY and DS still come from the cache.
-  // A positive answer replaces the cached RRset.
+  // A positive answer replaces the cached RRset. A delegation that expires
+  // within the cached answer's remaining TTL plus kRefreshLeewayS counts
+  // as expired (Unbound's prefetch leeway): the parent is asked for it
+  // again, so a refresh never renews an answer from servers a zone is
+  // about to leave (a moved domain is found before the answer expires).
   bool refresh = false;
   // Checking disabled (a client's CD=1, RFC 4035 §3.2.2, RFC 6840 §5.9):
   // the data is returned as the servers gave it, bogus or not, without

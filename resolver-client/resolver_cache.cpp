@@ -58,11 +58,17 @@ bool ResolverCache::store_rrset(const dns::Name& owner, uint16_t type,
                                 bool malformed_removed) {
   if (verdict.is_bogus()) return false;
   auto key = cache_key(owner, type);
-  if (const CachedRrset* old = rrsets_.get(key)) {
-    if (old->expires_ms > now_ms && old->trust > trust) {
+  uint64_t expires_ms = expiry(ttl_s, max_ttl_s_, now_ms);
+  if (const CachedRrset* old = rrsets_.get(key); old != nullptr && old->expires_ms > now_ms) {
+    if (old->trust > trust) {
       ++counters_.rejected_lower_trust;
       return false;
     }
+    // Ghost domains (CVE-2012-1191): a zone's servers answering for its
+    // apex NS must not keep a delegation alive that its parent let lapse
+    // or removed, so a replacing NS RRset never outlives the one it
+    // replaces (Unbound's rule; it expires and the parent is asked).
+    if (type == dns::rrtype::NS) expires_ms = std::min(expires_ms, old->expires_ms);
   }
   CachedRrset e;
   e.owner = owner;
@@ -71,7 +77,7 @@ bool ResolverCache::store_rrset(const dns::Name& owner, uint16_t type,
   e.trust = trust;
   e.verdict = verdict;
   e.malformed_removed = malformed_removed;
-  e.expires_ms = expiry(ttl_s, max_ttl_s_, now_ms);
+  e.expires_ms = expires_ms;
   std::size_t bytes = sizeof(e) + owner.size() + records_bytes(e.records) + key.size();
   rrsets_.put(key, std::move(e), bytes);
   if (!rrsets_.contains(key)) {  // larger than the whole budget
@@ -121,6 +127,16 @@ const CachedRrset* ResolverCache::find_rrset(const dns::Name& owner, uint16_t ty
   if (e->trust < min_trust) return nullptr;
   ++counters_.rrset_hits;
   return e;
+}
+
+bool ResolverCache::expired_above(const dns::Name& name, uint16_t type, const dns::Name& top,
+                                  uint64_t now_ms) {
+  if (name.is_root() || name == top || !name.is_subdomain_of(top)) return false;
+  for (dns::Name n = name.parent();; n = n.parent()) {
+    const CachedRrset* e = rrsets_.get(cache_key(n, type));
+    if (e != nullptr && e->expires_ms <= now_ms) return true;
+    if (n == top || n.is_root()) return false;
+  }
 }
 
 void ResolverCache::store_negative(const dns::Name& qname, uint16_t qtype, CachedNegative entry,

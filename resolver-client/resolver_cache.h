@@ -91,6 +91,14 @@ class ResolverCache {
   [[nodiscard]] const CachedRrset* find_rrset(const dns::Name& owner, uint16_t type,
                                               Trust min_trust, uint64_t now_ms);
 
+  // Whether an RRset of `type` owned by a proper ancestor of `name`, at or
+  // below `top`, is still held though expired (not yet dropped). A cached
+  // delegation below a lapsed one is not used (Unbound, CVE-2022-30698):
+  // the parent is asked again, so a removed zone does not live on as a
+  // ghost through the cuts below it.
+  [[nodiscard]] bool expired_above(const dns::Name& name, uint16_t type, const dns::Name& top,
+                                   uint64_t now_ms);
+
   // NXDOMAIN is stored for the name (every type); NODATA for name and type.
   // Unless bogus, the positive RRsets it denies are dropped first, even when
   // a TTL of 0 keeps the negative answer itself out of the cache.

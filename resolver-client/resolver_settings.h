@@ -83,6 +83,14 @@ struct ResolverSettings {
   // (RFC 8624 §3.1: MUST NOT validate). Not a config key: Unbound validates
   // DSA and its test scenarios (tests/replay) are DSA-signed.
   bool accept_dsa = false;
+  // Unbound's iter-scrub-promiscuous: the NS RRset in the authority section
+  // of an answer (not a referral) is left out of the cache, where a zone's
+  // server could otherwise rewrite its own delegation (or, spoofed, a
+  // poisoner). Off, it becomes the zone's cached NS RRset, ranked above the
+  // parent's referral and never outliving it (resolver_cache.h). Not a
+  // config key: an operator has no reason to give up the defence; Unbound's
+  // test scenarios (tests/replay) turn it off.
+  bool scrub_promiscuous = true;
   std::size_t cache_max_bytes = 32u << 20;
   // DNS-rebinding protection (Unbound's private-address, private-domain):
   // A and AAAA records in an address of `private_addresses`, and SVCB/HTTPS

@@ -207,6 +207,27 @@ TEST_CASE("policy: prefetch is asked once, in the last tenth of the TTL") {
   CHECK_FALSE(p.call.refresh);
 }
 
+TEST_CASE("policy: a failed prefetch is asked again only after failure_ttl_s") {
+  // Unbound's iter_prefetch_fail: the authority answers the prefetch with
+  // SERVFAIL; the cached answer stands, and the next queries did prefetch
+  // again at once (the failure stored a new version of the entry).
+  Policy p;
+  p.resolved(testing::answer_result("edge.cdn.test.", {"198.51.100.1"}, 1000));
+  p.time.advance_s(901);  // 99 s left
+  p.ask("direct.example.com.");
+  REQUIRE(p.call.refresh);
+  p.resolved(testing::timeout_result("edge.cdn.test.", "192.0.2.7"), 5);  // the prefetch fails
+  auto cached = p.ask("direct.example.com.");
+  CHECK(cached.answer.at(0).ttl == 99);
+  CHECK_FALSE(p.call.refresh);
+  p.time.advance_s(4);
+  p.ask("direct.example.com.");
+  CHECK_FALSE(p.call.refresh);
+  p.time.advance_s(2);  // the failure is 6 s old
+  p.ask("direct.example.com.");
+  CHECK(p.call.refresh);
+}
+
 TEST_CASE("policy: serve-stale after a failure within stale_max_s, with TTL 30 and EDE 3, and not after") {
   Policy p;
   p.settings.stale_max_s = 3600;

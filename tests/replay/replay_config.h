@@ -1,8 +1,8 @@
 // The config block of a testbound scenario mapped onto ResolverSettings.
 // Each Unbound option is either mapped (trust-anchor, val-override-date,
 // qname-minimisation, module-config, val-max-restart,
-// val-nsec3-keysize-iterations, private-address, private-domain,
-// domain-insecure, do-nat64, nat64-prefix, stub-zone and forward-zone with
+// val-nsec3-keysize-iterations, iter-scrub-promiscuous, private-address,
+// private-domain, domain-insecure, do-nat64, nat64-prefix, stub-zone and forward-zone with
 // stub-first / forward-first below the root), ignored because it cannot change what the harness compares (listed
 // with the reason in replay_config.cpp), or unsupported: the scenario is then
 // skipped with the option named.

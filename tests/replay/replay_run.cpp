@@ -17,6 +17,7 @@
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
 #include "flatten/answer_cache.h"
+#include "flatten/defaults.h"
 #include "flatten/flattener.h"
 #include "flatten/service.h"
 #include "resolver-client/resolver.h"
@@ -179,7 +180,7 @@ class Run final : public resolver::Transport {
       return h;
     }
     const Entry* e = range_entry(q);
-    if (e != nullptr || !may_wait()) {
+    if (e != nullptr || !(may_wait() || later_range_answers(q))) {
       to_network(h, q, e ? delivered(*e) : std::nullopt, std::move(done));
     } else {
       waiting_.push_back({h, q, std::move(done)});
@@ -224,8 +225,18 @@ class Run final : public resolver::Transport {
     return false;
   }
 
-  const Entry* range_entry(const UpstreamQuery& q) const {
-    const int now = step_number();
+  // testbound keeps a query no range answers pending, and matches it again
+  // at each later moment: one a range answers at a later STEP waits for it.
+  bool later_range_answers(const UpstreamQuery& q) const {
+    for (std::size_t i = cur_; i < s_.steps.size(); ++i) {
+      if (range_entry(q, s_.steps[i].number) != nullptr) return true;
+    }
+    return false;
+  }
+
+  const Entry* range_entry(const UpstreamQuery& q) const { return range_entry(q, step_number()); }
+
+  const Entry* range_entry(const UpstreamQuery& q, int now) const {
     // testbound keeps its ranges in reverse file order: the last one wins.
     for (auto it = s_.ranges.rbegin(); it != s_.ranges.rend(); ++it) {
       const Range& r = *it;
@@ -397,25 +408,36 @@ class Run final : public resolver::Transport {
   // The flatten layer's prefetch (flattener.cpp, answer from a fresh
   // entry): an A/AAAA answer served from the cache in the last tenth of its
   // TTL is refreshed in the background, once per stored answer; a refresh
-  // asks the servers again (ResolveOptions::refresh).
+  // asks the servers again (ResolveOptions::refresh). One that fails is
+  // tried again after flatten.failure_ttl_s, as the flattener does.
   struct PrefetchEntry {
     uint32_t ttl = 0;  // as first answered
     bool claimed = false;
+    uint64_t retry_after_ms = 0;  // a failed prefetch: not again before (flatten.failure_ttl_s)
   };
   void maybe_prefetch(const dns::Name& qname, uint16_t qtype, const resolver::Result& r) {
     if ((qtype != dns::rrtype::A && qtype != dns::rrtype::AAAA) || r.rcode == dns::rcode::SERVFAIL) return;
     const std::string key = lower(qname.to_text()) + "/" + std::to_string(qtype);
     if (r.stats.queries_sent > 0) {
-      prefetch_entries_[key] = PrefetchEntry{r.ttl, false};
+      prefetch_entries_[key] = PrefetchEntry{r.ttl, false, 0};
       return;
     }
     auto it = prefetch_entries_.find(key);
-    if (it == prefetch_entries_.end() || it->second.claimed || uint64_t{r.ttl} * 10 > it->second.ttl) return;
+    if (it == prefetch_entries_.end() || it->second.claimed || uint64_t{r.ttl} * 10 > it->second.ttl ||
+        net_.now_ms() < it->second.retry_after_ms) {
+      return;
+    }
     it->second.claimed = true;
     resolver::ResolveOptions refresh;
     refresh.refresh = true;
     resolver_->resolve(qname, qtype, kDeadlineMs, refresh, [this, key](resolver::Result&& fresh) {
-      if (fresh.rcode != dns::rcode::SERVFAIL) prefetch_entries_[key] = PrefetchEntry{fresh.ttl, false};
+      if (fresh.rcode != dns::rcode::SERVFAIL) {
+        prefetch_entries_[key] = PrefetchEntry{fresh.ttl, false, 0};
+        return;
+      }
+      PrefetchEntry& e = prefetch_entries_[key];
+      e.claimed = false;
+      e.retry_after_ms = net_.now_ms() + uint64_t{flatten::kDefaultFailureTtlS} * 1000;
     });
   }
 
@@ -574,11 +596,15 @@ class Run final : public resolver::Transport {
       }
       used_.push_back(d->line);
     }
+    // Which answer the step is about: as testbound's find_match, only by
+    // what MATCH names (an entry without qname or qtype takes any answer).
+    const bool by_name = whole || e.match_question || e.match_qname;
+    const bool by_type = whole || e.match_question || e.match_qtype;
     std::string first_got;
     for (std::size_t i = 0; i < answers_.size(); ++i) {
       const Answer& a = answers_[i];
-      if (e.message.has_question &&
-          (!(a.qname == e.message.qname) || a.qtype != e.message.qtype)) {
+      if (e.message.has_question && ((by_name && !(a.qname == e.message.qname)) ||
+                                     (by_type && a.qtype != e.message.qtype))) {
         continue;
       }
       const View got = got_view(a, with_ttl);

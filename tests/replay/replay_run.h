@@ -9,8 +9,10 @@
 //   before the resolver runs, so its upstream queries see the next step.
 // - A CHECK_OUT_QUERY moment is done by the first query that matches it; a
 //   query no range answers waits for a later REPLY / TIMEOUT / ERROR moment
-//   (the most recent waiting query takes it), or, when none is left in the
-//   scenario, times out (a silent server).
+//   (the most recent waiting query takes it) or for a later STEP at which a
+//   range answers it (testbound keeps it pending and matches it again at
+//   each moment), or, when neither is left in the scenario, times out (a
+//   silent server).
 // - TIME_PASSES moves the fake clock; time moves by 1 ms per upstream answer
 //   otherwise (testbound's clock stands still).
 //

@@ -124,3 +124,33 @@ TEST_CASE("cache: the other side of a delegation survives higher-ranked data", "
   CHECK(cache.find_other_side(ns, dns::rrtype::A, 301000) == nullptr);  // expired
   CHECK(cache.find_other_side(ns, dns::rrtype::AAAA, 0) == nullptr);
 }
+
+TEST_CASE("cache: a replacing NS RRset never outlives the one it replaces (ghost domains)", "[cache]") {
+  ResolverCache cache(1 << 20);
+  const dns::Name zone = dns::Name::parse("mid.tld.");
+  const auto ns = testutil::parse_zone_text("mid.tld. 5 IN NS ns.mid.tld.\n", dns::Name::root());
+  // The parent's referral: 5 s. The zone's own servers then answer its apex
+  // NS with 86400 s: the delegation still lapses after 5 s (iter_ghost_ns_childapex).
+  REQUIRE(cache.store_rrset(zone, dns::rrtype::NS, ns, 5, Trust::ReferralAuthority,
+                            Verdict::indeterminate("referral"), 0));
+  REQUIRE(cache.store_rrset(zone, dns::rrtype::NS, ns, 86400, Trust::NonAuthAnswer,
+                            Verdict::indeterminate("answer"), 1000));
+  const CachedRrset* e = cache.find_rrset(zone, dns::rrtype::NS, Trust::ReferralAuthority, 1000);
+  REQUIRE(e != nullptr);
+  CHECK(e->ttl_left(1000) == 4);
+  // Another type is refreshed as usual.
+  const dns::Name www = dns::Name::parse("www.mid.tld.");
+  REQUIRE(cache.store_rrset(www, dns::rrtype::A, a_record("www.mid.tld.", 1, 5), 5, Trust::AuthAnswer,
+                            Verdict::indeterminate("answer"), 0));
+  REQUIRE(cache.store_rrset(www, dns::rrtype::A, a_record("www.mid.tld.", 1, 300), 300, Trust::AuthAnswer,
+                            Verdict::indeterminate("answer"), 1000));
+  CHECK(cache.find_rrset(www, dns::rrtype::A, Trust::AuthAnswer, 1000)->ttl_left(1000) == 300);
+  // Once the NS RRset expired, a cut below it is not to be used.
+  const dns::Name sub = dns::Name::parse("sub.mid.tld.");
+  const auto sub_ns = testutil::parse_zone_text("sub.mid.tld. 3600 IN NS ns.sub.mid.tld.\n", dns::Name::root());
+  REQUIRE(cache.store_rrset(sub, dns::rrtype::NS, sub_ns,
+                            3600, Trust::ReferralAuthority, Verdict::indeterminate("referral"), 0));
+  CHECK_FALSE(cache.expired_above(sub, dns::rrtype::NS, dns::Name::root(), 4000));
+  CHECK(cache.expired_above(sub, dns::rrtype::NS, dns::Name::root(), 6000));
+  CHECK_FALSE(cache.expired_above(sub, dns::rrtype::NS, sub, 6000));  // nothing above a configured zone
+}

@@ -136,3 +136,80 @@ TEST_CASE("replay finding: a forwarder's upward NS without an answer is lame, no
   INFO(o.text);
   CHECK(o.status == Outcome::Status::Pass);
 }
+
+TEST_CASE("replay finding: a DS question answered by a referral takes the DS RRset from it",
+          "[replay][iterator]") {
+  // iter_ds_referral: example.com.'s server answers "sub.example.com. DS"
+  // with the referral to sub.example.com., its signed DS in the authority
+  // section. The referral was followed and the child's server (which
+  // refuses DS questions) asked: SERVFAIL. The DS RRset is now the answer.
+  auto o = replay_iter("iter_ds_referral.rpl");
+  INFO(o.text);
+  CHECK(o.status == Outcome::Status::Pass);
+}
+
+TEST_CASE("replay finding: a zone its parent removed does not live on as a ghost", "[replay][iterator]") {
+  // iter_ghost_ns_childapex (CVE-2026-40622): the child's apex NS answer
+  // (86400 s) replaced the parent's 5 s delegation of mid.tld. and kept it
+  // alive, and the cached cut sub.mid.tld. below was used after mid.tld.
+  // had lapsed: b.sub.mid.tld. resolved though tld. now says NXDOMAIN.
+  auto o = replay_iter("iter_ghost_ns_childapex.rpl");
+  INFO(o.text);
+  CHECK(o.status == Outcome::Status::Pass);
+}
+
+TEST_CASE("replay finding: a prefetch asks the parent again for a delegation about to expire",
+          "[replay][iterator]") {
+  // iter_prefetch_change2 (iter-scrub-promiscuous: no): example.com. moved
+  // to new servers while old-ns still answered; its NS RRset (300 s from
+  // the zone's own answer) had 30 s left when the answer was prefetched.
+  // The prefetch asked old-ns again from the cached delegation and kept
+  // the old address (10.1.1.1); the delegation now counts as expired within
+  // the answer's TTL plus 60 s, com. is asked and new-ns answers 10.2.2.2.
+  auto o = replay_iter("iter_prefetch_change2.rpl");
+  INFO(o.text);
+  CHECK(o.status == Outcome::Status::Pass);
+  // With the NS RRset of the answer's authority section scrubbed (the
+  // default), the referral's 86400 s delegation stands: no change found.
+  flatns::replay::Scenario s;
+  std::string error;
+  REQUIRE(flatns::replay::read_scenario(std::string(FLATNS_TEST_DATA_DIR) + "/unbound/iter_prefetch_change2.rpl",
+                                        s, error));
+  auto scrubbed = flatns::replay::run_scenario(
+      s, {}, [](flatns::resolver::ResolverSettings& settings) { settings.scrub_promiscuous = true; });
+  CHECK(scrubbed.status == Outcome::Status::Fail);
+}
+
+TEST_CASE("replay finding: a failed prefetch is not repeated at every query", "[replay][iterator]") {
+  // iter_prefetch_fail: the authority answers the prefetch with SERVFAIL;
+  // no prefetch was tried again for that answer, so 30 s later the cached
+  // 330 s answer was given where a new prefetch gets the 3600 s one.
+  // It is tried again after flatten.failure_ttl_s (flattener.cpp).
+  auto o = replay_iter("iter_prefetch_fail.rpl");
+  INFO(o.text);
+  CHECK(o.status == Outcome::Status::Pass);
+}
+
+TEST_CASE("replay finding: a query no range answers yet waits for the moment one does (harness)",
+          "[replay][iterator]") {
+  // iter_dnsseclame_bug: ns.example.net.'s address is answered only from
+  // STEP 30 on; testbound keeps the query pending until then, the harness
+  // timed it out at once (no REPLY moment left), so only the DNSSEC-lame
+  // server of sub.example.com. was left: bogus, SERVFAIL. Not a resolver
+  // fault: with the query kept pending the resolver passes over the lame
+  // server and validates 11.11.11.11 from the other one.
+  auto o = replay_iter("iter_dnsseclame_bug.rpl");
+  INFO(o.text);
+  CHECK(o.status == Outcome::Status::Pass);
+}
+
+TEST_CASE("replay finding: a CHECK_ANSWER without MATCH qname takes any answer, as testbound (harness)",
+          "[replay][iterator]") {
+  // iter_emptydp_for_glue STEP 15: "MATCH" names nothing and its question
+  // (ns.example.net. AAAA) is not the one asked (example.org. NS); the
+  // harness compared only answers to that question and found none. Not a
+  // resolver fault: the scenario's resolutions all complete.
+  auto o = replay_iter("iter_emptydp_for_glue.rpl");
+  INFO(o.text);
+  CHECK(o.status == Outcome::Status::Pass);
+}
