@@ -210,11 +210,33 @@ bool Iteration::from_cache() {
                                               : IterationOutcome::Kind::NoData;
     o.ttl = n->ttl_left(now);
     o.verdict = n->verdict;
+    o.authority = n->authority;
+    for (auto& rr : o.authority) rr.ttl = std::min(rr.ttl, o.ttl);
     ++res_.result.stats.cache_hits;
     finish(std::move(o));
     return true;
   }
-  return false;
+  return from_cached_nsec();
+}
+
+bool Iteration::from_cached_nsec() {
+  // DS is the parent's to deny, and the key finder's to decide; ANY is
+  // never denied by a type bitmap (the name has its NSEC at least).
+  if (!resolver_.settings().aggressive_nsec || !res_.validating() || qtype_ == dns::rrtype::DS ||
+      qtype_ == dns::rrtype::ANY) {
+    return false;
+  }
+  auto synthesized = resolver_.cache().nsecs().synthesize(qname_, qtype_, resolver_.clock().now_ms());
+  if (!synthesized) return false;
+  IterationOutcome o;
+  o.kind = synthesized->rcode == dns::rcode::NXDOMAIN ? IterationOutcome::Kind::NxDomain
+                                                      : IterationOutcome::Kind::NoData;
+  o.ttl = synthesized->ttl;
+  o.verdict = Verdict::secure(synthesized->zone);
+  o.authority = std::move(synthesized->authority);
+  ++res_.result.stats.cache_hits;
+  finish(std::move(o));
+  return true;
 }
 
 void Iteration::on_response(const dns::ServerAddress& server, const dns::Message& msg) {
@@ -297,6 +319,7 @@ bool Iteration::on_minimised_response(const dns::ServerAddress& server, const dn
       o.kind = IterationOutcome::Kind::NxDomain;
       o.verdict = vr.verdict;
       o.ttl = vr.ttl;
+      o.authority = msg.authority;
       finish(std::move(o));
       return true;
     }
@@ -383,8 +406,14 @@ void Iteration::accept_response(const dns::Message& msg, const ValidatedResponse
       neg.rcode = vr.kind == ResponseKind::NxDomain ? dns::rcode::NXDOMAIN : dns::rcode::NOERROR;
       neg.authority = msg.authority;
       neg.verdict = vr.verdict;
+      o.authority = msg.authority;
       // Stored even with TTL 0: the positive data it denies goes either way.
       if (!unchecked) cache.store_negative(chain_end(msg.answer, qname_), qtype_, neg, vr.ttl, now);
+      // Only secure NSECs, validated from a trust anchor (RFC 8198 §5.1).
+      if (!unchecked && vr.verdict.is_secure() && res_.validating() &&
+          resolver_.settings().aggressive_nsec) {
+        cache.nsecs().store(keys.zone, msg.authority, vr.secure_nsecs, vr.ttl, now);
+      }
       break;
     }
   }
