@@ -118,7 +118,7 @@ TEST_CASE("NSEC cache: the TTL is the SOA's negative TTL at most, and entries ex
   CHECK(s.cache.entries() < 7);  // the expired ones met on the way are dropped
 }
 
-TEST_CASE("NSEC cache: nothing without the zone's SOA; bounded by its byte budget", "[nsec-cache]") {
+TEST_CASE("NSEC cache: nothing without the zone's SOA, and bounded by its byte budget", "[nsec-cache]") {
   NsecCache no_soa(1 << 20, 3600);
   auto records = testutil::parse_zone_text(kExample, N("example."));
   std::erase_if(records, [](const dns::ResourceRecord& rr) { return rr.type == dns::rrtype::SOA; });
