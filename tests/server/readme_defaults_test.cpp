@@ -141,6 +141,7 @@ std::map<std::string, Expected> code_defaults() {
       {"resolver.dnssec", {r.validate ? "validate" : "off"}},
       {"resolver.cache_size", {byte_size_text(r.cache_max_bytes)}},
       {"resolver.qname_minimisation", {text(r.qname_minimisation)}},
+      {"resolver.aggressive_nsec", {text(r.aggressive_nsec)}},
       {"flatten.deadline_ms", {text(f.deadline_ms)}},
       {"flatten.serve_stale", {text(f.serve_stale)}},
       {"flatten.stale_max_s", {text(f.stale_max_s)}},
