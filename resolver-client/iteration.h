@@ -76,6 +76,11 @@ class Iteration {
     bool looked_up = false;
   };
 
+  // Validation applies to this iteration's name: on, no CD=1, and no
+  // negative trust anchor covers it (which also keeps its insecure DS and
+  // answers for names outside the anchor out of the cache).
+  [[nodiscard]] bool validating() const;
+
   // iteration.cpp: the zone's servers, queries and replies.
   bool from_cache();
   // The closest cached zone cut above the question (or strictly above
@@ -146,6 +151,7 @@ class Iteration {
   unsigned depth_;
   Done done_;
   State state_ = State::Idle;
+  const dns::Name* negative_anchor_;  // at or above qname_ (insecure_domains), or null
 
   // The zone whose servers are asked.
   dns::Name zone_;
@@ -166,6 +172,7 @@ class Iteration {
   // (stub-first / forward-first); fell_back_: configured zones are passed over.
   const ConfiguredZone* fall_back_from_ = nullptr;
   bool fell_back_ = false;
+  bool tcp_only_ = false;  // the zone's servers are a configured zone's with `tcp`
 
   // The first answer that is the zone's only if nothing better comes (as
   // Unbound does): from a server that offers recursion but is not
