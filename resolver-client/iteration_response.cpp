@@ -222,7 +222,8 @@ bool Iteration::from_cache() {
 bool Iteration::from_cached_nsec() {
   // DS is the parent's to deny, and the key finder's to decide; ANY is
   // never denied by a type bitmap (the name has its NSEC at least).
-  if (!resolver_.settings().aggressive_nsec || !res_.validating() || qtype_ == dns::rrtype::DS ||
+  // Nor below a negative trust anchor, where nothing is secure.
+  if (!resolver_.settings().aggressive_nsec || !validating() || qtype_ == dns::rrtype::DS ||
       qtype_ == dns::rrtype::ANY) {
     return false;
   }
@@ -413,7 +414,7 @@ void Iteration::accept_response(const dns::Message& msg, const ValidatedResponse
       const bool outside_anchor = negative_anchor_ != nullptr && !denied.is_subdomain_of(*negative_anchor_);
       if (!unchecked && !outside_anchor) cache.store_negative(denied, qtype_, neg, vr.ttl, now);
       // Only secure NSECs, validated from a trust anchor (RFC 8198 §5.1).
-      if (!unchecked && !outside_anchor && vr.verdict.is_secure() && res_.validating() &&
+      if (!unchecked && !outside_anchor && vr.verdict.is_secure() && validating() &&
           resolver_.settings().aggressive_nsec) {
         cache.nsecs().store(keys.zone, msg.authority, vr.secure_nsecs, vr.ttl, now);
       }
