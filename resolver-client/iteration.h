@@ -48,6 +48,7 @@ struct IterationOutcome {
   enum class Kind { Answer, CnameExit, NxDomain, NoData, YxDomain, Bogus, Failed } kind = Kind::Failed;
   std::vector<dns::ResourceRecord> answer;  // answer-section records (RRSIGs excluded)
   dns::Name next_name;                      // CnameExit: the target
+  std::vector<dns::ResourceRecord> authority;  // NxDomain / NoData: the proof (Result::authority)
   Verdict verdict;
   uint32_t ttl = 0;
   std::string failure;
@@ -112,6 +113,9 @@ class Iteration {
 
   // iteration_response.cpp: a response to the question.
   bool from_cached_dname();
+  // NXDOMAIN / NODATA synthesized from the cached NSECs of a secure zone
+  // (RFC 8198, resolver.aggressive_nsec).
+  bool from_cached_nsec();
   void on_response(const dns::ServerAddress& server, const dns::Message& msg);
   // on_response after a DS question's referral is read as its answer.
   void on_response_as_given(const dns::ServerAddress& server, const dns::Message& msg);

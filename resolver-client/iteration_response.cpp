@@ -237,11 +237,34 @@ bool Iteration::from_cache() {
                                               : IterationOutcome::Kind::NoData;
     o.ttl = n->ttl_left(now);
     o.verdict = n->verdict;
+    o.authority = n->authority;
+    for (auto& rr : o.authority) rr.ttl = std::min(rr.ttl, o.ttl);
     ++res_.result.stats.cache_hits;
     finish(std::move(o));
     return true;
   }
-  return false;
+  return from_cached_nsec();
+}
+
+bool Iteration::from_cached_nsec() {
+  // DS is the parent's to deny, and the key finder's to decide; ANY is
+  // never denied by a type bitmap (the name has its NSEC at least).
+  // Nor below a negative trust anchor, where nothing is secure.
+  if (!resolver_.settings().aggressive_nsec || !validating() || qtype_ == dns::rrtype::DS ||
+      qtype_ == dns::rrtype::ANY) {
+    return false;
+  }
+  auto synthesized = resolver_.cache().nsecs().synthesize(qname_, qtype_, resolver_.clock().now_ms());
+  if (!synthesized) return false;
+  IterationOutcome o;
+  o.kind = synthesized->rcode == dns::rcode::NXDOMAIN ? IterationOutcome::Kind::NxDomain
+                                                      : IterationOutcome::Kind::NoData;
+  o.ttl = synthesized->ttl;
+  o.verdict = Verdict::secure(synthesized->zone);
+  o.authority = std::move(synthesized->authority);
+  ++res_.result.stats.cache_hits;
+  finish(std::move(o));
+  return true;
 }
 
 void Iteration::on_response(const dns::ServerAddress& server, const dns::Message& msg) {
@@ -335,6 +358,7 @@ bool Iteration::on_minimised_response(const dns::ServerAddress& server, const dn
       o.kind = IterationOutcome::Kind::NxDomain;
       o.verdict = vr.verdict;
       o.ttl = vr.ttl;
+      o.authority = msg.authority;
       finish(std::move(o));
       return true;
     }
@@ -427,10 +451,16 @@ void Iteration::accept_response(const dns::Message& msg, const ValidatedResponse
       neg.rcode = vr.kind == ResponseKind::NxDomain ? dns::rcode::NXDOMAIN : dns::rcode::NOERROR;
       neg.authority = msg.authority;
       neg.verdict = vr.verdict;
+      o.authority = msg.authority;
       // Stored even with TTL 0: the positive data it denies goes either way.
       const dns::Name denied = chain_end(msg.answer, qname_);
       const bool outside_anchor = negative_anchor_ != nullptr && !denied.is_subdomain_of(*negative_anchor_);
       if (!unchecked && !outside_anchor) cache.store_negative(denied, qtype_, neg, vr.ttl, now);
+      // Only secure NSECs, validated from a trust anchor (RFC 8198 §5.1).
+      if (!unchecked && !outside_anchor && vr.verdict.is_secure() && validating() &&
+          resolver_.settings().aggressive_nsec) {
+        cache.nsecs().store(keys.zone, msg.authority, vr.secure_nsecs, vr.ttl, now);
+      }
       break;
     }
   }

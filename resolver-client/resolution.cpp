@@ -257,11 +257,13 @@ void Resolution::on_outcome(IterationOutcome&& o) {
     case Kind::NxDomain:
       result.rcode = dns::rcode::NXDOMAIN;
       result.final_name = last;
+      result.authority = std::move(o.authority);
       take_ttl(o.ttl);
       break;
     case Kind::NoData:
       result.rcode = dns::rcode::NOERROR;
       result.final_name = last;
+      result.authority = std::move(o.authority);
       take_ttl(o.ttl);
       break;
     case Kind::YxDomain:

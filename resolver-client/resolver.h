@@ -55,6 +55,10 @@ struct Result {
   std::vector<dns::ResourceRecord> cname_chain;
   std::vector<dns::ResourceRecord> answer;
   dns::Name final_name;
+  // NXDOMAIN / NODATA: the proof, as an authority section (SOA and
+  // NSEC/NSEC3 records with their RRSIGs), whether from the servers, the
+  // negative cache or synthesized from cached NSECs (RFC 8198).
+  std::vector<dns::ResourceRecord> authority;
   // Smallest TTL over the chain and the answer (or the negative TTL).
   uint32_t ttl = 0;
   // Combined verdict of every step; for bogus, the zone, server and reason.

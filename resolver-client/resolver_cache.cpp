@@ -43,10 +43,11 @@ ResolverCache::ResolverCache(std::size_t max_bytes, uint32_t max_ttl_s, uint32_t
     : max_ttl_s_(max_ttl_s),
       max_negative_ttl_s_(max_negative_ttl_s),
       rrsets_(max_bytes / 20 * 11, [this](const std::string& key) { forget_type(key); }),
-      negatives_(max_bytes / 10 * 2),
+      negatives_(max_bytes / 10),
       keys_(max_bytes / 10),
       ds_(max_bytes / 10),
-      other_side_(max_bytes / 20) {}
+      other_side_(max_bytes / 20),
+      nsecs_(max_bytes / 10, max_negative_ttl_s) {}
 
 uint64_t ResolverCache::expiry(uint32_t ttl_s, uint32_t cap_s, uint64_t now_ms) const {
   return now_ms + static_cast<uint64_t>(std::min(ttl_s, cap_s)) * 1000;
@@ -234,14 +235,17 @@ void ResolverCache::clear() {
   negatives_.clear();
   keys_.clear();
   ds_.clear();
+  nsecs_.clear();
 }
 
 std::size_t ResolverCache::bytes() const {
-  return rrsets_.bytes() + negatives_.bytes() + keys_.bytes() + ds_.bytes() + other_side_.bytes();
+  return rrsets_.bytes() + negatives_.bytes() + keys_.bytes() + ds_.bytes() + other_side_.bytes() +
+         nsecs_.bytes();
 }
 
 std::size_t ResolverCache::entries() const {
-  return rrsets_.size() + negatives_.size() + keys_.size() + ds_.size() + other_side_.size();
+  return rrsets_.size() + negatives_.size() + keys_.size() + ds_.size() + other_side_.size() +
+         nsecs_.entries();
 }
 
 }  // namespace flatns::resolver

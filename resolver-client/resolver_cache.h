@@ -10,6 +10,7 @@
 //    is gone is not contradicted by the older positive data;
 //  - per zone: the validated DNSKEY set (ZoneKeys) and what the parent said
 //    about the cut (DsSet), so nothing is validated twice;
+//  - validated NSEC records per zone for RFC 8198 synthesis (nsec_cache.h);
 //  - the other side of each delegation, kept apart so the ranked data never
 //    hides it: the NS set a zone's own servers name in the authority section
 //    of their authoritative answers, and the glue addresses a parent gave for
@@ -29,6 +30,7 @@
 #include "dns/message_parser.h"
 #include "dns/name.h"
 #include "resolver-client/lru_cache.h"
+#include "resolver-client/nsec_cache.h"
 #include "resolver-client/val_keyset.h"
 #include "resolver-client/verdict.h"
 
@@ -121,6 +123,9 @@ class ResolverCache {
                                                                        uint16_t type,
                                                                        uint64_t now_ms);
 
+  // Validated NSECs for aggressive negative answers (RFC 8198).
+  [[nodiscard]] NsecCache& nsecs() { return nsecs_; }
+
   void clear();
   [[nodiscard]] std::size_t bytes() const;
   [[nodiscard]] std::size_t entries() const;
@@ -151,6 +156,7 @@ class ResolverCache {
   LruCache<std::string, Timed<ZoneKeys>> keys_;
   LruCache<std::string, Timed<DsSet>> ds_;
   LruCache<std::string, Timed<std::vector<dns::ResourceRecord>>> other_side_;
+  NsecCache nsecs_;
   CacheCounters counters_;
 };
 

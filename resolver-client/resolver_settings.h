@@ -79,6 +79,9 @@ struct ResolverSettings {
   std::string trust_anchors_text;         // zone-file text, used instead of a file (tests)
   bool validate = true;                   // resolver.dnssec: validate | off
   bool qname_minimisation = true;         // RFC 9156, relaxed (recursive mode only)
+  // resolver.aggressive_nsec: NXDOMAIN / NODATA synthesized from cached,
+  // validated NSEC records (RFC 8198; nsec_cache.h), as Unbound's default.
+  bool aggressive_nsec = true;
   // Validate DSA (algorithms 3, 6) instead of treating it as unsupported
   // (RFC 8624 §3.1: MUST NOT validate). Not a config key: Unbound validates
   // DSA and its test scenarios (tests/replay) are DSA-signed.

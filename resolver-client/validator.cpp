@@ -175,6 +175,7 @@ class ResponseValidation {
       // val_wcnsec_nods: *.test.'s NSEC renamed to deny a DS).
       if (c.verdict.security != Security::Secure || c.wildcard_expanded) continue;
       validated_denial_.push_back(&set);
+      if (set.type == dns::rrtype::NSEC) out_.secure_nsecs.push_back(set.owner);
     }
     nsecs_ = nsec_records(validated_denial_);
     nsec3_ = nsec3_records(validated_denial_, keys_.zone, ctx_.options, &ctx_.budget);

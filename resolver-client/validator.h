@@ -91,6 +91,9 @@ struct ValidatedResponse {
   // but the DS may still be asked of the parent (RFC 4035 §5.2, as
   // Unbound's validator does); only that answer, validated, decides.
   bool ds_left_out = false;
+  // Owners of the authority section's NSEC RRsets of keys.zone whose
+  // signatures validated (the resolver's NSEC cache keeps them, RFC 8198).
+  std::vector<dns::Name> secure_nsecs;
 };
 
 // Validates a response from one of `keys.zone`'s servers to (qname, qtype).

@@ -455,6 +455,10 @@ void parse_resolver(Checker& c, const YAML::Node& node, const std::string& path,
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {
                    if (auto b = c.boolean(v, p, l)) r.qname_minimisation = *b;
                  }},
+                {"aggressive_nsec",
+                 [&](const YAML::Node& v, const std::string& p, std::size_t l) {
+                   if (auto b = c.boolean(v, p, l)) r.aggressive_nsec = *b;
+                 }},
   };
   // The keys of server/config_resolver.h, parsed there.
   for (std::string_view name : kResolverPolicyKeys) {

@@ -100,7 +100,8 @@ bool same_resolver(const resolver::ResolverSettings& a, const resolver::Resolver
          a.cache_max_bytes == b.cache_max_bytes && a.qname_minimisation == b.qname_minimisation &&
          a.zones == b.zones && a.private_addresses == b.private_addresses &&
          a.private_domains == b.private_domains && a.insecure_domains == b.insecure_domains &&
-         a.nat64 == b.nat64 && a.nat64_prefix == b.nat64_prefix;
+         a.nat64 == b.nat64 && a.nat64_prefix == b.nat64_prefix &&
+         a.aggressive_nsec == b.aggressive_nsec;
 }
 
 }  // namespace

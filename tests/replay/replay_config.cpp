@@ -49,7 +49,6 @@ const std::map<std::string, const char*>& ignored_options() {
       {"harden-referral-path",
        "Unbound's extra NS RRset validation on the referral path; answers are compared as they come"},
       {"ede", "compared when the scenario sets it: EDE codes are then checked"},
-      {"aggressive-nsec", "RFC 8198 synthesis from cached NSEC is optional: we ask the servers, which answer the same in the scenarios that pass"},
       {"prefetch-key", "keys are fetched again when they expire rather than ahead of it; the answers are the same"},
       {"harden-unknown-additional", "scrubs unknown types from the additional section, which the harness does not compare"},
   };
@@ -247,6 +246,8 @@ bool map_config(const Scenario& s, ReplayConfig& out, std::string& skip) {
         out.wall_seconds = t;
       } else if (k == "qname-minimisation") {
         out.settings.qname_minimisation = o.value == "yes";
+      } else if (k == "aggressive-nsec" && (o.value == "yes" || o.value == "no")) {
+        out.settings.aggressive_nsec = o.value == "yes";  // absent: yes, Unbound's default too
       } else if (k == "module-config") {
         if (o.value == "iterator") {
           out.settings.validate = false;

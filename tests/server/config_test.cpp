@@ -349,6 +349,17 @@ TEST_CASE("resolver.cache_size and resolver.qname_minimisation", "[config]") {
         "conf/flatns.yaml:2: resolver.qname_minimisation: expected true or false, found 'yes'");
 }
 
+TEST_CASE("resolver.aggressive_nsec", "[config]") {
+  CHECK(parse("").config.resolver.aggressive_nsec);
+  Parsed p = parse("resolver:\n  aggressive_nsec: false\n");
+  INFO(joined(p.messages));
+  REQUIRE(p.ok);
+  CHECK_FALSE(p.config.resolver.aggressive_nsec);
+  CHECK(parse("resolver:\n  aggressive_nsec: true\n").config.resolver.aggressive_nsec);
+  CHECK(only_error("resolver:\n  aggressive_nsec: on\n") ==
+        "conf/flatns.yaml:2: resolver.aggressive_nsec: expected true or false, found 'on'");
+}
+
 TEST_CASE("zones[].dnssec: online signing settings", "[config][dnssec]") {
   const std::string zone = "zones:\n  - name: a.example\n    file: a.zone\n    dnssec:\n";
   Parsed p = parse(zone + "      signing: online\n      keys: keys/a\n      algorithm: ed25519\n"

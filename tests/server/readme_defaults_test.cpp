@@ -148,6 +148,7 @@ std::map<std::string, Expected> code_defaults() {
       {"resolver.nat64_prefix", {r.nat64_prefix.to_string()}},
       {"resolver.stub_zones", {r.zones.empty() ? "none" : "?", false}},
       {"resolver.forward_zones", {r.zones.empty() ? "none" : "?", false}},
+      {"resolver.aggressive_nsec", {text(r.aggressive_nsec)}},
       {"flatten.deadline_ms", {text(f.deadline_ms)}},
       {"flatten.serve_stale", {text(f.serve_stale)}},
       {"flatten.stale_max_s", {text(f.stale_max_s)}},
