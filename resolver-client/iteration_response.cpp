@@ -366,6 +366,7 @@ void Iteration::accept_response(const dns::Message& msg, const ValidatedResponse
     uint32_t ttl = ttl_cap > 0 ? std::min(set.ttl, ttl_cap) : set.ttl;
     cache.store_rrset(set.owner, set.type, std::move(records), ttl, trust, vr.verdict, now);
   }
+  if (priming_ && vr.kind == ResponseKind::Answer) store_priming_glue(msg);
   IterationOutcome o;
   o.verdict = vr.verdict;
   o.ttl = vr.ttl;
