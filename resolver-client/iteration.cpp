@@ -3,6 +3,7 @@
 // referrals in referral.cpp, key finding in key_finder.cpp and QNAME
 // minimisation in qname_minimiser.cpp.
 #include "resolver-client/iteration.h"
+#include "resolver-client/private_addresses.h"
 
 #include <algorithm>
 #include <optional>
@@ -38,8 +39,11 @@ Iteration::Iteration(Resolution& res, dns::Name qname, uint16_t qtype, unsigned 
       qtype_(qtype),
       depth_(depth),
       done_(std::move(done)),
-      key_finder_(res.resolver, res.options.checking_disabled),
+      negative_anchor_(res.resolver.negative_anchor(qname_)),
+      key_finder_(res.resolver, res.options.checking_disabled, negative_anchor_),
       minimiser_(minimisation_wanted(res.resolver.settings()), qname_, qtype_) {}
+
+bool Iteration::validating() const { return res_.validating() && negative_anchor_ == nullptr; }
 
 void Iteration::start() {
   if (!priming_ && from_cache()) return;
@@ -92,7 +96,7 @@ bool Iteration::find_cut(const dns::Name* below) {
       if (cache.find_rrset(n, dns::rrtype::NS, Trust::ReferralAuthority, now) == nullptr) continue;
       const DsSet* ds = resolver_.anchors().find(n);
       if (ds == nullptr) ds = cache.find_ds(n, now);
-      if (res_.validating() && ds == nullptr && cache.find_keys(n, now) == nullptr) continue;
+      if (validating() && ds == nullptr && cache.find_keys(n, now) == nullptr) continue;
       auto servers = cached_servers(n);
       if (servers.empty()) continue;
       forwarding_ = false;
@@ -119,7 +123,8 @@ bool Iteration::find_cut(const dns::Name* below) {
   const dns::Name zone = conf != nullptr ? conf->zone : dns::Name::root();
   const DsSet* ds = resolver_.anchors().find(zone);
   if (ds == nullptr && !zone.is_root()) ds = cache.find_ds(zone, now);
-  if (settings.validate && ds == nullptr && !zone.is_root() && cache.find_keys(zone, now) == nullptr) {
+  if (settings.validate && negative_anchor_ == nullptr && ds == nullptr && !zone.is_root() &&
+      cache.find_keys(zone, now) == nullptr) {
     // A stub or forward zone under a trust anchor: its chain of trust must
     // be found, never assumed away. Its DS is asked of the parent's
     // servers (a nested Iteration), then the zone is entered with it.
@@ -153,6 +158,10 @@ void Iteration::enter_zone(const dns::Name& zone, std::vector<NameServer> server
   servers_ = std::move(servers);
   cut_from_cache_ = false;
   primed_root_ = false;
+  // find_cut() never takes a cached cut at a configured zone's name: at that
+  // name the servers are the configured ones.
+  const ConfiguredZone* conf = fell_back_ ? nullptr : resolver_.configured_zone(zone_);
+  tcp_only_ = conf != nullptr && conf->tcp && conf->zone == zone_;
   tried_.clear();
   if (forwarding_) minimiser_.turn_off();
   minimiser_.enter_zone(zone_);
@@ -340,9 +349,11 @@ bool Iteration::widen_to_other_side() {
 
 void Iteration::send(const dns::ServerAddress& server, Protocol protocol) {
   const ResolverSettings& settings = resolver_.settings();
+  if (tcp_only_) protocol = Protocol::Tcp;
   if (std::find(tried_.begin(), tried_.end(), server) == tried_.end()) tried_.push_back(server);
   UpstreamQuery q;
-  q.server = server;
+  // A host without IPv4 reaches IPv4 servers through its NAT64 gateway.
+  q.server = settings.nat64 ? dns::nat64_address(settings.nat64_prefix, server) : server;
   q.protocol = protocol;
   q.zone = zone_;
   if (state_ == State::FindingKeys) {
@@ -409,6 +420,11 @@ void Iteration::on_reply(const dns::ServerAddress& server, Protocol protocol, Up
     }
     server_failed(server, "truncated answer over TCP");
     return;
+  }
+  if (const std::size_t removed = remove_private_addresses(reply.message, resolver_.settings())) {
+    resolver_.log(LogLevel::Debug, "resolver: removed " + std::to_string(removed) +
+                                       " private-address record(s) from the answer of " +
+                                       server_label(server) + " for " + qname_.to_text());
   }
   if (state_ == State::FindingKeys) {
     on_key_step(server, key_finder_.on_reply(msg, validation_context()));

@@ -82,6 +82,11 @@ class Iteration {
     bool looked_up = false;
   };
 
+  // Validation applies to this iteration's name: on, no CD=1, and no
+  // negative trust anchor covers it (which also keeps its insecure DS and
+  // answers for names outside the anchor out of the cache).
+  [[nodiscard]] bool validating() const;
+
   // iteration.cpp: the zone's servers, queries and replies.
   bool from_cache();
   // The closest cached zone cut above the question (or strictly above
@@ -163,6 +168,7 @@ class Iteration {
   unsigned depth_;
   Done done_;
   State state_ = State::Idle;
+  const dns::Name* negative_anchor_;  // at or above qname_ (insecure_domains), or null
 
   // The zone whose servers are asked.
   dns::Name zone_;
@@ -185,6 +191,7 @@ class Iteration {
   bool fell_back_ = false;
   bool priming_ = false;       // this is the priming query (mark_priming)
   bool primed_root_ = false;   // zone_ is the root, its servers from the priming answer
+  bool tcp_only_ = false;  // the zone's servers are a configured zone's with `tcp`
 
   // The first answer that is the zone's only if nothing better comes (as
   // Unbound does): from a server that offers recursion but is not

@@ -187,7 +187,7 @@ bool Iteration::from_cache() {
     }
   }
   if (from_cached_dname()) return true;
-  if (qtype_ == dns::rrtype::DS && !qname_.is_root() && res_.validating()) {
+  if (qtype_ == dns::rrtype::DS && !qname_.is_root() && validating()) {
     // A referral proved securely that the cut has no DS (RFC 4035 §5.2):
     // that proof answers the DS question too, as Unbound's negative cache
     // does; the parent need not be asked again.
@@ -222,7 +222,7 @@ void Iteration::on_response(const dns::ServerAddress& server, const dns::Message
   const bool minimised = minimiser_.asked_minimised();
   const dns::Name asked = minimiser_.asked_name(zone_);
   std::optional<ZoneKeys> below_insecure_cut;
-  if (forwarding_ && res_.validating()) {
+  if (forwarding_ && validating()) {
     // Forwarders never refer: the signer names which keys validate this,
     // unless the name lies below a cut proven unsigned (a CNAME's NSEC
     // showed it): whatever the forwarder attaches (here the signed SOA of
@@ -354,7 +354,8 @@ void Iteration::accept_response(const dns::Message& msg, const ValidatedResponse
                                              : std::nullopt);
   for (const auto& set : group_rrsets(msg.answer)) {
     if (unchecked || set.rdatas.empty() || !set.owner.is_subdomain_of(zone_) ||
-        !set.owner.is_subdomain_of(keys.zone)) {
+        !set.owner.is_subdomain_of(keys.zone) ||
+        (negative_anchor_ != nullptr && !set.owner.is_subdomain_of(*negative_anchor_))) {
       continue;
     }
     if (set.type != dns::rrtype::DNAME &&
@@ -385,7 +386,9 @@ void Iteration::accept_response(const dns::Message& msg, const ValidatedResponse
       neg.authority = msg.authority;
       neg.verdict = vr.verdict;
       // Stored even with TTL 0: the positive data it denies goes either way.
-      if (!unchecked) cache.store_negative(chain_end(msg.answer, qname_), qtype_, neg, vr.ttl, now);
+      const dns::Name denied = chain_end(msg.answer, qname_);
+      const bool outside_anchor = negative_anchor_ != nullptr && !denied.is_subdomain_of(*negative_anchor_);
+      if (!unchecked && !outside_anchor) cache.store_negative(denied, qtype_, neg, vr.ttl, now);
       break;
     }
   }

@@ -76,6 +76,11 @@ void KeyFinder::enter_zone(const dns::Name& zone, const DsSet* ds, bool forwarde
     keys_ = insecure_keys(zone, InsecureReason::NotValidated, "checking disabled (CD=1)");
     return;
   }
+  if (negative_anchor_ != nullptr) {
+    keys_ = insecure_keys(zone, InsecureReason::NegativeTrustAnchor,
+                          "negative trust anchor " + negative_anchor_->to_text() + " (resolver.insecure_domains)");
+    return;
+  }
   if (const ZoneKeys* k = resolver_.cache().find_keys(zone, resolver_.clock().now_ms())) {
     keys_ = *k;
     return;

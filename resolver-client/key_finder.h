@@ -67,8 +67,10 @@ class KeyFinder {
 
   // `checking_disabled`: the resolution asked for no validation
   // (ResolveOptions): every zone gets insecure keys, nothing is fetched.
-  KeyFinder(Resolver& resolver, bool checking_disabled)
-      : resolver_(resolver), checking_disabled_(checking_disabled) {}
+  // `negative_anchor`: the name asked lies at or below this negative trust
+  // anchor (RFC 7646): the same, with that reason.
+  KeyFinder(Resolver& resolver, bool checking_disabled, const dns::Name* negative_anchor = nullptr)
+      : resolver_(resolver), checking_disabled_(checking_disabled), negative_anchor_(negative_anchor) {}
 
   // The Iteration enters `zone`, whose DS set (or trust anchor) is `ds`:
   // cached keys, insecure keys, or FetchDnskey. `forwarded`: its servers
@@ -102,6 +104,7 @@ class KeyFinder {
 
   Resolver& resolver_;
   bool checking_disabled_ = false;
+  const dns::Name* negative_anchor_ = nullptr;  // in settings().insecure_domains
   State state_ = State::Ready;
   bool forwarded_ = false;
   ZoneKeys keys_;

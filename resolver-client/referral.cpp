@@ -32,7 +32,7 @@ void Iteration::on_referral(const dns::ServerAddress& server, const dns::Message
     finish(std::move(o));
     return;
   }
-  if (res_.validating() && vr.delegation.verdict.security == Security::Indeterminate &&
+  if (validating() && vr.delegation.verdict.security == Security::Indeterminate &&
       key_finder_.keys().verdict.is_secure()) {
     server_failed(server, "referral to " + child.to_text() + " without a usable DS answer: " +
                               vr.delegation.verdict.detail);
@@ -89,14 +89,14 @@ void Iteration::on_referral(const dns::ServerAddress& server, const dns::Message
   cache.store_rrset(child, dns::rrtype::NS, std::move(ns_records), ns_ttl,
                        Trust::ReferralAuthority, Verdict::indeterminate("referral"), now);
   const DsSet* anchor = resolver_.anchors().find(child);
-  if (vr.ds_left_out && anchor == nullptr && res_.validating()) {
+  if (vr.ds_left_out && anchor == nullptr && validating()) {
     fetch_left_out_ds(server, child, std::move(servers));
     return;
   }
   DsSet ds = vr.delegation;
   ds.zone = child;
   if (anchor != nullptr) ds = *anchor;
-  if (res_.validating()) cache.store_ds(ds, now);
+  if (validating()) cache.store_ds(ds, now);
   enter_zone(child, std::move(servers), &ds);
   next_server();
 }

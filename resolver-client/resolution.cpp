@@ -50,6 +50,14 @@ const ConfiguredZone* Resolver::configured_zone(const dns::Name& name) const {
   return best;
 }
 
+const dns::Name* Resolver::negative_anchor(const dns::Name& name) const {
+  const dns::Name* best = nullptr;
+  for (const auto& n : settings_.insecure_domains) {
+    if (name.is_subdomain_of(n) && (best == nullptr || n.labels() > best->labels())) best = &n;
+  }
+  return best;
+}
+
 void Resolver::log(LogLevel level, const std::string& text) const {
   if (settings_.log) settings_.log(level, text);
 }

@@ -117,6 +117,9 @@ class Resolver {
   // The deepest stub or forward zone (settings().zones) at or above `name`,
   // or null.
   [[nodiscard]] const ConfiguredZone* configured_zone(const dns::Name& name) const;
+  // The deepest negative trust anchor (settings().insecure_domains) at or
+  // above `name`, or null.
+  [[nodiscard]] const dns::Name* negative_anchor(const dns::Name& name) const;
   // To settings().log, when set.
   void log(LogLevel level, const std::string& text) const;
 

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dns/address_prefix.h"
 #include "dns/limits.h"
 #include "dns/log_level.h"
 #include "dns/message.h"
@@ -55,13 +56,18 @@ struct ResolverLimits {
 // zone enclosing a name wins. With `fall_back` (stub-first, forward-first)
 // a name none of the servers answer is resolved again from the root; with
 // `no_cache` (forward-no-cache, stub-no-cache) answers for names below it
-// are always asked (the cache still holds server addresses and keys).
+// are always asked (the cache still holds server addresses and keys). With
+// `tcp` (forward-tcp-upstream, stub-tcp-upstream) its servers are asked over
+// TCP only; servers found below it, or the root after a fall-back, are not.
 struct ConfiguredZone {
   dns::Name zone;
   std::vector<dns::ServerAddress> servers;
   bool forward = false;
   bool fall_back = false;
   bool no_cache = false;
+  bool tcp = false;
+
+  friend bool operator==(const ConfiguredZone&, const ConfiguredZone&) = default;
 };
 
 struct ResolverSettings {
@@ -78,6 +84,21 @@ struct ResolverSettings {
   // DSA and its test scenarios (tests/replay) are DSA-signed.
   bool accept_dsa = false;
   std::size_t cache_max_bytes = 32u << 20;
+  // DNS-rebinding protection (Unbound's private-address, private-domain):
+  // A and AAAA records in an address of `private_addresses`, and SVCB/HTTPS
+  // records with such an address hint (RFC 9460 §7.3), are removed from
+  // every upstream response unless their owner is at or below one of
+  // `private_domains`. A signed RRset losing records then fails validation.
+  std::vector<dns::AddressPrefix> private_addresses;
+  std::vector<dns::Name> private_domains;
+  // Negative trust anchors (RFC 7646; Unbound's domain-insecure): names at
+  // and below these are not validated (insecure), whatever the DS chain says.
+  std::vector<dns::Name> insecure_domains;
+  // NAT64 (RFC 6052 §2.2; Unbound's do-nat64, nat64-prefix): on a host
+  // without IPv4, an IPv4 upstream server is reached at its address
+  // synthesised in `nat64_prefix` (length 32, 40, 48, 56, 64 or 96).
+  bool nat64 = false;
+  dns::AddressPrefix nat64_prefix = dns::nat64_well_known_prefix();
   ResolverLimits limits;
   LogFunction log;  // may be empty (nothing logged)
   // Hears each upstream query and accepted response (dnstap); may be null.

@@ -45,6 +45,7 @@ const char* to_string(InsecureReason r) {
     case InsecureReason::Nsec3IterationsTooHigh: return "NSEC3 iterations above limit";
     case InsecureReason::UnknownNsec3Hash: return "unknown NSEC3 hash algorithm";
     case InsecureReason::NotValidated: return "not validated";
+    case InsecureReason::NegativeTrustAnchor: return "negative trust anchor";
   }
   return "unknown";
 }

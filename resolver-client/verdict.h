@@ -49,6 +49,7 @@ enum class InsecureReason : uint8_t {
   UnknownNsec3Hash,       // NSEC3 hash algorithm other than SHA-1 (RFC 5155 §8.1)
   NotValidated,           // the query asked for no validation (CD=1, RFC 4035 §3.2.2),
                           // or for RRSIGs, which are never signed themselves (RFC 4035 §2.2)
+  NegativeTrustAnchor,    // at or below a negative trust anchor (RFC 7646, insecure_domains)
 };
 
 [[nodiscard]] const char* to_string(Security s);  // "secure", "insecure", ...

@@ -1,6 +1,7 @@
 #include "server/config.h"
 #include "server/config_dnssec.h"
 
+#include "server/config_resolver.h"
 #include "server/config_zone_list.h"
 
 #include <yaml-cpp/yaml.h>
@@ -416,8 +417,7 @@ std::optional<std::size_t> byte_size(Checker& c, const YAML::Node& v, const std:
 void parse_resolver(Checker& c, const YAML::Node& node, const std::string& path, std::size_t line,
                     const std::filesystem::path& base, resolver::ResolverSettings& r) {
   std::size_t mode_line = line;
-  c.mapping(node, path, line,
-            {
+  std::vector<Checker::Field> fields = {
                 {"mode",
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {
                    mode_line = l;
@@ -455,7 +455,16 @@ void parse_resolver(Checker& c, const YAML::Node& node, const std::string& path,
                  [&](const YAML::Node& v, const std::string& p, std::size_t l) {
                    if (auto b = c.boolean(v, p, l)) r.qname_minimisation = *b;
                  }},
-            });
+  };
+  // The keys of server/config_resolver.h, parsed there.
+  for (std::string_view name : kResolverPolicyKeys) {
+    fields.push_back({name, [&c, name, &r](const YAML::Node& v, const std::string& p, std::size_t l) {
+                        parse_resolver_key(name, v, p, l, r,
+                                           [&c](const YAML::Node& at, std::size_t fallback, const std::string& key,
+                                                std::string message) { c.error(at, fallback, key, std::move(message)); });
+                      }});
+  }
+  c.mapping(node, path, line, fields);
   if (r.mode == resolver::ResolverMode::Forward && r.forwarders.empty()) {
     c.error(mode_line, path.empty() ? "resolver.forwarders" : path + ".forwarders",
             "mode is forward but no forwarders are given");

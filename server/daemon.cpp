@@ -97,7 +97,10 @@ void log_from_resolver(LogLevel level, std::string_view text) { log_message(leve
 bool same_resolver(const resolver::ResolverSettings& a, const resolver::ResolverSettings& b) {
   return a.mode == b.mode && a.root_hints == b.root_hints && a.forwarders == b.forwarders &&
          a.trust_anchors_file == b.trust_anchors_file && a.validate == b.validate &&
-         a.cache_max_bytes == b.cache_max_bytes && a.qname_minimisation == b.qname_minimisation;
+         a.cache_max_bytes == b.cache_max_bytes && a.qname_minimisation == b.qname_minimisation &&
+         a.zones == b.zones && a.private_addresses == b.private_addresses &&
+         a.private_domains == b.private_domains && a.insecure_domains == b.insecure_domains &&
+         a.nat64 == b.nat64 && a.nat64_prefix == b.nat64_prefix;
 }
 
 }  // namespace

@@ -7,28 +7,19 @@
 
 #include <sys/socket.h>
 
-#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "dns/address_prefix.h"
 #include "dns/name.h"
 
 namespace flatns::transfer {
 
 // An IPv4 or IPv6 prefix: "127.0.0.0/8", "2001:db8::/32", or one address.
-struct AddressPrefix {
-  int family = AF_INET;
-  std::array<uint8_t, 16> bytes{};
-  uint8_t length = 0;  // prefix length in bits
-
-  // On failure returns false and sets `error` (what is wrong).
-  [[nodiscard]] static bool parse(std::string_view text, AddressPrefix& out, std::string& error);
-  [[nodiscard]] bool contains(const sockaddr* address) const;
-  [[nodiscard]] std::string to_string() const;
-};
+using dns::AddressPrefix;
 
 struct AclEntry {
   AddressPrefix prefix;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "dns/address_prefix.h"
 #include "dns/dnssec.h"
 #include "dns/rrtype.h"
 #include "flatten/defaults.h"
@@ -44,7 +45,8 @@ const std::map<std::string, const char*>& ignored_options() {
        "(flatten.max_pending), the resolver takes every query"},
       {"outbound-msg-retry",
        "tries per upstream query; ours are fixed (differences.txt lists where a scenario counts them)"},
-      {"msg-cache-size", "cache size; a scenario that depends on eviction fails and is listed"},
+      {"msg-cache-slabs",
+       "Unbound splits its message cache into slabs, each an LRU of its share; ours is one LRU (as with 1 slab)"},
       {"harden-referral-path",
        "Unbound's extra NS RRset validation on the referral path; answers are compared as they come"},
       {"ede", "compared when the scenario sets it: EDE codes are then checked"},
@@ -147,6 +149,15 @@ bool nsec3_iteration_limit(const std::string& value, uint16_t& out) {
   return true;
 }
 
+bool parse_name(const std::string& text, dns::Name& out) {
+  try {
+    out = dns::Name::parse(!text.empty() && text.back() == '.' ? text : text + ".");
+  } catch (const std::exception&) {
+    return false;
+  }
+  return true;
+}
+
 bool parse_addr(const std::string& text, dns::ServerAddress& a) {
   std::string t = text;
   if (auto at = t.find('@'); at != std::string::npos) {
@@ -174,10 +185,11 @@ bool map_config(const Scenario& s, ReplayConfig& out, std::string& skip) {
   // by block; those of the root are the root hints / forwarders.
   std::map<std::pair<std::string, int>, std::size_t> zone_index;
   // A forward zone for the root is kept there too when it needs what only
-  // a configured zone has (forward-first, forward-no-cache).
+  // a configured zone has (forward-first, forward-no-cache, forward-tcp-upstream).
   std::set<std::pair<std::string, int>> root_as_zone;
   for (const auto& o : s.config) {
-    if (o.section == "forward-zone" && (o.key == "forward-first" || o.key == "forward-no-cache") &&
+    if (o.section == "forward-zone" &&
+        (o.key == "forward-first" || o.key == "forward-no-cache" || o.key == "forward-tcp-upstream") &&
         o.value == "yes") {
       root_as_zone.insert({o.section, o.block});
     }
@@ -238,6 +250,21 @@ bool map_config(const Scenario& s, ReplayConfig& out, std::string& skip) {
         if (!nsec3_iteration_limit(o.value, out.settings.limits.max_nsec3_iterations)) {
           return unsupported(o);
         }
+      } else if (k == "msg-cache-size") {
+        // Unbound's answer cache: our cache budget (resolver.cache_size),
+        // which also holds RRsets, keys and DS; least recently used entries
+        // go first in both, and an entry larger than the budget is not kept.
+        std::size_t unit_at = 0;
+        unsigned long n = 0;
+        try {
+          n = std::stoul(o.value, &unit_at);
+        } catch (const std::exception&) {
+          return unsupported(o);
+        }
+        const std::string unit = o.value.substr(unit_at);
+        const unsigned shift = unit.empty() ? 0 : unit == "k" ? 10 : unit == "m" ? 20 : unit == "g" ? 30 : 99;
+        if (shift == 99) return unsupported(o);
+        out.settings.cache_max_bytes = static_cast<std::size_t>(n) << shift;
       } else if (k == "max-global-quota") {
         // Unbound's upstream query budget per client query: our limits.max_queries.
         try {
@@ -245,6 +272,25 @@ bool map_config(const Scenario& s, ReplayConfig& out, std::string& skip) {
         } catch (const std::exception&) {
           return unsupported(o);
         }
+      } else if (k == "private-address" || (k == "nat64-prefix")) {
+        dns::AddressPrefix prefix;
+        std::string error;
+        if (!dns::AddressPrefix::parse(o.value, prefix, error)) return unsupported(o);
+        if (k == "private-address") {
+          out.settings.private_addresses.push_back(prefix);
+        } else if (dns::nat64_prefix_length_valid(prefix.length) && prefix.family == AF_INET6) {
+          out.settings.nat64_prefix = prefix;  // the default is Unbound's too: 64:ff9b::/96
+        } else {
+          return unsupported(o);
+        }
+      } else if (k == "private-domain" || k == "domain-insecure") {
+        dns::Name name;
+        if (!parse_name(o.value, name)) return unsupported(o);
+        (k == "private-domain" ? out.settings.private_domains : out.settings.insecure_domains).push_back(name);
+      } else if (k == "do-nat64" && (o.value == "yes" || o.value == "no")) {
+        out.settings.nat64 = o.value == "yes";
+      } else if (k == "do-ip4" && o.value == "no") {
+        out.do_ip4 = false;  // the harness's transport: a host without IPv4
       } else if (k == "do-ip6" && o.value == "no") {
         out.do_ip6 = false;  // the harness's transport: a host without IPv6
       } else if (k == "serve-expired" && o.value == "yes") {
@@ -300,6 +346,9 @@ bool map_config(const Scenario& s, ReplayConfig& out, std::string& skip) {
       } else if ((k == "forward-first" || k == "stub-first") && (o.value == "no" || o.value == "yes")) {
         if (o.value == "yes" && zone == nullptr) return unsupported(o);  // a root stub: nothing to fall back to
         if (zone != nullptr) zone->fall_back = o.value == "yes";
+      } else if ((k == "forward-tcp-upstream" || k == "stub-tcp-upstream") && (o.value == "no" || o.value == "yes")) {
+        if (o.value == "yes" && zone == nullptr) return unsupported(o);
+        if (zone != nullptr) zone->tcp = o.value == "yes";
       } else if ((k == "forward-no-cache" || k == "stub-no-cache") && (o.value == "no" || o.value == "yes")) {
         if (o.value == "yes" && zone == nullptr) return unsupported(o);
         if (zone != nullptr) zone->no_cache = o.value == "yes";

@@ -1,7 +1,8 @@
 // The config block of a testbound scenario mapped onto ResolverSettings.
 // Each Unbound option is either mapped (trust-anchor, val-override-date,
 // qname-minimisation, module-config, val-max-restart,
-// val-nsec3-keysize-iterations, stub-zone and forward-zone with
+// val-nsec3-keysize-iterations, private-address, private-domain,
+// domain-insecure, do-nat64, nat64-prefix, stub-zone and forward-zone with
 // stub-first / forward-first below the root), ignored because it cannot change what the harness compares (listed
 // with the reason in replay_config.cpp), or unsupported: the scenario is then
 // skipped with the option named.
@@ -30,6 +31,7 @@ struct ReplayConfig {
   // `do-ip6: no`: the harness's transport fails every send to an IPv6 server
   // at once, as on a host without IPv6 (the resolver has no such switch).
   bool do_ip6 = true;
+  bool do_ip4 = true;  // `do-ip4: no`: the same for IPv4 (a NAT64 host)
   // `serve-expired: yes`: A/AAAA answers pass through the flatten layer's
   // serve-stale (flatten/answer_cache.h, entry_from_result and the
   // flattener's stale rule: RFC 8767), which is where flatns serves stale

@@ -128,6 +128,7 @@ class Run final : public resolver::Transport {
     stale_ = cfg.stale;
     if (stale_) stale_cache_ = std::make_unique<flatten::FlattenCache>(64);
     do_ip6_ = cfg.do_ip6;
+    do_ip4_ = cfg.do_ip4;
     prefetch_ = cfg.prefetch;
     if (adjust_) adjust_(cfg.settings);
     if (cfg.wall_seconds) net_.set_wall(*cfg.wall_seconds);
@@ -168,11 +169,11 @@ class Run final : public resolver::Transport {
         out_query_matches(s_.steps[cur_], q)) {
       ++cur_;
     }
-    if (!do_ip6_ && q.server.family() == AF_INET6) {
-      net_.start_timer(0, [done = std::move(done)] {
+    if ((!do_ip6_ && q.server.family() == AF_INET6) || (!do_ip4_ && q.server.family() == AF_INET)) {
+      net_.start_timer(0, [done = std::move(done), v6 = q.server.family() == AF_INET6] {
         UpstreamReply r;
         r.status = resolver::ReplyStatus::NetworkError;
-        r.error = "network unreachable (do-ip6: no)";
+        r.error = v6 ? "network unreachable (do-ip6: no)" : "network unreachable (do-ip4: no)";
         done(std::move(r));
       });
       return h;
@@ -575,6 +576,7 @@ class Run final : public resolver::Transport {
   std::vector<int> used_;
   bool ede_ = false;
   bool do_ip6_ = true;
+  bool do_ip4_ = true;
   std::optional<FlattenStale> stale_;
   std::unique_ptr<flatten::FlattenCache> stale_cache_;
   bool prefetch_ = false;
