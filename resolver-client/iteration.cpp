@@ -86,7 +86,7 @@ Iteration::Iteration(Resolution& res, dns::Name qname, uint16_t qtype, unsigned 
 bool Iteration::validating() const { return res_.validating() && negative_anchor_ == nullptr; }
 
 void Iteration::start() {
-  if (from_cache()) return;
+  if (!priming_ && from_cache()) return;
   if (find_cut()) next_server();
 }
 
@@ -149,9 +149,14 @@ bool Iteration::find_cut(const dns::Name* below) {
       return true;
     }
   }
-  // The configured zone's servers, the root from its hints (no priming
-  // query: the hints are addresses), or the forwarders, which answer for
-  // every zone.
+  // The root: its primed NS RRset, priming it first when due (RFC 8109);
+  // the hints when priming failed or is under way elsewhere.
+  if (conf == nullptr && !forwarded && !priming_) {
+    if (enter_primed_root()) return true;
+    if (start_priming(below)) return false;
+  }
+  // The configured zone's servers, the root from its hints, or the
+  // forwarders, which answer for every zone.
   std::vector<NameServer> servers;
   NameServer given;
   given.name = conf != nullptr ? conf->zone : dns::Name::root();
@@ -196,6 +201,7 @@ void Iteration::enter_zone(const dns::Name& zone, std::vector<NameServer> server
   zone_ = zone;
   servers_ = std::move(servers);
   cut_from_cache_ = false;
+  primed_root_ = false;
   // find_cut() never takes a cached cut at a configured zone's name: at that
   // name the servers are the configured ones.
   const ConfiguredZone* conf = fell_back_ ? nullptr : resolver_.configured_zone(zone_);
@@ -278,7 +284,13 @@ void Iteration::next_server() {
 
 // Every server of the zone was asked.
 void Iteration::give_up() {
-  if (!first_bogus_ && timeouts_in_zone_ && retry_rounds_ < kTimeoutRetryRounds && !tried_.empty()) {
+  if (!first_bogus_ && primed_root_ && fall_back_to_hints()) {
+    next_server();
+    return;
+  }
+  // The priming query asks each hint once: the hints are the fallback.
+  const unsigned retry_rounds = priming_ ? 0 : kTimeoutRetryRounds;
+  if (!first_bogus_ && timeouts_in_zone_ && retry_rounds_ < retry_rounds && !tried_.empty()) {
     // Every server was tried and some timed out: a lost packet or a busy
     // server. Ask again, with the doubled timeouts their health now gives,
     // while the deadline allows (Unbound retries the same way).

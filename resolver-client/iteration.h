@@ -2,7 +2,9 @@
 // (resolution.h), as Unbound's iterator module runs one per query:
 //
 //   Idle ──cache hit──────────────────────────────────────────────▶ Done
-//     │miss: the closest cached zone cut (or the root hints / forwarders)
+//     │miss: the closest cached zone cut (or the primed root, priming.cpp:
+//     │      ". NS" of a hint first, RFC 8109; the hints when that fails;
+//     │      or the forwarders)
 //     ▼
 //   FindingKeys ─ the zone's DNSKEY, or a chain walk (key_finder.h) ─┐
 //     │ keys known                                                   │
@@ -69,6 +71,11 @@ class Iteration {
   Iteration(Resolution& res, dns::Name qname, uint16_t qtype, unsigned depth, Done done);
   void start();
   [[nodiscard]] State state() const { return state_; }
+  // This Iteration is the root priming query (". NS" of the hints, RFC 8109
+  // §3): it starts from the hints, never from the cache, asks each hint
+  // once, and caches the root NS RRset with the addresses of its names
+  // from the additional section (priming.cpp). Before start().
+  void mark_priming() { priming_ = true; }
 
  private:
   struct NameServer {
@@ -86,13 +93,27 @@ class Iteration {
   bool from_cache();
   // The closest cached zone cut above the question (or strictly above
   // `below`) and below the deepest stub or forward zone that holds it
-  // (else that zone's servers), else the root hints / forwarders. False
-  // when the zone's DS is asked first (a stub under a trust anchor): the
-  // zone is entered, and asked, when it comes.
+  // (else that zone's servers), else the primed root (priming it first)
+  // or the root hints / forwarders. False when the zone's DS is asked
+  // first (a stub under a trust anchor) or the root is being primed: the
+  // zone is entered, and asked, when that comes.
   [[nodiscard]] bool find_cut(const dns::Name* below = nullptr);
   // The validation context of this iteration's zone (forwarded answers or not).
   [[nodiscard]] ValidationContext validation_context();
   void enter_zone(const dns::Name& zone, std::vector<NameServer> servers, const DsSet* ds);
+
+  // priming.cpp: the root's servers (RFC 8109). The primed root NS RRset
+  // from the cache, when it has an address: entered, true.
+  bool enter_primed_root();
+  // Primes the root in a nested Iteration when priming is due; true when
+  // it started (find_cut() runs again when it ends).
+  bool start_priming(const dns::Name* below);
+  void on_priming_done(IterationOutcome&& o, std::optional<dns::Name> below);
+  // The priming answer's addresses of the root NS names (its additional
+  // section), cached as glue.
+  void store_priming_glue(const dns::Message& msg);
+  // Every primed root server failed: the hints not asked yet are tried.
+  bool fall_back_to_hints();
   std::vector<NameServer> cached_servers(const dns::Name& zone);
   void next_server();
   void give_up();
@@ -178,6 +199,8 @@ class Iteration {
   // (stub-first / forward-first); fell_back_: configured zones are passed over.
   const ConfiguredZone* fall_back_from_ = nullptr;
   bool fell_back_ = false;
+  bool priming_ = false;       // this is the priming query (mark_priming)
+  bool primed_root_ = false;   // zone_ is the root, its servers from the priming answer
   bool tcp_only_ = false;  // the zone's servers are a configured zone's with `tcp`
 
   // The first answer that is the zone's only if nothing better comes (as

@@ -430,6 +430,7 @@ void Iteration::accept_response(const dns::Message& msg, const ValidatedResponse
     cache.store_rrset(set.owner, set.type, std::move(records), ttl, trust, vr.verdict, now,
                       malformed_in_reply_ > 0);
   }
+  if (priming_ && vr.kind == ResponseKind::Answer) store_priming_glue(msg);
   IterationOutcome o;
   o.verdict = vr.verdict;
   o.ttl = vr.ttl;

@@ -1,5 +1,6 @@
 // The embedded resolver's public API: resolve(name, type, deadline, callback)
-// on an event loop, iterating from the root (or asking forwarders) and
+// on an event loop, iterating from the root (primed from the hints, RFC
+// 8109: priming.cpp) or asking forwarders, and
 // validating with resolver-client/validator.h, with caches, per-server health
 // and hard limits. See resolution.h for how one resolution proceeds.
 //
@@ -134,6 +135,11 @@ class Resolver {
   [[nodiscard]] Transport& transport() { return transport_; }
   [[nodiscard]] const TrustAnchors& anchors() const { return anchors_; }
   [[nodiscard]] const std::vector<dns::ServerAddress>& root_servers() const { return root_servers_; }
+  // Root priming (RFC 8109, priming.cpp): whether an Iteration that needs
+  // the root should prime it now, or take the hints (a priming query is in
+  // flight, or the last one failed and its hold has not run out).
+  [[nodiscard]] bool priming_due(uint64_t now_ms) const { return now_ms >= priming_hold_until_ms_; }
+  void hold_priming(uint64_t until_ms) { priming_hold_until_ms_ = until_ms; }
   // The deepest stub or forward zone (settings().zones) at or above `name`,
   // or null.
   [[nodiscard]] const ConfiguredZone* configured_zone(const dns::Name& name) const;
@@ -152,6 +158,7 @@ class Resolver {
   ServerHealth health_;
   TrustAnchors anchors_;
   std::vector<dns::ServerAddress> root_servers_;
+  uint64_t priming_hold_until_ms_ = 0;
   uint64_t next_id_ = 1;
   std::unordered_map<uint64_t, std::shared_ptr<Resolution>> active_;
 };

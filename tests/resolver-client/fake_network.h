@@ -78,6 +78,17 @@ class FakeAuthority {
       if (!exact.empty()) {
         m.answer.insert(m.answer.end(), exact.begin(), exact.end());
         add_signatures(*z, name, q.qtype, m.answer);
+        // As NSD: the addresses of the NS names the zone holds go along.
+        if (q.qtype == dns::rrtype::NS) {
+          for (const auto& rr : exact) {
+            auto target = dns::rdata_target_name(rr.type, rr.rdata);
+            dns::Name t;
+            if (!target || !dns::Name::from_wire(*target, t)) continue;
+            for (uint16_t type : {dns::rrtype::A, dns::rrtype::AAAA}) {
+              for (const auto& g : select(z->records, t, type)) m.additional.push_back(g);
+            }
+          }
+        }
         return m;
       }
       auto cname = select(z->records, name, dns::rrtype::CNAME);

@@ -213,3 +213,14 @@ TEST_CASE("replay finding: a CHECK_ANSWER without MATCH qname takes any answer, 
   INFO(o.text);
   CHECK(o.status == Outcome::Status::Pass);
 }
+
+TEST_CASE("replay finding: the root is primed (\". NS\" of a hint) before iterating",
+          "[replay][iterator][priming]") {
+  // iter_lame_noaa, iter_scrub_dname_out_of_zone: the first query out must
+  // be ". NS" (RFC 8109); the hints were asked the question directly.
+  for (const char* name : {"iter_lame_noaa.rpl", "iter_scrub_dname_out_of_zone.rpl"}) {
+    auto o = replay_iter(name);
+    INFO(name << ": " << o.text);
+    CHECK(o.status == Outcome::Status::Pass);
+  }
+}
