@@ -47,14 +47,6 @@ std::size_t entry_bytes(const std::string& key, const std::vector<dns::ResourceR
   return n;
 }
 
-// RFC 4035 §5.4: the longer of the names the NSEC's owner and next name
-// share with `name` (as val_nsec.cpp).
-dns::Name closest_encloser(const NsecRecord& n, const dns::Name& name) {
-  dns::Name a = common_ancestor(name, n.owner);
-  dns::Name b = common_ancestor(name, n.next);
-  return a.labels() >= b.labels() ? a : b;
-}
-
 }  // namespace
 
 NsecCache::NsecCache(std::size_t max_bytes, uint32_t max_negative_ttl_s)

@@ -45,15 +45,13 @@ const NsecRecord* covering(std::span<const NsecRecord> nsecs, const dns::Name& n
   return nullptr;
 }
 
-// The closest encloser a covering NSEC implies (RFC 4035 §5.4): the longer of
-// the common ancestors of the name with the NSEC's owner and next name.
+}  // namespace
+
 dns::Name closest_encloser(const NsecRecord& n, const dns::Name& name) {
   dns::Name a = common_ancestor(name, n.owner);
   dns::Name b = common_ancestor(name, n.next);
   return a.labels() >= b.labels() ? a : b;
 }
-
-}  // namespace
 
 dns::Name common_ancestor(const dns::Name& a, const dns::Name& b) {
   int la = a.labels(), lb = b.labels();

@@ -62,4 +62,8 @@ struct NsecRecord {
 // Longest common ancestor of two names.
 [[nodiscard]] dns::Name common_ancestor(const dns::Name& a, const dns::Name& b);
 
+// The closest encloser a covering NSEC implies (RFC 4035 §5.4): the longer of
+// the common ancestors of `name` with the NSEC's owner and next name.
+[[nodiscard]] dns::Name closest_encloser(const NsecRecord& n, const dns::Name& name);
+
 }  // namespace flatns::resolver
