@@ -66,6 +66,19 @@ unsigned remove_malformed_records(dns::Message& msg, std::string& first) {
   return removed;
 }
 
+// Records of another class than IN (a CH NS and its glue in a referral)
+// say nothing about the IN question the resolver asks (RFC 1034 §4.3.2:
+// the search is within the question's class); they are dropped before
+// anything reads the sections, as Unbound's scrubber does.
+unsigned remove_other_class_records(dns::Message& msg) {
+  unsigned removed = 0;
+  for (auto* section : {&msg.answer, &msg.authority, &msg.additional}) {
+    removed += static_cast<unsigned>(std::erase_if(
+        *section, [](const dns::ResourceRecord& rr) { return rr.rclass != dns::rrclass::IN; }));
+  }
+  return removed;
+}
+
 }  // namespace
 
 std::string server_label(const dns::ServerAddress& a) {
@@ -477,6 +490,10 @@ void Iteration::on_reply(const dns::ServerAddress& server, Protocol protocol, Up
     return;
   }
   health.record_answer(server, reply.rtt_ms);
+  if (const unsigned n = remove_other_class_records(reply.message); n > 0) {
+    resolver_.log(LogLevel::Debug, "resolver: " + server_label(server) + " (zone " + zone_.to_text() +
+                                       ") sent " + std::to_string(n) + " record(s) of a class other than IN, ignored");
+  }
   std::string malformed;
   malformed_in_reply_ = remove_malformed_records(reply.message, malformed);
   if (const unsigned n = malformed_in_reply_; n > 0) {
