@@ -296,12 +296,14 @@ bool map_config(const Scenario& s, ReplayConfig& out, std::string& skip) {
         } catch (const std::exception&) {
           return unsupported(o);
         }
-      } else if (k == "private-address" || (k == "nat64-prefix")) {
+      } else if (k == "private-address" || k == "nat64-prefix" || k == "do-not-query-address") {
         dns::AddressPrefix prefix;
         std::string error;
         if (!dns::AddressPrefix::parse(o.value, prefix, error)) return unsupported(o);
         if (k == "private-address") {
           out.settings.private_addresses.push_back(prefix);
+        } else if (k == "do-not-query-address") {
+          out.settings.do_not_query.push_back(prefix);
         } else if (dns::nat64_prefix_length_valid(prefix.length) && prefix.family == AF_INET6) {
           out.settings.nat64_prefix = prefix;  // the default is Unbound's too: 64:ff9b::/96
         } else {

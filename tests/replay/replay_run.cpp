@@ -2,13 +2,9 @@
 #include "tests/replay/replay_run.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
-#include <limits>
 #include <memory>
-#include <sstream>
 #include <unordered_map>
 
 #include <sys/socket.h>
@@ -22,6 +18,7 @@
 #include "flatten/service.h"
 #include "resolver-client/resolver.h"
 #include "tests/replay/replay_config.h"
+#include "tests/replay/replay_view.h"
 #include "tests/support/fake_network.h"
 
 namespace flatns::replay {
@@ -37,69 +34,6 @@ using resolver::UpstreamReply;
 constexpr uint32_t kDeadlineMs = 20000;  // per STEP QUERY; testbound has none
 constexpr uint32_t kLatencyMs = 0;  // testbound answers at once, its clock stands still
 constexpr int kMaxRounds = 20000;
-
-const char* rcode_name(uint16_t rc) {
-  static const char* names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMPL", "REFUSED"};
-  return rc < 6 ? names[rc] : "RCODE?";
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-// A record as compared: "owner TYPE rdata" (+ TTL), names without case.
-std::string record_key(const dns::ResourceRecord& rr, bool with_ttl) {
-  std::string s = lower(rr.owner.to_text()) + " " + dns::type_to_text(rr.type) + " " +
-                  lower(dns::rdata_to_text(rr.type, rr.rdata));
-  if (with_ttl) s += " ttl=" + std::to_string(rr.ttl);
-  return s;
-}
-
-// `qtype`: the question's. RRSIGs are compared only when they are the
-// question; a DNAME only for ANY, where it is one of the name's RRsets.
-std::vector<std::string> answer_keys(const std::vector<dns::ResourceRecord>& rrs, bool with_ttl,
-                                     uint16_t qtype) {
-  std::vector<std::string> out;
-  for (const auto& rr : rrs) {
-    // Our Result carries the CNAMEs a DNAME synthesises, not the DNAME itself.
-    const bool skip = (rr.type == dns::rrtype::RRSIG && qtype != dns::rrtype::RRSIG) ||
-                      (rr.type == dns::rrtype::DNAME && qtype != dns::rrtype::ANY);
-    if (!skip) {
-      out.push_back(record_key(rr, with_ttl));
-    }
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-struct View {
-  uint16_t rcode = 0;
-  bool ad = false;
-  std::vector<std::string> answer;
-  std::optional<uint16_t> ede;
-};
-
-std::string view_text(const View& v, bool show_ede) {
-  std::string s = std::string(rcode_name(v.rcode)) + (v.ad ? " AD" : "");
-  if (show_ede) s += v.ede ? " ede=" + std::to_string(*v.ede) : " no-ede";
-  s += " {";
-  for (std::size_t i = 0; i < v.answer.size(); ++i) s += (i ? "; " : "") + v.answer[i];
-  return s + "}";
-}
-
-bool query_matches_entry(const Entry& e, const UpstreamQuery& q) {
-  const dns::Message& m = e.message;
-  if (e.match_all || e.match_noedns || e.match_ede) return false;  // never true of our queries
-  if ((e.match_qtype || e.match_question) && (!m.has_question || m.qtype != q.qtype)) return false;
-  if ((e.match_qname || e.match_question) && (!m.has_question || !(m.qname == q.qname))) return false;
-  if (e.match_subdomain && (!m.has_question || !q.qname.is_subdomain_of(m.qname))) return false;
-  if (e.match_rcode && (e.flags & 0xF) != 0) return false;
-  if (e.match_answer && !m.answer.empty()) return false;
-  if (e.match_tcp && q.protocol != Protocol::Tcp) return false;
-  if (e.match_udp && q.protocol != Protocol::Udp) return false;
-  return true;  // opcode: always QUERY; DO: always set by our transport
-}
 
 class Run final : public resolver::Transport {
  public:
@@ -259,6 +193,7 @@ class Run final : public resolver::Transport {
   // real transport (uv_transport.cpp), which drops it: the query times out
   // (the fake network would fill the question in).
   static std::optional<dns::Message> delivered(const Entry& e) {
+    if (e.hex_unparseable) return std::nullopt;
     if (!e.message.has_question && !e.copy_query) return std::nullopt;
     return e.message;
   }
@@ -331,6 +266,10 @@ class Run final : public resolver::Transport {
           reply(st);
           ++cur_;
           break;
+        case Step::Kind::InfraRtt:
+          resolver_->health().record_answer(*st.address, st.rtt_ms);
+          ++cur_;
+          break;
         case Step::Kind::TimePasses: {
           const uint64_t target = net_.now_ms() + static_cast<uint64_t>(st.elapse_s * 1000 + 0.5);
           net_.run(target);
@@ -345,7 +284,7 @@ class Run final : public resolver::Transport {
 
   void ask(const Step& st) {
     const dns::Message& m = st.entry->message;
-    Answer a{m.qname, m.qtype, st.entry->do_bit, (m.flags & dns::flag::AD) != 0, {}};
+    Answer a{m.qname, m.qtype, st.entry->do_bit, (m.flags & dns::flag::AD) != 0, {}, std::nullopt};
     const bool flattened = stale_ && (m.qtype == dns::rrtype::A || m.qtype == dns::rrtype::AAAA);
     const uint32_t deadline = flattened ? flatten::resolution_deadline_ms(stale_->deadline_ms) : kDeadlineMs;
     resolver::ResolveOptions options;
@@ -650,75 +589,7 @@ class Run final : public resolver::Transport {
   bool trace_ = std::getenv("FLATNS_REPLAY_TRACE") != nullptr;
 };
 
-bool parse_rcode(const std::string& t, uint16_t& out) {
-  static const std::map<std::string, uint16_t> m = {{"NOERROR", 0}, {"SERVFAIL", 2}, {"NXDOMAIN", 3}, {"REFUSED", 5}};
-  auto it = m.find(t);
-  if (it == m.end()) return false;
-  out = it->second;
-  return true;
-}
-
 }  // namespace
-
-bool read_differences(const std::string& path, std::vector<Difference>& out, std::string& error) {
-  std::ifstream in(path);
-  if (!in) {
-    error = path + ": cannot open";
-    return false;
-  }
-  std::string line;
-  int n = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    if (line.empty() || line[0] == '#') continue;
-    auto bad = [&](const std::string& why) {
-      error = path + ":" + std::to_string(n) + ": " + why;
-      return false;
-    };
-    Difference d;
-    d.line = n;
-    const auto dash = line.find(" -- ");
-    if (dash == std::string::npos) return bad("no ' -- reason'");
-    d.reason = line.substr(dash + 4);
-    std::istringstream head(line.substr(0, dash));
-    std::string step_kw, number, fields;
-    head >> d.file >> step_kw >> number >> fields;
-    if (step_kw != "STEP" || number.empty() || number.back() != ':') return bad("expected 'FILE STEP n:'");
-    d.step = number == "*:" ? -1 : std::stoi(number.substr(0, number.size() - 1));
-    std::istringstream fs(fields);
-    std::string kv;
-    while (std::getline(fs, kv, ',')) {
-      if (kv == "not-run" || kv == "surplus-timeouts" || kv == "not-asked") kv += "=yes";
-    const auto eq = kv.find('=');
-      if (eq == std::string::npos) return bad("field without '=': " + kv);
-      const std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
-      if (k == "rcode") {
-        uint16_t rc;
-        if (!parse_rcode(v, rc)) return bad("unknown rcode " + v);
-        d.rcode = rc;
-      } else if (k == "ad") {
-        d.ad = v == "1";
-      } else if (k == "answer" && v == "empty") {
-        d.answer_empty = true;
-      } else if (k == "not-run" && v == "yes") {
-        d.not_run = true;
-      } else if (k == "surplus-timeouts" && v == "yes") {
-        d.surplus_timeouts = true;
-      } else if (k == "not-asked" && v == "yes") {
-        d.not_asked = true;
-      } else if (k == "ttl" && v == "ignore") {
-        d.ignore_ttl = true;
-      } else if (k == "ede") {
-        d.ede = v == "none" ? -1 : std::stoi(v);
-      } else {
-        return bad("unknown field " + kv);
-      }
-    }
-    if (d.reason.empty()) return bad("empty reason");
-    out.push_back(std::move(d));
-  }
-  return true;
-}
 
 Outcome run_scenario(const Scenario& s, const std::vector<Difference>& differences,
                      const std::function<void(resolver::ResolverSettings&)>& adjust) {

@@ -234,10 +234,24 @@ class Reader {
     static const std::map<std::string, K> kinds = {
         {"NOTHING", K::Nothing},       {"QUERY", K::Query},     {"CHECK_ANSWER", K::CheckAnswer},
         {"CHECK_OUT_QUERY", K::CheckOutQuery}, {"REPLY", K::Reply}, {"TIMEOUT", K::Timeout},
-        {"TIME_PASSES", K::TimePasses}, {"TRAFFIC", K::Traffic}, {"ERROR", K::Error}};
+        {"TIME_PASSES", K::TimePasses}, {"TRAFFIC", K::Traffic}, {"ERROR", K::Error},
+        {"INFRA_RTT", K::InfraRtt}};
     auto k = kinds.find(w[2]);
     st.kind = k == kinds.end() ? K::Other : k->second;
     if (st.kind == K::Other) unsupported("STEP " + w[2]);
+    if (st.kind == K::InfraRtt) {
+      // INFRA_RTT <address> <zone> <msec> (testbound): the RTT the
+      // resolver holds for a server, to steer its choice. Ours is per server,
+      // not per server and zone.
+      dns::ServerAddress a;
+      if (w.size() != 6 || !parse_address(w[3], a)) {
+        throw std::runtime_error("INFRA_RTT wants <address> <zone> <msec>");
+      }
+      st.address = a;
+      st.rtt_ms = static_cast<uint32_t>(std::stoul(w[5]));
+      s_.steps.push_back(std::move(st));
+      return;
+    }
     for (std::size_t i = 3; i < w.size(); ++i) {
       if (w[i] == "ADDRESS" && i + 1 < w.size()) {
         dns::ServerAddress a;
@@ -380,9 +394,11 @@ class Reader {
       auto w = words(t);
       if (w.empty()) continue;
       if (w[0] == "ENTRY_END") {
-        e.message.flags = e.flags;
-        e.message.dnssec_ok = e.do_bit;
-        e.message.has_edns = e.do_bit;
+        if (!e.hex_answer) {
+          e.message.flags = e.flags;
+          e.message.dnssec_ok = e.do_bit;
+          e.message.has_edns = e.do_bit;
+        }
         return e;
       }
       if (w[0] == "MATCH") {
@@ -411,10 +427,11 @@ class Reader {
       } else if (w[0] == "EXTRA_PACKET") {
         ++e.extra_packets;
         unsupported("EXTRA_PACKET");
-      } else if (w[0] == "HEX_ANSWER_BEGIN" || w[0] == "HEX_EDNSDATA_BEGIN") {
+      } else if (w[0] == "HEX_ANSWER_BEGIN") {
+        read_hex_answer(e);
+      } else if (w[0] == "HEX_EDNSDATA_BEGIN") {
         unsupported(w[0]);
-        const std::string end = w[0] == "HEX_ANSWER_BEGIN" ? "HEX_ANSWER_END" : "HEX_EDNSDATA_END";
-        while (next(line) && trim(line).rfind(end, 0) != 0) {
+        while (next(line) && trim(line).rfind("HEX_EDNSDATA_END", 0) != 0) {
         }
       } else if (w[0] == "$ORIGIN" || w[0] == "$TTL") {
         directive(w);
@@ -429,6 +446,44 @@ class Reader {
       }
     }
     throw std::runtime_error("no ENTRY_END");
+  }
+
+  // HEX_ANSWER_BEGIN ... HEX_ANSWER_END: the whole answer as hex octets
+  // (testpkts.c), comments after ';' ignored. It is read as our transport
+  // reads a datagram (uv_transport.cpp: MalformedRdata::KeepRaw); one that
+  // does not parse is dropped there, so the entry answers nothing.
+  void read_hex_answer(Entry& e) {
+    std::string digits, line;
+    const int begin = static_cast<int>(pos_);
+    for (;;) {
+      if (!next(line)) throw std::runtime_error("HEX_ANSWER_BEGIN without HEX_ANSWER_END");
+      std::string t = trim(line);
+      if (t.rfind("HEX_ANSWER_END", 0) == 0) break;
+      if (auto c = t.find(';'); c != std::string::npos) t.resize(c);
+      for (char ch : t) {
+        if (std::isxdigit(static_cast<unsigned char>(ch))) {
+          digits += ch;
+        } else if (!std::isspace(static_cast<unsigned char>(ch))) {
+          throw std::runtime_error("not a hex digit in HEX_ANSWER: " + std::string(1, ch));
+        }
+      }
+    }
+    if (digits.size() % 2 != 0) throw std::runtime_error("HEX_ANSWER from line " + std::to_string(begin) +
+                               " has an odd number of hex digits");
+    std::vector<uint8_t> packet;
+    for (std::size_t i = 0; i < digits.size(); i += 2) {
+      packet.push_back(static_cast<uint8_t>(std::stoi(digits.substr(i, 2), nullptr, 16)));
+    }
+    std::string error;
+    dns::Message m;
+    e.hex_answer = true;
+    if (!dns::parse_message(packet, m, error, dns::MalformedRdata::KeepRaw)) {
+      e.hex_unparseable = true;
+      return;
+    }
+    e.flags = m.flags;
+    e.do_bit = m.dnssec_ok;
+    e.message = std::move(m);
   }
 
   std::string path_;

@@ -45,6 +45,10 @@ struct Entry {
   uint16_t flags = 0;
   bool do_bit = false;
   dns::Message message;  // question and sections (flags copied in)
+  // HEX_ANSWER: `message` was read from hex octets, as our transport reads
+  // a datagram; one that does not parse is a reply our transport drops.
+  bool hex_answer = false;
+  bool hex_unparseable = false;
   unsigned extra_packets = 0;
 };
 
@@ -57,6 +61,7 @@ struct Range {
 struct Step {
   enum class Kind {
     Nothing, Query, CheckAnswer, CheckOutQuery, Reply, Timeout, TimePasses, Traffic, Error,
+    InfraRtt,  // sets a server's RTT (address, rtt_ms)
     Other,  // any other moment (ASSIGN, INFRA_RTT, FLUSH_MESSAGE, ...): kind_text names it
   };
   int number = 0;
@@ -64,6 +69,7 @@ struct Step {
   std::string kind_text;
   std::optional<dns::ServerAddress> address;
   double elapse_s = 0;
+  uint32_t rtt_ms = 0;  // INFRA_RTT
   std::optional<Entry> entry;
   int line = 0;
 };
