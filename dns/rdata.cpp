@@ -485,6 +485,13 @@ void rdata_canonicalize(uint16_t type, std::span<uint8_t> rdata) {
   }
 }
 
+bool rdata_has_canonical_names(uint16_t type) {
+  const TypeSpec* spec = find_type_spec(type);
+  return spec != nullptr && std::any_of(spec->fields.begin(), spec->fields.end(), [](const FieldSpec& f) {
+           return f.kind == Field::kNameCompressed || f.kind == Field::kNameCanonical;
+         });
+}
+
 std::optional<NameView> rdata_target_name(uint16_t type, std::span<const uint8_t> rdata) {
   std::size_t skip = 0;  // octets before the name
   switch (type) {

@@ -57,6 +57,8 @@ struct TextToken {
 // Lowercases embedded names of the types listed in RFC 4034 §6.2 (as amended
 // by RFC 6840 §5.1).
 void rdata_canonicalize(uint16_t type, std::span<uint8_t> rdata);
+// Whether `type` has such names: its canonical form depends on reading them.
+[[nodiscard]] bool rdata_has_canonical_names(uint16_t type);
 
 // The name that triggers additional-section processing or chasing:
 // NS/CNAME/DNAME/PTR target, MX exchange, SRV target, ALIAS/ANAME target.

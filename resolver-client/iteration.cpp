@@ -44,17 +44,37 @@ bool rrsig_readable(std::span<const uint8_t> rdata) {
   return false;
 }
 
-// Removes, from every section, the records whose RDATA does not fit their
-// type's format (an A record whose RDLENGTH is not 4: the transport keeps
-// them raw, dns::MalformedRdata::KeepRaw), as Unbound's scrubber does
-// (iter_scrub.c): the rest of the response is still read. A signed RRset
-// that loses a record no longer validates, so nothing bogus gets through.
-// Returns how many were removed; `first` names the first.
+// The types whose RDATA the resolver reads: addresses it asks or hands to
+// the flattener, names it follows or lowercases for a signature's canonical
+// form (RFC 4034 §6.2), and the DNSSEC records it validates with. The rest
+// (TXT, SVCB, HTTPS, CAA, ...) it passes on as received, as Unbound does:
+// RFC 9460 §2.2 leaves judging a malformed SVCB to the client.
+bool resolver_reads(uint16_t type) {
+  switch (type) {
+    case dns::rrtype::A:
+    case dns::rrtype::AAAA:
+    case dns::rrtype::DS:
+    case dns::rrtype::DNSKEY:
+    case dns::rrtype::NSEC3:
+    case dns::rrtype::NSEC3PARAM:
+    case dns::rrtype::NSEC:
+      return true;
+    default:
+      return dns::rdata_has_canonical_names(type);
+  }
+}
+
+// Removes, from every section, the records of a type the resolver reads
+// whose RDATA does not fit the type's format (an A record whose RDLENGTH is
+// not 4: the transport keeps them raw, dns::MalformedRdata::KeepRaw), as
+// Unbound's scrubber does (iter_scrub.c): the rest of the response is still
+// read. A signed RRset that loses a record no longer validates, so nothing
+// bogus gets through. Returns how many were removed; `first` names the first.
 unsigned remove_malformed_records(dns::Message& msg, std::string& first) {
   unsigned removed = 0;
   for (auto* section : {&msg.answer, &msg.authority, &msg.additional}) {
     removed += static_cast<unsigned>(std::erase_if(*section, [&](const dns::ResourceRecord& rr) {
-      if (dns::rdata_is_valid(rr.type, rr.rdata)) return false;
+      if (!resolver_reads(rr.type) || dns::rdata_is_valid(rr.type, rr.rdata)) return false;
       if (rr.type == dns::rrtype::RRSIG && rrsig_readable(rr.rdata)) return false;
       if (first.empty()) {
         first = rr.owner.to_text() + " " + dns::type_to_text(rr.type) + " of " +
@@ -77,6 +97,14 @@ unsigned remove_other_class_records(dns::Message& msg) {
         *section, [](const dns::ResourceRecord& rr) { return rr.rclass != dns::rrclass::IN; }));
   }
   return removed;
+}
+
+// resolver.do_not_query (resolver_settings.h): an address inside the NAT64
+// prefix stays reachable while NAT64 is on.
+bool never_asked(const ResolverSettings& settings, const dns::ServerAddress& a) {
+  const auto covers = [&](const dns::AddressPrefix& p) { return p.contains(a.sockaddr_ptr()); };
+  if (std::none_of(settings.do_not_query.begin(), settings.do_not_query.end(), covers)) return false;
+  return !(settings.nat64 && a.family() == AF_INET6 && covers(settings.nat64_prefix));
 }
 
 }  // namespace
@@ -205,7 +233,7 @@ bool Iteration::find_cut(const dns::Name* below) {
 
 ValidationContext Iteration::validation_context() {
   ValidationContext ctx = res_.validation_context();
-  ctx.options.forwarded_answers = forwarding_;
+  ctx.options.forwarded_answers = forwarding_ || asking_recursion_;
   return ctx;
 }
 
@@ -230,6 +258,8 @@ void Iteration::enter_zone(const dns::Name& zone, std::vector<NameServer> server
   failures_.clear();
   last_resort_.reset();
   use_last_resort_ = false;
+  last_resort_asks_recursion_ = false;
+  asking_recursion_ = false;
   key_finder_.enter_zone(zone_, ds, forwarding_);
   state_ = key_finder_.state() == KeyFinder::State::Ready ? State::Querying : State::FindingKeys;
 }
@@ -252,6 +282,11 @@ void Iteration::next_server() {
   for (const auto& ns : servers_) {
     for (const auto& a : ns.addresses) {
       if (!a.valid() || std::find(tried_.begin(), tried_.end(), a) != tried_.end()) continue;
+      if (never_asked(resolver_.settings(), a)) {
+        const std::string why = a.to_string() + ": not asked (resolver.do_not_query)";
+        if (std::find(failures_.begin(), failures_.end(), why) == failures_.end()) failures_.push_back(why);
+        continue;
+      }
       auto& list = health.backed_off(a, now) ? avoided : fresh;
       if (std::find(list.begin(), list.end(), a) == list.end()) list.push_back(a);
     }
@@ -330,6 +365,11 @@ void Iteration::give_up() {
     auto [server, msg] = std::move(*last_resort_);
     last_resort_.reset();
     use_last_resort_ = true;
+    if (last_resort_asks_recursion_) {
+      asking_recursion_ = true;
+      send(server, Protocol::Udp);
+      return;
+    }
     on_response(server, msg);
     return;
   }
@@ -449,7 +489,7 @@ void Iteration::send(const dns::ServerAddress& server, Protocol protocol) {
     q.qname = minimiser_.asked_name(zone_);
     q.qtype = minimiser_.asked_type();
   }
-  if (forwarding_) {
+  if (forwarding_ || asking_recursion_) {
     // We validate ourselves from the trust anchor (key_finder.h): the
     // forwarder must hand over the data as it got it, bogus or not, with
     // its signatures (DO=1 is always set).

@@ -210,6 +210,12 @@ class Iteration {
   // are asked first.
   std::optional<std::pair<dns::ServerAddress, dns::Message>> last_resort_;
   bool use_last_resort_ = false;
+  // The last resort is a recursion-lame server's empty NOERROR without SOA:
+  // to a query without RD that is a cache's "nothing held", not NODATA, so
+  // the server is asked again with RD=1 and its reply read as a
+  // forwarder's (Unbound's chase_to_rd, iter_lame_nosoa).
+  bool last_resort_asks_recursion_ = false;
+  bool asking_recursion_ = false;
 
   // FindingKeys: a server answered the key question with an error or an
   // unusable answer (not only timeouts): see key_fetch_failed().

@@ -532,13 +532,26 @@ void Iteration::on_key_step(const dns::ServerAddress& server, KeyFinder::Step st
 
 bool Iteration::set_aside_last_resort(const dns::ServerAddress& server, const dns::Message& msg) {
   if (use_last_resort_ || msg.rcode() != dns::rcode::NOERROR) return false;
-  const bool recursion_lame =
-      !msg.answer.empty() && msg.has_flag(dns::flag::RA) && !msg.has_flag(dns::flag::AA);
+  const bool recursive = msg.has_flag(dns::flag::RA) && !msg.has_flag(dns::flag::AA);
+  const bool recursion_lame = recursive && !msg.answer.empty();
   const bool empty = msg.answer.empty() && msg.authority.empty() && msg.additional.empty();
-  if (!recursion_lame && !empty) return false;
-  if (!last_resort_) last_resort_.emplace(server, msg);
+  // Neither data nor SOA nor a referral down: what a cache answers for a
+  // name it does not hold when asked without RD.
+  const bool recursion_lame_nothing =
+      recursive && msg.answer.empty() && !empty &&
+      std::none_of(msg.authority.begin(), msg.authority.end(), [&](const dns::ResourceRecord& rr) {
+        return rr.type == dns::rrtype::SOA ||
+               (rr.type == dns::rrtype::NS && rr.owner.is_subdomain_of(zone_) && !(rr.owner == zone_));
+      });
+  if (!recursion_lame && !recursion_lame_nothing && !empty) return false;
+  if (!last_resort_) {
+    last_resort_.emplace(server, msg);
+    last_resort_asks_recursion_ = recursion_lame_nothing;
+  }
   server_failed(server, recursion_lame ? "recursion lame (RA without AA), kept as a last resort"
-                                       : "empty answer, kept as a last resort");
+                        : recursion_lame_nothing
+                            ? "recursion lame (RA without AA, no SOA), to be asked with RD as a last resort"
+                            : "empty answer, kept as a last resort");
   return true;
 }
 

@@ -102,6 +102,13 @@ struct ResolverSettings {
   // `private_domains`. A signed RRset losing records then fails validation.
   std::vector<dns::AddressPrefix> private_addresses;
   std::vector<dns::Name> private_domains;
+  // Upstream servers never asked (Unbound's do-not-query-address): a
+  // delegation naming only such addresses fails as one whose servers are
+  // all unreachable. With NAT64 on, an IPv6 server inside `nat64_prefix`
+  // is asked all the same (an IPv6-only host blocking ::/0 still reaches
+  // its gateway), and an IPv4 server is judged by its own address, before
+  // synthesis, as Unbound does (iter_utils.c).
+  std::vector<dns::AddressPrefix> do_not_query;
   // Negative trust anchors (RFC 7646; Unbound's domain-insecure): names at
   // and below these are not validated (insecure), whatever the DS chain says.
   std::vector<dns::Name> insecure_domains;

@@ -128,21 +128,29 @@ void configured_zone(const YAML::Node& v, const std::string& path, std::size_t l
   r.zones.push_back(std::move(z));
 }
 
+// A list of address prefixes ("10.0.0.0/8", "fd00::/8", one address).
+void prefixes(const YAML::Node& v, const std::string& path, std::size_t line, const OpsErrorSink& error,
+              std::vector<dns::AddressPrefix>& out) {
+  out.clear();
+  each_scalar(v, path, line, error, [&](const std::string& text, const std::string& p, std::size_t l) {
+    dns::AddressPrefix prefix;
+    std::string why;
+    if (!dns::AddressPrefix::parse(text, prefix, why)) {
+      error(YAML::Node(), l, p, why);
+      return;
+    }
+    out.push_back(prefix);
+  });
+}
+
 }  // namespace
 
 void parse_resolver_key(std::string_view key, const YAML::Node& v, const std::string& path, std::size_t line,
                         resolver::ResolverSettings& r, const OpsErrorSink& error) {
   if (key == "private_addresses") {
-    r.private_addresses.clear();
-    each_scalar(v, path, line, error, [&](const std::string& text, const std::string& p, std::size_t l) {
-      dns::AddressPrefix prefix;
-      std::string why;
-      if (!dns::AddressPrefix::parse(text, prefix, why)) {
-        error(YAML::Node(), l, p, why);
-        return;
-      }
-      r.private_addresses.push_back(prefix);
-    });
+    prefixes(v, path, line, error, r.private_addresses);
+  } else if (key == "do_not_query") {
+    prefixes(v, path, line, error, r.do_not_query);
   } else if (key == "private_domains") {
     names(v, path, line, error, r.private_domains);
   } else if (key == "insecure_domains") {

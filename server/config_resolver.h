@@ -8,6 +8,8 @@
 //                               Unbound's private-address)
 //   resolver.private_domains    none; names at and below which private
 //                               addresses are accepted (private-domain)
+//   resolver.do_not_query       none; address prefixes of servers never
+//                               asked (Unbound's do-not-query-address)
 //   resolver.insecure_domains   none; negative trust anchors (RFC 7646):
 //                               names at and below are not validated
 //                               (Unbound's domain-insecure)
@@ -37,8 +39,8 @@
 namespace flatns::server {
 
 inline constexpr std::string_view kResolverPolicyKeys[] = {
-    "private_addresses", "private_domains", "insecure_domains", "nat64", "nat64_prefix", "stub_zones",
-    "forward_zones"};
+    "private_addresses", "private_domains", "do_not_query", "insecure_domains", "nat64", "nat64_prefix",
+    "stub_zones", "forward_zones"};
 
 // Parses `resolver.<key>` (one of kResolverPolicyKeys) into `r`.
 void parse_resolver_key(std::string_view key, const YAML::Node& value, const std::string& path, std::size_t line,

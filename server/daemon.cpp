@@ -99,7 +99,8 @@ bool same_resolver(const resolver::ResolverSettings& a, const resolver::Resolver
          a.trust_anchors_file == b.trust_anchors_file && a.validate == b.validate &&
          a.cache_max_bytes == b.cache_max_bytes && a.qname_minimisation == b.qname_minimisation &&
          a.zones == b.zones && a.private_addresses == b.private_addresses &&
-         a.private_domains == b.private_domains && a.insecure_domains == b.insecure_domains &&
+         a.private_domains == b.private_domains && a.do_not_query == b.do_not_query &&
+         a.insecure_domains == b.insecure_domains &&
          a.nat64 == b.nat64 && a.nat64_prefix == b.nat64_prefix &&
          a.aggressive_nsec == b.aggressive_nsec;
 }

@@ -1,4 +1,4 @@
-// resolver.private_addresses, private_domains, insecure_domains, nat64,
+// resolver.private_addresses, private_domains, do_not_query, insecure_domains, nat64,
 // nat64_prefix (server/config_resolver.h): defaults, values and errors
 // with file:line and key.
 #include <catch2/catch.hpp>
@@ -43,6 +43,7 @@ TEST_CASE("resolver protection keys are off by default", "[config][resolver]") {
   CHECK(r.private_addresses.empty());
   CHECK(r.private_domains.empty());
   CHECK(r.insecure_domains.empty());
+  CHECK(r.do_not_query.empty());
   CHECK_FALSE(r.nat64);
   CHECK(r.nat64_prefix.to_string() == "64:ff9b::/96");
 }
@@ -53,6 +54,7 @@ TEST_CASE("resolver protection keys are read", "[config][resolver]") {
       "  private_addresses: [10.0.0.0/8, \"fd00::/8\", 192.168.1.1]\n"
       "  private_domains: [corp.example, lan.example.]\n"
       "  insecure_domains: [broken.example]\n"
+      "  do_not_query: [\"::/0\", 198.51.100.0/24]\n"
       "  nat64: true\n"
       "  nat64_prefix: \"2001:db8:64::/48\"\n");
   REQUIRE(p.ok);
@@ -66,6 +68,9 @@ TEST_CASE("resolver protection keys are read", "[config][resolver]") {
   CHECK(r.private_domains[1].to_text() == "lan.example.");
   REQUIRE(r.insecure_domains.size() == 1);
   CHECK(r.insecure_domains[0].to_text() == "broken.example.");
+  REQUIRE(r.do_not_query.size() == 2);
+  CHECK(r.do_not_query[0].to_string() == "::/0");
+  CHECK(r.do_not_query[1].to_string() == "198.51.100.0/24");
   CHECK(r.nat64);
   CHECK(r.nat64_prefix.to_string() == "2001:db8:64::/48");
 }
@@ -81,6 +86,8 @@ TEST_CASE("resolver protection keys report their errors with file:line and key",
             "conf/flatns.yaml:2: resolver.private_domains[0]: 'a..b' is not a domain name", 0) == 0);
   CHECK(only_error("resolver:\n  insecure_domains: [{x: 1}]\n") ==
         "conf/flatns.yaml:2: resolver.insecure_domains[0]: expected a string");
+  CHECK(only_error("resolver:\n  do_not_query: [\"fe80::/129\"]\n") ==
+        "conf/flatns.yaml:2: resolver.do_not_query[0]: 'fe80::/129': prefix length above 128");
   CHECK(only_error("resolver:\n  nat64: yes\n") == "conf/flatns.yaml:2: resolver.nat64: expected true or false");
   CHECK(only_error("resolver:\n  nat64_prefix: 64:ff9b::/80\n") ==
         "conf/flatns.yaml:2: resolver.nat64_prefix: '64:ff9b::/80': a NAT64 prefix is IPv6 of length 32, 40, "

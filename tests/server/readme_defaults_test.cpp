@@ -144,6 +144,7 @@ std::map<std::string, Expected> code_defaults() {
       {"resolver.private_addresses", {r.private_addresses.empty() ? "none" : "?", false}},
       {"resolver.private_domains", {r.private_domains.empty() ? "none" : "?", false}},
       {"resolver.insecure_domains", {r.insecure_domains.empty() ? "none" : "?", false}},
+      {"resolver.do_not_query", {r.do_not_query.empty() ? "none" : "?", false}},
       {"resolver.nat64", {text(r.nat64)}},
       {"resolver.nat64_prefix", {r.nat64_prefix.to_string()}},
       {"resolver.stub_zones", {r.zones.empty() ? "none" : "?", false}},
