@@ -127,13 +127,17 @@ Iteration::Iteration(Resolution& res, dns::Name qname, uint16_t qtype, unsigned 
 bool Iteration::validating() const { return res_.validating() && negative_anchor_ == nullptr; }
 
 void Iteration::start() {
-  if (!priming_ && from_cache()) return;
+  from_cache_now_ = true;
+  const bool cached = !priming_ && from_cache();
+  from_cache_now_ = false;
+  if (cached) return;
   if (find_cut()) next_server();
 }
 
 void Iteration::finish(IterationOutcome&& outcome) {
   if (state_ == State::Done) return;
   state_ = State::Done;
+  outcome.from_cache = from_cache_now_;
   done_(std::move(outcome));
 }
 
@@ -216,6 +220,8 @@ bool Iteration::find_cut(const dns::Name* below) {
     if (resolver_.anchors().closest(zone) != nullptr) {
       zone_ = zone;
       servers_.clear();
+      ++zone_generation_;
+      awaiting_ns_.reset();
       tried_.clear();
       failures_.clear();
       state_ = State::Querying;
@@ -241,6 +247,8 @@ void Iteration::enter_zone(const dns::Name& zone, std::vector<NameServer> server
                            const DsSet* ds) {
   zone_ = zone;
   servers_ = std::move(servers);
+  ++zone_generation_;
+  awaiting_ns_.reset();
   cut_from_cache_ = false;
   primed_root_ = false;
   // find_cut() never takes a cached cut at a configured zone's name: at that
@@ -265,7 +273,8 @@ void Iteration::enter_zone(const dns::Name& zone, std::vector<NameServer> server
 }
 
 void Iteration::next_server() {
-  if (state_ == State::Done || !res_.running()) return;
+  // An NS name's lookups go on: on_ns_address() calls again when they end.
+  if (state_ == State::Done || !res_.running() || awaiting_ns_) return;
   ServerHealth& health = resolver_.health();
   const ResolverLimits& lim = resolver_.settings().limits;
   uint64_t now = resolver_.clock().now_ms();

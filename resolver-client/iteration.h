@@ -15,7 +15,8 @@
 //     │ reply ─ validate_response ─▶ answer / CNAME exit / NXDOMAIN / NODATA ─▶ Done
 //     │   referral: follow it (referral.cpp; glue only within the bailiwick
 //     │             of the zone that sent it; NS names without glue
-//     │             resolved by a nested Iteration), DS set decides the
+//     │             resolved, A and AAAA at once, by nested Iterations,
+//     │             bounded against NXNS), DS set decides the
 //     │             child's keys ─▶ FindingKeys or Querying
 //     │   signed below the keys held: hold it, FindingKeys (walk) ───────┘
 //     │   timeout, lame, unusable: next server of the zone
@@ -54,6 +55,7 @@ struct IterationOutcome {
   Verdict verdict;
   uint32_t ttl = 0;
   std::string failure;
+  bool from_cache = false;  // answered from the cache when it started: no server was asked
 };
 
 class Resolution;
@@ -82,6 +84,13 @@ class Iteration {
     dns::Name name;
     std::vector<dns::ServerAddress> addresses;
     bool looked_up = false;
+    // lookup_ns_address(): its A and AAAA lookups still out; settled once it
+    // has an address or is known to have none; asked_upstream: a lookup went
+    // past the cache (only those count against max_failed_ns_lookups).
+    unsigned lookups_pending = 0;
+    bool settled = false;
+    bool asked_upstream = false;
+    std::string lookup_failure;
   };
 
   // Validation applies to this iteration's name: on, no CD=1, and no
@@ -161,7 +170,10 @@ class Iteration {
 
   // referral.cpp
   void on_referral(const dns::ServerAddress& server, const dns::Message& msg, ValidatedResponse& vr);
+  // Asks A and AAAA for an NS name without glue, both at once, and waits
+  // until it has an address or neither lookup can give one.
   void lookup_ns_address(NameServer& ns);
+  void on_ns_address(const dns::Name& name, uint16_t type, IterationOutcome&& o);
   void store_referral_ds(const dns::Message& msg, const DsSet& ds, uint64_t now);
   // A referral without DS or denial (ValidatedResponse::ds_left_out): asks
   // "DS child" of this zone's servers in a nested Iteration, then enters
@@ -227,6 +239,13 @@ class Iteration {
   std::optional<dns::Message> held_;
   dns::ServerAddress held_server_;
   std::vector<dns::ServerAddress> held_tried_;
+
+  // lookup_ns_address(): the NS name whose address next_server() waits for;
+  // zone_generation_ changes with servers_ so that a late lookup finds
+  // the servers it was for or nothing.
+  std::optional<dns::Name> awaiting_ns_;
+  unsigned zone_generation_ = 0;
+  bool from_cache_now_ = false;  // start() is trying the cache (IterationOutcome::from_cache)
 
   // The child's servers while its left-out DS is asked (fetch_left_out_ds).
   std::vector<NameServer> child_servers_;

@@ -43,6 +43,8 @@ bool Iteration::start_priming(const dns::Name* below) {
   resolver_.hold_priming(now + std::max<uint64_t>(res_.remaining_ms(), 1));
   zone_ = dns::Name::root();
   servers_.clear();
+  ++zone_generation_;
+  awaiting_ns_.reset();
   tried_.clear();
   failures_.clear();
   state_ = State::Querying;

@@ -184,6 +184,16 @@ void Iteration::enter_child_with_ds(const dns::ServerAddress& server, const dns:
 void Iteration::lookup_ns_address(NameServer& ns) {
   const ResolverLimits& lim = resolver_.settings().limits;
   ns.looked_up = true;
+  if (res_.failed_ns_lookups > lim.max_failed_ns_lookups) {
+    // NXNS (CVE-2020-12662): a referral to many names that do not resolve
+    // would make every query it answers cost a query per name.
+    const std::string why = "NS names not looked up: " + std::to_string(res_.failed_ns_lookups) +
+                            " lookups already found no address (limit " +
+                            std::to_string(lim.max_failed_ns_lookups) + ")";
+    if (std::find(failures_.begin(), failures_.end(), why) == failures_.end()) failures_.push_back(why);
+    next_server();
+    return;
+  }
   // A name inside the zone it serves cannot be found without glue.
   if (res_.ns_lookups >= lim.max_ns_lookups || depth_ >= lim.max_sub_depth ||
       ns.name.is_subdomain_of(zone_)) {
@@ -191,26 +201,61 @@ void Iteration::lookup_ns_address(NameServer& ns) {
     return;
   }
   ++res_.ns_lookups;
-  std::size_t index = static_cast<std::size_t>(&ns - servers_.data());
-  dns::Name name = ns.name;
-  Iteration* sub = res_.make_iteration(name, dns::rrtype::A, depth_ + 1, [this, index](IterationOutcome&& o) {
-    if (state_ == State::Done || !res_.running()) return;
-    if (o.kind == IterationOutcome::Kind::Answer) {
-      for (const auto& rr : o.answer) {
-        if (rr.type == dns::rrtype::A && rr.owner == servers_[index].name) {
-          auto& have = servers_[index].addresses;
-          const auto a = dns::ServerAddress::from_rdata(rr.rdata, 53);
-          if (std::find(have.begin(), have.end(), a) == have.end()) have.push_back(a);
-        }
+  // Both families at once, as Unbound asks its targets: an IPv6-only
+  // server is reachable too, and the wait is that of the faster lookup.
+  ns.lookups_pending = 2;
+  awaiting_ns_ = ns.name;
+  const dns::Name name = ns.name;
+  const unsigned generation = zone_generation_;
+  for (uint16_t type : {dns::rrtype::A, dns::rrtype::AAAA}) {
+    Iteration* sub = res_.make_iteration(name, type, depth_ + 1,
+                                         [this, name, type, generation](IterationOutcome&& o) {
+                                           if (state_ == State::Done || !res_.running() ||
+                                               generation != zone_generation_) {
+                                             return;
+                                           }
+                                           on_ns_address(name, type, std::move(o));
+                                         });
+    sub->start();
+    if (state_ == State::Done || generation != zone_generation_) return;
+  }
+}
+
+void Iteration::on_ns_address(const dns::Name& name, uint16_t type, IterationOutcome&& o) {
+  auto it = std::find_if(servers_.begin(), servers_.end(), [&](const NameServer& s) { return s.name == name; });
+  if (it == servers_.end()) return;
+  NameServer& ns = *it;
+  if (ns.lookups_pending > 0) --ns.lookups_pending;
+  if (!o.from_cache) ns.asked_upstream = true;
+  bool added = false;
+  if (o.kind == IterationOutcome::Kind::Answer) {
+    for (const auto& rr : o.answer) {
+      if (rr.type != type || !(rr.owner == name)) continue;
+      const auto a = dns::ServerAddress::from_rdata(rr.rdata, 53);
+      if (std::find(ns.addresses.begin(), ns.addresses.end(), a) == ns.addresses.end()) {
+        ns.addresses.push_back(a);
+        added = true;
       }
     }
-    if (servers_[index].addresses.empty()) {
-      failures_.push_back("NS " + servers_[index].name.to_text() + ": no address (" +
-                          (o.failure.empty() ? "no A record" : o.failure) + ")");
+  } else if (ns.lookup_failure.empty() && !o.failure.empty()) {
+    ns.lookup_failure = o.failure;
+  }
+  // A new address ends the wait (an NS with IPv6 glue only that failed has
+  // addresses already: only a new one helps). Without one both lookups end
+  // before the name counts as failed, even after an NXDOMAIN: the other
+  // answer is a query spent as well, and waiting for it keeps the lookups
+  // one name at a time.
+  if (!ns.settled && (added || ns.lookups_pending == 0)) {
+    ns.settled = true;
+    if (ns.addresses.empty()) {
+      failures_.push_back("NS " + name.to_text() + ": no address (" +
+                          (ns.lookup_failure.empty() ? "no A or AAAA record" : ns.lookup_failure) + ")");
+      if (ns.asked_upstream) ++res_.failed_ns_lookups;
     }
-    next_server();
-  });
-  sub->start();
+  }
+  if (!awaiting_ns_ || !(*awaiting_ns_ == name) || !ns.settled) return;
+  awaiting_ns_.reset();
+  next_server();
 }
 
 }  // namespace flatns::resolver

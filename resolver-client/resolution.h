@@ -61,6 +61,7 @@ class Resolution : public std::enable_shared_from_this<Resolution> {
   ResolveOptions options;
   Result result;
   unsigned ns_lookups = 0;
+  unsigned failed_ns_lookups = 0;  // ResolverLimits::max_failed_ns_lookups
   // A refresh: delegations expiring sooner than this count as expired.
   uint64_t refresh_leeway_ms = 0;
   std::vector<std::string> all_failures;

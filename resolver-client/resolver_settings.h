@@ -30,7 +30,13 @@ struct ResolverLimits {
   unsigned max_cname_chain = dns::kMaxCnameChain;  // CNAMEs followed per resolution
   unsigned max_referrals = 24;          // zone cuts descended per name
   unsigned max_queries = 64;            // upstream queries per resolution (NXNS, CVE-2020-12662)
-  unsigned max_ns_lookups = 8;          // NS names resolved for missing glue per resolution
+  unsigned max_ns_lookups = 16;         // NS names resolved (A and AAAA) for missing glue per resolution
+  // NS names whose lookups the servers answered without an address
+  // (NXDOMAIN, NODATA, failure) per resolution; past this many no more NS
+  // names are looked up (NXNS, CVE-2020-12662). Answers from the cache do
+  // not count: they cost no query, and a delegation whose first names are
+  // known not to exist can still be reached through its others.
+  unsigned max_failed_ns_lookups = 5;
   unsigned max_sub_depth = 3;           // nesting of NS-address lookups
   unsigned bogus_retries = 4;           // other servers re-asked after a bogus answer
   std::size_t max_response_size = dns::kMaxMessageSize;

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "replay_support.h"
 #include "tests/replay/replay_run.h"
 #include "tests/replay/rpl_scenario.h"
 
@@ -236,4 +237,38 @@ TEST_CASE("replay finding: records of another class in a referral are ignored", 
     INFO("run " << run << ": " << o.text);
     REQUIRE(o.status == Outcome::Status::Pass);
   }
+}
+
+TEST_CASE("replay finding: NS names that do not resolve are bounded per query (NXNS)",
+          "[replay][iterator][limits]") {
+  // iter_nxns_cached: a referral to twelve glueless NS names, each answered
+  // NXDOMAIN. Only A was asked for NS names, and eight names at most per
+  // resolution: the ninth NXDOMAIN moment found no query. Now each name is
+  // asked A and AAAA, and after six names without an address (more than
+  // limits.max_failed_ns_lookups) the query fails; the next query under the
+  // delegation starts its own count, and its sixth name resolves.
+  auto o = replay_iter("iter_nxns_cached.rpl");
+  INFO(o.text);
+  CHECK(o.status == Outcome::Status::Pass);
+  // Without the bound the first query goes on to ns7 after STEP 13, where
+  // the scenario expects the SERVFAIL.
+  flatns::replay::Scenario s;
+  std::string error;
+  REQUIRE(flatns::replay::read_scenario(std::string(FLATNS_TEST_DATA_DIR) + "/unbound/iter_nxns_cached.rpl", s,
+                                        error));
+  auto unbounded = flatns::replay::run_scenario(
+      s, {}, [](flatns::resolver::ResolverSettings& settings) { settings.limits.max_failed_ns_lookups = 100; });
+  CHECK(unbounded.status == Outcome::Status::Fail);
+}
+
+TEST_CASE("replay: a DNAME with TTL 0 serves its own resolution and is not cached", "[replay][iterator][dname]") {
+  // iter_dname_ttl0: STEP 20 takes the CNAME synthesised from the TTL-0
+  // DNAME and follows it, as Unbound; STEP 40 (foo2, a later query) finds
+  // no DNAME in the cache (RFC 1035 §3.2.1, RFC 1123 §6.1.2.1) and asks
+  // example.com.'s server, which has nothing for it: SERVFAIL, where
+  // Unbound synthesises from the DNAME kept for a grace second. The check
+  // of differences.txt fails should the DNAME ever be kept.
+  auto o = flatns::replay::testing::replay("iter_dname_ttl0.rpl");
+  INFO(o.text);
+  CHECK(o.status == Outcome::Status::Pass);
 }
