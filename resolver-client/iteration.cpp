@@ -288,6 +288,13 @@ void Iteration::next_server() {
     return;
   }
   std::vector<dns::ServerAddress> fresh, avoided;
+  if (state_ == State::Querying && minimiser_.will_minimise(zone_) &&
+      every_server_drops(next_query_type(), now)) {
+    // They dropped the last minimised queries of some other question: the
+    // fallback stop_minimising() takes after timeouts, taken at once.
+    minimiser_.give_up();
+  }
+  const uint16_t qtype = next_query_type();
   for (const auto& ns : servers_) {
     for (const auto& a : ns.addresses) {
       if (!a.valid() || std::find(tried_.begin(), tried_.end(), a) != tried_.end()) continue;
@@ -296,6 +303,7 @@ void Iteration::next_server() {
         if (std::find(failures_.begin(), failures_.end(), why) == failures_.end()) failures_.push_back(why);
         continue;
       }
+      if (passed_over(a, qtype, now)) continue;
       auto& list = health.backed_off(a, now) ? avoided : fresh;
       if (std::find(list.begin(), list.end(), a) == list.end()) list.push_back(a);
     }
@@ -439,48 +447,6 @@ void Iteration::key_fetch_failed(IterationOutcome& o) {
   }
 }
 
-bool Iteration::widen_to_other_side() {
-  // Each call adds only names and addresses not held yet: it ends.
-  if (forwarding_ || zone_.is_root()) return false;
-  ResolverCache& cache = resolver_.cache();
-  const uint64_t now = resolver_.clock().now_ms();
-  bool added = false;
-  if (const auto* ns = cache.find_other_side(zone_, dns::rrtype::NS, now)) {
-    for (const auto& rr : *ns) {
-      auto target = dns::rdata_target_name(rr.type, rr.rdata);
-      NameServer s;
-      if (!target || !dns::Name::from_wire(*target, s.name)) continue;
-      if (std::any_of(servers_.begin(), servers_.end(),
-                      [&](const NameServer& have) { return have.name == s.name; })) {
-        continue;
-      }
-      for (uint16_t t : {dns::rrtype::A, dns::rrtype::AAAA}) {
-        if (const CachedRrset* a = cache.find_rrset(s.name, t, Trust::Additional, now)) {
-          for (const auto& arr : a->records) {
-            if (arr.type == t) s.addresses.push_back(dns::ServerAddress::from_rdata(arr.rdata, 53));
-          }
-        }
-      }
-      servers_.push_back(std::move(s));
-      added = true;
-    }
-  }
-  for (auto& s : servers_) {
-    for (uint16_t t : {dns::rrtype::A, dns::rrtype::AAAA}) {
-      const auto* glue = cache.find_other_side(s.name, t, now);
-      if (glue == nullptr) continue;
-      for (const auto& rr : *glue) {
-        if (rr.type != t) continue;
-        dns::ServerAddress a = dns::ServerAddress::from_rdata(rr.rdata, 53);
-        if (std::find(s.addresses.begin(), s.addresses.end(), a) != s.addresses.end()) continue;
-        s.addresses.push_back(a);
-        added = true;
-      }
-    }
-  }
-  return added;
-}
-
 void Iteration::send(const dns::ServerAddress& server, Protocol protocol) {
   const ResolverSettings& settings = resolver_.settings();
   if (tcp_only_) protocol = Protocol::Tcp;
@@ -511,34 +477,69 @@ void Iteration::send(const dns::ServerAddress& server, Protocol protocol) {
   q.timeout_ms = static_cast<uint32_t>(std::min<uint64_t>(timeout, left));
   auto handle = std::make_shared<QueryHandle>(0);
   std::weak_ptr<Resolution> weak = res_.weak_from_this();
-  *handle = res_.send(q, [this, weak, handle, server, protocol](UpstreamReply&& reply) {
+  *handle = res_.send(q, [this, weak, handle, server, protocol, qtype = q.qtype](UpstreamReply&& reply) {
     auto alive = weak.lock();
     if (!alive || !alive->running()) return;
     alive->forget(*handle);
-    on_reply(server, protocol, std::move(reply));
+    on_reply(server, protocol, qtype, std::move(reply));
   });
   if (*handle == kQueryNotStarted) server_failed(server, "the query could not be started");
 }
 
-void Iteration::on_reply(const dns::ServerAddress& server, Protocol protocol, UpstreamReply&& reply) {
+bool Iteration::passed_over(const dns::ServerAddress& server, uint16_t qtype, uint64_t now) {
+  if (!resolver_.health().drops_type(server, qtype, now)) return false;
+  // Counted as tried, so that the zone's failure names it once.
+  tried_.push_back(server);
+  std::string text = server_label(server) + " (zone " + zone_.to_text() + "): not asked, its last " +
+                     std::to_string(ServerHealth::kTypeTimeoutsToSkip) + " " + dns::type_to_text(qtype) +
+                     " queries timed out";
+  if (std::find(failures_.begin(), failures_.end(), text) != failures_.end()) return true;
+  failures_.push_back(text);
+  res_.all_failures.push_back(std::move(text));
+  return true;
+}
+
+bool Iteration::every_server_drops(uint16_t qtype, uint64_t now) {
+  ServerHealth& health = resolver_.health();
+  bool any = false;
+  for (const auto& ns : servers_) {
+    for (const auto& a : ns.addresses) {
+      if (!a.valid() || std::find(tried_.begin(), tried_.end(), a) != tried_.end()) continue;
+      if (!health.drops_type(a, qtype, now)) return false;
+      any = true;
+    }
+  }
+  return any;
+}
+
+uint16_t Iteration::next_query_type() const {
+  return state_ == State::FindingKeys ? key_finder_.question_type() : minimiser_.type_for(zone_);
+}
+
+void Iteration::on_reply(const dns::ServerAddress& server, Protocol protocol, uint16_t qtype,
+                         UpstreamReply&& reply) {
   if (state_ == State::Done) return;
   ServerHealth& health = resolver_.health();
   uint64_t now = resolver_.clock().now_ms();
   if (reply.status == ReplyStatus::Timeout) {
-    if (health.record_timeout(server, now)) {
+    if (health.record_timeout(server, qtype, now)) {
       resolver_.log(LogLevel::Info, "resolver: server " + server_label(server) + " (zone " +
                                         zone_.to_text() + ") does not answer; avoiding it for a while");
+    }
+    if (state_ == State::Querying && minimiser_.on_timeout()) {
+      stop_minimising(server);
+      return;
     }
     timeouts_in_zone_ = true;
     server_failed(server, "timeout");
     return;
   }
   if (reply.status == ReplyStatus::NetworkError) {
-    health.record_timeout(server, now);
+    health.record_timeout(server, qtype, now);
     server_failed(server, reply.error);
     return;
   }
-  health.record_answer(server, reply.rtt_ms);
+  health.record_answer(server, reply.rtt_ms, qtype);
   if (const unsigned n = remove_other_class_records(reply.message); n > 0) {
     resolver_.log(LogLevel::Debug, "resolver: " + server_label(server) + " (zone " + zone_.to_text() +
                                        ") sent " + std::to_string(n) + " record(s) of a class other than IN, ignored");
@@ -578,6 +579,22 @@ void Iteration::on_reply(const dns::ServerAddress& server, Protocol protocol, Up
   } else {
     on_response(server, msg);
   }
+}
+
+void Iteration::stop_minimising(const dns::ServerAddress& server) {
+  const std::string asked = minimiser_.asked_name(zone_).to_text();
+  resolver_.log(LogLevel::Debug, "resolver: the minimised query " + asked + " to the servers of zone " +
+                                     zone_.to_text() + " timed out again; asking the full name " +
+                                     qname_.to_text() + " instead");
+  const std::string text = server_label(server) + " (zone " + zone_.to_text() + "): timeout (minimised " +
+                           asked + ")";
+  failures_.push_back(text);
+  res_.all_failures.push_back(text);
+  // A new question for the zone's servers: each is asked it once more
+  // (retry rounds already spent stay spent, which bounds a dead zone).
+  tried_.clear();
+  timeouts_in_zone_ = false;
+  next_server();
 }
 
 void Iteration::server_failed(const dns::ServerAddress& server, const std::string& why) {

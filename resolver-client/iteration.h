@@ -12,6 +12,8 @@
 //   Querying ── pick the best server not yet tried (health: not      │
 //     │         backed off, lowest smoothed RTT), ask the question   │
 //     │         (minimised: qname_minimiser.h); TC=1 ─▶ TCP          │
+//     │         (a server that dropped the last 3 queries of the     │
+//     │         type is passed over: ServerHealth::drops_type)       │
 //     │ reply ─ validate_response ─▶ answer / CNAME exit / NXDOMAIN / NODATA ─▶ Done
 //     │   referral: follow it (referral.cpp; glue only within the bailiwick
 //     │             of the zone that sent it; NS names without glue
@@ -128,12 +130,20 @@ class Iteration {
   void give_up();
   // give_up() while asking for keys: the outcome turns bogus (EDE 9 or 23).
   void key_fetch_failed(IterationOutcome& o);
-  // Adds the other side of the delegation (resolver_cache.h): the NS names
-  // the zone's own servers gave and the glue the parent gave for the NS
-  // names. True when there is something new to try.
-  bool widen_to_other_side();
   void send(const dns::ServerAddress& server, Protocol protocol);
-  void on_reply(const dns::ServerAddress& server, Protocol protocol, UpstreamReply&& reply);
+  // `qtype`: the type the query asked (server health keeps timeouts by type).
+  void on_reply(const dns::ServerAddress& server, Protocol protocol, uint16_t qtype,
+                UpstreamReply&& reply);
+  // The type the next query to the zone's servers asks.
+  [[nodiscard]] uint16_t next_query_type() const;
+  // `server` dropped the last queries of `qtype` (ServerHealth::drops_type):
+  // it is not asked, and the zone's failure says why. True when so.
+  bool passed_over(const dns::ServerAddress& server, uint16_t qtype, uint64_t now);
+  // Every address of the zone not tried yet (one at least) drops `qtype`.
+  [[nodiscard]] bool every_server_drops(uint16_t qtype, uint64_t now);
+  // The minimised query timed out once too often: the full name is asked
+  // of the zone's servers, each once more.
+  void stop_minimising(const dns::ServerAddress& server);
   void server_failed(const dns::ServerAddress& server, const std::string& why);
   void on_bogus(const dns::ServerAddress& server, Verdict verdict);
   // The verdict when every server asked sent bogus data: the first one's
@@ -169,6 +179,10 @@ class Iteration {
   void resume_held_response();
 
   // referral.cpp
+  // Adds the other side of the delegation (resolver_cache.h): the NS names
+  // the zone's own servers gave and the glue the parent gave for the NS
+  // names. True when there is something new to try.
+  bool widen_to_other_side();
   void on_referral(const dns::ServerAddress& server, const dns::Message& msg, ValidatedResponse& vr);
   // Asks A and AAAA for an NS name without glue, both at once, and waits
   // until it has an address or neither lookup can give one.

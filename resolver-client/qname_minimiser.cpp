@@ -12,6 +12,10 @@ namespace {
 // Minimised queries per Iteration before the full name is asked (Unbound's
 // MAX_MINIMISE_COUNT): bounds the extra queries a very deep name costs.
 constexpr unsigned kMaxMinimisedQueries = 10;
+// Minimised queries timed out in a row before the full name is asked
+// (Unbound's MAX_MINIMISE_TIMEOUT_COUNT): a zone with one server gets its
+// three tries (iteration.cpp's retry rounds) before the fallback.
+constexpr unsigned kMaxMinimisedTimeouts = 3;
 
 }  // namespace
 
@@ -20,6 +24,7 @@ QnameMinimiser::QnameMinimiser(bool enabled, const dns::Name& qname, uint16_t qt
 
 void QnameMinimiser::enter_zone(const dns::Name& zone) {
   known_labels_ = static_cast<unsigned>(zone.labels());
+  timeouts_in_row_ = 0;
 }
 
 void QnameMinimiser::zone_moved_down(const dns::Name& zone) {
@@ -54,8 +59,20 @@ dns::Name QnameMinimiser::asked_name(const dns::Name& zone) const {
 
 uint16_t QnameMinimiser::asked_type() const { return asked_minimised_ ? dns::rrtype::A : qtype_; }
 
+uint16_t QnameMinimiser::type_for(const dns::Name& zone) const {
+  return minimising(zone) ? dns::rrtype::A : qtype_;
+}
+
+bool QnameMinimiser::on_timeout() {
+  if (!asked_minimised_ || state_ != State::Minimising) return false;
+  if (++timeouts_in_row_ < kMaxMinimisedTimeouts) return false;
+  state_ = State::FullName;
+  return true;
+}
+
 QnameMinimiser::Reaction QnameMinimiser::on_response(const ValidatedResponse& vr, uint16_t rcode,
                                                      const dns::Name& asked) {
+  timeouts_in_row_ = 0;
   switch (vr.kind) {
     case ResponseKind::Referral:
       return Reaction::UseAsUsual;  // followed as usual; the child's servers get the next label

@@ -4,8 +4,11 @@
 // real type and is answered correctly by more servers than NS), going down
 // one label per NOERROR until a referral or the full name; at most
 // kMaxMinimisedQueries per Iteration. NXDOMAIN, REFUSED, FORMERR or NOTIMP
-// to a minimised query (broken servers, RFC 9156 §2.3) make the Iteration
-// ask the full name from then on. Recursive mode only.
+// to a minimised query (broken servers, RFC 9156 §2.3), or
+// kMaxMinimisedTimeouts timeouts in a row (servers that drop the minimised
+// query: RFC 9156 lets a resolver stop minimising when it fails; as
+// Unbound with qname-minimisation-strict: no), make the Iteration ask the
+// full name from then on. Recursive mode only.
 //
 // The minimiser decides what the next query of the question asks and how a
 // response to a minimised query moves it; the Iteration (iteration.h) sends
@@ -51,6 +54,19 @@ class QnameMinimiser {
   [[nodiscard]] bool asked_minimised() const { return asked_minimised_; }
   [[nodiscard]] dns::Name asked_name(const dns::Name& zone) const;
   [[nodiscard]] uint16_t asked_type() const;
+  // The type the next query to `zone`'s servers would ask.
+  [[nodiscard]] uint16_t type_for(const dns::Name& zone) const;
+
+  // The next query to `zone`'s servers would ask a minimised name.
+  [[nodiscard]] bool will_minimise(const dns::Name& zone) const { return minimising(zone); }
+  // The minimised query in flight timed out. True when that gave up
+  // minimising (state is FullName now): the full name is asked next.
+  bool on_timeout();
+  // The zone's servers drop minimised queries (they just timed out on
+  // them): the full name from now on.
+  void give_up() {
+    if (state_ == State::Minimising) state_ = State::FullName;
+  }
 
   // A response to the minimised query `asked`, with `rcode`, as validated.
   Reaction on_response(const ValidatedResponse& vr, uint16_t rcode, const dns::Name& asked);
@@ -66,6 +82,7 @@ class QnameMinimiser {
   uint16_t qtype_;
   unsigned known_labels_ = 0;  // labels of the deepest name below the zone known not to be a cut
   unsigned minimised_sent_ = 0;
+  unsigned timeouts_in_row_ = 0;  // of minimised queries, since the last response or zone
   bool asked_minimised_ = false;  // the query in flight asks a minimised name
 };
 

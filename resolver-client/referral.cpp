@@ -1,6 +1,7 @@
 // The Iteration's referrals (RFC 1034 §4.3.2, glue within the bailiwick of
 // the zone that sent it only) and the nested Iterations for NS names without
-// glue; see iteration.h for where they sit.
+// glue, and the other side of a delegation (widen_to_other_side); see
+// iteration.h for where they sit.
 #include <algorithm>
 
 #include "dns/message.h"
@@ -256,6 +257,48 @@ void Iteration::on_ns_address(const dns::Name& name, uint16_t type, IterationOut
   if (!awaiting_ns_ || !(*awaiting_ns_ == name) || !ns.settled) return;
   awaiting_ns_.reset();
   next_server();
+}
+
+bool Iteration::widen_to_other_side() {
+  // Each call adds only names and addresses not held yet: it ends.
+  if (forwarding_ || zone_.is_root()) return false;
+  ResolverCache& cache = resolver_.cache();
+  const uint64_t now = resolver_.clock().now_ms();
+  bool added = false;
+  if (const auto* ns = cache.find_other_side(zone_, dns::rrtype::NS, now)) {
+    for (const auto& rr : *ns) {
+      auto target = dns::rdata_target_name(rr.type, rr.rdata);
+      NameServer s;
+      if (!target || !dns::Name::from_wire(*target, s.name)) continue;
+      if (std::any_of(servers_.begin(), servers_.end(),
+                      [&](const NameServer& have) { return have.name == s.name; })) {
+        continue;
+      }
+      for (uint16_t t : {dns::rrtype::A, dns::rrtype::AAAA}) {
+        if (const CachedRrset* a = cache.find_rrset(s.name, t, Trust::Additional, now)) {
+          for (const auto& arr : a->records) {
+            if (arr.type == t) s.addresses.push_back(dns::ServerAddress::from_rdata(arr.rdata, 53));
+          }
+        }
+      }
+      servers_.push_back(std::move(s));
+      added = true;
+    }
+  }
+  for (auto& s : servers_) {
+    for (uint16_t t : {dns::rrtype::A, dns::rrtype::AAAA}) {
+      const auto* glue = cache.find_other_side(s.name, t, now);
+      if (glue == nullptr) continue;
+      for (const auto& rr : *glue) {
+        if (rr.type != t) continue;
+        dns::ServerAddress a = dns::ServerAddress::from_rdata(rr.rdata, 53);
+        if (std::find(s.addresses.begin(), s.addresses.end(), a) != s.addresses.end()) continue;
+        s.addresses.push_back(a);
+        added = true;
+      }
+    }
+  }
+  return added;
 }
 
 }  // namespace flatns::resolver

@@ -44,7 +44,9 @@ struct ResolverLimits {
   uint32_t max_timeout_ms = 1500;
   uint32_t unknown_server_timeout_ms = 400;  // before any RTT is measured
   uint32_t bogus_backoff_s = 300;       // first back-off for a server that served bogus data
-  uint32_t timeout_backoff_s = 30;      // first back-off after repeated timeouts
+  // First back-off after repeated timeouts; also how long a query type a
+  // server dropped 3 times in a row is not asked of it (server_health.h).
+  uint32_t timeout_backoff_s = 30;
   uint32_t max_backoff_s = 3600;
   uint32_t max_cache_ttl_s = 86400;
   uint32_t max_negative_ttl_s = 3600;   // RFC 2308 §5

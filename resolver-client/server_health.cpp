@@ -3,7 +3,17 @@
 #include <algorithm>
 #include <cmath>
 
+#include "dns/rrtype.h"
+
 namespace flatns::resolver {
+
+namespace {
+
+std::size_t type_slot(uint16_t qtype) {
+  return qtype == dns::rrtype::A ? 0 : qtype == dns::rrtype::AAAA ? 1 : 2;
+}
+
+}  // namespace
 
 ServerHealth::ServerHealth(const ResolverLimits& limits, std::size_t max_servers)
     : limits_(limits), servers_(max_servers * sizeof(ServerRecord)) {}
@@ -46,8 +56,17 @@ bool ServerHealth::backed_off(const dns::ServerAddress& server, uint64_t now_ms)
   return r != nullptr && r->backoff_until_ms > now_ms;
 }
 
-void ServerHealth::record_answer(const dns::ServerAddress& server, uint32_t rtt_ms) {
+bool ServerHealth::drops_type(const dns::ServerAddress& server, uint16_t qtype, uint64_t now_ms) {
+  const ServerRecord* r = find(server);
+  if (r == nullptr) return false;
+  const std::size_t slot = type_slot(qtype);
+  return r->type_timeouts[slot] >= kTypeTimeoutsToSkip &&
+         now_ms < r->type_timeout_at_ms[slot] + uint64_t{limits_.timeout_backoff_s} * 1000;
+}
+
+void ServerHealth::record_answer(const dns::ServerAddress& server, uint32_t rtt_ms, uint16_t qtype) {
   ServerRecord& r = at(server);
+  r.type_timeouts[type_slot(qtype)] = 0;
   double rtt = std::max<double>(rtt_ms, 1.0);
   if (!r.measured) {
     r.srtt_ms = rtt;
@@ -68,8 +87,11 @@ void ServerHealth::back_off(ServerRecord& r, uint32_t base_s, uint64_t now_ms) {
   ++r.backoffs;
 }
 
-bool ServerHealth::record_timeout(const dns::ServerAddress& server, uint64_t now_ms) {
+bool ServerHealth::record_timeout(const dns::ServerAddress& server, uint16_t qtype, uint64_t now_ms) {
   ServerRecord& r = at(server);
+  const std::size_t slot = type_slot(qtype);
+  if (r.type_timeouts[slot] < kTypeTimeoutsToSkip) ++r.type_timeouts[slot];
+  r.type_timeout_at_ms[slot] = now_ms;
   ++r.timeouts;
   ++r.consecutive_timeouts;
   if (r.consecutive_timeouts >= 2 && r.backoff_until_ms <= now_ms) {

@@ -3,11 +3,18 @@
 // answers, and a back-off deadline. The iterator asks it for a server's
 // timeout (adaptive, bounded) and which servers to prefer or avoid:
 //  - two consecutive timeouts back a server off (timeout_backoff_s, doubling);
+//  - a server whose last kTypeTimeoutsToSkip queries of a type (A, AAAA,
+//    any other) timed out is not asked that type for timeout_backoff_s after
+//    the last one (drops_type), not even as a last resort: servers that
+//    drop AAAA queries but answer A (RFC 4074 §4.1) cost every AAAA question
+//    its timeouts otherwise, while A questions still reach them. The period
+//    does not double, so a server back from an outage is asked again soon;
 //  - an answer that fails validation backs it off at once (bogus_backoff_s,
 //    doubling), which is how the incident's bad TLD server is routed around.
 // The table is bounded; the least recently used records are dropped.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -24,6 +31,10 @@ struct ServerRecord {
   double srtt_ms = 0;
   double rttvar_ms = 0;
   uint32_t consecutive_timeouts = 0;
+  // Consecutive timeouts by query type (A, AAAA, any other), and when the
+  // last of each was.
+  std::array<uint8_t, 3> type_timeouts{};
+  std::array<uint64_t, 3> type_timeout_at_ms{};
   uint64_t timeouts = 0;
   uint64_t answers = 0;
   uint64_t bogus = 0;
@@ -34,6 +45,11 @@ struct ServerRecord {
 
 class ServerHealth {
  public:
+  // Timeouts in a row of one query type after which that type is not asked
+  // of the server for a while: the tries one question gives a silent server
+  // (1 + the iterator's retry rounds), and Unbound's TIMEOUT_COUNT_MAX.
+  static constexpr uint8_t kTypeTimeoutsToSkip = 3;
+
   explicit ServerHealth(const ResolverLimits& limits, std::size_t max_servers = 10000);
 
   // The timeout for the next query to `server`: srtt + 4 * rttvar, within
@@ -42,10 +58,15 @@ class ServerHealth {
   // Expected RTT for ranking servers (unmeasured servers rank as the guess).
   [[nodiscard]] double expected_rtt_ms(const dns::ServerAddress& server);
   [[nodiscard]] bool backed_off(const dns::ServerAddress& server, uint64_t now_ms);
+  // The last kTypeTimeoutsToSkip queries of `qtype`'s kind all timed out,
+  // the last less than timeout_backoff_s ago: not worth asking that kind now.
+  [[nodiscard]] bool drops_type(const dns::ServerAddress& server, uint16_t qtype, uint64_t now_ms);
 
-  void record_answer(const dns::ServerAddress& server, uint32_t rtt_ms);
-  // Returns true when this timeout put the server into back-off.
-  bool record_timeout(const dns::ServerAddress& server, uint64_t now_ms);
+  // An answer (any rcode) to a query of `qtype`.
+  void record_answer(const dns::ServerAddress& server, uint32_t rtt_ms, uint16_t qtype);
+  // A query of `qtype` timed out. Returns true when this put the server
+  // into back-off.
+  bool record_timeout(const dns::ServerAddress& server, uint16_t qtype, uint64_t now_ms);
   // The server answered with data that failed validation: back off now.
   void record_bogus(const dns::ServerAddress& server, const std::string& reason, uint64_t now_ms);
 

@@ -88,13 +88,13 @@ TEST_CASE("server health: RTT estimate, timeout back-off, bogus back-off doublin
   std::string error;
   REQUIRE(dns::ServerAddress::parse("192.0.2.53", 53, a, error));
   CHECK(health.timeout_ms(a) == limits.unknown_server_timeout_ms);
-  for (int i = 0; i < 20; ++i) health.record_answer(a, 100);
+  for (int i = 0; i < 20; ++i) health.record_answer(a, 100, dns::rrtype::A);
   CHECK(health.expected_rtt_ms(a) == Approx(100).margin(1));
   CHECK(health.timeout_ms(a) >= 100);
   CHECK(health.timeout_ms(a) <= 200);
-  CHECK_FALSE(health.record_timeout(a, 0));  // one timeout: not yet avoided
+  CHECK_FALSE(health.record_timeout(a, dns::rrtype::A, 0));  // one timeout: not yet avoided
   CHECK(health.timeout_ms(a) > 200);         // but waited for longer next time
-  CHECK(health.record_timeout(a, 0));
+  CHECK(health.record_timeout(a, dns::rrtype::A, 0));
   CHECK(health.backed_off(a, 1000));
   CHECK_FALSE(health.backed_off(a, limits.timeout_backoff_s * 1000 + 1));
   health.record_bogus(a, "bogus data for zone example.: signature expired", 100 * 1000);
