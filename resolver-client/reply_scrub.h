@@ -1,0 +1,21 @@
+// What the iterator removes from an upstream reply before anything reads
+// it, as Unbound's scrubber (iter_scrub.c) does: records whose RDATA does
+// not fit a type the resolver reads, and records of another class.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "dns/message_parser.h"
+
+namespace flatns::resolver {
+
+// The records of a type the resolver reads (resolver_reads) whose RDATA
+// does not fit the type's format, from every section; returns how many,
+// `first` naming the first.
+unsigned remove_malformed_records(dns::Message& msg, std::string& first);
+
+// Records of a class other than IN, from every section; returns how many.
+unsigned remove_other_class_records(dns::Message& msg);
+
+}  // namespace flatns::resolver
