@@ -473,6 +473,12 @@ void Iteration::on_reply(const dns::ServerAddress& server, Protocol protocol, ui
     resolver_.log(LogLevel::Debug, "resolver: " + server_label(server) + " (zone " + zone_.to_text() +
                                        ") sent " + std::to_string(n) + " record(s) of a class other than IN, ignored");
   }
+  if (const unsigned n = cap_ns_rrsets(reply.message, resolver_.settings().limits.max_ns_rrset); n > 0) {
+    resolver_.log(LogLevel::Debug, "resolver: " + server_label(server) + " (zone " + zone_.to_text() +
+                                       ") sent more than " +
+                                       std::to_string(resolver_.settings().limits.max_ns_rrset) +
+                                       " NS records for one name; " + std::to_string(n) + " ignored");
+  }
   std::string malformed;
   malformed_in_reply_ = remove_malformed_records(reply.message, malformed);
   if (const unsigned n = malformed_in_reply_; n > 0) {

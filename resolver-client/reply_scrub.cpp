@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <span>
+#include <utility>
+#include <vector>
 
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
@@ -80,6 +82,35 @@ unsigned remove_other_class_records(dns::Message& msg) {
   for (auto* section : {&msg.answer, &msg.authority, &msg.additional}) {
     removed += static_cast<unsigned>(std::erase_if(
         *section, [](const dns::ResourceRecord& rr) { return rr.rclass != dns::rrclass::IN; }));
+  }
+  return removed;
+}
+
+// A server that lists hundreds of NS names makes every resolver that
+// follows them work for it (an amplification; Unbound bounds it since
+// 1.21.1 with iter-scrub-ns: 20). The records past the first `max` of an
+// owner are dropped wherever they appear; a signed NS RRset cut short no
+// longer validates, which for more than 20 servers is the price.
+unsigned cap_ns_rrsets(dns::Message& msg, unsigned max) {
+  unsigned removed = 0;
+  for (auto* section : {&msg.answer, &msg.authority, &msg.additional}) {
+    const auto ns_count = std::count_if(section->begin(), section->end(),
+                                        [](const dns::ResourceRecord& rr) { return rr.type == dns::rrtype::NS; });
+    if (ns_count <= static_cast<std::ptrdiff_t>(max)) continue;  // no owner can have more
+    std::vector<std::pair<dns::Name, unsigned>> seen;
+    std::vector<dns::ResourceRecord> kept;
+    for (auto& rr : *section) {
+      if (rr.type == dns::rrtype::NS) {
+        auto it = std::find_if(seen.begin(), seen.end(), [&](const auto& s) { return s.first == rr.owner; });
+        if (it == seen.end()) it = seen.insert(seen.end(), {rr.owner, 0});
+        if (++it->second > max) {
+          ++removed;
+          continue;
+        }
+      }
+      kept.push_back(std::move(rr));
+    }
+    *section = std::move(kept);
   }
   return removed;
 }

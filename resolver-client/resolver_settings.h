@@ -38,6 +38,7 @@ struct ResolverLimits {
   // known not to exist can still be reached through its others.
   unsigned max_failed_ns_lookups = 5;
   unsigned max_sub_depth = 3;           // nesting of NS-address lookups
+  unsigned max_ns_rrset = 20;           // NS records of one owner read from a reply (reply_scrub.h)
   unsigned bogus_retries = 4;           // other servers re-asked after a bogus answer
   std::size_t max_response_size = dns::kMaxMessageSize;
   uint32_t min_timeout_ms = 50;         // adaptive per-server timeout bounds

@@ -85,9 +85,6 @@ const char* not_built_reason(const std::string& key, const std::string& v) {
       {{"harden-unverified-glue", "yes"},
        "flatns takes a referral's in-bailiwick glue, sibling glue included, as given "
        "(harden-unverified-glue: no is mapped); asking for unverified glue is not built"},
-      {{"iter-scrub-ns", "1"},
-       "flatns keeps every NS of a referral (Unbound's default, iter-scrub-ns: 20, keeps 20); "
-       "cutting the set to one is not built"},
       {{"discard-timeout", "86400"},
        "Unbound's limit on how long a client's reply may take (86400: no limit); flatns has "
        "none in the resolver, flatten.deadline_ms bounds a flattened answer. Run anyway, "
@@ -289,6 +286,13 @@ bool map_config(const Scenario& s, ReplayConfig& out, std::string& skip) {
         const unsigned shift = unit.empty() ? 0 : unit == "k" ? 10 : unit == "m" ? 20 : unit == "g" ? 30 : 99;
         if (shift == 99) return unsupported(o);
         out.settings.cache_max_bytes = static_cast<std::size_t>(n) << shift;
+      } else if (k == "iter-scrub-ns") {
+        // NS records kept per owner and section (the default is Unbound's too: 20).
+        try {
+          out.settings.limits.max_ns_rrset = static_cast<unsigned>(std::stoul(o.value));
+        } catch (const std::exception&) {
+          return unsupported(o);
+        }
       } else if (k == "max-global-quota") {
         // Unbound's upstream query budget per client query: our limits.max_queries.
         try {

@@ -58,3 +58,23 @@ TEST_CASE("replay finding: a signed referral's DS answers a later DS question fr
   // server again, which does not answer it, and the result was SERVFAIL.
   check_all_pass({"val_nsec3_cname_ds.rpl"});
 }
+
+TEST_CASE("replay finding: NS records past the 20th of one name are not read (iter-scrub-ns)",
+          "[replay][iterator]") {
+  // iter_scrub_ns_min sets Unbound's iter-scrub-ns to 1: the root's 13 NS
+  // in the priming answer are cut to the first, and so is the answer to
+  // ". NS". Every NS was kept before; the limit (ResolverLimits::
+  // max_ns_rrset, 20 as Unbound's default) bounds the work one server's
+  // long NS list makes the resolver do.
+  check_all_pass({"iter_scrub_ns_min.rpl"});
+  using namespace flatns::replay;
+  Scenario s;
+  std::string error;
+  REQUIRE(read_scenario(flatns::replay::testing::scenario_path("iter_scrub_ns_min.rpl"), s, error));
+  std::vector<Difference> differences;
+  const Outcome uncapped = run_scenario(s, differences, [](flatns::resolver::ResolverSettings& r) {
+    r.limits.max_ns_rrset = 100;
+  });
+  INFO(uncapped.text);
+  CHECK(uncapped.status == Outcome::Status::Fail);
+}
