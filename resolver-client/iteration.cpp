@@ -21,8 +21,10 @@ namespace flatns::resolver {
 
 namespace {
 
-// Extra rounds over a zone's servers after timeouts, before giving up.
-constexpr unsigned kTimeoutRetryRounds = 2;
+// Extra rounds over a zone's servers after timeouts, before giving up: a
+// silent server is asked five times in all, as Unbound does
+// (outbound-msg-retry: 5), while the deadline allows.
+constexpr unsigned kTimeoutRetryRounds = 4;
 
 bool minimisation_wanted(const ResolverSettings& s) {
   return s.qname_minimisation && s.mode == ResolverMode::Recursive;
@@ -185,6 +187,7 @@ void Iteration::enter_zone(const dns::Name& zone, std::vector<NameServer> server
   const ConfiguredZone* conf = fell_back_ ? nullptr : resolver_.configured_zone(zone_);
   tcp_only_ = conf != nullptr && conf->tcp && conf->zone == zone_;
   tried_.clear();
+  timed_out_here_.clear();
   if (forwarding_) minimiser_.turn_off();
   minimiser_.enter_zone(zone_);
   timeouts_in_zone_ = false;
@@ -415,8 +418,18 @@ void Iteration::send(const dns::ServerAddress& server, Protocol protocol) {
   if (*handle == kQueryNotStarted) server_failed(server, "the query could not be started");
 }
 
+void Iteration::note_timeout_here(const dns::ServerAddress& server) {
+  timeouts_in_zone_ = true;
+  if (std::find(timed_out_here_.begin(), timed_out_here_.end(), server) == timed_out_here_.end()) {
+    timed_out_here_.push_back(server);
+  }
+}
+
 bool Iteration::passed_over(const dns::ServerAddress& server, uint16_t qtype, uint64_t now) {
   if (!resolver_.health().drops_type(server, qtype, now)) return false;
+  // Its timeouts in this zone's retry rounds are what the rounds are for:
+  // only a streak from earlier resolutions passes it over.
+  if (std::find(timed_out_here_.begin(), timed_out_here_.end(), server) != timed_out_here_.end()) return false;
   // Counted as tried, so that the zone's failure names it once.
   tried_.push_back(server);
   std::string text = server_label(server) + " (zone " + zone_.to_text() + "): not asked, its last " +
@@ -459,12 +472,15 @@ void Iteration::on_reply(const dns::ServerAddress& server, Protocol protocol, ui
       stop_minimising(server);
       return;
     }
-    timeouts_in_zone_ = true;
+    note_timeout_here(server);
     server_failed(server, "timeout");
     return;
   }
   if (reply.status == ReplyStatus::NetworkError) {
+    // A refused connection or an unreachable network may pass as a lost
+    // packet does: retried in the same rounds (Unbound counts it alike).
     health.record_timeout(server, qtype, now);
+    note_timeout_here(server);
     server_failed(server, reply.error);
     return;
   }

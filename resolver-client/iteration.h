@@ -138,6 +138,8 @@ class Iteration {
   [[nodiscard]] uint16_t next_query_type() const;
   // `server` dropped the last queries of `qtype` (ServerHealth::drops_type):
   // it is not asked, and the zone's failure says why. True when so.
+  // A timeout or network error from `server`: the zone's retry rounds apply.
+  void note_timeout_here(const dns::ServerAddress& server);
   bool passed_over(const dns::ServerAddress& server, uint16_t qtype, uint64_t now);
   // Every address of the zone not tried yet (one at least) drops `qtype`.
   [[nodiscard]] bool every_server_drops(uint16_t qtype, uint64_t now);
@@ -210,6 +212,7 @@ class Iteration {
   dns::Name zone_;
   std::vector<NameServer> servers_;
   std::vector<dns::ServerAddress> tried_;  // in this zone and state
+  std::vector<dns::ServerAddress> timed_out_here_;  // in this zone, any round
   unsigned bogus_in_zone_ = 0;
   std::optional<Verdict> first_bogus_;
   std::vector<std::string> bogus_servers_;  // of this zone, in the order asked

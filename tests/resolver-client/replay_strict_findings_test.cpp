@@ -78,3 +78,12 @@ TEST_CASE("replay finding: NS records past the 20th of one name are not read (it
   INFO(uncapped.text);
   CHECK(uncapped.status == Outcome::Status::Fail);
 }
+
+TEST_CASE("replay finding: a silent or refusing server is asked five times, as by Unbound",
+          "[replay][iterator]") {
+  // Three tries (two retry rounds) were documented differences: the fourth
+  // and fifth TIMEOUT / ERROR moments found no query. A network error
+  // (fwd_error) was not retried at all: it now counts as a timeout does.
+  // Each scenario fails at its third or fourth moment with fewer tries.
+  check_all_pass({"fwd_timeout.rpl", "fwd_error.rpl", "iter_failreply.rpl"});
+}
