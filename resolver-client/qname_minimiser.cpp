@@ -13,8 +13,9 @@ namespace {
 // MAX_MINIMISE_COUNT): bounds the extra queries a very deep name costs.
 constexpr unsigned kMaxMinimisedQueries = 10;
 // Minimised queries timed out in a row before the full name is asked
-// (Unbound's MAX_MINIMISE_TIMEOUT_COUNT): a zone with one server gets its
-// three tries (iteration.cpp's retry rounds) before the fallback.
+// (Unbound's MAX_MINIMISE_TIMEOUT_COUNT): a zone with one server gets
+// three of its five tries (iteration.cpp's retry rounds) minimised, the
+// rest with the full name.
 constexpr unsigned kMaxMinimisedTimeouts = 3;
 
 }  // namespace
