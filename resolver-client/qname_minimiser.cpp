@@ -13,9 +13,9 @@ namespace {
 // MAX_MINIMISE_COUNT): bounds the extra queries a very deep name costs.
 constexpr unsigned kMaxMinimisedQueries = 10;
 // Minimised queries timed out in a row before the full name is asked
-// (Unbound's MAX_MINIMISE_TIMEOUT_COUNT): a zone with one server gets
-// three of its five tries (iteration.cpp's retry rounds) minimised, the
-// rest with the full name.
+// (Unbound's MAX_MINIMISE_TIMEOUT_COUNT): a zone with one server is asked
+// minimised three times, then the full name once more and for whatever
+// retry rounds (iteration.cpp) are left.
 constexpr unsigned kMaxMinimisedTimeouts = 3;
 
 }  // namespace
