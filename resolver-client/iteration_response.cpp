@@ -8,6 +8,7 @@
 #include "dns/message.h"
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
+#include "resolver-client/answer_chain.h"
 #include "resolver-client/iteration.h"
 #include "resolver-client/resolution.h"
 
@@ -23,45 +24,6 @@ std::vector<dns::ResourceRecord> without_rrsigs(const std::vector<dns::ResourceR
     if (rr.type == dns::rrtype::RRSIG && !keep_rrsigs) continue;
     out.push_back(rr);
     if (ttl_cap > 0 && out.back().ttl > ttl_cap) out.back().ttl = ttl_cap;
-  }
-  return out;
-}
-
-// The target of the (first readable) CNAME owned by `owner` in `answer`.
-std::optional<dns::Name> cname_target(const std::vector<dns::ResourceRecord>& answer, const dns::Name& owner) {
-  for (const auto& rr : answer) {
-    if (rr.type != dns::rrtype::CNAME || !(rr.owner == owner)) continue;
-    auto target = dns::rdata_target_name(rr.type, rr.rdata);
-    dns::Name t;
-    if (target && dns::Name::from_wire(*target, t)) return t;
-  }
-  return std::nullopt;
-}
-
-// Where the CNAMEs of an answer section starting at `qname` lead.
-dns::Name chain_end(const std::vector<dns::ResourceRecord>& answer, const dns::Name& qname) {
-  dns::Name at = qname;
-  for (std::size_t hops = 0; hops <= answer.size(); ++hops) {
-    auto next = cname_target(answer, at);
-    if (!next) break;
-    at = std::move(*next);
-  }
-  return at;
-}
-
-// The owners along the CNAME chain from `qname` in `answer`, stopping
-// before `exit` when given.
-std::vector<dns::Name> chain_names(const std::vector<dns::ResourceRecord>& answer,
-                                   const dns::Name& qname, const std::optional<dns::Name>& exit) {
-  std::vector<dns::Name> out;
-  dns::Name at = qname;
-  for (std::size_t hops = 0; hops <= answer.size(); ++hops) {
-    if (exit && at == *exit) break;
-    if (std::find(out.begin(), out.end(), at) != out.end()) break;
-    out.push_back(at);
-    auto next = cname_target(answer, at);
-    if (!next) break;
-    at = std::move(*next);
   }
   return out;
 }
@@ -404,11 +366,14 @@ void Iteration::accept_response(const dns::Message& msg, const ValidatedResponse
     ds.ttl = vr.ttl;
     cache.store_ds(ds, now);
   }
+  // Past an alias only what validation vouched for is the target's answer
+  // (answer_chain.h); otherwise the target is asked on its own.
+  const std::optional<dns::Name> cut = unvouched_chain_cut(msg, vr, qname_, qtype_, forwarding_);
   // Cache the answer section's RRsets that this validation covered: in the
   // zone's bailiwick and the keys' zone, on the chain before any exit.
   // An ANY answer covers the RRsets at the name only (a CNAME there is
-  // not followed).
-  const auto covered = qtype_ == dns::rrtype::ANY
+  // not followed), as does a cut chain.
+  const auto covered = qtype_ == dns::rrtype::ANY || cut
                            ? std::vector<dns::Name>{qname_}
                            : chain_names(msg.answer, qname_,
                                          vr.kind == ResponseKind::CnameExit
@@ -435,6 +400,13 @@ void Iteration::accept_response(const dns::Message& msg, const ValidatedResponse
   o.verdict = vr.verdict;
   o.ttl = vr.ttl;
   o.answer = without_rrsigs(msg.answer, ttl_cap, qtype_ == dns::rrtype::RRSIG);
+  if (cut) {
+    o.kind = IterationOutcome::Kind::CnameExit;
+    o.next_name = *cut;
+    o.answer = without_rrsigs(first_link_records(msg.answer, qname_), ttl_cap);
+    finish(std::move(o));
+    return;
+  }
   switch (vr.kind) {
     case ResponseKind::Answer: o.kind = IterationOutcome::Kind::Answer; break;
     case ResponseKind::CnameExit:

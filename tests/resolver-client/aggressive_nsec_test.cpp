@@ -184,7 +184,7 @@ struct World {
 }  // namespace
 
 // example.'s NSEC chain (ldns-signzone; NSEC TTL 300, the SOA MINIMUM):
-// example. alias. bad. ns. sub. unsigned. www. a.x.y. (back to example.).
+// example. a-inzone. alias. bad. ns. sub. unsigned. www. a.x.y. (back to example.).
 TEST_CASE("aggressive NSEC: NXDOMAIN synthesized from cached, validated NSECs", "[aggressive-nsec]") {
   World w;
   auto r = w.start(w.settings());

@@ -231,7 +231,8 @@ TEST_CASE("a CNAME into another zone is followed; the TTL is the chain's minimum
   CHECK(res.final_name == dns::Name::parse("www.example.net."));
   CHECK(rdatas(res.answer) == std::vector<std::string>{"198.51.100.20"});
   CHECK(res.ttl == 120);
-  // In-zone chain (the server chases it): one upstream query at the leaf.
+  // In-zone chain: the server chases it, but unvalidated, only the CNAME is
+  // taken from that answer; the target is asked on its own (RFC 2181 §5.4.1).
   Result in = resolve(r, w.net, "inzone.example.com.", dns::rrtype::A);
   CHECK(in.cname_chain.size() == 1);
   CHECK(rdatas(in.answer) == std::vector<std::string>{"192.0.2.10"});

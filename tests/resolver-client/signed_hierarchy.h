@@ -4,7 +4,8 @@
 //
 //   .                  127.53.0.1   trust anchor: the DS of its KSK
 //   example.           127.53.9.1   www, bad (A RRSIG corrupted), alias CNAME
-//                                   www.unsigned.example., deep ENT x.y
+//                                   www.unsigned.example., a-inzone CNAME www,
+//                                   deep ENT x.y
 //   sub.example.       127.53.9.1   signed child on its parent's server: no
 //                                   referral shows the cut
 //   unsigned.example.  127.53.9.1   unsigned child (no DS: NSEC proves it)
@@ -50,6 +51,7 @@ inline const SignedHierarchy& signed_hierarchy() {
          "www.example. 600 IN A 192.0.2.1\n"
          "bad.example. 600 IN A 192.0.2.66\n"
          "alias.example. 300 IN CNAME www.unsigned.example.\n"
+         "a-inzone.example. 300 IN CNAME www.example.\n"
          "a.x.y.example. 600 IN A 192.0.2.30\n"
          "sub.example. 3600 IN NS ns.example.\n"
          "unsigned.example. 3600 IN NS ns.example.\n"},
