@@ -3,6 +3,8 @@
 // files.
 #pragma once
 
+#include <catch2/catch.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -13,6 +15,7 @@
 #include "dns/name.h"
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
+#include "resolver-client/resolver.h"
 #include "resolver-client/transport.h"
 #include "tests/support/fake_network.h"
 #include "validator_test_util.h"
@@ -157,5 +160,17 @@ class FakeAuthority {
   }
   std::vector<Zone> zones_;
 };
+
+// Asks `r` for `name` and runs the fake network until the result is in.
+inline resolver::Result resolve_now(resolver::Resolver& r, FakeNetwork& net, const std::string& name,
+                                    uint16_t type, uint32_t deadline_ms = 1200,
+                                    resolver::ResolveOptions options = {}) {
+  std::optional<resolver::Result> out;
+  r.resolve(dns::Name::parse(name), type, deadline_ms, options,
+            [&](resolver::Result&& res) { out = std::move(res); });
+  net.run();
+  REQUIRE(out);
+  return std::move(*out);
+}
 
 }  // namespace flatns::testutil

@@ -110,11 +110,7 @@ struct World {
 
 Result resolve(Resolver& r, FakeNetwork& net, const std::string& name, uint16_t type,
                uint32_t deadline_ms = 1200) {
-  std::optional<Result> out;
-  r.resolve(dns::Name::parse(name), type, deadline_ms, [&](Result&& res) { out = std::move(res); });
-  net.run();
-  REQUIRE(out);
-  return std::move(*out);
+  return testutil::resolve_now(r, net, name, type, deadline_ms);
 }
 
 std::vector<std::string> rdatas(const std::vector<dns::ResourceRecord>& rrs) {

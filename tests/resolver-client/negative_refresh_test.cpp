@@ -77,12 +77,7 @@ struct World {
 };
 
 Result resolve(Resolver& r, FakeNetwork& net, const std::string& name, uint16_t type, bool refresh = false) {
-  std::optional<Result> out;
-  r.resolve(dns::Name::parse(name), type, 1200, ResolveOptions{.refresh = refresh},
-            [&](Result&& res) { out = std::move(res); });
-  net.run();
-  REQUIRE(out);
-  return std::move(*out);
+  return testutil::resolve_now(r, net, name, type, 1200, ResolveOptions{.refresh = refresh});
 }
 
 std::vector<std::string> rdatas(const std::vector<dns::ResourceRecord>& rrs) {

@@ -99,11 +99,7 @@ struct World {
 };
 
 Result resolve(Resolver& r, FakeNetwork& net, const std::string& name) {
-  std::optional<Result> out;
-  r.resolve(dns::Name::parse(name), dns::rrtype::A, 10000, [&](Result&& res) { out = std::move(res); });
-  net.run();
-  REQUIRE(out);
-  return std::move(*out);
+  return testutil::resolve_now(r, net, name, dns::rrtype::A, 10000);
 }
 
 }  // namespace

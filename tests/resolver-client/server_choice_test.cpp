@@ -69,11 +69,7 @@ struct World {
 };
 
 Result resolve(Resolver& r, FakeNetwork& net, const std::string& name) {
-  std::optional<Result> out;
-  r.resolve(dns::Name::parse(name), dns::rrtype::A, 1200, [&](Result&& res) { out = std::move(res); });
-  net.run();
-  REQUIRE(out);
-  return std::move(*out);
+  return testutil::resolve_now(r, net, name, dns::rrtype::A);
 }
 
 }  // namespace
