@@ -18,7 +18,9 @@
 //     │   referral: follow it (referral.cpp; glue only within the bailiwick
 //     │             of the zone that sent it; NS names without glue
 //     │             resolved, A and AAAA at once, by nested Iterations,
-//     │             bounded against NXNS), DS set decides the
+//     │             bounded against NXNS; harden_unverified_glue:
+//     │             names outside the child too, their glue the last
+//     │             resort), DS set decides the
 //     │             child's keys ─▶ FindingKeys or Querying
 //     │   signed below the keys held: hold it, FindingKeys (walk) ───────┘
 //     │   timeout, lame, unusable: next server of the zone

@@ -1,7 +1,8 @@
 // The Iteration's referrals (RFC 1034 §4.3.2, glue within the bailiwick of
-// the zone that sent it only) and the nested Iterations for NS names without
-// glue, and the other side of a delegation (widen_to_other_side); see
-// iteration.h for where they sit.
+// the zone that sent it only; with harden_unverified_glue, glue outside the
+// child only as a last resort) and the nested Iterations for NS names
+// without glue, and the other side of a delegation (widen_to_other_side);
+// see iteration.h for where they sit.
 #include <algorithm>
 
 #include "dns/message.h"
@@ -56,7 +57,14 @@ void Iteration::on_referral(const dns::ServerAddress& server, const dns::Message
   }
   // Glue: address records for the child's NS names, accepted only when the
   // name lies within the bailiwick of the zone that sent the referral.
+  const bool harden = resolver_.settings().harden_unverified_glue;
   for (auto& s : servers) {
+    // Glue outside the child under resolver.harden_unverified_glue: the
+    // name, left without an address, is looked up (lookup_ns_address); the
+    // glue is kept only as the parent's side of the delegation, which
+    // widen_to_other_side() adds once every address of the zone failed or
+    // none was found (Unbound's last resort), never cached as the name's.
+    const bool unverified = harden && !s.name.is_subdomain_of(child);
     std::vector<dns::ResourceRecord> glue[2];
     for (const auto& rr : msg.additional) {
       if ((rr.type != dns::rrtype::A && rr.type != dns::rrtype::AAAA) || !(rr.owner == s.name)) continue;
@@ -65,7 +73,7 @@ void Iteration::on_referral(const dns::ServerAddress& server, const dns::Message
                                    " from " + server_label(server) + " (zone " + zone_.to_text() + ")");
         continue;
       }
-      s.addresses.push_back(dns::ServerAddress::from_rdata(rr.rdata, 53));
+      if (!unverified) s.addresses.push_back(dns::ServerAddress::from_rdata(rr.rdata, 53));
       glue[rr.type == dns::rrtype::A ? 0 : 1].push_back(rr);
     }
     for (auto& g : glue) {
@@ -73,6 +81,7 @@ void Iteration::on_referral(const dns::ServerAddress& server, const dns::Message
       uint32_t ttl = g.front().ttl;
       uint16_t type = g.front().type;
       cache.store_other_side(s.name, type, g, ttl, now);
+      if (unverified) continue;
       cache.store_rrset(s.name, type, std::move(g), ttl, Trust::Additional,
                            Verdict::indeterminate("glue"), now);
     }

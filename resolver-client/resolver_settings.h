@@ -103,6 +103,15 @@ struct ResolverSettings {
   // config key: an operator has no reason to give up the defence; Unbound's
   // test scenarios (tests/replay) turn it off.
   bool scrub_promiscuous = true;
+  // resolver.harden_unverified_glue (Unbound's harden-unverified-glue): a
+  // referral's glue for a name outside the delegated zone (sibling glue:
+  // ns1.examplesibling.com. in com.'s referral for example.com.) is not
+  // used as given, since a stale or poisoned address would send the whole
+  // zone to the wrong server: the name is looked up (A and AAAA) instead,
+  // and the glue is asked only as the last resort, when that lookup found no
+  // address or every address of the zone failed. Glue at or below the
+  // delegated zone, which cannot be found without it, is used as given.
+  bool harden_unverified_glue = false;
   std::size_t cache_max_bytes = 32u << 20;
   // DNS-rebinding protection (Unbound's private-address, private-domain):
   // A and AAAA records in an address of `private_addresses`, and SVCB/HTTPS

@@ -173,6 +173,8 @@ void parse_resolver_key(std::string_view key, const YAML::Node& v, const std::st
     } else {
       r.nat64_prefix = prefix;
     }
+  } else if (key == "harden_unverified_glue") {
+    (void)boolean(v, path, line, error, r.harden_unverified_glue);
   } else if (key == "stub_zones" || key == "forward_zones") {
     if (!v.IsSequence()) {
       error(v, line, path, "expected a list");

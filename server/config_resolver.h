@@ -17,6 +17,11 @@
 //                               (an IPv6-only host; RFC 6052 addresses)
 //   resolver.nat64_prefix       64:ff9b::/96; the NAT64 prefix, length
 //                               32, 40, 48, 56, 64 or 96
+//   resolver.harden_unverified_glue
+//                               false; an NS name outside the delegated
+//                               zone is looked up rather than taken from
+//                               the referral's glue, the glue the last
+//                               resort (Unbound's harden-unverified-glue)
 //   resolver.stub_zones         none; [{name, servers, fall_back: false,
 //                               no_cache: false, tcp: false}]: zones below the root
 //                               whose authoritative servers are given
@@ -40,7 +45,7 @@ namespace flatns::server {
 
 inline constexpr std::string_view kResolverPolicyKeys[] = {
     "private_addresses", "private_domains", "do_not_query", "insecure_domains", "nat64", "nat64_prefix",
-    "stub_zones", "forward_zones"};
+    "harden_unverified_glue", "stub_zones", "forward_zones"};
 
 // Parses `resolver.<key>` (one of kResolverPolicyKeys) into `r`.
 void parse_resolver_key(std::string_view key, const YAML::Node& value, const std::string& path, std::size_t line,

@@ -102,7 +102,8 @@ bool same_resolver(const resolver::ResolverSettings& a, const resolver::Resolver
          a.private_domains == b.private_domains && a.do_not_query == b.do_not_query &&
          a.insecure_domains == b.insecure_domains &&
          a.nat64 == b.nat64 && a.nat64_prefix == b.nat64_prefix &&
-         a.aggressive_nsec == b.aggressive_nsec;
+         a.aggressive_nsec == b.aggressive_nsec &&
+         a.harden_unverified_glue == b.harden_unverified_glue;
 }
 
 }  // namespace

@@ -59,7 +59,7 @@ const std::map<std::string, const char*>& ignored_options() {
 bool value_is_our_behaviour(const std::string& key, const std::string& v) {
   static const std::map<std::string, std::string> same = {
       {"harden-referral-path", "no"},      {"harden-glue", "yes"},
-      {"harden-unverified-glue", "no"},    {"harden-dnssec-stripped", "yes"},
+      {"harden-dnssec-stripped", "yes"},
       {"harden-algo-downgrade", "no"},     {"harden-unknown-additional", "no"},
       {"do-not-query-localhost", "no"},    {"prefetch", "no"},
       {"serve-expired", "no"},
@@ -82,9 +82,6 @@ const char* not_built_reason(const std::string& key, const std::string& v) {
   static const std::map<std::pair<std::string, std::string>, const char*> m = {
       {{"harden-glue", "no"},
        "flatns always drops out-of-bailiwick glue (RFC 2181 §5.4.1; harden-glue: yes is mapped)"},
-      {{"harden-unverified-glue", "yes"},
-       "flatns takes a referral's in-bailiwick glue, sibling glue included, as given "
-       "(harden-unverified-glue: no is mapped); asking for unverified glue is not built"},
       {{"discard-timeout", "86400"},
        "Unbound's limit on how long a client's reply may take (86400: no limit); flatns has "
        "none in the resolver, flatten.deadline_ms bounds a flattened answer. Run anyway, "
@@ -350,6 +347,8 @@ bool map_config(const Scenario& s, ReplayConfig& out, std::string& skip) {
         // flatns' stale answers always carry EDE 3 (Stale Answer).
       } else if (k == "ede") {
         out.ede = o.value == "yes";
+      } else if (k == "harden-unverified-glue" && (o.value == "yes" || o.value == "no")) {
+        out.settings.harden_unverified_glue = o.value == "yes";
       } else if (k == "iter-scrub-promiscuous" && (o.value == "yes" || o.value == "no")) {
         out.settings.scrub_promiscuous = o.value == "yes";
       } else if (k == "prefetch" && o.value == "yes") {

@@ -1,5 +1,6 @@
 // resolver.private_addresses, private_domains, do_not_query, insecure_domains, nat64,
-// nat64_prefix (server/config_resolver.h): defaults, values and errors
+// nat64_prefix, harden_unverified_glue (server/config_resolver.h):
+// defaults, values and errors
 // with file:line and key.
 #include <catch2/catch.hpp>
 
@@ -46,6 +47,7 @@ TEST_CASE("resolver protection keys are off by default", "[config][resolver]") {
   CHECK(r.do_not_query.empty());
   CHECK_FALSE(r.nat64);
   CHECK(r.nat64_prefix.to_string() == "64:ff9b::/96");
+  CHECK_FALSE(r.harden_unverified_glue);
 }
 
 TEST_CASE("resolver protection keys are read", "[config][resolver]") {
@@ -56,7 +58,8 @@ TEST_CASE("resolver protection keys are read", "[config][resolver]") {
       "  insecure_domains: [broken.example]\n"
       "  do_not_query: [\"::/0\", 198.51.100.0/24]\n"
       "  nat64: true\n"
-      "  nat64_prefix: \"2001:db8:64::/48\"\n");
+      "  nat64_prefix: \"2001:db8:64::/48\"\n"
+      "  harden_unverified_glue: true\n");
   REQUIRE(p.ok);
   const auto& r = p.config.resolver;
   REQUIRE(r.private_addresses.size() == 3);
@@ -73,6 +76,9 @@ TEST_CASE("resolver protection keys are read", "[config][resolver]") {
   CHECK(r.do_not_query[1].to_string() == "198.51.100.0/24");
   CHECK(r.nat64);
   CHECK(r.nat64_prefix.to_string() == "2001:db8:64::/48");
+  CHECK(r.harden_unverified_glue);
+  const Parsed off = parse("resolver:\n  harden_unverified_glue: false\n");
+  CHECK_FALSE(off.config.resolver.harden_unverified_glue);
 }
 
 TEST_CASE("resolver protection keys report their errors with file:line and key", "[config][resolver]") {
@@ -89,6 +95,8 @@ TEST_CASE("resolver protection keys report their errors with file:line and key",
   CHECK(only_error("resolver:\n  do_not_query: [\"fe80::/129\"]\n") ==
         "conf/flatns.yaml:2: resolver.do_not_query[0]: 'fe80::/129': prefix length above 128");
   CHECK(only_error("resolver:\n  nat64: yes\n") == "conf/flatns.yaml:2: resolver.nat64: expected true or false");
+  CHECK(only_error("resolver:\n  harden_unverified_glue: yes\n") ==
+        "conf/flatns.yaml:2: resolver.harden_unverified_glue: expected true or false");
   CHECK(only_error("resolver:\n  nat64_prefix: 64:ff9b::/80\n") ==
         "conf/flatns.yaml:2: resolver.nat64_prefix: '64:ff9b::/80': a NAT64 prefix is IPv6 of length 32, 40, "
         "48, 56, 64 or 96 (RFC 6052 §2.2)");

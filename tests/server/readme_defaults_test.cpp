@@ -147,6 +147,7 @@ std::map<std::string, Expected> code_defaults() {
       {"resolver.do_not_query", {r.do_not_query.empty() ? "none" : "?", false}},
       {"resolver.nat64", {text(r.nat64)}},
       {"resolver.nat64_prefix", {r.nat64_prefix.to_string()}},
+      {"resolver.harden_unverified_glue", {text(r.harden_unverified_glue)}},
       {"resolver.stub_zones", {r.zones.empty() ? "none" : "?", false}},
       {"resolver.forward_zones", {r.zones.empty() ? "none" : "?", false}},
       {"resolver.aggressive_nsec", {text(r.aggressive_nsec)}},
