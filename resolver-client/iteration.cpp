@@ -231,8 +231,7 @@ void Iteration::next_server() {
     for (const auto& a : ns.addresses) {
       if (!a.valid() || std::find(tried_.begin(), tried_.end(), a) != tried_.end()) continue;
       if (never_asked(resolver_.settings(), a)) {
-        const std::string why = a.to_string() + ": not asked (resolver.do_not_query)";
-        if (std::find(failures_.begin(), failures_.end(), why) == failures_.end()) failures_.push_back(why);
+        note_failure_once(a.to_string() + ": not asked (resolver.do_not_query)");
         continue;
       }
       if (passed_over(a, qtype, now)) continue;
@@ -432,13 +431,16 @@ bool Iteration::passed_over(const dns::ServerAddress& server, uint16_t qtype, ui
   if (std::find(timed_out_here_.begin(), timed_out_here_.end(), server) != timed_out_here_.end()) return false;
   // Counted as tried, so that the zone's failure names it once.
   tried_.push_back(server);
-  std::string text = server_label(server) + " (zone " + zone_.to_text() + "): not asked, its last " +
-                     std::to_string(ServerHealth::kTypeTimeoutsToSkip) + " " + dns::type_to_text(qtype) +
-                     " queries timed out";
-  if (std::find(failures_.begin(), failures_.end(), text) != failures_.end()) return true;
+  note_failure_once(server_label(server) + " (zone " + zone_.to_text() + "): not asked, its last " +
+                    std::to_string(ServerHealth::kTypeTimeoutsToSkip) + " " + dns::type_to_text(qtype) +
+                    " queries timed out");
+  return true;
+}
+
+void Iteration::note_failure_once(std::string text) {
+  if (std::find(failures_.begin(), failures_.end(), text) != failures_.end()) return;
   failures_.push_back(text);
   res_.all_failures.push_back(std::move(text));
-  return true;
 }
 
 bool Iteration::every_server_drops(uint16_t qtype, uint64_t now) {

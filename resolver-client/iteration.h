@@ -140,6 +140,8 @@ class Iteration {
   [[nodiscard]] uint16_t next_query_type() const;
   // `server` dropped the last queries of `qtype` (ServerHealth::drops_type):
   // it is not asked, and the zone's failure says why. True when so.
+  // A reason the zone's failure names (and a deadline's), given once.
+  void note_failure_once(std::string text);
   // A timeout or network error from `server`: the zone's retry rounds apply.
   void note_timeout_here(const dns::ServerAddress& server);
   bool passed_over(const dns::ServerAddress& server, uint16_t qtype, uint64_t now);

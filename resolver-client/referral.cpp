@@ -197,10 +197,9 @@ void Iteration::lookup_ns_address(NameServer& ns) {
   if (res_.failed_ns_lookups > lim.max_failed_ns_lookups) {
     // NXNS (CVE-2020-12662): a referral to many names that do not resolve
     // would make every query it answers cost a query per name.
-    const std::string why = "NS names not looked up: " + std::to_string(res_.failed_ns_lookups) +
-                            " lookups already found no address (limit " +
-                            std::to_string(lim.max_failed_ns_lookups) + ")";
-    if (std::find(failures_.begin(), failures_.end(), why) == failures_.end()) failures_.push_back(why);
+    note_failure_once("NS names not looked up: " + std::to_string(res_.failed_ns_lookups) +
+                      " lookups already found no address (limit " + std::to_string(lim.max_failed_ns_lookups) +
+                      ")");
     next_server();
     return;
   }

@@ -295,10 +295,7 @@ TEST_CASE("replay: Unbound's aggressive-nsec scenarios need the NSEC cache", "[r
   // With the setting off the later names are asked of a server that has no
   // answer for them (nodata, nxdomain) or that has since changed (ttl).
   for (const char* name : {"val_negcache_nodata.rpl", "val_negcache_nxdomain.rpl"}) {
-    flatns::replay::Scenario s;
-    std::string error;
-    REQUIRE(flatns::replay::read_scenario(rt::scenario_path(name), s, error));
-    auto off = flatns::replay::run_scenario(s, {}, [](ResolverSettings& settings) { settings.aggressive_nsec = false; });
+    auto off = rt::replay_adjusted(name, [](ResolverSettings& settings) { settings.aggressive_nsec = false; });
     INFO(name << ": " << off.text);
     CHECK(off.status == Outcome::Status::Fail);
   }

@@ -161,6 +161,16 @@ class FakeAuthority {
   std::vector<Zone> zones_;
 };
 
+// A root zone on 127.53.0.1 (a.root.) delegating com. to ns1.com. on
+// 127.53.1.1: where the tests' hierarchies start.
+inline constexpr const char* kRootWithCom = R"(
+. 86400 IN SOA a.root. hostmaster.root. 1 1800 900 604800 86400
+. 518400 IN NS a.root.
+a.root. 518400 IN A 127.53.0.1
+com. 172800 IN NS ns1.com.
+ns1.com. 172800 IN A 127.53.1.1
+)";
+
 // Asks `r` for `name` and runs the fake network until the result is in.
 inline resolver::Result resolve_now(resolver::Resolver& r, FakeNetwork& net, const std::string& name,
                                     uint16_t type, uint32_t deadline_ms = 1200,

@@ -18,14 +18,6 @@ using flatns::testutil::FakeNetwork;
 
 namespace {
 
-constexpr const char* kRoot = R"(
-. 86400 IN SOA a.root. hostmaster.root. 1 1800 900 604800 86400
-. 518400 IN NS a.root.
-a.root. 518400 IN A 127.53.0.1
-com. 172800 IN NS ns1.com.
-ns1.com. 172800 IN A 127.53.1.1
-)";
-
 constexpr const char* kCom = R"(
 com. 900 IN SOA ns1.com. hostmaster.com. 1 1800 900 604800 900
 com. 172800 IN NS ns1.com.
@@ -58,7 +50,7 @@ struct World {
   FakeAuthority root, com, cdn_before, cdn_after;
 
   World() {
-    root.add_zone(".", kRoot);
+    root.add_zone(".", testutil::kRootWithCom);
     com.add_zone("com.", kCom);
     cdn_before.add_zone("cdn.com.", kCdnBefore);
     cdn_after.add_zone("cdn.com.", kCdnAfter);

@@ -20,14 +20,6 @@ using flatns::testutil::FakeNetwork;
 
 namespace {
 
-constexpr const char* kRoot = R"(
-. 86400 IN SOA a.root. hostmaster.root. 1 1800 900 604800 86400
-. 518400 IN NS a.root.
-a.root. 518400 IN A 127.53.0.1
-com. 172800 IN NS ns1.com.
-ns1.com. 172800 IN A 127.53.1.1
-)";
-
 constexpr const char* kCom = R"(
 com. 900 IN SOA ns1.com. hostmaster.com. 1 1800 900 604800 900
 com. 172800 IN NS ns1.com.
@@ -58,7 +50,7 @@ TEST_CASE("a wrong target A after an in-zone CNAME is not the answer: the target
           "[iterator][cname]") {
   FakeNetwork net;
   FakeAuthority root, com, example;
-  root.add_zone(".", kRoot);
+  root.add_zone(".", testutil::kRootWithCom);
   com.add_zone("com.", kCom);
   example.add_zone("example.com.", kExampleCom);
   net.serve("127.53.0.1", root.handler());

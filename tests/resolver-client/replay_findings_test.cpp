@@ -4,32 +4,18 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "tests/replay/replay_run.h"
-#include "tests/replay/rpl_scenario.h"
+#include "replay_support.h"
 
 using flatns::replay::Outcome;
-
-namespace {
-
-Outcome replay(const std::string& name,
-               const std::function<void(flatns::resolver::ResolverSettings&)>& adjust = {}) {
-  flatns::replay::Scenario s;
-  std::string error;
-  const std::string path = std::string(FLATNS_TEST_DATA_DIR) + "/unbound/" + name;
-  INFO(path);
-  REQUIRE(flatns::replay::read_scenario(path, s, error));
-  return flatns::replay::run_scenario(s, {}, adjust);
-}
-
-}  // namespace
+using flatns::replay::testing::replay_adjusted;
 
 TEST_CASE("replay finding: DSA-signed zones validate when accept_dsa is set", "[replay][validator]") {
   // The scenarios are DSA-signed (algorithm 3): with DSA unsupported the
   // CNAME answer is insecure and lacks AD; with accept_dsa it is secure.
-  auto with = replay("val_cnametopos.rpl");
+  auto with = replay_adjusted("val_cnametopos.rpl");
   INFO(with.text);
   CHECK(with.status == Outcome::Status::Pass);
-  auto without = replay("val_cnametopos.rpl", [](auto& s) { s.accept_dsa = false; });
+  auto without = replay_adjusted("val_cnametopos.rpl", [](auto& s) { s.accept_dsa = false; });
   CHECK(without.status == Outcome::Status::Fail);
   CHECK(without.text.find("insecure: unsupported DNSKEY algorithm") != std::string::npos);
 }
@@ -38,7 +24,7 @@ TEST_CASE("replay finding: an NSEC whose next name leaves the zone denies nothin
           "[replay][validator]") {
   // wab.example.com. NSEC wzz.foo.com.: was taken as covering www.example.com.
   // (a secure NXDOMAIN); RFC 4034 §4.1.1 keeps the next name in the zone.
-  auto o = replay("val_nx_overreach.rpl");
+  auto o = replay_adjusted("val_nx_overreach.rpl");
   INFO(o.text);
   CHECK(o.status == Outcome::Status::Pass);
 }
@@ -47,7 +33,7 @@ TEST_CASE("replay finding: a referral answering a DS question is followed", "[re
   // The root answers "DS sub.example.com." with a referral to com.: it was
   // read as NODATA (an empty, insecure answer).
   for (const char* name : {"val_qds_oneanc.rpl", "val_qds_twoanc.rpl", "val_unsecds_qtypeds.rpl"}) {
-    auto o = replay(name);
+    auto o = replay_adjusted(name);
     INFO(name << ": " << o.text);
     CHECK(o.status == Outcome::Status::Pass);
   }
@@ -57,7 +43,7 @@ TEST_CASE("replay finding: NODATA with NSEC proof but without AA and SOA is vali
           "[replay][validator]") {
   // Was "unusable answer (NOERROR, no AA)": every server failed, SERVFAIL.
   for (const char* name : {"val_nodata.rpl", "val_nodatawc.rpl", "val_cnametonodata.rpl"}) {
-    auto o = replay(name);
+    auto o = replay_adjusted(name);
     INFO(name << ": " << o.text);
     CHECK(o.status == Outcome::Status::Pass);
   }
@@ -69,7 +55,7 @@ TEST_CASE("replay finding: an answer's RRSIG in the additional section is used",
   // A RRset's own RRSIG sits in the additional section: the A RRset was
   // taken as unsigned, a DS walk below the zone timed out, SERVFAIL.
   for (const char* name : {"val_positive.rpl", "val_adbit.rpl", "val_spurious_ns.rpl"}) {
-    auto o = replay(name);
+    auto o = replay_adjusted(name);
     INFO(name << ": " << o.text);
     CHECK(o.status == Outcome::Status::Pass);
   }
@@ -85,7 +71,7 @@ TEST_CASE("replay finding: when the servers one side of a delegation names fail,
   // ...: no address") because only one side of the delegation was kept.
   for (const char* name : {"iter_pcdiff.rpl", "iter_pcnamerec.rpl", "iter_pcnamech.rpl",
                            "iter_pcnamechrec.rpl", "iter_pcdirect.rpl"}) {
-    auto o = replay(name);
+    auto o = replay_adjusted(name);
     INFO(name << ": " << o.text);
     CHECK(o.status == Outcome::Status::Pass);
   }
@@ -96,7 +82,7 @@ TEST_CASE("replay finding: a DS question at a cut a referral proved unsigned is 
   // The referral to sub.example.com. carried the signed NSEC proving no DS;
   // the later "DS sub.example.com." was asked again, and the server (which
   // Unbound never asks) did not answer: SERVFAIL instead of a secure NODATA.
-  auto o = replay("val_negcache_dssoa.rpl");
+  auto o = replay_adjusted("val_negcache_dssoa.rpl");
   INFO(o.text);
   CHECK(o.status == Outcome::Status::Pass);
 }
@@ -105,7 +91,7 @@ TEST_CASE("replay finding: NXDOMAIN for an empty non-terminal that the zone's NS
           "[replay][validator]") {
   // The server says NXDOMAIN for 0.example.com., but its signed NSEC
   // (example.com. -> 0.0.0.0.example.com.) shows the name exists: was bogus.
-  auto o = replay("val_nodata_entnx.rpl");
+  auto o = replay_adjusted("val_nodata_entnx.rpl");
   INFO(o.text);
   CHECK(o.status == Outcome::Status::Pass);
 }
@@ -122,7 +108,7 @@ TEST_CASE("replay finding: NSEC3 opt-out spans make NODATA and DS denials insecu
   // NODATA instead of asking for the CNAME's target.
   for (const char* name : {"val_nsec3_entnodata_optout.rpl", "val_nsec3_b5_wcnodata_nowc.rpl",
                            "val_nsec3_optout_ad.rpl", "val_twocname.rpl"}) {
-    auto o = replay(name);
+    auto o = replay_adjusted(name);
     INFO(name << ": " << o.text);
     CHECK(o.status == Outcome::Status::Pass);
   }
@@ -131,7 +117,7 @@ TEST_CASE("replay finding: NSEC3 opt-out spans make NODATA and DS denials insecu
 TEST_CASE("replay finding: a DNAME signed as a wildcard expansion is bogus", "[replay][validator]") {
   // sub.example.com. DNAME with an RRSIG of 2 labels (from *.example.com.):
   // was followed as a secure substitution; wildcards never make a DNAME.
-  auto o = replay("val_dnamewc.rpl");
+  auto o = replay_adjusted("val_dnamewc.rpl");
   INFO(o.text);
   CHECK(o.status == Outcome::Status::Pass);
 }
@@ -143,7 +129,7 @@ TEST_CASE("replay finding: a CNAME into an unsigned child served by the same ser
   // answer was "unusable (NOERROR, no AA)", and the DS walk then asked a
   // DS question the NSEC had already answered: SERVFAIL, now an insecure
   // NODATA after the CNAME.
-  auto o = replay("val_cnametonsec.rpl");
+  auto o = replay_adjusted("val_cnametonsec.rpl");
   INFO(o.text);
   CHECK(o.status == Outcome::Status::Pass);
 }

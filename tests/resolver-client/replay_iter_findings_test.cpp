@@ -5,30 +5,16 @@
 #include <string>
 
 #include "replay_support.h"
-#include "tests/replay/replay_run.h"
-#include "tests/replay/rpl_scenario.h"
 
 using flatns::replay::Outcome;
-
-namespace {
-
-Outcome replay_iter(const std::string& name) {
-  flatns::replay::Scenario s;
-  std::string error;
-  const std::string path = std::string(FLATNS_TEST_DATA_DIR) + "/unbound/" + name;
-  INFO(path);
-  REQUIRE(flatns::replay::read_scenario(path, s, error));
-  return flatns::replay::run_scenario(s, {});
-}
-
-}  // namespace
+using flatns::replay::testing::replay_adjusted;
 
 TEST_CASE("replay finding: an NS whose only glue is IPv6 is looked up for IPv4 when IPv6 fails",
           "[replay][iterator]") {
   // iter_got6only (do-ip6: no, the referral's glue for ns.bla.com. is AAAA
   // only): the NS had an address, so its A record was never looked up and
   // every query failed with "network unreachable": SERVFAIL.
-  auto o = replay_iter("iter_got6only.rpl");
+  auto o = replay_adjusted("iter_got6only.rpl");
   INFO(o.text);
   CHECK(o.status == Outcome::Status::Pass);
 }
@@ -43,7 +29,7 @@ TEST_CASE("replay finding: a cached delegation that turned useless is refreshed 
   // for a fresh referral.
   for (const char* name : {"iter_dp_turnsuseless.rpl", "iter_dp_ip6useless.rpl", "iter_ns_badip.rpl",
                            "iter_nxns_fallback.rpl", "iter_cname_cache.rpl"}) {
-    auto o = replay_iter(name);
+    auto o = replay_adjusted(name);
     INFO(name << ": " << o.text);
     CHECK(o.status == Outcome::Status::Pass);
   }
@@ -55,7 +41,7 @@ TEST_CASE("replay finding: an empty NOERROR is the zone's answer only when no ot
   // and nothing in any section; it was taken as NODATA (NOERROR, no
   // records) although the zone's other server has the A record. A zone
   // whose only server answers so (www.foo.com.) still gets NODATA.
-  auto o = replay_iter("iter_ignore_empty.rpl");
+  auto o = replay_adjusted("iter_ignore_empty.rpl");
   INFO(o.text);
   CHECK(o.status == Outcome::Status::Pass);
 }
@@ -64,7 +50,7 @@ TEST_CASE("replay finding: an upward referral is a lame server's answer, AA or n
   // iter_lame_aaaa: the zone's server answers AAAA with AA=1 and the root's
   // NS records in the authority section; it was taken as NODATA (NOERROR)
   // where the server is lame for the question (SERVFAIL).
-  auto o = replay_iter("iter_lame_aaaa.rpl");
+  auto o = replay_adjusted("iter_lame_aaaa.rpl");
   INFO(o.text);
   CHECK(o.status == Outcome::Status::Pass);
 }
@@ -76,7 +62,7 @@ TEST_CASE("replay finding: a recursion-lame answer (RA=1, AA=0) is used only as 
   // server answers authoritatively. iter_reclame_two: when every server is
   // recursion lame, their answer is still the answer.
   for (const char* name : {"iter_ranoaa_lame.rpl", "iter_reclame_two.rpl", "iter_reclame_one.rpl"}) {
-    auto o = replay_iter(name);
+    auto o = replay_adjusted(name);
     INFO(name << ": " << o.text);
     CHECK(o.status == Outcome::Status::Pass);
   }
@@ -88,7 +74,7 @@ TEST_CASE("replay finding: stub and forward zones below the root", "[replay][ite
   // and these scenarios were skipped. Now ResolverSettings::zones.
   for (const char* name : {"iter_stub_leak.rpl", "iter_fwdstub.rpl", "iter_scrub_ns.rpl", "iter_stub_noroot.rpl",
                            "iter_fwdstubroot.rpl", "fwd_no_cache.rpl"}) {
-    auto o = replay_iter(name);
+    auto o = replay_adjusted(name);
     INFO(name << ": " << o.text);
     CHECK(o.status == Outcome::Status::Pass);
   }
@@ -98,7 +84,7 @@ TEST_CASE("replay finding: stub-first and forward-first fall back to the root", 
   // iter_stubfirst, iter_fwdfirst: the configured server fails; the name is
   // then resolved from the root (before: SERVFAIL, or skipped).
   for (const char* name : {"iter_stubfirst.rpl", "iter_fwdfirst.rpl", "iter_fwdfirstequal.rpl"}) {
-    auto o = replay_iter(name);
+    auto o = replay_adjusted(name);
     INFO(name << ": " << o.text);
     CHECK(o.status == Outcome::Status::Pass);
   }
@@ -109,7 +95,7 @@ TEST_CASE("replay finding: a forward zone under a trust anchor gets its DS from 
   // val_fwdds: forward zone sub.example.com. under the example.com. anchor;
   // the forwarder was asked for example.com.'s DNSKEY, which it does not
   // serve: timeouts, SERVFAIL. Its DS is now asked of example.com.'s servers.
-  auto o = replay_iter("val_fwdds.rpl");
+  auto o = replay_adjusted("val_fwdds.rpl");
   INFO(o.text);
   CHECK(o.status == Outcome::Status::Pass);
 }
@@ -122,7 +108,7 @@ TEST_CASE("replay finding: data of an island of trust from its parent's server i
   // insecure (10.20.30.0). Now example.com.'s keys come from its anchor,
   // the unsigned target is asked again and validated (10.20.30.40, AD).
   for (const char* name : {"iter_scrub_dname_sec.rpl", "iter_scrub_dname_rev.rpl"}) {
-    auto o = replay_iter(name);
+    auto o = replay_adjusted(name);
     INFO(name << ": " << o.text);
     CHECK(o.status == Outcome::Status::Pass);
   }
@@ -133,7 +119,7 @@ TEST_CASE("replay finding: a forwarder's upward NS without an answer is lame, no
   // iter_scrub_ns_fwd: the forwarder of example.com. answers NOERROR with
   // no answer and NS records for com. (above the zone); it was read as the
   // forwarder's NODATA (NOERROR), Unbound and now we answer SERVFAIL.
-  auto o = replay_iter("iter_scrub_ns_fwd.rpl");
+  auto o = replay_adjusted("iter_scrub_ns_fwd.rpl");
   INFO(o.text);
   CHECK(o.status == Outcome::Status::Pass);
 }
@@ -144,7 +130,7 @@ TEST_CASE("replay finding: a DS question answered by a referral takes the DS RRs
   // with the referral to sub.example.com., its signed DS in the authority
   // section. The referral was followed and the child's server (which
   // refuses DS questions) asked: SERVFAIL. The DS RRset is now the answer.
-  auto o = replay_iter("iter_ds_referral.rpl");
+  auto o = replay_adjusted("iter_ds_referral.rpl");
   INFO(o.text);
   CHECK(o.status == Outcome::Status::Pass);
 }
@@ -154,7 +140,7 @@ TEST_CASE("replay finding: a zone its parent removed does not live on as a ghost
   // (86400 s) replaced the parent's 5 s delegation of mid.tld. and kept it
   // alive, and the cached cut sub.mid.tld. below was used after mid.tld.
   // had lapsed: b.sub.mid.tld. resolved though tld. now says NXDOMAIN.
-  auto o = replay_iter("iter_ghost_ns_childapex.rpl");
+  auto o = replay_adjusted("iter_ghost_ns_childapex.rpl");
   INFO(o.text);
   CHECK(o.status == Outcome::Status::Pass);
 }
@@ -167,17 +153,14 @@ TEST_CASE("replay finding: a prefetch asks the parent again for a delegation abo
   // The prefetch asked old-ns again from the cached delegation and kept
   // the old address (10.1.1.1); the delegation now counts as expired within
   // the answer's TTL plus 60 s, com. is asked and new-ns answers 10.2.2.2.
-  auto o = replay_iter("iter_prefetch_change2.rpl");
+  auto o = replay_adjusted("iter_prefetch_change2.rpl");
   INFO(o.text);
   CHECK(o.status == Outcome::Status::Pass);
   // With the NS RRset of the answer's authority section scrubbed (the
   // default), the referral's 86400 s delegation stands: no change found.
-  flatns::replay::Scenario s;
-  std::string error;
-  REQUIRE(flatns::replay::read_scenario(std::string(FLATNS_TEST_DATA_DIR) + "/unbound/iter_prefetch_change2.rpl",
-                                        s, error));
-  auto scrubbed = flatns::replay::run_scenario(
-      s, {}, [](flatns::resolver::ResolverSettings& settings) { settings.scrub_promiscuous = true; });
+  auto scrubbed = replay_adjusted("iter_prefetch_change2.rpl", [](flatns::resolver::ResolverSettings& settings) {
+    settings.scrub_promiscuous = true;
+  });
   CHECK(scrubbed.status == Outcome::Status::Fail);
 }
 
@@ -186,7 +169,7 @@ TEST_CASE("replay finding: a failed prefetch is not repeated at every query", "[
   // no prefetch was tried again for that answer, so 30 s later the cached
   // 330 s answer was given where a new prefetch gets the 3600 s one.
   // It is tried again after flatten.failure_ttl_s (flattener.cpp).
-  auto o = replay_iter("iter_prefetch_fail.rpl");
+  auto o = replay_adjusted("iter_prefetch_fail.rpl");
   INFO(o.text);
   CHECK(o.status == Outcome::Status::Pass);
 }
@@ -199,7 +182,7 @@ TEST_CASE("replay finding: a query no range answers yet waits for the moment one
   // server of sub.example.com. was left: bogus, SERVFAIL. Not a resolver
   // fault: with the query kept pending the resolver passes over the lame
   // server and validates 11.11.11.11 from the other one.
-  auto o = replay_iter("iter_dnsseclame_bug.rpl");
+  auto o = replay_adjusted("iter_dnsseclame_bug.rpl");
   INFO(o.text);
   CHECK(o.status == Outcome::Status::Pass);
 }
@@ -210,7 +193,7 @@ TEST_CASE("replay finding: a CHECK_ANSWER without MATCH qname takes any answer, 
   // (ns.example.net. AAAA) is not the one asked (example.org. NS); the
   // harness compared only answers to that question and found none. Not a
   // resolver fault: the scenario's resolutions all complete.
-  auto o = replay_iter("iter_emptydp_for_glue.rpl");
+  auto o = replay_adjusted("iter_emptydp_for_glue.rpl");
   INFO(o.text);
   CHECK(o.status == Outcome::Status::Pass);
 }
@@ -220,7 +203,7 @@ TEST_CASE("replay finding: the root is primed (\". NS\" of a hint) before iterat
   // iter_lame_noaa, iter_scrub_dname_out_of_zone: the first query out must
   // be ". NS" (RFC 8109); the hints were asked the question directly.
   for (const char* name : {"iter_lame_noaa.rpl", "iter_scrub_dname_out_of_zone.rpl"}) {
-    auto o = replay_iter(name);
+    auto o = replay_adjusted(name);
     INFO(name << ": " << o.text);
     CHECK(o.status == Outcome::Status::Pass);
   }
@@ -233,7 +216,7 @@ TEST_CASE("replay finding: records of another class in a referral are ignored", 
   // answered in about half the runs. Repeated so that a random pick of the
   // wrong server cannot pass by luck (2^-16 without the fix).
   for (int run = 0; run < 16; ++run) {
-    auto o = replay_iter("iter_class_mixreferral.rpl");
+    auto o = replay_adjusted("iter_class_mixreferral.rpl");
     INFO("run " << run << ": " << o.text);
     REQUIRE(o.status == Outcome::Status::Pass);
   }
@@ -247,17 +230,14 @@ TEST_CASE("replay finding: NS names that do not resolve are bounded per query (N
   // asked A and AAAA, and after six names without an address (more than
   // limits.max_failed_ns_lookups) the query fails; the next query under the
   // delegation starts its own count, and its sixth name resolves.
-  auto o = replay_iter("iter_nxns_cached.rpl");
+  auto o = replay_adjusted("iter_nxns_cached.rpl");
   INFO(o.text);
   CHECK(o.status == Outcome::Status::Pass);
   // Without the bound the first query goes on to ns7 after STEP 13, where
   // the scenario expects the SERVFAIL.
-  flatns::replay::Scenario s;
-  std::string error;
-  REQUIRE(flatns::replay::read_scenario(std::string(FLATNS_TEST_DATA_DIR) + "/unbound/iter_nxns_cached.rpl", s,
-                                        error));
-  auto unbounded = flatns::replay::run_scenario(
-      s, {}, [](flatns::resolver::ResolverSettings& settings) { settings.limits.max_failed_ns_lookups = 100; });
+  auto unbounded = replay_adjusted("iter_nxns_cached.rpl", [](flatns::resolver::ResolverSettings& settings) {
+    settings.limits.max_failed_ns_lookups = 100;
+  });
   CHECK(unbounded.status == Outcome::Status::Fail);
 }
 

@@ -67,16 +67,10 @@ TEST_CASE("replay finding: NS records past the 20th of one name are not read (it
   // max_ns_rrset, 20 as Unbound's default) bounds the work one server's
   // long NS list makes the resolver do.
   check_all_pass({"iter_scrub_ns_min.rpl"});
-  using namespace flatns::replay;
-  Scenario s;
-  std::string error;
-  REQUIRE(read_scenario(flatns::replay::testing::scenario_path("iter_scrub_ns_min.rpl"), s, error));
-  std::vector<Difference> differences;
-  const Outcome uncapped = run_scenario(s, differences, [](flatns::resolver::ResolverSettings& r) {
-    r.limits.max_ns_rrset = 100;
-  });
+  const auto uncapped = flatns::replay::testing::replay_adjusted(
+      "iter_scrub_ns_min.rpl", [](flatns::resolver::ResolverSettings& r) { r.limits.max_ns_rrset = 100; });
   INFO(uncapped.text);
-  CHECK(uncapped.status == Outcome::Status::Fail);
+  CHECK(uncapped.status == flatns::replay::Outcome::Status::Fail);
 }
 
 TEST_CASE("replay finding: a silent or refusing server is asked five times, as by Unbound",

@@ -19,18 +19,11 @@
 using namespace flatns;
 using namespace flatns::resolver;
 using flatns::replay::Outcome;
+using flatns::replay::testing::replay_adjusted;
 using flatns::testutil::FakeAuthority;
 using flatns::testutil::FakeNetwork;
 
 namespace {
-
-constexpr const char* kRoot = R"(
-. 86400 IN SOA a.root. hostmaster.root. 1 1800 900 604800 86400
-. 518400 IN NS a.root.
-a.root. 518400 IN A 127.53.0.1
-com. 172800 IN NS ns1.com.
-ns1.com. 172800 IN A 127.53.1.1
-)";
 
 // example.com.'s server ns1.examplesibling.com. moved from 127.53.9.9 to
 // 127.53.6.1; com. still holds the old address as sibling glue (in the
@@ -77,7 +70,7 @@ struct World {
         in_zone_ns
             ? "example.com. 3600 IN NS ns.example.com.\nns.example.com. 3600 IN A 127.53.6.2\n"
             : "";
-    root.add_zone(".", kRoot);
+    root.add_zone(".", testutil::kRootWithCom);
     com.add_zone("com.", kCom + second);
     sibling.add_zone("examplesibling.com.", kSibling);
     example.add_zone("example.com.", kExample + second);
@@ -129,15 +122,6 @@ std::string address_of(const Result& res) {
   return "(no A record)";
 }
 
-Outcome replay_adjusted(const std::string& name,
-                        const std::function<void(ResolverSettings&)>& adjust = {}) {
-  flatns::replay::Scenario s;
-  std::string error;
-  const std::string path = flatns::replay::testing::scenario_path(name);
-  INFO(path);
-  REQUIRE(flatns::replay::read_scenario(path, s, error));
-  return flatns::replay::run_scenario(s, {}, adjust);
-}
 
 }  // namespace
 
