@@ -143,28 +143,7 @@ TEST_CASE("NSEC cache: nothing without the zone's SOA, and bounded by its byte b
 
 namespace {
 
-struct World {
-  FakeNetwork net;
-  FakeAuthority root, children;
-
-  World() {
-    const auto& h = testutil::signed_hierarchy();
-    net.set_wall(testutil::kHierarchyNow);
-    root.add_zone(".", h.zone_text.at("."));
-    for (const char* z : {"example.", "sub.example.", "unsigned.example."}) {
-      children.add_zone(z, h.zone_text.at(z));
-    }
-    net.serve("127.53.0.1", root.handler());
-    net.serve("127.53.9.1", children.handler());
-  }
-
-  ResolverSettings settings() const {
-    ResolverSettings s;
-    s.root_hints = {testutil::address("127.53.0.1")};
-    s.trust_anchors_text = testutil::signed_hierarchy().root_ds;
-    return s;
-  }
-
+struct World : testutil::SignedWorld {
   std::unique_ptr<Resolver> start(const ResolverSettings& s) {
     auto r = std::make_unique<Resolver>(s, net, net);
     std::string error;

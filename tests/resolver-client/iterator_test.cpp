@@ -162,11 +162,8 @@ TEST_CASE("a refresh asks the servers for the chain and answer even when cached"
   resolve(r, w.net, "alias.example.com.", dns::rrtype::A);
   w.net.advance(100 * 1000);
   const std::size_t sent_before = w.net.sent.size();
-  std::optional<Result> out;
-  r.resolve(dns::Name::parse("alias.example.com."), dns::rrtype::A, 1200, ResolveOptions{.refresh = true},
-            [&](Result&& res) { out = std::move(res); });
-  w.net.run();
-  REQUIRE(out);
+  const std::optional<Result> out =
+      testutil::resolve_now(r, w.net, "alias.example.com.", dns::rrtype::A, 1200, ResolveOptions{.refresh = true});
   CHECK(out->rcode == dns::rcode::NOERROR);
   CHECK(rdatas(out->answer) == std::vector<std::string>{"198.51.100.20"});
   // Fresh data: the full TTLs, not what the cache had left (20 and 200).

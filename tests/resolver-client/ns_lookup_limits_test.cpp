@@ -173,10 +173,7 @@ TEST_CASE("NS names looked up per resolution are bounded when they resolve to de
   ResolverSettings s = w.settings();
   s.limits.max_queries = 1000;  // only the lookups' own bound applies
   Resolver r(s, w.net, w.net);
-  std::optional<Result> out;
-  r.resolve(dns::Name::parse("www.dead.com."), dns::rrtype::A, 120000, [&](Result&& res) { out = std::move(res); });
-  w.net.run();
-  REQUIRE(out);
+  const std::optional<Result> out = testutil::resolve_now(r, w.net, "www.dead.com.", dns::rrtype::A, 120000);
   CHECK(out->rcode == dns::rcode::SERVFAIL);
   std::size_t queries = 0;
   CHECK(w.ns_names_asked(0, queries).size() == s.limits.max_ns_lookups);

@@ -73,11 +73,7 @@ TEST_CASE("a wrong target A after an in-zone CNAME is not the answer: the target
   s.root_hints = {testutil::address("127.53.0.1")};
   s.validate = false;
   Resolver r(s, net, net);
-  std::optional<Result> out;
-  r.resolve(dns::Name::parse("www.example.com."), dns::rrtype::A, 1200,
-            [&](Result&& res) { out = std::move(res); });
-  net.run();
-  REQUIRE(out);
+  const std::optional<Result> out = testutil::resolve_now(r, net, "www.example.com.", dns::rrtype::A);
   CHECK(out->rcode == dns::rcode::NOERROR);
   REQUIRE(out->cname_chain.size() == 1);
   CHECK(out->final_name == dns::Name::parse("next.example.com."));
@@ -97,27 +93,12 @@ TEST_CASE("a validated CNAME chain is read whole; one into an unsigned zone is a
   // unsigned.example., served by the same server: the A record there is
   // unsigned, so the target is asked on its own (the validator ends the
   // chain at the cut, and the cut here would too).
-  const auto& h = testutil::signed_hierarchy();
-  FakeNetwork net;
-  net.set_wall(testutil::kHierarchyNow);
-  FakeAuthority root, children;
-  root.add_zone(".", h.zone_text.at("."));
-  for (const char* z : {"example.", "sub.example.", "unsigned.example."}) children.add_zone(z, h.zone_text.at(z));
-  net.serve("127.53.0.1", root.handler());
-  net.serve("127.53.9.1", children.handler());
-  ResolverSettings s;
-  s.root_hints = {testutil::address("127.53.0.1")};
-  s.trust_anchors_text = h.root_ds;
-  Resolver r(s, net, net);
+  testutil::SignedWorld w;
+  FakeNetwork& net = w.net;
+  Resolver r(w.settings(), net, net);
   std::string error;
   REQUIRE(r.init(error));
-  auto resolve = [&](const char* name) {
-    std::optional<Result> out;
-    r.resolve(dns::Name::parse(name), dns::rrtype::A, 1200, [&](Result&& res) { out = std::move(res); });
-    net.run();
-    REQUIRE(out);
-    return std::move(*out);
-  };
+  auto resolve = [&](const char* name) { return testutil::resolve_now(r, net, name, dns::rrtype::A); };
   auto asked = [&](const char* name) {
     return std::any_of(net.sent.begin(), net.sent.end(), [&](const FakeNetwork::Sent& q) {
       return q.qname == dns::Name::parse(name) && q.qtype == dns::rrtype::A;

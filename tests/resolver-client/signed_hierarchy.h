@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "fake_network.h"
+#include "resolver-client/resolver_settings.h"
 #include "tests/support/temp_file.h"
 #include "validator_test_util.h"
 
@@ -97,5 +99,28 @@ inline const SignedHierarchy& signed_hierarchy() {
   }();
   return built;
 }
+
+// The hierarchy on the fake network, its clock inside the signatures'
+// validity, and the settings that start from its root and trust its KSK.
+struct SignedWorld {
+  FakeNetwork net;
+  FakeAuthority root, children;
+
+  SignedWorld() {
+    const auto& h = signed_hierarchy();
+    net.set_wall(kHierarchyNow);
+    root.add_zone(".", h.zone_text.at("."));
+    for (const char* z : {"example.", "sub.example.", "unsigned.example."}) children.add_zone(z, h.zone_text.at(z));
+    net.serve("127.53.0.1", root.handler());
+    net.serve("127.53.9.1", children.handler());
+  }
+
+  [[nodiscard]] resolver::ResolverSettings settings() const {
+    resolver::ResolverSettings s;
+    s.root_hints = {address("127.53.0.1")};
+    s.trust_anchors_text = signed_hierarchy().root_ds;
+    return s;
+  }
+};
 
 }  // namespace flatns::testutil
